@@ -1,0 +1,105 @@
+# winnow - GNU make build.  `make` builds build/winnow, build/libwinnow.a and
+# build/libwinnow.so.  `make run` and `make check` first make sure the Debian
+# packages are present (scripts/deps.sh).  See README.md.
+
+PREFIX   ?= /usr/local
+SHARED   ?= ../shared
+CC       ?= cc
+BUILD    ?= build
+PKGS     := zlib libzstd libxxhash libutf8proc libpcre2-8 inih
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-missing-field-initializers
+OPT      ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS   += $(CSTD) $(WARN) $(OPT) -fPIC -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+LDFLAGS  += $(EXTRA_LDFLAGS)
+
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/io/*.c src/clean/*.c \
+              src/filter/*.c src/dedup/*.c src/pipeline/*.c src/extract/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all deps run check test test-asan fuzz fuzz-smoke bench eval install \
+        clean format lint
+
+all: $(BUILD)/winnow $(BUILD)/libwinnow.a $(BUILD)/libwinnow.so \
+     $(BUILD)/test_unit
+
+$(BUILD)/obj/%.o: %.c include/winnow.h $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libwinnow.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libwinnow.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libwinnow.so.0 -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/winnow: $(CLI_OBJ) $(BUILD)/libwinnow.a
+	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libwinnow.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwinnow.a
+	$(CC) -o $@ $(TEST_OBJ) $(BUILD)/libwinnow.a $(LDFLAGS) $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+# The main job on the sample corpus the repository ships.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-sample.sh $(BUILD)
+
+# Every test: normal build, then ASan+UBSan, then fuzz replay/smoke.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@SHARED=$(SHARED) scripts/check.sh
+
+test: all
+	@SHARED=$(SHARED) scripts/run-tests.sh $(BUILD)
+
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=$(CC) \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+	@SHARED=$(SHARED) ASAN_OPTIONS=detect_leaks=1 scripts/run-tests.sh build/asan
+
+fuzz:
+	@scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	@scripts/fuzz.sh smoke
+
+bench: all
+	@SHARED=$(SHARED) bench/run.sh $(BUILD)
+
+eval: all
+	@SHARED=$(SHARED) scripts/eval.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/winnow $(DESTDIR)$(PREFIX)/bin/winnow
+	install -m 644 $(BUILD)/libwinnow.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libwinnow.so $(DESTDIR)$(PREFIX)/lib/libwinnow.so.0
+	ln -sf libwinnow.so.0 $(DESTDIR)$(PREFIX)/lib/libwinnow.so
+	install -m 644 include/winnow.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/.*WN_VERSION_STRING "\(.*\)"/\1/p' include/winnow.h)|' \
+	  -e 's|@PKGS@|$(PKGS)|' winnow.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/winnow.pc
+	install -m 644 docs/winnow.1 $(DESTDIR)$(PREFIX)/share/man/man1/winnow.1
+
+format:
+	clang-format -i include/*.h src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c
+
+lint:
+	@scripts/lint.sh $(BUILD)
+
+clean:
+	rm -rf build

@@ -1,0 +1,306 @@
+/*
+ * winnow.h - the one public header of libwinnow.
+ *
+ * libwinnow turns raw web crawls (WARC/WET, JSONL, plain text; gzip, zstd or
+ * plain) into clean, deduplicated text corpora.  Everything a program needs
+ * is declared here; nothing under src/ is part of the interface.
+ *
+ * Conventions (see docs/DESIGN.md):
+ *  - every public name starts with wn_ / WN_;
+ *  - functions return 0 (or a positive count) on success and a negative
+ *    WN_E* code on failure; details go into a caller-provided wn_error;
+ *  - handles are opaque and come in _open/_close or _new/_free pairs;
+ *  - the library never prints, exits or aborts on bad input: a broken record
+ *    is a verdict that is counted, and reading goes on.
+ */
+#ifndef WINNOW_H
+#define WINNOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WN_VERSION_MAJOR 0
+#define WN_VERSION_MINOR 1
+#define WN_VERSION_PATCH 0
+#define WN_VERSION_STRING "0.1.0"
+
+/* Returns the library's version string (may differ from the header's). */
+const char *wn_version(void);
+
+/* ------------------------------------------------------------------ errors */
+
+enum wn_status {
+    WN_OK = 0,
+    WN_EOF = 0,        /* wn_reader_next: no more documents */
+    WN_DOC = 1,        /* wn_reader_next: a document was produced */
+    WN_EIO = -1,       /* cannot open/read/write a file */
+    WN_ENOMEM = -2,    /* allocation failed */
+    WN_EINVAL = -3,    /* caller error: bad argument or option */
+    WN_EFORMAT = -4,   /* bad input: broken record, invalid JSON, ... */
+    WN_ETRUNC = -5,    /* bad input: input ends inside a record or stream */
+    WN_ECODEC = -6,    /* bad input: corrupt compressed data */
+    WN_ELIMIT = -7,    /* bad input: a record or line exceeds a size limit */
+};
+
+/* Is this code a bad-input verdict (count it, report it, carry on) rather
+ * than a failure of the run itself? */
+#define WN_IS_BAD_INPUT(c) ((c) <= WN_EFORMAT && (c) >= WN_ELIMIT)
+
+/* Filled by any function that fails; file/offset name the byte of input at
+ * fault (offset is in the decompressed stream unless msg says otherwise). */
+typedef struct wn_error {
+    int code;
+    uint64_t offset;
+    char file[512];
+    char msg[512];
+} wn_error;
+
+/* Short description of a WN_E* code. */
+const char *wn_strerror(int code);
+
+/* Formats "file: offset N: msg" into out (always NUL-terminated). */
+void wn_error_format(const wn_error *err, char *out, size_t outsz);
+
+/* ---------------------------------------------------------------- buffers */
+
+/* The growable byte buffer used wherever text is built (after git's strbuf).
+ * Invariants: WN_BUF_INIT is a valid empty buffer; when data != NULL it is
+ * NUL-terminated at data[len]; len is the truth; cap bounds growth (0 means
+ * the library default of 1 GiB) and growing past it fails with WN_ELIMIT. */
+typedef struct wn_buf {
+    char *data;
+    size_t len;
+    size_t alloc;
+} wn_buf;
+
+#define WN_BUF_INIT {NULL, 0, 0}
+
+int wn_buf_reserve(wn_buf *b, size_t extra);
+int wn_buf_append(wn_buf *b, const void *p, size_t n);
+int wn_buf_puts(wn_buf *b, const char *s);
+int wn_buf_putc(wn_buf *b, char c);
+int wn_buf_printf(wn_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int wn_buf_set(wn_buf *b, const void *p, size_t n);
+void wn_buf_reset(wn_buf *b); /* len = 0, memory kept */
+void wn_buf_release(wn_buf *b); /* frees memory, back to WN_BUF_INIT */
+
+/* --------------------------------------------------------------- documents */
+
+enum wn_doc_kind {
+    WN_DOC_TEXT = 0, /* text holds plain UTF-8 text */
+    WN_DOC_HTML = 1, /* text holds an HTML page (from a WARC response) */
+};
+
+/* A document: UTF-8 text plus its identity and provenance, and any further
+ * metadata.  Metadata other than id/url/date/source is kept as raw, valid
+ * JSON members ("key":value,...) in input order, so that it survives every
+ * stage byte for byte.  A wn_doc owns all its buffers; reuse one wn_doc
+ * across wn_reader_next calls to avoid allocation. */
+typedef struct wn_doc {
+    wn_buf text;
+    wn_buf id;
+    wn_buf url;
+    wn_buf date;
+    wn_buf source;    /* "FILE:OFFSET" where winnow read it, or as given */
+    wn_buf meta;      /* raw JSON members, comma separated, no braces */
+    wn_buf http;      /* HTML documents: the HTTP response head, raw */
+    int kind;         /* enum wn_doc_kind */
+    uint64_t offset;  /* byte offset of the record in the decoded input */
+} wn_doc;
+
+#define WN_DOC_INIT {WN_BUF_INIT, WN_BUF_INIT, WN_BUF_INIT, WN_BUF_INIT, \
+                     WN_BUF_INIT, WN_BUF_INIT, WN_BUF_INIT, 0, 0}
+
+void wn_doc_reset(wn_doc *d);   /* empties, keeps memory */
+void wn_doc_release(wn_doc *d); /* frees memory */
+int wn_doc_copy(wn_doc *dst, const wn_doc *src);
+
+/* Appends metadata member "key": json (json must be one valid JSON value).
+ * A key that is already present is replaced in place. */
+int wn_doc_meta_set(wn_doc *d, const char *key, const char *json, size_t n);
+/* Convenience: sets key to a JSON string / number. */
+int wn_doc_meta_set_str(wn_doc *d, const char *key, const char *s, size_t n);
+int wn_doc_meta_set_num(wn_doc *d, const char *key, double v);
+/* Finds key; on success json and n point into d->meta (raw JSON value).
+ * Returns 1 if found, 0 if not. */
+int wn_doc_meta_get(const wn_doc *d, const char *key, const char **json,
+                    size_t *n);
+
+/* ------------------------------------------------------------------ stats */
+
+/* Counters of one run.  Readers add to them; every field is documented in
+ * docs/FORMATS.md and printed by wn_stats_write_json. */
+typedef struct wn_stats {
+    uint64_t files;
+    uint64_t bytes_in;        /* bytes read from disk (compressed) */
+    uint64_t bytes_decoded;   /* bytes after decompression */
+    uint64_t docs;            /* documents produced */
+    uint64_t text_bytes;      /* bytes of document text produced */
+    uint64_t warc_records;    /* all WARC records seen */
+    uint64_t warc_conversion; /* WET conversion records -> documents */
+    uint64_t warc_response_html;  /* response records holding HTML -> docs */
+    uint64_t warc_response_other; /* responses skipped: not HTML */
+    uint64_t warc_skipped;    /* other record types, skipped */
+    uint64_t jsonl_lines;     /* non-blank JSONL lines */
+    uint64_t text_files;      /* plain-text documents */
+    /* bad input, each also reported once on stderr by the CLI */
+    uint64_t bad_files;       /* unreadable or unrecognised files */
+    uint64_t bad_codec;       /* corrupt gzip/zstd data */
+    uint64_t truncated;       /* input ending inside a record or stream */
+    uint64_t bad_records;     /* broken WARC records (headers, length) */
+    uint64_t bad_http;        /* broken HTTP head or chunking (body kept) */
+    uint64_t bad_json;        /* invalid JSON lines */
+    uint64_t oversize;        /* records/lines beyond the size limit */
+    uint64_t invalid_utf8;    /* documents whose text had invalid UTF-8 */
+    uint64_t utf8_replaced;   /* invalid sequences replaced by U+FFFD */
+    uint64_t nul_bytes;       /* NUL bytes replaced by U+FFFD */
+} wn_stats;
+
+/* Adds every counter of b to a. */
+void wn_stats_add(wn_stats *a, const wn_stats *b);
+/* Total count of bad-input events (the CLI exits 1 when non-zero). */
+uint64_t wn_stats_bad(const wn_stats *s);
+/* Appends the counters as one JSON object. */
+int wn_stats_write_json(const wn_stats *s, wn_buf *out);
+
+/* ---------------------------------------------------------------- readers */
+
+enum wn_format {
+    WN_FMT_AUTO = 0, /* sniff the decompressed bytes */
+    WN_FMT_WARC,     /* WARC 0.18/1.0/1.1, WET included */
+    WN_FMT_JSONL,
+    WN_FMT_TEXT,
+};
+
+/* Parses "auto", "warc", "jsonl", "text"; returns -1 if unknown. */
+int wn_format_parse(const char *name);
+const char *wn_format_name(int fmt);
+
+typedef struct wn_reader_opts {
+    int format;              /* enum wn_format */
+    const char *text_field;  /* JSONL text field, default "text" */
+    size_t max_record;       /* bytes; default 64 MiB (WN_MAX_RECORD) */
+    int warc_html;           /* read HTML responses from WARC (default 1) */
+    /* Called for problems that are repaired rather than skipped (invalid
+     * UTF-8, NUL bytes, broken HTTP chunking): the document is still
+     * produced and the problem counted; the callback may report it. */
+    void (*warn)(void *ctx, const wn_error *w);
+    void *warn_ctx;
+} wn_reader_opts;
+
+#define WN_MAX_RECORD ((size_t)64 << 20)
+#define WN_READER_OPTS_INIT {WN_FMT_AUTO, "text", WN_MAX_RECORD, 1, NULL, NULL}
+
+typedef struct wn_reader wn_reader;
+
+/* Opens one input: a file, or "-" for stdin.  Compression is detected from
+ * the first bytes (gzip incl. multi-member, zstd, none).  Directories are
+ * not accepted here; see wn_inputs_expand.  On failure returns a negative
+ * code with err filled and *out NULL. */
+int wn_reader_open(const char *path, const wn_reader_opts *opts,
+                   wn_reader **out, wn_error *err);
+
+/* The same over n bytes in memory, which must outlive the reader; name is
+ * used as the file name in messages and sources. */
+int wn_reader_open_mem(const void *data, size_t n, const char *name,
+                       const wn_reader_opts *opts, wn_reader **out,
+                       wn_error *err);
+
+/* Reads the next document into doc (reset first).  Returns WN_DOC when a
+ * document was produced, WN_EOF at the end, or a negative code:
+ *  - a bad-input code (WN_IS_BAD_INPUT): err says what and where; the
+ *    problem is counted in the reader's stats; call again to go on;
+ *  - WN_EIO/WN_ENOMEM: the reader cannot go on. */
+int wn_reader_next(wn_reader *r, wn_doc *doc, wn_error *err);
+
+/* The format actually being read (after sniffing). */
+int wn_reader_format(const wn_reader *r);
+/* Counters for this reader so far. */
+const wn_stats *wn_reader_stats(const wn_reader *r);
+void wn_reader_close(wn_reader *r);
+
+/* Expands input arguments: directories are walked recursively (entries in
+ * byte order, hidden files skipped), files and "-" pass through.  Appends
+ * malloc'd strings to *list (grown with realloc); caller frees each and the
+ * array.  Returns 0 or a negative code. */
+int wn_inputs_expand(const char *const *args, size_t nargs, char ***list,
+                     size_t *n, wn_error *err);
+
+/* ---------------------------------------------------------------- writers */
+
+enum wn_out_format {
+    WN_OUT_JSONL = 0,
+    WN_OUT_TEXT = 1, /* text only; documents separated by a blank line */
+};
+
+typedef struct wn_writer wn_writer;
+
+/* Opens an output.  path "-" (or NULL) is stdout.  Otherwise the data goes
+ * to a temporary file beside path and appears under path only when
+ * wn_writer_close succeeds (atomic rename).  Compression follows the name:
+ * ".gz" gzip, ".zst" zstd, anything else none. */
+int wn_writer_open(const char *path, int out_format, wn_writer **out,
+                   wn_error *err);
+int wn_writer_write(wn_writer *w, const wn_doc *doc, wn_error *err);
+/* Writes one raw, already-formatted line (a JSON object) plus '\n'. */
+int wn_writer_write_line(wn_writer *w, const char *line, size_t n,
+                         wn_error *err);
+/* Flushes, finishes compression, renames into place, frees.  Returns 0 or
+ * a negative code (the temporary file is removed on failure). */
+int wn_writer_close(wn_writer *w, wn_error *err);
+/* Frees without publishing: the temporary file is removed. */
+void wn_writer_abort(wn_writer *w);
+
+/* Serialises doc as one JSON object (no newline) appended to out.  Key
+ * order is fixed: id, url, date, source, text (or html and http for HTML
+ * documents), then the other metadata in input order.  Empty id/url/date
+ * are omitted. */
+int wn_doc_to_json(const wn_doc *doc, wn_buf *out);
+
+/* ----------------------------------------------------------- configuration */
+
+/* A run's configuration: "section.key" -> value strings (e.g.
+ * "gopher.min_words" -> "50").  CLI flags, INI files and defaults all land
+ * here; stages read their options from it.  See docs/CONFIG.md. */
+typedef struct wn_config wn_config;
+
+wn_config *wn_config_new(void);
+void wn_config_free(wn_config *c);
+/* Sets key to value (both copied); a later set replaces an earlier one. */
+int wn_config_set(wn_config *c, const char *key, const char *value);
+/* Returns the value, or NULL if the key is unset. */
+const char *wn_config_lookup(const wn_config *c, const char *key);
+/* Reads an INI file: "[section]" then "key = value" lines become
+ * "section.key"; '#' and ';' start comments.  Unknown keys are kept (the
+ * caller validates them). */
+int wn_config_load_ini(wn_config *c, const char *path, wn_error *err);
+/* Calls fn for each key in sorted order. */
+void wn_config_each(const wn_config *c,
+                    void (*fn)(void *ctx, const char *key, const char *value),
+                    void *ctx);
+
+/* ------------------------------------------------------------------- text */
+
+/* Appends src to out as valid UTF-8: each invalid sequence becomes U+FFFD
+ * and NUL bytes become U+FFFD.  Returns the number of replacements (>= 0)
+ * or a negative code; *nuls (if not NULL) receives the NUL count. */
+long wn_utf8_repair(const char *src, size_t n, wn_buf *out, size_t *nuls);
+/* Returns 1 if s is valid UTF-8 without NUL bytes. */
+int wn_utf8_valid(const char *s, size_t n);
+
+/* Appends s as a JSON string literal (quotes included). */
+int wn_json_put_string(wn_buf *out, const char *s, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WINNOW_H */

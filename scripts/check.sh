@@ -1,0 +1,40 @@
+#!/bin/sh
+# `make check`: the whole test suite, cheapest checks first:
+#   1. warning-free build (-Werror) and all tests;
+#   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. fuzz corpus replay and a short bounded run per target (needs clang);
+#   4. symbol and layering checks.
+# The last line is the total: "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+total_p=0 total_f=0
+log=$(mktemp)
+phase() { # name, command...
+  name=$1; shift
+  echo "== $name"
+  "$@" >"$log" 2>&1
+  rc=$?
+  grep -vE '^[0-9]+ passed, [0-9]+ failed$' "$log" | grep -E '^(FAIL|skip|==|ERROR|error|SUMMARY|.*runtime error)' | head -50
+  last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  if [ -n "$last" ]; then
+    p=${last%% *}; f=${last#*, }; f=${f%% *}
+  else
+    p=0; f=1; tail -30 "$log"
+  fi
+  [ $rc -ne 0 ] && [ "$f" -eq 0 ] && { f=1; tail -30 "$log"; }
+  echo "   $name: $p passed, $f failed"
+  total_p=$((total_p + p)); total_f=$((total_f + f))
+}
+build_werror() {
+  make --no-print-directory BUILD=build/werror EXTRA_CFLAGS=-Werror all >/dev/null || { echo "0 passed, 1 failed"; return 1; }
+  echo "1 passed, 0 failed"
+}
+phase "build with -Werror" build_werror
+phase "tests" scripts/run-tests.sh build
+phase "tests under ASan+UBSan" make --no-print-directory test-asan
+phase "fuzz replay and smoke" scripts/fuzz.sh smoke
+phase "lint" scripts/lint.sh build
+rm -f "$log"
+echo "$total_p passed, $total_f failed"
+[ $total_f -eq 0 ]

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Makes sure the Debian packages winnow builds and tests with are present.
+# As root it installs what is missing; otherwise it prints the one apt-get
+# line to run and fails.
+set -u
+# pkg-config module -> Debian package
+MODS="zlib:zlib1g-dev libzstd:libzstd-dev libxxhash:libxxhash-dev
+libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev inih:libinih-dev"
+# commands -> Debian package (tests and benchmarks use them)
+CMDS="pkg-config:pkg-config zstd:zstd gzip:gzip python3:python3"
+missing=""
+command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
+for m in $MODS; do
+  mod=${m%%:*}; pkg=${m#*:}
+  pkg-config --exists "$mod" 2>/dev/null || missing="$missing $pkg"
+done
+for c in $CMDS; do
+  cmd=${c%%:*}; pkg=${c#*:}
+  command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
+[ -z "${missing% }" ] && exit 0
+line="apt-get install -y --no-install-recommends $missing"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "winnow: installing missing packages: $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
+    apt-get update >/dev/null 2>&1
+    apt-get install -y --no-install-recommends $missing
+  } || { echo "winnow: package installation failed" >&2; exit 1; }
+  exit 0
+fi
+echo "winnow: missing packages; run as root:" >&2
+echo "  $line" >&2
+exit 1

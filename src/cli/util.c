@@ -1,0 +1,86 @@
+/*
+ * util.c - helpers shared by the subcommands: error reporting with a cap,
+ * size parsing, stats output.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_MESSAGES 1000
+
+static unsigned long nmsg, nsup;
+
+void cli_report(const wn_error *err)
+{
+    if (nmsg++ >= MAX_MESSAGES) {
+        nsup++;
+        return;
+    }
+    char line[1200];
+    wn_error_format(err, line, sizeof line);
+    fprintf(stderr, "winnow: %s\n", line);
+}
+
+void cli_warn(void *ctx, const wn_error *w)
+{
+    (void)ctx;
+    cli_report(w);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("winnow: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+unsigned long cli_suppressed(void) { return nsup; }
+
+int cli_parse_size(const char *s, size_t *out)
+{
+    char *e;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (e == s || s[0] == '-')
+        return -1;
+    switch (*e) {
+    case 'k': case 'K': v <<= 10; e++; break;
+    case 'm': case 'M': v <<= 20; e++; break;
+    case 'g': case 'G': v <<= 30; e++; break;
+    default: break;
+    }
+    if (*e == 'i' || *e == 'B')
+        e++;
+    if (*e == 'B')
+        e++;
+    if (*e)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+int cli_write_stats(const char *path, const wn_stats *st)
+{
+    wn_buf b = WN_BUF_INIT;
+    wn_error err;
+    wn_writer *w;
+    int rc = wn_stats_write_json(st, &b);
+    if (!rc)
+        rc = wn_writer_open(path, WN_OUT_JSONL, &w, &err);
+    if (!rc) {
+        rc = wn_writer_write_line(w, b.data, b.len, &err);
+        if (rc)
+            wn_writer_abort(w);
+        else
+            rc = wn_writer_close(w, &err);
+    }
+    if (rc)
+        cli_report(&err);
+    wn_buf_release(&b);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,364 @@
+/*
+ * istream.c - a file as a stream of decompressed bytes.
+ *
+ * The codec is chosen from the first bytes, never the name: 1f 8b is gzip,
+ * 28 b5 2f fd is zstd, anything else is read as is.  Gzip files may hold
+ * many members (Common Crawl writes one per record) and zstd files many
+ * frames; both are read through to the end.
+ *
+ * Damage is local: when a member or frame is corrupt, the stream reports
+ * the compressed offset, scans forward to the next member/frame magic and
+ * goes on, so one bad record costs one record.  A stream that ends inside
+ * a member is reported as truncated after everything before the cut has
+ * been delivered.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define IN_CAP (1u << 18)
+
+struct istream {
+    int fd;
+    int codec;
+    int in_eof;        /* no more bytes in the file */
+    int member_open;   /* inside a gzip member / zstd frame */
+    int done;
+    unsigned char *in;
+    size_t in_pos, in_end;
+    uint64_t in_base;  /* file offset of in[0] */
+    z_stream z;
+    int z_init;
+    ZSTD_DStream *zs;
+    const unsigned char *mem; /* in-memory input instead of fd */
+    size_t mem_len, mem_pos;
+    char path[512];
+};
+
+/* read(2), or a copy from the in-memory input. */
+static ssize_t raw_read(istream *s, void *dst, size_t n)
+{
+    if (s->mem) {
+        size_t k = s->mem_len - s->mem_pos;
+        if (k > n)
+            k = n;
+        memcpy(dst, s->mem + s->mem_pos, k);
+        s->mem_pos += k;
+        return (ssize_t)k;
+    }
+    ssize_t r;
+    do
+        r = read(s->fd, dst, n);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+static int fill_input(istream *s, wn_error *err)
+{
+    if (s->in_pos < s->in_end || s->in_eof)
+        return 0;
+    s->in_base += s->in_end;
+    s->in_pos = s->in_end = 0;
+    for (;;) {
+        ssize_t n = raw_read(s, s->in, IN_CAP);
+        if (n < 0)
+            return wn_err(err, WN_EIO, s->path, s->in_base, "read: %s",
+                          strerror(errno));
+        if (n == 0)
+            s->in_eof = 1;
+        s->in_end = (size_t)n;
+        return 0;
+    }
+}
+
+/* Reads the first bytes and picks the codec. */
+static int sniff_codec(istream *s, wn_error *err)
+{
+    while (s->in_end < 4 && !s->in_eof) {
+        ssize_t n = raw_read(s, s->in + s->in_end, IN_CAP - s->in_end);
+        if (n < 0)
+            return wn_err(err, WN_EIO, s->path, 0, "read: %s",
+                          strerror(errno));
+        if (n == 0)
+            s->in_eof = 1;
+        s->in_end += (size_t)n;
+    }
+    const unsigned char *m = s->in;
+    if (s->in_end >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+        s->codec = CODEC_GZIP;
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+            return wn_err(err, WN_ENOMEM, s->path, 0, "zlib init failed");
+        s->z_init = 1;
+    } else if (s->in_end >= 4 && m[0] == 0x28 && m[1] == 0xb5 &&
+               m[2] == 0x2f && m[3] == 0xfd) {
+        s->codec = CODEC_ZSTD;
+        if (!(s->zs = ZSTD_createDStream()))
+            return wn_err(err, WN_ENOMEM, s->path, 0, "zstd init failed");
+        ZSTD_initDStream(s->zs);
+    } else
+        s->codec = CODEC_NONE;
+    return 0;
+}
+
+static istream *alloc_stream(const char *path)
+{
+    istream *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->fd = -1;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (!(s->in = malloc(IN_CAP))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int istream_open(const char *path, istream **out, wn_error *err)
+{
+    *out = NULL;
+    istream *s = alloc_stream(path);
+    if (!s)
+        return wn_err(err, WN_ENOMEM, path, 0, "out of memory");
+    if (!strcmp(path, "-"))
+        s->fd = STDIN_FILENO;
+    else if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        int e = errno;
+        istream_close(s);
+        return wn_err(err, WN_EIO, path, 0, "cannot open: %s", strerror(e));
+    }
+    int rc = sniff_codec(s, err);
+    if (rc) {
+        istream_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int istream_open_mem(const void *data, size_t n, const char *name,
+                     istream **out, wn_error *err)
+{
+    *out = NULL;
+    istream *s = alloc_stream(name);
+    if (!s)
+        return wn_err(err, WN_ENOMEM, name, 0, "out of memory");
+    s->mem = data ? data : (const void *)"";
+    s->mem_len = n;
+    int rc = sniff_codec(s, err);
+    if (rc) {
+        istream_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* After corrupt data: skip to the next byte sequence that starts a member
+ * (gzip) or frame (zstd), searching from one byte past the current point. */
+static int resync(istream *s, wn_error *err)
+{
+    static const unsigned char gz[3] = {0x1f, 0x8b, 0x08};
+    static const unsigned char zs[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    const unsigned char *mg = s->codec == CODEC_GZIP ? gz : zs;
+    size_t ml = s->codec == CODEC_GZIP ? 3 : 4;
+    if (s->in_pos < s->in_end)
+        s->in_pos++;
+    for (;;) {
+        /* keep the last ml-1 bytes when refilling so a magic split across
+         * reads is found */
+        while (s->in_end - s->in_pos >= ml) {
+            unsigned char *p = memchr(s->in + s->in_pos, mg[0],
+                                      s->in_end - s->in_pos - ml + 1);
+            if (!p) {
+                s->in_pos = s->in_end - ml + 1;
+                break;
+            }
+            if (!memcmp(p, mg, ml)) {
+                s->in_pos = (size_t)(p - s->in);
+                return 1;
+            }
+            s->in_pos = (size_t)(p - s->in) + 1;
+        }
+        if (s->in_eof)
+            return 0;
+        size_t keep = s->in_end - s->in_pos;
+        memmove(s->in, s->in + s->in_pos, keep);
+        s->in_base += s->in_pos;
+        s->in_pos = 0;
+        s->in_end = keep;
+        ssize_t n = raw_read(s, s->in + keep, IN_CAP - keep);
+        if (n < 0)
+            return wn_err(err, WN_EIO, s->path, s->in_base, "read: %s",
+                          strerror(errno));
+        if (n == 0)
+            s->in_eof = 1;
+        s->in_end += (size_t)n;
+    }
+}
+
+/* Reports corrupt data at the current compressed position and resyncs. */
+static long corrupt(istream *s, wn_error *err, const char *what)
+{
+    uint64_t at = s->in_base + s->in_pos;
+    s->member_open = 0;
+    int r = resync(s, err);
+    if (r < 0)
+        return r;
+    if (!r)
+        s->done = 1;
+    return wn_err(err, WN_ECODEC, s->path, at,
+                  "corrupt %s data (compressed offset)%s", what,
+                  r ? "; resuming at the next member" : "");
+}
+
+static long read_gzip(istream *s, unsigned char *dst, size_t n,
+                      wn_error *err)
+{
+    int rc;
+    for (;;) {
+        if ((rc = fill_input(s, err)))
+            return rc;
+        if (!s->member_open) {
+            if (s->in_pos == s->in_end && s->in_eof) {
+                s->done = 1;
+                return 0;
+            }
+            /* a new member must start with the magic; zero padding at the
+             * end of a file is tolerated */
+            if (s->in[s->in_pos] == 0) {
+                s->in_pos++;
+                continue;
+            }
+            if (s->in_end - s->in_pos < 2 && !s->in_eof) {
+                /* magic split across reads: shift and refill */
+                size_t keep = s->in_end - s->in_pos;
+                memmove(s->in, s->in + s->in_pos, keep);
+                s->in_base += s->in_pos;
+                s->in_pos = 0;
+                s->in_end = keep;
+                ssize_t k = raw_read(s, s->in + keep, IN_CAP - keep);
+                if (k < 0)
+                    return wn_err(err, WN_EIO, s->path, s->in_base,
+                                  "read: %s", strerror(errno));
+                if (k == 0)
+                    s->in_eof = 1;
+                s->in_end += (size_t)k;
+                continue;
+            }
+            if (s->in_end - s->in_pos < 2 || s->in[s->in_pos] != 0x1f ||
+                s->in[s->in_pos + 1] != 0x8b)
+                return corrupt(s, err, "gzip (not a gzip member)");
+            inflateReset(&s->z);
+            s->member_open = 1;
+        }
+        s->z.next_in = s->in + s->in_pos;
+        s->z.avail_in = (uInt)(s->in_end - s->in_pos);
+        s->z.next_out = dst;
+        s->z.avail_out = (uInt)n;
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        s->in_pos = s->in_end - s->z.avail_in;
+        size_t got = n - s->z.avail_out;
+        if (zr == Z_STREAM_END)
+            s->member_open = 0;
+        else if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT) {
+            if (got)
+                return (long)got; /* deliver what decoded; error next call */
+            return corrupt(s, err, "gzip");
+        } else if (zr == Z_MEM_ERROR)
+            return wn_err(err, WN_ENOMEM, s->path, 0, "out of memory");
+        if (got)
+            return (long)got;
+        if (s->member_open && s->in_pos == s->in_end && s->in_eof) {
+            s->done = 1;
+            s->member_open = 0;
+            return wn_err(err, WN_ETRUNC, s->path, s->in_base + s->in_pos,
+                          "gzip stream ends inside a member (truncated "
+                          "file; compressed offset)");
+        }
+    }
+}
+
+static long read_zstd(istream *s, unsigned char *dst, size_t n,
+                      wn_error *err)
+{
+    int rc;
+    for (;;) {
+        if ((rc = fill_input(s, err)))
+            return rc;
+        if (s->in_pos == s->in_end && s->in_eof) {
+            s->done = 1;
+            if (s->member_open)
+                return wn_err(err, WN_ETRUNC, s->path,
+                              s->in_base + s->in_pos,
+                              "zstd stream ends inside a frame (truncated "
+                              "file; compressed offset)");
+            return 0;
+        }
+        ZSTD_inBuffer ib = {s->in, s->in_end, s->in_pos};
+        ZSTD_outBuffer ob = {dst, n, 0};
+        size_t zr = ZSTD_decompressStream(s->zs, &ob, &ib);
+        s->in_pos = ib.pos;
+        if (ZSTD_isError(zr)) {
+            ZSTD_initDStream(s->zs);
+            if (ob.pos)
+                return (long)ob.pos;
+            return corrupt(s, err, "zstd");
+        }
+        s->member_open = zr != 0;
+        if (ob.pos)
+            return (long)ob.pos;
+    }
+}
+
+long istream_read(istream *s, void *dst, size_t n, wn_error *err)
+{
+    if (s->done || !n)
+        return 0;
+    if (n > (1u << 30))
+        n = 1u << 30;
+    switch (s->codec) {
+    case CODEC_GZIP:
+        return read_gzip(s, dst, n, err);
+    case CODEC_ZSTD:
+        return read_zstd(s, dst, n, err);
+    default: {
+        int rc = fill_input(s, err);
+        if (rc)
+            return rc;
+        size_t k = s->in_end - s->in_pos;
+        if (!k) {
+            s->done = 1;
+            return 0;
+        }
+        if (k > n)
+            k = n;
+        memcpy(dst, s->in + s->in_pos, k);
+        s->in_pos += k;
+        return (long)k;
+    }
+    }
+}
+
+int istream_codec(const istream *s) { return s->codec; }
+uint64_t istream_bytes_in(const istream *s) { return s->in_base + s->in_pos; }
+const char *istream_path(const istream *s) { return s->path; }
+
+void istream_close(istream *s)
+{
+    if (!s)
+        return;
+    if (s->z_init)
+        inflateEnd(&s->z);
+    if (s->zs)
+        ZSTD_freeDStream(s->zs);
+    if (s->fd > STDIN_FILENO)
+        close(s->fd);
+    free(s->in);
+    free(s);
+}

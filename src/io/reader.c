@@ -1,0 +1,351 @@
+/*
+ * reader.c - wn_reader: one input file as a stream of documents.
+ *
+ * Opens the file through istream (decompression), sniffs the format from
+ * the decoded bytes unless told, and hands each call to the format's
+ * parser.  Accounting lives here: every bad-input verdict a parser returns
+ * is counted once in the reader's stats before it reaches the caller.
+ */
+#include "io.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+struct wn_reader {
+    rctx r;
+    istream *s;
+    int format;
+    int (*next)(rctx *, wn_doc *, wn_error *);
+};
+
+static const char *format_names[] = {"auto", "warc", "jsonl", "text"};
+
+int wn_format_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, format_names[i]))
+            return i;
+    return -1;
+}
+
+const char *wn_format_name(int fmt)
+{
+    return fmt >= 0 && fmt < 4 ? format_names[fmt] : "?";
+}
+
+int reader_set_source(rctx *r, wn_doc *doc, uint64_t off)
+{
+    wn_buf_reset(&doc->source);
+    return wn_buf_printf(&doc->source, "%s:%llu", r->path,
+                         (unsigned long long)off);
+}
+
+int reader_set_text(rctx *r, wn_doc *doc, const char *src, size_t n)
+{
+    return reader_set_field(r, &doc->text, src, n);
+}
+
+int reader_set_field(rctx *r, wn_buf *field, const char *src, size_t n)
+{
+    size_t nuls = 0;
+    wn_buf_reset(field);
+    long rep = wn_utf8_repair(src, n, field, &nuls);
+    if (rep < 0)
+        return (int)rep;
+    if (rep) {
+        r->st.invalid_utf8++;
+        r->st.utf8_replaced += (uint64_t)rep - nuls;
+        r->st.nul_bytes += nuls;
+        reader_warn(r, "invalid UTF-8 repaired: %ld sequence(s)%s replaced "
+                       "by U+FFFD", rep - (long)nuls,
+                    nuls ? " and NUL bytes" : "");
+    }
+    return 0;
+}
+
+void reader_warn(rctx *r, const char *fmt, ...)
+{
+    if (!r->opts.warn)
+        return;
+    wn_error w;
+    w.code = WN_EFORMAT;
+    w.offset = r->rec_off;
+    snprintf(w.file, sizeof w.file, "%s", r->path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w.msg, sizeof w.msg, fmt, ap);
+    va_end(ap);
+    r->opts.warn(r->opts.warn_ctx, &w);
+}
+
+/* Looks at the first decoded bytes to pick a parser. */
+static int sniff(wn_reader *rd, wn_error *err)
+{
+    bufin *b = &rd->r.in;
+    size_t n = bufin_fill(b, 4096);
+    const char *p = b->buf + b->pos, *end = p + n;
+    if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+        p += 3;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    size_t left = (size_t)(end - p);
+    if (left >= 5 && !memcmp(p, "WARC/", 5))
+        return WN_FMT_WARC;
+    if (left >= 11 && !memcmp(p, "filedesc://", 11))
+        return wn_err(err, WN_EFORMAT, rd->r.path, 0,
+                      "ARC format is not supported (convert to WARC)");
+    if (left && *p == '{')
+        return WN_FMT_JSONL;
+    return WN_FMT_TEXT;
+}
+
+/* Shared tail of the two open functions: takes ownership of s. */
+static int reader_init(istream *s, const wn_reader_opts *opts,
+                       wn_reader **out, wn_error *err)
+{
+    wn_reader_opts o = WN_READER_OPTS_INIT;
+    if (opts)
+        o = *opts;
+    if (!o.text_field || !*o.text_field)
+        o.text_field = "text";
+    if (!o.max_record)
+        o.max_record = WN_MAX_RECORD;
+    wn_reader *rd = calloc(1, sizeof *rd);
+    if (!rd) {
+        istream_close(s);
+        return wn_err(err, WN_ENOMEM, istream_path(s), 0, "out of memory");
+    }
+    rd->s = s;
+    rd->r.path = istream_path(s);
+    rd->r.opts = o;
+    int rc;
+    if ((rc = bufin_init(&rd->r.in, rd->s))) {
+        wn_reader_close(rd);
+        return wn_err(err, rc, istream_path(s), 0, "out of memory");
+    }
+    rd->r.st.files = 1;
+    int fmt = o.format;
+    if (fmt == WN_FMT_AUTO) {
+        fmt = sniff(rd, err);
+        if (fmt < 0) {
+            wn_reader_close(rd);
+            return fmt;
+        }
+    }
+    rd->format = fmt;
+    switch (fmt) {
+    case WN_FMT_WARC: rd->next = warc_next; break;
+    case WN_FMT_JSONL: rd->next = jsonl_next; break;
+    case WN_FMT_TEXT: rd->next = text_next; break;
+    default:
+        wn_reader_close(rd);
+        return wn_err(err, WN_EINVAL, istream_path(s), 0,
+                      "unknown format %d", fmt);
+    }
+    *out = rd;
+    return 0;
+}
+
+int wn_reader_open(const char *path, const wn_reader_opts *opts,
+                   wn_reader **out, wn_error *err)
+{
+    *out = NULL;
+    struct stat sb;
+    if (strcmp(path, "-") && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return wn_err(err, WN_EINVAL, path, 0,
+                      "is a directory (use wn_inputs_expand)");
+    istream *s;
+    int rc = istream_open(path, &s, err);
+    if (rc)
+        return rc;
+    return reader_init(s, opts, out, err);
+}
+
+int wn_reader_open_mem(const void *data, size_t n, const char *name,
+                       const wn_reader_opts *opts, wn_reader **out,
+                       wn_error *err)
+{
+    *out = NULL;
+    istream *s;
+    int rc = istream_open_mem(data, n, name ? name : "(memory)", &s, err);
+    if (rc)
+        return rc;
+    return reader_init(s, opts, out, err);
+}
+
+static void count_bad(rctx *r, int code)
+{
+    switch (code) {
+    case WN_ECODEC: r->st.bad_codec++; break;
+    case WN_ETRUNC: r->st.truncated++; break;
+    case WN_ELIMIT: r->st.oversize++; break;
+    case WN_EFORMAT:
+        (*(r->bad_counter ? r->bad_counter : &r->st.bad_records))++;
+        break;
+    default: break;
+    }
+}
+
+/* Reports the parked stream error: counted once, reading goes on unless
+ * the stream cannot continue. */
+static int report_stream_error(rctx *r, wn_error *err)
+{
+    wn_error se;
+    int sc = bufin_take_error(&r->in, &se);
+    count_bad(r, sc);
+    if (err)
+        *err = se;
+    if (!WN_IS_BAD_INPUT(sc))
+        r->done = 1;
+    return sc;
+}
+
+int wn_reader_next(wn_reader *rd, wn_doc *doc, wn_error *err)
+{
+    rctx *r = &rd->r;
+    bufin *b = &r->in;
+    wn_doc_reset(doc);
+    /* damage in the compressed stream is reported when parsing reaches it,
+     * not when read-ahead finds it, so records before it are not lost */
+    if (b->err_code && bufin_tell(b) >= b->err_at)
+        return report_stream_error(r, err);
+    if (r->done)
+        return WN_EOF;
+    r->bad_counter = NULL;
+    int rc = rd->next(r, doc, err);
+    uint64_t end = bufin_tell(b);
+    if (b->err_code && end >= b->err_at && rc < 0) {
+        /* the record ran into the damage: the stream error explains it,
+         * and is the one thing reported and counted */
+        if (!WN_IS_BAD_INPUT(rc))
+            r->done = 1;
+        wn_doc_reset(doc);
+        return report_stream_error(r, err);
+    }
+    if (rc == WN_DOC) {
+        r->st.docs++;
+        r->st.text_bytes += doc->text.len;
+    } else if (rc < 0) {
+        count_bad(r, rc);
+        if (!WN_IS_BAD_INPUT(rc))
+            r->done = 1;
+    } else if (b->err_code) {
+        /* the parser stopped at the damage, not at the end */
+        return report_stream_error(r, err);
+    } else
+        r->done = 1;
+    r->st.bytes_in = istream_bytes_in(rd->s);
+    r->st.bytes_decoded = bufin_tell(b);
+    return rc;
+}
+
+int wn_reader_format(const wn_reader *rd) { return rd->format; }
+
+const wn_stats *wn_reader_stats(const wn_reader *rd)
+{
+    /* keep byte counters current even before the first document */
+    ((wn_reader *)rd)->r.st.bytes_in = istream_bytes_in(rd->s);
+    ((wn_reader *)rd)->r.st.bytes_decoded = bufin_tell(&rd->r.in);
+    return &rd->r.st;
+}
+
+void wn_reader_close(wn_reader *rd)
+{
+    if (!rd)
+        return;
+    bufin_release(&rd->r.in);
+    if (rd->r.priv_free)
+        rd->r.priv_free(rd->r.priv);
+    wn_buf_release(&rd->r.scratch);
+    wn_buf_release(&rd->r.scratch2);
+    istream_close(rd->s);
+    free(rd);
+}
+
+/* ---- input expansion ---- */
+
+static int push(char ***list, size_t *n, const char *s)
+{
+    char **nl = realloc(*list, (*n + 1) * sizeof **list);
+    if (!nl)
+        return WN_ENOMEM;
+    *list = nl;
+    if (!(nl[*n] = strdup(s)))
+        return WN_ENOMEM;
+    (*n)++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(const char *dir, char ***list, size_t *n, wn_error *err,
+                int depth)
+{
+    if (depth > 64)
+        return wn_err(err, WN_ELIMIT, dir, 0, "directory nesting too deep");
+    DIR *d = opendir(dir);
+    if (!d)
+        return wn_err(err, WN_EIO, dir, 0, "cannot open directory: %s",
+                      strerror(errno));
+    char **names = NULL;
+    size_t nn = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if ((rc = push(&names, &nn, e->d_name)))
+            break;
+    }
+    closedir(d);
+    if (!rc)
+        qsort(names, nn, sizeof *names, cmp_str);
+    wn_buf p = WN_BUF_INIT;
+    for (size_t i = 0; i < nn && !rc; i++) {
+        wn_buf_reset(&p);
+        size_t dl = strlen(dir);
+        wn_buf_append(&p, dir, dl);
+        if (dl && dir[dl - 1] != '/')
+            wn_buf_putc(&p, '/');
+        if ((rc = wn_buf_puts(&p, names[i])))
+            break;
+        struct stat sb;
+        if (stat(p.data, &sb))
+            continue; /* vanished or dangling link */
+        if (S_ISDIR(sb.st_mode))
+            rc = walk(p.data, list, n, err, depth + 1);
+        else if (S_ISREG(sb.st_mode))
+            rc = push(list, n, p.data);
+    }
+    wn_buf_release(&p);
+    for (size_t i = 0; i < nn; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+int wn_inputs_expand(const char *const *args, size_t nargs, char ***list,
+                     size_t *n, wn_error *err)
+{
+    for (size_t i = 0; i < nargs; i++) {
+        struct stat sb;
+        int rc;
+        if (strcmp(args[i], "-") && stat(args[i], &sb) == 0 &&
+            S_ISDIR(sb.st_mode))
+            rc = walk(args[i], list, n, err, 0);
+        else
+            rc = push(list, n, args[i]);
+        if (rc)
+            return rc == WN_ENOMEM
+                       ? wn_err(err, rc, args[i], 0, "out of memory")
+                       : rc;
+    }
+    return 0;
+}

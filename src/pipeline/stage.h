@@ -1,0 +1,52 @@
+/*
+ * stage.h - the stage interface: how clean/, filter/ and dedup/ plug into
+ * the pipeline.
+ *
+ * A stage is one source file that defines one `const stage_ops` and one row
+ * in the registry (src/pipeline/registry.c).  The pipeline
+ *   1. calls create() once with the run's configuration;
+ *   2. if the stage has observe(): streams every document of the corpus
+ *      through observe() (first pass: e.g. site-line counts), then calls
+ *      prepare() once;
+ *   3. calls process() on each document in input order per shard - from
+ *      several threads at once, so process() must only read the shared
+ *      state; per-call scratch memory comes from the `scratch` arena the
+ *      caller passes (one per thread, reset between documents);
+ *   4. calls free().
+ * process() may edit doc->text (cleaning, redaction) and add metadata
+ * (wn_doc_meta_set); it returns STAGE_KEEP, or STAGE_DROP with a reason
+ * written to `reason` in the form "stage:measure=value<bound" (e.g.
+ * "gopher_quality:mean_word_length=2.1<3"), or a negative WN_E* code.
+ */
+#ifndef WN_STAGE_H
+#define WN_STAGE_H
+
+#include "../core/core.h"
+#include "config.h"
+
+enum { STAGE_DROP = 0, STAGE_KEEP = 1 };
+
+/* Per-thread scratch: buffers a stage may use freely within one call. */
+typedef struct stage_scratch {
+    wn_buf b[4];
+    void *tls[8]; /* per-thread stage-private state, indexed by stage id */
+} stage_scratch;
+
+typedef struct stage_ops {
+    const char *name;        /* also the prefix of its config keys */
+    const char *summary;     /* one line for --help and the docs */
+    const config_opt *opts;  /* options table, ends with {NULL} */
+    int (*create)(const wn_config *cfg, void **state, wn_error *err);
+    /* optional first pass */
+    int (*observe)(void *state, const wn_doc *doc);
+    int (*prepare)(void *state, wn_error *err);
+    int (*process)(void *state, wn_doc *doc, stage_scratch *scratch,
+                   wn_buf *reason);
+    void (*free)(void *state);
+} stage_ops;
+
+/* The registry: every stage winnow knows, in pipeline order. */
+const stage_ops *stage_find(const char *name);
+const stage_ops *const *stage_all(size_t *n);
+
+#endif
