@@ -64,11 +64,12 @@ check: deps
 test: all
 	@SHARED=$(SHARED) scripts/run-tests.sh $(BUILD)
 
+ASAN_BUILD ?= build/asan
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan CC=$(CC) \
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC=$(CC) \
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
-	@SHARED=$(SHARED) ASAN_OPTIONS=detect_leaks=1 scripts/run-tests.sh build/asan
+	@SHARED=$(SHARED) ASAN_OPTIONS=detect_leaks=1 scripts/run-tests.sh $(ASAN_BUILD)
 
 fuzz:
 	@scripts/fuzz.sh run $(FUZZ_SECONDS)
