@@ -288,6 +288,50 @@ void wn_config_each(const wn_config *c,
                     void (*fn)(void *ctx, const char *key, const char *value),
                     void *ctx);
 
+/* ------------------------------------------------------------------ stages */
+
+/* A stage (cleaner, filter, deduplicator) created by name from the registry
+ * (`winnow stages` lists them).  A handle owns the stage's state and one
+ * set of scratch buffers, so ONE HANDLE IS USED BY ONE THREAD AT A TIME;
+ * threads that work in parallel each create their own handle.
+ * Lifecycle:
+ *   wn_stage_new -> [wn_stage_observe over the corpus -> wn_stage_prepare]
+ *   -> wn_stage_process per document -> wn_stage_free.
+ * The bracketed first pass matters only when wn_stage_has_first_pass()
+ * (e.g. site-template lines count lines across a site's pages); skipping it
+ * is allowed and means the stage saw an empty corpus. */
+typedef struct wn_stage wn_stage;
+
+/* Name of the i-th registered stage in pipeline order, NULL past the end. */
+const char *wn_stage_name_at(size_t i);
+/* One-line summary of a stage, NULL if unknown. */
+const char *wn_stage_summary(const char *name);
+/* The i-th option of a stage: key ("stage.option"), default value as text
+ * and one-line help (any pointer may be NULL).  Returns 1, or 0 past the
+ * end or for an unknown stage.  Pointers are static. */
+int wn_stage_option_at(const char *name, size_t i, const char **key,
+                       const char **def, const char **help);
+
+/* Creates stage `name` reading its options ("name.option" keys) from cfg,
+ * which may be NULL (all defaults) and need not outlive the call.  A key
+ * under the stage's prefix that the stage does not declare is WN_EINVAL.
+ * Returns 0 with *out set, or a negative code with err filled. */
+int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
+                 wn_error *err);
+const char *wn_stage_name(const wn_stage *st);
+/* Does this stage want a first pass over the corpus (observe/prepare)? */
+int wn_stage_has_first_pass(const wn_stage *st);
+/* First pass: shows one document to the stage (not modified).  A no-op for
+ * stages without a first pass; WN_EINVAL after wn_stage_prepare. */
+int wn_stage_observe(wn_stage *st, const wn_doc *doc);
+/* Ends the first pass.  Returns 0 or a negative code. */
+int wn_stage_prepare(wn_stage *st, wn_error *err);
+/* Runs the stage on doc, which it may edit (text, metadata).  Returns 1
+ * (keep) or 0 (drop, with a reason "stage:measure=value<bound" in reason,
+ * which may be NULL), or a negative WN_E* code. */
+int wn_stage_process(wn_stage *st, wn_doc *doc, wn_buf *reason);
+void wn_stage_free(wn_stage *st);
+
 /* ------------------------------------------------------------------- text */
 
 /* Appends src to out as valid UTF-8: each invalid sequence becomes U+FFFD

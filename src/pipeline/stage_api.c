@@ -1,0 +1,179 @@
+/*
+ * stage_api.c - the public face of the stage registry: programs create a
+ * stage by name with a wn_config and push documents through it without
+ * seeing stage_ops (zstd-style: the CLI uses only winnow.h).
+ *
+ * A wn_stage handle is a stage's shared state plus one stage_scratch, so a
+ * handle serves one thread at a time; a program that wants several threads
+ * creates one handle per thread (each then runs its own observe/prepare if
+ * the stage has a first pass) or uses the internal pipeline, which shares
+ * one state across threads.  Option keys under the stage's prefix that its
+ * table does not declare are refused at creation: a misspelt option is a
+ * usage error, not a silently ignored setting.
+ */
+#include "stage_api.h"
+
+#include <stdlib.h>
+
+struct wn_stage {
+    const stage_ops *ops;
+    void *state;
+    stage_scratch scratch;
+    int prepared; /* prepare() has run (or the stage has no first pass) */
+};
+
+void stage_scratch_init(stage_scratch *s) { memset(s, 0, sizeof *s); }
+
+void stage_scratch_release(stage_scratch *s)
+{
+    for (size_t i = 0; i < sizeof s->b / sizeof *s->b; i++)
+        wn_buf_release(&s->b[i]);
+    for (size_t i = 0; i < sizeof s->tls / sizeof *s->tls; i++) {
+        free(s->tls[i]);
+        s->tls[i] = NULL;
+    }
+}
+
+void *stage_api_state(const wn_stage *st, const stage_ops *ops)
+{
+    return st && st->ops == ops ? st->state : NULL;
+}
+
+const char *wn_stage_name_at(size_t i)
+{
+    size_t n;
+    const stage_ops *const *all = stage_all(&n);
+    return i < n ? all[i]->name : NULL;
+}
+
+const char *wn_stage_summary(const char *name)
+{
+    const stage_ops *ops = stage_find(name);
+    return ops ? ops->summary : NULL;
+}
+
+int wn_stage_option_at(const char *name, size_t i, const char **key,
+                       const char **def, const char **help)
+{
+    const stage_ops *ops = stage_find(name);
+    if (!ops || !ops->opts)
+        return 0;
+    for (size_t k = 0; ops->opts[k].key; k++) {
+        if (k == i) {
+            if (key)
+                *key = ops->opts[k].key;
+            if (def)
+                *def = ops->opts[k].def;
+            if (help)
+                *help = ops->opts[k].help;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+struct check_ctx {
+    const stage_ops *ops;
+    size_t plen;
+    const char *bad;
+};
+
+static void check_key(void *ctx, const char *key, const char *value)
+{
+    struct check_ctx *c = ctx;
+    (void)value;
+    if (c->bad || strncmp(key, c->ops->name, c->plen) || key[c->plen] != '.')
+        return;
+    for (size_t k = 0; c->ops->opts && c->ops->opts[k].key; k++)
+        if (!strcmp(c->ops->opts[k].key, key))
+            return;
+    c->bad = key;
+}
+
+int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
+                 wn_error *err)
+{
+    *out = NULL;
+    const stage_ops *ops = name ? stage_find(name) : NULL;
+    if (!ops)
+        return wn_err(err, WN_EINVAL, "", 0, "unknown stage '%s'",
+                      name ? name : "(null)");
+    struct check_ctx cc = {ops, strlen(ops->name), NULL};
+    if (cfg)
+        wn_config_each(cfg, check_key, &cc);
+    if (cc.bad)
+        return wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", cc.bad);
+    wn_stage *st = calloc(1, sizeof *st);
+    if (!st)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    st->ops = ops;
+    stage_scratch_init(&st->scratch);
+    wn_config *empty = NULL;
+    if (!cfg && !(cfg = empty = wn_config_new())) {
+        free(st);
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
+    int rc = ops->create(cfg, &st->state, err);
+    wn_config_free(empty);
+    if (rc < 0) {
+        free(st);
+        return rc;
+    }
+    st->prepared = ops->observe == NULL;
+    *out = st;
+    return 0;
+}
+
+const char *wn_stage_name(const wn_stage *st) { return st->ops->name; }
+
+int wn_stage_has_first_pass(const wn_stage *st)
+{
+    return st->ops->observe != NULL;
+}
+
+int wn_stage_observe(wn_stage *st, const wn_doc *doc)
+{
+    if (!st->ops->observe)
+        return 0;
+    if (st->prepared)
+        return WN_EINVAL; /* first pass already closed */
+    return st->ops->observe(st->state, doc);
+}
+
+int wn_stage_prepare(wn_stage *st, wn_error *err)
+{
+    if (st->prepared)
+        return 0;
+    int rc = st->ops->prepare ? st->ops->prepare(st->state, err) : 0;
+    if (rc >= 0)
+        st->prepared = 1;
+    return rc < 0 ? rc : 0;
+}
+
+int wn_stage_process(wn_stage *st, wn_doc *doc, wn_buf *reason)
+{
+    if (!st->prepared) {
+        /* No first pass was run: the stage sees an empty corpus. */
+        wn_error e;
+        int rc = wn_stage_prepare(st, &e);
+        if (rc < 0)
+            return rc;
+    }
+    if (reason)
+        wn_buf_reset(reason);
+    wn_buf dummy = WN_BUF_INIT;
+    int rc = st->ops->process(st->state, doc, &st->scratch,
+                              reason ? reason : &dummy);
+    wn_buf_release(&dummy);
+    return rc;
+}
+
+void wn_stage_free(wn_stage *st)
+{
+    if (!st)
+        return;
+    if (st->state)
+        st->ops->free(st->state);
+    stage_scratch_release(&st->scratch);
+    free(st);
+}
