@@ -109,7 +109,7 @@ int bufin_getline(bufin *b, const char **line, size_t *len, size_t max,
         char *nl = memchr(p, '\n', b->end - b->pos - scanned);
         if (nl) {
             size_t n = (size_t)(nl - (b->buf + b->pos));
-            if (skipping) {
+            if (skipping || n > max) {
                 b->pos += n + 1;
                 return WN_ELIMIT;
             }

@@ -73,7 +73,9 @@ static int parse_line(rctx *r, wn_doc *doc, const char *line, size_t len,
             int is_text = 0;
             if (p < end && *p == '"') {
                 if (key->len == tfl && !memcmp(key->data, tf, tfl) &&
-                    !have_text) {
+                    (!have_text || doc->kind == WN_DOC_HTML)) {
+                    if (have_text)
+                        wn_buf_reset(&doc->text);
                     field = &doc->text;
                     is_text = 1;
                 } else if (key->len == 2 && !memcmp(key->data, "id", 2))
@@ -84,6 +86,13 @@ static int parse_line(rctx *r, wn_doc *doc, const char *line, size_t len,
                     field = &doc->date;
                 else if (key->len == 6 && !memcmp(key->data, "source", 6))
                     field = &doc->source;
+                else if (key->len == 4 && !memcmp(key->data, "html", 4) &&
+                         !have_text) {
+                    /* winnow's own form of an HTML document */
+                    field = &doc->text;
+                    is_text = 2;
+                } else if (key->len == 4 && !memcmp(key->data, "http", 4))
+                    field = &doc->http;
                 if (field && field->len && !is_text)
                     field = NULL; /* duplicate key: keep the later raw */
             }
@@ -94,7 +103,10 @@ static int parse_line(rctx *r, wn_doc *doc, const char *line, size_t len,
                                ? bad_json(r, err, off, line, p,
                                           "bad string")
                                : rc;
-                have_text |= is_text;
+                if (is_text) {
+                    have_text = 1;
+                    doc->kind = is_text == 2 ? WN_DOC_HTML : WN_DOC_TEXT;
+                }
             } else {
                 if ((rc = json_skip_value(&p, end, 128)))
                     return bad_json(r, err, off, line, p,

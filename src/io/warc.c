@@ -183,15 +183,15 @@ static int check_boundary(rctx *r)
     size_t i = 0;
     while (i < avail && i < MAX_GAP && (p[i] == '\r' || p[i] == '\n'))
         i++;
-    if (i == avail) {
-        b->pos += i;
-        return 1; /* end of input */
-    }
-    if (avail - i >= 5 && !memcmp(p + i, "WARC/", 5)) {
+    /* the standard terminator: the record is complete even if junk
+     * follows (the junk is reported when the next record is read) */
+    if ((i >= 4 && !memcmp(p, "\r\n\r\n", 4)) ||
+        (i >= 2 && !memcmp(p, "\n\n", 2))) {
         b->pos += i;
         return 1;
     }
-    if (avail - i < 5 && !memcmp(p + i, "WARC/", avail - i)) {
+    if (i == avail || (avail - i >= 5 && !memcmp(p + i, "WARC/", 5)) ||
+        (avail - i < 5 && !memcmp(p + i, "WARC/", avail - i))) {
         b->pos += i;
         return 1;
     }

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -24,6 +25,7 @@ struct wn_writer {
     int codec;
     int format;
     int ndocs;
+    int direct; /* fd opened on a non-regular file: close, no rename */
     char *path;
     char *tmp;
     wn_buf line;
@@ -106,7 +108,19 @@ int wn_writer_open(const char *path, int out_format, wn_writer **out,
     w->format = out_format;
     w->fd = STDOUT_FILENO;
     int rc = 0;
-    if (path && strcmp(path, "-")) {
+    struct stat sb;
+    if (path && strcmp(path, "-") && stat(path, &sb) == 0 &&
+        !S_ISREG(sb.st_mode)) {
+        /* a device or FIFO (/dev/stdout, /dev/null): write straight to it;
+         * there is nothing to rename */
+        w->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (w->fd < 0) {
+            rc = wn_err(err, WN_EIO, path, 0, "cannot open: %s",
+                        strerror(errno));
+            goto fail;
+        }
+        w->direct = 1;
+    } else if (path && strcmp(path, "-")) {
         w->path = strdup(path);
         size_t n = strlen(path) + 32;
         w->tmp = malloc(n);
@@ -121,6 +135,8 @@ int wn_writer_open(const char *path, int out_format, wn_writer **out,
                         strerror(errno));
             goto fail;
         }
+    }
+    if (path && strcmp(path, "-")) {
         if (ends_with(path, ".gz"))
             w->codec = CODEC_GZIP;
         else if (ends_with(path, ".zst"))
@@ -212,6 +228,8 @@ int wn_writer_close(wn_writer *w, wn_error *err)
     if (!w)
         return 0;
     int rc = drain(w, 1, err);
+    if (w->direct)
+        close(w->fd);
     if (!rc && w->tmp) {
         if (fsync(w->fd) && errno != EINVAL)
             rc = wn_err(err, WN_EIO, w->path, 0, "fsync: %s", strerror(errno));
@@ -232,10 +250,11 @@ void wn_writer_abort(wn_writer *w)
 {
     if (!w)
         return;
-    if (w->tmp) {
+    if (w->tmp || w->direct) {
         if (w->fd >= 0)
             close(w->fd);
-        unlink(w->tmp);
+        if (w->tmp)
+            unlink(w->tmp);
     }
     writer_free(w);
 }

@@ -1,0 +1,571 @@
+/*
+ * test_io.c - readers (WARC/WET, JSONL, text), codecs (gzip multi-member,
+ * zstd), damage handling with offsets, writers and the round trip.
+ */
+#include "t.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+/* Appends data as one gzip member. */
+static void gz_member(wn_buf *out, const char *data, size_t n)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    wn_buf_reserve(out, n + 1024);
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)n;
+    z.next_out = (unsigned char *)out->data + out->len;
+    z.avail_out = (uInt)(out->alloc - out->len - 1);
+    deflate(&z, Z_FINISH);
+    out->len = out->alloc - 1 - z.avail_out;
+    deflateEnd(&z);
+}
+
+static void zst_frame(wn_buf *out, const char *data, size_t n)
+{
+    size_t cap = ZSTD_compressBound(n);
+    wn_buf_reserve(out, cap);
+    out->len += ZSTD_compress(out->data + out->len, cap, data, n, 3);
+}
+
+static void warc_record(wn_buf *out, const char *type, const char *uri,
+                        const char *id, const char *block)
+{
+    wn_buf_printf(out,
+                  "WARC/1.0\r\nWARC-Type: %s\r\nWARC-Target-URI: %s\r\n"
+                  "WARC-Date: 2024-05-01T00:00:00Z\r\nWARC-Record-ID: %s\r\n"
+                  "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
+                  type, uri, id, strlen(block), block);
+}
+
+static wn_buf wet_three(void)
+{
+    wn_buf w = WN_BUF_INIT;
+    warc_record(&w, "warcinfo", "", "<urn:uuid:0>", "software: test\r\n");
+    warc_record(&w, "conversion", "http://a.example/1", "<urn:uuid:1>",
+                "First page.\nSecond line.");
+    warc_record(&w, "conversion", "http://b.example/2", "<urn:uuid:2>",
+                "Another page \xc3\xa9.");
+    return w;
+}
+
+TEST(wet_plain_fields)
+{
+    wn_buf w = wet_three();
+    const char *p = t_write_file("a.wet", w.data, w.len);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    CHECK_INT(wn_reader_format(r), WN_FMT_WARC);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_STR(d.text.data, "First page.\nSecond line.");
+    CHECK_STR(d.url.data, "http://a.example/1");
+    CHECK_STR(d.id.data, "<urn:uuid:1>");
+    CHECK_STR(d.date.data, "2024-05-01T00:00:00Z");
+    CHECK(strstr(d.source.data, "a.wet:") != NULL);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_STR(d.url.data, "http://b.example/2");
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_EOF);
+    const wn_stats *st = wn_reader_stats(r);
+    CHECK_INT(st->warc_records, 3);
+    CHECK_INT(st->warc_conversion, 2);
+    CHECK_INT(st->warc_skipped, 1);
+    CHECK_INT(wn_stats_bad(st), 0);
+    wn_reader_close(r);
+    wn_doc_release(&d);
+    wn_buf_release(&w);
+}
+
+/* WET split into one gzip member per record, as Common Crawl writes. */
+static wn_buf wet_gz_members(const wn_buf *w)
+{
+    wn_buf gz = WN_BUF_INIT;
+    const char *s = w->data, *end = w->data + w->len;
+    while (s < end) {
+        const char *n = s + 1;
+        while (n < end && strncmp(n, "WARC/1.0\r\n", 10))
+            n++;
+        gz_member(&gz, s, (size_t)(n - s));
+        s = n;
+    }
+    return gz;
+}
+
+TEST(wet_gzip_multi_member)
+{
+    wn_buf w = wet_three();
+    wn_buf gz = wet_gz_members(&w);
+    wn_buf out = WN_BUF_INIT;
+    int bad;
+    wn_stats st = t_read_all(t_write_file("a.wet.gz", gz.data, gz.len), NULL,
+                             &out, &bad);
+    CHECK_INT(st.docs, 2);
+    CHECK_INT(bad, 0);
+    CHECK_INT(st.bytes_decoded, w.len);
+    CHECK_INT(st.bytes_in, gz.len);
+    wn_buf_release(&w);
+    wn_buf_release(&gz);
+    wn_buf_release(&out);
+}
+
+TEST(gzip_corrupt_member_is_skipped_rest_read)
+{
+    wn_buf w = WN_BUF_INIT;
+    wn_buf gz = WN_BUF_INIT;
+    const char *texts[] = {"one", "two", "three", "four"};
+    size_t starts[4];
+    for (int i = 0; i < 4; i++) {
+        wn_buf rec = WN_BUF_INIT;
+        char uri[32], id[32];
+        snprintf(uri, sizeof uri, "http://x/%d", i);
+        snprintf(id, sizeof id, "<urn:%d>", i);
+        warc_record(&rec, "conversion", uri, id, texts[i]);
+        starts[i] = gz.len;
+        gz_member(&gz, rec.data, rec.len);
+        wn_buf_release(&rec);
+    }
+    /* damage the deflate data of member 2 */
+    size_t mid = (starts[1] + starts[2]) / 2;
+    for (size_t k = mid; k < mid + 8; k++)
+        gz.data[k] ^= 0x55;
+    const char *p = t_write_file("bad.wet.gz", gz.data, gz.len);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    int docs = 0, bad = 0, rc;
+    char seen[64] = "";
+    while ((rc = wn_reader_next(r, &d, &err)) != WN_EOF) {
+        if (rc == WN_DOC) {
+            docs++;
+            strcat(seen, d.text.data);
+            strcat(seen, ",");
+        } else {
+            bad++;
+            CHECK(WN_IS_BAD_INPUT(rc));
+            CHECK(strstr(err.file, "bad.wet.gz") != NULL);
+            if (rc == WN_ECODEC)
+                CHECK(err.offset >= starts[1] && err.offset <= starts[2]);
+        }
+        if (docs + bad > 10)
+            break;
+    }
+    CHECK_STR(seen, "one,three,four,");
+    /* zlib may emit some garbage before it detects the damage; the parser
+     * may complain about that garbage too, but never more than once */
+    CHECK(bad >= 1 && bad <= 2);
+    CHECK_INT(wn_reader_stats(r)->bad_codec, 1);
+    wn_reader_close(r);
+    wn_doc_release(&d);
+    wn_buf_release(&w);
+    wn_buf_release(&gz);
+}
+
+TEST(gzip_truncated_reports_offset_keeps_earlier_docs)
+{
+    wn_buf w = wet_three();
+    wn_buf gz = wet_gz_members(&w);
+    size_t cut = gz.len - 20;
+    const char *p = t_write_file("cut.wet.gz", gz.data, cut);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_ETRUNC);
+    CHECK(strstr(err.msg, "truncated") != NULL);
+    CHECK_INT(err.offset, cut);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_EOF);
+    CHECK_INT(wn_reader_stats(r)->truncated, 1);
+    CHECK_INT(wn_stats_bad(wn_reader_stats(r)), 1);
+    wn_reader_close(r);
+    wn_doc_release(&d);
+    wn_buf_release(&w);
+    wn_buf_release(&gz);
+}
+
+TEST(zstd_multi_frame_and_truncated)
+{
+    wn_buf w = wet_three();
+    wn_buf z = WN_BUF_INIT;
+    /* one frame up to the end of the first conversion record, one after */
+    const char *second = strstr(strstr(w.data, "uuid:1") , "WARC/1.0");
+    size_t half = (size_t)(second - w.data);
+    zst_frame(&z, w.data, half);
+    zst_frame(&z, w.data + half, w.len - half);
+    wn_buf out = WN_BUF_INIT;
+    int bad;
+    wn_stats st = t_read_all(t_write_file("a.wet.zst", z.data, z.len), NULL,
+                             &out, &bad);
+    CHECK_INT(st.docs, 2);
+    CHECK_INT(bad, 0);
+    st = t_read_all(t_write_file("b.wet.zst", z.data, z.len - 7), NULL, NULL,
+                    &bad);
+    CHECK_INT(st.docs, 1);
+    CHECK_INT(st.truncated, 1);
+    CHECK_INT(bad, 1);
+    wn_buf_release(&w);
+    wn_buf_release(&z);
+    wn_buf_release(&out);
+}
+
+TEST(warc_wrong_length_record_dropped_next_read)
+{
+    wn_buf w = WN_BUF_INIT;
+    warc_record(&w, "conversion", "http://a/", "<urn:a>", "good one");
+    size_t bad_at = w.len;
+    wn_buf_puts(&w, "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: http://b/\r\n"
+                    "Content-Length: 5\r\n\r\nthis block is longer than five\r\n\r\n");
+    warc_record(&w, "conversion", "http://c/", "<urn:c>", "good two");
+    const char *p = t_write_file("len.warc", w.data, w.len);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_EFORMAT);
+    CHECK_INT(err.offset, bad_at);
+    CHECK(strstr(err.msg, "Content-Length") != NULL);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_STR(d.text.data, "good two");
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_EOF);
+    CHECK_INT(wn_reader_stats(r)->bad_records, 1);
+    wn_reader_close(r);
+    wn_doc_release(&d);
+    wn_buf_release(&w);
+}
+
+TEST(warc_truncated_record)
+{
+    wn_buf w = WN_BUF_INIT;
+    warc_record(&w, "conversion", "http://a/", "<urn:a>", "good one");
+    warc_record(&w, "conversion", "http://b/", "<urn:b>",
+                "a long block that will be cut off");
+    int bad;
+    wn_stats st = t_read_all(t_write_file("t.warc", w.data, w.len - 15), NULL,
+                             NULL, &bad);
+    CHECK_INT(st.docs, 1);
+    CHECK_INT(st.truncated, 1);
+    CHECK_INT(bad, 1);
+    wn_buf_release(&w);
+}
+
+TEST(warc_response_html_chunked_latin1)
+{
+    const char *http =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=iso-8859-1\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+        "7\r\n<p>caf\xe9\r\n5\r\n</p>\n\r\n0\r\n\r\n";
+    wn_buf w = WN_BUF_INIT;
+    wn_buf_printf(&w,
+                  "WARC/1.1\r\nWARC-Type: response\r\n"
+                  "WARC-Target-URI: <http://h.example/>\r\n"
+                  "WARC-Record-ID: <urn:r>\r\nContent-Length: %zu\r\n\r\n%s\r\n\r\n",
+                  strlen(http), http);
+    warc_record(&w, "request", "http://h.example/", "<urn:q>", "GET / HTTP/1.1\r\n\r\n");
+    const char *p = t_write_file("h.warc", w.data, w.len);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_INT(d.kind, WN_DOC_HTML);
+    CHECK_STR(d.text.data, "<p>caf\xc3\xa9</p>\n");
+    CHECK_STR(d.url.data, "http://h.example/"); /* wget's <> removed */
+    CHECK(strstr(d.http.data, "Content-Type: text/html") != NULL);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_EOF);
+    CHECK_INT(wn_reader_stats(r)->warc_response_html, 1);
+    CHECK_INT(wn_reader_stats(r)->warc_skipped, 1);
+    wn_reader_close(r);
+    /* with HTML off, the response is counted and skipped */
+    wn_reader_opts o = WN_READER_OPTS_INIT;
+    o.warc_html = 0;
+    int bad;
+    wn_stats st = t_read_all(p, &o, NULL, &bad);
+    CHECK_INT(st.docs, 0);
+    CHECK_INT(st.warc_response_other, 1);
+    wn_doc_release(&d);
+    wn_buf_release(&w);
+}
+
+TEST(warc_junk_between_records_resyncs)
+{
+    wn_buf w = WN_BUF_INIT;
+    warc_record(&w, "conversion", "http://a/", "<urn:a>", "one");
+    wn_buf_puts(&w, "garbage garbage\n\x01\x02 binary junk\n");
+    warc_record(&w, "conversion", "http://b/", "<urn:b>", "two");
+    int bad;
+    wn_stats st = t_read_all(t_write_file("j.warc", w.data, w.len), NULL, NULL,
+                             &bad);
+    CHECK_INT(st.docs, 2);
+    CHECK_INT(st.bad_records, 1);
+    CHECK_INT(bad, 1);
+    wn_buf_release(&w);
+}
+
+TEST(jsonl_fields_meta_order_and_crlf)
+{
+    const char in[] =
+        "{\"id\":\"d1\",\"meta\":{\"a\":[1,2]},\"text\":\"hi \\ud83d\\ude00\",\"n\":3}\r\n"
+        "\r\n"
+        "{\"text\":\"no id\",\"url\":\"http://u/\"}\n";
+    const char *p = t_write_file("a.jsonl", in, sizeof in - 1);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    CHECK_INT(wn_reader_format(r), WN_FMT_JSONL);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_STR(d.id.data, "d1");
+    CHECK_STR(d.text.data, "hi \xf0\x9f\x98\x80");
+    CHECK_STR(d.meta.data, "\"meta\":{\"a\":[1,2]},\"n\":3");
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_STR(d.url.data, "http://u/");
+    CHECK(strstr(d.source.data, "a.jsonl:") != NULL);
+    CHECK_STR(d.id.data, d.source.data); /* default id = source */
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_EOF);
+    CHECK_INT(wn_reader_stats(r)->jsonl_lines, 2);
+    wn_reader_close(r);
+    wn_doc_release(&d);
+}
+
+TEST(jsonl_bad_lines_reported_with_offsets)
+{
+    const char in[] = "{\"text\":\"a\"}\n"
+                      "{\"text\":\"b\",}\n"   /* trailing comma */
+                      "not json\n"
+                      "{\"title\":\"no text\"}\n"
+                      "{\"text\":\"c\"} trailing\n"
+                      "{\"text\":\"d\"}\n";
+    const char *p = t_write_file("b.jsonl", in, sizeof in - 1);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    uint64_t offs[8];
+    int nbad = 0, rc;
+    char seen[32] = "";
+    while ((rc = wn_reader_next(r, &d, &err)) != WN_EOF) {
+        if (rc == WN_DOC)
+            strcat(seen, d.text.data);
+        else {
+            CHECK_INT(rc, WN_EFORMAT);
+            if (nbad < 8)
+                offs[nbad] = err.offset;
+            nbad++;
+        }
+    }
+    CHECK_STR(seen, "ad");
+    CHECK_INT(nbad, 4);
+    CHECK_INT(wn_reader_stats(r)->bad_json, 4);
+    CHECK_INT(offs[0], 13 + 12); /* the ',' before '}' */
+    CHECK_INT(offs[1], 27);      /* start of "not json" */
+    wn_reader_close(r);
+    wn_doc_release(&d);
+}
+
+TEST(jsonl_text_field_option_and_invalid_utf8)
+{
+    const char in[] = "{\"content\":\"caf\xe9 ok\",\"text\":\"other\",\"k\":\"\xff\"}\n";
+    const char *p = t_write_file("c.jsonl", in, sizeof in - 1);
+    wn_reader_opts o = WN_READER_OPTS_INIT;
+    o.text_field = "content";
+    wn_buf out = WN_BUF_INIT;
+    int bad;
+    wn_stats st = t_read_all(p, &o, &out, &bad);
+    CHECK_INT(st.docs, 1);
+    CHECK_INT(st.invalid_utf8, 2);
+    CHECK(strstr(out.data, "\"text\":\"caf\xef\xbf\xbd ok\"") != NULL);
+    CHECK(strstr(out.data, "\"k\":\"\xef\xbf\xbd\"") != NULL);
+    CHECK(wn_utf8_valid(out.data, out.len));
+    wn_buf_release(&out);
+}
+
+TEST(jsonl_giant_line_skipped)
+{
+    wn_buf in = WN_BUF_INIT;
+    wn_buf_puts(&in, "{\"text\":\"");
+    for (int i = 0; i < 5000; i++)
+        wn_buf_puts(&in, "xxxxxxxxxx");
+    wn_buf_puts(&in, "\"}\n{\"text\":\"after\"}\n");
+    wn_reader_opts o = WN_READER_OPTS_INIT;
+    o.max_record = 4096;
+    wn_buf out = WN_BUF_INIT;
+    int bad;
+    wn_stats st = t_read_all(t_write_file("g.jsonl", in.data, in.len), &o, &out,
+                             &bad);
+    CHECK_INT(st.docs, 1);
+    CHECK_INT(st.oversize, 1);
+    CHECK(strstr(out.data, "after") != NULL);
+    wn_buf_release(&in);
+    wn_buf_release(&out);
+}
+
+TEST(text_file_one_doc_binary_rejected)
+{
+    const char txt[] = "Just a page.\nWith two lines.\n";
+    const char *p = t_write_file("page.txt", txt, sizeof txt - 1);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    CHECK_INT(wn_reader_format(r), WN_FMT_TEXT);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_STR(d.text.data, txt);
+    CHECK_STR(d.id.data, p);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_EOF);
+    wn_reader_close(r);
+    unsigned char junk[4096];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 7 + (i >> 3));
+    int bad;
+    wn_stats st = t_read_all(t_write_file("junk.bin", junk, sizeof junk), NULL,
+                             NULL, &bad);
+    CHECK_INT(st.docs, 0);
+    CHECK_INT(st.bad_files, 1);
+    CHECK_INT(bad, 1);
+    wn_doc_release(&d);
+}
+
+TEST(reader_from_memory)
+{
+    const char in[] = "{\"text\":\"m\"}\n";
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open_mem(in, sizeof in - 1, "mem", NULL, &r, &err), 0);
+    CHECK_INT(wn_reader_next(r, &d, &err), WN_DOC);
+    CHECK_STR(d.source.data, "mem:0");
+    wn_reader_close(r);
+    wn_doc_release(&d);
+}
+
+static void write_and_check(const char *name)
+{
+    const char *dir = t_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    wn_writer *w;
+    wn_error err;
+    CHECK_INT(wn_writer_open(path, WN_OUT_JSONL, &w, &err), 0);
+    wn_doc d = WN_DOC_INIT;
+    wn_buf_puts(&d.text, "line \"quoted\"\n\ttab");
+    wn_buf_puts(&d.id, "x1");
+    CHECK_INT(wn_writer_write(w, &d, &err), 0);
+    CHECK(access(path, F_OK) != 0); /* not visible before close */
+    CHECK_INT(wn_writer_close(w, &err), 0);
+    CHECK(access(path, F_OK) == 0);
+    wn_buf out = WN_BUF_INIT;
+    int bad;
+    wn_stats st = t_read_all(path, NULL, &out, &bad);
+    CHECK_INT(st.docs, 1);
+    CHECK_INT(bad, 0);
+    CHECK(strstr(out.data, "\"id\":\"x1\"") != NULL);
+    CHECK(strstr(out.data, "line \\\"quoted\\\"\\n\\ttab") != NULL);
+    /* no temporary file left behind */
+    DIR *dd = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(dd)))
+        n += e->d_name[0] != '.';
+    closedir(dd);
+    CHECK_INT(n, 1);
+    wn_buf_release(&out);
+    wn_doc_release(&d);
+}
+
+TEST(writer_plain_gz_zst_atomic)
+{
+    write_and_check("o.jsonl");
+    write_and_check("o.jsonl.gz");
+    write_and_check("o.jsonl.zst");
+}
+
+TEST(writer_abort_leaves_nothing)
+{
+    const char *dir = t_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/x.jsonl", dir);
+    wn_writer *w;
+    wn_error err;
+    CHECK_INT(wn_writer_open(path, WN_OUT_JSONL, &w, &err), 0);
+    wn_writer_write_line(w, "{}", 2, &err);
+    wn_writer_abort(w);
+    DIR *dd = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(dd)))
+        n += e->d_name[0] != '.';
+    closedir(dd);
+    CHECK_INT(n, 0);
+}
+
+/* Property: read -> write JSONL -> read gives identical documents. */
+static void round_trip(const char *path)
+{
+    wn_buf a = WN_BUF_INIT, b = WN_BUF_INIT;
+    int bad;
+    wn_stats st = t_read_all(path, NULL, &a, &bad);
+    CHECK(st.docs > 0);
+    const char *p2 = t_write_file("rt.jsonl", a.data, a.len);
+    wn_stats st2 = t_read_all(p2, NULL, &b, &bad);
+    CHECK_INT(bad, 0);
+    CHECK_INT(st2.docs, st.docs);
+    CHECK_MEM(a.data, a.len, b.data, b.len);
+    wn_buf_release(&a);
+    wn_buf_release(&b);
+}
+
+TEST(round_trip_synthetic_and_real)
+{
+    const char in[] = "{\"id\":\"q\",\"text\":\"\\u0001ctl \\\\ \\\"q\\\" \\ud83d\\ude00\","
+                      "\"x\":[true,null,{\"y\":\"\\u00e9\"}],\"e\":1e-3}\n";
+    round_trip(t_write_file("s.jsonl", in, sizeof in - 1));
+    wn_buf w = wet_three();
+    round_trip(t_write_file("s.wet", w.data, w.len));
+    wn_buf_release(&w);
+    const char *real[] = {"jsonl/dolma-cc-head/cc_en_head-0091.jsonl.gz",
+                          "jsonl/dolma-cc-head/provided-documents-000.json.gz",
+                          "warc/resiliparse/warcfile.warc.gz",
+                          "warc/npm-warc/CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc.wet"};
+    for (size_t i = 0; i < sizeof real / sizeof *real; i++) {
+        const char *p = t_data(real[i]);
+        if (p)
+            round_trip(p);
+    }
+}
+
+TEST(inputs_expand_walks_sorted)
+{
+    const char *dir = t_tmpdir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/sub", dir);
+    mkdir(p, 0755);
+    const char *names[] = {"b.txt", "a.txt", "sub/c.txt", ".hidden"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        FILE *f = fopen(p, "w");
+        fputs("x", f);
+        fclose(f);
+    }
+    char **list = NULL;
+    size_t n = 0;
+    wn_error err;
+    const char *args[] = {dir};
+    CHECK_INT(wn_inputs_expand(args, 1, &list, &n, &err), 0);
+    CHECK_INT(n, 3);
+    if (n == 3) {
+        CHECK(strstr(list[0], "/a.txt") != NULL);
+        CHECK(strstr(list[1], "/b.txt") != NULL);
+        CHECK(strstr(list[2], "/sub/c.txt") != NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
