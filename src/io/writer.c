@@ -109,11 +109,11 @@ int wn_writer_open(const char *path, int out_format, wn_writer **out,
     w->fd = STDOUT_FILENO;
     int rc = 0;
     struct stat sb;
-    if (path && strcmp(path, "-") && stat(path, &sb) == 0 &&
+    if (path && strcmp(path, "-") && lstat(path, &sb) == 0 &&
         !S_ISREG(sb.st_mode)) {
-        /* a device or FIFO (/dev/stdout, /dev/null): write straight to it;
-         * there is nothing to rename */
-        w->fd = open(path, O_WRONLY | O_CLOEXEC);
+        /* a link, device or FIFO (/dev/stdout, /dev/null): write through
+         * it; renaming over it would replace the link itself */
+        w->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (w->fd < 0) {
             rc = wn_err(err, WN_EIO, path, 0, "cannot open: %s",
                         strerror(errno));

@@ -569,3 +569,26 @@ TEST(inputs_expand_walks_sorted)
         free(list[i]);
     free(list);
 }
+
+TEST(writer_through_symlink_keeps_link)
+{
+    /* regression: writing stats to /dev/stdout (a link) once replaced the
+     * link with a regular file */
+    const char *dir = t_tmpdir();
+    char target[512], link[512];
+    snprintf(target, sizeof target, "%s/target", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    FILE *f = fopen(target, "w");
+    fclose(f);
+    CHECK_INT(symlink(target, link), 0);
+    wn_writer *w;
+    wn_error err;
+    CHECK_INT(wn_writer_open(link, WN_OUT_JSONL, &w, &err), 0);
+    wn_writer_write_line(w, "{}", 2, &err);
+    CHECK_INT(wn_writer_close(w, &err), 0);
+    struct stat sb;
+    CHECK_INT(lstat(link, &sb), 0);
+    CHECK(S_ISLNK(sb.st_mode));
+    CHECK_INT(stat(target, &sb), 0);
+    CHECK_INT(sb.st_size, 3);
+}
