@@ -25,6 +25,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
+
+.PHONY: print-ldlibs
 .PHONY: all deps run check test test-asan fuzz fuzz-smoke bench eval install \
         clean format lint
 
@@ -39,8 +41,9 @@ $(BUILD)/libwinnow.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libwinnow.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libwinnow.so.0 -o $@ $^ $(LDFLAGS) $(LDLIBS)
+$(BUILD)/libwinnow.so: $(LIB_OBJ) src/libwinnow.map
+	$(CC) -shared -Wl,-soname,libwinnow.so.0 -Wl,--version-script=src/libwinnow.map \
+	  -o $@ $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/winnow: $(CLI_OBJ) $(BUILD)/libwinnow.a
 	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libwinnow.a $(LDFLAGS) $(LDLIBS)
@@ -50,6 +53,10 @@ $(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwinnow.a
 
 deps:
 	@scripts/deps.sh
+
+# What a program linking libwinnow.a needs (used by scripts/fuzz.sh).
+print-ldlibs:
+	@echo $(LDLIBS)
 
 # The main job on the sample corpus the repository ships.
 run: deps

@@ -120,6 +120,10 @@ long wn_utf8_repair(const char *str, size_t n, wn_buf *out, size_t *nuls)
     size_t i = 0, run = 0, skip;
     long repl = 0;
     size_t nul = 0;
+    if (nuls)
+        *nuls = 0;
+    if (!n)
+        return 0; /* src may be NULL */
     int rc = wn_buf_reserve(out, n);
     if (rc)
         return rc;

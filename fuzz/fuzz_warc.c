@@ -1,0 +1,11 @@
+/*
+ * fuzz_warc.c - libFuzzer target: the warc reader on arbitrary bytes.
+ */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_read(data, size, WN_FMT_WARC);
+}
