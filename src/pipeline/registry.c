@@ -4,7 +4,12 @@
  */
 #include "stage.h"
 
+extern const stage_ops stage_gopher_quality, stage_gopher_repetition,
+    stage_c4_filter, stage_fineweb; /* src/filter/ */
+
 static const stage_ops *const stages[] = {
+    &stage_gopher_quality, &stage_gopher_repetition, &stage_c4_filter,
+    &stage_fineweb,
     NULL, /* sentinel: keeps the array valid while no stage is registered */
 };
 

@@ -1,0 +1,221 @@
+/*
+ * gopher_quality.c - stage "gopher_quality": the quality rules of DeepMind's
+ * MassiveText (Rae et al. 2021, "Scaling Language Models: Methods, Analysis
+ * & Insights from Training Gopher", appendix A.1.1), checked in the order
+ * of datatrove's GopherQualityFilter so the first failing rule is the same.
+ *
+ * Word choices (docs/filters.md): words are whitespace tokens from the
+ * shared tokenisation; a "symbol word" has no letter or digit and is left
+ * out of the word count and of the mean length, as datatrove does; a word's
+ * length ignores ASCII punctuation at its ends (so "end." is 3 long, as a
+ * tokenizer that splits punctuation would count it); stop words are counted
+ * per occurrence (datatrove), case-insensitively, after that same trim.
+ * Ratios over lines use non-blank lines only: blank lines between
+ * paragraphs would otherwise dilute the bullet and ellipsis ratios.
+ */
+#include "../pipeline/stage.h"
+#include "tokens.h"
+
+#include <stdlib.h>
+
+#define GQ "gopher_quality"
+
+static const config_opt gq_opts[] = {
+    {GQ ".enabled", "1", "run this filter (0 turns it off)"},
+    {GQ ".min_words", "50", "fewest non-symbol words"},
+    {GQ ".max_words", "100000", "most non-symbol words"},
+    {GQ ".min_mean_word_length", "3", "smallest mean word length (chars)"},
+    {GQ ".max_mean_word_length", "10", "largest mean word length (chars)"},
+    {GQ ".max_hash_ratio", "0.1", "most '#' per word"},
+    {GQ ".max_ellipsis_ratio", "0.1", "most '...' or U+2026 per word"},
+    {GQ ".max_bullet_lines", "0.9",
+     "largest fraction of lines starting with a bullet (U+2022 or '-')"},
+    {GQ ".max_ellipsis_lines", "0.3",
+     "largest fraction of lines ending in an ellipsis"},
+    {GQ ".min_alpha_words", "0.8",
+     "smallest fraction of words with a letter"},
+    {GQ ".min_stop_words", "2",
+     "fewest stop words (the, be, to, of, and, that, have, with)"},
+    {NULL, NULL, NULL},
+};
+
+enum { MIN_WORDS, MAX_WORDS, MIN_MWL, MAX_MWL, MAX_HASH, MAX_ELL, MAX_BULLET,
+       MAX_ELL_LINES, MIN_ALPHA, MIN_STOP, NRULES };
+
+typedef struct gq_state {
+    int enabled;
+    int on[NRULES];
+    double v[NRULES];
+} gq_state;
+
+static int gq_create(const wn_config *cfg, void **state, wn_error *err)
+{
+    gq_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    s->enabled = config_get_bool(cfg, GQ ".enabled", 1);
+    for (int i = 0; i < NRULES; i++) {
+        const config_opt *o = &gq_opts[i + 1];
+        int rc = fopt_bound(cfg, o->key, strtod(o->def, NULL), &s->v[i], err);
+        if (rc < 0) {
+            free(s);
+            return rc;
+        }
+        s->on[i] = rc;
+    }
+    *state = s;
+    return 0;
+}
+
+static int is_punct(unsigned char c)
+{
+    return c < 0x80 && c > ' ' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
+           !(c >= '0' && c <= '9');
+}
+
+/* The word without ASCII punctuation at its ends: [*b, *e). */
+static void trim(const char *s, const ftok_word *w, size_t *b, size_t *e)
+{
+    size_t i = w->off, j = w->off + w->len;
+    while (i < j && is_punct((unsigned char)s[i]))
+        i++;
+    while (j > i && is_punct((unsigned char)s[j - 1]))
+        j--;
+    *b = i;
+    *e = j;
+}
+
+static int is_stop_word(const char *p, size_t n)
+{
+    static const char *const stop[] = {"the", "be", "to", "of",
+                                       "and", "that", "have", "with"};
+    if (n < 2 || n > 4)
+        return 0;
+    char low[4];
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] | 0x20 : p[i]);
+    for (size_t i = 0; i < sizeof stop / sizeof *stop; i++)
+        if (strlen(stop[i]) == n && !memcmp(stop[i], low, n))
+            return 1;
+    return 0;
+}
+
+/* Non-overlapping occurrences of needle, as Python's str.count. */
+static size_t count_str(const char *s, size_t n, const char *needle, size_t k)
+{
+    size_t c = 0;
+    const char *p = s, *end = s + n;
+    while ((size_t)(end - p) >= k) {
+        const char *q = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+        if (!q)
+            break;
+        if (!memcmp(q, needle, k)) {
+            c++;
+            p = q + k;
+        } else {
+            p = q + 1;
+        }
+    }
+    return c;
+}
+
+static int starts_bullet(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return (i < n && s[i] == '-') ||
+           (n - i >= 3 && !memcmp(s + i, "\xe2\x80\xa2", 3));
+}
+
+static int ends_ellipsis(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return (n >= 3 && !memcmp(s + n - 3, "...", 3)) ||
+           (n >= 3 && !memcmp(s + n - 3, "\xe2\x80\xa6", 3));
+}
+
+#define FAIL_LT(i, name, x)                                                  \
+    do {                                                                     \
+        if (s->on[i] && (x) < s->v[i])                                       \
+            return freason(reason, GQ, name, (x), "<", s->v[i]) ? WN_ENOMEM  \
+                                                                : STAGE_DROP;\
+    } while (0)
+#define FAIL_GT(i, name, x)                                                  \
+    do {                                                                     \
+        if (s->on[i] && (x) > s->v[i])                                       \
+            return freason(reason, GQ, name, (x), ">", s->v[i]) ? WN_ENOMEM  \
+                                                                : STAGE_DROP;\
+    } while (0)
+
+static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
+                      wn_buf *reason)
+{
+    const gq_state *s = state;
+    (void)scratch;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    if (!t)
+        return WN_ENOMEM;
+    const char *x = t->text;
+    size_t nsym = 0, nalpha = 0, nstop = 0, lensum = 0;
+    for (size_t i = 0; i < t->nwords; i++) {
+        const ftok_word *w = &t->words[i];
+        size_t b, e;
+        trim(x, w, &b, &e);
+        if (w->flags & FTOK_ALPHA)
+            nalpha++;
+        if (!(w->flags & FTOK_ALNUM)) {
+            nsym++;
+            continue;
+        }
+        /* trimmed bytes are ASCII: one code point each */
+        lensum += w->cps - (w->len - (e - b));
+        nstop += is_stop_word(x + b, e - b);
+    }
+    double nw = (double)t->nwords, words = (double)(t->nwords - nsym);
+    FAIL_LT(MIN_WORDS, "words", words);
+    FAIL_GT(MAX_WORDS, "words", words);
+    double mwl = words ? (double)lensum / words : 0;
+    FAIL_LT(MIN_MWL, "mean_word_length", mwl);
+    FAIL_GT(MAX_MWL, "mean_word_length", mwl);
+    if (s->on[MAX_HASH]) {
+        double r = nw ? (double)count_str(x, t->len, "#", 1) / nw : 0;
+        FAIL_GT(MAX_HASH, "hash_word_ratio", r);
+    }
+    if (s->on[MAX_ELL]) {
+        double r = nw ? (double)(count_str(x, t->len, "...", 3) +
+                                 count_str(x, t->len, "\xe2\x80\xa6", 3)) / nw
+                      : 0;
+        FAIL_GT(MAX_ELL, "ellipsis_word_ratio", r);
+    }
+    size_t nl = t->nlines - t->nblank, nbullet = 0, nell = 0;
+    for (size_t i = 0; i < t->nlines; i++) {
+        const ftok_span *l = &t->lines[i];
+        if (l->blank)
+            continue;
+        nbullet += starts_bullet(x + l->off, l->len);
+        nell += ends_ellipsis(x + l->off, l->len);
+    }
+    FAIL_GT(MAX_BULLET, "bullet_line_ratio", nl ? (double)nbullet / nl : 0.0);
+    FAIL_GT(MAX_ELL_LINES, "ellipsis_line_ratio",
+            nl ? (double)nell / nl : 0.0);
+    FAIL_LT(MIN_ALPHA, "alpha_word_ratio", nw ? (double)nalpha / nw : 0.0);
+    FAIL_LT(MIN_STOP, "stop_words", (double)nstop);
+    return STAGE_KEEP;
+}
+
+static void gq_free(void *state) { free(state); }
+
+const stage_ops stage_gopher_quality = {
+    GQ,
+    "drop documents failing the Gopher (MassiveText) quality rules",
+    gq_opts,
+    gq_create,
+    NULL,
+    NULL,
+    gq_process,
+    gq_free,
+};

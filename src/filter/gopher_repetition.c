@@ -1,0 +1,214 @@
+/*
+ * gopher_repetition.c - stage "gopher_repetition": the repetition rules of
+ * DeepMind's MassiveText (Rae et al. 2021, appendix A.1.1, table A1),
+ * measured as datatrove's GopherRepetitionFilter measures them and checked
+ * in its order:
+ *   - duplicate paragraphs and lines: the share of elements that repeat an
+ *     earlier one, and the share of the text's characters they hold;
+ *   - top n-gram (n = 2, 3, 4): characters of the most frequent n-gram
+ *     (words joined by one space) times its count, over the text's
+ *     characters;
+ *   - duplicate n-grams (n = 5..10): characters of every n-gram that
+ *     repeats an earlier one, scanning left to right and jumping past a
+ *     repeat so overlapping repeats count once (words joined without
+ *     spaces, as datatrove does).
+ *
+ * Strings are compared by 64-bit hashes: n-gram hashes come from a prefix
+ * polynomial over the word hashes (O(1) per n-gram), so nine n-gram passes
+ * cost nine hash-table walks over the words and no string building.  Once
+ * no 5-gram repeats, no longer n-gram can, and n = 6..10 are skipped.
+ */
+#include "../pipeline/stage.h"
+#include "tokens.h"
+
+#include <stdlib.h>
+
+#define GR "gopher_repetition"
+
+static const config_opt gr_opts[] = {
+    {GR ".enabled", "1", "run this filter (0 turns it off)"},
+    {GR ".max_dup_para_frac", "0.3",
+     "largest fraction of paragraphs that repeat an earlier one"},
+    {GR ".max_dup_para_char_frac", "0.2",
+     "largest fraction of characters in repeated paragraphs"},
+    {GR ".max_dup_line_frac", "0.3",
+     "largest fraction of lines that repeat an earlier one"},
+    {GR ".max_dup_line_char_frac", "0.2",
+     "largest fraction of characters in repeated lines"},
+    {GR ".max_top_2gram", "0.2", "largest character fraction of the top 2-gram"},
+    {GR ".max_top_3gram", "0.18", "... of the top 3-gram"},
+    {GR ".max_top_4gram", "0.16", "... of the top 4-gram"},
+    {GR ".max_dup_5gram", "0.15",
+     "largest character fraction in duplicated 5-grams"},
+    {GR ".max_dup_6gram", "0.14", "... in duplicated 6-grams"},
+    {GR ".max_dup_7gram", "0.13", "... in duplicated 7-grams"},
+    {GR ".max_dup_8gram", "0.12", "... in duplicated 8-grams"},
+    {GR ".max_dup_9gram", "0.11", "... in duplicated 9-grams"},
+    {GR ".max_dup_10gram", "0.1", "... in duplicated 10-grams"},
+    {NULL, NULL, NULL},
+};
+
+enum { DUP_PARA, DUP_PARA_CHAR, DUP_LINE, DUP_LINE_CHAR, TOP2, TOP3, TOP4,
+       DUP5, DUP6, DUP7, DUP8, DUP9, DUP10, NRULES };
+
+typedef struct gr_state {
+    int enabled;
+    int on[NRULES];
+    double v[NRULES];
+} gr_state;
+
+#define POLY 0x9E3779B97F4A7C15ULL /* odd: powers never vanish mod 2^64 */
+
+static int gr_create(const wn_config *cfg, void **state, wn_error *err)
+{
+    gr_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    s->enabled = config_get_bool(cfg, GR ".enabled", 1);
+    for (int i = 0; i < NRULES; i++) {
+        const config_opt *o = &gr_opts[i + 1];
+        int rc = fopt_bound(cfg, o->key, strtod(o->def, NULL), &s->v[i], err);
+        if (rc < 0) {
+            free(s);
+            return rc;
+        }
+        s->on[i] = rc;
+    }
+    *state = s;
+    return 0;
+}
+
+/* Repeated elements among spans (blank ones skipped): count and code
+ * points of the elements that repeat an earlier one. */
+static void find_dups(ftok_count *c, const ftok_span *sp, size_t n,
+                      size_t *elems, size_t *dups, size_t *dup_cps)
+{
+    *elems = *dups = *dup_cps = 0;
+    ftok_count_clear(c);
+    for (size_t i = 0; i < n; i++) {
+        if (sp[i].blank)
+            continue;
+        (*elems)++;
+        if (ftok_count_add(c, sp[i].hash, (uint32_t)i) > 1) {
+            (*dups)++;
+            *dup_cps += sp[i].cps;
+        }
+    }
+}
+
+static inline uint64_t ngram_hash(const uint64_t *pre, const uint64_t *pw,
+                                  size_t i, size_t n)
+{
+    return pre[i + n] - pre[i] * pw[n];
+}
+
+#define FAIL(i, name, x)                                                     \
+    do {                                                                     \
+        if (s->on[i] && (x) > s->v[i])                                       \
+            return freason(reason, GR, name, (x), ">", s->v[i]) ? WN_ENOMEM  \
+                                                                : STAGE_DROP;\
+    } while (0)
+
+static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
+                      wn_buf *reason)
+{
+    const gr_state *s = state;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    if (!t)
+        return WN_ENOMEM;
+    if (!t->cps)
+        return STAGE_KEEP; /* nothing can repeat in an empty text */
+    double tc = (double)t->cps;
+    size_t most = t->nwords > t->nlines ? t->nwords : t->nlines;
+    ftok_count c;
+    if (ftok_count_init(&c, scratch, most))
+        return WN_ENOMEM;
+
+    size_t n, d, dc;
+    find_dups(&c, t->paras, t->nparas, &n, &d, &dc);
+    FAIL(DUP_PARA, "dup_para_frac", n ? (double)d / n : 0.0);
+    FAIL(DUP_PARA_CHAR, "dup_para_char_frac", dc / tc);
+    find_dups(&c, t->lines, t->nlines, &n, &d, &dc);
+    FAIL(DUP_LINE, "dup_line_frac", n ? (double)d / n : 0.0);
+    FAIL(DUP_LINE_CHAR, "dup_line_char_frac", dc / tc);
+
+    /* prefix hashes pre[i] over words [0, i) and powers of POLY, and prefix
+     * code-point sums, in scratch->b[0] */
+    size_t nw = t->nwords;
+    wn_buf *b = &scratch->b[0];
+    wn_buf_reset(b);
+    if (wn_buf_reserve(b, (nw + 1) * 2 * sizeof(uint64_t) +
+                              (nw + 1) * sizeof(uint64_t) + 11 * 8))
+        return WN_ENOMEM;
+    uint64_t *pre = (uint64_t *)(void *)b->data;
+    uint64_t *cpre = pre + nw + 1;
+    uint64_t pw[11];
+    pw[0] = 1;
+    for (int i = 1; i <= 10; i++)
+        pw[i] = pw[i - 1] * POLY;
+    pre[0] = cpre[0] = 0;
+    for (size_t i = 0; i < nw; i++) {
+        pre[i + 1] = pre[i] * POLY + t->words[i].hash;
+        cpre[i + 1] = cpre[i] + t->words[i].cps;
+    }
+
+    static const char *const top_name[] = {"top_2gram_char_frac",
+                                           "top_3gram_char_frac",
+                                           "top_4gram_char_frac"};
+    for (size_t k = 2; k <= 4; k++) {
+        int rule = TOP2 + (int)(k - 2);
+        if (!s->on[rule] || nw < k)
+            continue;
+        ftok_count_clear(&c);
+        for (size_t i = 0; i + k <= nw; i++)
+            ftok_count_add(&c, ngram_hash(pre, pw, i, k), (uint32_t)i);
+        /* Counter.most_common(1): highest count, earliest first sight */
+        uint32_t best = 0, at = 0;
+        for (size_t j = 0; j <= c.mask; j++)
+            if (c.counts[j] > best ||
+                (c.counts[j] && c.counts[j] == best && c.first[j] < at)) {
+                best = c.counts[j];
+                at = c.first[j];
+            }
+        double chars = (double)(cpre[at + k] - cpre[at] + (k - 1)) * best;
+        FAIL(rule, top_name[k - 2], chars / tc);
+    }
+
+    static const char *const dup_name[] = {
+        "dup_5gram_char_frac", "dup_6gram_char_frac", "dup_7gram_char_frac",
+        "dup_8gram_char_frac", "dup_9gram_char_frac", "dup_10gram_char_frac"};
+    for (size_t k = 5; k <= 10 && nw >= k; k++) {
+        ftok_count_clear(&c);
+        uint64_t rep = 0;
+        size_t i = 0;
+        while (i + k <= nw) {
+            if (ftok_count_add(&c, ngram_hash(pre, pw, i, k), (uint32_t)i) >
+                1) {
+                rep += cpre[i + k] - cpre[i];
+                i += k;
+            } else {
+                i++;
+            }
+        }
+        int rule = DUP5 + (int)(k - 5);
+        FAIL(rule, dup_name[k - 5], rep / tc);
+        if (!rep)
+            break; /* no 5-gram repeats, so no longer one does */
+    }
+    return STAGE_KEEP;
+}
+
+static void gr_free(void *state) { free(state); }
+
+const stage_ops stage_gopher_repetition = {
+    GR,
+    "drop documents with repeated lines, paragraphs or n-grams (Gopher)",
+    gr_opts,
+    gr_create,
+    NULL,
+    NULL,
+    gr_process,
+    gr_free,
+};

@@ -1,0 +1,98 @@
+/*
+ * tokens.h - one tokenisation of a document, shared by every quality filter.
+ *
+ * The Gopher, C4 and FineWeb filters all look at the same words, lines and
+ * paragraphs.  Splitting and hashing them once per document, not once per
+ * filter, is what keeps all filters together above 100 MB/s: ftok_get()
+ * returns the tokenisation of a document, computing it only when the
+ * calling thread has not already done so for the same text (a per-thread
+ * cache keyed by the text's address, length and 64-bit hash, so a stage
+ * that edits the text - redaction - invalidates it).
+ *
+ * Definitions (docs/filters.md explains the choices):
+ *  - a word is a maximal run of characters other than whitespace (ASCII
+ *    whitespace, U+00A0, U+3000): the Gopher paper's and C4's definition;
+ *  - a line is a '\n'-separated piece, a trailing '\r' removed; blank lines
+ *    (whitespace only) are kept in the array but flagged;
+ *  - a paragraph is a run of non-blank lines between blank lines;
+ *  - lengths are in code points (Python's len(), as in datatrove).
+ */
+#ifndef WN_FILTER_TOKENS_H
+#define WN_FILTER_TOKENS_H
+
+#include "../core/core.h"
+#include "../pipeline/stage.h"
+
+enum {
+    FTOK_ALPHA = 1,  /* word has a letter (Unicode category L*) */
+    FTOK_ALNUM = 2,  /* word has a letter or a digit (not symbol-only) */
+};
+
+typedef struct ftok_word {
+    uint32_t off, len; /* bytes in the text */
+    uint32_t cps;      /* code points */
+    uint32_t flags;    /* FTOK_* */
+    uint64_t hash;     /* of the word's bytes */
+} ftok_word;
+
+typedef struct ftok_span {
+    uint32_t off, len; /* bytes in the text */
+    uint32_t cps;      /* code points */
+    uint32_t blank;    /* whitespace only */
+    uint64_t hash;     /* of the bytes */
+} ftok_span;
+
+typedef struct ftok_doc {
+    const char *text;
+    size_t len;
+    size_t cps;           /* code points in the whole text */
+    size_t newlines;      /* '\n' characters */
+    ftok_word *words;
+    size_t nwords;
+    ftok_span *lines;     /* every line, blank ones flagged */
+    size_t nlines, nblank;
+    ftok_span *paras;     /* paragraphs (never blank) */
+    size_t nparas;
+} ftok_doc;
+
+/* The tokenisation of text[0..len).  The result belongs to the calling
+ * thread's cache and stays valid until its next ftok_get() call.  Returns
+ * NULL only when out of memory. */
+const ftok_doc *ftok_get(const char *text, size_t len);
+
+/* Tokenises into a caller-owned ftok_doc (no cache); ftok_release frees. */
+int ftok_build(ftok_doc *t, const char *text, size_t len);
+void ftok_release(ftok_doc *t);
+
+/* Code points of s[0..n). */
+size_t ftok_cps(const char *s, size_t n);
+
+/* Counting hash table over 64-bit keys (hashes of lines, n-grams): open
+ * addressing, linear probing.  Its memory is scratch->b[1..3], so it is
+ * reused across documents and freed with the scratch. */
+typedef struct ftok_count {
+    uint64_t *keys;
+    uint32_t *counts; /* 0 = empty slot */
+    uint32_t *first;  /* caller's index of the key's first insertion */
+    size_t mask;
+} ftok_count;
+
+/* An empty table with room for n keys.  Returns 0 or WN_ENOMEM. */
+int ftok_count_init(ftok_count *c, stage_scratch *s, size_t n);
+/* Empties the table again (same room). */
+void ftok_count_clear(ftok_count *c);
+/* Adds one occurrence of key (first = index of this occurrence); returns
+ * the key's count after the addition. */
+uint32_t ftok_count_add(ftok_count *c, uint64_t key, uint32_t first);
+
+/* A threshold option: returns 1 and sets *v when key holds a number (or is
+ * unset: then *v = def), 0 when the rule is switched off ("off", "none" or
+ * ""), or WN_EINVAL (err filled) when the value is not a number. */
+int fopt_bound(const wn_config *cfg, const char *key, double def, double *v,
+               wn_error *err);
+
+/* Writes "stage:measure=value<op>bound" into reason (replacing it). */
+int freason(wn_buf *reason, const char *stage, const char *measure,
+            double value, const char *op, double bound);
+
+#endif
