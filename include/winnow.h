@@ -332,6 +332,121 @@ int wn_stage_prepare(wn_stage *st, wn_error *err);
 int wn_stage_process(wn_stage *st, wn_doc *doc, wn_buf *reason);
 void wn_stage_free(wn_stage *st);
 
+/* ---------------------------------------------------------- deduplication */
+
+/* Exact and near-duplicate removal over a corpus of JSONL (or any readable)
+ * shards; see docs/dedup.md.  Exact copies share the XXH3-128 of the
+ * whitespace-normalised text; near copies share MinHash LSH buckets over
+ * word n-gram shingles of text normalised as for anchors (lowercase, digits
+ * folded to 0, punctuation dropped).  Groups are joined by union-find and
+ * one document per group is kept by a deterministic policy.
+ *
+ * The work is split into stages that communicate only through files in a
+ * work directory, so each unit can run on any machine under any scheduler:
+ *   sig     (one unit per input shard)  signatures, hashes, ids
+ *   bands   (one unit per input shard)  band keys, partitioned into P files
+ *   pairs   (one unit per partition)    candidate pairs of the partition
+ *   cluster (one unit)                  union-find, keeper per group
+ *   filter  (one unit per input shard)  kept docs and rejects of a shard
+ * A unit's outputs appear atomically (temporary name, then rename) and a
+ * unit whose outputs exist is skipped, so an interrupted run resumes.
+ * Memory is bounded by dedup.memory: sorts spill runs to disk; only the
+ * cluster unit holds O(N) state (8 bytes per document, 16 with
+ * keep=longest|earliest).  Results do not depend on dedup.threads.
+ *
+ * Options (wn_config keys; defaults in brackets; wn_dedup_option_at lists
+ * them): dedup.exact [1], dedup.near [1], dedup.ngram [5], dedup.bands
+ * [14], dedup.rows [8], dedup.minhash [oph|perm], dedup.verify
+ * [none|estimate|exact], dedup.threshold [0.8], dedup.keep
+ * [first|longest|earliest], dedup.partitions [16], dedup.memory [2G],
+ * dedup.threads [1], dedup.max_listed [1000], dedup.seed. */
+
+/* Counters of a dedup run (or of one stage unit: fields it does not touch
+ * stay as they were, so one struct can accumulate several units). */
+typedef struct wn_dedup_stats {
+    uint64_t docs;            /* documents read by the sig stage */
+    uint64_t text_bytes;      /* bytes of their text */
+    uint64_t kept;            /* written to the outputs */
+    uint64_t exact_dups;      /* removed: exact copy of the kept one */
+    uint64_t near_dups;       /* removed: near copy */
+    uint64_t groups;          /* groups of two or more documents */
+    uint64_t candidate_pairs; /* distinct LSH candidate pairs */
+    uint64_t verified_pairs;  /* candidates that passed --verify */
+    uint64_t refuted_pairs;   /* candidates that failed --verify */
+    uint64_t spilled_runs;    /* sorted runs spilled to disk */
+    uint64_t skipped_units;   /* units whose outputs existed (resume) */
+    uint64_t bad_input;       /* bad-input events while reading */
+} wn_dedup_stats;
+
+enum wn_dedup_stage {
+    WN_DEDUP_SIG = 0,
+    WN_DEDUP_BANDS,
+    WN_DEDUP_PAIRS,
+    WN_DEDUP_CLUSTER,
+    WN_DEDUP_FILTER,
+    WN_DEDUP_NSTAGES
+};
+
+/* Checks every dedup.* key of cfg (unknown dedup.* keys and bad values are
+ * WN_EINVAL with a message). */
+int wn_dedup_check_config(const wn_config *cfg, wn_error *err);
+/* The i-th dedup option: key, default and help line; 0 past the end. */
+int wn_dedup_option_at(size_t i, const char **key, const char **def,
+                       const char **help);
+
+/* Runs every stage: reads the n input shards (any format wn_reader_open
+ * accepts), writes the kept documents of inputs[i] to outputs[i] (in input
+ * order; a kept document standing for others gets metadata "duplicates":
+ * [{"id":..,"url":..},...] and "duplicate_count"), and, when rejects is
+ * not NULL, every removed document with metadata "reject_reason"
+ * ("exact_duplicate:of=ID" or "near_duplicate:of=ID,jaccard=0.93"), in
+ * input order.  workdir (created if missing) holds the intermediate files
+ * and must be used for one corpus and one set of options only (a file
+ * there records them; a mismatch is WN_EINVAL).  Bad input records are
+ * skipped and counted in st->bad_input.  st may be NULL.  Returns 0 or a
+ * negative code. */
+int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
+                 const char *workdir, const char *const *outputs,
+                 const char *rejects, wn_dedup_stats *st, wn_error *err);
+
+/* Parses a stage name ("sig", "bands", "pairs", "cluster", "filter");
+ * returns -1 if unknown. */
+int wn_dedup_stage_parse(const char *name);
+const char *wn_dedup_stage_name(int stage);
+/* Number of units of a stage for n input shards. */
+unsigned wn_dedup_stage_units(const wn_config *cfg, int stage, size_t n);
+/* Runs one unit of one stage (all units of every earlier stage must be
+ * done; the inputs list must be the same, in the same order, for every
+ * unit).  outputs is used by the filter stage only (outputs[unit] gets
+ * that shard's kept documents; its rejects go to the work directory and
+ * wn_dedup_collect_rejects joins them).  Skipped, counted in
+ * st->skipped_units, when its outputs exist. */
+int wn_dedup_stage_run(const wn_config *cfg, int stage, unsigned unit,
+                       const char *const *inputs, size_t n,
+                       const char *workdir, const char *const *outputs,
+                       wn_dedup_stats *st, wn_error *err);
+/* Concatenates the per-shard rejects of the filter units into path
+ * (atomically; compression follows the name). */
+int wn_dedup_collect_rejects(const char *workdir, size_t n, const char *path,
+                             wn_error *err);
+
+/* Streaming mode: one pass, fixed memory (dedup.memory), for pipelines
+ * that cannot read the corpus twice.  Exact hashes and LSH band keys go to
+ * fixed-size tables that overwrite old entries when full, so recall falls
+ * once the corpus outgrows the memory; there is no verification and the
+ * kept document cannot list its copies (it was already written).  Call
+ * wn_dedup_stream_check on each document in corpus order (one thread). */
+typedef struct wn_dedup_stream wn_dedup_stream;
+int wn_dedup_stream_new(const wn_config *cfg, wn_dedup_stream **out,
+                        wn_error *err);
+/* Returns 1 when doc is new (keep it) or 0 when it is a copy of an earlier
+ * document, with the reason ("exact_duplicate:of=ID" or
+ * "near_duplicate:of=ID,jaccard=EST", the estimate from band agreement)
+ * written to reason; negative on allocation failure. */
+int wn_dedup_stream_check(wn_dedup_stream *s, const wn_doc *doc,
+                          wn_buf *reason);
+void wn_dedup_stream_free(wn_dedup_stream *s);
+
 /* ------------------------------------------------------------------- text */
 
 /* Appends src to out as valid UTF-8: each invalid sequence becomes U+FFFD

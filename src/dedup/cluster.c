@@ -1,0 +1,336 @@
+/*
+ * cluster.c - the single "cluster" stage: candidate pairs -> groups ->
+ * one keeper per group.
+ *
+ * Documents are numbered densely (shard by shard) and joined by union-find
+ * over the pairs of every partition.  A candidate pair is first checked
+ * against the current groups: when both are already together there is
+ * nothing to learn, so verification (signature estimate, exact Jaccard of
+ * shingle fingerprints, or the full 128-bit hash for exact-hash pairs) runs
+ * only for pairs that would join two groups.  The groups are then the
+ * connected components of the pairs that pass, whatever order they come in.
+ * Union links the larger root under the smaller, so a root is its group's
+ * first document - the keeper under keep=first.
+ *
+ * Memory: 4 bytes per document (parents) plus a bit per document, and 12
+ * more for keep=longest|earliest; the member list is sorted externally.
+ * The results go to one removal file and one member file per shard, in
+ * shard order, for the filter units.
+ */
+#include "dedup.h"
+
+#include <stdlib.h>
+
+typedef struct clus {
+    const dd_ctx *c;
+    uint64_t *base; /* dense index of each shard's first document */
+    uint64_t N;
+    uint32_t *parent;
+    uint8_t *grouped; /* bit: in a group of two or more */
+    uint32_t *best;   /* keep=longest|earliest: keeper of each root */
+    int64_t *bestkey;
+    dd_lookup *lk;
+    dd_sig_rec *ra, *rb;
+    uint32_t *fa, *fb;
+    size_t fac, fbc;
+} clus;
+
+static inline uint32_t find(uint32_t *p, uint32_t x)
+{
+    while (p[x] != x) {
+        p[x] = p[p[x]]; /* path halving */
+        x = p[x];
+    }
+    return x;
+}
+
+static inline uint64_t dense(const clus *k, uint64_t gid)
+{
+    return k->base[DD_SHARD(gid)] + DD_INDEX(gid);
+}
+
+static uint64_t gid_of(const clus *k, uint64_t d)
+{
+    /* binary search: last shard whose base <= d */
+    size_t lo = 0, hi = k->c->n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (k->base[mid] <= d)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return DD_GID(lo, d - k->base[lo]);
+}
+
+#define SETBIT(a, i) ((a)[(i) >> 3] |= (uint8_t)(1u << ((i) & 7)))
+#define GETBIT(a, i) (((a)[(i) >> 3] >> ((i) & 7)) & 1)
+
+/* Similarity of a and b for the reason string and for verification. */
+static int similarity(clus *k, uint64_t a, uint64_t b, int exact_j,
+                      double *sim, int *same_hash, wn_error *err)
+{
+    const dd_opts *o = k->c->o;
+    int rc;
+    if ((rc = dd_lookup_sig(k->lk, a, k->ra, err)) ||
+        (rc = dd_lookup_sig(k->lk, b, k->rb, err)))
+        return rc;
+    *same_hash = k->ra->h[0] == k->rb->h[0] && k->ra->h[1] == k->rb->h[1];
+    if (*same_hash) {
+        *sim = 1.0;
+        return 0;
+    }
+    if (exact_j && o->verify == DD_VERIFY_EXACT) {
+        if ((rc = dd_lookup_shingles(k->lk, a, k->ra, &k->fa, &k->fac, err)) ||
+            (rc = dd_lookup_shingles(k->lk, b, k->rb, &k->fb, &k->fbc, err)))
+            return rc;
+        *sim = dd_jaccard_sorted(k->fa, k->ra->nsh, k->fb, k->rb->nsh);
+        return 0;
+    }
+    *sim = dd_sig_similarity((uint32_t *)(k->ra + 1), (uint32_t *)(k->rb + 1),
+                             o->k);
+    return 0;
+}
+
+static int join_pairs(clus *k, wn_dedup_stats *st, wn_error *err)
+{
+    const dd_ctx *c = k->c;
+    wn_buf path = WN_BUF_INIT;
+    int rc = 0;
+    for (unsigned p = 0; p < c->o->partitions && !rc; p++) {
+        dd_path(&path, c->workdir, "pair-%03u.bin", p);
+        FILE *f = fopen(path.data, "rb");
+        if (!f) {
+            rc = wn_err(err, WN_EIO, path.data, 0, "cannot open (has the "
+                        "pairs stage run?)");
+            break;
+        }
+        dd_rec buf[4096];
+        size_t n;
+        while (!rc && (n = fread(buf, sizeof *buf, 4096, f)) > 0) {
+            for (size_t i = 0; i < n && !rc; i++) {
+                int exact = (buf[i].b & DD_EXACT_FLAG) != 0;
+                uint64_t a = buf[i].a, b = buf[i].b & ~DD_EXACT_FLAG;
+                uint64_t da = dense(k, a), db = dense(k, b);
+                if (da >= k->N || db >= k->N) {
+                    rc = wn_err(err, WN_EFORMAT, path.data, 0,
+                                "pair names an unknown document");
+                    break;
+                }
+                uint32_t x = find(k->parent, (uint32_t)da);
+                uint32_t y = find(k->parent, (uint32_t)db);
+                if (x == y)
+                    continue;
+                if (exact || c->o->verify != DD_VERIFY_NONE) {
+                    double sim;
+                    int same;
+                    rc = similarity(k, a, b, 1, &sim, &same, err);
+                    if (rc)
+                        break;
+                    int ok = exact ? same : sim >= c->o->threshold;
+                    if (!ok) {
+                        st->refuted_pairs++;
+                        continue;
+                    }
+                    st->verified_pairs++;
+                }
+                if (x < y)
+                    k->parent[y] = x;
+                else
+                    k->parent[x] = y;
+                SETBIT(k->grouped, da);
+                SETBIT(k->grouped, db);
+            }
+        }
+        if (!rc && ferror(f))
+            rc = wn_err(err, WN_EIO, path.data, 0, "read error");
+        fclose(f);
+    }
+    wn_buf_release(&path);
+    return rc;
+}
+
+/* keep=longest|earliest: the best document of each root, ties to the
+ * first. */
+static int choose_keepers(clus *k, wn_error *err)
+{
+    const dd_opts *o = k->c->o;
+    int rc;
+    for (uint64_t d = 0; d < k->N; d++) {
+        if (!GETBIT(k->grouped, d))
+            continue;
+        if ((rc = dd_lookup_sig(k->lk, gid_of(k, d), k->ra, err)))
+            return rc;
+        int64_t key = o->keep == DD_KEEP_LONGEST ? -(int64_t)k->ra->len
+                                                 : k->ra->date;
+        uint32_t r = find(k->parent, (uint32_t)d);
+        if (k->best[r] == UINT32_MAX || key < k->bestkey[r]) {
+            k->best[r] = (uint32_t)d;
+            k->bestkey[r] = key;
+        }
+    }
+    return 0;
+}
+
+static int write_members(clus *k, dd_xsort *mem, wn_error *err)
+{
+    const dd_ctx *c = k->c;
+    wn_buf path = WN_BUF_INIT;
+    dd_rec r;
+    int rc = dd_xsort_next(mem, &r, err), have = rc == 1;
+    if (rc < 0)
+        return rc;
+    for (size_t s = 0; s < c->n; s++) {
+        dd_path(&path, c->workdir, "mem-%05zu.bin", s);
+        FILE *f = dd_create(path.data, err);
+        if (!f) {
+            rc = WN_EIO;
+            break;
+        }
+        while (have && DD_SHARD(r.a) == s) {
+            fwrite(&r, sizeof r, 1, f);
+            rc = dd_xsort_next(mem, &r, err);
+            if (rc < 0) {
+                dd_discard(f, path.data);
+                goto out;
+            }
+            have = rc == 1;
+        }
+        if ((rc = dd_commit(f, path.data, err)))
+            break;
+    }
+out:
+    wn_buf_release(&path);
+    return rc < 0 ? rc : 0;
+}
+
+static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
+                          wn_error *err)
+{
+    const dd_ctx *c = k->c;
+    const dd_opts *o = c->o;
+    wn_buf path = WN_BUF_INIT;
+    int rc = 0;
+    for (size_t s = 0; s < c->n && !rc; s++) {
+        dd_path(&path, c->workdir, "asg-%05zu.bin", s);
+        FILE *f = dd_create(path.data, err);
+        if (!f) {
+            rc = WN_EIO;
+            break;
+        }
+        uint64_t end = s + 1 < c->n ? k->base[s + 1] : k->N;
+        for (uint64_t d = k->base[s]; d < end && !rc; d++) {
+            if (!GETBIT(k->grouped, d))
+                continue;
+            uint32_t r = find(k->parent, (uint32_t)d);
+            uint32_t keeper = o->keep == DD_KEEP_FIRST ? r : k->best[r];
+            if (r == d)
+                st->groups++;
+            if (keeper == d)
+                continue;
+            uint64_t kg = gid_of(k, keeper), g = DD_GID(s, d - k->base[s]);
+            double sim;
+            int same;
+            if ((rc = similarity(k, g, kg, 1, &sim, &same, err)))
+                break;
+            dd_asg_rec a = {d - k->base[s], kg,
+                         same ? DD_KIND_EXACT : DD_KIND_NEAR, (float)sim};
+            if (same)
+                st->exact_dups++;
+            else
+                st->near_dups++;
+            fwrite(&a, sizeof a, 1, f);
+            rc = dd_xsort_add(mem, kg, g, err);
+        }
+        if (rc)
+            dd_discard(f, path.data);
+        else
+            rc = dd_commit(f, path.data, err);
+    }
+    wn_buf_release(&path);
+    return rc;
+}
+
+int dd_stage_cluster(const dd_ctx *c, wn_dedup_stats *st, wn_error *err)
+{
+    const dd_opts *o = c->o;
+    clus k;
+    dd_xsort *mem = NULL;
+    wn_buf tmp = WN_BUF_INIT;
+    int rc;
+    memset(&k, 0, sizeof k);
+    k.c = c;
+    k.base = calloc(c->n + 1, sizeof *k.base);
+    k.ra = malloc(DD_SIG_RECSZ(o->k));
+    k.rb = malloc(DD_SIG_RECSZ(o->k));
+    if (!k.base || !k.ra || !k.rb) {
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        goto out;
+    }
+    for (size_t s = 0; s < c->n; s++) {
+        dd_sig_header h;
+        if ((rc = dd_read_header(c->workdir, (unsigned)s, &h, err)))
+            goto out;
+        k.base[s + 1] = k.base[s] + h.ndocs;
+    }
+    k.N = k.base[c->n];
+    if (k.N >= UINT32_MAX) {
+        rc = wn_err(err, WN_ELIMIT, c->workdir, 0, "more than 2^32-1 "
+                    "documents: run dedup on parts of the corpus");
+        goto out;
+    }
+    size_t per = o->keep == DD_KEEP_FIRST ? 4 : 16;
+    size_t need = (size_t)k.N * per + (size_t)k.N / 8;
+    if (need > c->mem) {
+        rc = wn_err(err, WN_ELIMIT, c->workdir, 0,
+                    "dedup.memory too small: %llu documents need %zu MiB "
+                    "for clustering", (unsigned long long)k.N,
+                    (need >> 20) + 1);
+        goto out;
+    }
+    k.parent = malloc((size_t)(k.N ? k.N : 1) * sizeof *k.parent);
+    k.grouped = calloc((size_t)k.N / 8 + 1, 1);
+    if (!k.parent || !k.grouped) {
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        goto out;
+    }
+    for (uint64_t i = 0; i < k.N; i++)
+        k.parent[i] = (uint32_t)i;
+    if ((rc = dd_lookup_open(c->workdir, c->n, o->k, &k.lk, err)) ||
+        (rc = join_pairs(&k, st, err)))
+        goto out;
+    if (o->keep != DD_KEEP_FIRST) {
+        k.best = malloc((size_t)(k.N ? k.N : 1) * sizeof *k.best);
+        k.bestkey = malloc((size_t)(k.N ? k.N : 1) * sizeof *k.bestkey);
+        if (!k.best || !k.bestkey) {
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+            goto out;
+        }
+        memset(k.best, 0xff, (size_t)k.N * sizeof *k.best);
+        if ((rc = choose_keepers(&k, err)))
+            goto out;
+    }
+    dd_path(&tmp, c->workdir, "cluster.members");
+    size_t left = c->mem - need;
+    if ((rc = dd_xsort_new(left > (1 << 20) ? left : (1 << 20), tmp.data, 0,
+                           &mem, err)) ||
+        (rc = write_removals(&k, mem, st, err)) ||
+        (rc = dd_xsort_finish(mem, err)) ||
+        (rc = write_members(&k, mem, err)))
+        goto out;
+    st->spilled_runs += dd_xsort_runs(mem);
+out:
+    dd_xsort_free(mem);
+    dd_lookup_close(k.lk);
+    free(k.base);
+    free(k.parent);
+    free(k.grouped);
+    free(k.best);
+    free(k.bestkey);
+    free(k.ra);
+    free(k.rb);
+    free(k.fa);
+    free(k.fb);
+    wn_buf_release(&tmp);
+    return rc;
+}

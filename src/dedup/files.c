@@ -1,0 +1,238 @@
+/*
+ * files.c - the work directory: names, atomic creation, random access.
+ *
+ * Every file a stage writes is created as NAME.tmp and renamed to NAME when
+ * complete, and a unit's ".done" marker is written after all its files, so
+ * a killed run leaves either a complete unit or one that is redone.  The
+ * cluster and filter stages look up documents of any shard by gid
+ * (pread of a fixed-size record), so no stage needs the corpus in memory.
+ */
+#include "dedup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
+{
+    va_list ap;
+    char name[256];
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    wn_buf_reset(out);
+    wn_buf_printf(out, "%s/%s", dir, name);
+}
+
+int dd_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+FILE *dd_create(const char *path, wn_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        wn_err(err, WN_EIO, tmp, 0, "cannot create: %s", strerror(errno));
+    return f;
+}
+
+int dd_commit(FILE *f, const char *path, wn_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int bad = ferror(f);
+    if (fclose(f) || bad) {
+        remove(tmp);
+        return wn_err(err, WN_EIO, path, 0, "cannot write");
+    }
+    if (rename(tmp, path)) {
+        remove(tmp);
+        return wn_err(err, WN_EIO, path, 0, "cannot rename: %s",
+                      strerror(errno));
+    }
+    return 0;
+}
+
+void dd_discard(FILE *f, const char *path)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (f)
+        fclose(f);
+    remove(tmp);
+}
+
+int dd_mark(const char *path, wn_error *err)
+{
+    FILE *f = dd_create(path, err);
+    if (!f)
+        return WN_EIO;
+    return dd_commit(f, path, err);
+}
+
+int dd_read_header(const char *workdir, unsigned shard, dd_sig_header *h,
+                   wn_error *err)
+{
+    wn_buf p = WN_BUF_INIT;
+    dd_path(&p, workdir, "sig-%05u.bin", shard);
+    FILE *f = fopen(p.data, "rb");
+    int rc = 0;
+    if (!f)
+        rc = wn_err(err, WN_EIO, p.data, 0, "cannot open: %s (has the sig "
+                    "stage run?)", strerror(errno));
+    else if (fread(h, sizeof *h, 1, f) != 1 || memcmp(h->magic, "WNSIG1", 7))
+        rc = wn_err(err, WN_EFORMAT, p.data, 0, "not a signature file");
+    if (f)
+        fclose(f);
+    wn_buf_release(&p);
+    return rc;
+}
+
+/* ---- lookups ---- */
+
+struct dd_lookup {
+    size_t n;
+    unsigned k;
+    int *sig, *ids, *shg; /* descriptors, -1 when closed */
+    const char *workdir;
+};
+
+int dd_lookup_open(const char *workdir, size_t nshards, unsigned k,
+                   dd_lookup **out, wn_error *err)
+{
+    dd_lookup *l = calloc(1, sizeof *l);
+    if (!l)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    l->n = nshards;
+    l->k = k;
+    l->workdir = workdir;
+    l->sig = malloc(nshards * sizeof(int));
+    l->ids = malloc(nshards * sizeof(int));
+    l->shg = malloc(nshards * sizeof(int));
+    if (!l->sig || !l->ids || !l->shg) {
+        dd_lookup_close(l);
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
+    for (size_t i = 0; i < nshards; i++)
+        l->sig[i] = l->ids[i] = l->shg[i] = -1;
+    *out = l;
+    return 0;
+}
+
+/* Descriptors open lazily: a filter unit touches few other shards. */
+static int fd_of(dd_lookup *l, int *fds, uint32_t shard, const char *pat,
+                 wn_error *err)
+{
+    if (shard >= l->n)
+        return wn_err(err, WN_EFORMAT, "", 0, "gid of shard %u out of range",
+                      shard);
+    if (fds[shard] < 0) {
+        wn_buf p = WN_BUF_INIT;
+        dd_path(&p, l->workdir, pat, shard);
+        fds[shard] = open(p.data, O_RDONLY);
+        if (fds[shard] < 0) {
+            int rc = wn_err(err, WN_EIO, p.data, 0, "cannot open: %s",
+                            strerror(errno));
+            wn_buf_release(&p);
+            return rc;
+        }
+        wn_buf_release(&p);
+    }
+    return fds[shard];
+}
+
+static int pread_all(int fd, void *p, size_t n, uint64_t off, wn_error *err)
+{
+    char *c = p;
+    while (n) {
+        ssize_t r = pread(fd, c, n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return wn_err(err, WN_EIO, "", off, "short read in work file");
+        c += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return 0;
+}
+
+int dd_lookup_sig(dd_lookup *l, uint64_t gid, dd_sig_rec *rec, wn_error *err)
+{
+    int fd = fd_of(l, l->sig, DD_SHARD(gid), "sig-%05u.bin", err);
+    if (fd < 0)
+        return fd;
+    uint64_t off = sizeof(dd_sig_header) + DD_INDEX(gid) * DD_SIG_RECSZ(l->k);
+    return pread_all(fd, rec, DD_SIG_RECSZ(l->k), off, err);
+}
+
+int dd_lookup_ids(dd_lookup *l, uint64_t gid, wn_buf *id, wn_buf *url,
+                  wn_error *err)
+{
+    dd_sig_rec rec;
+    int fd = fd_of(l, l->sig, DD_SHARD(gid), "sig-%05u.bin", err), rc;
+    if (fd < 0)
+        return fd;
+    uint64_t off = sizeof(dd_sig_header) + DD_INDEX(gid) * DD_SIG_RECSZ(l->k);
+    if ((rc = pread_all(fd, &rec, sizeof rec, off, err)))
+        return rc;
+    fd = fd_of(l, l->ids, DD_SHARD(gid), "ids-%05u.bin", err);
+    if (fd < 0)
+        return fd;
+    uint32_t len[2];
+    if ((rc = pread_all(fd, len, sizeof len, rec.idoff, err)))
+        return rc;
+    wn_buf_reset(id);
+    wn_buf_reset(url);
+    if (wn_buf_reserve(id, len[0] + 1) || wn_buf_reserve(url, len[1] + 1))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    if ((rc = pread_all(fd, id->data, len[0], rec.idoff + 8, err)) ||
+        (rc = pread_all(fd, url->data, len[1], rec.idoff + 8 + len[0], err)))
+        return rc;
+    id->len = len[0];
+    id->data[id->len] = 0;
+    url->len = len[1];
+    url->data[url->len] = 0;
+    return 0;
+}
+
+int dd_lookup_shingles(dd_lookup *l, uint64_t gid, const dd_sig_rec *rec,
+                       uint32_t **fp, size_t *cap, wn_error *err)
+{
+    int fd = fd_of(l, l->shg, DD_SHARD(gid), "shg-%05u.bin", err);
+    if (fd < 0)
+        return fd;
+    if (rec->nsh > *cap) {
+        uint32_t *p = realloc(*fp, rec->nsh * sizeof *p);
+        if (!p)
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        *fp = p;
+        *cap = rec->nsh;
+    }
+    return pread_all(fd, *fp, rec->nsh * sizeof **fp, rec->shoff, err);
+}
+
+void dd_lookup_close(dd_lookup *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->sig && l->sig[i] >= 0)
+            close(l->sig[i]);
+        if (l->ids && l->ids[i] >= 0)
+            close(l->ids[i]);
+        if (l->shg && l->shg[i] >= 0)
+            close(l->shg[i]);
+    }
+    free(l->sig);
+    free(l->ids);
+    free(l->shg);
+    free(l);
+}

@@ -1,0 +1,310 @@
+/*
+ * run.c - the public dedup API: stages, units, resumption, threads.
+ *
+ * A unit is one stage applied to one shard (or partition).  When it
+ * succeeds its counters are written into its ".done" marker; a later run
+ * that finds the marker skips the unit and adds the recorded counters, so
+ * a resumed run reports the same totals as an uninterrupted one.  Units of
+ * one stage run on a small thread pool; each writes only its own files,
+ * so the output cannot depend on the number of threads.  The memory budget
+ * is shared out among the units running at once.
+ */
+#include "dedup.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static const char *const stage_names[WN_DEDUP_NSTAGES] = {
+    "sig", "bands", "pairs", "cluster", "filter"};
+
+int wn_dedup_stage_parse(const char *name)
+{
+    for (int i = 0; i < WN_DEDUP_NSTAGES; i++)
+        if (!strcmp(name, stage_names[i]))
+            return i;
+    return -1;
+}
+
+const char *wn_dedup_stage_name(int stage)
+{
+    return stage >= 0 && stage < WN_DEDUP_NSTAGES ? stage_names[stage] : "?";
+}
+
+static unsigned units_of(const dd_opts *o, int stage, size_t n)
+{
+    switch (stage) {
+    case WN_DEDUP_PAIRS: return o->partitions;
+    case WN_DEDUP_CLUSTER: return 1;
+    default: return (unsigned)n;
+    }
+}
+
+unsigned wn_dedup_stage_units(const wn_config *cfg, int stage, size_t n)
+{
+    dd_opts o;
+    wn_error e;
+    if (dd_opts_parse(cfg, &o, &e))
+        return 0;
+    return units_of(&o, stage, n);
+}
+
+static void add_stats(wn_dedup_stats *a, const wn_dedup_stats *b)
+{
+    uint64_t *x = (uint64_t *)a;
+    const uint64_t *y = (const uint64_t *)b;
+    for (size_t i = 0; i < sizeof *a / sizeof *x; i++)
+        x[i] += y[i];
+}
+
+static void marker(wn_buf *p, const char *workdir, int stage, unsigned unit)
+{
+    dd_path(p, workdir, "%s-%05u.done", stage_names[stage], unit);
+}
+
+/* Runs one unit unless its marker exists; adds its counters to st. */
+static int unit_run(const dd_ctx *c, int stage, unsigned unit,
+                    wn_dedup_stats *st, wn_error *err)
+{
+    wn_buf p = WN_BUF_INIT;
+    wn_dedup_stats local;
+    int rc = 0;
+    memset(&local, 0, sizeof local);
+    marker(&p, c->workdir, stage, unit);
+    FILE *f = fopen(p.data, "rb");
+    if (f && (stage != WN_DEDUP_FILTER || dd_exists(c->outputs[unit]))) {
+        if (fread(&local, sizeof local, 1, f) == 1) {
+            fclose(f);
+            local.skipped_units = 1;
+            add_stats(st, &local);
+            wn_buf_release(&p);
+            return 0;
+        }
+    }
+    if (f)
+        fclose(f);
+    switch (stage) {
+    case WN_DEDUP_SIG: rc = dd_stage_sig(c, unit, &local, err); break;
+    case WN_DEDUP_BANDS: rc = dd_stage_bands(c, unit, &local, err); break;
+    case WN_DEDUP_PAIRS: rc = dd_stage_pairs(c, unit, &local, err); break;
+    case WN_DEDUP_CLUSTER: rc = dd_stage_cluster(c, &local, err); break;
+    case WN_DEDUP_FILTER: rc = dd_stage_filter(c, unit, &local, err); break;
+    default: rc = wn_err(err, WN_EINVAL, "", 0, "unknown stage %d", stage);
+    }
+    if (!rc) {
+        FILE *m = dd_create(p.data, err);
+        if (!m)
+            rc = WN_EIO;
+        else {
+            fwrite(&local, sizeof local, 1, m);
+            rc = dd_commit(m, p.data, err);
+        }
+    }
+    if (!rc)
+        add_stats(st, &local);
+    wn_buf_release(&p);
+    return rc;
+}
+
+/* ---- the thread pool of one stage ---- */
+
+typedef struct pool {
+    const dd_ctx *c;
+    int stage;
+    unsigned units, next;
+    pthread_mutex_t mu;
+    wn_dedup_stats *st;
+    int rc;
+    unsigned bad_unit;
+    wn_error err;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        unsigned u = p->next++;
+        int stop = p->rc != 0 || u >= p->units;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            return NULL;
+        wn_dedup_stats local;
+        wn_error e;
+        memset(&local, 0, sizeof local);
+        int rc = unit_run(p->c, p->stage, u, &local, &e);
+        pthread_mutex_lock(&p->mu);
+        add_stats(p->st, &local);
+        if (rc && (!p->rc || u < p->bad_unit)) { /* report the first unit */
+            p->rc = rc;
+            p->bad_unit = u;
+            p->err = e;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static int stage_all_units(const dd_ctx *base, int stage,
+                           wn_dedup_stats *st, wn_error *err)
+{
+    pool p;
+    dd_ctx c = *base;
+    unsigned nt = c.o->threads;
+    memset(&p, 0, sizeof p);
+    p.units = units_of(c.o, stage, c.n);
+    if (nt > p.units)
+        nt = p.units ? p.units : 1;
+    c.mem = c.o->memory / nt;
+    p.c = &c;
+    p.stage = stage;
+    p.st = st;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_t *t = calloc(nt, sizeof *t);
+    unsigned started = 0;
+    if (t && nt > 1)
+        for (; started < nt - 1; started++)
+            if (pthread_create(&t[started], NULL, worker, &p))
+                break;
+    worker(&p); /* the calling thread works too */
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    free(t);
+    pthread_mutex_destroy(&p.mu);
+    if (p.rc && err)
+        *err = p.err;
+    return p.rc;
+}
+
+/* ---- work directory ---- */
+
+static int prepare_workdir(const dd_opts *o, const char *const *inputs,
+                           size_t n, const char *workdir, wn_error *err)
+{
+    if (mkdir(workdir, 0777) && errno != EEXIST)
+        return wn_err(err, WN_EIO, workdir, 0, "cannot create: %s",
+                      strerror(errno));
+    wn_buf want = WN_BUF_INIT, path = WN_BUF_INIT, have = WN_BUF_INIT;
+    int rc = 0;
+    wn_buf_puts(&want, "winnow dedup work directory\n");
+    dd_opts_describe(o, &want);
+    wn_buf_printf(&want, "\ninputs %zu\n", n);
+    for (size_t i = 0; i < n; i++)
+        wn_buf_printf(&want, "%s\n", inputs[i]);
+    dd_path(&path, workdir, "params");
+    FILE *f = fopen(path.data, "rb");
+    if (f) {
+        char b[65536];
+        size_t m;
+        while ((m = fread(b, 1, sizeof b, f)) > 0)
+            wn_buf_append(&have, b, m);
+        fclose(f);
+        if (have.len != want.len || memcmp(have.data, want.data, want.len))
+            rc = wn_err(err, WN_EINVAL, path.data, 0,
+                        "work directory holds a run with other inputs or "
+                        "options; use another one");
+    } else if (!(f = dd_create(path.data, err))) {
+        rc = WN_EIO;
+    } else {
+        fwrite(want.data, 1, want.len, f);
+        rc = dd_commit(f, path.data, err);
+    }
+    wn_buf_release(&want);
+    wn_buf_release(&path);
+    wn_buf_release(&have);
+    return rc;
+}
+
+static int setup(const wn_config *cfg, const char *const *inputs, size_t n,
+                 const char *workdir, dd_opts *o, wn_error *err)
+{
+    int rc = dd_opts_parse(cfg, o, err);
+    if (rc)
+        return rc;
+    if (!n || !inputs || !workdir)
+        return wn_err(err, WN_EINVAL, "", 0, "no inputs or no workdir");
+    if (n >= (1u << 23))
+        return wn_err(err, WN_EINVAL, "", 0, "too many input shards");
+    return prepare_workdir(o, inputs, n, workdir, err);
+}
+
+int wn_dedup_stage_run(const wn_config *cfg, int stage, unsigned unit,
+                       const char *const *inputs, size_t n,
+                       const char *workdir, const char *const *outputs,
+                       wn_dedup_stats *st, wn_error *err)
+{
+    dd_opts o;
+    wn_dedup_stats dummy;
+    int rc = setup(cfg, inputs, n, workdir, &o, err);
+    if (rc)
+        return rc;
+    if (stage < 0 || stage >= WN_DEDUP_NSTAGES ||
+        unit >= units_of(&o, stage, n))
+        return wn_err(err, WN_EINVAL, "", 0, "no unit %u in stage %s", unit,
+                      wn_dedup_stage_name(stage));
+    if (stage == WN_DEDUP_FILTER && (!outputs || !outputs[unit]))
+        return wn_err(err, WN_EINVAL, "", 0, "filter needs an output");
+    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory};
+    if (!st) {
+        memset(&dummy, 0, sizeof dummy);
+        st = &dummy;
+    }
+    return unit_run(&c, stage, unit, st, err);
+}
+
+int wn_dedup_collect_rejects(const char *workdir, size_t n, const char *path,
+                             wn_error *err)
+{
+    wn_writer *w;
+    wn_buf p = WN_BUF_INIT;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = wn_writer_open(path, WN_OUT_JSONL, &w, err);
+    if (rc)
+        return rc;
+    for (size_t s = 0; s < n && !rc; s++) {
+        dd_path(&p, workdir, "rej-%05zu.jsonl", s);
+        FILE *f = fopen(p.data, "rb");
+        if (!f) {
+            rc = wn_err(err, WN_EIO, p.data, 0, "cannot open (has the "
+                        "filter stage run?)");
+            break;
+        }
+        ssize_t len;
+        while (!rc && (len = getline(&line, &cap, f)) > 0) {
+            if (line[len - 1] == '\n')
+                len--;
+            rc = wn_writer_write_line(w, line, (size_t)len, err);
+        }
+        fclose(f);
+    }
+    free(line);
+    wn_buf_release(&p);
+    if (rc) {
+        wn_writer_abort(w);
+        return rc;
+    }
+    return wn_writer_close(w, err);
+}
+
+int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
+                 const char *workdir, const char *const *outputs,
+                 const char *rejects, wn_dedup_stats *st, wn_error *err)
+{
+    dd_opts o;
+    wn_dedup_stats dummy;
+    int rc = setup(cfg, inputs, n, workdir, &o, err);
+    if (rc)
+        return rc;
+    if (!outputs)
+        return wn_err(err, WN_EINVAL, "", 0, "no outputs");
+    if (!st)
+        st = &dummy;
+    memset(st, 0, sizeof *st);
+    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory};
+    for (int s = 0; s < WN_DEDUP_NSTAGES && !rc; s++)
+        rc = stage_all_units(&c, s, st, err);
+    if (!rc && rejects)
+        rc = wn_dedup_collect_rejects(workdir, n, rejects, err);
+    return rc;
+}

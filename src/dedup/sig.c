@@ -1,0 +1,260 @@
+/*
+ * sig.c - the per-shard stages "sig" and "bands".
+ *
+ * sig reads one input shard once and writes, per document, a fixed-size
+ * record (exact hash, length, date key, MinHash signature) so that later
+ * stages never parse text again; ids and urls go to a side file for the
+ * provenance written by the filter stage, and with verify=exact the sorted
+ * shingle fingerprints go to a third file.
+ *
+ * bands turns each record into LSH band keys (and one exact-hash key) and
+ * scatters {key, gid} into P partition files: everything that can collide
+ * lands in the same partition, so the pairs stage works on 1/P of the keys.
+ */
+#include "dedup.h"
+
+#include <stdlib.h>
+
+typedef struct sig_files {
+    wn_buf path[3];
+    FILE *f[3]; /* sig, ids, shg */
+} sig_files;
+
+static void files_discard(sig_files *sf)
+{
+    for (int i = 0; i < 3; i++) {
+        if (sf->f[i])
+            dd_discard(sf->f[i], sf->path[i].data);
+        sf->f[i] = NULL;
+    }
+}
+
+static void files_release(sig_files *sf)
+{
+    for (int i = 0; i < 3; i++)
+        wn_buf_release(&sf->path[i]);
+}
+
+/* id (or source when the document has none) and url, length-prefixed */
+static void put_ids(FILE *f, const wn_doc *d)
+{
+    const wn_buf *id = d->id.len ? &d->id : &d->source;
+    uint32_t len[2] = {(uint32_t)id->len, (uint32_t)d->url.len};
+    fwrite(len, sizeof len, 1, f);
+    fwrite(id->data ? id->data : "", 1, id->len, f);
+    fwrite(d->url.data ? d->url.data : "", 1, d->url.len, f);
+}
+
+int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
+                 wn_error *err)
+{
+    const dd_opts *o = c->o;
+    sig_files sf;
+    memset(&sf, 0, sizeof sf);
+    dd_hasher *h = malloc(sizeof *h);
+    size_t recsz = DD_SIG_RECSZ(o->k);
+    dd_sig_rec *rec = calloc(1, recsz);
+    uint32_t *sig = (uint32_t *)(rec + 1);
+    uint64_t *sh = NULL;
+    uint32_t *fp = NULL;
+    size_t shcap = 0, fpcap = 0;
+    wn_buf scratch = WN_BUF_INIT;
+    wn_doc doc = WN_DOC_INIT;
+    wn_reader *r = NULL;
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    dd_sig_header hd;
+    uint64_t idoff = 0, shoff = 0;
+    int rc = 0, nf = o->verify == DD_VERIFY_EXACT ? 3 : 2;
+    static const char *pat[3] = {"sig-%05u.bin", "ids-%05u.bin",
+                                 "shg-%05u.bin"};
+
+    if (!h || !rec) {
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        goto out;
+    }
+    dd_hasher_init(h, o);
+    memset(&hd, 0, sizeof hd);
+    memcpy(hd.magic, "WNSIG1", 7);
+    hd.k = o->k;
+    hd.recsz = (uint32_t)recsz;
+    for (int i = 0; i < nf; i++) {
+        dd_path(&sf.path[i], c->workdir, pat[i], shard);
+        if (!(sf.f[i] = dd_create(sf.path[i].data, err))) {
+            rc = WN_EIO;
+            goto out;
+        }
+    }
+    fwrite(&hd, sizeof hd, 1, sf.f[0]); /* rewritten at the end */
+    if ((rc = wn_reader_open(c->inputs[shard], &ro, &r, err)))
+        goto out;
+    for (;;) {
+        rc = wn_reader_next(r, &doc, err);
+        if (rc == WN_EOF)
+            break;
+        if (rc < 0) {
+            if (WN_IS_BAD_INPUT(rc))
+                continue; /* counted by the reader */
+            goto out;
+        }
+        memset(rec, 0, sizeof *rec);
+        dd_exact_hash(doc.text.data ? doc.text.data : "", doc.text.len,
+                      &scratch, rec->h);
+        rec->len = doc.text.len > UINT32_MAX ? UINT32_MAX
+                                             : (uint32_t)doc.text.len;
+        rec->date = dd_date_key(doc.date.data ? doc.date.data : "",
+                                doc.date.len);
+        rec->idoff = idoff;
+        rec->shoff = shoff;
+        long cnt = 0;
+        if (o->near) {
+            cnt = dd_shingles(doc.text.data ? doc.text.data : "",
+                              doc.text.len, o->ngram, &sh, &shcap);
+            if (cnt < 0) {
+                rc = wn_err(err, (int)cnt, c->inputs[shard], doc.offset,
+                            "cannot shingle document");
+                goto out;
+            }
+        }
+        if (cnt > 0)
+            dd_signature(h, sh, (size_t)cnt, sig);
+        else /* no words: never a near copy (exact copies still are) */
+            memset(sig, 0xff, o->k * sizeof *sig);
+        if (nf == 3 && cnt > 0) {
+            if ((size_t)cnt > fpcap) {
+                uint32_t *p = realloc(fp, (size_t)cnt * sizeof *p);
+                if (!p) {
+                    rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+                    goto out;
+                }
+                fp = p;
+                fpcap = (size_t)cnt;
+            }
+            rec->nsh = (uint32_t)dd_fingerprints(sh, (size_t)cnt, fp);
+            fwrite(fp, sizeof *fp, rec->nsh, sf.f[2]);
+            shoff += rec->nsh * sizeof *fp;
+        }
+        fwrite(rec, recsz, 1, sf.f[0]);
+        put_ids(sf.f[1], &doc);
+        idoff += 8 + (doc.id.len ? doc.id.len : doc.source.len) + doc.url.len;
+        hd.ndocs++;
+        hd.text_bytes += doc.text.len;
+    }
+    hd.bad_input = wn_stats_bad(wn_reader_stats(r));
+    if (hd.ndocs >= (1ULL << 40)) {
+        rc = wn_err(err, WN_ELIMIT, c->inputs[shard], 0,
+                    "more than 2^40 documents in one shard");
+        goto out;
+    }
+    if (fseek(sf.f[0], 0, SEEK_SET) || fwrite(&hd, sizeof hd, 1, sf.f[0]) != 1) {
+        rc = wn_err(err, WN_EIO, sf.path[0].data, 0, "cannot write header");
+        goto out;
+    }
+    for (int i = nf - 1; i >= 0; i--) { /* sig last: it proves the rest */
+        rc = dd_commit(sf.f[i], sf.path[i].data, err);
+        sf.f[i] = NULL;
+        if (rc)
+            goto out;
+    }
+    st->docs += hd.ndocs;
+    st->text_bytes += hd.text_bytes;
+    st->bad_input += hd.bad_input;
+out:
+    files_discard(&sf);
+    files_release(&sf);
+    if (r)
+        wn_reader_close(r);
+    wn_doc_release(&doc);
+    wn_buf_release(&scratch);
+    free(sh);
+    free(fp);
+    free(rec);
+    free(h);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ bands */
+
+static inline unsigned part_of(uint64_t key, unsigned p)
+{
+    return (unsigned)(((key >> 32) * (uint64_t)p) >> 32);
+}
+
+int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
+                   wn_error *err)
+{
+    const dd_opts *o = c->o;
+    unsigned P = o->partitions;
+    size_t recsz = DD_SIG_RECSZ(o->k);
+    dd_sig_rec *rec = malloc(recsz);
+    uint32_t *sig = (uint32_t *)(rec + 1);
+    uint64_t key[DD_MAXK];
+    FILE **out = calloc(P, sizeof *out);
+    wn_buf *paths = calloc(P, sizeof *paths);
+    wn_buf in = WN_BUF_INIT;
+    dd_hasher *h = malloc(sizeof *h);
+    FILE *f = NULL;
+    dd_sig_header hd;
+    int rc = 0;
+    (void)st;
+    if (!rec || !out || !paths || !h) {
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        goto out;
+    }
+    dd_hasher_init(h, o);
+    dd_path(&in, c->workdir, "sig-%05u.bin", shard);
+    if (!(f = fopen(in.data, "rb"))) {
+        rc = wn_err(err, WN_EIO, in.data, 0, "cannot open (has the sig "
+                    "stage run?)");
+        goto out;
+    }
+    if (fread(&hd, sizeof hd, 1, f) != 1 || hd.k != o->k) {
+        rc = wn_err(err, WN_EFORMAT, in.data, 0, "bad signature file");
+        goto out;
+    }
+    for (unsigned p = 0; p < P; p++) {
+        dd_path(&paths[p], c->workdir, "bnd-%05u-%03u.bin", shard, p);
+        if (!(out[p] = dd_create(paths[p].data, err))) {
+            rc = WN_EIO;
+            goto out;
+        }
+    }
+    for (uint64_t i = 0; i < hd.ndocs; i++) {
+        if (fread(rec, recsz, 1, f) != 1) {
+            rc = wn_err(err, WN_ETRUNC, in.data, 0, "signature file ends "
+                        "early");
+            goto out;
+        }
+        uint64_t gid = DD_GID(shard, i);
+        if (o->exact) {
+            dd_rec r = {rec->h[0], gid | DD_EXACT_FLAG};
+            fwrite(&r, sizeof r, 1, out[part_of(r.a, P)]);
+        }
+        if (o->near && !(sig[0] == UINT32_MAX && sig[o->k - 1] == UINT32_MAX)) {
+            dd_band_keys(h, sig, key);
+            for (unsigned b = 0; b < o->bands; b++) {
+                dd_rec r = {key[b], gid};
+                fwrite(&r, sizeof r, 1, out[part_of(r.a, P)]);
+            }
+        }
+    }
+    for (unsigned p = 0; p < P; p++) {
+        rc = dd_commit(out[p], paths[p].data, err);
+        out[p] = NULL;
+        if (rc)
+            goto out;
+    }
+out:
+    if (f)
+        fclose(f);
+    for (unsigned p = 0; out && p < P; p++)
+        if (out[p])
+            dd_discard(out[p], paths[p].data);
+    for (unsigned p = 0; paths && p < P; p++)
+        wn_buf_release(&paths[p]);
+    free(paths);
+    free(out);
+    free(rec);
+    free(h);
+    wn_buf_release(&in);
+    return rc;
+}
