@@ -38,5 +38,6 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 int cmd_read(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 
 #endif

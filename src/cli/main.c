@@ -8,6 +8,7 @@
 
 static const cli_cmd commands[] = {
     {"read", "read inputs and write normalised JSONL", cmd_read},
+    {"dedup", "remove exact and near-duplicate documents", cmd_dedup},
 };
 
 static void usage(FILE *f)
