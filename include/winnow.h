@@ -447,6 +447,35 @@ int wn_dedup_stream_check(wn_dedup_stream *s, const wn_doc *doc,
                           wn_buf *reason);
 void wn_dedup_stream_free(wn_dedup_stream *s);
 
+/* ---------------------------------------------------------------- cleaning */
+
+/* The line cleaners (docs/clean.md): stage "normalize" (NFC, whitespace,
+ * controls), "site_lines" (lines a site prints on many pages; has a first
+ * pass) and "clean" (named boilerplate rules, or a published preset).  They
+ * are ordinary wn_stage handles; these two functions add what only line
+ * cleaners have. */
+
+/* Called once per line of a document, in order: line points into the
+ * document's text (n bytes, no '\n', surrounding blanks trimmed; n == 0 for
+ * a blank line); rule is NULL if the line is kept, else the name of the
+ * rule that drops it (static while the stage lives). */
+typedef void (*wn_line_verdict_fn)(void *ctx, const char *line, size_t n,
+                                   const char *rule);
+
+/* Decides every line of doc for a "clean" or "site_lines" handle without
+ * changing doc, by the same code as wn_stage_process, and calls fn per
+ * line.  Returns 1 (document kept), 0 (the whole document is dropped by a
+ * document rule, e.g. a preset's; reason says which; fn is still called),
+ * or a negative code (WN_EINVAL for other stages).  Does not count. */
+int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
+                   wn_line_verdict_fn fn, void *ctx);
+
+/* The i-th rule of a "clean" or "site_lines" handle and how many lines
+ * (documents, for document rules such as "c4:sentences") it dropped in
+ * wn_stage_process calls so far.  Returns 1, or 0 past the end. */
+int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,
+                     uint64_t *drops);
+
 /* ------------------------------------------------------------------- text */
 
 /* Appends src to out as valid UTF-8: each invalid sequence becomes U+FFFD

@@ -38,6 +38,38 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 int cmd_read(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+/* The cleaner chain shared by clean and explain (cmd_clean.c):
+ * normalize -> site_lines (optional, two passes) -> clean. */
+enum {
+    CLEAN_OPT_RULES = 0x100, CLEAN_OPT_DISABLE, CLEAN_OPT_PRESET,
+    CLEAN_OPT_SITE, CLEAN_OPT_NO_SITE, CLEAN_OPT_SET,
+};
+typedef struct clean_chain {
+    wn_config *cfg;
+    char *disable;     /* comma list built from --disable */
+    int site;          /* -1 default, 0 off, 1 on */
+    wn_stage *norm, *sitest, *clean;
+} clean_chain;
+void clean_chain_init(clean_chain *ch);
+void clean_chain_release(clean_chain *ch);
+/* Applies one CLEAN_OPT_* option: 0, -1 out of memory, -2 usage error. */
+int clean_chain_option(clean_chain *ch, int c, const char *arg,
+                       const char *cmd);
+/* Creates the stages; returns 0 or an exit status (message printed). */
+int clean_chain_open(clean_chain *ch, char **files, size_t nfiles,
+                     const char *cmd);
+/* The site-lines first pass over the inputs (no-op when site lines are
+ * off).  Returns 0 or -1 (reported). */
+int clean_chain_first_pass(clean_chain *ch, char **files, size_t nfiles,
+                           const wn_reader_opts *ro);
+/* Reads every document of files, calling fn (non-zero stops: fatal);
+ * bad input is reported and counted in total.  Returns 0 or -1. */
+int clean_each_doc(char **files, size_t nfiles, const wn_reader_opts *ro,
+                   int (*fn)(void *ctx, wn_doc *doc), void *ctx,
+                   wn_stats *total);
 int cmd_dedup(int argc, char **argv);
 
 #endif

@@ -8,6 +8,8 @@
 
 static const cli_cmd commands[] = {
     {"read", "read inputs and write normalised JSONL", cmd_read},
+    {"clean", "remove boilerplate lines, keep the article", cmd_clean},
+    {"explain", "show which rule keeps or drops each line", cmd_explain},
     {"dedup", "remove exact and near-duplicate documents", cmd_dedup},
 };
 

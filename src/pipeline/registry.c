@@ -4,12 +4,18 @@
  */
 #include "stage.h"
 
-extern const stage_ops stage_gopher_quality, stage_gopher_repetition,
-    stage_c4_filter, stage_fineweb; /* src/filter/ */
+extern const stage_ops stage_normalize, stage_site_lines, stage_clean;
+
+extern const stage_ops stage_langid, stage_gopher_quality,
+    stage_gopher_repetition, stage_c4_filter, stage_fineweb,
+    stage_pii; /* src/filter/ */
 
 static const stage_ops *const stages[] = {
-    &stage_gopher_quality, &stage_gopher_repetition, &stage_c4_filter,
-    &stage_fineweb,
+    &stage_normalize,
+    &stage_site_lines,
+    &stage_clean,
+    &stage_langid, &stage_gopher_quality, &stage_gopher_repetition,
+    &stage_c4_filter, &stage_fineweb, &stage_pii,
     NULL, /* sentinel: keeps the array valid while no stage is registered */
 };
 

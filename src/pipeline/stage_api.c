@@ -39,6 +39,8 @@ void *stage_api_state(const wn_stage *st, const stage_ops *ops)
     return st && st->ops == ops ? st->state : NULL;
 }
 
+stage_scratch *stage_api_scratch(wn_stage *st) { return &st->scratch; }
+
 const char *wn_stage_name_at(size_t i)
 {
     size_t n;

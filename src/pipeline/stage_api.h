@@ -16,5 +16,7 @@ void stage_scratch_release(stage_scratch *s);
 
 /* The state of handle st if it was created from ops, else NULL. */
 void *stage_api_state(const wn_stage *st, const stage_ops *ops);
+/* The handle's scratch (one thread at a time, like the handle). */
+stage_scratch *stage_api_scratch(wn_stage *st);
 
 #endif

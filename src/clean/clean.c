@@ -1,0 +1,339 @@
+/*
+ * clean.c - the "clean" stage: line-level boilerplate removal on one page.
+ *
+ * Each line gets a verdict in two steps.  First the pattern rules
+ * (rules.c): a named table of anchored PCRE2 patterns for the boilerplate
+ * kinds that say what they are (cookie banners, share prompts, bylines,
+ * timestamps, ...).  Then three structural rules that need the page around
+ * a line:
+ *   repeated_line  a line equal to the previous non-empty line (a title
+ *                  printed twice), compared ignoring case and punctuation;
+ *   byline_alone   a bare name ("Tyler Durden") next to a timestamp line;
+ *   nav_run        runs of short, unpunctuated lines (menus, tag lists)
+ *                  outside the article.  The article is the span of lines
+ *                  that maximises (words in sentence-like lines) minus a
+ *                  penalty per other line - the maximum-subarray idea of
+ *                  Finn et al.'s Body Text Extraction, done on lines.  Short
+ *                  lines inside the span (lists, subheads) are never
+ *                  touched, which is what keeps precision high.
+ * A preset (clean.preset = c4 | refinedweb, presets.c) replaces all of
+ * this with published rules, for comparability.
+ *
+ * process() rebuilds doc->text from the kept lines; a document left with
+ * no text is dropped as "clean:empty_after_cleaning" so nothing vanishes
+ * silently.  Per-rule counters are atomics shared by all threads.
+ */
+#include "clean.h"
+#include "presets.h"
+
+#include <stdlib.h>
+
+static const char R_REPEAT[] = "repeated_line";
+static const char R_BYLINE[] = "byline_alone";
+static const char R_NAV[] = "nav_run";
+
+static const config_opt clean_opts[] = {
+    {"clean.rules", "", "file of extra rules (format: docs/clean.md)"},
+    {"clean.disable", "", "comma-separated rule names to turn off"},
+    {"clean.preset", "none", "none, c4 or refinedweb (published rules)"},
+    {"clean.builtin", "1", "use the built-in pattern rules"},
+    {"clean.nav_words", "4", "nav_run: a short line has at most N words"},
+    {"clean.nav_chars", "40", "nav_run: ... and at most N characters"},
+    {"clean.nav_run", "3", "nav_run: drop runs of at least N short lines"},
+    {"clean.nav_margin", "2", "nav_run: lines this close to the article "
+                              "are kept"},
+    {"clean.core_words", "8", "article span: sentence lines of >= N words "
+                              "count for it"},
+    {"clean.core_penalty", "2", "article span: cost of any other line"},
+    {NULL, NULL, NULL},
+};
+
+typedef struct clean_state {
+    cl_rules *rules;
+    int preset;
+    int no_repeat, no_byline, no_nav;
+    long nav_words, nav_chars, nav_run, nav_margin, core_words;
+    double core_penalty;
+    const char *ts_name, *rel_name; /* interned timestamp rule names */
+    cl_counts counts;
+} clean_state;
+
+static void clean_free(void *p)
+{
+    clean_state *st = p;
+    if (!st)
+        return;
+    cl_rules_free(st->rules);
+    free(st);
+}
+
+static int disable_list(clean_state *st, const char *list, wn_error *err)
+{
+    const char *p = list;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char name[80];
+        while (n && (*p == ' '))
+            p++, n--;
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n >= sizeof name)
+            return wn_err(err, WN_EINVAL, "", 0, "no rule named '%.*s'",
+                          (int)n, p);
+        memcpy(name, p, n);
+        name[n] = 0;
+        if (n) {
+            if (!strcmp(name, R_REPEAT))
+                st->no_repeat = 1;
+            else if (!strcmp(name, R_BYLINE))
+                st->no_byline = 1;
+            else if (!strcmp(name, R_NAV))
+                st->no_nav = 1;
+            else if (presets_has_rule(name))
+                ; /* preset rules are fixed; naming them is not an error */
+            else {
+                int rc = cl_rules_disable(st->rules, name, err);
+                if (rc)
+                    return rc;
+            }
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+static int clean_create(const wn_config *cfg, void **out, wn_error *err)
+{
+    clean_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    *out = st;
+    const char *preset = config_get(cfg, "clean.preset", "none");
+    if ((st->preset = presets_parse(preset)) < 0)
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "clean.preset: unknown preset '%s' (none, c4, "
+                      "refinedweb)", preset);
+    st->nav_words = config_get_int(cfg, "clean.nav_words", 4);
+    st->nav_chars = config_get_int(cfg, "clean.nav_chars", 40);
+    st->nav_run = config_get_int(cfg, "clean.nav_run", 3);
+    st->nav_margin = config_get_int(cfg, "clean.nav_margin", 2);
+    st->core_words = config_get_int(cfg, "clean.core_words", 8);
+    st->core_penalty = config_get_double(cfg, "clean.core_penalty", 2);
+    if (st->nav_run < 1 || st->nav_margin < 0 || st->core_words < 1 ||
+        st->core_penalty <= 0)
+        return wn_err(err, WN_EINVAL, "", 0, "clean.nav_*/core_*: out of "
+                                             "range");
+    int rc = cl_rules_new(config_get_bool(cfg, "clean.builtin", 1),
+                          config_get(cfg, "clean.rules", ""), NULL,
+                          &st->rules, err);
+    if (rc)
+        return rc;
+    if ((rc = disable_list(st, config_get(cfg, "clean.disable", ""), err)))
+        return rc;
+    /* Intern every name a verdict can carry, so per-document counting is
+     * pointer comparison. */
+    if (st->preset)
+        presets_intern(st->preset, &st->counts);
+    else {
+        for (size_t i = 0; i < cl_rules_count(st->rules); i++)
+            cl_counts_slot(&st->counts, cl_rules_name(st->rules, i));
+        cl_counts_slot(&st->counts, R_REPEAT);
+        cl_counts_slot(&st->counts, R_BYLINE);
+        cl_counts_slot(&st->counts, R_NAV);
+        for (size_t i = 0; i < cl_rules_count(st->rules); i++) {
+            const char *nm = cl_rules_name(st->rules, i);
+            if (!strcmp(nm, "timestamp_alone"))
+                st->ts_name = nm;
+            else if (!strcmp(nm, "relative_time"))
+                st->rel_name = nm;
+        }
+    }
+    return 0;
+}
+
+/* Equal ignoring ASCII case, punctuation, spaces and no-break spaces. */
+static int same_text(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i = 0, j = 0;
+    for (;;) {
+        while (i < an && (((unsigned char)a[i] < 0x80 && !isalnum_c(a[i])) ||
+                          (i + 1 < an && (unsigned char)a[i] == 0xC2 &&
+                           (unsigned char)a[i + 1] == 0xA0)))
+            i += (unsigned char)a[i] == 0xC2 ? 2 : 1;
+        while (j < bn && (((unsigned char)b[j] < 0x80 && !isalnum_c(b[j])) ||
+                          (j + 1 < bn && (unsigned char)b[j] == 0xC2 &&
+                           (unsigned char)b[j + 1] == 0xA0)))
+            j += (unsigned char)b[j] == 0xC2 ? 2 : 1;
+        if (i == an || j == bn)
+            return i == an && j == bn;
+        if (lower_c(a[i]) != lower_c(b[j]))
+            return 0;
+        i++, j++;
+    }
+}
+
+/* "Tyler Durden", "Jane van Dyke": 2-4 capitalised words, letters only. */
+static int name_like(const char *s, size_t n, const cl_line *l)
+{
+    if (l->words < 2 || l->words > 4 || l->chars > 40)
+        return 0;
+    int start = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ') {
+            start = 1;
+            continue;
+        }
+        if (start) {
+            if (!(c >= 'A' && c <= 'Z') && c < 0x80)
+                return 0;
+            start = 0;
+            continue;
+        }
+        if (c < 0x80 && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+            c != '.' && c != '-' && c != '\'')
+            return 0;
+    }
+    return 1;
+}
+
+static void structural(clean_state *st, const char *text, cl_line *lines,
+                       size_t n, wn_buf *store)
+{
+    /* Work on the non-empty lines only: blank lines carry no evidence. */
+    store->len = 0;
+    if (wn_buf_reserve(store, (n + 1) * sizeof(uint32_t)))
+        return;
+    uint32_t *idx = (uint32_t *)(void *)store->data;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (lines[i].len)
+            idx[m++] = (uint32_t)i;
+    if (!st->no_repeat)
+        for (size_t j = 1; j < m; j++) {
+            cl_line *a = &lines[idx[j - 1]], *b = &lines[idx[j]];
+            if (!b->rule && same_text(text + a->off, a->len, text + b->off,
+                                      b->len))
+                b->rule = R_REPEAT;
+        }
+    if (!st->no_byline && (st->ts_name || st->rel_name))
+        for (size_t j = 0; j < m; j++) {
+            cl_line *l = &lines[idx[j]];
+            if (l->rule || !name_like(text + l->off, l->len, l))
+                continue;
+            const char *prev = j > 0 ? lines[idx[j - 1]].rule : NULL;
+            const char *next = j + 1 < m ? lines[idx[j + 1]].rule : NULL;
+            if ((prev && (prev == st->ts_name || prev == st->rel_name)) ||
+                (next && (next == st->ts_name || next == st->rel_name)))
+                l->rule = R_BYLINE;
+        }
+    if (st->no_nav || m == 0)
+        return;
+    /* The article span: maximum-sum run of line scores. */
+    double best = 0, cur = 0;
+    size_t bs = 0, be = 0, cs = 0;
+    int found = 0;
+    for (size_t j = 0; j < m; j++) {
+        const cl_line *l = &lines[idx[j]];
+        double v = (!l->rule && (long)l->words >= st->core_words &&
+                    cl_ends_sentence(text + l->off, l->len))
+                       ? (double)l->words
+                       : -st->core_penalty;
+        if (cur <= 0) {
+            cur = v;
+            cs = j;
+        } else
+            cur += v;
+        if (cur > best) {
+            best = cur;
+            bs = cs;
+            be = j;
+            found = 1;
+        }
+    }
+    if (!found)
+        return; /* no prose at all: nothing to measure "outside" against */
+    size_t j = 0;
+    while (j < m) {
+        size_t k = j;
+        while (k < m) {
+            const cl_line *l = &lines[idx[k]];
+            if ((long)l->words > st->nav_words ||
+                (long)l->chars > st->nav_chars ||
+                cl_ends_sentence(text + l->off, l->len))
+                break;
+            k++;
+        }
+        if ((long)(k - j) >= st->nav_run)
+            for (size_t t = j; t < k; t++) {
+                int outside = t + (size_t)st->nav_margin < bs ||
+                              t > be + (size_t)st->nav_margin;
+                if (outside && !lines[idx[t]].rule)
+                    lines[idx[t]].rule = R_NAV;
+            }
+        j = k > j ? k : j + 1;
+    }
+}
+
+int clean_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
+                 wn_buf *reason, stage_scratch *sc)
+{
+    clean_state *st = state;
+    const char *text = doc->text.data ? doc->text.data : "";
+    if (st->preset)
+        return presets_decide(st->preset, text, doc->text.len, lines, n,
+                              reason, &sc->b[3]);
+    int utf_ok = wn_utf8_valid(text, doc->text.len);
+    void *md = cl_rules_match_data(st->rules);
+    if (!md)
+        return WN_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (lines[i].len)
+            lines[i].rule = cl_rules_match(st->rules, text + lines[i].off,
+                                           lines[i].len, utf_ok, md);
+    cl_rules_match_data_free(md);
+    structural(st, text, lines, n, &sc->b[2]);
+    return STAGE_KEEP;
+}
+
+static int clean_process(void *state, wn_doc *doc, stage_scratch *sc,
+                         wn_buf *reason)
+{
+    clean_state *st = state;
+    cl_line *lines;
+    size_t n = cl_split(doc->text.data, doc->text.len, &sc->b[0], &lines);
+    int rc = clean_decide(st, doc, lines, n, reason, sc);
+    if (rc <= 0) {
+        if (rc == STAGE_DROP)
+            presets_count_doc(&st->counts, reason);
+        return rc;
+    }
+    cl_counts_add(&st->counts, lines, n);
+    if (st->preset)
+        rc = presets_rebuild(st->preset, &doc->text, lines, n, &sc->b[1]);
+    else
+        rc = cl_rebuild(&doc->text, lines, n, &sc->b[1]);
+    if (rc < 0)
+        return rc;
+    if (!doc->text.len) {
+        wn_buf_puts(reason, "clean:empty_after_cleaning");
+        return STAGE_DROP;
+    }
+    return STAGE_KEEP;
+}
+
+const cl_counts *clean_counts(void *state)
+{
+    return &((clean_state *)state)->counts;
+}
+
+const stage_ops stage_clean = {
+    .name = "clean",
+    .summary = "drop boilerplate lines by named rules (cookie banners, "
+               "share prompts, bylines, menus, ...)",
+    .opts = clean_opts,
+    .create = clean_create,
+    .process = clean_process,
+    .free = clean_free,
+};

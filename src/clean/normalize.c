@@ -1,0 +1,225 @@
+/*
+ * normalize.c - the "normalize" stage: one canonical spelling of the same
+ * text, without changing a word of it.
+ *
+ *  - Unicode NFC (utf8proc): "é" typed as e + U+0301 and as U+00E9 become
+ *    the same bytes, so hashing, rules and dedup see one text;
+ *  - whitespace collapsed: every run of spaces, tabs, no-break and other
+ *    Unicode spaces inside a line becomes one space; lines are trimmed;
+ *    CR LF and lone CR become LF; U+2028/U+2029 end a line; several blank
+ *    lines become one (the paragraph break is kept);
+ *  - control characters removed: C0 except tab/LF, DEL, C1, and the
+ *    invisible U+200B (zero-width space), U+FEFF (BOM) and U+00AD (soft
+ *    hyphen).  ZWJ/ZWNJ stay: they are part of words in Persian, Indic
+ *    scripts and emoji.
+ * Off by default, because they do change text: NFKC (normalize.nfkc:
+ * ligatures, full-width forms, superscripts folded) and quote folding
+ * (normalize.fold_quotes: ‘ ’ ‚ ‛ -> ' and “ ” „ ‟ -> ").
+ * ASCII text skips the NFC step, which is the common fast path.
+ */
+#include "clean.h"
+
+#include <stdlib.h>
+#include <utf8proc.h>
+
+static const config_opt norm_opts[] = {
+    {"normalize.nfkc", "0", "NFKC instead of NFC (folds compatibility "
+                            "forms)"},
+    {"normalize.fold_quotes", "0", "curly quotes to ASCII ' and \""},
+    {NULL, NULL, NULL},
+};
+
+typedef struct norm_state {
+    int nfkc, fold_quotes;
+} norm_state;
+
+static int norm_create(const wn_config *cfg, void **out, wn_error *err)
+{
+    norm_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    st->nfkc = config_get_bool(cfg, "normalize.nfkc", 0);
+    st->fold_quotes = config_get_bool(cfg, "normalize.fold_quotes", 0);
+    *out = st;
+    return 0;
+}
+
+static void norm_free(void *p) { free(p); }
+
+/* Length of a space or an invisible to drop at s: *kind 1 = space, 2 =
+ * removed, 3 = line break; 0 if neither. */
+static size_t special_at(const unsigned char *s, size_t n, int *kind)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) {
+        if (c == ' ' || c == '\t' || c == '\v' || c == '\f') {
+            *kind = 1;
+            return 1;
+        }
+        if (c == '\r') {
+            *kind = 3;
+            return n > 1 && s[1] == '\n' ? 2 : 1;
+        }
+        if (c == '\n') {
+            *kind = 3;
+            return 1;
+        }
+        if (c < 0x20 || c == 0x7F) {
+            *kind = 2;
+            return 1;
+        }
+        return 0;
+    }
+    if (c == 0xC2 && n >= 2) {
+        if (s[1] >= 0x80 && s[1] <= 0x9F) { /* C1 controls; U+0085 = NEL */
+            *kind = s[1] == 0x85 ? 3 : 2;
+            return 2;
+        }
+        if (s[1] == 0xA0) {
+            *kind = 1;
+            return 2;
+        }
+        if (s[1] == 0xAD) {
+            *kind = 2;
+            return 2;
+        }
+        return 0;
+    }
+    if (n < 3)
+        return 0;
+    if (c == 0xE2 && s[1] == 0x80) {
+        if (s[2] <= 0x8A || s[2] == 0xAF) {
+            *kind = 1;
+            return 3;
+        }
+        if (s[2] == 0x8B) {
+            *kind = 2;
+            return 3;
+        }
+        if (s[2] == 0xA8 || s[2] == 0xA9) {
+            *kind = 3;
+            return 3;
+        }
+    }
+    if (c == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) {
+        *kind = 1;
+        return 3;
+    }
+    if ((c == 0xE1 && s[1] == 0x9A && s[2] == 0x80) ||
+        (c == 0xE3 && s[1] == 0x80 && s[2] == 0x80)) {
+        *kind = 1;
+        return 3;
+    }
+    if (c == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
+        *kind = 2;
+        return 3;
+    }
+    return 0;
+}
+
+/* The quote to fold the 3-byte sequence at s to, or 0. */
+static char fold_quote(const unsigned char *s, size_t n)
+{
+    if (n < 3 || s[0] != 0xE2 || s[1] != 0x80)
+        return 0;
+    if (s[2] >= 0x98 && s[2] <= 0x9B)
+        return '\'';
+    if (s[2] >= 0x9C && s[2] <= 0x9F)
+        return '"';
+    return 0;
+}
+
+/* Whitespace, controls and (optionally) quotes: src -> out. */
+static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
+{
+    wn_buf_reset(out);
+    if (wn_buf_reserve(out, n + 1))
+        return WN_ENOMEM;
+    char *o = out->data;
+    size_t k = 0;
+    int space = 0;   /* a space is pending inside the line */
+    int newlines = 0; /* line breaks pending */
+    const unsigned char *s = (const unsigned char *)src;
+    for (size_t i = 0; i < n;) {
+        int kind = 0;
+        size_t l = special_at(s + i, n - i, &kind);
+        if (l) {
+            if (kind == 1)
+                space = 1;
+            else if (kind == 3) {
+                newlines++;
+                space = 0;
+            }
+            i += l;
+            continue;
+        }
+        if (k) {
+            if (newlines)
+                o[k++] = '\n';
+            if (newlines > 1)
+                o[k++] = '\n';
+            else if (!newlines && space)
+                o[k++] = ' ';
+        }
+        newlines = 0;
+        space = 0;
+        char q = fold ? fold_quote(s + i, n - i) : 0;
+        if (q) {
+            o[k++] = q;
+            i += 3;
+            continue;
+        }
+        o[k++] = (char)s[i++];
+    }
+    if (k)
+        o[k++] = '\n';
+    o[k] = 0;
+    out->len = k;
+    return 0;
+}
+
+static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
+                        wn_buf *reason)
+{
+    norm_state *st = state;
+    const char *t = doc->text.data ? doc->text.data : "";
+    size_t n = doc->text.len;
+    int ascii = 1;
+    for (size_t i = 0; i < n && ascii; i++)
+        ascii = (unsigned char)t[i] < 0x80;
+    utf8proc_uint8_t *nf = NULL;
+    if (!ascii) {
+        utf8proc_option_t o = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+        if (st->nfkc)
+            o |= UTF8PROC_COMPAT;
+        utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)t,
+                                          (utf8proc_ssize_t)n, &nf, o);
+        if (r >= 0) {
+            t = (const char *)nf;
+            n = (size_t)r;
+        } else {
+            nf = NULL; /* invalid UTF-8: leave the text as it is */
+        }
+    }
+    int rc = squeeze(t, n, st->fold_quotes, &sc->b[0]);
+    free(nf);
+    if (rc)
+        return rc;
+    if ((rc = wn_buf_set(&doc->text, sc->b[0].data, sc->b[0].len)))
+        return rc;
+    if (!doc->text.len) {
+        wn_buf_puts(reason, "normalize:empty_text");
+        return STAGE_DROP;
+    }
+    return STAGE_KEEP;
+}
+
+const stage_ops stage_normalize = {
+    .name = "normalize",
+    .summary = "Unicode NFC, whitespace collapsed, control characters "
+               "removed",
+    .opts = norm_opts,
+    .create = norm_create,
+    .process = norm_process,
+    .free = norm_free,
+};

@@ -1,0 +1,482 @@
+/*
+ * rules.c - the table of named line rules: built-in patterns for the
+ * boilerplate real pages carry, plus user rules from a file.
+ *
+ * Rules are data.  Each is a name, a length bound and a PCRE2 pattern
+ * matched (UTF, caseless) against one trimmed line; the first rule that
+ * matches names the verdict.  Precision comes first: patterns are anchored
+ * to the whole line wherever possible, so that a sentence which merely
+ * mentions cookies or sharing is never a match, and every rule has a
+ * length bound (most boilerplate is short) which is also what makes the
+ * table cheap: a long prose line is compared with the few rules whose bound
+ * admits it, and each pattern is compiled and JIT'd once.
+ *
+ * Rule file format (docs/clean.md):
+ *     # comment
+ *     NAME [maxlen=BYTES] PATTERN      a rule, PATTERN to the end of line
+ *     disable NAME                     turn a rule off
+ * A user rule with the name of a built-in one replaces it.
+ */
+#include "clean.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct cl_rule {
+    char *name;
+    char *pattern;
+    uint32_t max_len;
+    int disabled;
+    pcre2_code *code;
+} cl_rule;
+
+struct cl_rules {
+    cl_rule *r;
+    size_t n, cap;
+    uint32_t max_len; /* longest bound of any enabled rule */
+};
+
+/* Month and weekday alternations used by the timestamp rules. */
+#define MON "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|" \
+            "july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"            \
+            "nov(?:ember)?|dec(?:ember)?)\\.?"
+#define WDAY "(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\\.?,?\\s+"
+#define CLOCK "\\d{1,2}[:.]\\d{2}(?::\\d{2})?\\s*(?:[ap]\\.?m\\.?)?" \
+              "(?:\\s*\\(?[a-z]{2,5}\\)?)?"
+#define DATE                                                               \
+    "(?:\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2,4}|\\d{4}[/.-]\\d{1,2}[/.-]\\d{1,2}" \
+    "(?:t[\\d:.+-]+z?)?|" MON "\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|"    \
+    "\\d{1,2}(?:st|nd|rd|th)?\\s+" MON ",?\\s+\\d{4}|" MON "\\s+\\d{4})"
+#define STAMP_PREFIX                                                       \
+    "(?:(?:published|updated|posted|last updated|last modified|modified|"  \
+    "date|first published)(?:\\s+(?:on|at))?\\s*:?\\s*)?"
+
+/* The built-in table, most specific first.  Each pattern must match the
+ * whole line; docs/clean.md lists what each rule is for and the tests in
+ * tests/unit/test_clean_rules.c hold a line it removes and a near-miss
+ * sentence it keeps. */
+static const struct {
+    const char *name;
+    uint32_t max_len;
+    const char *pattern;
+} builtin[] = {
+    {"cookie_banner", 700,
+     "^(?=.*\\bcook(?:ies|ie)\\b)(?:.*\\b(?:we|this (?:web)?site|our "
+     "(?:web)?site|this (?:portal|page)|site)\\b.{0,40}\\b(?:uses?|using) "
+     "cookies|.*\\b(?:accept|allow|agree to|consent to|manage|reject|"
+     "use of) (?:all |the )?cookies|.*\\bcookie (?:policy|settings|"
+     "preferences|notice|statement|consent)\\b|.*\\bby (?:continuing|using|"
+     "browsing|clicking)\\b.{0,100}\\bcookies).*$"},
+    {"cookie_banner_intl", 700,
+     "^.*\\b(?:utilizziamo i cookie|usiamo i cookie|questo sito (?:web )?"
+     "utilizza (?:i )?cookie|wir verwenden cookies|diese website verwendet "
+     "cookies|nous utilisons des cookies|ce site utilise des cookies|"
+     "(?:este|nuestro) (?:sitio|portal)(?: web)? utiliza cookies|"
+     "utilizamos cookies|usamos cookies|wij gebruiken cookies|"
+     "deze website gebruikt cookies|używamy plików cookie|"
+     "мы используем (?:файлы )?cookie).*$"},
+    {"comments_closed", 80,
+     "^(?:comments? (?:are|is) (?:now )?closed|commenting (?:is )?"
+     "(?:now )?(?:closed|disabled)|comments? (?:have been )?disabled"
+     "(?: for this (?:article|post|story))?)\\.?$"},
+    {"comment_form", 220,
+     "^(?:leave a (?:reply|comment)|post a comment|add a comment|write a "
+     "comment|join the (?:discussion|conversation)|your email address will "
+     "not be published.*|required fields are marked.*|\\d+\\s+comments?|"
+     "comments?(?:\\s*\\(\\d+\\))?|no comments(?: yet)?|be the first to "
+     "comment.*|(?:show|view|hide|load|read) (?:all )?(?:\\d+ )?comments|"
+     "cancel reply|notify me of (?:new|follow-up) (?:comments|posts).*|"
+     "save my name, email.*|you must be logged in to post a comment.*|"
+     "(?:name|email|website|comment)\\s*\\*|log in to (?:comment|reply)|"
+     "reply(?: to this comment)?|report (?:this )?comment|comment policy|"
+     "(?:sort|order) by:?(?: newest| oldest| best| top)?)[.:!]?$"},
+    {"share_prompt", 200,
+     "^(?:share(?: this)?(?: (?:article|story|post|page|video))?"
+     "(?: (?:on|via) [\\w ]{1,40})?|share (?:it|this(?: \\w+)?) with "
+     "(?:a|your) friends?.*|if you (?:like|liked|enjoyed) this (?:story|"
+     "article|post|video).{0,80}\\bshare\\b.*|click to (?:share|email|"
+     "print) .*|share on (?:facebook|twitter|linkedin|whatsapp|pinterest|"
+     "reddit|email)|tweet(?: this)?|pin it|email this(?: \\w+)?|"
+     "print this(?: \\w+)?|facebook|twitter|linkedin|whatsapp|pinterest|"
+     "reddit|tumblr|flipboard|telegram|e-?mail|print|copy link|"
+     "copy (?:the )?url|link copied|share via.*|shares?|"
+     "\\d+\\s+shares?)[.!]?$"},
+    {"subscribe_prompt", 260,
+     "^(?:subscribe(?: now| today| here| for free)?|sign up(?: now| "
+     "today| for free)?|newsletters?|(?:sign up|subscribe|register) "
+     "(?:for|to) (?:our|the|my) .{0,80}|get (?:our|the) .{0,40}"
+     "newsletter.*|join (?:our|the) (?:mailing list|newsletter).*|"
+     ".{0,80}\\b(?:enter your email|email address).{0,60}\\bsubscribe.*|"
+     "get (?:breaking )?news alerts.*|(?:subscribe|sign up) (?:for|to get)"
+     " .{0,60}\\b(?:newsletter|updates|alerts|news)\\b.*|"
+     "want more\\?.*subscribe.*|thanks? for (?:subscribing|signing up).*"
+     "|you(?:'re| are) (?:now )?subscribed.*)[.!]?$"},
+    {"follow_us", 200,
+     "^(?:follow (?:us|me)(?: (?:on|at) .{1,80})?|like us on facebook.*|"
+     "find us on .{1,60}|connect with us.*|follow @\\w+.*|follow .{1,40} "
+     "on (?:twitter|facebook|instagram|linkedin|youtube).*|"
+     "stay connected|get social)[.!:]?$"},
+    {"related_link", 300,
+     "^(?:also on [\\w.-]+\\b.*|also read\\s*[:\\-–—].*|"
+     "read (?:more|next|also)(?:\\s*[:\\-–—»›>…|].*|\\s*$|"
+     " (?:about|on|at|from|here|in) .{0,120})|related(?: "
+     "(?:articles?|stories|posts?|content|coverage|news|links?|reading|"
+     "topics|videos?|items))?(?:\\s*[:\\-–—|].*)?|see also\\s*[:\\-–—].*|"
+     "more (?:from|on|in|about) [^.!?]{1,60}|recommended(?: for you| "
+     "stories| articles| reading)?(?:\\s*:.*)?|you (?:may|might) (?:also )?"
+     "(?:like|enjoy|be interested in)\\b.*|trending(?: now| stories)?"
+     "\\s*:?|popular (?:now|posts|stories|articles)|most (?:read|popular|"
+     "viewed|shared|commented)(?: stories| articles| posts)?|"
+     "continue reading.*|click here to (?:read|see|watch|learn) .*|"
+     "keep reading.*|more stories|more news|latest (?:news|stories|posts|"
+     "articles)|top stories|editor'?s? picks?|don'?t miss)[.!:]?$"},
+    {"syndication", 300,
+     "^(?:via\\s+.{1,80}\\s+https?://\\S+.*|the post .{1,200} appeared "
+     "first on .{1,80}|this (?:article|story|post) (?:was )?(?:originally )?"
+     "(?:appeared|published|first appeared|posted) (?:on|in|at|by) .{1,120}"
+     "|originally (?:published|posted|appeared) (?:on|in|at|by) .{1,120})$"},
+    {"attribution", 120,
+     "^(?:via|source|sources|h/t|hat tip(?: to)?|courtesy(?: of)?)"
+     "\\s*:?\\s+\\S+(?:\\s+\\S+){0,5}$"},
+    {"image_caption", 400,
+     "^(?:.*(?:\\((?:ap|afp|reuters|getty|epa|photo|image|pic|picture|"
+     "credit|file|courtesy|source)\\b[^)]{0,80}\\)\\.?|[,|/–—:-]\\s*(?:"
+     "(?:photo|image|picture|credit|photograph)s?\\s*(?::|by)?\\s*)?"
+     "(?:getty images?(?: for [\\w ]+)?|shutterstock(?:\\.com)?|ap photo"
+     "(?:/[\\w .]+)?|afp(?: photo)?(?:/[\\w .]+)?|reuters(?:/[\\w .]+)?|"
+     "epa(?:-efe)?(?:/[\\w .]+)?|alamy(?: stock photo)?|istock(?:photo)?|"
+     "bloomberg(?: via getty images)?|wikimedia commons|ap|afp|"
+     "xinhua|anadolu agency|nurphoto|sopa images|zuma press)\\.?)|"
+     "(?:photo|image|picture|pic|photograph|illustration|file photo|"
+     "photo illustration)(?: credits?)?\\s*(?::|by|courtesy of)\\s*"
+     ".{1,100}|(?:image|photo) (?:source|credit)s?\\s*:?.{0,100})$"},
+    {"byline", 120,
+     "^(?-i:(?i:by|written by|posted by|words by|story by|author|"
+     "reporting by|report by)\\s*:?\\s+\\p{Lu}[\\p{L}'’.-]*"
+     "(?:\\s+(?:\\p{Lu}[\\p{L}'’.-]*|and|&|van|de|von|der|da|di|le|la|"
+     "del|bin)){0,5}(?:\\s*(?:[,|–—•·-]|\\bon\\b)\\s*(?:\\p{Lu}|\\d).{0,80})?"
+     ")$"},
+    {"timestamp_alone", 100,
+     "^" STAMP_PREFIX "(?:" WDAY ")?(?:" DATE "(?:\\s*(?:[-–—,|@•·]|at)?"
+     "\\s*" CLOCK ")?|" CLOCK "(?:\\s*(?:[-–—,|@•·]|on)?\\s*(?:" WDAY ")?"
+     DATE ")?)$"},
+    {"relative_time", 60,
+     "^(?:(?:\\d+|an?|one)\\s+(?:second|sec|minute|min|hour|hr|day|week|"
+     "month|year)s?\\s+ago|just now|yesterday|today|\\d+\\s*(?:min|minute)s?"
+     "\\s+read|(?:reading time|read time)\\s*:?\\s*\\d+\\s*(?:min|minute)s?"
+     "(?: read)?)\\.?$"},
+    {"copyright", 300,
+     "^(?:(?:©|\\(c\\)|copyright\\s*(?:©|\\(c\\)|\\d{4}))\\s*.{0,250}|"
+     ".{0,200}\\ball rights reserved\\b.{0,100}|.{0,120}\\b(?:may not be "
+     "(?:reproduced|published|republished|redistributed)|without (?:the )?"
+     "(?:prior |express )?written permission)\\b.{0,200})$"},
+    {"login_prompt", 150,
+     "^(?:log ?in|sign ?in|sign ?up|register|create (?:an |your )?"
+     "(?:free )?account|log ?out|sign ?out|my account|my profile|"
+     "forgot (?:your )?password\\??|already (?:a subscriber|have an "
+     "account|registered)\\??.{0,60}|(?:log|sign) in (?:to|with) .{0,60}|"
+     "subscribe ?sign ?in|sign ?in ?subscribe|don'?t have an account\\??"
+     ".{0,60}|(?:log|sign) in or (?:register|sign up|subscribe).{0,60}|"
+     "welcome back.{0,40}|account|profile|settings)[.!]?$"},
+    {"pagination", 80,
+     "^(?:(?:«|‹|<|←)?\\s*(?:previous|prev|next|older|newer)(?: (?:page|"
+     "post|article|story|entries|posts|slide))?\\s*(?:»|›|>|→)?|page \\d+"
+     "(?: of \\d+)?|\\d+(?:\\s+\\d+){1,12}(?:\\s+(?:next|»|›|…|→))?|"
+     "(?:first|last)(?: page)?|load more(?: \\w+)?|show more|"
+     "view (?:all|more)(?: \\w+)?|see (?:all|more)(?: \\w+)?|"
+     "\\d+\\s*/\\s*\\d+|go to page.{0,20})$"},
+    {"nav_crumbs", 250,
+     "^(?:(?:home|start)\\s*(?:[>»›/|]|&gt;).{1,200}|[^.!?>»›]{1,50}"
+     "(?:\\s+[>»›]\\s+[^.!?>»›]{1,50}){2,}|(?:[^.!?|•·]{1,30}\\s+[|•·]"
+     "\\s+){3,}[^.!?|•·]{1,30})$"},
+    {"ad_label", 80,
+     "^(?:advertisement|advertising|sponsored(?: content| links?| by "
+     ".{1,40})?|ads?|promoted(?: by .{1,40})?|paid (?:content|post|"
+     "partner)|scroll (?:down )?to continue(?: with content| reading)?|"
+     "(?:story|article) continues (?:below|after).{0,30}|continue reading "
+     "below|ad feedback|report (?:this )?ad|this (?:content|article) is "
+     "sponsored by.{0,60}|presented by .{1,40})[.:]?$"},
+    {"site_ui", 60,
+     "^(?:skip to (?:main )?(?:content|navigation|search)|menu|search|close"
+     "|toggle navigation|back to top|top|go to top|scroll to top|loading"
+     "(?:\\.\\.\\.|…)?|play(?: video)?|pause|mute|unmute|watch|listen|"
+     "listen to (?:this|the) (?:article|story|podcast)|open menu|"
+     "close menu|more|less|yes|no|ok|okay|accept|decline|got it|"
+     "continue|cancel|submit|send|x|×|search for:?|go|home|"
+     "enter your (?:email|search|keywords?).{0,20}|type your search.{0,20}"
+     "|(?:expand|collapse)(?: all)?|view gallery|open gallery|"
+     "\\d+ photos?|watch video|video|audio|photos?|gallery)[.!:…]?$"},
+    {"footer_link", 80,
+     "^(?:privacy(?: policy| notice| statement| center| settings)?|"
+     "terms(?: (?:of (?:use|service|sale)|and conditions|& conditions))?"
+     "|cookie (?:policy|settings|preferences)|contact(?: us)?|about"
+     "(?: us)?|advertise(?: with us)?|careers|sitemap|site map|faqs?|"
+     "help(?: center)?|imprint|impressum|accessibility|do not sell my "
+     "(?:personal )?info(?:rmation)?|ad ?choices|rss(?: feeds?)?|"
+     "masthead|corrections|jobs|legal(?: notice)?|disclaimer|feedback|"
+     "customer (?:service|support)|terms & privacy|privacy & terms|"
+     "community guidelines|submit a tip|send us a tip|our team|"
+     "work with us|licensing|reprints?(?: & permissions)?|"
+     "(?:terms|privacy|cookies?|contact|about|advertise|careers|help)"
+     "(?:\\s*[|·•/]\\s*(?:[\\w&' ]{1,30}))+)$"},
+};
+
+#define NBUILTIN (sizeof builtin / sizeof *builtin)
+
+static int add_rule(cl_rules *r, const char *name, size_t namelen,
+                    const char *pat, size_t patlen, uint32_t max_len,
+                    const char *file, uint64_t line, wn_error *err)
+{
+    int errcode;
+    PCRE2_SIZE erroff;
+    pcre2_code *code = pcre2_compile(
+        (PCRE2_SPTR)pat, patlen,
+        PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &errcode,
+        &erroff, NULL);
+    if (!code) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(errcode, msg, sizeof msg);
+        return wn_err(err, WN_EINVAL, file, line,
+                      "rule '%.*s': bad pattern at %zu: %s", (int)namelen,
+                      name, (size_t)erroff, (char *)msg);
+    }
+    /* JIT is an optimisation: where it is unavailable the interpreter
+     * gives the same answers. */
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    cl_rule *slot = NULL;
+    for (size_t i = 0; i < r->n; i++)
+        if (strlen(r->r[i].name) == namelen &&
+            !memcmp(r->r[i].name, name, namelen))
+            slot = &r->r[i];
+    if (!slot) {
+        if (r->n == r->cap) {
+            size_t nc = r->cap ? r->cap * 2 : 32;
+            cl_rule *nr = realloc(r->r, nc * sizeof *nr);
+            if (!nr) {
+                pcre2_code_free(code);
+                return wn_err(err, WN_ENOMEM, file, line, "out of memory");
+            }
+            r->r = nr;
+            r->cap = nc;
+        }
+        slot = &r->r[r->n++];
+        memset(slot, 0, sizeof *slot);
+        if (!(slot->name = strndup(name, namelen))) {
+            r->n--;
+            pcre2_code_free(code);
+            return wn_err(err, WN_ENOMEM, file, line, "out of memory");
+        }
+    } else {
+        pcre2_code_free(slot->code);
+        free(slot->pattern);
+    }
+    slot->code = code;
+    slot->pattern = strndup(pat, patlen);
+    slot->max_len = max_len;
+    slot->disabled = 0;
+    return slot->pattern ? 0 : wn_err(err, WN_ENOMEM, file, line, "no memory");
+}
+
+static void recompute(cl_rules *r)
+{
+    r->max_len = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (!r->r[i].disabled && r->r[i].max_len > r->max_len)
+            r->max_len = r->r[i].max_len;
+}
+
+static int valid_name(const char *s, size_t n)
+{
+    if (!n || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int cl_rules_disable(cl_rules *r, const char *name, wn_error *err)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->r[i].name, name)) {
+            r->r[i].disabled = 1;
+            recompute(r);
+            return 0;
+        }
+    return wn_err(err, WN_EINVAL, "", 0, "no rule named '%s'", name);
+}
+
+int cl_rules_parse(cl_rules *r, const char *text, size_t n, const char *name,
+                   wn_error *err)
+{
+    const char *p = text, *end = text + n;
+    uint64_t lineno = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end, *q = p;
+        lineno++;
+        p = nl ? nl + 1 : end;
+        while (q < e && (*q == ' ' || *q == '\t'))
+            q++;
+        while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+            e--;
+        if (q == e || *q == '#')
+            continue;
+        const char *w = q;
+        while (q < e && *q != ' ' && *q != '\t')
+            q++;
+        size_t wl = (size_t)(q - w);
+        while (q < e && (*q == ' ' || *q == '\t'))
+            q++;
+        if (!valid_name(w, wl))
+            return wn_err(err, WN_EINVAL, name, lineno,
+                          "line %llu: bad rule name (letters, digits, _ "
+                          "and - only)", (unsigned long long)lineno);
+        if (wl == 7 && !memcmp(w, "disable", 7)) {
+            char nm[65];
+            size_t l = (size_t)(e - q);
+            if (!valid_name(q, l))
+                return wn_err(err, WN_EINVAL, name, lineno,
+                              "line %llu: disable needs one rule name",
+                              (unsigned long long)lineno);
+            memcpy(nm, q, l);
+            nm[l] = 0;
+            int rc = cl_rules_disable(r, nm, err);
+            if (rc) {
+                err->offset = lineno;
+                snprintf(err->file, sizeof err->file, "%s", name);
+                return rc;
+            }
+            continue;
+        }
+        uint32_t max_len = 200;
+        if (e - q > 7 && !memcmp(q, "maxlen=", 7)) {
+            unsigned long v = 0;
+            q += 7;
+            const char *d = q;
+            while (q < e && *q >= '0' && *q <= '9' && v < 100000000)
+                v = v * 10 + (unsigned long)(*q++ - '0');
+            if (q == d || v == 0 || (q < e && *q != ' ' && *q != '\t'))
+                return wn_err(err, WN_EINVAL, name, lineno,
+                              "line %llu: maxlen= needs a positive number",
+                              (unsigned long long)lineno);
+            max_len = (uint32_t)v;
+            while (q < e && (*q == ' ' || *q == '\t'))
+                q++;
+        }
+        if (q == e)
+            return wn_err(err, WN_EINVAL, name, lineno,
+                          "line %llu: rule without a pattern",
+                          (unsigned long long)lineno);
+        int rc = add_rule(r, w, wl, q, (size_t)(e - q), max_len, name,
+                          lineno, err);
+        if (rc)
+            return rc;
+    }
+    recompute(r);
+    return 0;
+}
+
+static int read_file(const char *path, wn_buf *out, wn_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return wn_err(err, WN_EIO, path, 0, "cannot open: %s",
+                      strerror(errno));
+    char tmp[8192];
+    size_t k;
+    int rc = 0;
+    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
+        if ((rc = wn_buf_append(out, tmp, k)))
+            break;
+    if (!rc && ferror(f))
+        rc = wn_err(err, WN_EIO, path, 0, "read error");
+    else if (rc)
+        rc = wn_err(err, rc, path, 0, "cannot read rule file");
+    fclose(f);
+    return rc;
+}
+
+int cl_rules_new(int with_builtin, const char *path, const char *disable,
+                 cl_rules **out, wn_error *err)
+{
+    *out = NULL;
+    cl_rules *r = calloc(1, sizeof *r);
+    if (!r)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; with_builtin && i < NBUILTIN && !rc; i++)
+        rc = add_rule(r, builtin[i].name, strlen(builtin[i].name),
+                      builtin[i].pattern, strlen(builtin[i].pattern),
+                      builtin[i].max_len, "(built-in)", i, err);
+    if (!rc && path && *path) {
+        wn_buf b = WN_BUF_INIT;
+        rc = read_file(path, &b, err);
+        if (!rc)
+            rc = cl_rules_parse(r, b.data ? b.data : "", b.len, path, err);
+        wn_buf_release(&b);
+    }
+    recompute(r);
+    *out = r;
+    (void)disable; /* handled by the stage, which also knows structural
+                    * rule names */
+    if (rc) {
+        cl_rules_free(r);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void cl_rules_free(cl_rules *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        pcre2_code_free(r->r[i].code);
+        free(r->r[i].name);
+        free(r->r[i].pattern);
+    }
+    free(r->r);
+    free(r);
+}
+
+void *cl_rules_match_data(const cl_rules *r)
+{
+    (void)r;
+    return pcre2_match_data_create(1, NULL);
+}
+
+void cl_rules_match_data_free(void *md) { pcre2_match_data_free(md); }
+
+const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
+                           int utf_ok, void *md)
+{
+    uint32_t opts = utf_ok ? PCRE2_NO_UTF_CHECK : 0;
+    if (n > r->max_len || !md)
+        return NULL;
+    for (size_t i = 0; i < r->n; i++) {
+        const cl_rule *x = &r->r[i];
+        if (x->disabled || n > x->max_len)
+            continue;
+        /* The caller checked the document's UTF-8 once (readers repair
+         * it), so the per-line check is skipped; invalid text is matched
+         * with checking on and simply matches nothing. */
+        int rc = pcre2_match(x->code, (PCRE2_SPTR)s, n, 0, opts, md, NULL);
+        if (rc >= 0)
+            return x->name;
+    }
+    return NULL;
+}
+
+size_t cl_rules_count(const cl_rules *r) { return r->n; }
+
+const char *cl_rules_name(const cl_rules *r, size_t i)
+{
+    return i < r->n ? r->r[i].name : NULL;
+}
