@@ -175,7 +175,7 @@ int dd_opts_parse(const wn_config *cfg, dd_opts *o, wn_error *err)
     if (end == v || *end || !(o->threshold >= 0 && o->threshold <= 1))
         return BAD("dedup.threshold", v);
     v = get(cfg, "dedup.memory");
-    if (parse_size(v, &o->memory) || o->memory < 4096)
+    if (parse_size(v, &o->memory) || o->memory < 1024)
         return BAD("dedup.memory", v);
     if (!o->exact && !o->near)
         return wn_err(err, WN_EINVAL, "", 0,

@@ -94,8 +94,8 @@ int dd_xsort_new(size_t mem, const char *tmpprefix, int uniq, dd_xsort **out,
     if (!x)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     x->cap = mem / sizeof(dd_rec);
-    if (x->cap < 256)
-        x->cap = 256;
+    if (x->cap < 16)
+        x->cap = 16;
     x->uniq = uniq;
     x->prefix = strdup(tmpprefix);
     /* the buffer grows on demand up to cap, so small sorts stay small */

@@ -1,0 +1,342 @@
+/*
+ * test_dedup.c - the staged dedup run (wn_dedup_run, wn_dedup_stage_run)
+ * and the streaming mode, on small corpora written by the test.
+ */
+#include "t.h"
+
+#include <math.h>
+#include <sys/stat.h>
+
+static const char *const vocab[] = {
+    "market", "bank", "rate", "price", "said", "the", "of", "year",
+    "trade", "oil", "company", "share", "profit", "group", "new", "government",
+    "week", "month", "growth", "export", "deal", "talks", "minister", "board",
+    "plan", "report", "analyst", "index", "fund", "stock", "bond", "dollar"};
+
+/* n pseudo-random words; edits words at positions where (i % every == 1)
+ * when every > 0. */
+static void words(wn_buf *b, uint64_t seed, int n, int every)
+{
+    uint64_t s = seed * 2654435761ULL + 7;
+    for (int i = 0; i < n; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        const char *w = vocab[(s >> 33) % 32];
+        if (every && i % every == 1)
+            w = "EDITED";
+        wn_buf_printf(b, "%s%s%llu", i ? " " : "", w,
+                      (unsigned long long)((s >> 50) % 7));
+    }
+}
+
+static void add_doc(wn_buf *jsonl, const char *id, const char *date,
+                    const char *text)
+{
+    wn_buf_puts(jsonl, "{\"id\":\"");
+    wn_buf_puts(jsonl, id);
+    wn_buf_puts(jsonl, "\",\"url\":\"http://x/");
+    wn_buf_puts(jsonl, id);
+    wn_buf_printf(jsonl, "\",\"date\":\"%s\",\"text\":", date);
+    wn_json_put_string(jsonl, text, strlen(text));
+    wn_buf_puts(jsonl, "}\n");
+}
+
+/* Shard 0: A, B, A' (exact, other spacing), C.  Shard 1: B' (near, 2 of
+ * 200 words edited, longer), D, A again, B'' (near). */
+static void corpus(const char **in)
+{
+    wn_buf s0 = WN_BUF_INIT, s1 = WN_BUF_INIT, t = WN_BUF_INIT;
+    wn_buf a = WN_BUF_INIT;
+    words(&a, 1, 200, 0);
+    add_doc(&s0, "A", "2001-01-05", a.data);
+    words(&t, 2, 200, 0);
+    add_doc(&s0, "B", "2001-01-03", t.data);
+    wn_buf_reset(&t);
+    wn_buf_printf(&t, "  %s\n\n", a.data);
+    add_doc(&s0, "A2", "2001-01-01", t.data);
+    wn_buf_reset(&t);
+    words(&t, 3, 200, 0);
+    add_doc(&s0, "C", "2001-01-01", t.data);
+    wn_buf_reset(&t);
+    words(&t, 2, 200, 100);
+    wn_buf_puts(&t, " and some more words at the end");
+    add_doc(&s1, "B2", "2001-01-01", t.data);
+    wn_buf_reset(&t);
+    words(&t, 4, 200, 0);
+    add_doc(&s1, "D", "2001-01-01", t.data);
+    add_doc(&s1, "A3", "2001-01-09", a.data);
+    wn_buf_reset(&t);
+    words(&t, 2, 200, 150);
+    add_doc(&s1, "B3", "2001-01-02", t.data);
+    in[0] = strdup(t_write_file("s0.jsonl", s0.data, s0.len));
+    in[1] = strdup(t_write_file("s1.jsonl", s1.data, s1.len));
+    wn_buf_release(&s0);
+    wn_buf_release(&s1);
+    wn_buf_release(&t);
+    wn_buf_release(&a);
+}
+
+static char *slurp(const char *path)
+{
+    wn_buf b = WN_BUF_INIT;
+    FILE *f = fopen(path, "rb");
+    char tmp[4096];
+    size_t n;
+    if (!f)
+        return strdup("(missing)");
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        wn_buf_append(&b, tmp, n);
+    fclose(f);
+    wn_buf_putc(&b, 0);
+    return b.data;
+}
+
+typedef struct result {
+    char *out[2], *rej;
+    wn_dedup_stats st;
+    int rc;
+} result;
+
+static void result_free(result *r)
+{
+    free(r->out[0]);
+    free(r->out[1]);
+    free(r->rej);
+}
+
+/* One directory per test (t_tmpdir gives a new one per call). */
+static char tdir[320];
+static const char *dir(void)
+{
+    if (!tdir[0])
+        snprintf(tdir, sizeof tdir, "%s", t_tmpdir());
+    return tdir;
+}
+
+static result run(const char **in, const char *tag, const char *k1,
+                  const char *v1, const char *k2, const char *v2)
+{
+    result r;
+    char wd[600], o0[600], o1[600], rj[600];
+    wn_error err;
+    wn_config *cfg = wn_config_new();
+    if (k1)
+        wn_config_set(cfg, k1, v1);
+    if (k2)
+        wn_config_set(cfg, k2, v2);
+    snprintf(wd, sizeof wd, "%s/%s", dir(), tag);
+    snprintf(o0, sizeof o0, "%s/%s.o0.jsonl", dir(), tag);
+    snprintf(o1, sizeof o1, "%s/%s.o1.jsonl", dir(), tag);
+    snprintf(rj, sizeof rj, "%s/%s.rej.jsonl", dir(), tag);
+    const char *outs[2] = {o0, o1};
+    r.rc = wn_dedup_run(cfg, in, 2, wd, outs, rj, &r.st, &err);
+    r.out[0] = slurp(o0);
+    r.out[1] = slurp(o1);
+    r.rej = slurp(rj);
+    wn_config_free(cfg);
+    return r;
+}
+
+static int has(const char *hay, const char *needle)
+{
+    return strstr(hay, needle) != NULL;
+}
+
+TEST(dedup_exact_and_near)
+{
+    const char *in[2];
+    corpus(in);
+    result r = run(in, "basic", NULL, NULL, NULL, NULL);
+    CHECK_INT(r.rc, 0);
+    CHECK_INT(r.st.docs, 8);
+    CHECK_INT(r.st.kept, 4); /* A, B, C, D */
+    CHECK_INT(r.st.exact_dups, 2);
+    CHECK_INT(r.st.near_dups, 2);
+    CHECK_INT(r.st.groups, 2);
+    CHECK(has(r.out[0], "\"id\":\"A\"") && has(r.out[0], "\"id\":\"B\""));
+    CHECK(has(r.out[0], "\"id\":\"C\"") && has(r.out[1], "\"id\":\"D\""));
+    CHECK(!has(r.out[0], "{\"id\":\"A2\",\"url\":\"http://x/A2\",\"date"));
+    CHECK(!has(r.out[1], "{\"id\":\"B2\",\"url\":\"http://x/B2\",\"date"));
+    CHECK(has(r.rej, "\"reject_reason\":\"exact_duplicate:of=A\""));
+    CHECK(has(r.rej, "\"reject_reason\":\"near_duplicate:of=B,jaccard=0.9"));
+    CHECK(has(r.out[0], "\"duplicates\":[{\"id\":\"A2\",\"url\":\"http://x/"
+                        "A2\"},{\"id\":\"A3\""));
+    CHECK(has(r.out[0], "\"duplicate_count\":2"));
+    /* rejects come in input order: A2 (shard 0) before B2 (shard 1) */
+    CHECK(strstr(r.rej, "\"A2\"") < strstr(r.rej, "\"B2\""));
+    result_free(&r);
+
+    r = run(in, "exactonly", "dedup.near", "0", NULL, NULL);
+    CHECK_INT(r.st.exact_dups, 2);
+    CHECK_INT(r.st.near_dups, 0);
+    CHECK_INT(r.st.kept, 6);
+    result_free(&r);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
+TEST(dedup_keep_policies)
+{
+    const char *in[2];
+    corpus(in);
+    result r = run(in, "longest", "dedup.keep", "longest", NULL, NULL);
+    CHECK_INT(r.rc, 0);
+    CHECK(has(r.out[1], "{\"id\":\"B2\",\"url\":\"http://x/B2\",\"date"));
+    CHECK(has(r.rej, "near_duplicate:of=B2"));
+    result_free(&r);
+    r = run(in, "earliest", "dedup.keep", "earliest", NULL, NULL);
+    CHECK(has(r.out[0], "{\"id\":\"A2\",\"url\":\"http://x/A2\",\"date"));
+    CHECK(has(r.rej, "exact_duplicate:of=A2"));
+    CHECK(has(r.out[1], "{\"id\":\"B2\",\"url\":\"http://x/B2\",\"date"));
+    result_free(&r);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
+TEST(dedup_verify_threshold)
+{
+    const char *in[2];
+    corpus(in);
+    /* B3 edits 2 of 200 words: J ~ 0.90; a threshold of 0.95 refutes it */
+    result r = run(in, "vx", "dedup.verify", "exact", "dedup.threshold",
+                   "0.95");
+    CHECK_INT(r.rc, 0);
+    CHECK_INT(r.st.near_dups, 0);
+    CHECK(r.st.refuted_pairs > 0);
+    result_free(&r);
+    r = run(in, "vx2", "dedup.verify", "exact", NULL, NULL);
+    CHECK_INT(r.st.near_dups, 2);
+    CHECK(has(r.rej, "near_duplicate:of=B,jaccard=0.9"));
+    result_free(&r);
+    r = run(in, "ve", "dedup.verify", "estimate", NULL, NULL);
+    CHECK_INT(r.st.near_dups, 2);
+    result_free(&r);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
+TEST(dedup_deterministic_across_threads_and_spill)
+{
+    const char *in[2];
+    corpus(in);
+    result a = run(in, "t1", "dedup.threads", "1", NULL, NULL);
+    result b = run(in, "t2", "dedup.threads", "2", "dedup.partitions", "16");
+    /* 1 KiB: each sort gets 512 bytes, spills runs of 32 records */
+    result c = run(in, "sp", "dedup.memory", "1024", "dedup.partitions", "1");
+    CHECK_INT(a.rc, 0);
+    CHECK_INT(b.rc, 0);
+    CHECK_INT(c.rc, 0);
+    CHECK_STR(a.out[0], b.out[0]);
+    CHECK_STR(a.out[1], b.out[1]);
+    CHECK_STR(a.rej, b.rej);
+    CHECK_STR(a.out[0], c.out[0]);
+    CHECK_STR(a.rej, c.rej);
+    CHECK_INT(a.st.spilled_runs, 0);
+    CHECK(c.st.spilled_runs > 0);
+    result_free(&a);
+    result_free(&b);
+    result_free(&c);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
+TEST(dedup_resume_and_stages)
+{
+    const char *in[2];
+    corpus(in);
+    result a = run(in, "res", NULL, NULL, NULL, NULL);
+    result b = run(in, "res", NULL, NULL, NULL, NULL); /* same workdir */
+    CHECK_INT(b.rc, 0);
+    CHECK(b.st.skipped_units > 0);
+    CHECK_INT(b.st.kept, a.st.kept);
+    CHECK_INT(b.st.near_dups, a.st.near_dups);
+    CHECK_STR(a.rej, b.rej);
+    /* other options in the same workdir are refused */
+    result c = run(in, "res", "dedup.ngram", "3", NULL, NULL);
+    CHECK_INT(c.rc, WN_EINVAL);
+    result_free(&b);
+    result_free(&c);
+
+    /* stage by stage, unit by unit, as a scheduler would */
+    char wd[600], o0[600], o1[600], rj[600];
+    wn_error err;
+    snprintf(wd, sizeof wd, "%s/bystage", dir());
+    snprintf(o0, sizeof o0, "%s/bystage.o0.jsonl", dir());
+    snprintf(o1, sizeof o1, "%s/bystage.o1.jsonl", dir());
+    snprintf(rj, sizeof rj, "%s/bystage.rej.jsonl", dir());
+    const char *outs[2] = {o0, o1};
+    for (int s = 0; s < WN_DEDUP_NSTAGES; s++) {
+        unsigned n = wn_dedup_stage_units(NULL, s, 2);
+        CHECK(n >= 1);
+        for (unsigned u = n; u-- > 0;) /* any order within a stage */
+            CHECK_INT(wn_dedup_stage_run(NULL, s, u, in, 2, wd, outs, NULL,
+                                         &err), 0);
+    }
+    CHECK_INT(wn_dedup_collect_rejects(wd, 2, rj, &err), 0);
+    char *x = slurp(o0), *y = slurp(rj);
+    CHECK_STR(x, a.out[0]);
+    CHECK_STR(y, a.rej);
+    free(x);
+    free(y);
+    CHECK_INT(wn_dedup_stage_parse("pairs"), WN_DEDUP_PAIRS);
+    CHECK_INT(wn_dedup_stage_parse("nope"), -1);
+    /* a later stage before its inputs exist fails cleanly */
+    snprintf(wd, sizeof wd, "%s/early", dir());
+    CHECK(wn_dedup_stage_run(NULL, WN_DEDUP_CLUSTER, 0, in, 2, wd, outs,
+                             NULL, &err) < 0);
+    result_free(&a);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
+TEST(dedup_bad_options)
+{
+    wn_error err;
+    wn_config *cfg = wn_config_new();
+    wn_config_set(cfg, "dedup.keep", "random");
+    CHECK_INT(wn_dedup_check_config(cfg, &err), WN_EINVAL);
+    wn_config_set(cfg, "dedup.keep", "first");
+    wn_config_set(cfg, "dedup.bogus", "1");
+    CHECK_INT(wn_dedup_check_config(cfg, &err), WN_EINVAL);
+    CHECK(strstr(err.msg, "dedup.bogus") != NULL);
+    wn_config_free(cfg);
+    cfg = wn_config_new();
+    wn_config_set(cfg, "dedup.bands", "100");
+    wn_config_set(cfg, "dedup.rows", "100");
+    CHECK_INT(wn_dedup_check_config(cfg, &err), WN_EINVAL);
+    wn_config_free(cfg);
+    const char *k, *d, *h;
+    size_t n = 0;
+    while (wn_dedup_option_at(n, &k, &d, &h))
+        n++;
+    CHECK(n >= 10);
+}
+
+TEST(dedup_streaming)
+{
+    wn_error err;
+    wn_dedup_stream *s;
+    wn_doc d = WN_DOC_INIT;
+    wn_buf reason = WN_BUF_INIT;
+    wn_config *cfg = wn_config_new();
+    wn_config_set(cfg, "dedup.memory", "1M");
+    CHECK_INT(wn_dedup_stream_new(cfg, &s, &err), 0);
+    wn_buf_set(&d.id, "a", 1);
+    words(&d.text, 1, 200, 0);
+    CHECK_INT(wn_dedup_stream_check(s, &d, &reason), 1);
+    wn_buf_set(&d.id, "b", 1);
+    CHECK_INT(wn_dedup_stream_check(s, &d, &reason), 0);
+    CHECK_STR(reason.data, "exact_duplicate:of=a");
+    wn_buf_set(&d.id, "c", 1);
+    wn_buf_reset(&d.text);
+    words(&d.text, 1, 200, 100);
+    CHECK_INT(wn_dedup_stream_check(s, &d, &reason), 0);
+    CHECK(strncmp(reason.data, "near_duplicate:of=a,jaccard=", 28) == 0);
+    wn_buf_set(&d.id, "e", 1);
+    wn_buf_reset(&d.text);
+    words(&d.text, 9, 200, 0);
+    CHECK_INT(wn_dedup_stream_check(s, &d, &reason), 1);
+    wn_dedup_stream_free(s);
+    wn_config_free(cfg);
+    wn_doc_release(&d);
+    wn_buf_release(&reason);
+}
