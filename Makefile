@@ -14,7 +14,7 @@ OPT      ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   += $(CSTD) $(WARN) $(OPT) -fPIC -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS   += $(PKG_LIBS) -lpthread -lm
+LDLIBS   += $(PKG_LIBS) -lcld2 -lstdc++ -lpthread -lm
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/io/*.c src/clean/*.c \
@@ -22,6 +22,7 @@ LIB_SRC  := $(sort $(wildcard src/core/*.c src/io/*.c src/clean/*.c \
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ  += $(patsubst %.cc,$(BUILD)/obj/%.o,$(wildcard src/filter/*.cc))
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -36,6 +37,11 @@ all: $(BUILD)/winnow $(BUILD)/libwinnow.a $(BUILD)/libwinnow.so \
 $(BUILD)/obj/%.o: %.c include/winnow.h $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# the CLD2 shim (src/filter/cld2_shim.cc): libcld2 has only a C++ API
+$(BUILD)/obj/%.o: %.cc $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++11 -Wall -Wextra $(OPT) -fPIC -Iinclude $(EXTRA_CXXFLAGS) -c $< -o $@
 
 $(BUILD)/libwinnow.a: $(LIB_OBJ)
 	@rm -f $@

@@ -8,7 +8,7 @@ MODS="zlib:zlib1g-dev libzstd:libzstd-dev libxxhash:libxxhash-dev
 libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev inih:libinih-dev
 libdeflate:libdeflate-dev libisal:libisal-dev"
 # commands -> Debian package (tests and benchmarks use them)
-CMDS="pkg-config:pkg-config zstd:zstd gzip:gzip python3:python3"
+CMDS="pkg-config:pkg-config zstd:zstd gzip:gzip python3:python3 g++:g++"
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
 for m in $MODS; do
@@ -19,6 +19,8 @@ for c in $CMDS; do
   cmd=${c%%:*}; pkg=${c#*:}
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
+# libcld2 (language ID, src/filter/cld2_shim.cc) ships no .pc file
+[ -f /usr/include/cld2/public/compact_lang_det.h ] || missing="$missing libcld2-dev"
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 [ -z "${missing% }" ] && exit 0
 line="apt-get install -y --no-install-recommends $missing"

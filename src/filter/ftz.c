@@ -1,0 +1,785 @@
+/*
+ * ftz.c - reads fastText's model format (version 12: args, dictionary,
+ * input and output matrices, dense or product-quantised) and runs its
+ * supervised prediction: the average of the input rows of a line's words,
+ * their character n-grams (minn..maxn, hashed FNV-1a into `bucket` rows,
+ * remapped by the pruning index of a quantised model) and word n-grams,
+ * then hierarchical softmax (lid.176) or softmax over the labels.
+ *
+ * The reader is written for untrusted files (fuzz/fuzz_ftz.c): every
+ * length is checked against the bytes left, every matrix shape against
+ * the others, and every row index against the matrix at prediction time.
+ *
+ * Speed: a web page repeats its words, and a word's contribution (the sum
+ * of its own row and its n-gram rows) depends on the word alone, so a
+ * per-thread cache maps the word's 64-bit hash to that partial sum.  It
+ * changes only the order of float additions: probabilities agree with
+ * fastText's to about 1e-6.
+ */
+#include "ftz.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <xxhash.h>
+
+#define FTZ_MAGIC 793712314
+#define KSUB 256
+#define MAX_DIM 1024
+#define EOS "</s>"
+
+enum { LOSS_HS = 1, LOSS_NS = 2, LOSS_SOFTMAX = 3, LOSS_OVA = 4 };
+
+typedef struct pq {
+    int32_t dim, nsubq, dsub, lastdsub;
+    float *centroids; /* dim * KSUB */
+} pq;
+
+typedef struct matrix {
+    int quant;
+    int64_t m, n;
+    float *data;     /* dense: m * n */
+    int qnorm;
+    uint8_t *codes;  /* quantised: m * nsubq */
+    pq pq, npq;
+    uint8_t *norm_codes;
+} matrix;
+
+struct ftz_model {
+    int32_t dim, word_ngrams, loss, bucket, minn, maxn;
+    int32_t size, nwords, nlabels;
+    char **words;     /* size entries, into blob */
+    char *blob;
+    int64_t *counts;
+    uint32_t *whash;  /* fastText hash of each entry */
+    int32_t *table;   /* word lookup: open addressing, -1 empty */
+    uint32_t tmask;
+    int64_t prune_n;  /* -1: not pruned */
+    int32_t *prune_keys, *prune_vals;
+    uint32_t pmask;
+    matrix in, out;
+    int32_t *left, *right; /* hierarchical softmax tree, 2*nlabels-1 */
+};
+
+/* ----------------------------------------------------------- byte reader */
+
+typedef struct rd {
+    const unsigned char *p;
+    size_t n, off;
+    wn_error *err;
+    const char *name;
+} rd;
+
+static int need(rd *r, size_t k, const char *what)
+{
+    if (r->n - r->off < k)
+        return wn_err(r->err, WN_ETRUNC, r->name, r->off,
+                      "model ends inside %s", what);
+    return 0;
+}
+
+static int get_i32(rd *r, int32_t *v, const char *what)
+{
+    if (need(r, 4, what))
+        return WN_ETRUNC;
+    memcpy(v, r->p + r->off, 4);
+    r->off += 4;
+    return 0;
+}
+
+static int get_i64(rd *r, int64_t *v, const char *what)
+{
+    if (need(r, 8, what))
+        return WN_ETRUNC;
+    memcpy(v, r->p + r->off, 8);
+    r->off += 8;
+    return 0;
+}
+
+static int get_u8(rd *r, uint8_t *v, const char *what)
+{
+    if (need(r, 1, what))
+        return WN_ETRUNC;
+    *v = r->p[r->off++];
+    return 0;
+}
+
+static int bad(rd *r, const char *what)
+{
+    return wn_err(r->err, WN_EFORMAT, r->name, r->off, "bad model: %s", what);
+}
+
+/* Copies k floats (checked) into a new array. */
+static int get_floats(rd *r, int64_t k, float **out, const char *what)
+{
+    if (k < 0 || (uint64_t)k > (r->n - r->off) / 4)
+        return need(r, SIZE_MAX, what);
+    *out = malloc((size_t)k * 4 + 4);
+    if (!*out)
+        return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
+    memcpy(*out, r->p + r->off, (size_t)k * 4);
+    r->off += (size_t)k * 4;
+    return 0;
+}
+
+static int get_bytes(rd *r, int64_t k, uint8_t **out, const char *what)
+{
+    if (k < 0 || (uint64_t)k > r->n - r->off)
+        return need(r, SIZE_MAX, what);
+    *out = malloc((size_t)k + 1);
+    if (!*out)
+        return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
+    memcpy(*out, r->p + r->off, (size_t)k);
+    r->off += (size_t)k;
+    return 0;
+}
+
+/* ------------------------------------------------------------- matrices */
+
+static int load_pq(rd *r, pq *q)
+{
+    int rc;
+    if ((rc = get_i32(r, &q->dim, "quantizer")) ||
+        (rc = get_i32(r, &q->nsubq, "quantizer")) ||
+        (rc = get_i32(r, &q->dsub, "quantizer")) ||
+        (rc = get_i32(r, &q->lastdsub, "quantizer")))
+        return rc;
+    if (q->dim <= 0 || q->dim > MAX_DIM || q->nsubq <= 0 || q->dsub <= 0 ||
+        q->lastdsub <= 0 || q->nsubq > q->dim ||
+        (int64_t)(q->nsubq - 1) * q->dsub + q->lastdsub != q->dim)
+        return bad(r, "quantizer shape");
+    return get_floats(r, (int64_t)q->dim * KSUB, &q->centroids, "centroids");
+}
+
+static int load_matrix(rd *r, matrix *mx, int quant)
+{
+    int rc;
+    mx->quant = quant;
+    if (!quant) {
+        if ((rc = get_i64(r, &mx->m, "matrix")) ||
+            (rc = get_i64(r, &mx->n, "matrix")))
+            return rc;
+        if (mx->m < 0 || mx->n <= 0 || mx->n > MAX_DIM ||
+            mx->m > (int64_t)(r->n / 4))
+            return bad(r, "matrix shape");
+        return get_floats(r, mx->m * mx->n, &mx->data, "matrix");
+    }
+    uint8_t qn;
+    int32_t codesize;
+    if ((rc = get_u8(r, &qn, "matrix")) || (rc = get_i64(r, &mx->m, "matrix")) ||
+        (rc = get_i64(r, &mx->n, "matrix")) ||
+        (rc = get_i32(r, &codesize, "matrix")))
+        return rc;
+    mx->qnorm = qn != 0;
+    if (mx->m < 0 || mx->n <= 0 || mx->n > MAX_DIM || codesize < 0 ||
+        mx->m > (int64_t)r->n)
+        return bad(r, "quantised matrix shape");
+    if ((rc = get_bytes(r, codesize, &mx->codes, "codes")) ||
+        (rc = load_pq(r, &mx->pq)))
+        return rc;
+    if (mx->pq.dim != mx->n || (int64_t)codesize != mx->m * mx->pq.nsubq)
+        return bad(r, "codes do not match the quantizer");
+    if (mx->qnorm) {
+        if ((rc = get_bytes(r, mx->m, &mx->norm_codes, "norm codes")) ||
+            (rc = load_pq(r, &mx->npq)))
+            return rc;
+        if (mx->npq.dim != 1 || mx->npq.nsubq != 1)
+            return bad(r, "norm quantizer shape");
+    }
+    return 0;
+}
+
+static void free_matrix(matrix *mx)
+{
+    free(mx->data);
+    free(mx->codes);
+    free(mx->pq.centroids);
+    free(mx->npq.centroids);
+    free(mx->norm_codes);
+}
+
+static const float *centroid(const pq *q, int m, uint8_t i)
+{
+    if (m == q->nsubq - 1)
+        return q->centroids + (size_t)m * KSUB * q->dsub + (size_t)i * q->lastdsub;
+    return q->centroids + ((size_t)m * KSUB + i) * q->dsub;
+}
+
+/* x += a * row i */
+static void add_row(const matrix *mx, float *x, int64_t i, float a)
+{
+    if (!mx->quant) {
+        const float *row = mx->data + i * mx->n;
+        for (int64_t k = 0; k < mx->n; k++)
+            x[k] += a * row[k];
+        return;
+    }
+    const pq *q = &mx->pq;
+    if (mx->qnorm)
+        a *= centroid(&mx->npq, 0, mx->norm_codes[i])[0];
+    const uint8_t *code = mx->codes + (size_t)q->nsubq * i;
+    int d = q->dsub;
+    for (int m = 0; m < q->nsubq; m++) {
+        const float *c = centroid(q, m, code[m]);
+        if (m == q->nsubq - 1)
+            d = q->lastdsub;
+        float *y = x + (size_t)m * q->dsub;
+        for (int k = 0; k < d; k++)
+            y[k] += a * c[k];
+    }
+}
+
+static float dot_row(const matrix *mx, const float *x, int64_t i)
+{
+    float r = 0;
+    if (!mx->quant) {
+        const float *row = mx->data + i * mx->n;
+        for (int64_t k = 0; k < mx->n; k++)
+            r += x[k] * row[k];
+        return r;
+    }
+    const pq *q = &mx->pq;
+    float norm = mx->qnorm ? centroid(&mx->npq, 0, mx->norm_codes[i])[0] : 1;
+    const uint8_t *code = mx->codes + (size_t)q->nsubq * i;
+    int d = q->dsub;
+    for (int m = 0; m < q->nsubq; m++) {
+        const float *c = centroid(q, m, code[m]);
+        if (m == q->nsubq - 1)
+            d = q->lastdsub;
+        const float *y = x + (size_t)m * q->dsub;
+        for (int k = 0; k < d; k++)
+            r += y[k] * c[k];
+    }
+    return r * norm;
+}
+
+/* ----------------------------------------------------------- dictionary */
+
+/* fastText's hash: FNV-1a over bytes read as signed chars. */
+static uint32_t ft_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint32_t)(int32_t)(int8_t)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static int32_t find_word(const ftz_model *m, const char *w, size_t n,
+                         uint32_t h)
+{
+    uint32_t i = h & m->tmask;
+    for (;;) {
+        int32_t id = m->table[i];
+        if (id < 0)
+            return -1;
+        if (m->whash[id] == h && !strncmp(m->words[id], w, n) &&
+            !m->words[id][n])
+            return id;
+        i = (i + 1) & m->tmask;
+    }
+}
+
+/* Pruning index lookup: bucket id -> kept row, or -1. */
+static int32_t prune_map(const ftz_model *m, int32_t id)
+{
+    uint32_t i = ((uint32_t)id * 2654435761u) & m->pmask;
+    for (;;) {
+        if (m->prune_keys[i] == -1)
+            return -1;
+        if (m->prune_keys[i] == id)
+            return m->prune_vals[i];
+        i = (i + 1) & m->pmask;
+    }
+}
+
+static uint32_t pow2_above(uint64_t n)
+{
+    uint32_t p = 16;
+    while (p < 2 * n)
+        p *= 2;
+    return p;
+}
+
+static int load_dict(rd *r, ftz_model *m)
+{
+    int rc;
+    int64_t ntokens;
+    if ((rc = get_i32(r, &m->size, "dictionary")) ||
+        (rc = get_i32(r, &m->nwords, "dictionary")) ||
+        (rc = get_i32(r, &m->nlabels, "dictionary")) ||
+        (rc = get_i64(r, &ntokens, "dictionary")) ||
+        (rc = get_i64(r, &m->prune_n, "dictionary")))
+        return rc;
+    if (m->size < 0 || m->nwords < 0 || m->nlabels <= 0 ||
+        (int64_t)m->nwords + m->nlabels != m->size ||
+        (size_t)m->size > r->n / 10)
+        return bad(r, "dictionary sizes");
+    size_t start = r->off, blob = 0;
+    for (int32_t i = 0; i < m->size; i++) {
+        const unsigned char *z = memchr(r->p + r->off, 0, r->n - r->off);
+        if (!z)
+            return need(r, SIZE_MAX, "dictionary entry");
+        size_t len = (size_t)(z - (r->p + r->off));
+        blob += len + 1;
+        r->off += len + 1;
+        if (need(r, 9, "dictionary entry"))
+            return WN_ETRUNC;
+        uint8_t type = r->p[r->off + 8];
+        if (type != (i < m->nwords ? 0 : 1))
+            return bad(r, "words and labels out of order");
+        r->off += 9;
+    }
+    m->blob = malloc(blob + 1);
+    m->words = malloc((size_t)m->size * sizeof *m->words + 1);
+    m->counts = malloc((size_t)m->size * sizeof *m->counts + 1);
+    m->whash = malloc((size_t)m->size * sizeof *m->whash + 1);
+    uint32_t tsz = pow2_above((uint64_t)m->size);
+    m->table = malloc((size_t)tsz * sizeof *m->table);
+    if (!m->blob || !m->words || !m->counts || !m->whash || !m->table)
+        return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
+    m->tmask = tsz - 1;
+    memset(m->table, 0xff, (size_t)tsz * sizeof *m->table);
+    memcpy(m->blob, r->p + start, blob);
+    size_t off = start, b = 0;
+    for (int32_t i = 0; i < m->size; i++) {
+        char *w = m->blob + b;
+        size_t len = strlen((const char *)r->p + off);
+        memcpy(m->blob + b, r->p + off, len + 1);
+        memcpy(&m->counts[i], r->p + off + len + 1, 8);
+        off += len + 10;
+        b += len + 1;
+        m->words[i] = w;
+        m->whash[i] = ft_hash(w, len);
+        if (find_word(m, w, len, m->whash[i]) >= 0)
+            return bad(r, "duplicate dictionary entry");
+        uint32_t k = m->whash[i] & m->tmask;
+        while (m->table[k] >= 0)
+            k = (k + 1) & m->tmask;
+        m->table[k] = i;
+    }
+    if (m->prune_n > 0) {
+        if ((uint64_t)m->prune_n > (r->n - r->off) / 8)
+            return need(r, SIZE_MAX, "pruning index");
+        uint32_t psz = pow2_above((uint64_t)m->prune_n);
+        m->prune_keys = malloc((size_t)psz * 4);
+        m->prune_vals = malloc((size_t)psz * 4);
+        if (!m->prune_keys || !m->prune_vals)
+            return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
+        m->pmask = psz - 1;
+        memset(m->prune_keys, 0xff, (size_t)psz * 4);
+        for (int64_t i = 0; i < m->prune_n; i++) {
+            int32_t a, v;
+            get_i32(r, &a, "pruning index");
+            get_i32(r, &v, "pruning index");
+            if (a < 0 || v < 0)
+                return bad(r, "pruning index entry");
+            uint32_t k = ((uint32_t)a * 2654435761u) & m->pmask;
+            while (m->prune_keys[k] != -1 && m->prune_keys[k] != a)
+                k = (k + 1) & m->pmask;
+            m->prune_keys[k] = a;
+            m->prune_vals[k] = v;
+        }
+    }
+    return 0;
+}
+
+/* fastText's Huffman tree over label counts (sorted by decreasing count
+ * in the dictionary, so the two queues are the leaves and new nodes). */
+static int build_tree(ftz_model *m, rd *r)
+{
+    int32_t osz = m->nlabels, nn = 2 * osz - 1;
+    int64_t *cnt = malloc((size_t)nn * sizeof *cnt);
+    m->left = malloc((size_t)nn * sizeof *m->left);
+    m->right = malloc((size_t)nn * sizeof *m->right);
+    if (!cnt || !m->left || !m->right) {
+        free(cnt);
+        return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
+    }
+    for (int32_t i = 0; i < nn; i++) {
+        m->left[i] = m->right[i] = -1;
+        cnt[i] = i < osz ? m->counts[m->nwords + i] : (int64_t)1e15;
+    }
+    int32_t leaf = osz - 1, node = osz;
+    for (int32_t i = osz; i < nn; i++) {
+        int32_t mini[2];
+        for (int j = 0; j < 2; j++) {
+            if (leaf >= 0 && cnt[leaf] < cnt[node])
+                mini[j] = leaf--;
+            else
+                mini[j] = node++;
+        }
+        m->left[i] = mini[0];
+        m->right[i] = mini[1];
+        cnt[i] = cnt[mini[0]] + cnt[mini[1]];
+    }
+    free(cnt);
+    return 0;
+}
+
+void ftz_free(ftz_model *m)
+{
+    if (!m)
+        return;
+    free(m->words);
+    free(m->blob);
+    free(m->counts);
+    free(m->whash);
+    free(m->table);
+    free(m->prune_keys);
+    free(m->prune_vals);
+    free_matrix(&m->in);
+    free_matrix(&m->out);
+    free(m->left);
+    free(m->right);
+    free(m);
+}
+
+int ftz_load_mem(const void *data, size_t n, const char *name,
+                 ftz_model **out, wn_error *err)
+{
+    rd r = {data, n, 0, err, name ? name : "model"};
+    int32_t magic, version, a[12];
+    int64_t skip;
+    int rc;
+    *out = NULL;
+    if ((rc = get_i32(&r, &magic, "header")) ||
+        (rc = get_i32(&r, &version, "header")))
+        return rc;
+    if (magic != FTZ_MAGIC)
+        return bad(&r, "not a fastText model (magic number)");
+    if (version != 12)
+        return bad(&r, "unsupported fastText model version");
+    for (int i = 0; i < 12; i++)
+        if ((rc = get_i32(&r, &a[i], "arguments")))
+            return rc;
+    if ((rc = get_i64(&r, &skip, "arguments"))) /* t, a double */
+        return rc;
+    ftz_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return wn_err(err, WN_ENOMEM, r.name, 0, "out of memory");
+    m->dim = a[0];
+    m->word_ngrams = a[5];
+    m->loss = a[6];
+    m->bucket = a[8];
+    m->minn = a[9];
+    m->maxn = a[10];
+    uint8_t qin = 0, qout = 0;
+    if (a[7] != 3)
+        rc = bad(&r, "not a supervised model");
+    else if (m->dim <= 0 || m->dim > MAX_DIM || m->bucket < 0 ||
+             m->minn < 0 || m->maxn > 64 || m->word_ngrams < 1 ||
+             m->word_ngrams > 64 ||
+             (m->loss != LOSS_HS && m->loss != LOSS_SOFTMAX &&
+              m->loss != LOSS_OVA))
+        rc = bad(&r, "arguments");
+    else if (!(rc = load_dict(&r, m)) && !(rc = get_u8(&r, &qin, "matrix")) &&
+             !(rc = load_matrix(&r, &m->in, qin != 0)) &&
+             !(rc = get_u8(&r, &qout, "matrix")) &&
+             !(rc = load_matrix(&r, &m->out, qin && qout))) {
+        if (m->in.n != m->dim || m->out.n != m->dim)
+            rc = bad(&r, "matrix width differs from dim");
+        else if (m->out.m < m->nlabels)
+            rc = bad(&r, "output matrix smaller than the labels");
+        else if (m->in.m < m->nwords)
+            rc = bad(&r, "input matrix smaller than the words");
+        else if (m->loss == LOSS_HS)
+            rc = build_tree(m, &r);
+    }
+    if (rc) {
+        ftz_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+int ftz_load(const char *path, ftz_model **out, wn_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return wn_err(err, WN_EIO, path, 0, "cannot open: %s", strerror(errno));
+    wn_buf b = WN_BUF_INIT;
+    char tmp[65536];
+    size_t k;
+    int rc = 0;
+    while (!rc && (k = fread(tmp, 1, sizeof tmp, f)) > 0)
+        rc = wn_buf_append(&b, tmp, k);
+    if (!rc && ferror(f))
+        rc = wn_err(err, WN_EIO, path, b.len, "read error");
+    else if (rc)
+        rc = wn_err(err, rc, path, b.len, "cannot hold the model in memory");
+    fclose(f);
+    if (!rc)
+        rc = ftz_load_mem(b.data ? b.data : "", b.len, path, out, err);
+    wn_buf_release(&b);
+    return rc;
+}
+
+int ftz_nlabels(const ftz_model *m) { return m->nlabels; }
+
+const char *ftz_label(const ftz_model *m, int i)
+{
+    const char *l = m->words[m->nwords + i];
+    return strncmp(l, "__label__", 9) ? l : l + 9;
+}
+
+/* ------------------------------------------------------------ prediction */
+
+#define CACHE_BITS 15
+#define CACHE_DIM 64 /* wider models skip the cache */
+
+struct ftz_ctx {
+    const ftz_model *model; /* the cache holds this model's vectors */
+    uint64_t *keys;         /* 0 = empty */
+    uint32_t *nids;
+    float *vecs;            /* CACHE_DIM floats per slot */
+    size_t used;
+    int32_t *hashes;        /* word hashes of the line (word n-grams) */
+    size_t nh, hcap;
+};
+
+ftz_ctx *ftz_ctx_new(void)
+{
+    ftz_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    size_t n = (size_t)1 << CACHE_BITS;
+    c->keys = calloc(n, sizeof *c->keys);
+    c->nids = malloc(n * sizeof *c->nids);
+    c->vecs = malloc(n * CACHE_DIM * sizeof *c->vecs);
+    if (!c->keys || !c->nids || !c->vecs) {
+        ftz_ctx_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void ftz_ctx_free(ftz_ctx *c)
+{
+    if (!c)
+        return;
+    free(c->keys);
+    free(c->nids);
+    free(c->vecs);
+    free(c->hashes);
+    free(c);
+}
+
+static void add_id(const ftz_model *m, float *x, uint32_t *nids, int64_t id)
+{
+    if (id < 0 || id >= m->in.m)
+        return; /* a malformed model: rows it does not have add nothing */
+    add_row(&m->in, x, id, 1.0f);
+    (*nids)++;
+}
+
+/* fastText's pushHash: a bucket id, through the pruning index if any. */
+static void add_bucket(const ftz_model *m, float *x, uint32_t *nids,
+                       int64_t id)
+{
+    if (m->prune_n == 0)
+        return;
+    if (m->prune_n > 0 && (id = prune_map(m, (int32_t)id)) < 0)
+        return;
+    add_id(m, x, nids, m->nwords + id);
+}
+
+/* The character n-grams of "<word>" (computeSubwords). */
+static void add_subwords(const ftz_model *m, float *x, uint32_t *nids,
+                         const char *w, size_t n)
+{
+    char buf[4096 + 2];
+    if (n > 4096 || m->maxn <= 0 || !m->bucket)
+        return; /* fastText would add them; such "words" are not text */
+    buf[0] = '<';
+    memcpy(buf + 1, w, n);
+    buf[n + 1] = '>';
+    size_t len = n + 2;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char)buf[i] & 0xC0) == 0x80)
+            continue;
+        size_t j = i;
+        for (int k = 1; j < len && k <= m->maxn; k++) {
+            j++;
+            while (j < len && ((unsigned char)buf[j] & 0xC0) == 0x80)
+                j++;
+            if (k >= m->minn && !(k == 1 && (i == 0 || j == len)))
+                add_bucket(m, x, nids,
+                           ft_hash(buf + i, j - i) % (uint32_t)m->bucket);
+        }
+    }
+}
+
+/* x += the word's contribution; returns the number of rows added. */
+static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const char *w,
+                            size_t n, uint32_t h, float *x)
+{
+    float tmp[MAX_DIM];
+    uint32_t nids = 0;
+    int dim = m->dim;
+    float *slot = NULL;
+    if (dim <= CACHE_DIM && n <= 4096) {
+        uint64_t key = XXH3_64bits(w, n) | 1;
+        size_t mask = ((size_t)1 << CACHE_BITS) - 1, i = key & mask;
+        while (c->keys[i] && c->keys[i] != key)
+            i = (i + 1) & mask;
+        if (c->keys[i]) {
+            const float *v = c->vecs + i * CACHE_DIM;
+            for (int k = 0; k < dim; k++)
+                x[k] += v[k];
+            return c->nids[i];
+        }
+        if (c->used < mask / 2) {
+            c->keys[i] = key;
+            c->used++;
+            slot = c->vecs + i * CACHE_DIM;
+            nids = 0;
+            memset(slot, 0, (size_t)dim * sizeof *slot);
+            int32_t id = find_word(m, w, n, h);
+            if (id >= 0)
+                add_id(m, slot, &nids, id);
+            if (n != 4 || memcmp(w, EOS, 4))
+                add_subwords(m, slot, &nids, w, n);
+            c->nids[i] = nids;
+            for (int k = 0; k < dim; k++)
+                x[k] += slot[k];
+            return nids;
+        }
+    }
+    memset(tmp, 0, (size_t)dim * sizeof *tmp);
+    int32_t id = find_word(m, w, n, h);
+    if (id >= 0)
+        add_id(m, tmp, &nids, id);
+    if (n != 4 || memcmp(w, EOS, 4))
+        add_subwords(m, tmp, &nids, w, n);
+    for (int k = 0; k < dim; k++)
+        x[k] += tmp[k];
+    return nids;
+}
+
+static int is_ft_space(unsigned char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\v' ||
+           ch == '\f' || ch == '\0';
+}
+
+typedef struct best {
+    float score;
+    int label;
+} best;
+
+static float std_log(float x) { return logf(x + 1e-5f); }
+
+static void dfs(const ftz_model *m, const float *hidden, int32_t node,
+                float score, best *b)
+{
+    if (score < std_log(0.0f) || (b->label >= 0 && score < b->score))
+        return;
+    if (m->left[node] == -1 && m->right[node] == -1) {
+        if (b->label < 0 || score > b->score) {
+            b->score = score;
+            b->label = node;
+        }
+        return;
+    }
+    float f = dot_row(&m->out, hidden, node - m->nlabels);
+    f = 1.0f / (1.0f + expf(-f));
+    dfs(m, hidden, m->left[node], score + std_log(1.0f - f), b);
+    dfs(m, hidden, m->right[node], score + std_log(f), b);
+}
+
+int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
+                int *label, double *prob)
+{
+    float hidden[MAX_DIM];
+    int dim = m->dim;
+    memset(hidden, 0, (size_t)dim * sizeof *hidden);
+    if (c->model != m) {
+        memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
+        c->used = 0;
+        c->model = m;
+    } else if (c->used >= (((size_t)1 << CACHE_BITS) - 1) / 2) {
+        memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
+        c->used = 0;
+    }
+    uint64_t nids = 0;
+    c->nh = 0;
+    size_t i = 0;
+    int eos_done = 0;
+    while (!eos_done) {
+        while (i < n && is_ft_space((unsigned char)text[i]))
+            i++;
+        const char *w;
+        size_t wl;
+        if (i < n) {
+            size_t s = i;
+            while (i < n && !is_ft_space((unsigned char)text[i]))
+                i++;
+            w = text + s;
+            wl = i - s;
+        } else {
+            w = EOS;
+            wl = 4;
+            eos_done = 1;
+        }
+        if (wl >= 9 && !memcmp(w, "__label__", 9))
+            continue; /* a label, known or not, is not input */
+        uint32_t h = ft_hash(w, wl);
+        nids += word_vector(m, c, w, wl, h, hidden);
+        if (m->word_ngrams > 1) {
+            if (c->nh == c->hcap) {
+                size_t nc = c->hcap ? c->hcap * 2 : 256;
+                int32_t *p = realloc(c->hashes, nc * sizeof *p);
+                if (!p)
+                    return WN_ENOMEM;
+                c->hashes = p;
+                c->hcap = nc;
+            }
+            c->hashes[c->nh++] = (int32_t)h;
+        }
+    }
+    for (size_t a = 0; a < c->nh; a++) {
+        uint64_t h = (uint64_t)(int64_t)c->hashes[a]; /* sign-extended */
+        for (size_t b = a + 1; b < c->nh && b < a + (size_t)m->word_ngrams;
+             b++) {
+            h = h * 116049371 + (uint64_t)(int64_t)c->hashes[b];
+            uint32_t k = 0;
+            add_bucket(m, hidden, &k, (int64_t)(h % (uint64_t)m->bucket));
+            nids += k;
+        }
+    }
+    if (nids)
+        for (int k = 0; k < dim; k++)
+            hidden[k] *= (float)(1.0 / (double)nids);
+    if (m->loss == LOSS_HS) {
+        best b = {0, -1};
+        dfs(m, hidden, 2 * m->nlabels - 2, 0.0f, &b);
+        *label = b.label < 0 ? 0 : b.label;
+        *prob = b.label < 0 ? 0 : exp(b.score);
+        return 0;
+    }
+    /* softmax (or one-vs-all: sigmoid per label) over the output rows */
+    float mx = -INFINITY, sum = 0;
+    int arg = 0;
+    for (int32_t l = 0; l < m->nlabels; l++) {
+        float f = dot_row(&m->out, hidden, l);
+        if (f > mx) {
+            mx = f;
+            arg = l;
+        }
+    }
+    if (m->loss == LOSS_OVA) {
+        *label = arg;
+        *prob = 1.0 / (1.0 + exp(-mx));
+        return 0;
+    }
+    for (int32_t l = 0; l < m->nlabels; l++)
+        sum += expf(dot_row(&m->out, hidden, l) - mx);
+    *label = arg;
+    *prob = 1.0 / sum;
+    return 0;
+}

@@ -1,0 +1,147 @@
+/*
+ * test_langid.c - the "langid" stage with both engines, and the fastText
+ * model reader (src/filter/ftz.c): answers equal to fastText 0.9.2's
+ * (`fasttext predict-prob lid.176.ftz`), and malformed models refused.
+ */
+#include "t.h"
+#include "../../src/filter/ftz.h"
+
+#include <math.h>
+
+static const char en[] =
+    "The quick brown fox jumps over the lazy dog near the river bank.";
+static const char de[] =
+    "Der schnelle braune Fuchs springt \xc3\xbc" "ber den faulen Hund.";
+static const char fr[] =
+    "Le renard brun rapide saute par-dessus le chien paresseux.";
+
+/* Runs langid with cfg on text; returns keep/drop, sets lang and score. */
+static int detect(wn_config *cfg, const char *text, char *lang, double *score,
+                  wn_buf *why)
+{
+    wn_stage *st;
+    wn_error err;
+    if (wn_stage_new("langid", cfg, &st, &err)) {
+        t_fail(__FILE__, __LINE__, "langid: %s", err.msg);
+        return -1;
+    }
+    wn_doc d = WN_DOC_INIT;
+    wn_buf_puts(&d.text, text);
+    int rc = wn_stage_process(st, &d, why);
+    const char *v;
+    size_t n;
+    lang[0] = '\0';
+    *score = -1;
+    if (wn_doc_meta_get(&d, "language", &v, &n) && n >= 2 && n < 16) {
+        memcpy(lang, v + 1, n - 2); /* a JSON string: strip the quotes */
+        lang[n - 2] = '\0';
+    }
+    if (wn_doc_meta_get(&d, "language_score", &v, &n))
+        *score = atof(v);
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    return rc;
+}
+
+TEST(langid_cld2_builtin)
+{
+    char lang[16];
+    double score;
+    wn_buf why = WN_BUF_INIT;
+    CHECK_INT(detect(NULL, en, lang, &score, &why), 1);
+    CHECK_STR(lang, "en");
+    CHECK(score > 0.9 && score <= 1);
+    CHECK_INT(detect(NULL, de, lang, &score, &why), 1);
+    CHECK_STR(lang, "de");
+    wn_config *cfg = wn_config_new();
+    wn_config_set(cfg, "langid.languages", "en, de");
+    CHECK_INT(detect(cfg, de, lang, &score, &why), 1);
+    CHECK_INT(detect(cfg, fr, lang, &score, &why), 0);
+    CHECK_STR(lang, "fr"); /* metadata is set on dropped documents too */
+    CHECK_STR(why.data, "langid:language=fr!=en, de");
+    wn_config_set(cfg, "langid.min_score", "1.01");
+    CHECK_INT(detect(cfg, en, lang, &score, &why), 0);
+    CHECK(strncmp(why.data, "langid:language_score=", 22) == 0);
+    CHECK(strstr(why.data, "<1.01") != NULL);
+    wn_config_free(cfg);
+    wn_buf_release(&why);
+}
+
+TEST(langid_options_checked)
+{
+    wn_config *cfg = wn_config_new();
+    wn_stage *st;
+    wn_error err;
+    wn_config_set(cfg, "langid.engine", "fasttext");
+    CHECK_INT(wn_stage_new("langid", cfg, &st, &err), WN_EINVAL);
+    wn_config_set(cfg, "langid.engine", "magic");
+    CHECK_INT(wn_stage_new("langid", cfg, &st, &err), WN_EINVAL);
+    wn_config_set(cfg, "langid.engine", "auto");
+    wn_config_set(cfg, "langid.model", "/nonexistent/lid.176.ftz");
+    CHECK_INT(wn_stage_new("langid", cfg, &st, &err), WN_EIO);
+    wn_config_free(cfg);
+}
+
+TEST(langid_fasttext_matches_fasttext)
+{
+    const char *model = t_data("langid/fasttext-lid176/lid.176.ftz");
+    if (!model)
+        return;
+    wn_config *cfg = wn_config_new();
+    wn_config_set(cfg, "langid.model", model);
+    static const struct {
+        const char *text, *lang;
+        double p; /* fasttext 0.9.2 predict-prob */
+    } c[] = {{en, "en", 0.941202}, {de, "de", 0.944704}, {fr, "fr", 0.818235}};
+    wn_buf why = WN_BUF_INIT;
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        char lang[16];
+        double score;
+        CHECK_INT(detect(cfg, c[i].text, lang, &score, &why), 1);
+        CHECK_STR(lang, c[i].lang);
+        if (fabs(score - c[i].p) > 1e-5)
+            t_fail(__FILE__, __LINE__, "%s: p=%f, fastText says %f", lang,
+                   score, c[i].p);
+    }
+    /* newlines are spaces, as datatrove feeds fastText */
+    char lang[16];
+    double s1, s2;
+    detect(cfg, "Der schnelle braune Fuchs\nspringt", lang, &s1, &why);
+    detect(cfg, "Der schnelle braune Fuchs springt", lang, &s2, &why);
+    CHECK(s1 == s2);
+    wn_config_free(cfg);
+    wn_buf_release(&why);
+}
+
+TEST(ftz_rejects_damaged_models)
+{
+    const char *model = t_data("langid/fasttext-lid176/lid.176.ftz");
+    if (!model)
+        return;
+    FILE *f = fopen(model, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ftz_model *m;
+    wn_error err;
+    CHECK_INT(ftz_load_mem(buf, n, "lid", &m, &err), 0);
+    CHECK_INT(ftz_nlabels(m), 176);
+    ftz_free(m);
+    /* every truncation is refused, none crashes (ASan runs this too) */
+    static const size_t cut[] = {0, 3, 8, 40, 64, 100, 5000, 80000, 300000};
+    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
+        int rc = ftz_load_mem(buf, cut[i], "lid", &m, &err);
+        CHECK(rc == WN_ETRUNC || rc == WN_EFORMAT);
+        CHECK(m == NULL);
+    }
+    CHECK_INT(ftz_load_mem(buf, n - 1, "lid", &m, &err), WN_ETRUNC);
+    buf[0] ^= 1;
+    CHECK_INT(ftz_load_mem(buf, n, "lid", &m, &err), WN_EFORMAT);
+    CHECK(strstr(err.msg, "magic") != NULL);
+    buf[0] ^= 1;
+    buf[8] = 0; /* dim = 0 */
+    CHECK_INT(ftz_load_mem(buf, n, "lid", &m, &err), WN_EFORMAT);
+}
