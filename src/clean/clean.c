@@ -42,6 +42,8 @@ static const config_opt clean_opts[] = {
     {"clean.nav_run", "3", "nav_run: drop runs of at least N short lines"},
     {"clean.nav_margin", "2", "nav_run: lines this close to the article "
                               "are kept"},
+    {"clean.nav_attach", "0", "nav_run: keep a run that touches the "
+                              "article (its list or table)"},
     {"clean.core_words", "8", "article span: sentence lines of >= N words "
                               "count for it"},
     {"clean.core_penalty", "2", "article span: cost of any other line"},
@@ -53,6 +55,7 @@ typedef struct clean_state {
     int preset;
     int no_repeat, no_byline, no_nav;
     long nav_words, nav_chars, nav_run, nav_margin, core_words;
+    int nav_attach;
     double core_penalty;
     const char *ts_name, *rel_name; /* interned timestamp rule names */
     cl_counts counts;
@@ -119,6 +122,7 @@ static int clean_create(const wn_config *cfg, void **out, wn_error *err)
     st->nav_run = config_get_int(cfg, "clean.nav_run", 3);
     st->nav_margin = config_get_int(cfg, "clean.nav_margin", 2);
     st->core_words = config_get_int(cfg, "clean.core_words", 8);
+    st->nav_attach = config_get_bool(cfg, "clean.nav_attach", 0);
     st->core_penalty = config_get_double(cfg, "clean.core_penalty", 2);
     if (st->nav_run < 1 || st->nav_margin < 0 || st->core_words < 1 ||
         st->core_penalty <= 0)
@@ -265,7 +269,13 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
                 break;
             k++;
         }
-        if ((long)(k - j) >= st->nav_run)
+        /* A run that touches the article (starts right after it or ends
+         * right before it) is a list or table of the article, not a
+         * menu: kept whole. */
+        int attached = st->nav_attach &&
+                       ((j > be && j <= be + 1 + (size_t)st->nav_margin) ||
+                        (k <= bs && k + (size_t)st->nav_margin >= bs));
+        if ((long)(k - j) >= st->nav_run && !attached)
             for (size_t t = j; t < k; t++) {
                 int outside = t + (size_t)st->nav_margin < bs ||
                               t > be + (size_t)st->nav_margin;

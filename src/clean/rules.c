@@ -49,7 +49,8 @@ struct cl_rules {
 #define DATE                                                               \
     "(?:\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2,4}|\\d{4}[/.-]\\d{1,2}[/.-]\\d{1,2}" \
     "(?:t[\\d:.+-]+z?)?|" MON "\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|"    \
-    "\\d{1,2}(?:st|nd|rd|th)?\\s+" MON ",?\\s+\\d{4}|" MON "\\s+\\d{4})"
+    "\\d{1,2}(?:st|nd|rd|th)?\\s+" MON ",?\\s+\\d{4}|" MON "\\s+\\d{4}|" \
+    MON "\\s+\\d{1,2}(?:st|nd|rd|th)?)"
 #define STAMP_PREFIX                                                       \
     "(?:(?:published|updated|posted|last updated|last modified|modified|"  \
     "date|first published)(?:\\s+(?:on|at))?\\s*:?\\s*)?"
@@ -69,7 +70,10 @@ static const struct {
      "cookies|.*\\b(?:accept|allow|agree to|consent to|manage|reject|"
      "use of) (?:all |the )?cookies|.*\\bcookie (?:policy|settings|"
      "preferences|notice|statement|consent)\\b|.*\\bby (?:continuing|using|"
-     "browsing|clicking)\\b.{0,100}\\bcookies).*$"},
+     "browsing|clicking)\\b.{0,100}\\bcookies|(?:strictly )?(?:necessary|"
+     "non-necessary|functional|analytics|performance|advertisement|"
+     "marketing|targeting|third-party) cookies (?:are|is|help|used|"
+     "allow|may|that|which)\\b).*$"},
     {"cookie_banner_intl", 700,
      "^.*\\b(?:utilizziamo i cookie|usiamo i cookie|questo sito (?:web )?"
      "utilizza (?:i )?cookie|wir verwenden cookies|diese website verwendet "
@@ -142,17 +146,20 @@ static const struct {
      "^(?:via|source|sources|h/t|hat tip(?: to)?|courtesy(?: of)?)"
      "\\s*:?\\s+\\S+(?:\\s+\\S+){0,5}$"},
     {"image_caption", 400,
-     "^(?:.*(?:\\((?:ap|afp|reuters|getty|epa|photo|image|pic|picture|"
-     "credit|file|courtesy|source)\\b[^)]{0,80}\\)\\.?|[,|/–—:-]\\s*(?:"
-     "(?:photo|image|picture|credit|photograph)s?\\s*(?::|by)?\\s*)?"
-     "(?:getty images?(?: for [\\w ]+)?|shutterstock(?:\\.com)?|ap photo"
-     "(?:/[\\w .]+)?|afp(?: photo)?(?:/[\\w .]+)?|reuters(?:/[\\w .]+)?|"
-     "epa(?:-efe)?(?:/[\\w .]+)?|alamy(?: stock photo)?|istock(?:photo)?|"
-     "bloomberg(?: via getty images)?|wikimedia commons|ap|afp|"
-     "xinhua|anadolu agency|nurphoto|sopa images|zuma press)\\.?)|"
+     "^(?:.*\\((?-i:AP|AFP|EPA|EPA-EFE|UPI|Reuters|REUTERS|Getty Images|"
+     "Xinhua)(?:\\s+Photos?)?(?:\\s*/\\s*[^)]{1,60})?\\)\\.?|"
+     ".*\\((?:photo|image|picture|pic|credit|photograph|file photo|"
+     "courtesy|source|photo credit|image credit)s?\\s*(?::|by|courtesy of)"
+     "\\s*[^)]{1,80}\\)\\.?|"
+     ".*[,|/–—:-]\\s*(?:(?:photo|image|picture|credit|photograph)s?\\s*"
+     "(?::|by)?\\s*)?(?:getty images?(?: for [\\w ]{1,30})?|"
+     "shutterstock(?:\\.com)?|(?-i:AP|AFP|EPA|EPA-EFE|UPI)(?: Photo)?"
+     "(?:/[\\w .]{1,40})?|reuters(?:/[\\w .]{1,40})?|alamy(?: stock photo)?|"
+     "istock(?:photo)?|bloomberg(?: via getty images)?|wikimedia commons|"
+     "xinhua|anadolu agency|nurphoto|sopa images|zuma press)\\.?|"
      "(?:photo|image|picture|pic|photograph|illustration|file photo|"
-     "photo illustration)(?: credits?)?\\s*(?::|by|courtesy of)\\s*"
-     ".{1,100}|(?:image|photo) (?:source|credit)s?\\s*:?.{0,100})$"},
+     "photo illustration)(?: credits?)?\\s*(?::|by|courtesy of)\\s*.{1,100}|"
+     "(?:image|photo) (?:source|credit)s?\\s*:?.{0,100})$"},
     {"byline", 120,
      "^(?-i:(?i:by|written by|posted by|words by|story by|author|"
      "reporting by|report by)\\s*:?\\s+\\p{Lu}[\\p{L}'’.-]*"
@@ -164,8 +171,8 @@ static const struct {
      "\\s*" CLOCK ")?|" CLOCK "(?:\\s*(?:[-–—,|@•·]|on)?\\s*(?:" WDAY ")?"
      DATE ")?)$"},
     {"relative_time", 60,
-     "^(?:(?:\\d+|an?|one)\\s+(?:second|sec|minute|min|hour|hr|day|week|"
-     "month|year)s?\\s+ago|just now|yesterday|today|\\d+\\s*(?:min|minute)s?"
+     "^(?:(?:\\d+|an?|one)\\s*(?:second|sec|minute|min|hour|hr|day|week|"
+     "month|year|[smhdw])s?\\s+ago(?:\\s+" CLOCK ")?|just now|yesterday|today|\\d+\\s*(?:min|minute)s?"
      "\\s+read|(?:reading time|read time)\\s*:?\\s*\\d+\\s*(?:min|minute)s?"
      "(?: read)?)\\.?$"},
     {"copyright", 300,
@@ -209,6 +216,8 @@ static const struct {
      "enter your (?:email|search|keywords?).{0,20}|type your search.{0,20}"
      "|(?:expand|collapse)(?: all)?|view gallery|open gallery|"
      "\\d+ photos?|watch video|video|audio|photos?|gallery)[.!:…]?$"},
+    {"archive_count", 60,
+     "^[\\p{L}\\d][^.!?()]{0,40}\\s?\\(\\d{1,6}\\)$"},
     {"footer_link", 80,
      "^(?:privacy(?: policy| notice| statement| center| settings)?|"
      "terms(?: (?:of (?:use|service|sale)|and conditions|& conditions))?"
@@ -218,7 +227,9 @@ static const struct {
      "(?:personal )?info(?:rmation)?|ad ?choices|rss(?: feeds?)?|"
      "masthead|corrections|jobs|legal(?: notice)?|disclaimer|feedback|"
      "customer (?:service|support)|terms & privacy|privacy & terms|"
-     "community guidelines|submit a tip|send us a tip|our team|"
+     "community guidelines|community standards|privacy overview|"
+     "(?:privacy (?:&|and) )?cookies? policy|gdpr(?: commitment| policy)?|"
+     "shopping (?:cart|bag)|cart|checkout|wishlist|submit a tip|send us a tip|our team|"
      "work with us|licensing|reprints?(?: & permissions)?|"
      "(?:terms|privacy|cookies?|contact|about|advertise|careers|help)"
      "(?:\\s*[|·•/]\\s*(?:[\\w&' ]{1,30}))+)$"},
