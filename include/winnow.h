@@ -476,6 +476,53 @@ int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
 int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,
                      uint64_t *drops);
 
+/* -------------------------------------------------------------------- run */
+
+/* The whole job: read, run the per-document stages (run.stages), remove
+ * duplicates, and write OUTDIR/data/part-NNNNN.jsonl.zst, OUTDIR/rejects/
+ * part-NNNNN.jsonl.zst (every rejected document with "reject_reason"),
+ * OUTDIR/stats.json and OUTDIR/report.html.  Work is kept under
+ * OUTDIR/work, one finished unit per input file, so a killed run started
+ * again with the same inputs and options continues from finished work and
+ * ends with the same bytes.  Output does not depend on run.jobs.
+ * Options: run.* (wn_run_option_at), the stages' own options, dedup.*. */
+typedef struct wn_run wn_run;
+
+typedef struct wn_progress {
+    const char *phase;     /* "site-pass", "process", "dedup", "write", "done" */
+    uint64_t bytes_done;   /* input bytes read in this phase */
+    uint64_t bytes_total;  /* input bytes of one pass */
+    uint64_t docs_read;    /* documents read in the processing phase */
+    uint64_t docs_kept;
+    double fraction;       /* of the whole run, 0..1 */
+} wn_progress;
+
+/* Checks cfg (unknown keys under run., dedup. or a stage's prefix are
+ * WN_EINVAL) and prepares a run; cfg is copied. */
+int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err);
+/* Reports bad input (and repaired input) as it is met; the run counts it
+ * either way.  Called from the thread that called wn_run_exec. */
+void wn_run_set_warn(wn_run *r, void (*fn)(void *ctx, const wn_error *w),
+                     void *ctx);
+/* Runs the job.  Returns 0 when it finished (bad input may have been
+ * counted: see wn_run_input_stats), or a negative code. */
+int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
+                const char *outdir, wn_error *err);
+/* A snapshot of the progress; may be called from any thread. */
+void wn_run_get_progress(wn_run *r, wn_progress *p);
+/* Reader counters of the finished run (bad input included). */
+const wn_stats *wn_run_input_stats(const wn_run *r);
+/* Documents read and kept by the finished run. */
+void wn_run_totals(const wn_run *r, uint64_t *read, uint64_t *kept,
+                   uint64_t *rejected);
+void wn_run_free(wn_run *r);
+/* The i-th run.* option (key, default, help); 0 past the end. */
+int wn_run_option_at(size_t i, const char **key, const char **def,
+                     const char **help);
+/* Appends the effective configuration of every option the run would use
+ * (run.*, each listed stage's options, dedup.*) as INI text. */
+int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err);
+
 /* ------------------------------------------------------------------- text */
 
 /* Appends src to out as valid UTF-8: each invalid sequence becomes U+FFFD

@@ -38,6 +38,7 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 int cmd_read(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 static const cli_cmd commands[] = {
+    {"run", "the whole job: read, clean, filter, dedup, report", cmd_run},
     {"read", "read inputs and write normalised JSONL", cmd_read},
     {"clean", "remove boilerplate lines, keep the article", cmd_clean},
     {"explain", "show which rule keeps or drops each line", cmd_explain},

@@ -39,6 +39,12 @@ int json_skip_value(const char **p, const char *end, int depth);
 int json_decode_string(const char **p, const char *end, wn_buf *out,
                        size_t *repaired);
 
+/* ---- stats fields by index (src/core/stats.c) ---- */
+
+size_t stats_nfields(void);
+const char *stats_field_name(size_t i);
+uint64_t *stats_field(wn_stats *s, size_t i);
+
 /* ---- UTF-8 (src/core/utf8.c) ---- */
 
 /* Appends code point cp as UTF-8. */

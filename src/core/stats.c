@@ -13,6 +13,29 @@
     X(bad_files) X(bad_codec) X(truncated) X(bad_records) X(bad_http)       \
     X(bad_json) X(oversize) X(invalid_utf8) X(utf8_replaced) X(nul_bytes)
 
+static const char *const field_names[] = {
+#define NAME(f) #f,
+    WN_STATS_FIELDS(NAME)
+#undef NAME
+};
+
+_Static_assert(sizeof(wn_stats) ==
+                   sizeof field_names / sizeof *field_names * sizeof(uint64_t),
+               "WN_STATS_FIELDS must list every wn_stats field, in order");
+
+size_t stats_nfields(void) { return sizeof field_names / sizeof *field_names; }
+
+const char *stats_field_name(size_t i)
+{
+    return i < stats_nfields() ? field_names[i] : NULL;
+}
+
+uint64_t *stats_field(wn_stats *s, size_t i)
+{
+    /* every field is a uint64_t, in the order of WN_STATS_FIELDS */
+    return i < stats_nfields() ? (uint64_t *)s + i : NULL;
+}
+
 void wn_stats_add(wn_stats *a, const wn_stats *b)
 {
 #define ADD(f) a->f += b->f;

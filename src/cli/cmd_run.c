@@ -1,0 +1,282 @@
+/*
+ * cmd_run.c - `winnow run`: the whole job in one command, with progress
+ * on a terminal.
+ */
+#include "cli.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char run_help[] =
+    "usage: winnow run [OPTIONS] INPUT... -o OUTDIR\n"
+    "\n"
+    "Reads any supported input (WARC/WET, JSONL, text; gzip, zstd or plain),\n"
+    "cleans, filters and deduplicates it, and writes\n"
+    "  OUTDIR/data/part-NNNNN.jsonl.zst     the kept documents\n"
+    "  OUTDIR/rejects/part-NNNNN.jsonl.zst  every rejected document, with\n"
+    "                                       reject_reason\n"
+    "  OUTDIR/stats.json, OUTDIR/report.html\n"
+    "Killed, it resumes from finished work when started again with the same\n"
+    "command; the output is the same whatever -j is.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUTDIR     output directory (required)\n"
+    "  -j, --jobs N            worker threads (default: all cores)\n"
+    "  -c, --config FILE       INI file setting any option ([run], [dedup],\n"
+    "                          one section per stage; see docs/CONFIG.md)\n"
+    "      --set KEY=VALUE     set one option, e.g. --set gopher_quality.min_words=30\n"
+    "      --stages LIST       per-document stages, comma separated\n"
+    "      --no-dedup          keep duplicates\n"
+    "      --languages LIST    languages to keep (default en; 'all' keeps all)\n"
+    "      --shard-size SIZE   uncompressed bytes per output shard (256M)\n"
+    "      --from FORMAT       auto (default), warc, jsonl or text\n"
+    "      --text-field NAME   JSONL text field (default text)\n"
+    "      --print-config      print the effective configuration and exit\n"
+    "      --list-stages       list the stages and exit\n"
+    "      --progress          show progress even when stderr is not a terminal\n"
+    "      --no-progress       never show progress\n"
+    "  -q, --quiet             no summary line\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Defaults are a preset for English web text: HTML extraction, line\n"
+    "cleaning with site-template lines, language ID (en, score >= 0.65),\n"
+    "Gopher, C4 and FineWeb quality rules, PII redaction, exact and\n"
+    "MinHash near-duplicate removal.\n"
+    "\n"
+    "exit status: 0 clean run, 1 finished but some input was bad (or the run\n"
+    "failed), 2 usage error.\n"
+    "\n"
+    "examples:\n"
+    "  winnow run crawl/*.warc.wet.gz -o corpus\n"
+    "  winnow run -j 8 --languages en,de dumps/ -o corpus\n"
+    "  winnow run --config english.ini --print-config\n"
+    "  winnow run --set run.dedup=0 --stages normalize,clean pages/ -o out\n";
+
+/* Options of the preset for English web text, applied unless set. */
+static const char *const preset[][2] = {
+    {"langid.languages", "en"},
+    {"langid.min_score", "0.65"},
+};
+
+struct progress {
+    wn_run *run;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct timespec t0;
+};
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void show(struct progress *pg, int final)
+{
+    wn_progress p;
+    wn_run_get_progress(pg->run, &p);
+    double s = since(&pg->t0);
+    double eta = p.fraction > 0.01 ? s * (1 - p.fraction) / p.fraction : -1;
+    char etas[32] = "?";
+    if (eta >= 0)
+        snprintf(etas, sizeof etas, "%d:%02d", (int)eta / 60, (int)eta % 60);
+    fprintf(stderr,
+            "\r\033[K[%s] %3.0f%%  %.1f/%.1f MB  %llu docs (%.0f%% kept)  "
+            "%.0f docs/s  %.1f MB/s  ETA %s%s",
+            p.phase, p.fraction * 100, p.bytes_done / 1e6, p.bytes_total / 1e6,
+            (unsigned long long)p.docs_read,
+            p.docs_read ? 100.0 * p.docs_kept / p.docs_read : 0.0,
+            s > 0 ? p.docs_read / s : 0.0, s > 0 ? p.bytes_done / s / 1e6 : 0.0,
+            etas, final ? "\n" : "");
+    fflush(stderr);
+}
+
+static void *progress_main(void *arg)
+{
+    struct progress *pg = arg;
+    pthread_mutex_lock(&pg->mu);
+    while (!pg->stop) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 500000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&pg->cv, &pg->mu, &t);
+        if (!pg->stop)
+            show(pg, 0);
+    }
+    pthread_mutex_unlock(&pg->mu);
+    return NULL;
+}
+
+static void cfg_copy(void *ctx, const char *k, const char *v)
+{
+    wn_config_set(ctx, k, v);
+}
+
+static int set_kv(wn_config *cfg, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) {
+        cli_errorf("run: --set wants KEY=VALUE, got '%s'", kv);
+        return -1;
+    }
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+    return wn_config_set(cfg, key, eq + 1) ? -1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'},
+        {"jobs", required_argument, 0, 'j'},
+        {"config", required_argument, 0, 'c'},
+        {"set", required_argument, 0, 1},
+        {"stages", required_argument, 0, 2},
+        {"no-dedup", no_argument, 0, 3},
+        {"languages", required_argument, 0, 4},
+        {"shard-size", required_argument, 0, 5},
+        {"from", required_argument, 0, 6},
+        {"text-field", required_argument, 0, 7},
+        {"print-config", no_argument, 0, 8},
+        {"list-stages", no_argument, 0, 9},
+        {"progress", no_argument, 0, 10},
+        {"no-progress", no_argument, 0, 11},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    /* flags go to `over` and are applied after the config file */
+    wn_config *cfg = wn_config_new(), *over = wn_config_new();
+    const char *outdir = NULL, *config = NULL;
+    int print = 0, list = 0, progress = -1, quiet = 0, c, usage = 0;
+    optind = 1;
+    while (!usage && (c = getopt_long(argc, argv, "o:j:c:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': outdir = optarg; break;
+        case 'j': wn_config_set(over, "run.jobs", optarg); break;
+        case 'c': config = optarg; break;
+        case 1: usage = set_kv(over, optarg) != 0; break;
+        case 2: wn_config_set(over, "run.stages", optarg); break;
+        case 3: wn_config_set(over, "run.dedup", "0"); break;
+        case 4:
+            wn_config_set(over, "langid.languages",
+                          strcmp(optarg, "all") ? optarg : "");
+            break;
+        case 5: wn_config_set(over, "run.shard_size", optarg); break;
+        case 6: wn_config_set(over, "run.format", optarg); break;
+        case 7: wn_config_set(over, "run.text_field", optarg); break;
+        case 8: print = 1; break;
+        case 9: list = 1; break;
+        case 10: progress = 1; break;
+        case 11: progress = 0; break;
+        case 'q': quiet = 1; break;
+        case 'h':
+            fputs(run_help, stdout);
+            wn_config_free(cfg);
+            wn_config_free(over);
+            return EXIT_CLEAN;
+        default: usage = 1;
+        }
+    }
+    wn_error err;
+    int rc = EXIT_CLEAN;
+    if (usage) {
+        fputs(run_help, stderr);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (list) {
+        for (size_t i = 0; wn_stage_name_at(i); i++)
+            printf("%-18s %s\n", wn_stage_name_at(i),
+                   wn_stage_summary(wn_stage_name_at(i)));
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof preset / sizeof *preset; i++)
+        wn_config_set(cfg, preset[i][0], preset[i][1]);
+    if (config && wn_config_load_ini(cfg, config, &err)) {
+        cli_report(&err);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    wn_config_each(over, cfg_copy, cfg); /* flags win over the file */
+    if (print) {
+        wn_buf b = WN_BUF_INIT;
+        if (wn_run_print_config(cfg, &b, &err)) {
+            cli_report(&err);
+            rc = EXIT_USAGE;
+        } else
+            fputs(b.data, stdout);
+        wn_buf_release(&b);
+        goto out;
+    }
+    if (!outdir || optind >= argc) {
+        cli_errorf("run: %s", !outdir ? "no output directory (-o OUTDIR)"
+                                      : "no input given");
+        fputs(run_help, stderr);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    wn_run *run;
+    if (wn_run_new(cfg, &run, &err)) {
+        cli_report(&err);
+        rc = err.code == WN_EINVAL ? EXIT_USAGE : EXIT_BAD_INPUT;
+        goto out;
+    }
+    wn_run_set_warn(run, cli_warn, NULL);
+    struct progress pg;
+    memset(&pg, 0, sizeof pg);
+    pg.run = run;
+    clock_gettime(CLOCK_MONOTONIC, &pg.t0);
+    pthread_t th;
+    int show_progress = progress == 1 || (progress == -1 && isatty(2));
+    if (show_progress) {
+        pthread_mutex_init(&pg.mu, NULL);
+        pthread_cond_init(&pg.cv, NULL);
+        if (pthread_create(&th, NULL, progress_main, &pg))
+            show_progress = 0;
+    }
+    int xr = wn_run_exec(run, (const char *const *)argv + optind,
+                         (size_t)(argc - optind), outdir, &err);
+    if (show_progress) {
+        pthread_mutex_lock(&pg.mu);
+        pg.stop = 1;
+        pthread_cond_signal(&pg.cv);
+        pthread_mutex_unlock(&pg.mu);
+        pthread_join(th, NULL);
+        show(&pg, 1);
+    }
+    if (xr) {
+        cli_report(&err);
+        rc = EXIT_BAD_INPUT;
+    } else {
+        uint64_t nread, kept, rejected;
+        wn_run_totals(run, &nread, &kept, &rejected);
+        uint64_t bad = wn_stats_bad(wn_run_input_stats(run));
+        if (cli_suppressed())
+            cli_errorf("%lu more problems not shown", cli_suppressed());
+        if (!quiet)
+            fprintf(stderr,
+                    "winnow run: %llu documents read, %llu kept, %llu "
+                    "rejected, %llu bad-input events; output in %s/\n",
+                    (unsigned long long)nread, (unsigned long long)kept,
+                    (unsigned long long)rejected, (unsigned long long)bad,
+                    outdir);
+        if (bad)
+            rc = EXIT_BAD_INPUT;
+    }
+    wn_run_free(run);
+out:
+    wn_config_free(cfg);
+    wn_config_free(over);
+    return rc;
+}

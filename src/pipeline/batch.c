@@ -1,0 +1,239 @@
+/*
+ * batch.c - a fixed ring of batches processed by worker threads and
+ * returned in order (see batch.h).
+ *
+ * Batch states: FREE -> FILLING (pool_get) -> QUEUED (pool_submit) ->
+ * RUNNING (a worker took it) -> DONE -> back to FREE (pool_release).
+ * One mutex guards the states; workers take the oldest queued batch, the
+ * consumer waits for the oldest submitted one.  Batches are big (hundreds
+ * of documents), so the lock is taken a few thousand times per second.
+ */
+#include "batch.h"
+#include "stage_api.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+enum { B_FREE, B_FILLING, B_QUEUED, B_RUNNING, B_DONE };
+
+#define BATCH_DOCS 256
+
+struct pool {
+    const stage_ops *const *ops;
+    void *const *states;
+    size_t nstages;
+    int jobs;
+    batch *ring;
+    size_t nring;
+    uint64_t next_seq;   /* seq of the next submitted batch */
+    uint64_t next_out;   /* seq of the next batch to hand back */
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a batch was queued, or stopping */
+    pthread_cond_t done; /* a batch finished */
+    pthread_t *threads;
+    stage_scratch *scratch; /* [jobs][nstages] */
+    int stop;
+    int inited; /* mutex and conditions exist */
+};
+
+static void run_batch(pool *p, batch *b, stage_scratch *sc)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        b->dropped_at[i] = -1;
+        for (size_t s = 0; s < p->nstages; s++) {
+            wn_buf_reset(&b->reasons[i]);
+            int rc = p->ops[s]->process(p->states[s], &b->docs[i], &sc[s],
+                                        &b->reasons[i]);
+            if (rc == STAGE_KEEP)
+                continue;
+            if (rc < 0) {
+                b->error = rc;
+                return;
+            }
+            if (!b->reasons[i].len)
+                wn_buf_printf(&b->reasons[i], "%s:rejected", p->ops[s]->name);
+            b->dropped_at[i] = (int)s;
+            break;
+        }
+    }
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    size_t me = 0;
+    while (me < (size_t)p->jobs && !pthread_equal(p->threads[me], pthread_self()))
+        me++;
+    stage_scratch *sc = p->scratch + me * p->nstages;
+    for (;;) {
+        batch *b = NULL;
+        uint64_t best = UINT64_MAX;
+        for (size_t i = 0; i < p->nring; i++)
+            if (p->ring[i].state == B_QUEUED && p->ring[i].seq < best) {
+                best = p->ring[i].seq;
+                b = &p->ring[i];
+            }
+        if (!b) {
+            if (p->stop)
+                break;
+            pthread_cond_wait(&p->work, &p->mu);
+            continue;
+        }
+        b->state = B_RUNNING;
+        pthread_mutex_unlock(&p->mu);
+        run_batch(p, b, sc);
+        pthread_mutex_lock(&p->mu);
+        b->state = B_DONE;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int batch_alloc(batch *b)
+{
+    b->cap = BATCH_DOCS;
+    b->docs = calloc(b->cap, sizeof *b->docs);
+    b->reasons = calloc(b->cap, sizeof *b->reasons);
+    b->dropped_at = calloc(b->cap, sizeof *b->dropped_at);
+    return b->docs && b->reasons && b->dropped_at ? 0 : WN_ENOMEM;
+}
+
+int pool_new(const stage_ops *const *ops, void *const *states,
+             size_t nstages, int jobs, pool **out)
+{
+    *out = NULL;
+    pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return WN_ENOMEM;
+    p->ops = ops;
+    p->states = states;
+    p->nstages = nstages;
+    p->jobs = jobs < 1 ? 1 : jobs;
+    p->nring = (size_t)p->jobs * 2 + 1;
+    p->ring = calloc(p->nring, sizeof *p->ring);
+    p->scratch = calloc((size_t)p->jobs * (nstages ? nstages : 1),
+                        sizeof *p->scratch);
+    p->threads = calloc((size_t)p->jobs, sizeof *p->threads);
+    if (!p->ring || !p->scratch || !p->threads) {
+        pool_free(p);
+        return WN_ENOMEM;
+    }
+    for (size_t i = 0; i < p->nring; i++)
+        if (batch_alloc(&p->ring[i])) {
+            pool_free(p);
+            return WN_ENOMEM;
+        }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    p->inited = 1;
+    if (p->jobs > 1) {
+        pthread_mutex_lock(&p->mu); /* workers find their index under it */
+        for (int i = 0; i < p->jobs; i++)
+            if (pthread_create(&p->threads[i], NULL, worker, p)) {
+                p->jobs = i;
+                break;
+            }
+        pthread_mutex_unlock(&p->mu);
+        if (p->jobs < 1) {
+            pool_free(p);
+            return WN_ENOMEM;
+        }
+    }
+    *out = p;
+    return 0;
+}
+
+batch *pool_get(pool *p)
+{
+    for (size_t i = 0; i < p->nring; i++) {
+        batch *b = &p->ring[i];
+        if (b->state != B_FREE)
+            continue;
+        for (size_t k = 0; k < b->n; k++)
+            wn_doc_reset(&b->docs[k]);
+        b->n = 0;
+        b->error = 0;
+        b->state = B_FILLING;
+        return b;
+    }
+    return NULL;
+}
+
+void pool_submit(pool *p, batch *b)
+{
+    b->seq = p->next_seq++;
+    if (p->jobs <= 1) {
+        run_batch(p, b, p->scratch);
+        b->state = B_DONE;
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    b->state = B_QUEUED;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+batch *pool_next(pool *p)
+{
+    if (p->next_out == p->next_seq)
+        return NULL;
+    batch *b = NULL;
+    for (size_t i = 0; i < p->nring; i++)
+        if (p->ring[i].state != B_FREE && p->ring[i].state != B_FILLING &&
+            p->ring[i].seq == p->next_out)
+            b = &p->ring[i];
+    if (!b)
+        return NULL;
+    if (p->jobs > 1) {
+        pthread_mutex_lock(&p->mu);
+        while (b->state != B_DONE)
+            pthread_cond_wait(&p->done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
+    p->next_out++;
+    return b;
+}
+
+void pool_release(pool *p, batch *b)
+{
+    (void)p;
+    b->state = B_FREE;
+}
+
+void pool_free(pool *p)
+{
+    if (!p)
+        return;
+    if (p->jobs > 1 && p->inited) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_broadcast(&p->work);
+        pthread_mutex_unlock(&p->mu);
+        for (int i = 0; i < p->jobs; i++)
+            pthread_join(p->threads[i], NULL);
+    }
+    if (p->inited) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->work);
+        pthread_cond_destroy(&p->done);
+    }
+    for (size_t i = 0; p->ring && i < p->nring; i++) {
+        batch *b = &p->ring[i];
+        for (size_t k = 0; k < b->cap && b->docs; k++)
+            wn_doc_release(&b->docs[k]);
+        for (size_t k = 0; k < b->cap && b->reasons; k++)
+            wn_buf_release(&b->reasons[k]);
+        free(b->docs);
+        free(b->reasons);
+        free(b->dropped_at);
+    }
+    for (size_t i = 0; p->scratch && i < (size_t)p->jobs * (p->nstages ? p->nstages : 1); i++)
+        stage_scratch_release(&p->scratch[i]);
+    free(p->scratch);
+    free(p->ring);
+    free(p->threads);
+    free(p);
+}

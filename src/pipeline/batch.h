@@ -1,0 +1,42 @@
+/*
+ * batch.h - parallel stage processing with ordered results.
+ *
+ * The reading thread fills batches of documents and submits them; worker
+ * threads run a chain of stages over whole batches; batches are handed
+ * back to the reading thread strictly in submission order.  So the output
+ * is the same byte for byte whatever the number of threads, and one reader
+ * feeds all cores.  Each worker owns one scratch per stage; stage state is
+ * shared and only read by process() (the stage contract).
+ */
+#ifndef WN_BATCH_H
+#define WN_BATCH_H
+
+#include "stage.h"
+
+typedef struct batch {
+    wn_doc *docs;
+    wn_buf *reasons;  /* reasons[i] when docs[i] was dropped */
+    int *dropped_at;  /* stage index that dropped docs[i], or -1 */
+    size_t n, cap;
+    int error;        /* a stage's negative code, if any */
+    uint64_t seq;
+    int state;        /* internal */
+} batch;
+
+typedef struct pool pool;
+
+/* Runs stages [0, nstages) (ops[i] with state[i]); jobs >= 1 threads
+ * (jobs == 1 runs inline).  depth is the number of batches in flight. */
+int pool_new(const stage_ops *const *ops, void *const *states,
+             size_t nstages, int jobs, pool **out);
+/* A batch to fill (docs reset, n = 0), or NULL when every batch is in
+ * flight: then call pool_next first. */
+batch *pool_get(pool *p);
+void pool_submit(pool *p, batch *b);
+/* The oldest submitted batch once it is processed (waits), or NULL if none
+ * is in flight.  Give it back with pool_release when done with it. */
+batch *pool_next(pool *p);
+void pool_release(pool *p, batch *b);
+void pool_free(pool *p);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * run_internal.h - state shared by the files of `winnow run`:
+ * run.c (options, work directory, the sequence of phases), run_task.c
+ * (one input file through the stages), assemble.c (final shards and
+ * stats.json) and report.c (report.html).
+ */
+#ifndef WN_RUN_INTERNAL_H
+#define WN_RUN_INTERNAL_H
+
+#include "stage.h"
+#include "tally.h"
+
+#include <stdatomic.h>
+
+enum run_phase { PH_IDLE, PH_SITE, PH_PROCESS, PH_DEDUP, PH_WRITE, PH_DONE };
+
+typedef struct run_example {
+    char *reason_key;
+    wn_buf id, url, reason, excerpt;
+} run_example;
+
+struct wn_run {
+    wn_config *cfg;
+    int jobs;
+    size_t nstages;
+    const stage_ops *ops[TALLY_MAX_STAGES];
+    void *states[TALLY_MAX_STAGES];
+    const char *names[TALLY_MAX_STAGES];
+    int dedup;
+    size_t shard_size;
+    size_t examples;
+    wn_reader_opts ropts;
+    void (*warn)(void *, const wn_error *);
+    void *warn_ctx;
+    /* inputs and work paths */
+    char **files;
+    size_t nfiles;
+    char *outdir;
+    /* progress */
+    _Atomic int phase;
+    _Atomic uint64_t bytes_done, docs_read, docs_kept;
+    uint64_t bytes_total;
+    int npasses;        /* reading passes over the input */
+    _Atomic int pass;   /* finished passes */
+    /* results */
+    tally total;
+    wn_dedup_stats dstats;
+    run_example *ex;
+    size_t nex;
+    size_t data_shards, reject_shards;
+};
+
+/* Formats "OUTDIR/rel" into b. */
+const char *run_path(wn_run *r, wn_buf *b, const char *fmt, ...)
+    WN_PRINTF(3, 4);
+/* Reports a bad-input verdict through the warn callback. */
+void run_warn(wn_run *r, const wn_error *e);
+
+/* run_task.c: a first pass (observe stage k) over every input. */
+int run_observe_pass(wn_run *r, size_t k, wn_error *err);
+/* run_task.c: input i through every stage into work/p1 (skipped if done).
+ * Adds its counters to r->total. */
+int run_task(wn_run *r, size_t i, wn_error *err);
+/* Is task i finished (its counters file exists)? */
+int run_task_done(wn_run *r, size_t i);
+
+/* assemble.c: dedup (if on), then data/ and rejects/ shards, stats.json. */
+int run_assemble(wn_run *r, wn_error *err);
+int run_write_stats(wn_run *r, wn_error *err);
+/* report.c */
+int run_write_report(wn_run *r, wn_error *err);
+
+#endif

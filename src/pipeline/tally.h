@@ -1,0 +1,55 @@
+/*
+ * tally.h - the counters of a `winnow run`: input stats, per-stage in/out,
+ * rejections by reason, and the histograms of the report.  A tally is
+ * summed from per-task tallies and saved as a small text file per task, so
+ * a resumed run rebuilds the same totals from finished work.
+ */
+#ifndef WN_TALLY_H
+#define WN_TALLY_H
+
+#include "../core/core.h"
+
+#define TALLY_MAX_STAGES 32
+#define TALLY_LEN_BUCKETS 16
+
+typedef struct tally_kv {
+    char *key;
+    uint64_t n;
+} tally_kv;
+
+typedef struct tally {
+    wn_stats input;                        /* reader counters */
+    uint64_t docs_read, docs_kept;         /* after the per-doc stages */
+    size_t nstages;
+    char *stage_name[TALLY_MAX_STAGES];
+    uint64_t stage_in[TALLY_MAX_STAGES];
+    uint64_t stage_rejected[TALLY_MAX_STAGES];
+    tally_kv *reasons;                     /* rejections by reason key */
+    size_t nreasons;
+    /* filled when the final output is assembled */
+    uint64_t final_kept, final_bytes, dup_rejected;
+    uint64_t len_hist[TALLY_LEN_BUCKETS];  /* kept docs by log2(chars) */
+    tally_kv *langs;
+    size_t nlangs;
+    tally_kv *clusters;                    /* "size" -> number of groups */
+    size_t nclusters;
+} tally;
+
+void tally_init(tally *t);
+void tally_release(tally *t);
+int tally_set_stages(tally *t, const char *const *names, size_t n);
+/* The reason key of a full reason: text before the first '=', with a
+ * trailing ":of" dropped ("near_duplicate:of=..." -> "near_duplicate"). */
+void tally_reason_key(const char *reason, size_t n, wn_buf *key);
+int tally_kv_add(tally_kv **kv, size_t *n, const char *key, size_t klen,
+                 uint64_t by);
+/* a += b (stage lists must match). */
+int tally_add(tally *a, const tally *b);
+/* Saves / loads the per-task counters (text, one "kind key value" line
+ * each); save is atomic. */
+int tally_save(const tally *t, const char *path, wn_error *err);
+int tally_load(tally *t, const char *path, wn_error *err);
+/* Bucket of a length in characters for len_hist. */
+size_t tally_len_bucket(uint64_t chars);
+
+#endif
