@@ -204,9 +204,58 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+/* Second-chance keepers.  With verification on, a member that is not
+ * close enough to its group's keeper is not removed for it; it may still be
+ * a copy of another such member (two copies of one story that resemble
+ * each other more than the story).  Those members form sub-groups around
+ * "leaders", greedily in document order: a member joins the first leader
+ * of its group it verifies against, or becomes a leader (kept) itself. */
+typedef struct leaders {
+    uint32_t *head; /* hash of root -> first entry + 1 */
+    size_t mask;
+    struct lead { uint32_t root, doc, next; } *v;
+    size_t n, cap;
+} leaders;
+
+static uint32_t *lead_slot(leaders *l, uint32_t root)
+{
+    return &l->head[(root * 2654435761u) & l->mask];
+}
+
+static int lead_add(leaders *l, uint32_t root, uint32_t doc)
+{
+    if (l->n == l->cap || l->n >= l->mask / 2) {
+        size_t nc = l->cap ? l->cap * 2 : 256, nm = nc * 4 - 1;
+        struct lead *v = realloc(l->v, nc * sizeof *v);
+        uint32_t *h = calloc(nm + 1, sizeof *h);
+        if (!v || !h) {
+            free(h);
+            if (v)
+                l->v = v;
+            return WN_ENOMEM;
+        }
+        free(l->head);
+        l->v = v;
+        l->cap = nc;
+        l->head = h;
+        l->mask = nm;
+        for (size_t i = 0; i < l->n; i++) { /* rebuild chains in order */
+            uint32_t *sl = lead_slot(l, l->v[i].root);
+            l->v[i].next = *sl;
+            *sl = (uint32_t)i + 1;
+        }
+    }
+    uint32_t *sl = lead_slot(l, root);
+    l->v[l->n] = (struct lead){root, doc, *sl};
+    *sl = (uint32_t)++l->n;
+    return 0;
+}
+
 static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
                           wn_error *err)
 {
+    leaders ld;
+    memset(&ld, 0, sizeof ld);
     const dd_ctx *c = k->c;
     const dd_opts *o = c->o;
     wn_buf path = WN_BUF_INIT;
@@ -233,6 +282,34 @@ static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
             int same;
             if ((rc = similarity(k, g, kg, 1, &sim, &same, err)))
                 break;
+            /* groups are transitive; with verification on, each removed
+             * document must itself be close enough to its keeper, or
+             * a chain A~B~C would remove C for an A it barely resembles */
+            if (o->verify != DD_VERIFY_NONE && !same &&
+                sim < o->threshold) {
+                int tries = 0;
+                st->refuted_pairs++;
+                keeper = UINT32_MAX;
+                for (uint32_t e = ld.head ? *lead_slot(&ld, r) : 0;
+                     e && tries < 16 && !rc; e = ld.v[e - 1].next) {
+                    if (ld.v[e - 1].root != r)
+                        continue;
+                    tries++;
+                    kg = gid_of(k, ld.v[e - 1].doc);
+                    rc = similarity(k, g, kg, 1, &sim, &same, err);
+                    if (!rc && (same || sim >= o->threshold)) {
+                        keeper = ld.v[e - 1].doc;
+                        break;
+                    }
+                }
+                if (rc)
+                    break;
+                if (keeper == UINT32_MAX) {
+                    if (lead_add(&ld, r, (uint32_t)d))
+                        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+                    continue;
+                }
+            }
             dd_asg_rec a = {d - k->base[s], kg,
                          same ? DD_KIND_EXACT : DD_KIND_NEAR, (float)sim};
             if (same)
@@ -247,6 +324,8 @@ static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
         else
             rc = dd_commit(f, path.data, err);
     }
+    free(ld.head);
+    free(ld.v);
     wn_buf_release(&path);
     return rc;
 }
