@@ -382,14 +382,15 @@ static const char *rw_line(const char *s, size_t n)
         else if (c >= 0x80 && (c & 0xC0) != 0x80)
             letters++; /* non-ASCII: counted as a (non-upper) letter */
     }
-    if (py_words(s, n, NULL) == 1)
-        return RW_ONE;
+    /* In the paper's order: uppercase, numerical, counter, one word. */
+    if (letters && upper * 2 > letters)
+        return RW_UPPER;
     if (!letters && digits)
         return RW_NUM;
     if (rw_counter(s, n))
         return RW_COUNTER;
-    if (letters && upper * 2 > letters)
-        return RW_UPPER;
+    if (py_words(s, n, NULL) == 1)
+        return RW_ONE;
     return NULL;
 }
 

@@ -124,7 +124,8 @@ static const struct {
      "on (?:twitter|facebook|instagram|linkedin|youtube).*|"
      "stay connected|get social)[.!:]?$"},
     {"related_link", 300,
-     "^(?:also on [\\w.-]+\\b.*|also read\\s*[:\\-–—].*|"
+     "^(?:also on (?:[\\w-]+\\.)+[a-z]{2,}\\b.*|also on [^:.]{1,30}:.*|"
+     "also read\\s*[:\\-–—].*|"
      "read (?:more|next|also)(?:\\s*[:\\-–—»›>…|].*|\\s*$|"
      " (?:about|on|at|from|here|in) .{0,120})|related(?: "
      "(?:articles?|stories|posts?|content|coverage|news|links?|reading|"
@@ -139,7 +140,7 @@ static const struct {
      "articles)|top stories|editor'?s? picks?|don'?t miss)[.!:]?$"},
     {"syndication", 300,
      "^(?:via\\s+.{1,80}\\s+https?://\\S+.*|the post .{1,200} appeared "
-     "first on .{1,80}|this (?:article|story|post) (?:was )?(?:originally )?"
+     "first on (?-i:\\p{Lu}|www\\.|[a-z0-9-]+\\.[a-z]{2,})\\S*(?: \\S+){0,4}|this (?:article|story|post) (?:was )?(?:originally )?"
      "(?:appeared|published|first appeared|posted) (?:on|in|at|by) .{1,120}"
      "|originally (?:published|posted|appeared) (?:on|in|at|by) .{1,120})$"},
     {"attribution", 120,
