@@ -38,12 +38,14 @@ run() { # label, flags...
   python3 eval/dedup_score.py "$tmp/c" "$tmp/r.jsonl" "$label"
 }
 rc=0
-run "default (oph 14x8, no verify)" || rc=1
+run "default (perm 20x5, verify exact)" || rc=1
+run "--verify=none" --verify=none || rc=1
 run "--verify=estimate" --verify=estimate || rc=1
-run "--verify=exact" --verify=exact || rc=1
-run "--minhash perm --verify=exact" --minhash perm --verify=exact || rc=1
-run "--bands 20 --rows 5 --verify=exact" --bands 20 --rows 5 --verify=exact || rc=1
-run "--keep longest --verify=exact" --keep longest --verify=exact || rc=1
+run "oph 14x8 --verify=none" --minhash oph --bands 14 --rows 8 --verify=none || rc=1
+run "oph 14x8 --verify=exact" --minhash oph --bands 14 --rows 8 || rc=1
+run "perm 14x8 --verify=exact" --bands 14 --rows 8 || rc=1
+run "--keep longest" --keep longest || rc=1
+run "-j 2 --partitions 4 --memory 1M" -j 2 --partitions 4 --memory 1M || rc=1
 run "--streaming" --streaming || rc=1
 
 echo
@@ -58,9 +60,9 @@ clough() {
     { echo "FAIL: winnow dedup $*"; return 1; }
   python3 eval/dedup_clough.py score "$shared" "$tmp/r.jsonl" "$label"
 }
-clough "--verify=exact (J >= 0.8)" --verify=exact || rc=1
-clough "3-grams, 30x2 bands, exact J >= 0.3" --verify=exact --ngram 3 \
+clough "default (J >= 0.8)" || rc=1
+clough "3-grams, 30x2 bands, exact J >= 0.3" --ngram 3 \
   --bands 30 --rows 2 --threshold 0.3 || rc=1
-clough "3-grams, 30x2 bands, exact J >= 0.2" --verify=exact --ngram 3 \
+clough "3-grams, 30x2 bands, exact J >= 0.2" --ngram 3 \
   --bands 30 --rows 2 --threshold 0.2 || rc=1
 exit $rc

@@ -34,12 +34,13 @@ static const char dedup_help[] =
     "      --exact-only      only exact copies\n"
     "      --near-only       only near copies\n"
     "      --ngram N         words per shingle (default 5)\n"
-    "      --bands N         LSH bands (default 14)\n"
-    "      --rows N          rows per band (default 8)\n"
-    "      --minhash KIND    oph (default) or perm\n"
-    "      --verify[=MODE]   check candidate pairs: estimate (default when\n"
-    "                        given) or exact Jaccard, against --threshold\n"
-    "      --threshold J     Jaccard for --verify (default 0.8)\n"
+    "      --bands N         LSH bands (default 20)\n"
+    "      --rows N          rows per band (default 5)\n"
+    "      --minhash KIND    perm (default) or oph\n"
+    "      --verify[=MODE]   check candidate pairs against --threshold:\n"
+    "                        exact Jaccard (default), estimate (from the\n"
+    "                        signatures) or none (every LSH candidate)\n"
+    "      --threshold J     Jaccard a verified pair must reach (0.8)\n"
     "      --keep POLICY     first (default), longest or earliest (by date)\n"
     "      --partitions N    band partitions (default 16)\n"
     "  -m, --memory SIZE     memory budget, e.g. 512M (default 2G)\n"
@@ -59,7 +60,7 @@ static const char dedup_help[] =
     "\n"
     "examples:\n"
     "  winnow dedup -o dedup/ -r rejects.jsonl shards/*.jsonl.zst\n"
-    "  winnow dedup --verify=exact --keep longest -j 2 -o out/ a.jsonl\n"
+    "  winnow dedup --verify=none --keep longest -j 2 -o out/ a.jsonl\n"
     "  winnow dedup --stage sig --unit 3 -w work/ -o out/ shards/*.jsonl\n"
     "  winnow dedup --streaming -m 256M -o out/ -r rej.jsonl a.jsonl\n";
 
@@ -263,7 +264,7 @@ int cmd_dedup(int argc, char **argv)
         case 3: case 4: case 5: case 6: case 8: case 9: case 10:
             bad = set(cfg, keys[c], optarg);
             break;
-        case 7: bad = set(cfg, keys[c], optarg ? optarg : "estimate"); break;
+        case 7: bad = set(cfg, keys[c], optarg ? optarg : "exact"); break;
         case 'm': bad = set(cfg, "dedup.memory", optarg); break;
         case 'j': bad = set(cfg, "dedup.threads", optarg); break;
         case 11: {
