@@ -38,6 +38,7 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 int cmd_read(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
@@ -72,5 +73,6 @@ int clean_each_doc(char **files, size_t nfiles, const wn_reader_opts *ro,
                    int (*fn)(void *ctx, wn_doc *doc), void *ctx,
                    wn_stats *total);
 int cmd_dedup(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 
 #endif

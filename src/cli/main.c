@@ -9,9 +9,11 @@
 static const cli_cmd commands[] = {
     {"run", "the whole job: read, clean, filter, dedup, report", cmd_run},
     {"read", "read inputs and write normalised JSONL", cmd_read},
+    {"extract", "HTML pages to their main text", cmd_extract},
     {"clean", "remove boilerplate lines, keep the article", cmd_clean},
     {"explain", "show which rule keeps or drops each line", cmd_explain},
     {"dedup", "remove exact and near-duplicate documents", cmd_dedup},
+    {"filter", "language ID, quality filters, PII redaction", cmd_filter},
 };
 
 static void usage(FILE *f)

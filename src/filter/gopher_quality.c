@@ -87,31 +87,35 @@ static void trim(const char *s, const ftok_word *w, size_t *b, size_t *e)
 
 static int is_stop_word(const char *p, size_t n)
 {
-    static const char *const stop[] = {"the", "be", "to", "of",
-                                       "and", "that", "have", "with"};
     if (n < 2 || n > 4)
         return 0;
-    char low[4];
+    char w[4];
     for (size_t i = 0; i < n; i++)
-        low[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] | 0x20 : p[i]);
-    for (size_t i = 0; i < sizeof stop / sizeof *stop; i++)
-        if (strlen(stop[i]) == n && !memcmp(stop[i], low, n))
-            return 1;
-    return 0;
+        w[i] = (char)(p[i] | 0x20); /* ASCII letters only match below */
+    switch (n) {
+    case 2:
+        return (w[0] == 'b' && w[1] == 'e') || (w[0] == 't' && w[1] == 'o') ||
+               (w[0] == 'o' && w[1] == 'f');
+    case 3:
+        return !memcmp(w, "the", 3) || !memcmp(w, "and", 3);
+    default:
+        return !memcmp(w, "that", 4) || !memcmp(w, "have", 4) ||
+               !memcmp(w, "with", 4);
+    }
 }
 
-/* Non-overlapping occurrences of needle, as Python's str.count. */
-static size_t count_str(const char *s, size_t n, const char *needle, size_t k)
+/* Non-overlapping occurrences of a 3-byte needle, as Python's str.count. */
+static size_t count3(const char *s, size_t n, const char *needle)
 {
     size_t c = 0;
     const char *p = s, *end = s + n;
-    while ((size_t)(end - p) >= k) {
-        const char *q = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+    while (end - p >= 3) {
+        const char *q = memchr(p, needle[0], (size_t)(end - p) - 2);
         if (!q)
             break;
-        if (!memcmp(q, needle, k)) {
+        if (q[1] == needle[1] && q[2] == needle[2]) {
             c++;
-            p = q + k;
+            p = q + 3;
         } else {
             p = q + 1;
         }
@@ -182,12 +186,16 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
     FAIL_LT(MIN_MWL, "mean_word_length", mwl);
     FAIL_GT(MAX_MWL, "mean_word_length", mwl);
     if (s->on[MAX_HASH]) {
-        double r = nw ? (double)count_str(x, t->len, "#", 1) / nw : 0;
+        size_t h = 0;
+        for (const char *p = x;
+             (p = memchr(p, '#', t->len - (size_t)(p - x))); p++)
+            h++;
+        double r = nw ? (double)h / nw : 0;
         FAIL_GT(MAX_HASH, "hash_word_ratio", r);
     }
     if (s->on[MAX_ELL]) {
-        double r = nw ? (double)(count_str(x, t->len, "...", 3) +
-                                 count_str(x, t->len, "\xe2\x80\xa6", 3)) / nw
+        double r = nw ? (double)(count3(x, t->len, "...") +
+                                 count3(x, t->len, "\xe2\x80\xa6")) / nw
                       : 0;
         FAIL_GT(MAX_ELL, "ellipsis_word_ratio", r);
     }

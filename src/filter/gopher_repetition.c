@@ -15,8 +15,9 @@
  *
  * Strings are compared by 64-bit hashes: n-gram hashes come from a prefix
  * polynomial over the word hashes (O(1) per n-gram), so nine n-gram passes
- * cost nine hash-table walks over the words and no string building.  Once
- * no 5-gram repeats, no longer n-gram can, and n = 6..10 are skipped.
+ * cost hash-table walks over the words and no string building; the
+ * duplicate passes (n = 5..10) touch the table only where the 5-gram
+ * occurs more than once, which on ordinary prose is almost nowhere.
  */
 #include "../pipeline/stage.h"
 #include "tokens.h"
@@ -162,16 +163,18 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
         if (!s->on[rule] || nw < k)
             continue;
         ftok_count_clear(&c);
-        for (size_t i = 0; i + k <= nw; i++)
-            ftok_count_add(&c, ngram_hash(pre, pw, i, k), (uint32_t)i);
-        /* Counter.most_common(1): highest count, earliest first sight */
+        /* Counter.most_common(1): highest count, earliest first sight;
+         * kept up to date while counting (every n-gram with the final top
+         * count passes through it), so the table is never scanned */
         uint32_t best = 0, at = 0;
-        for (size_t j = 0; j <= c.mask; j++)
-            if (c.counts[j] > best ||
-                (c.counts[j] && c.counts[j] == best && c.first[j] < at)) {
-                best = c.counts[j];
-                at = c.first[j];
+        for (size_t i = 0; i + k <= nw; i++) {
+            const ftok_slot *e =
+                ftok_count_slot(&c, ngram_hash(pre, pw, i, k), (uint32_t)i);
+            if (e->count > best || (e->count == best && e->first < at)) {
+                best = e->count;
+                at = e->first;
             }
+        }
         double chars = (double)(cpre[at + k] - cpre[at] + (k - 1)) * best;
         FAIL(rule, top_name[k - 2], chars / tc);
     }
@@ -179,13 +182,34 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
     static const char *const dup_name[] = {
         "dup_5gram_char_frac", "dup_6gram_char_frac", "dup_7gram_char_frac",
         "dup_8gram_char_frac", "dup_9gram_char_frac", "dup_10gram_char_frac"};
+    if (nw < 5)
+        return STAGE_KEEP;
+    /* A k-gram (k >= 5) can repeat an earlier one, or be repeated later,
+     * only where the 5-gram it starts with occurs twice or more; marking
+     * those positions once lets the six passes below touch the table only
+     * there: on ordinary prose almost nowhere. */
+    wn_buf *mb = &scratch->b[2];
+    wn_buf_reset(mb);
+    if (wn_buf_reserve(mb, nw))
+        return WN_ENOMEM;
+    unsigned char *multi = (unsigned char *)mb->data;
+    ftok_count_clear(&c);
+    for (size_t i = 0; i + 5 <= nw; i++)
+        ftok_count_add(&c, ngram_hash(pre, pw, i, 5), (uint32_t)i);
+    int any = 0;
+    for (size_t i = 0; i + 5 <= nw; i++)
+        any |= multi[i] = ftok_count_get(&c, ngram_hash(pre, pw, i, 5)) > 1;
+    if (!any)
+        return STAGE_KEEP; /* no 5-gram repeats, so no longer one does */
     for (size_t k = 5; k <= 10 && nw >= k; k++) {
         ftok_count_clear(&c);
         uint64_t rep = 0;
         size_t i = 0;
         while (i + k <= nw) {
-            if (ftok_count_add(&c, ngram_hash(pre, pw, i, k), (uint32_t)i) >
-                1) {
+            /* a k-gram whose 5-gram is unique is new and never seen again:
+             * datatrove would add it to its set, to no effect */
+            if (multi[i] && ftok_count_add(&c, ngram_hash(pre, pw, i, k),
+                                           (uint32_t)i) > 1) {
                 rep += cpre[i + k] - cpre[i];
                 i += k;
             } else {
@@ -194,8 +218,6 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
         }
         int rule = DUP5 + (int)(k - 5);
         FAIL(rule, dup_name[k - 5], rep / tc);
-        if (!rep)
-            break; /* no 5-gram repeats, so no longer one does */
     }
     return STAGE_KEEP;
 }

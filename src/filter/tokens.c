@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL /* short words: the call costs more than the hash */
 #include <xxhash.h>
 
 /* ---------------------------------------------------------- classification */
@@ -122,6 +123,36 @@ static int add_line(tok_mem *m, const char *s, size_t off, size_t end,
     return 0;
 }
 
+/* Words are short: a multiply-xorshift mix of their bytes (read at most 8
+ * at a time) is several times cheaper than a general hash call and just as
+ * good for counting within one document. */
+static inline uint64_t mix64(uint64_t v)
+{
+    v ^= v >> 31;
+    v *= 0xBF58476D1CE4E5B9ULL;
+    v ^= v >> 29;
+    v *= 0x94D049BB133111EBULL;
+    return v ^ (v >> 32);
+}
+
+static inline uint64_t load_le(const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline uint64_t word_hash(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (n <= 8)
+        return mix64(load_le(p, n) ^ (n * 0x9E3779B97F4A7C15ULL));
+    if (n <= 16)
+        return mix64(load_le(p, 8) ^ mix64(load_le(p + 8, n - 8) + n));
+    return XXH3_64bits(s, n);
+}
+
 static int add_word(tok_mem *m, const char *s, size_t off, size_t end,
                     uint32_t cps, uint32_t flags)
 {
@@ -134,7 +165,7 @@ static int add_word(tok_mem *m, const char *s, size_t off, size_t end,
     w->len = (uint32_t)(end - off);
     w->cps = cps;
     w->flags = flags;
-    w->hash = XXH3_64bits(s + off, end - off);
+    w->hash = word_hash(s + off, end - off);
     return 0;
 }
 
@@ -159,75 +190,122 @@ static int add_paras(tok_mem *m)
         p->len = t->lines[j - 1].off + t->lines[j - 1].len - p->off;
         p->cps = cps - 1;
         p->blank = 0;
-        p->hash = XXH3_64bits(t->text + p->off, p->len);
+        /* equal paragraphs have equal lines: combine the line hashes
+         * rather than hash the bytes again */
+        uint64_t h = 0x9E3779B97F4A7C15ULL;
+        for (size_t k = i; k < j; k++)
+            h = mix64(h ^ t->lines[k].hash) + k - i;
+        p->hash = h;
         i = j;
     }
     return 0;
 }
 
+/* Byte classes for the ASCII fast path. */
+enum { C_WS = 16, C_NL = 32, C_HI = 64 };
+
+static unsigned char byte_class[256];
+static pthread_once_t class_once = PTHREAD_ONCE_INIT;
+
+static void class_init(void)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        unsigned char k = 0;
+        if (c >= 0x80)
+            k = C_HI;
+        else if (ascii_ws(c))
+            k = C_WS | (c == '\n' ? C_NL : 0);
+        else
+            k = (unsigned char)ascii_class(c);
+        byte_class[c] = k;
+    }
+}
+
+/* End of the run of ASCII non-space bytes from i; ORs their classes into
+ * *flags.  Kept apart so the compiler keeps its loop in registers. */
+static inline size_t scan_ascii(const unsigned char *p, size_t i, size_t n,
+                                const unsigned char *cls, uint32_t *flags)
+{
+    unsigned f = 0;
+    while (i < n) {
+        unsigned k = cls[p[i]];
+        if (k & (C_WS | C_HI))
+            break;
+        f |= k;
+        i++;
+    }
+    *flags |= f;
+    return i;
+}
+
+/* Words are found by a tight loop over non-space ASCII bytes; only bytes
+ * >= 0x80 are decoded.  Lines are closed at each '\n' and their code
+ * points counted there: bytes less the continuation bytes of the
+ * characters decoded (an invalid byte decodes alone, as one U+FFFD). */
 static int tokenise(tok_mem *m, const char *text, size_t n)
 {
     ftok_doc *t = &m->d;
     const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *cls = byte_class;
+    pthread_once(&class_once, class_init);
     t->text = text;
     t->len = n;
     t->cps = t->newlines = t->nwords = t->nlines = t->nblank = t->nparas = 0;
     if (n > UINT32_MAX)
         return WN_ELIMIT; /* offsets are 32-bit; records are far smaller */
-    size_t line_off = 0, word_off = 0, i = 0, cps = 0;
-    uint32_t line_cps = 0, word_cps = 0, word_flags = 0;
-    int in_word = 0, blank = 1;
+    size_t line_off = 0, i = 0, cont = 0, line_cont = 0;
+    int blank = 1; /* cont: UTF-8 continuation bytes so far */
     while (i < n) {
-        unsigned c = p[i];
-        size_t k = 1;
-        int ws;
-        uint32_t cl = 0;
-        if (WN_LIKELY(c < 0x80)) {
-            ws = ascii_ws(c);
-            if (!ws)
-                cl = ascii_class(c);
-        } else {
-            int32_t cp;
-            k = decode(p + i, n - i, &cp);
-            ws = unicode_ws(cp);
-            if (!ws)
-                cl = unicode_class(cp);
-        }
-        if (ws) {
-            if (in_word) {
-                if (add_word(m, text, word_off, i, word_cps, word_flags))
+        unsigned k = cls[p[i]];
+        if (k & C_WS) {
+            if (k & C_NL) {
+                size_t cps = i - line_off - (cont - line_cont);
+                if (add_line(m, text, line_off, i, (uint32_t)cps, blank))
                     return WN_ENOMEM;
-                in_word = 0;
+                t->cps += cps + 1;
+                t->newlines++;
+                line_off = i + 1;
+                line_cont = cont;
+                blank = 1;
             }
-        } else {
-            if (!in_word) {
-                in_word = 1;
-                word_off = i;
-                word_cps = 0;
-                word_flags = 0;
-            }
-            word_cps++;
-            word_flags |= cl;
+            i++;
+            continue;
+        }
+        size_t w0 = i;
+        uint32_t wcps = 0, wflags = 0;
+        for (;;) {
+            size_t j = scan_ascii(p, i, n, cls, &wflags);
+            wcps += (uint32_t)(j - i);
+            i = j;
+            if (i >= n || !(cls[p[i]] & C_HI))
+                break;
+            int32_t cp;
+            size_t len = decode(p + i, n - i, &cp);
+            if (unicode_ws(cp))
+                break;
+            wflags |= unicode_class(cp);
+            i += len;
+            cont += len - 1;
+            wcps++;
+        }
+        if (i > w0) {
+            if (add_word(m, text, w0, i, wcps, wflags))
+                return WN_ENOMEM;
             blank = 0;
         }
-        cps++;
-        if (c == '\n') {
-            t->newlines++;
-            if (add_line(m, text, line_off, i, line_cps, blank))
-                return WN_ENOMEM;
-            line_off = i + 1;
-            line_cps = 0;
-            blank = 1;
-        } else {
-            line_cps++;
+        if (i < n && (cls[p[i]] & C_HI)) { /* a Unicode space */
+            int32_t cp;
+            size_t len = decode(p + i, n - i, &cp);
+            i += len;
+            cont += len - 1;
         }
-        i += k;
     }
-    if (in_word && add_word(m, text, word_off, n, word_cps, word_flags))
-        return WN_ENOMEM;
-    if (line_off < n && add_line(m, text, line_off, n, line_cps, blank))
-        return WN_ENOMEM;
-    t->cps = cps;
+    if (line_off < n) {
+        size_t cps = n - line_off - (cont - line_cont);
+        if (add_line(m, text, line_off, n, (uint32_t)cps, blank))
+            return WN_ENOMEM;
+        t->cps += cps;
+    }
     return add_paras(m);
 }
 
@@ -315,19 +393,19 @@ int ftok_count_init(ftok_count *c, stage_scratch *s, size_t n)
     while (want < 2 * n)
         want *= 2;
     wn_buf *b = &s->b[1];
-    for (int i = 0; i < 3; i++) {
-        /* a huge table left by a huge document would make clearing cost
-         * more than counting for every small one after it */
-        if (b[i].alloc > 64 * want * sizeof(uint64_t))
-            wn_buf_release(&b[i]);
-        wn_buf_reset(&b[i]);
-        if (wn_buf_reserve(&b[i], want * (i ? sizeof(uint32_t)
-                                             : sizeof(uint64_t))))
+    /* scratch->b[1] holds the last generation used, then the slots */
+    size_t need = 16 + want * sizeof(ftok_slot);
+    if (b->alloc > 64 * need) /* left by a huge document */
+        wn_buf_release(b);
+    if (b->alloc < need + 1) {
+        wn_buf_reset(b);
+        if (wn_buf_reserve(b, need))
             return WN_ENOMEM;
+        memset(b->data, 0, b->alloc);
     }
-    c->keys = (uint64_t *)(void *)b[0].data;
-    c->counts = (uint32_t *)(void *)b[1].data;
-    c->first = (uint32_t *)(void *)b[2].data;
+    c->genp = (uint32_t *)(void *)b->data;
+    c->slots = (ftok_slot *)(void *)(b->data + 16);
+    c->nslots = (b->alloc - 16) / sizeof(ftok_slot);
     c->mask = want - 1;
     ftok_count_clear(c);
     return 0;
@@ -335,22 +413,11 @@ int ftok_count_init(ftok_count *c, stage_scratch *s, size_t n)
 
 void ftok_count_clear(ftok_count *c)
 {
-    memset(c->counts, 0, (c->mask + 1) * sizeof *c->counts);
-}
-
-uint32_t ftok_count_add(ftok_count *c, uint64_t key, uint32_t first)
-{
-    size_t i = (size_t)(key ^ (key >> 29)) & c->mask;
-    for (;;) {
-        if (!c->counts[i]) {
-            c->keys[i] = key;
-            c->first[i] = first;
-            return c->counts[i] = 1;
-        }
-        if (c->keys[i] == key)
-            return ++c->counts[i];
-        i = (i + 1) & c->mask;
+    if (++*c->genp == 0) { /* wrapped: forget every slot */
+        memset(c->slots, 0, c->nslots * sizeof *c->slots);
+        *c->genp = 1;
     }
+    c->gen = *c->genp;
 }
 
 /* ---------------------------------------------------------------- helpers */

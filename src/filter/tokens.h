@@ -68,22 +68,71 @@ void ftok_release(ftok_doc *t);
 size_t ftok_cps(const char *s, size_t n);
 
 /* Counting hash table over 64-bit keys (hashes of lines, n-grams): open
- * addressing, linear probing.  Its memory is scratch->b[1..3], so it is
- * reused across documents and freed with the scratch. */
+ * addressing, linear probing, one 24-byte slot per key so a probe touches
+ * one cache line.  A slot is live only when its gen is the table's, so
+ * clearing is gen++ rather than a memset per n-gram pass.  Its memory is
+ * scratch->b[1], reused across documents and freed with the scratch. */
+typedef struct ftok_slot {
+    uint64_t key;
+    uint32_t gen, count;
+    uint32_t first, pad; /* first: caller's index of the first insertion */
+} ftok_slot;
+
 typedef struct ftok_count {
-    uint64_t *keys;
-    uint32_t *counts; /* 0 = empty slot */
-    uint32_t *first;  /* caller's index of the key's first insertion */
-    size_t mask;
+    ftok_slot *slots;
+    size_t mask, nslots; /* nslots: all the scratch holds, >= mask + 1 */
+    uint32_t gen;
+    uint32_t *genp;      /* the last gen used, kept in the scratch */
 } ftok_count;
 
 /* An empty table with room for n keys.  Returns 0 or WN_ENOMEM. */
 int ftok_count_init(ftok_count *c, stage_scratch *s, size_t n);
 /* Empties the table again (same room). */
 void ftok_count_clear(ftok_count *c);
+
 /* Adds one occurrence of key (first = index of this occurrence); returns
- * the key's count after the addition. */
-uint32_t ftok_count_add(ftok_count *c, uint64_t key, uint32_t first);
+ * its slot, whose count includes this occurrence. */
+static inline ftok_slot *ftok_count_slot(ftok_count *c, uint64_t key,
+                                         uint32_t first)
+{
+    size_t i = (size_t)(key ^ (key >> 29)) & c->mask;
+    for (;;) {
+        ftok_slot *e = &c->slots[i];
+        if (e->gen != c->gen) {
+            e->key = key;
+            e->gen = c->gen;
+            e->first = first;
+            e->count = 1;
+            return e;
+        }
+        if (e->key == key) {
+            e->count++;
+            return e;
+        }
+        i = (i + 1) & c->mask;
+    }
+}
+
+/* The count of key (0 when absent), without adding it. */
+static inline uint32_t ftok_count_get(const ftok_count *c, uint64_t key)
+{
+    size_t i = (size_t)(key ^ (key >> 29)) & c->mask;
+    for (;;) {
+        const ftok_slot *e = &c->slots[i];
+        if (e->gen != c->gen)
+            return 0;
+        if (e->key == key)
+            return e->count;
+        i = (i + 1) & c->mask;
+    }
+}
+
+/* The same, returning the key's count after the addition. */
+static inline uint32_t ftok_count_add(ftok_count *c, uint64_t key,
+                                      uint32_t first)
+{
+    return ftok_count_slot(c, key, first)->count;
+}
 
 /* A threshold option: returns 1 and sets *v when key holds a number (or is
  * unset: then *v = def), 0 when the rule is switched off ("off", "none" or

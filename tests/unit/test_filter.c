@@ -372,7 +372,7 @@ TEST(gopher_repetition_duplicate_ngram_bounds)
 
 /* -------------------------------------------------------------- c4 */
 
-size_t c4_count_sentences(const char *text, size_t n);
+size_t c4_count_sentences(const char *text, size_t n, size_t enough);
 
 TEST(c4_sentence_counting)
 {
@@ -390,7 +390,8 @@ TEST(c4_sentence_counting)
         {"...", 0},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
-        CHECK_INT(c4_count_sentences(c[i].s, strlen(c[i].s)), c[i].n);
+        CHECK_INT(c4_count_sentences(c[i].s, strlen(c[i].s), 100), c[i].n);
+    CHECK_INT(c4_count_sentences("A. B. C. D.", 11, 2), 2); /* stops early */
 }
 
 TEST(c4_filter_bounds)
@@ -405,6 +406,17 @@ TEST(c4_filter_bounds)
     KEEPS("c4_filter", "c4_filter.min_sentences", &b); /* 5, lorem off */
     DROPS("c4_filter", "c4_filter.lorem_ipsum", &b,
           "c4_filter:lorem_ipsum=1>0");
+    /* every alignment and case of the pattern is found */
+    for (int shift = 0; shift < 12; shift++) {
+        wn_buf_reset(&b);
+        for (int i = 0; i < shift; i++)
+            wn_buf_putc(&b, 'x');
+        wn_buf_puts(&b, shift % 2 ? "LoReM iPsUm" : "lorem ipsum");
+        DROPS("c4_filter", "c4_filter.lorem_ipsum", &b,
+              "c4_filter:lorem_ipsum=1>0");
+        b.len--;
+        KEEPS("c4_filter", "c4_filter.lorem_ipsum", &b);
+    }
     wn_buf_set(&b, "function f() { return 1; }", 26);
     DROPS("c4_filter", "c4_filter.curly_bracket", &b,
           "c4_filter:curly_brackets=1>0");
