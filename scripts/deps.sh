@@ -6,7 +6,7 @@ set -u
 # pkg-config module -> Debian package
 MODS="zlib:zlib1g-dev libzstd:libzstd-dev libxxhash:libxxhash-dev
 libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev inih:libinih-dev
-libdeflate:libdeflate-dev libisal:libisal-dev"
+libdeflate:libdeflate-dev libisal:libisal-dev gumbo:libgumbo-dev"
 # commands -> Debian package (tests and benchmarks use them)
 CMDS="pkg-config:pkg-config zstd:zstd gzip:gzip python3:python3 g++:g++"
 missing=""

@@ -4,6 +4,8 @@
  */
 #include "stage.h"
 
+extern const stage_ops stage_extract; /* src/extract/ */
+
 extern const stage_ops stage_normalize, stage_site_lines, stage_clean;
 
 extern const stage_ops stage_langid, stage_gopher_quality,
@@ -11,6 +13,7 @@ extern const stage_ops stage_langid, stage_gopher_quality,
     stage_pii; /* src/filter/ */
 
 static const stage_ops *const stages[] = {
+    &stage_extract, /* HTML -> text: before every text stage */
     &stage_normalize,
     &stage_site_lines,
     &stage_clean,

@@ -1,0 +1,58 @@
+#!/bin/sh
+# eval_extract.sh - accuracy of `winnow extract` against human gold text.
+#
+# ../shared/data/extraction holds ~2,500 real pages with their gold main
+# text (Scrapinghub AEB, CleanEval dev/final, CleanPortalEval, Dragnet,
+# Readability.js test pages; see its README).  The archives are unpacked
+# under BUILD_DIR/extract-eval (never into the repository), each page goes
+# into JSONL as {"id","html"} (eval/extract_eval.py prepare), and
+# `winnow extract` runs over each set three ways:
+#   main        the default extraction (what the pipeline does)
+#   main/gumbo  the same with the gumbo HTML5 parser (extract.parser=gumbo)
+#   all         every visible text (extract.mode=all): the trivial baseline
+# Reported per set: pages, then token-level precision, recall and F1 of
+# the lowercased word tokens against the gold (extract_eval.py score).
+# Usage: eval/eval_extract.sh BUILD_DIR [extra winnow extract options]
+# Needs python3 and xz (tar -J).
+set -u
+build=${1:-build}
+[ $# -gt 0 ] && shift
+shared=${WN_SHARED:-../shared}
+data=$shared/data/extraction
+winnow=$build/winnow
+if [ ! -d "$data" ]; then
+  echo "skip eval_extract: $data not found"
+  exit 0
+fi
+work=$build/extract-eval
+mkdir -p "$work/unpacked" "$work/sets"
+for a in "$data"/*/*.tar.xz; do
+  [ -f "$a" ] || continue
+  stamp=$work/unpacked/.$(basename "$a")
+  [ -f "$stamp" ] && continue
+  tar -xJf "$a" -C "$work/unpacked" && touch "$stamp"
+done
+[ -f "$work/sets/.done" ] || {
+  python3 eval/extract_eval.py prepare "$data" "$work/unpacked" \
+    "$work/sets" >/dev/null && touch "$work/sets/.done"
+} || exit 1
+printf '%-16s %5s | %-17s | %-17s | %-17s\n' set pages \
+  "main    P    R   F1" "gumbo   P    R   F1" "all     P    R   F1"
+for g in "$work"/sets/*.gold.jsonl; do
+  set=$(basename "$g" .gold.jsonl)
+  in=$work/sets/$set.jsonl
+  line=""
+  for how in main gumbo all; do
+    case $how in
+      main) opt="" ;;
+      gumbo) opt="--parser gumbo" ;;
+      all) opt="--mode all" ;;
+    esac
+    "$winnow" extract -q $opt "$@" "$in" -o "$work/$set.$how.jsonl"
+    [ $? -le 1 ] || exit 1
+    r=$(python3 eval/extract_eval.py score "$g" "$work/$set.$how.jsonl")
+    pages=${r%% *}
+    line="$line | $(echo "$r" | cut -d' ' -f2-)"
+  done
+  printf '%-16s %5s %s\n' "$set" "$pages" "$line"
+done

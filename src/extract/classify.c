@@ -1,0 +1,155 @@
+/*
+ * classify.c - which blocks of a page are its main text.
+ *
+ * Two signals, in this order:
+ *  1. Structure.  If the page marks its content - <article>, <main>,
+ *     role="main", itemprop="articleBody" - and one such container holds
+ *     at least extract.article_ratio of the page's non-link text, only the
+ *     blocks inside it can be main text, and inside it a block is dropped
+ *     only when it is mostly links (extract.article_link_density): the
+ *     page's author already said where the article is.
+ *     Otherwise, or in addition: a <form> holding less than half of the
+ *     page's text (comment, search, newsletter forms) is boilerplate; a
+ *     form around the whole page (ASP.NET wraps pages in one) is not.
+ *  2. Block statistics, after jusText (Pomikalek 2011) without its
+ *     stop-word lists, so that it works the same in every language: a
+ *     block with link density above extract.link_density is bad; one of
+ *     extract.length_high characters or more is good; one shorter than
+ *     extract.length_low is short; in between, near-good.  Then context
+ *     decides: a short block between good ones (nearest good-or-bad
+ *     neighbours on both sides) is good, a near-good block next to a good
+ *     one is good, and a heading followed within extract.heading_distance
+ *     characters by good text is good.  Everything else is dropped.
+ */
+#include "extract.h"
+
+static double link_density(const xblock *b)
+{
+    return b->chars ? (double)b->link_chars / b->chars : 0.0;
+}
+
+/* Is block b inside container c (directly or through nested ones)? */
+static int inside(const xgroup *g, int32_t b, int32_t c)
+{
+    for (int guard = 0; b >= 0 && guard < 1 << 16; guard++) {
+        if (b == c)
+            return 1;
+        b = g[b].parent;
+    }
+    return 0;
+}
+
+/* Nearest neighbour of i in direction dir (+1/-1) that is GOOD or BAD;
+ * the page edges count as BAD. */
+static int neighbour(const xblock *bl, size_t nb, size_t i, int dir)
+{
+    for (size_t k = i;;) {
+        if (dir < 0 ? k == 0 : k + 1 >= nb)
+            return XC_BAD;
+        k = dir < 0 ? k - 1 : k + 1;
+        if (bl[k].cls == XC_GOOD || bl[k].cls == XC_BAD)
+            return bl[k].cls;
+    }
+}
+
+static void jus_text(const extract_opts *o, xblock *bl, size_t nb)
+{
+    for (size_t i = 0; i < nb; i++) {
+        xblock *b = &bl[i];
+        if (b->cls == XC_BAD)
+            continue; /* decided by structure */
+        if (link_density(b) > o->link_density)
+            b->cls = XC_BAD;
+        else if (b->chars >= o->length_high)
+            b->cls = XC_GOOD;
+        else if (b->chars < o->length_low || b->kind == XB_HEADING)
+            b->cls = XC_SHORT;
+        else
+            b->cls = XC_NEARGOOD;
+    }
+    /* near-good blocks, against the good/bad blocks of the first pass
+     * (decisions parked in classes the neighbour search ignores) */
+    enum { TO_GOOD = 4, TO_BAD = 5 };
+    for (size_t i = 0; i < nb; i++) {
+        if (bl[i].cls != XC_NEARGOOD)
+            continue;
+        int p = neighbour(bl, nb, i, -1), n = neighbour(bl, nb, i, +1);
+        bl[i].cls = (p == XC_GOOD || n == XC_GOOD) ? TO_GOOD : TO_BAD;
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (bl[i].cls >= TO_GOOD)
+            bl[i].cls = bl[i].cls == TO_GOOD ? XC_GOOD : XC_BAD;
+    /* headings: good text follows closely */
+    for (size_t i = 0; i < nb; i++) {
+        if (bl[i].cls != XC_SHORT || bl[i].kind != XB_HEADING)
+            continue;
+        size_t dist = 0;
+        for (size_t k = i + 1; k < nb && dist <= o->heading_distance; k++) {
+            if (bl[k].cls == XC_GOOD) {
+                bl[i].cls = XC_GOOD;
+                break;
+            }
+            dist += bl[k].chars;
+        }
+    }
+    /* short blocks take the class of their surroundings */
+    for (size_t i = 0; i < nb; i++) {
+        if (bl[i].cls != XC_SHORT)
+            continue;
+        int p = neighbour(bl, nb, i, -1), n = neighbour(bl, nb, i, +1);
+        bl[i].cls = p == XC_GOOD && n == XC_GOOD ? TO_GOOD : TO_BAD;
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (bl[i].cls >= TO_GOOD)
+            bl[i].cls = bl[i].cls == TO_GOOD ? XC_GOOD : XC_BAD;
+}
+
+int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
+                     xgroup *g, size_t ng)
+{
+    if (o->mode == EXTRACT_ALL) {
+        for (size_t i = 0; i < nb; i++)
+            bl[i].cls = XC_GOOD;
+        return -1;
+    }
+    uint64_t page = 0;
+    for (size_t i = 0; i < nb; i++) {
+        bl[i].cls = XC_SHORT;
+        if (link_density(&bl[i]) > 0.5)
+            continue;
+        page += bl[i].chars;
+        int32_t c = bl[i].cont;
+        for (int k = 0; k < 2; k++, c = bl[i].boil)
+            for (int guard = 0; c >= 0 && (size_t)c < ng && guard < 1 << 16;
+                 guard++) {
+                g[c].chars += bl[i].chars;
+                c = g[c].parent;
+            }
+    }
+    /* boilerplate candidates that do not wrap the page are boilerplate */
+    for (size_t i = 0; i < nb; i++)
+        for (int32_t c = bl[i].boil, guard = 0;
+             c >= 0 && (size_t)c < ng && guard < 1 << 16; guard++) {
+            if (g[c].chars < o->wrapper_ratio * page) {
+                bl[i].cls = XC_BAD;
+                break;
+            }
+            c = g[c].parent;
+        }
+    int32_t best = -1;
+    for (size_t c = 0; c < ng; c++)
+        if (!g[c].is_boil && (best < 0 || g[c].chars > g[best].chars))
+            best = (int32_t)c;
+    if (best >= 0 && page && g[best].chars >= o->article_ratio * page) {
+        for (size_t i = 0; i < nb; i++) {
+            if (bl[i].cls == XC_BAD)
+                continue;
+            bl[i].cls = inside(g, bl[i].cont, best) &&
+                                link_density(&bl[i]) <= o->article_link_density
+                            ? XC_GOOD : XC_BAD;
+        }
+        return best;
+    }
+    jus_text(o, bl, nb);
+    return -1;
+}

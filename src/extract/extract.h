@@ -1,0 +1,88 @@
+/*
+ * extract.h - main-text extraction from HTML (internal; the public face is
+ * the "extract" stage, see docs/extract.md).
+ *
+ * extract_run() parses a page into blocks (one per paragraph, heading,
+ * list item, table cell, ...), removes what is never text (script, style,
+ * hidden elements) and, in main mode, boilerplate (nav/aside/footer, class
+ * and id names such as "sidebar" or "share", small forms, link lists) and
+ * returns the remaining blocks, one per paragraph, separated by a blank
+ * line.  extract.c builds the blocks; classify.c decides which to keep.
+ */
+#ifndef WN_EXTRACT_H
+#define WN_EXTRACT_H
+
+#include "html.h"
+
+enum { EXTRACT_MAIN = 0, EXTRACT_ALL = 1 };
+enum { EXTRACT_PARSER_FAST = 0, EXTRACT_PARSER_GUMBO = 1 };
+
+typedef struct extract_opts {
+    int mode;              /* EXTRACT_MAIN or EXTRACT_ALL (visible text) */
+    int parser;            /* EXTRACT_PARSER_* */
+    double link_density;   /* above: a block outside an article is bad */
+    double article_link_density; /* the same inside the chosen article */
+    unsigned length_low;   /* chars: shorter blocks are "short" */
+    unsigned length_high;  /* chars: longer blocks are "good" */
+    double article_ratio;  /* an article/main holding this share of the
+                              page's text is taken as the main content */
+    double wrapper_ratio;  /* a boilerplate-named element or form holding
+                              this share is a page wrapper, kept */
+    unsigned heading_distance; /* chars: a heading this close before good
+                                  text is kept */
+} extract_opts;
+
+#define EXTRACT_OPTS_INIT {EXTRACT_MAIN, EXTRACT_PARSER_FAST, 0.33, 0.5, \
+                           70, 200, 0.3, 0.5, 200}
+
+/* One block of text (offsets into the text arena). */
+typedef struct xblock {
+    uint32_t off, len;     /* bytes in the arena */
+    uint32_t chars;        /* characters (code points), spaces excluded */
+    uint32_t link_chars;   /* of which inside <a> */
+    uint32_t words;
+    int32_t cont;          /* innermost article/main container, -1 */
+    int32_t boil;          /* innermost boilerplate-named element, -1 */
+    uint8_t kind;          /* XB_* */
+    uint8_t cls;           /* classify.c: XC_* */
+} xblock;
+
+enum { XB_TEXT = 0, XB_HEADING, XB_ITEM, XB_CELL, XB_PRE };
+enum { XC_BAD = 0, XC_SHORT, XC_NEARGOOD, XC_GOOD };
+
+/* Elements whose fate depends on how much of the page they hold: content
+ * containers (article/main) and boilerplate candidates (forms, elements
+ * with boilerplate class/id names).  Text is summed per group. */
+typedef struct xgroup {
+    int32_t parent;        /* enclosing group of the same kind, -1 */
+    uint8_t is_boil;       /* boilerplate candidate, else container */
+    uint64_t chars;        /* chars of the non-link blocks inside */
+} xgroup;
+
+/* Scratch of one thread: reused across pages. */
+typedef struct extract_bufs {
+    wn_buf text;   /* block text arena */
+    wn_buf blocks; /* xblock[] */
+    wn_buf groups; /* xgroup[] */
+    wn_buf parse;  /* parser scratch */
+} extract_bufs;
+
+typedef struct extract_result {
+    char title[1024];     /* <title>, whitespace collapsed, "" if none */
+    char lang[64];        /* <html lang>, "" if none */
+    size_t blocks;        /* blocks found */
+    size_t kept;          /* blocks kept */
+    int article;          /* an article/main container was chosen */
+} extract_result;
+
+/* Extracts the text of html[0..n) into out (replaced).  Returns 0 or a
+ * negative WN_E* code. */
+int extract_run(const extract_opts *o, const char *html, size_t n,
+                extract_bufs *b, wn_buf *out, extract_result *res);
+
+/* classify.c: sets cls of every block; returns the chosen container or
+ * -1. */
+int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
+                     xgroup *g, size_t ng);
+
+#endif
