@@ -84,7 +84,9 @@ static int similarity(clus *k, uint64_t a, uint64_t b, int exact_j,
         if ((rc = dd_lookup_shingles(k->lk, a, k->ra, &k->fa, &k->fac, err)) ||
             (rc = dd_lookup_shingles(k->lk, b, k->rb, &k->fb, &k->fbc, err)))
             return rc;
-        *sim = dd_jaccard_sorted(k->fa, k->ra->nsh, k->fb, k->rb->nsh);
+        size_t na = dd_sort_unique(k->fa, k->ra->nsh);
+        size_t nb = dd_sort_unique(k->fb, k->rb->nsh);
+        *sim = dd_jaccard_sorted(k->fa, na, k->fb, nb);
         return 0;
     }
     *sim = dd_sig_similarity((uint32_t *)(k->ra + 1), (uint32_t *)(k->rb + 1),

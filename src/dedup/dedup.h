@@ -6,7 +6,7 @@
  *   sig-SSSSS.bin    header + one fixed-size record per document of shard S
  *                    (hashes, length, date, ids offset, MinHash signature)
  *   ids-SSSSS.bin    id and url of each document, for provenance
- *   shg-SSSSS.bin    sorted shingle hashes (only with verify=exact)
+ *   shg-SSSSS.bin    shingle fingerprints, unsorted (only with verify=exact)
  *   bnd-SSSSS-PPP.bin  band records {key, gid} of shard S, partition P
  *   pair-PPP.bin     sorted unique candidate pairs {a, b} of partition P
  *   asg-SSSSS.bin    removals in shard S: {idx, kind, jaccard, keeper gid}
@@ -79,8 +79,12 @@ void dd_exact_hash(const char *text, size_t n, wn_buf *scratch,
                    uint64_t out[2]);
 /* Fraction of equal positions. */
 double dd_sig_similarity(const uint32_t *a, const uint32_t *b, unsigned k);
-/* Sorts and dedups 32-bit shingle fingerprints; returns the new count. */
+/* 32-bit shingle fingerprints, sorted and unique; returns the count. */
 size_t dd_fingerprints(const uint64_t *sh, size_t count, uint32_t *out);
+/* The same unsorted (the sig stage stores them so; only the few documents
+ * that are verified pay for sorting). */
+void dd_fingerprints_raw(const uint64_t *sh, size_t count, uint32_t *out);
+size_t dd_sort_unique(uint32_t *a, size_t n);
 /* Jaccard of two sorted unique arrays. */
 double dd_jaccard_sorted(const uint32_t *a, size_t na, const uint32_t *b,
                          size_t nb);

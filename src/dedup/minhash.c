@@ -288,17 +288,62 @@ void dd_exact_hash(const char *text, size_t n, wn_buf *scratch,
 
 /* --------------------------------------------------------- exact Jaccard */
 
-static int cmp_u32(const void *a, const void *b)
+/* Inline quicksort: the fingerprints of every document are sorted with
+ * verify=exact, and qsort's comparison calls dominated that stage. */
+static void sort_u32(uint32_t *a, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    while (n > 16) {
+        uint32_t x = a[0], y = a[n / 2], z = a[n - 1], t;
+        uint32_t p = x < y ? (y < z ? y : (x < z ? z : x))
+                           : (x < z ? x : (y < z ? z : y));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i] < p)
+                i++;
+            while (a[j] > p)
+                j--;
+            if (i >= j)
+                break;
+            t = a[i]; a[i] = a[j]; a[j] = t;
+            i++;
+            j--;
+        }
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_u32(a, left);
+            a += left;
+            n -= left;
+        } else {
+            sort_u32(a + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+void dd_fingerprints_raw(const uint64_t *sh, size_t count, uint32_t *out)
+{
+    for (size_t i = 0; i < count; i++)
+        out[i] = (uint32_t)(sh[i] >> 32) ^ (uint32_t)sh[i];
 }
 
 size_t dd_fingerprints(const uint64_t *sh, size_t count, uint32_t *out)
 {
-    for (size_t i = 0; i < count; i++)
-        out[i] = (uint32_t)(sh[i] >> 32) ^ (uint32_t)sh[i];
-    qsort(out, count, sizeof *out, cmp_u32);
+    dd_fingerprints_raw(sh, count, out);
+    return dd_sort_unique(out, count);
+}
+
+size_t dd_sort_unique(uint32_t *out, size_t count)
+{
+    sort_u32(out, count);
     size_t m = 0;
     for (size_t i = 0; i < count; i++)
         if (!m || out[m - 1] != out[i])

@@ -129,7 +129,8 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                 fp = p;
                 fpcap = (size_t)cnt;
             }
-            rec->nsh = (uint32_t)dd_fingerprints(sh, (size_t)cnt, fp);
+            dd_fingerprints_raw(sh, (size_t)cnt, fp);
+            rec->nsh = (uint32_t)cnt;
             fwrite(fp, sizeof *fp, rec->nsh, sf.f[2]);
             shoff += rec->nsh * sizeof *fp;
         }

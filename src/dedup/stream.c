@@ -31,7 +31,7 @@ struct wn_dedup_stream {
     dd_opts o;
     dd_hasher h;
     slot *tab;
-    uint64_t nbuckets;
+    uint64_t nbuckets, maxbuckets, used;
     char *ring;
     uint64_t ringsz, head; /* head: bytes ever written */
     uint64_t *sh;
@@ -55,9 +55,10 @@ int wn_dedup_stream_new(const wn_config *cfg, wn_dedup_stream **out,
     dd_hasher_init(&s->h, &s->o);
     /* three quarters for keys, one for ids; calloc'd pages cost nothing
      * until touched, so a small corpus stays small */
-    s->nbuckets = s->o.memory / 4 * 3 / (WAYS * sizeof(slot));
-    if (s->nbuckets < 16)
-        s->nbuckets = 16;
+    s->maxbuckets = s->o.memory / 4 * 3 / (WAYS * sizeof(slot));
+    if (s->maxbuckets < 16)
+        s->maxbuckets = 16;
+    s->nbuckets = s->maxbuckets < 4096 ? s->maxbuckets : 4096;
     s->ringsz = s->o.memory / 4;
     if (s->ringsz < 4096)
         s->ringsz = 4096;
@@ -83,6 +84,11 @@ void wn_dedup_stream_free(wn_dedup_stream *s)
     free(s);
 }
 
+/* The table doubles while it is less than its share of the budget, so a
+ * small corpus neither touches nor holds the whole budget; once at full
+ * size, old entries give way instead. */
+static int grow(wn_dedup_stream *s);
+
 /* An entry is alive while its id is still in the ring. */
 static int alive(const wn_dedup_stream *s, uint64_t ref)
 {
@@ -100,6 +106,8 @@ static uint64_t lookup(const wn_dedup_stream *s, uint64_t key)
 
 static void insert(wn_dedup_stream *s, uint64_t key, uint64_t ref)
 {
+    if (s->used > s->nbuckets * WAYS / 2 && s->nbuckets * 2 <= s->maxbuckets)
+        grow(s); /* on failure the table just stays as it is */
     slot *b = s->tab + (key % s->nbuckets) * WAYS, *victim = b;
     for (int i = 0; i < WAYS; i++) {
         if (!alive(s, b[i].ref)) {
@@ -109,8 +117,27 @@ static void insert(wn_dedup_stream *s, uint64_t key, uint64_t ref)
         if (b[i].ref < victim->ref)
             victim = &b[i];
     }
+    if (!victim->ref)
+        s->used++;
     victim->key = key;
     victim->ref = ref;
+}
+
+static int grow(wn_dedup_stream *s)
+{
+    slot *old = s->tab;
+    uint64_t n = s->nbuckets * WAYS;
+    slot *t = calloc(n * 2, sizeof *t);
+    if (!t)
+        return WN_ENOMEM;
+    s->tab = t;
+    s->nbuckets *= 2;
+    s->used = 0;
+    for (uint64_t i = 0; i < n; i++) /* in order: oldest stay oldest */
+        if (alive(s, old[i].ref))
+            insert(s, old[i].key, old[i].ref);
+    free(old);
+    return 0;
 }
 
 static void ring_put(wn_dedup_stream *s, const void *p, size_t n)

@@ -1,0 +1,76 @@
+#!/bin/sh
+# bench_dedup.sh BUILD_DIR - speed of deduplication.
+#
+# 1. Signatures (bench/dedup_bench.c, linked against BUILD_DIR/libwinnow.a):
+#    MB/s of text per core for shingling and each MinHash scheme, against
+#    the XXH3-128 exact hash as baseline, plus the estimate's error.
+# 2. End to end: `winnow dedup` over Reuters-21578 + BBC (21 MB of text,
+#    two shards), one thread and two, and the streaming mode, against
+#    `winnow read` of the same files (parsing and writing JSONL) as baseline.
+# Figures are medians of RUNS runs (default 5; env RUNS).
+set -u
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+W=$top/$build/winnow
+runs=${RUNS:-5}
+shared=${WN_SHARED:-../shared}
+case $shared in /*) ;; *) shared=$top/$shared ;; esac
+R=$shared/data/text/reuters-21578/reuters-21578.jsonl.gz
+B=$shared/data/text/bbc-news-2225/bbc-news-2225.jsonl.gz
+if [ ! -f "$R" ] || [ ! -f "$B" ]; then
+  echo "skip bench_dedup: $shared/data/text not found"; exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+zcat "$R" >"$tmp/reuters.jsonl"
+zcat "$B" >"$tmp/bbc.jsonl"
+mkdir "$tmp/s" # the same documents in 4 shards of equal size, for -j 2
+cat "$tmp/reuters.jsonl" "$tmp/bbc.jsonl" >"$tmp/all.jsonl"
+split -n l/4 -d "$tmp/all.jsonl" "$tmp/s/part"
+${CC:-cc} -O2 -Iinclude -o "$tmp/dedup_bench" bench/dedup_bench.c \
+  "$build/libwinnow.a" $(pkg-config --libs zlib libzstd libxxhash \
+  libutf8proc libpcre2-8 inih 2>/dev/null) -lpthread -lm ||
+  { echo "FAIL: cannot build bench/dedup_bench.c"; exit 1; }
+echo "Signatures:"
+"$tmp/dedup_bench" "$runs" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl" || exit 1
+
+bytes=$(python3 -c 'import json,sys
+print(sum(len(json.loads(l)["text"].encode()) for f in sys.argv[1:] for l in open(f)))' \
+  "$tmp/reuters.jsonl" "$tmp/bbc.jsonl")
+median() { # command... ; prints the median wall time in seconds
+  i=0
+  while [ $i -lt "$runs" ]; do
+    rm -rf "$tmp/o" "$tmp/w"
+    s=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || { echo "FAIL: $*" >&2; return 1; }
+    e=$(date +%s.%N)
+    echo "$e - $s" | bc -l
+    i=$((i + 1))
+  done | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
+}
+base=$(median "$W" read -q -o "$tmp/o.jsonl" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl")
+echo
+echo "End to end, $(echo "$bytes / 1000000" | bc -l | xargs printf '%.1f') MB of text (-j 2: the same in 4 shards):"
+echo "| command | threads | seconds | MB/s | MB/s per core | vs winnow read |"
+echo "|---|---|---|---|---|---|"
+row() { # label threads command...
+  label=$1 th=$2; shift 2
+  t=$(median "$@") || return 1
+  printf '| %s | %s | %.3f | %.1f | %.1f | %.2f |\n' "$label" "$th" "$t" \
+    "$(echo "$bytes / $t / 1000000" | bc -l)" \
+    "$(echo "$bytes / $t / 1000000 / $th" | bc -l)" \
+    "$(echo "$base / $t" | bc -l)"
+}
+row "winnow read (baseline)" 1 "$W" read -q -o "$tmp/o.jsonl" \
+  "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
+row "winnow dedup (defaults)" 1 "$W" dedup -q -w "$tmp/w" -o "$tmp/o" \
+  "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
+row "winnow dedup -j 2" 2 "$W" dedup -q -j 2 -w "$tmp/w" -o "$tmp/o" \
+  "$tmp"/s/part*
+row "winnow dedup --verify=none" 1 "$W" dedup -q --verify=none -w "$tmp/w" \
+  -o "$tmp/o" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
+row "winnow dedup --exact-only" 1 "$W" dedup -q --exact-only -w "$tmp/w" \
+  -o "$tmp/o" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
+row "winnow dedup --streaming" 1 "$W" dedup -q --streaming -o "$tmp/o" \
+  "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
