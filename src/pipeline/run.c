@@ -18,7 +18,10 @@
  */
 #include "run_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,6 +315,42 @@ static int check_workdir(wn_run *r, wn_error *err)
     return rc;
 }
 
+/* Removes temporaries ("NAME.tmp.PID") a killed run left in dir. */
+static void remove_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".tmp.")) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+}
+
+/* One run per OUTDIR at a time: an advisory lock on work/lock, released
+ * by the kernel when the process ends, however it ends. */
+static int lock_outdir(wn_run *r, wn_error *err)
+{
+    wn_buf p = WN_BUF_INIT;
+    run_path(r, &p, "work/lock");
+    int fd = open(p.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int rc = 0;
+    if (fd < 0)
+        rc = wn_err(err, WN_EIO, p.data, 0, "cannot open: %s", strerror(errno));
+    else if (flock(fd, LOCK_EX | LOCK_NB)) {
+        close(fd);
+        rc = wn_err(err, WN_EINVAL, r->outdir, 0,
+                    "another winnow run is using this output directory");
+    } else
+        r->lock_fd = fd;
+    wn_buf_release(&p);
+    return rc;
+}
+
 int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
                 const char *outdir, wn_error *err)
 {
@@ -326,10 +365,14 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
     if ((rc = mkdir_p(run_path(r, &p, "work/p1"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "data"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "rejects"), err)) ||
-        (rc = check_workdir(r, err))) {
+        (rc = lock_outdir(r, err)) || (rc = check_workdir(r, err))) {
         wn_buf_release(&p);
         return rc;
     }
+    static const char *const dirs[] = {"data", "rejects", "work", "work/p1",
+                                       "work/p2", "work/dedup", ""};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+        remove_temporaries(run_path(r, &p, "%s", dirs[i]));
     wn_buf_release(&p);
     for (size_t i = 0; i < r->nfiles; i++) {
         struct stat sb;
@@ -431,6 +474,8 @@ void wn_run_free(wn_run *r)
     tally_release(&r->total);
     wn_config_free(r->cfg);
     free(r->outdir);
+    if (r->lock_fd > 0)
+        close(r->lock_fd);
     free(r);
 }
 

@@ -36,6 +36,7 @@ struct wn_run {
     char **files;
     size_t nfiles;
     char *outdir;
+    int lock_fd;        /* holds the OUTDIR lock while > 0 */
     /* progress */
     _Atomic int phase;
     _Atomic uint64_t bytes_done, docs_read, docs_kept;

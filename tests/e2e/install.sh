@@ -32,7 +32,7 @@ C
 export PKG_CONFIG_PATH=$P/lib/pkgconfig
 cc -o "$TMP/use" "$TMP/use.c" $(pkg-config --cflags winnow) $(pkg-config --static --libs winnow) >"$TMP/log" 2>&1
 expect_eq "program builds with pkg-config winnow" 0 $?
-expect_eq "program runs against libwinnow" "0.1.0 1" "$("$TMP/use" 2>&1)"
+expect_eq "program runs against libwinnow" "0.1.0 1" "$(LD_LIBRARY_PATH=$P/lib "$TMP/use" 2>&1)"
 MANPATH=$P/share/man man -P cat winnow 2>/dev/null | grep -q 'turn raw web crawls' && pass || \
   { command -v man >/dev/null && fail "man winnow" || skip "man not installed"; }
 "$P/bin/winnow" --version | grep -q 0.1.0 && pass || fail "installed binary"
