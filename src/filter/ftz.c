@@ -529,14 +529,17 @@ const char *ftz_label(const ftz_model *m, int i)
 
 /* ------------------------------------------------------------ prediction */
 
-#define CACHE_BITS 15
+/* 2^17 slots, at most half used: 64K distinct words (a few MB for
+ * lid.176's 16 dimensions) before the cache starts over. */
+#define CACHE_BITS 17
 #define CACHE_DIM 64 /* wider models skip the cache */
 
 struct ftz_ctx {
     const ftz_model *model; /* the cache holds this model's vectors */
     uint64_t *keys;         /* 0 = empty */
     uint32_t *nids;
-    float *vecs;            /* CACHE_DIM floats per slot */
+    float *vecs;            /* model->dim floats per slot */
+    int dim;                /* what vecs was allocated for */
     size_t used;
     int32_t *hashes;        /* word hashes of the line (word n-grams) */
     size_t nh, hcap;
@@ -550,8 +553,7 @@ ftz_ctx *ftz_ctx_new(void)
     size_t n = (size_t)1 << CACHE_BITS;
     c->keys = calloc(n, sizeof *c->keys);
     c->nids = malloc(n * sizeof *c->nids);
-    c->vecs = malloc(n * CACHE_DIM * sizeof *c->vecs);
-    if (!c->keys || !c->nids || !c->vecs) {
+    if (!c->keys || !c->nids) {
         ftz_ctx_free(c);
         return NULL;
     }
@@ -622,13 +624,13 @@ static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const char *w,
     uint32_t nids = 0;
     int dim = m->dim;
     float *slot = NULL;
-    if (dim <= CACHE_DIM && n <= 4096) {
+    if (c->vecs && n <= 4096) {
         uint64_t key = XXH3_64bits(w, n) | 1;
         size_t mask = ((size_t)1 << CACHE_BITS) - 1, i = key & mask;
         while (c->keys[i] && c->keys[i] != key)
             i = (i + 1) & mask;
         if (c->keys[i]) {
-            const float *v = c->vecs + i * CACHE_DIM;
+            const float *v = c->vecs + i * (size_t)dim;
             for (int k = 0; k < dim; k++)
                 x[k] += v[k];
             return c->nids[i];
@@ -636,7 +638,7 @@ static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const char *w,
         if (c->used < mask / 2) {
             c->keys[i] = key;
             c->used++;
-            slot = c->vecs + i * CACHE_DIM;
+            slot = c->vecs + i * (size_t)dim;
             nids = 0;
             memset(slot, 0, (size_t)dim * sizeof *slot);
             int32_t id = find_word(m, w, n, h);
@@ -702,6 +704,15 @@ int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
         memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
         c->used = 0;
         c->model = m;
+        if (c->dim != dim) {
+            free(c->vecs);
+            c->vecs = NULL;
+            c->dim = 0;
+            if (dim <= CACHE_DIM &&
+                (c->vecs = malloc(((size_t)1 << CACHE_BITS) * (size_t)dim *
+                                  sizeof *c->vecs)))
+                c->dim = dim; /* without memory, no cache: still right */
+        }
     } else if (c->used >= (((size_t)1 << CACHE_BITS) - 1) / 2) {
         memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
         c->used = 0;
