@@ -23,6 +23,8 @@
  */
 #include "extract.h"
 
+#include <stdlib.h>
+
 static double link_density(const xblock *b)
 {
     return b->chars ? (double)b->link_chars / b->chars : 0.0;
@@ -104,6 +106,48 @@ static void jus_text(const extract_opts *o, xblock *bl, size_t nb)
             bl[i].cls = bl[i].cls == TO_GOOD ? XC_GOOD : XC_BAD;
 }
 
+/* Adds the chars of every block whose class is `cls` (any class when
+ * cls < 0) to each group it sits in (through nesting), for group kind
+ * is_boil; returns the total over the blocks. */
+static uint64_t sum_groups(const xblock *bl, size_t nb, xgroup *g, size_t ng,
+                           int is_boil, int cls)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (g[i].is_boil == is_boil)
+            g[i].chars = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (cls >= 0 ? bl[i].cls != cls : link_density(&bl[i]) > 0.5)
+            continue;
+        total += bl[i].chars;
+        for (int32_t c = is_boil ? bl[i].boil : bl[i].cont, guard = 0;
+             c >= 0 && (size_t)c < ng && guard < 1 << 16; guard++) {
+            g[c].chars += bl[i].chars;
+            c = g[c].parent;
+        }
+    }
+    return total;
+}
+
+/* Marks BAD the blocks inside a boilerplate group that holds less than
+ * wrapper_ratio of the good text (blocks of class XC_GOOD now). */
+static void drop_boilerplate(const extract_opts *o, xblock *bl, size_t nb,
+                             xgroup *g, size_t ng, uint8_t *bad)
+{
+    uint64_t good = sum_groups(bl, nb, g, ng, 1, XC_GOOD);
+    for (size_t i = 0; i < nb; i++) {
+        bad[i] = 0;
+        for (int32_t c = bl[i].boil, guard = 0;
+             c >= 0 && (size_t)c < ng && guard < 1 << 16; guard++) {
+            if (g[c].chars < o->wrapper_ratio * good) {
+                bad[i] = 1;
+                break;
+            }
+            c = g[c].parent;
+        }
+    }
+}
+
 int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
                      xgroup *g, size_t ng)
 {
@@ -112,44 +156,35 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
             bl[i].cls = XC_GOOD;
         return -1;
     }
-    uint64_t page = 0;
-    for (size_t i = 0; i < nb; i++) {
-        bl[i].cls = XC_SHORT;
-        if (link_density(&bl[i]) > 0.5)
-            continue;
-        page += bl[i].chars;
-        int32_t c = bl[i].cont;
-        for (int k = 0; k < 2; k++, c = bl[i].boil)
-            for (int guard = 0; c >= 0 && (size_t)c < ng && guard < 1 << 16;
-                 guard++) {
-                g[c].chars += bl[i].chars;
-                c = g[c].parent;
-            }
-    }
-    /* boilerplate candidates that do not wrap the page are boilerplate */
     for (size_t i = 0; i < nb; i++)
-        for (int32_t c = bl[i].boil, guard = 0;
-             c >= 0 && (size_t)c < ng && guard < 1 << 16; guard++) {
-            if (g[c].chars < o->wrapper_ratio * page) {
-                bl[i].cls = XC_BAD;
-                break;
-            }
-            c = g[c].parent;
-        }
+        bl[i].cls = XC_SHORT;
+    uint64_t page = sum_groups(bl, nb, g, ng, 0, -1);
     int32_t best = -1;
     for (size_t c = 0; c < ng; c++)
         if (!g[c].is_boil && (best < 0 || g[c].chars > g[best].chars))
             best = (int32_t)c;
     if (best >= 0 && page && g[best].chars >= o->article_ratio * page) {
-        for (size_t i = 0; i < nb; i++) {
-            if (bl[i].cls == XC_BAD)
-                continue;
+        for (size_t i = 0; i < nb; i++)
             bl[i].cls = inside(g, bl[i].cont, best) &&
                                 link_density(&bl[i]) <= o->article_link_density
                             ? XC_GOOD : XC_BAD;
-        }
-        return best;
+    } else {
+        best = -1;
+        jus_text(o, bl, nb);
     }
-    jus_text(o, bl, nb);
-    return -1;
+    /* Boilerplate-named elements and forms holding little of the text
+     * judged good are boilerplate; one holding most of it wraps the
+     * content (a Blogger "widget Blog", an ASP.NET page form).  Without
+     * an article, the block statistics run again with those blocks out,
+     * since they separate the good blocks around them. */
+    uint8_t *bad = malloc(nb ? nb : 1);
+    if (!bad)
+        return best; /* out of memory: keep the decision without them */
+    drop_boilerplate(o, bl, nb, g, ng, bad);
+    for (size_t i = 0; i < nb; i++)
+        bl[i].cls = bad[i] ? XC_BAD : best >= 0 ? bl[i].cls : XC_SHORT;
+    if (best < 0)
+        jus_text(o, bl, nb);
+    free(bad);
+    return best;
 }

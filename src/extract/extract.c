@@ -70,7 +70,7 @@ static const char *const good_names[] = {
  * boilerplate; too short to match as substrings. */
 static const char *const bad_tokens[] = {
     "nav", "ad", "ads", "adv", "tags", "share", "social", "footer",
-    "header", "hidden", "hide", "print", "rss", "meta", "aside",
+    "hidden", "hide", "print", "rss", "meta", "aside",
 };
 
 static int contains(const char *hay, const char *needle)

@@ -33,7 +33,7 @@ typedef struct extract_opts {
 } extract_opts;
 
 #define EXTRACT_OPTS_INIT {EXTRACT_MAIN, EXTRACT_PARSER_FAST, 0.33, 0.5, \
-                           70, 200, 0.3, 0.5, 200}
+                           40, 80, 0.3, 0.5, 200}
 
 /* One block of text (offsets into the text arena). */
 typedef struct xblock {

@@ -24,9 +24,9 @@ static const config_opt extract_opts_tab[] = {
                                      "links are boilerplate"},
     {"extract.article_link_density", "0.5", "the same inside the chosen "
                                             "<article>/<main>"},
-    {"extract.length_low", "70", "characters: shorter blocks are judged "
+    {"extract.length_low", "40", "characters: shorter blocks are judged "
                                  "by their neighbours"},
-    {"extract.length_high", "200", "characters: longer blocks with few "
+    {"extract.length_high", "80", "characters: longer blocks with few "
                                    "links are kept"},
     {"extract.article_ratio", "0.3", "an <article>/<main> with this share "
                                      "of the page's text is the content"},
@@ -66,8 +66,8 @@ static int ex_create(const wn_config *cfg, void **out, wn_error *err)
     o->link_density = config_get_double(cfg, "extract.link_density", 0.33);
     o->article_link_density =
         config_get_double(cfg, "extract.article_link_density", 0.5);
-    long long lo = config_get_int(cfg, "extract.length_low", 70);
-    long long hi = config_get_int(cfg, "extract.length_high", 200);
+    long long lo = config_get_int(cfg, "extract.length_low", 40);
+    long long hi = config_get_int(cfg, "extract.length_high", 80);
     long long hd = config_get_int(cfg, "extract.heading_distance", 200);
     o->article_ratio = config_get_double(cfg, "extract.article_ratio", 0.3);
     o->wrapper_ratio = config_get_double(cfg, "extract.wrapper_ratio", 0.5);
