@@ -202,6 +202,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
     wn_reader_opts ro = WN_READER_OPTS_INIT;
     ro.format = wn_format_parse(opt(c, "run.format"));
     ro.warc_html = config_get_bool(c, "run.html", 1);
+    ro.text_field = opt(c, "run.text_field"); /* lives as long as r->cfg */
     if (ro.format < 0 || parse_size(opt(c, "run.shard_size"), &r->shard_size) ||
         parse_size(opt(c, "run.max_record"), &ro.max_record) ||
         !r->shard_size || !ro.max_record) {
