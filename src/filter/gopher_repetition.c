@@ -58,7 +58,8 @@ typedef struct gr_state {
     double v[NRULES];
 } gr_state;
 
-#define POLY 0x9E3779B97F4A7C15ULL /* odd: powers never vanish mod 2^64 */
+#define POLY 0x9E3779B97F4A7C15ULL
+#define PF 8 /* prefetch distance, in n-grams */ /* odd: powers never vanish mod 2^64 */
 
 static int gr_create(const wn_config *cfg, void **state, wn_error *err)
 {
@@ -168,6 +169,8 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
          * count passes through it), so the table is never scanned */
         uint32_t best = 0, at = 0;
         for (size_t i = 0; i + k <= nw; i++) {
+            if (i + k + PF <= nw)
+                ftok_count_prefetch(&c, ngram_hash(pre, pw, i + PF, k));
             const ftok_slot *e =
                 ftok_count_slot(&c, ngram_hash(pre, pw, i, k), (uint32_t)i);
             if (e->count > best || (e->count == best && e->first < at)) {
@@ -194,11 +197,17 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
         return WN_ENOMEM;
     unsigned char *multi = (unsigned char *)mb->data;
     ftok_count_clear(&c);
-    for (size_t i = 0; i + 5 <= nw; i++)
+    for (size_t i = 0; i + 5 <= nw; i++) {
+        if (i + 5 + PF <= nw)
+            ftok_count_prefetch(&c, ngram_hash(pre, pw, i + PF, 5));
         ftok_count_add(&c, ngram_hash(pre, pw, i, 5), (uint32_t)i);
+    }
     int any = 0;
-    for (size_t i = 0; i + 5 <= nw; i++)
+    for (size_t i = 0; i + 5 <= nw; i++) {
+        if (i + 5 + PF <= nw)
+            ftok_count_prefetch(&c, ngram_hash(pre, pw, i + PF, 5));
         any |= multi[i] = ftok_count_get(&c, ngram_hash(pre, pw, i, 5)) > 1;
+    }
     if (!any)
         return STAGE_KEEP; /* no 5-gram repeats, so no longer one does */
     for (size_t k = 5; k <= 10 && nw >= k; k++) {

@@ -532,3 +532,52 @@ TEST(tokens_shared_and_invalidated)
     CHECK(own.words[0].hash == u->words[0].hash);
     ftok_release(&own);
 }
+
+/* The tokeniser's 8-bytes-at-a-time word scan against a byte-by-byte
+ * reference, on random ASCII text rich in boundaries and classes. */
+TEST(tokens_swar_matches_bytewise)
+{
+    static const char alphabet[] = "aZ09 \n\t.,-#@\x01\x1f~{";
+    unsigned seed = 12345;
+    char text[600];
+    memset(text, 'a', sizeof text);
+    for (int round = 0; round < 300; round++) {
+        size_t n = (size_t)(round * 2 % 600);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 64;
+            /* long runs of one class, then a boundary */
+            text[i] = r < 40 ? alphabet[(seed >> 8) % 4]
+                             : alphabet[r % (sizeof alphabet - 1)];
+        }
+        const ftok_doc *t = ftok_get(text, n);
+        size_t w = 0, i = 0;
+        int ok = t != NULL;
+        while (ok && i < n) {
+            unsigned char c = (unsigned char)text[i];
+            if (c == ' ' || c == '\n' || c == '\t') {
+                i++;
+                continue;
+            }
+            size_t b = i;
+            uint32_t f = 0;
+            while (i < n && text[i] != ' ' && text[i] != '\n' &&
+                   text[i] != '\t') {
+                unsigned char d = (unsigned char)text[i++];
+                if ((d | 0x20) >= 'a' && (d | 0x20) <= 'z')
+                    f |= FTOK_ALPHA | FTOK_ALNUM;
+                else if (d >= '0' && d <= '9')
+                    f |= FTOK_ALNUM;
+            }
+            ok = w < t->nwords && t->words[w].off == b &&
+                 t->words[w].len == i - b && t->words[w].flags == f &&
+                 t->words[w].cps == i - b;
+            w++;
+        }
+        if (!ok || w != t->nwords) {
+            t_fail(__FILE__, __LINE__, "round %d: word %zu differs", round,
+                   w);
+            break;
+        }
+    }
+}
