@@ -37,6 +37,8 @@ static const config_opt clean_opts[] = {
     {"clean.disable", "", "comma-separated rule names to turn off"},
     {"clean.preset", "none", "none, c4 or refinedweb (published rules)"},
     {"clean.builtin", "1", "use the built-in pattern rules"},
+    {"clean.combined", "1", "match all rules in one combined regex per "
+                            "line (0: rule by rule; same verdicts)"},
     {"clean.nav_words", "4", "nav_run: a short line has at most N words"},
     {"clean.nav_chars", "40", "nav_run: ... and at most N characters"},
     {"clean.nav_run", "3", "nav_run: drop runs of at least N short lines"},
@@ -134,6 +136,9 @@ static int clean_create(const wn_config *cfg, void **out, wn_error *err)
     if (rc)
         return rc;
     if ((rc = disable_list(st, config_get(cfg, "clean.disable", ""), err)))
+        return rc;
+    if ((rc = cl_rules_finish(st->rules,
+                              config_get_bool(cfg, "clean.combined", 1), err)))
         return rc;
     /* Intern every name a verdict can carry, so per-document counting is
      * pointer comparison. */

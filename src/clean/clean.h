@@ -60,6 +60,10 @@ int cl_rules_new(int builtin, const char *path, const char *disable,
 /* The same from rule-file text in memory (for tests and fuzzing). */
 int cl_rules_parse(cl_rules *r, const char *text, size_t n, const char *name,
                    wn_error *err);
+/* Builds the combined matchers once the table is final (after every
+ * disable); combined == 0 keeps matching rule by rule (same verdicts,
+ * slower: kept for comparison and as the fallback). */
+int cl_rules_finish(cl_rules *r, int combined, wn_error *err);
 void cl_rules_free(cl_rules *r);
 /* First rule matching line s (n bytes), or NULL; utf_ok says the text
  * is known to be valid UTF-8.  md is a

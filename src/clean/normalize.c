@@ -15,7 +15,8 @@
  * Off by default, because they do change text: NFKC (normalize.nfkc:
  * ligatures, full-width forms, superscripts folded) and quote folding
  * (normalize.fold_quotes: ‘ ’ ‚ ‛ -> ' and “ ” „ ‟ -> ").
- * ASCII text skips the NFC step, which is the common fast path.
+ * Lines of characters below U+0300 (and of most other characters, see
+ * nf_unsafe) skip utf8proc, which is the common fast path.
  */
 #include "clean.h"
 
@@ -141,6 +142,12 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
     int newlines = 0; /* line breaks pending */
     const unsigned char *s = (const unsigned char *)src;
     for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c > ' ' && c < 0x7F && !newlines && !space && k) {
+            o[k++] = (char)c; /* the common case: printable ASCII */
+            i++;
+            continue;
+        }
         int kind = 0;
         size_t l = special_at(s + i, n - i, &kind);
         if (l) {
@@ -178,31 +185,78 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
     return 0;
 }
 
+/* Can code point cp change under NFC/NFKC, alone or with a neighbour?
+ * Below U+0300 nothing does (every such character is NFC-stable and none
+ * combines with what precedes it). */
+static int nf_unsafe(utf8proc_int32_t cp, int nfkc)
+{
+    if (cp < 0x300)
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F) ||
+        (cp >= 0xAC00 && cp <= 0xD7A3))
+        return 1; /* Hangul: composed algorithmically */
+    const utf8proc_property_t *p = utf8proc_get_property(cp);
+    if (p->combining_class || p->comb_index != UINT16_MAX)
+        return 1;
+    if (p->decomp_seqindex == UINT16_MAX)
+        return 0;
+    /* Has a decomposition: canonical ones are stable when precomposed,
+     * but singletons (U+212B ANGSTROM SIGN) are not; compatibility ones
+     * matter only for NFKC.  Let utf8proc decide. */
+    return nfkc || !p->decomp_type;
+}
+
+/* NFC (or NFKC) of t into out, line by line: a line made only of safe
+ * characters - all ASCII and Latin-1 text, most of any script - is copied
+ * as it is; only other lines go through utf8proc.  A line break is a
+ * boundary no composition crosses. */
+static int nf_lines(const char *t, size_t n, int nfkc, wn_buf *out)
+{
+    wn_buf_reset(out);
+    utf8proc_option_t o = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+    if (nfkc)
+        o |= UTF8PROC_COMPAT;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(t + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - t) + 1 : n;
+        int unsafe = 0;
+        for (size_t k = i; k < e && !unsafe; k++) {
+            if ((unsigned char)t[k] < 0xCC)
+                continue;
+            utf8proc_int32_t cp;
+            utf8proc_ssize_t l = utf8proc_iterate(
+                (const utf8proc_uint8_t *)t + k, (utf8proc_ssize_t)(e - k),
+                &cp);
+            if (l <= 0)
+                break; /* invalid UTF-8: leave the line as it is */
+            unsafe = nf_unsafe(cp, nfkc);
+            k += (size_t)l - 1;
+        }
+        utf8proc_uint8_t *nf = NULL;
+        utf8proc_ssize_t r = -1;
+        if (unsafe)
+            r = utf8proc_map((const utf8proc_uint8_t *)t + i,
+                             (utf8proc_ssize_t)(e - i), &nf, o);
+        int rc = r >= 0 ? wn_buf_append(out, nf, (size_t)r)
+                        : wn_buf_append(out, t + i, e - i);
+        free(nf);
+        if (rc)
+            return rc;
+        i = e;
+    }
+    return 0;
+}
+
 static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
                         wn_buf *reason)
 {
     norm_state *st = state;
     const char *t = doc->text.data ? doc->text.data : "";
     size_t n = doc->text.len;
-    int ascii = 1;
-    for (size_t i = 0; i < n && ascii; i++)
-        ascii = (unsigned char)t[i] < 0x80;
-    utf8proc_uint8_t *nf = NULL;
-    if (!ascii) {
-        utf8proc_option_t o = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
-        if (st->nfkc)
-            o |= UTF8PROC_COMPAT;
-        utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)t,
-                                          (utf8proc_ssize_t)n, &nf, o);
-        if (r >= 0) {
-            t = (const char *)nf;
-            n = (size_t)r;
-        } else {
-            nf = NULL; /* invalid UTF-8: leave the text as it is */
-        }
-    }
-    int rc = squeeze(t, n, st->fold_quotes, &sc->b[0]);
-    free(nf);
+    int rc = nf_lines(t, n, st->nfkc, &sc->b[1]);
+    if (!rc)
+        rc = squeeze(sc->b[1].data ? sc->b[1].data : "", sc->b[1].len,
+                     st->fold_quotes, &sc->b[0]);
     if (rc)
         return rc;
     if ((rc = wn_buf_set(&doc->text, sc->b[0].data, sc->b[0].len)))

@@ -30,13 +30,38 @@ typedef struct cl_rule {
     char *pattern;
     uint32_t max_len;
     int disabled;
+    int solo; /* cannot join a combined alternation (see combinable) */
+    const char *const *need; /* NULL, or needles (built-in rules) */
+    int nbit;                 /* this rule's bit in the needle mask */
     pcre2_code *code;
 } cl_rule;
+
+/* Rules combined into one alternation, "(*MARK:i)(?:pattern)|...", for
+ * lines of at most max_len bytes: every enabled rule whose own bound
+ * admits such a line.  One JIT'd match per line instead of one per rule
+ * is what makes the table fast (see docs/clean.md for the measurement);
+ * the alternation is tried in table order, so the first rule still wins. */
+typedef struct cl_tier {
+    uint32_t max_len;
+    pcre2_code *code;
+} cl_tier;
+
+/* Every needle of every enabled rule, bucketed by first byte, so that one
+ * pass over a line finds which rules' needles it contains. */
+typedef struct needle_ent {
+    const char *s;
+    uint8_t len, bit;
+} needle_ent;
 
 struct cl_rules {
     cl_rule *r;
     size_t n, cap;
+    needle_ent *nent;
+    uint16_t nstart[257];
+    uint32_t need_max; /* longest bound of a rule with needles */
     uint32_t max_len; /* longest bound of any enabled rule */
+    cl_tier *tier;    /* ascending max_len; NULL = match rule by rule */
+    size_t ntier;
 };
 
 /* Month and weekday alternations used by the timestamp rules. */
@@ -113,11 +138,12 @@ static const struct {
      "today| for free)?|newsletters?|(?:sign up|subscribe|register) "
      "(?:for|to) (?:our|the|my) .{0,80}|get (?:our|the) .{0,40}"
      "newsletter.*|join (?:our|the) (?:mailing list|newsletter).*|"
-     ".{0,80}\\b(?:enter your email|email address).{0,60}\\bsubscribe.*|"
      "get (?:breaking )?news alerts.*|(?:subscribe|sign up) (?:for|to get)"
      " .{0,60}\\b(?:newsletter|updates|alerts|news)\\b.*|"
      "want more\\?.*subscribe.*|thanks? for (?:subscribing|signing up).*"
      "|you(?:'re| are) (?:now )?subscribed.*)[.!]?$"},
+    {"newsletter_form", 260,
+     "^.{0,80}\\b(?:enter your email|email address).{0,60}\\bsubscribe.*$"},
     {"follow_us", 200,
      "^(?:follow (?:us|me)(?: (?:on|at) .{1,80})?|like us on facebook.*|"
      "find us on .{1,60}|connect with us.*|follow @\\w+.*|follow .{1,40} "
@@ -238,6 +264,32 @@ static const struct {
 
 #define NBUILTIN (sizeof builtin / sizeof *builtin)
 
+/* Needles: a built-in rule whose pattern has to scan the line is only
+ * tried when the lowercased line contains one of these (a necessary
+ * condition of its pattern).  A memchr scan of a short line is far cheaper
+ * than a backtracking scan, and most lines contain none. */
+static const struct {
+    const char *name;
+    const char *need[24];
+} needles[] = {
+    {"cookie_banner", {"cookie", NULL}},
+    {"cookie_banner_intl", {"cookie", NULL}},
+    {"newsletter_form", {"subscri", NULL}},
+    {"image_caption",
+     {"(", "getty", "shutterstock", "ap", "reuters", "alamy", "stock",
+      "photo", "image", "picture", "pic", "illustration", "credit",
+      "bloomberg", "wikimedia", "xinhua", "anadolu", "zuma", "upi", "epa",
+      "sopa", NULL}},
+    {"copyright",
+     {"\xc2\xa9", "(c)", "copyright", "rights reserved", "permission",
+      "reproduced", "published", "redistributed", NULL}},
+    {"nav_crumbs",
+     {">", "\xc2\xbb", "\xe2\x80\xba", "|", "\xe2\x80\xa2",
+      "\xc2\xb7", "/", NULL}},
+};
+
+static int combinable(const cl_rule *x);
+
 static int add_rule(cl_rules *r, const char *name, size_t namelen,
                     const char *pat, size_t patlen, uint32_t max_len,
                     const char *file, uint64_t line, wn_error *err)
@@ -289,6 +341,13 @@ static int add_rule(cl_rules *r, const char *name, size_t namelen,
     slot->pattern = strndup(pat, patlen);
     slot->max_len = max_len;
     slot->disabled = 0;
+    slot->need = NULL;
+    slot->nbit = -1;
+    if (!strcmp(file, "(built-in)"))
+        for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+            if (!strcmp(needles[i].name, slot->name))
+                slot->need = needles[i].need;
+    slot->solo = slot->pattern ? !combinable(slot) : 1;
     return slot->pattern ? 0 : wn_err(err, WN_ENOMEM, file, line, "no memory");
 }
 
@@ -445,10 +504,170 @@ int cl_rules_new(int with_builtin, const char *path, const char *disable,
     return rc;
 }
 
+static int build_needles(cl_rules *r)
+{
+    free(r->nent);
+    r->nent = NULL;
+    memset(r->nstart, 0, sizeof r->nstart);
+    r->need_max = 0;
+    size_t total = 0;
+    int bit = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        cl_rule *x = &r->r[i];
+        x->nbit = -1;
+        if (x->disabled || !x->need || bit == 64)
+            continue; /* past 64 such rules: tried without a gate */
+        x->nbit = bit++;
+        if (x->max_len > r->need_max)
+            r->need_max = x->max_len;
+        for (size_t k = 0; x->need[k]; k++)
+            total++;
+    }
+    if (!total)
+        return 0;
+    if (!(r->nent = malloc(total * sizeof *r->nent)))
+        return WN_ENOMEM;
+    uint16_t count[256] = {0};
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t k = 0; r->r[i].nbit >= 0 && r->r[i].need[k]; k++)
+            count[(unsigned char)r->r[i].need[k][0]]++;
+    for (int c = 0; c < 256; c++)
+        r->nstart[c + 1] = (uint16_t)(r->nstart[c] + count[c]);
+    uint16_t fill[256];
+    memcpy(fill, r->nstart, sizeof fill);
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t k = 0; r->r[i].nbit >= 0 && r->r[i].need[k]; k++) {
+            const char *nd = r->r[i].need[k];
+            needle_ent *e = &r->nent[fill[(unsigned char)nd[0]]++];
+            e->s = nd;
+            e->len = (uint8_t)strlen(nd);
+            e->bit = (uint8_t)r->r[i].nbit;
+        }
+    return 0;
+}
+
+/* Bit i set: the line contains a needle of the rule with nbit i. */
+static uint64_t needle_mask(const cl_rules *r, const char *s, size_t n)
+{
+    uint64_t mask = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)lower_c(s[k]);
+        for (uint16_t e = r->nstart[c]; e < r->nstart[c + 1]; e++) {
+            const needle_ent *x = &r->nent[e];
+            if (x->len > n - k || (mask >> x->bit & 1))
+                continue;
+            size_t j = 1;
+            while (j < x->len && lower_c(s[k + j]) == x->s[j])
+                j++;
+            if (j == x->len)
+                mask |= (uint64_t)1 << x->bit;
+        }
+    }
+    return mask;
+}
+
+static void free_tiers(cl_rules *r)
+{
+    for (size_t i = 0; i < r->ntier; i++)
+        pcre2_code_free(r->tier[i].code);
+    free(r->tier);
+    r->tier = NULL;
+    r->ntier = 0;
+}
+
+/* May rule x join an alternation?  Not if it numbers its own groups for
+ * back-references (numbers would shift) or sets marks of its own. */
+static int combinable(const cl_rule *x)
+{
+    uint32_t refs = 0, opts = 0;
+    pcre2_pattern_info(x->code, PCRE2_INFO_BACKREFMAX, &refs);
+    pcre2_pattern_info(x->code, PCRE2_INFO_ALLOPTIONS, &opts);
+    /* The alternation is matched anchored: only patterns anchored at the
+     * line start may join; rules with needles run on their own, gated. */
+    return refs == 0 && (opts & PCRE2_ANCHORED) && !x->need && !strstr(x->pattern, "(*MARK") &&
+           !strstr(x->pattern, "(*:") && !strstr(x->pattern, "(*PRUNE") &&
+           !strstr(x->pattern, "(*SKIP") && !strstr(x->pattern, "(*THEN") &&
+           !strstr(x->pattern, "(*COMMIT") && !strstr(x->pattern, "(*ACCEPT");
+}
+
+int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
+{
+    free_tiers(r);
+    if (build_needles(r))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    if (!combined)
+        return 0;
+    /* Distinct bounds, ascending. */
+    uint32_t *b = malloc((r->n + 1) * sizeof *b);
+    if (!b)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    size_t nb = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->r[i].disabled || r->r[i].solo)
+            continue;
+        size_t k = 0;
+        while (k < nb && b[k] != r->r[i].max_len)
+            k++;
+        if (k == nb)
+            b[nb++] = r->r[i].max_len;
+    }
+    for (size_t i = 1; i < nb; i++)
+        for (size_t k = i; k > 0 && b[k - 1] > b[k]; k--) {
+            uint32_t t = b[k];
+            b[k] = b[k - 1];
+            b[k - 1] = t;
+        }
+    r->tier = calloc(nb ? nb : 1, sizeof *r->tier);
+    wn_buf pat = WN_BUF_INIT;
+    int rc = r->tier ? 0 : WN_ENOMEM;
+    for (size_t t = 0; t < nb && !rc; t++) {
+        wn_buf_reset(&pat);
+        wn_buf_puts(&pat, "(?:");
+        int first = 1;
+        for (size_t i = 0; i < r->n; i++) {
+            const cl_rule *x = &r->r[i];
+            if (x->disabled || x->max_len < b[t] || x->solo)
+                continue;
+            wn_buf_printf(&pat, "%s(*MARK:%zu)(?:%s)", first ? "" : "|", i,
+                          x->pattern);
+            first = 0;
+        }
+        if (wn_buf_puts(&pat, ")"))
+            rc = WN_ENOMEM;
+        int ec;
+        PCRE2_SIZE eo;
+        pcre2_code *code =
+            rc ? NULL
+               : pcre2_compile((PCRE2_SPTR)pat.data, pat.len,
+                               PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+                                   PCRE2_ANCHORED,
+                               &ec, &eo, NULL);
+        if (!code) {
+            /* Each part compiled alone, so this is a size limit: fall
+             * back to matching rule by rule, which gives the same
+             * verdicts. */
+            free_tiers(r);
+            break;
+        }
+        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        r->tier[r->ntier].max_len = b[t];
+        r->tier[r->ntier++].code = code;
+    }
+    wn_buf_release(&pat);
+    free(b);
+    if (rc) {
+        free_tiers(r);
+        return wn_err(err, rc, "", 0, "out of memory");
+    }
+    return 0;
+}
+
 void cl_rules_free(cl_rules *r)
 {
     if (!r)
         return;
+    free_tiers(r);
+    free(r->nent);
     for (size_t i = 0; i < r->n; i++) {
         pcre2_code_free(r->r[i].code);
         free(r->r[i].name);
@@ -472,18 +691,40 @@ const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
     uint32_t opts = utf_ok ? PCRE2_NO_UTF_CHECK : 0;
     if (n > r->max_len || !md)
         return NULL;
-    for (size_t i = 0; i < r->n; i++) {
+    /* Table order decides: the combined alternation gives the first of
+     * its rules that matches (index `hit`); a rule outside it can only
+     * win if it comes earlier in the table. */
+    size_t hit = r->n;
+    int tiers = r->tier != NULL;
+    if (tiers) {
+        size_t t = 0;
+        while (t < r->ntier && r->tier[t].max_len < n)
+            t++;
+        if (t < r->ntier && pcre2_match(r->tier[t].code, (PCRE2_SPTR)s, n,
+                                        0, opts, md, NULL) >= 0) {
+            PCRE2_SPTR mark = pcre2_get_mark(md);
+            size_t i = 0;
+            for (const PCRE2_UCHAR *p = mark; p && *p >= '0' && *p <= '9';
+                 p++)
+                i = i * 10 + (size_t)(*p - '0');
+            if (mark && i < r->n)
+                hit = i;
+        }
+    }
+    uint64_t mask = n <= r->need_max ? needle_mask(r, s, n) : 0;
+    for (size_t i = 0; i < hit; i++) {
         const cl_rule *x = &r->r[i];
-        if (x->disabled || n > x->max_len)
+        if (x->disabled || n > x->max_len || (tiers && !x->solo))
+            continue;
+        if (x->nbit >= 0 && !(mask >> x->nbit & 1))
             continue;
         /* The caller checked the document's UTF-8 once (readers repair
          * it), so the per-line check is skipped; invalid text is matched
          * with checking on and simply matches nothing. */
-        int rc = pcre2_match(x->code, (PCRE2_SPTR)s, n, 0, opts, md, NULL);
-        if (rc >= 0)
+        if (pcre2_match(x->code, (PCRE2_SPTR)s, n, 0, opts, md, NULL) >= 0)
             return x->name;
     }
-    return NULL;
+    return hit < r->n ? r->r[hit].name : NULL;
 }
 
 size_t cl_rules_count(const cl_rules *r) { return r->n; }
