@@ -592,3 +592,30 @@ TEST(writer_through_symlink_keeps_link)
     CHECK_INT(stat(target, &sb), 0);
     CHECK_INT(sb.st_size, 3);
 }
+
+TEST(gzip_big_and_small_members_mixed)
+{
+    /* members larger than the whole-member fast path's buffers are
+     * streamed; small ones after them are still read */
+    wn_buf gz = WN_BUF_INIT, big = WN_BUF_INIT, rec = WN_BUF_INIT;
+    for (int i = 0; i < 300000; i++)
+        wn_buf_printf(&big, "%d ", i * 7919 % 100003);
+    warc_record(&rec, "conversion", "http://big/", "<urn:big>", big.data);
+    gz_member(&gz, rec.data, rec.len);
+    for (int i = 0; i < 20; i++) {
+        wn_buf_reset(&rec);
+        warc_record(&rec, "conversion", "http://small/", "<urn:s>", "small text");
+        gz_member(&gz, rec.data, rec.len);
+    }
+    wn_buf out = WN_BUF_INIT;
+    int bad;
+    wn_stats st = t_read_all(t_write_file("mix.wet.gz", gz.data, gz.len), NULL,
+                             &out, &bad);
+    CHECK_INT(st.docs, 21);
+    CHECK_INT(bad, 0);
+    CHECK_INT(st.text_bytes, big.len + 20 * 10);
+    wn_buf_release(&gz);
+    wn_buf_release(&big);
+    wn_buf_release(&rec);
+    wn_buf_release(&out);
+}
