@@ -599,7 +599,7 @@ TEST(gzip_big_and_small_members_mixed)
      * streamed; small ones after them are still read */
     wn_buf gz = WN_BUF_INIT, big = WN_BUF_INIT, rec = WN_BUF_INIT;
     for (int i = 0; i < 300000; i++)
-        wn_buf_printf(&big, "%d ", i * 7919 % 100003);
+        wn_buf_printf(&big, "%d ", (int)((i * 7919LL) % 100003));
     warc_record(&rec, "conversion", "http://big/", "<urn:big>", big.data);
     gz_member(&gz, rec.data, rec.len);
     for (int i = 0; i < 20; i++) {
