@@ -156,73 +156,86 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
         cpre[i + 1] = cpre[i] + t->words[i].cps;
     }
 
+    /* One sweep per n from 2 to 5 finds the positions whose n-gram occurs
+     * more than once.  An n+1-gram can only repeat where its n-gram does,
+     * so each sweep visits only the previous sweep's positions: on prose
+     * the 2-gram sweep is the only one over every word.  The top n-gram
+     * (n = 2..4) comes out of the same sweeps, and the duplicate n-gram
+     * scans (n = 5..10) visit only positions whose 5-gram repeats. */
     static const char *const top_name[] = {"top_2gram_char_frac",
                                            "top_3gram_char_frac",
                                            "top_4gram_char_frac"};
-    for (size_t k = 2; k <= 4; k++) {
-        int rule = TOP2 + (int)(k - 2);
-        if (!s->on[rule] || nw < k)
-            continue;
+    if (nw < 2)
+        return STAGE_KEEP;
+    wn_buf *mb = &scratch->b[2];
+    wn_buf_reset(mb);
+    if (wn_buf_reserve(mb, nw * (sizeof(uint32_t) + 1)))
+        return WN_ENOMEM;
+    uint32_t *pos = (uint32_t *)(void *)mb->data; /* candidate positions */
+    unsigned char *mark = (unsigned char *)(pos + nw); /* = n: repeats */
+    size_t np = nw - 1;
+    for (size_t i = 0; i < np; i++)
+        pos[i] = (uint32_t)i;
+    memset(mark, 0, nw);
+    for (size_t k = 2; k <= 5; k++) {
         ftok_count_clear(&c);
         /* Counter.most_common(1): highest count, earliest first sight;
-         * kept up to date while counting (every n-gram with the final top
-         * count passes through it), so the table is never scanned */
+         * kept up to date while counting, so the table is never scanned */
         uint32_t best = 0, at = 0;
-        for (size_t i = 0; i + k <= nw; i++) {
-            if (i + k + PF <= nw)
-                ftok_count_prefetch(&c, ngram_hash(pre, pw, i + PF, k));
-            const ftok_slot *e =
+        size_t m = 0;
+        for (size_t j = 0; j < np; j++) {
+            size_t i = pos[j];
+            if (i + k > nw)
+                break;
+            if (j + PF < np && pos[j + PF] + k <= nw)
+                ftok_count_prefetch(&c, ngram_hash(pre, pw, pos[j + PF], k));
+            ftok_slot *e =
                 ftok_count_slot(&c, ngram_hash(pre, pw, i, k), (uint32_t)i);
+            if (e->count == 2)
+                mark[e->first] = (unsigned char)k;
+            if (e->count >= 2)
+                mark[i] = (unsigned char)k;
             if (e->count > best || (e->count == best && e->first < at)) {
                 best = e->count;
                 at = e->first;
             }
         }
-        double chars = (double)(cpre[at + k] - cpre[at] + (k - 1)) * best;
-        FAIL(rule, top_name[k - 2], chars / tc);
+        if (k <= 4 && s->on[TOP2 + (int)(k - 2)] && nw >= k) {
+            if (best < 2) { /* nothing repeats: the first n-gram, once */
+                best = 1;
+                at = 0;
+            }
+            double chars = (double)(cpre[at + k] - cpre[at] + (k - 1)) * best;
+            FAIL(TOP2 + (int)(k - 2), top_name[k - 2], chars / tc);
+        }
+        for (size_t j = 0; j < np; j++)
+            if (mark[pos[j]] == k)
+                pos[m++] = pos[j];
+        np = m;
     }
+    if (nw < 5 || !np)
+        return STAGE_KEEP; /* no 5-gram repeats, so no longer one does */
 
     static const char *const dup_name[] = {
         "dup_5gram_char_frac", "dup_6gram_char_frac", "dup_7gram_char_frac",
         "dup_8gram_char_frac", "dup_9gram_char_frac", "dup_10gram_char_frac"};
-    if (nw < 5)
-        return STAGE_KEEP;
-    /* A k-gram (k >= 5) can repeat an earlier one, or be repeated later,
-     * only where the 5-gram it starts with occurs twice or more; marking
-     * those positions once lets the six passes below touch the table only
-     * there: on ordinary prose almost nowhere. */
-    wn_buf *mb = &scratch->b[2];
-    wn_buf_reset(mb);
-    if (wn_buf_reserve(mb, nw))
-        return WN_ENOMEM;
-    unsigned char *multi = (unsigned char *)mb->data;
-    ftok_count_clear(&c);
-    for (size_t i = 0; i + 5 <= nw; i++) {
-        if (i + 5 + PF <= nw)
-            ftok_count_prefetch(&c, ngram_hash(pre, pw, i + PF, 5));
-        ftok_count_add(&c, ngram_hash(pre, pw, i, 5), (uint32_t)i);
-    }
-    int any = 0;
-    for (size_t i = 0; i + 5 <= nw; i++) {
-        if (i + 5 + PF <= nw)
-            ftok_count_prefetch(&c, ngram_hash(pre, pw, i + PF, 5));
-        any |= multi[i] = ftok_count_get(&c, ngram_hash(pre, pw, i, 5)) > 1;
-    }
-    if (!any)
-        return STAGE_KEEP; /* no 5-gram repeats, so no longer one does */
     for (size_t k = 5; k <= 10 && nw >= k; k++) {
         ftok_count_clear(&c);
         uint64_t rep = 0;
-        size_t i = 0;
-        while (i + k <= nw) {
-            /* a k-gram whose 5-gram is unique is new and never seen again:
-             * datatrove would add it to its set, to no effect */
-            if (multi[i] && ftok_count_add(&c, ngram_hash(pre, pw, i, k),
-                                           (uint32_t)i) > 1) {
+        size_t next = 0;
+        /* datatrove's scan moves one word at a time and jumps past each
+         * repeat; a position whose 5-gram is unique starts a new n-gram
+         * never seen again, so only the repeating positions are visited */
+        for (size_t j = 0; j < np; j++) {
+            size_t i = pos[j];
+            if (i < next)
+                continue;
+            if (i + k > nw)
+                break;
+            if (ftok_count_add(&c, ngram_hash(pre, pw, i, k), (uint32_t)i) >
+                1) {
                 rep += cpre[i + k] - cpre[i];
-                i += k;
-            } else {
-                i++;
+                next = i + k;
             }
         }
         int rule = DUP5 + (int)(k - 5);

@@ -581,3 +581,113 @@ TEST(tokens_swar_matches_bytewise)
         }
     }
 }
+
+/* ------------------------------------------- repetition vs a reference */
+
+/* The n-gram measures of gopher_repetition against a plain, quadratic
+ * reference of datatrove's definitions (n-grams compared as word
+ * sequences), on random texts over small vocabularies so that n-grams
+ * repeat a lot.  Each rule runs alone with bound 0, so its reason carries
+ * the measured value. */
+static double ref_top(char **w, size_t nw, size_t k, size_t total)
+{
+    size_t best = 0, at = 0;
+    for (size_t i = 0; i + k <= nw; i++) {
+        size_t c = 0;
+        for (size_t j = 0; j + k <= nw; j++) {
+            size_t q = 0;
+            while (q < k && !strcmp(w[i + q], w[j + q]))
+                q++;
+            c += q == k;
+        }
+        if (c > best) { /* earliest wins ties: i ascends */
+            best = c;
+            at = i;
+        }
+    }
+    if (nw < k)
+        return 0;
+    size_t len = k - 1;
+    for (size_t q = 0; q < k; q++)
+        len += strlen(w[at + q]);
+    return (double)(len * best) / (double)total;
+}
+
+static double ref_dup(char **w, size_t nw, size_t k, size_t total)
+{
+    size_t rep = 0, i = 0, nseen = 0;
+    size_t *seen = malloc((nw + 1) * sizeof *seen);
+    while (i + k <= nw) {
+        int dup = 0;
+        for (size_t s = 0; s < nseen && !dup; s++) {
+            size_t q = 0;
+            while (q < k && !strcmp(w[seen[s] + q], w[i + q]))
+                q++;
+            dup = q == k;
+        }
+        if (dup) {
+            for (size_t q = 0; q < k; q++)
+                rep += strlen(w[i + q]);
+            i += k;
+        } else {
+            seen[nseen++] = i++;
+        }
+    }
+    free(seen);
+    return (double)rep / (double)total;
+}
+
+static void fmt_value(char *out, size_t n, double x)
+{
+    if (x == (double)(long long)x)
+        snprintf(out, n, "%.0f", x);
+    else
+        snprintf(out, n, "%.4g", x);
+}
+
+TEST(gopher_repetition_matches_reference)
+{
+    static const char *vocab[] = {"a", "bb", "ccc", "dd", "e", "ffff", "g"};
+    unsigned seed = 7;
+    char *w[200];
+    for (int round = 0; round < 60; round++) {
+        size_t nw = 5 + (size_t)(round * 3 % 150), vs = 2 + round % 6;
+        wn_buf text = WN_BUF_INIT;
+        for (size_t i = 0; i < nw; i++) {
+            seed = seed * 1103515245u + 12345u;
+            w[i] = (char *)vocab[(seed >> 16) % vs];
+            if (i)
+                wn_buf_putc(&text, (seed >> 8) % 9 ? ' ' : '\n');
+            wn_buf_puts(&text, w[i]);
+        }
+        for (size_t k = 2; k <= 10; k++) {
+            char rule[64], expect[128], v[32];
+            double x;
+            if (k <= 4) {
+                snprintf(rule, sizeof rule, "gopher_repetition.max_top_%zugram",
+                         k);
+                x = ref_top(w, nw, k, text.len);
+                fmt_value(v, sizeof v, x);
+                snprintf(expect, sizeof expect,
+                         "gopher_repetition:top_%zugram_char_frac=%s>0", k, v);
+            } else {
+                snprintf(rule, sizeof rule, "gopher_repetition.max_dup_%zugram",
+                         k);
+                x = ref_dup(w, nw, k, text.len);
+                fmt_value(v, sizeof v, x);
+                snprintf(expect, sizeof expect,
+                         "gopher_repetition:dup_%zugram_char_frac=%s>0", k, v);
+            }
+            const char *extra[] = {rule, "0", NULL};
+            wn_buf why = WN_BUF_INIT;
+            int r = run_rule("gopher_repetition", rule, text.data, text.len,
+                             extra, &why);
+            if (x > 0 ? (r != 0 || strcmp(why.data, expect)) : r != 1)
+                t_fail(__FILE__, __LINE__, "round %d, %s: got %s (%d), want %s",
+                       round, rule, why.data ? why.data : "keep", r,
+                       x > 0 ? expect : "keep");
+            wn_buf_release(&why);
+        }
+        wn_buf_release(&text);
+    }
+}
