@@ -32,7 +32,7 @@ typedef struct extract_opts {
                                   text is kept */
 } extract_opts;
 
-#define EXTRACT_OPTS_INIT {EXTRACT_MAIN, EXTRACT_PARSER_FAST, 0.33, 0.5, \
+#define EXTRACT_OPTS_INIT {EXTRACT_MAIN, EXTRACT_PARSER_FAST, 0.33, 0.8, \
                            40, 80, 0.3, 0.5, 200}
 
 /* One block of text (offsets into the text arena). */

@@ -22,7 +22,7 @@ static const config_opt extract_opts_tab[] = {
                                "reference parser, ~10x slower)"},
     {"extract.link_density", "0.33", "blocks with more of their text in "
                                      "links are boilerplate"},
-    {"extract.article_link_density", "0.5", "the same inside the chosen "
+    {"extract.article_link_density", "0.8", "the same inside the chosen "
                                             "<article>/<main>"},
     {"extract.length_low", "40", "characters: shorter blocks are judged "
                                  "by their neighbours"},
@@ -65,7 +65,7 @@ static int ex_create(const wn_config *cfg, void **out, wn_error *err)
     }
     o->link_density = config_get_double(cfg, "extract.link_density", 0.33);
     o->article_link_density =
-        config_get_double(cfg, "extract.article_link_density", 0.5);
+        config_get_double(cfg, "extract.article_link_density", 0.8);
     long long lo = config_get_int(cfg, "extract.length_low", 40);
     long long hi = config_get_int(cfg, "extract.length_high", 80);
     long long hd = config_get_int(cfg, "extract.heading_distance", 200);
