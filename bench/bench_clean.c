@@ -3,7 +3,8 @@
  * memory, one thread: MB of input text per second per core.
  *
  * Usage: bench_clean RUNS FILE CHAIN...
- * Each CHAIN is a comma-separated list of stages ("normalize,clean") or
+ * Each CHAIN is a comma-separated list of stages ("normalize,clean"; a
+ * stage may carry one option: "clean?clean.combined=0") or
  * "copy" (the baseline: only the per-document text copy every chain also
  * pays).  All documents of FILE are read first; each run copies every
  * document into a work document and pushes it through the chain; the
@@ -76,11 +77,25 @@ int main(int argc, char **argv)
         snprintf(spec, sizeof spec, "%s", argv[c]);
         if (strcmp(spec, "copy"))
             for (char *s = strtok(spec, ","); s && k < 8;
-                 s = strtok(NULL, ","))
-                if (wn_stage_new(s, NULL, &chain[k++], &err)) {
+                 s = strtok(NULL, ",")) {
+                /* "stage?key=value" sets one option of that stage */
+                wn_config *cfg = wn_config_new();
+                char *q = strchr(s, '?');
+                if (q) {
+                    *q++ = 0;
+                    char *eq = strchr(q, '=');
+                    if (eq) {
+                        *eq = 0;
+                        wn_config_set(cfg, q, eq + 1);
+                    }
+                }
+                int bad = wn_stage_new(s, cfg, &chain[k++], &err);
+                wn_config_free(cfg);
+                if (bad) {
                     fprintf(stderr, "bench_clean: %s\n", err.msg);
                     return 1;
                 }
+            }
         double t_obs = 0;
         for (int i = 0; i < k; i++)
             if (wn_stage_has_first_pass(chain[i])) {

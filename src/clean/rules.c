@@ -58,6 +58,9 @@ struct cl_rules {
     size_t n, cap;
     needle_ent *nent;
     uint16_t nstart[257];
+    uint8_t one[256];          /* 1-byte needles: byte -> rule bits set */
+    uint64_t onebits[256];
+    uint64_t pair[65536 / 64]; /* first two bytes of a longer needle */
     uint32_t need_max; /* longest bound of a rule with needles */
     uint32_t max_len; /* longest bound of any enabled rule */
     cl_tier *tier;    /* ascending max_len; NULL = match rule by rule */
@@ -523,6 +526,9 @@ static int build_needles(cl_rules *r)
         for (size_t k = 0; x->need[k]; k++)
             total++;
     }
+    memset(r->one, 0, sizeof r->one);
+    memset(r->onebits, 0, sizeof r->onebits);
+    memset(r->pair, 0, sizeof r->pair);
     if (!total)
         return 0;
     if (!(r->nent = malloc(total * sizeof *r->nent)))
@@ -542,6 +548,14 @@ static int build_needles(cl_rules *r)
             e->s = nd;
             e->len = (uint8_t)strlen(nd);
             e->bit = (uint8_t)r->r[i].nbit;
+            unsigned c0 = (unsigned char)nd[0];
+            if (e->len == 1) {
+                r->one[c0] = 1;
+                r->onebits[c0] |= (uint64_t)1 << e->bit;
+            } else {
+                unsigned key = c0 | (unsigned)(unsigned char)nd[1] << 8;
+                r->pair[key >> 6] |= (uint64_t)1 << (key & 63);
+            }
         }
     return 0;
 }
@@ -549,19 +563,29 @@ static int build_needles(cl_rules *r)
 /* Bit i set: the line contains a needle of the rule with nbit i. */
 static uint64_t needle_mask(const cl_rules *r, const char *s, size_t n)
 {
+    /* Most byte pairs start no needle: an 8 KiB bitmap of the first two
+     * (lowercased) bytes of every needle rejects them before any
+     * comparison. */
     uint64_t mask = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned c0 = n ? (unsigned char)lower_c((char)p[0]) : 0;
     for (size_t k = 0; k < n; k++) {
-        unsigned char c = (unsigned char)lower_c(s[k]);
-        for (uint16_t e = r->nstart[c]; e < r->nstart[c + 1]; e++) {
-            const needle_ent *x = &r->nent[e];
-            if (x->len > n - k || (mask >> x->bit & 1))
-                continue;
-            size_t j = 1;
-            while (j < x->len && lower_c(s[k + j]) == x->s[j])
-                j++;
-            if (j == x->len)
-                mask |= (uint64_t)1 << x->bit;
-        }
+        unsigned c1 = k + 1 < n ? (unsigned char)lower_c((char)p[k + 1]) : 0;
+        if (r->one[c0])
+            mask |= r->onebits[c0];
+        unsigned key = c0 | c1 << 8;
+        if (r->pair[key >> 6] >> (key & 63) & 1)
+            for (uint16_t e = r->nstart[c0]; e < r->nstart[c0 + 1]; e++) {
+                const needle_ent *x = &r->nent[e];
+                if (x->len < 2 || x->len > n - k || (mask >> x->bit & 1))
+                    continue;
+                size_t j = 1;
+                while (j < x->len && lower_c(s[k + j]) == x->s[j])
+                    j++;
+                if (j == x->len)
+                    mask |= (uint64_t)1 << x->bit;
+            }
+        c0 = c1;
     }
     return mask;
 }
