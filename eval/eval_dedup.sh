@@ -38,7 +38,8 @@ run() { # label, flags...
   python3 eval/dedup_score.py "$tmp/c" "$tmp/r.jsonl" "$label"
 }
 rc=0
-run "default (perm 20x5, verify exact)" || rc=1
+run "default (perm 16x6, verify exact)" || rc=1
+run "--bands 20 --rows 5" --bands 20 --rows 5 || rc=1
 run "--verify=none" --verify=none || rc=1
 run "--verify=estimate" --verify=estimate || rc=1
 run "oph 14x8 --verify=none" --minhash oph --bands 14 --rows 8 --verify=none || rc=1

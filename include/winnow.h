@@ -356,7 +356,7 @@ void wn_stage_free(wn_stage *st);
  *
  * Options (wn_config keys; defaults in brackets; wn_dedup_option_at lists
  * them): dedup.exact [1], dedup.near [1], dedup.ngram [5], dedup.bands
- * [20], dedup.rows [5], dedup.minhash [perm|oph], dedup.verify
+ * [16], dedup.rows [6], dedup.minhash [perm|oph], dedup.verify
  * [exact|estimate|none], dedup.threshold [0.8], dedup.keep
  * [first|longest|earliest], dedup.partitions [16], dedup.memory [2G],
  * dedup.threads [1], dedup.max_listed [1000], dedup.seed. */
