@@ -25,7 +25,7 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
 fi
 if [ $have_fuzzer = 1 ]; then
   LIBDIR=build/fuzz/lib
-  make --no-print-directory -s BUILD=$LIBDIR CC=clang \
+  make --no-print-directory -s BUILD=$LIBDIR CC=clang CXX=clang++ \
     OPT="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
     $LIBDIR/libwinnow.a >"$B/lib.log" 2>&1 || { echo "FAIL fuzz: library build failed"; tail -5 "$B/lib.log"; echo "0 passed, 1 failed"; exit 1; }
 else
