@@ -417,7 +417,8 @@ static int on_text(void *ctx, const char *s, size_t n)
             if (c == 0xC2)
                 i++;
             if (c == '\n' && x->pre && started) {
-                o[k++] = '\n';
+                if (o[k - 1] != '\n') /* blank lines in <pre>: one */
+                    o[k++] = '\n';
                 space = 0;
             } else if (!(k > x->cur_off && o[k - 1] == '\n'))
                 space = 1;

@@ -58,7 +58,6 @@ typedef struct frame {
 int html_parse_gumbo(const char *html, size_t n, const html_sink *sink,
                      wn_buf *scratch)
 {
-    (void)scratch;
     GumboOutput *out = gumbo_parse_with_options(&kGumboDefaultOptions,
                                                 html, n);
     if (!out)
@@ -93,10 +92,23 @@ int html_parse_gumbo(const char *html, size_t n, const html_sink *sink,
         const GumboNode *c = kids->data[f->next++];
         switch (c->type) {
         case GUMBO_NODE_TEXT: case GUMBO_NODE_WHITESPACE:
-        case GUMBO_NODE_CDATA:
-            rc = sink->text(sink->ctx, c->v.text.text,
-                            strlen(c->v.text.text));
+        case GUMBO_NODE_CDATA: {
+            /* gumbo 0.10 turns an overflowing &#x...; at the end of input
+             * into invalid UTF-8 (found by fuzz/fuzz_html.c): repair */
+            const char *t = c->v.text.text;
+            size_t tn = strlen(t);
+            if (!wn_utf8_valid(t, tn)) {
+                wn_buf_reset(scratch);
+                if (wn_utf8_repair(t, tn, scratch, NULL) < 0) {
+                    rc = WN_ENOMEM;
+                    break;
+                }
+                t = scratch->data ? scratch->data : "";
+                tn = scratch->len;
+            }
+            rc = sink->text(sink->ctx, t, tn);
             break;
+        }
         case GUMBO_NODE_ELEMENT: case GUMBO_NODE_TEMPLATE: {
             if (depth == cap) {
                 frame *ns = realloc(st, 2 * cap * sizeof *st);
