@@ -108,12 +108,28 @@ static int disable_list(clean_state *st, const char *list, wn_error *err)
     return 0;
 }
 
+static int clean_setup(clean_state *st, const wn_config *cfg,
+                       wn_error *err);
+
+/* On failure nothing is left behind: *out is NULL. */
 static int clean_create(const wn_config *cfg, void **out, wn_error *err)
 {
     clean_state *st = calloc(1, sizeof *st);
+    *out = NULL;
     if (!st)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    int rc = clean_setup(st, cfg, err);
+    if (rc < 0) {
+        clean_free(st);
+        return rc;
+    }
     *out = st;
+    return 0;
+}
+
+static int clean_setup(clean_state *st, const wn_config *cfg,
+                       wn_error *err)
+{
     const char *preset = config_get(cfg, "clean.preset", "none");
     if ((st->preset = presets_parse(preset)) < 0)
         return wn_err(err, WN_EINVAL, "", 0,

@@ -83,12 +83,26 @@ static void site_free(void *p)
     free(st);
 }
 
+static int site_setup(site_state *st, const wn_config *cfg, wn_error *err);
+
+/* On failure nothing is left behind: *out is NULL. */
 static int site_create(const wn_config *cfg, void **out, wn_error *err)
 {
     site_state *st = calloc(1, sizeof *st);
+    *out = NULL;
     if (!st)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    int rc = site_setup(st, cfg, err);
+    if (rc < 0) {
+        site_free(st);
+        return rc;
+    }
     *out = st;
+    return 0;
+}
+
+static int site_setup(site_state *st, const wn_config *cfg, wn_error *err)
+{
     long long mp = config_get_int(cfg, "site_lines.min_pages", 3);
     st->min_share = config_get_double(cfg, "site_lines.min_share", 0.1);
     st->min_chars = (long)config_get_int(cfg, "site_lines.min_chars", 1);
