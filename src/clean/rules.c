@@ -81,7 +81,7 @@ struct cl_rules {
     MON "\\s+\\d{1,2}(?:st|nd|rd|th)?)"
 #define STAMP_PREFIX                                                       \
     "(?:(?:published|updated|posted|last updated|last modified|modified|"  \
-    "date|first published)(?:\\s+(?:on|at))?\\s*:?\\s*)?"
+    "date|first published|air date|aired)(?:\\s+(?:on|at))?\\s*:?\\s*)?"
 
 /* The built-in table, most specific first.  Each pattern must match the
  * whole line; docs/clean.md lists what each rule is for and the tests in
@@ -124,7 +124,8 @@ static const struct {
      "save my name, email.*|you must be logged in to post a comment.*|"
      "(?:name|email|website|comment)\\s*\\*|log in to (?:comment|reply)|"
      "reply(?: to this comment)?|report (?:this )?comment|comment policy|"
-     "(?:sort|order) by:?(?: newest| oldest| best| top)?)[.:!]?$"},
+     "(?:sort|order) by:?(?: newest| oldest| best| top)?|this site uses "
+     "akismet to reduce spam\\..{0,80})[.:!]?$"},
     {"share_prompt", 200,
      "^(?:share(?: this)?(?: (?:article|story|post|page|video))?"
      "(?: (?:on|via) [\\w ]{1,40})?|share (?:it|this(?: \\w+)?) with "
@@ -135,7 +136,14 @@ static const struct {
      "print this(?: \\w+)?|facebook|twitter|linkedin|whatsapp|pinterest|"
      "reddit|tumblr|flipboard|telegram|e-?mail|print|copy link|"
      "copy (?:the )?url|link copied|share via.*|shares?|"
-     "\\d+\\s+shares?)[.!]?$"},
+     "\\d+\\s+shares?|sorry, your blog cannot share posts by email|"
+     "post was not sent - check your email addresses|email check failed, "
+     "please try again)[.!:]?$"},
+    {"share_buttons", 200,
+     "^(?:(?:facebook|twitter|whatsapp|pinterest|pint|pin|linkedin|reddit|"
+     "e-?mail|print|tumblr|telegram|share|tweet|messenger|sms|copy link|"
+     "flipboard|pocket|vk|weibo|wechat|baixar|mail|x)(?:\\s*[,|·•/]\\s*|"
+     "\\s+|$)){2,}$"},
     {"subscribe_prompt", 260,
      "^(?:subscribe(?: now| today| here| for free)?|sign up(?: now| "
      "today| for free)?|newsletters?|(?:sign up|subscribe|register) "
@@ -238,7 +246,9 @@ static const struct {
      "sponsored by.{0,60}|presented by .{1,40})[.:]?$"},
     {"site_ui", 60,
      "^(?:skip to (?:main )?(?:content|navigation|search)|menu|search|close"
-     "|toggle navigation|back to top|top|go to top|scroll to top|loading"
+     "|toggle navigation|back to (?:top|gallery|home|homepage|list|"
+     "article|story|search results|menu)|top|go to top|scroll to top|"
+     "learn more|find out more|loading"
      "(?:\\.\\.\\.|…)?|play(?: video)?|pause|mute|unmute|watch|listen|"
      "listen to (?:this|the) (?:article|story|podcast)|open menu|"
      "close menu|more|less|yes|no|ok|okay|accept|decline|got it|"
@@ -246,6 +256,7 @@ static const struct {
      "enter your (?:email|search|keywords?).{0,20}|type your search.{0,20}"
      "|(?:expand|collapse)(?: all)?|view gallery|open gallery|"
      "\\d+ photos?|watch video|video|audio|photos?|gallery)[.!:…]?$"},
+    {"separator", 40, "^[^\\p{L}\\p{N}]{1,40}$"},
     {"archive_count", 60,
      "^[\\p{L}\\d][^.!?()]{0,40}\\s?\\(\\d{1,6}\\)$"},
     {"footer_link", 80,
