@@ -272,7 +272,8 @@ static int cmp_kv(const void *a, const void *b)
 
 static void put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
 {
-    qsort(kv, n, sizeof *kv, cmp_kv);
+    if (n)
+        qsort(kv, n, sizeof *kv, cmp_kv);
     wn_buf_putc(o, '{');
     for (size_t i = 0; i < n; i++) {
         if (i)

@@ -88,7 +88,8 @@ static void bars(wn_buf *o, const char *const *labels, const uint64_t *v,
 static void kv_table(wn_buf *o, const char *title, const char *idp,
                      tally_kv *kv, size_t n, const char *col)
 {
-    qsort(kv, n, sizeof *kv, cmp_count_desc);
+    if (n)
+        qsort(kv, n, sizeof *kv, cmp_count_desc);
     wn_buf_printf(o, "<h2>%s</h2>", title);
     if (!n) {
         wn_buf_puts(o, "<p>none</p>");
