@@ -250,6 +250,9 @@ typedef struct wn_writer wn_writer;
  * ".gz" gzip, ".zst" zstd, anything else none. */
 int wn_writer_open(const char *path, int out_format, wn_writer **out,
                    wn_error *err);
+/* Compression level for .gz (1-9, default 6) or .zst (1-19, default 3);
+ * only before the first write.  Returns 0 or WN_EINVAL. */
+int wn_writer_set_level(wn_writer *w, int level);
 int wn_writer_write(wn_writer *w, const wn_doc *doc, wn_error *err);
 /* Writes one raw, already-formatted line (a JSON object) plus '\n'. */
 int wn_writer_write_line(wn_writer *w, const char *line, size_t n,

@@ -26,6 +26,7 @@ struct wn_writer {
     int format;
     int ndocs;
     int direct; /* fd opened on a non-regular file: close, no rename */
+    int started; /* data was written: the level is fixed */
     char *path;
     char *tmp;
     wn_buf line;
@@ -170,11 +171,26 @@ fail:
 
 static int push(wn_writer *w, const char *p, size_t n, wn_error *err)
 {
+    w->started = 1;
     int rc = wn_buf_append(&w->pending, p, n);
     if (rc)
         return wn_err(err, rc, w->path, 0, "out of memory");
     if (w->pending.len >= OUT_CAP)
         return drain(w, 0, err);
+    return 0;
+}
+
+int wn_writer_set_level(wn_writer *w, int level)
+{
+    if (w->started)
+        return WN_EINVAL;
+    if (w->codec == CODEC_ZSTD) {
+        size_t r = ZSTD_CCtx_setParameter(w->zs, ZSTD_c_compressionLevel, level);
+        return ZSTD_isError(r) ? WN_EINVAL : 0;
+    }
+    if (w->codec == CODEC_GZIP)
+        return deflateParams(&w->z, level < 1 ? 1 : level > 9 ? 9 : level,
+                             Z_DEFAULT_STRATEGY) == Z_OK ? 0 : WN_EINVAL;
     return 0;
 }
 

@@ -182,8 +182,12 @@ int run_task(wn_run *r, size_t i, wn_error *err)
     if (!rc)
         rc = wn_writer_open(run_path(r, &p, "work/p1/%05zu.rej.jsonl.zst", i),
                             WN_OUT_JSONL, &o.rej, err);
-    if (!rc)
+    /* work files are read once more: compress them for speed */
+    if (!rc) {
+        wn_writer_set_level(o.kept, 1);
+        wn_writer_set_level(o.rej, 1);
         rc = pump(r, i, r->nstages, &o, err);
+    }
     if (!rc) {
         rc = wn_writer_close(o.kept, err);
         o.kept = NULL;
