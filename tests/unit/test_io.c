@@ -619,3 +619,23 @@ TEST(gzip_big_and_small_members_mixed)
     wn_buf_release(&rec);
     wn_buf_release(&out);
 }
+
+TEST(writer_level_only_before_data)
+{
+    const char *names[] = {"l.jsonl.zst", "l.jsonl.gz"};
+    for (int i = 0; i < 2; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", t_tmpdir(), names[i]);
+        wn_writer *w;
+        wn_error err;
+        CHECK_INT(wn_writer_open(path, WN_OUT_JSONL, &w, &err), 0);
+        CHECK_INT(wn_writer_set_level(w, 1), 0);
+        CHECK_INT(wn_writer_write_line(w, "{\"text\":\"x\"}", 12, &err), 0);
+        CHECK_INT(wn_writer_set_level(w, 9), WN_EINVAL);
+        CHECK_INT(wn_writer_close(w, &err), 0);
+        int bad;
+        wn_stats st = t_read_all(path, NULL, NULL, &bad);
+        CHECK_INT(st.docs, 1);
+        CHECK_INT(bad, 0);
+    }
+}
