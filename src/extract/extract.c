@@ -22,6 +22,7 @@
  */
 #include "extract.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 enum { /* per-element frame flags */
@@ -62,6 +63,7 @@ static const char *const bad_names[] = {
     "tag-list", "taglist", "read-more", "readmore", "more-stories",
     "trending", "most-popular", "mostpopular", "print-only",
 };
+_Static_assert(sizeof bad_names / sizeof *bad_names <= 64, "64 names");
 static const char *const good_names[] = {
     "article", "content", "main", "story", "entry", "post-body",
     "postbody", "body", "text",
@@ -76,6 +78,38 @@ static const char *const bad_tokens[] = {
 static int contains(const char *hay, const char *needle)
 {
     return strstr(hay, needle) != NULL;
+}
+
+/* Does any of the n (<= 64) names occur in s?  One pass over s; at each
+ * byte only the names that start with it are compared (first[] has bit i
+ * set for the bytes names[i] starts with): 45 strstr calls per element
+ * showed in profiles. */
+static int contains_any(const char *s, const char *const *names,
+                        const uint64_t *first)
+{
+    for (; *s; s++) {
+        for (uint64_t m = first[(unsigned char)*s]; m; m &= m - 1) {
+            const char *nm = names[__builtin_ctzll(m)];
+            size_t k = 1;
+            while (nm[k] && s[k] == nm[k])
+                k++;
+            if (!nm[k])
+                return 1;
+        }
+    }
+    return 0;
+}
+
+#define NBAD (sizeof bad_names / sizeof *bad_names)
+#define NGOOD (sizeof good_names / sizeof *good_names)
+static uint64_t bad_first[256], good_first[256];
+
+static void first_build(void)
+{
+    for (size_t i = 0; i < NBAD; i++)
+        bad_first[(unsigned char)bad_names[i][0]] |= 1ull << i;
+    for (size_t i = 0; i < NGOOD; i++)
+        good_first[(unsigned char)good_names[i][0]] |= 1ull << i;
 }
 
 /* Lowercases class and id into buf, space separated. */
@@ -106,7 +140,7 @@ static int token_match(const char *s)
         size_t n = (size_t)(q - p);
         for (size_t i = 0; n && i < sizeof bad_tokens / sizeof *bad_tokens;
              i++)
-            if (strlen(bad_tokens[i]) == n && !memcmp(bad_tokens[i], p, n))
+            if (!strncmp(bad_tokens[i], p, n) && !bad_tokens[i][n])
                 return 1;
         p = q;
     }
@@ -119,19 +153,17 @@ static int names_boilerplate(const html_attrs *a)
         return 0;
     char buf[256];
     lower_names(a, buf, sizeof buf);
-    int bad = token_match(buf);
-    for (size_t i = 0; !bad && i < sizeof bad_names / sizeof *bad_names; i++)
-        bad = contains(buf, bad_names[i]);
-    if (!bad)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, first_build);
+    if (!contains_any(buf, bad_names, bad_first) && !token_match(buf))
         return 0;
-    for (size_t i = 0; i < sizeof good_names / sizeof *good_names; i++)
-        if (contains(buf, good_names[i]))
-            return 0;
-    return 1;
+    return !contains_any(buf, good_names, good_first);
 }
 
 static int str_ieq(const html_str *s, const char *lit)
 {
+    if (!s->n)
+        return 0;
     size_t n = strlen(lit);
     if (s->n != n)
         return 0;

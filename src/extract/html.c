@@ -20,6 +20,7 @@
  */
 #include "html.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #define TAG_NAME(id, s) s,
@@ -37,15 +38,12 @@ enum {
 };
 
 static uint8_t tag_flags[HT_COUNT];
+static void slots_init(void);
 
-/* The flags table, built once (static data of one line per group reads
- * better than an 89-row initializer).  Idempotent, so a race between two
- * first callers writes the same bytes. */
-static void flags_init(void)
+/* The flags and name tables, built once per process (pthread_once: the
+ * stage runs on several threads). */
+static void flags_build(void)
 {
-    static volatile int done;
-    if (done)
-        return;
     static const uint8_t voids[] = {HT_AREA, HT_BASE, HT_BR, HT_COL,
         HT_EMBED, HT_HR, HT_IMG, HT_INPUT, HT_KEYGEN, HT_LINK, HT_META,
         HT_PARAM, HT_SOURCE, HT_TRACK, HT_WBR};
@@ -84,7 +82,13 @@ static void flags_init(void)
     for (size_t i = 0; i < sizeof table; i++)
         f[table[i]] |= F_TABLE;
     memcpy(tag_flags, f, sizeof f);
-    done = 1;
+    slots_init();
+}
+
+static void flags_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, flags_build);
 }
 
 const char *html_tag_name(int tag)
@@ -103,26 +107,46 @@ static unsigned char lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+/* Name -> tag: an open-addressing table of the lowercase names, filled
+ * with flags_init (bisecting with strcmp showed in profiles). */
+#define TAG_SLOTS 256
+static uint8_t tag_slot[TAG_SLOTS];
+
+static unsigned tag_hash(const unsigned char *s, size_t n)
+{
+    unsigned h = (unsigned)n * 31u;
+    for (size_t i = 0; i < n; i++)
+        h = h * 33u + s[i];
+    return h;
+}
+
+static void slots_init(void)
+{
+    for (int t = 1; t < HT_COUNT; t++) {
+        const char *nm = tag_names[t];
+        unsigned h = tag_hash((const unsigned char *)nm, strlen(nm));
+        while (tag_slot[h % TAG_SLOTS])
+            h++;
+        tag_slot[h % TAG_SLOTS] = (uint8_t)t;
+    }
+}
+
 int html_tag_lookup(const char *name, size_t n)
 {
-    char low[16];
+    unsigned char low[16];
     if (!n || n >= sizeof low)
         return HT_OTHER;
+    flags_init();
     for (size_t i = 0; i < n; i++)
-        low[i] = (char)lower((unsigned char)name[i]);
-    low[n] = 0;
-    size_t lo = 1, hi = HT_COUNT;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(tag_names[mid], low);
-        if (!c)
-            return (int)mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+        low[i] = lower((unsigned char)name[i]);
+    for (unsigned h = tag_hash(low, n);; h++) {
+        int t = tag_slot[h % TAG_SLOTS];
+        if (!t)
+            return HT_OTHER;
+        const char *nm = tag_names[t];
+        if (!memcmp(nm, low, n) && !nm[n])
+            return t;
     }
-    return HT_OTHER;
 }
 
 /* ------------------------------------------------------------ tree builder */
@@ -358,11 +382,10 @@ static int emit_text(parser *p, const char *s, size_t n, int decode)
     return p->sink->text(p->sink->ctx, b->data ? b->data : "", b->len);
 }
 
+/* s[0..n) equals name (lowercase), any case; callers already checked
+ * that n is name's length. */
 static int attr_is(const char *s, size_t n, const char *name)
 {
-    size_t k = strlen(name);
-    if (n != k)
-        return 0;
     for (size_t i = 0; i < n; i++)
         if (lower((unsigned char)s[i]) != (unsigned char)name[i])
             return 0;
