@@ -42,6 +42,8 @@ int text_next(rctx *r, wn_doc *doc, wn_error *err)
     }
     if (r->in.err_code)
         return WN_ETRUNC; /* the stream error is reported in its place */
+    if (!raw->len)
+        return WN_EOF; /* an empty file holds no document */
     if (looks_binary(raw->data ? raw->data : "", raw->len)) {
         r->bad_counter = &r->st.bad_files;
         return wn_err(err, WN_EFORMAT, r->path, 0,

@@ -50,6 +50,24 @@ assert "Share this article" not in text
 assert "Port director Samuel Reyes" in text
 PY
 
+# --- every real WARC/WET/JSONL sample in one run: HTML extracted, damage
+# counted (exit 1), the books balance
+if [ -d "$WN_SHARED/data/warc" ]; then
+  "$WINNOW" run -q --no-progress --languages all "$WN_SHARED/data/warc" \
+    "$WN_SHARED/data/jsonl/dolma-cc-head" -o "$TMP/real" 2>/dev/null
+  expect_eq "real samples: exit status (bad input present)" 1 $?
+  python3 - "$TMP/real/stats.json" <<'PY' && pass || fail "real samples: stats"
+import json, sys
+s = json.load(open(sys.argv[1]))
+d = s["documents"]
+assert d["read"] == d["kept"] + d["rejected"] == s["input"]["docs"], d
+assert d["kept"] > 0 and s["input"]["warc_response_html"] > 50
+assert s["input"]["truncated"] >= 1 and s["input"]["bad_files"] >= 1
+PY
+else
+  skip "run over real samples: $WN_SHARED/data/warc absent"
+fi
+
 # --- determinism across thread counts, on real text when present
 R=$WN_SHARED/data/text/reuters-21578/reuters-21578.jsonl.gz
 mkdir -p "$TMP/in"

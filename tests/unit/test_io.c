@@ -639,3 +639,20 @@ TEST(writer_level_only_before_data)
         CHECK_INT(bad, 0);
     }
 }
+
+TEST(empty_inputs_hold_no_document)
+{
+    /* regression: an empty (compressed) shard was read as one empty text
+     * document, which broke the books of `winnow run` */
+    wn_buf z = WN_BUF_INIT;
+    zst_frame(&z, "", 0);
+    const char *paths[] = {t_write_file("e.txt", "", 0),
+                           t_write_file("e.jsonl.zst", z.data, z.len)};
+    for (int i = 0; i < 2; i++) {
+        int bad;
+        wn_stats st = t_read_all(paths[i], NULL, NULL, &bad);
+        CHECK_INT(st.docs, 0);
+        CHECK_INT(bad, 0);
+    }
+    wn_buf_release(&z);
+}
