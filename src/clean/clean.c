@@ -46,6 +46,8 @@ static const config_opt clean_opts[] = {
                               "are kept"},
     {"clean.nav_attach", "0", "nav_run: keep a run that touches the "
                               "article (its list or table)"},
+    {"clean.nav_far", "0", "nav_run: also drop a lone short line this many "
+                           "lines from the article (0: off)"},
     {"clean.core_words", "8", "article span: sentence lines of >= N words "
                               "count for it"},
     {"clean.core_penalty", "2", "article span: cost of any other line"},
@@ -58,6 +60,7 @@ typedef struct clean_state {
     int no_repeat, no_byline, no_nav;
     long nav_words, nav_chars, nav_run, nav_margin, core_words;
     int nav_attach;
+    long nav_far;
     double core_penalty;
     const char *ts_name, *rel_name; /* interned timestamp rule names */
     cl_counts counts;
@@ -141,6 +144,7 @@ static int clean_setup(clean_state *st, const wn_config *cfg,
     st->nav_margin = config_get_int(cfg, "clean.nav_margin", 2);
     st->core_words = config_get_int(cfg, "clean.core_words", 8);
     st->nav_attach = config_get_bool(cfg, "clean.nav_attach", 0);
+    st->nav_far = config_get_int(cfg, "clean.nav_far", 0);
     st->core_penalty = config_get_double(cfg, "clean.core_penalty", 2);
     if (st->nav_run < 1 || st->nav_margin < 0 || st->core_words < 1 ||
         st->core_penalty <= 0)
@@ -296,13 +300,18 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
         int attached = st->nav_attach &&
                        ((j > be && j <= be + 1 + (size_t)st->nav_margin) ||
                         (k <= bs && k + (size_t)st->nav_margin >= bs));
-        if ((long)(k - j) >= st->nav_run && !attached)
-            for (size_t t = j; t < k; t++) {
-                int outside = t + (size_t)st->nav_margin < bs ||
-                              t > be + (size_t)st->nav_margin;
-                if (outside && !lines[idx[t]].rule)
-                    lines[idx[t]].rule = R_NAV;
-            }
+        int run_ok = (long)(k - j) >= st->nav_run && !attached;
+        for (size_t t = j; t < k; t++) {
+            /* A run long enough goes when outside the margin; with
+             * clean.nav_far > 0 even a lone short line goes when it is
+             * that far from the article. */
+            int outside = t + (size_t)st->nav_margin < bs ||
+                          t > be + (size_t)st->nav_margin;
+            int far = st->nav_far > 0 && (t + (size_t)st->nav_far < bs ||
+                                          t > be + (size_t)st->nav_far);
+            if (((run_ok && outside) || far) && !lines[idx[t]].rule)
+                lines[idx[t]].rule = R_NAV;
+        }
         j = k > j ? k : j + 1;
     }
 }

@@ -239,6 +239,22 @@ TEST(clean_rule_nav_run)
     verdicts("clean", text, &g, NULL, NULL);
     for (size_t i = 0; i < g.n; i++)
         CHECK(g.rule[i] == NULL);
+    /* A lone short line far from the article stays by default, and goes
+     * with clean.nav_far. */
+    snprintf(text, sizeof text,
+             "Sections\n"
+             "Pictures of the harbour festival and all the boats\n"
+             "Pictures of the harbour festival and all the boats 2\n"
+             "Pictures of the harbour festival and all the boats 3\n"
+             "Pictures of the harbour festival and all the boats 4\n%s",
+             article);
+    verdicts("clean", text, &g, NULL, NULL);
+    CHECK_INT(g.n, 8);
+    CHECK(g.rule[0] == NULL);
+    const char *far[] = {"clean.nav_far", "3", NULL};
+    verdicts("clean", text, &g, NULL, far);
+    CHECK_STR(g.rule[0], "nav_run");
+    CHECK(g.rule[1] == NULL && g.rule[5] == NULL);
     /* and a page without any prose is left alone */
     verdicts("clean", "Asia\nEurope\nSport\nCulture\n", &g, NULL, NULL);
     for (size_t i = 0; i < g.n; i++)
