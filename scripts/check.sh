@@ -2,8 +2,9 @@
 # `make check`: the whole test suite, cheapest checks first:
 #   1. warning-free build (-Werror) and all tests;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. fuzz corpus replay and a short bounded run per target (needs clang);
-#   4. symbol and layering checks.
+#   3. the threaded pipeline under ThreadSanitizer;
+#   4. fuzz corpus replay and a short bounded run per target (needs clang);
+#   5. symbol and layering checks.
 # The last line is the total: "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +34,7 @@ build_werror() {
 phase "build with -Werror" build_werror
 phase "tests" scripts/run-tests.sh build
 phase "tests under ASan+UBSan" make --no-print-directory test-asan
+phase "threaded pipeline under TSan" scripts/tsan.sh
 phase "fuzz replay and smoke" scripts/fuzz.sh smoke
 phase "lint" scripts/lint.sh build
 rm -f "$log"

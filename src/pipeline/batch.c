@@ -146,25 +146,43 @@ int pool_new(const stage_ops *const *ops, void *const *states,
     return 0;
 }
 
+/* States are read by workers under the mutex, so every change of a state
+ * takes it too (with one job there are no workers and no lock). */
+static void lock(pool *p)
+{
+    if (p->jobs > 1)
+        pthread_mutex_lock(&p->mu);
+}
+
+static void unlock(pool *p)
+{
+    if (p->jobs > 1)
+        pthread_mutex_unlock(&p->mu);
+}
+
 batch *pool_get(pool *p)
 {
-    for (size_t i = 0; i < p->nring; i++) {
-        batch *b = &p->ring[i];
-        if (b->state != B_FREE)
-            continue;
-        for (size_t k = 0; k < b->n; k++)
-            wn_doc_reset(&b->docs[k]);
-        b->n = 0;
-        b->error = 0;
-        b->state = B_FILLING;
-        return b;
-    }
-    return NULL;
+    batch *b = NULL;
+    lock(p);
+    for (size_t i = 0; i < p->nring && !b; i++)
+        if (p->ring[i].state == B_FREE) {
+            b = &p->ring[i];
+            b->state = B_FILLING;
+        }
+    unlock(p);
+    if (!b)
+        return NULL;
+    /* a FILLING batch belongs to this thread alone */
+    for (size_t k = 0; k < b->n; k++)
+        wn_doc_reset(&b->docs[k]);
+    b->n = 0;
+    b->error = 0;
+    return b;
 }
 
 void pool_submit(pool *p, batch *b)
 {
-    b->seq = p->next_seq++;
+    b->seq = p->next_seq++; /* seq is read by workers only once QUEUED */
     if (p->jobs <= 1) {
         run_batch(p, b, p->scratch);
         b->state = B_DONE;
@@ -181,26 +199,24 @@ batch *pool_next(pool *p)
     if (p->next_out == p->next_seq)
         return NULL;
     batch *b = NULL;
+    lock(p);
     for (size_t i = 0; i < p->nring; i++)
         if (p->ring[i].state != B_FREE && p->ring[i].state != B_FILLING &&
             p->ring[i].seq == p->next_out)
             b = &p->ring[i];
-    if (!b)
-        return NULL;
-    if (p->jobs > 1) {
-        pthread_mutex_lock(&p->mu);
-        while (b->state != B_DONE)
-            pthread_cond_wait(&p->done, &p->mu);
-        pthread_mutex_unlock(&p->mu);
-    }
-    p->next_out++;
+    while (b && p->jobs > 1 && b->state != B_DONE)
+        pthread_cond_wait(&p->done, &p->mu);
+    unlock(p);
+    if (b)
+        p->next_out++;
     return b;
 }
 
 void pool_release(pool *p, batch *b)
 {
-    (void)p;
+    lock(p);
     b->state = B_FREE;
+    unlock(p);
 }
 
 void pool_free(pool *p)

@@ -1,0 +1,31 @@
+#!/bin/sh
+# ThreadSanitizer over the threaded pipeline: builds winnow with
+# -fsanitize=thread and runs `winnow run -j 4` on the sample corpus and on
+# real text when present; any data race fails.  Last line: N passed, N failed.
+set -u
+cd "$(dirname "$0")/.."
+S=${SHARED:-../shared}
+B=build/tsan
+make --no-print-directory -s BUILD=$B OPT="-O1 -g -fsanitize=thread" \
+  EXTRA_LDFLAGS="-fsanitize=thread" $B/winnow >"$B.log" 2>&1 || {
+  echo "FAIL tsan: build failed"; tail -5 "$B.log"; echo "0 passed, 1 failed"; exit 1; }
+T=$(mktemp -d /tmp/wn-tsan-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/in"
+cp sample/crawl.warc.wet sample/feed.jsonl "$T/in/"
+R=$S/data/text/reuters-21578/reuters-21578.jsonl.gz
+[ -f "$R" ] && zcat "$R" | head -2000 > "$T/in/reuters.jsonl"
+pass=0 fail=0
+TSAN_OPTIONS="halt_on_error=0 exitcode=66" $B/winnow run -q --no-progress -j 4 \
+  --languages all "$T/in" -o "$T/out" 2>"$T/err"
+rc=$?
+if grep -q 'ThreadSanitizer' "$T/err" || [ $rc -eq 66 ]; then
+  echo "FAIL tsan: data race in winnow run"; grep -A8 'WARNING: ThreadSanitizer' "$T/err" | head -30
+  fail=1
+elif [ $rc -ne 0 ]; then
+  echo "FAIL tsan: winnow run exited $rc"; tail -5 "$T/err"; fail=1
+else
+  pass=1
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
