@@ -406,7 +406,10 @@ static int build_tree(ftz_model *m, rd *r)
     for (int32_t i = osz; i < nn; i++) {
         int32_t mini[2];
         for (int j = 0; j < 2; j++) {
-            if (leaf >= 0 && cnt[leaf] < cnt[node])
+            /* node == i is not built yet: fastText's 1e15 sentinel keeps it
+             * from being chosen unless counts are absurd (a damaged file),
+             * which would make a cycle; so it is never chosen */
+            if (leaf >= 0 && (node >= i || cnt[leaf] < cnt[node]))
                 mini[j] = leaf--;
             else
                 mini[j] = node++;
@@ -543,6 +546,8 @@ struct ftz_ctx {
     size_t used;
     int32_t *hashes;        /* word hashes of the line (word n-grams) */
     size_t nh, hcap;
+    struct dfs_item *stack; /* the tree search's */
+    size_t scap;
 };
 
 ftz_ctx *ftz_ctx_new(void)
@@ -568,6 +573,7 @@ void ftz_ctx_free(ftz_ctx *c)
     free(c->nids);
     free(c->vecs);
     free(c->hashes);
+    free(c->stack);
     free(c);
 }
 
@@ -676,27 +682,70 @@ typedef struct best {
 
 static float std_log(float x) { return logf(x + 1e-5f); }
 
-static void dfs(const ftz_model *m, const float *hidden, int32_t node,
-                float score, best *b)
+/* fastText's depth-first search of the Huffman tree for the best leaf,
+ * pruning branches already worse than the best leaf found; iterative with
+ * the stack in ctx, because a damaged model's tree can be a chain as deep
+ * as it has labels.  Left before right, as fastText recurses. */
+typedef struct dfs_item {
+    int32_t node;
+    float score;
+} dfs_item;
+
+static int dfs(const ftz_model *m, ftz_ctx *c, const float *hidden, best *b)
 {
-    if (score < std_log(0.0f) || (b->label >= 0 && score < b->score))
-        return;
-    if (m->left[node] == -1 && m->right[node] == -1) {
-        if (b->label < 0 || score > b->score) {
-            b->score = score;
-            b->label = node;
-        }
-        return;
+    size_t need = 2 * (size_t)m->nlabels + 2;
+    if (c->scap < need) {
+        dfs_item *p = realloc(c->stack, need * sizeof *p);
+        if (!p)
+            return WN_ENOMEM;
+        c->stack = p;
+        c->scap = need;
     }
-    float f = dot_row(&m->out, hidden, node - m->nlabels);
-    f = 1.0f / (1.0f + expf(-f));
-    dfs(m, hidden, m->left[node], score + std_log(1.0f - f), b);
-    dfs(m, hidden, m->right[node], score + std_log(f), b);
+    dfs_item *st = c->stack;
+    size_t sp = 0;
+    const float floor_score = std_log(0.0f);
+    st[sp++] = (dfs_item){2 * m->nlabels - 2, 0.0f};
+    while (sp) {
+        dfs_item it = st[--sp];
+        if (it.score < floor_score || (b->label >= 0 && it.score < b->score))
+            continue;
+        int32_t node = it.node;
+        if (m->left[node] == -1 && m->right[node] == -1) {
+            if (b->label < 0 || it.score > b->score) {
+                b->score = it.score;
+                b->label = node;
+            }
+            continue;
+        }
+        float f = dot_row(&m->out, hidden, node - m->nlabels);
+        f = 1.0f / (1.0f + expf(-f));
+        st[sp++] = (dfs_item){m->right[node], it.score + std_log(f)};
+        st[sp++] = (dfs_item){m->left[node], it.score + std_log(1.0f - f)};
+    }
+    return 0;
 }
+
+static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
+                   size_t n, int *label, double *prob);
 
 int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
                 int *label, double *prob)
 {
+    int rc = predict(m, c, text, n, label, prob);
+    /* a model of NaN or infinite weights (a damaged file) still gives a
+     * probability in [0, 1] */
+    if (!(*prob >= 0))
+        *prob = 0;
+    else if (*prob > 1)
+        *prob = 1;
+    return rc;
+}
+
+static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
+                   size_t n, int *label, double *prob)
+{
+    *label = 0;
+    *prob = 0;
     float hidden[MAX_DIM];
     int dim = m->dim;
     memset(hidden, 0, (size_t)dim * sizeof *hidden);
@@ -753,7 +802,7 @@ int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
             c->hashes[c->nh++] = (int32_t)h;
         }
     }
-    for (size_t a = 0; a < c->nh; a++) {
+    for (size_t a = 0; m->bucket > 0 && a < c->nh; a++) {
         uint64_t h = (uint64_t)(int64_t)c->hashes[a]; /* sign-extended */
         for (size_t b = a + 1; b < c->nh && b < a + (size_t)m->word_ngrams;
              b++) {
@@ -768,7 +817,8 @@ int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
             hidden[k] *= (float)(1.0 / (double)nids);
     if (m->loss == LOSS_HS) {
         best b = {0, -1};
-        dfs(m, hidden, 2 * m->nlabels - 2, 0.0f, &b);
+        if (dfs(m, c, hidden, &b))
+            return WN_ENOMEM;
         *label = b.label < 0 ? 0 : b.label;
         *prob = b.label < 0 ? 0 : exp(b.score);
         return 0;

@@ -145,3 +145,32 @@ TEST(ftz_rejects_damaged_models)
     buf[8] = 0; /* dim = 0 */
     CHECK_INT(ftz_load_mem(buf, n, "lid", &m, &err), WN_EFORMAT);
 }
+
+TEST(ftz_tiny_models_load_and_predict)
+{
+    /* dense and quantised matrices, softmax and hierarchical softmax,
+     * word bigrams and a pruned bucket index (make_ftz.py) */
+    static const char *const files[] = {"filter/ftz/dense-hs.bin",
+                                        "filter/ftz/dense-softmax.bin",
+                                        "filter/ftz/quant-hs.ftz"};
+    ftz_ctx *c = ftz_ctx_new();
+    CHECK(c != NULL);
+    for (size_t i = 0; c && i < sizeof files / sizeof *files; i++) {
+        ftz_model *m;
+        wn_error err;
+        CHECK_INT(ftz_load(t_fixture(files[i]), &m, &err), 0);
+        if (!m)
+            continue;
+        CHECK_INT(ftz_nlabels(m), 2);
+        CHECK_STR(ftz_label(m, 0), "en");
+        int l1, l2;
+        double p1, p2;
+        CHECK_INT(ftz_predict(m, c, "hello world hello", 17, &l1, &p1), 0);
+        CHECK(l1 >= 0 && l1 < 2 && p1 > 0 && p1 <= 1.0001);
+        /* the word cache gives the same answer the second time */
+        CHECK_INT(ftz_predict(m, c, "hello world hello", 17, &l2, &p2), 0);
+        CHECK(l1 == l2 && p1 == p2);
+        ftz_free(m);
+    }
+    ftz_ctx_free(c);
+}
