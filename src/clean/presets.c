@@ -6,7 +6,7 @@
  * "Exploring the Limits of Transfer Learning", section 2.2).  Per line, in
  * this order: drop it if a word is longer than 1000 characters; remove
  * citation marks ([1], [edit], [citation needed]); drop it unless it ends
- * in . ? ! or "; drop it if it has fewer than 5 words; drop the DOCUMENT
+ * in . ? ! or " (but not in "..."); drop it if it has fewer than 5 words; drop the DOCUMENT
  * if it contains "lorem ipsum"; drop the line if it contains "javascript";
  * drop the DOCUMENT if it contains "{"; drop the line if it contains a
  * policy phrase ("terms of use", "privacy policy", "cookie policy", "uses
@@ -167,8 +167,6 @@ static size_t citation_at(const char *s, size_t n)
         return i + 1;
     if (n >= 6 && !memcmp(s, "[edit]", 6))
         return 6;
-    if (n >= 19 && !memcmp(s, "[citation needed]", 17))
-        return 17;
     if (n >= 17 && !memcmp(s, "[citation needed]", 17))
         return 17;
     return 0;
@@ -232,8 +230,11 @@ static size_t sentences(const char *s, size_t n)
     return c ? c : 1;
 }
 
+/* _END_MARKS = (".", "?", "!", "\""), and not _ELLIPSIS = "...". */
 static int c4_ends(const char *s, size_t n)
 {
+    if (n >= 3 && !memcmp(s + n - 3, "...", 3))
+        return 0;
     return n && (s[n - 1] == '.' || s[n - 1] == '?' || s[n - 1] == '!' ||
                  s[n - 1] == '"');
 }

@@ -350,9 +350,11 @@ TEST(clean_preset_c4)
         "Our privacy policy has changed, read it here now.\n"
         "It agreed to the plan after a long debate. Parents cheered.\n"
         "Too few words here.\n"
-        "The mayor said the budget would be balanced by July.\n";
+        "The mayor said the budget would be balanced by July.\n"
+        "And then the lights went out in the hall...\n";
     CHECK_INT(verdicts("clean", text, &g, &reason, kv), 1);
-    CHECK_INT(g.n, 7);
+    CHECK_INT(g.n, 8);
+    CHECK_STR(g.rule[7], "c4_no_endmark"); /* C4's _ELLIPSIS */
     CHECK_STR(g.rule[0], "c4_no_endmark");
     CHECK(g.rule[1] == NULL);
     CHECK_STR(g.rule[2], "c4_javascript");
