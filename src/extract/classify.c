@@ -177,14 +177,26 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
      * content (a Blogger "widget Blog", an ASP.NET page form).  Without
      * an article, the block statistics run again with those blocks out,
      * since they separate the good blocks around them. */
-    uint8_t *bad = malloc(nb ? nb : 1);
+    uint8_t *bad = malloc(2 * (nb ? nb : 1));
     if (!bad)
         return best; /* out of memory: keep the decision without them */
+    uint8_t *first = bad + nb;
     drop_boilerplate(o, bl, nb, g, ng, bad);
-    for (size_t i = 0; i < nb; i++)
+    for (size_t i = 0; i < nb; i++) {
+        first[i] = bl[i].cls;
         bl[i].cls = bad[i] ? XC_BAD : best >= 0 ? bl[i].cls : XC_SHORT;
+    }
     if (best < 0)
         jus_text(o, bl, nb);
+    /* Nothing left: every text block sat in some boilerplate-named element
+     * (sites that call every box a "widget"); fall back to the decision
+     * without names, as Readability retries without its name rules. */
+    size_t kept = 0;
+    for (size_t i = 0; i < nb; i++)
+        kept += bl[i].cls == XC_GOOD;
+    if (!kept)
+        for (size_t i = 0; i < nb; i++)
+            bl[i].cls = first[i];
     free(bad);
     return best;
 }
