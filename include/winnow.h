@@ -379,6 +379,7 @@ typedef struct wn_dedup_stats {
     uint64_t spilled_runs;    /* sorted runs spilled to disk */
     uint64_t skipped_units;   /* units whose outputs existed (resume) */
     uint64_t bad_input;       /* bad-input events while reading */
+    uint64_t prefiltered_pairs; /* of refuted: by signature prefixes alone */
 } wn_dedup_stats;
 
 enum wn_dedup_stage {

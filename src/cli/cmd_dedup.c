@@ -80,7 +80,8 @@ static void put_stats(FILE *f, const wn_dedup_stats *s)
             "\"exact_dups\":%llu,\"near_dups\":%llu,\"groups\":%llu,"
             "\"candidate_pairs\":%llu,\"verified_pairs\":%llu,"
             "\"refuted_pairs\":%llu,\"spilled_runs\":%llu,"
-            "\"skipped_units\":%llu,\"bad_input\":%llu}\n",
+            "\"skipped_units\":%llu,\"bad_input\":%llu,"
+            "\"prefiltered_pairs\":%llu}\n",
             (unsigned long long)s->docs, (unsigned long long)s->text_bytes,
             (unsigned long long)s->kept, (unsigned long long)s->exact_dups,
             (unsigned long long)s->near_dups, (unsigned long long)s->groups,
@@ -89,7 +90,8 @@ static void put_stats(FILE *f, const wn_dedup_stats *s)
             (unsigned long long)s->refuted_pairs,
             (unsigned long long)s->spilled_runs,
             (unsigned long long)s->skipped_units,
-            (unsigned long long)s->bad_input);
+            (unsigned long long)s->bad_input,
+            (unsigned long long)s->prefiltered_pairs);
 }
 
 /* Single pass: every input through one wn_dedup_stream, in order. */

@@ -36,6 +36,9 @@ typedef struct clus {
     size_t fac, fbc;
     dd_rec *refuted; /* direct-mapped cache of pairs that failed */
     uint32_t *pre;   /* first PRE signature values of every document */
+    uint32_t *via;   /* the document each was first joined to (verified) */
+    float *vsim;     /* ... and the similarity of that pair */
+    uint8_t *vsame;  /* bit: that pair had equal exact hashes */
 } clus;
 
 /* Pre-filter.  Most candidate pairs that fail verification are far below
@@ -145,11 +148,13 @@ static int similarity(clus *k, uint64_t a, uint64_t b, int exact_j,
     }
     *sim = dd_sig_similarity((uint32_t *)(k->ra + 1), (uint32_t *)(k->rb + 1),
                              o->k);
-    /* the estimate has a standard error of at most 0.5/sqrt(k) (0.05 at
-     * k = 100): far below the threshold, reading the shingles of both
-     * documents cannot change the verdict */
+    /* the estimate's standard error at J = t is sqrt(t(1-t)/k) (0.041
+     * at t = 0.8, k = 96): 4 of them below the threshold, a pair at or
+     * above it is left out with probability < 1e-4 (far less at J >= 0.85),
+     * and the shingles of the other pairs need not be read */
+    double t = o->threshold, var = t * (1 - t) > 0.01 ? t * (1 - t) : 0.01;
     if (exact_j && o->verify == DD_VERIFY_EXACT &&
-        *sim >= o->threshold - 2.5 / sqrt((double)o->k)) {
+        *sim >= t - 4 * sqrt(var / o->k)) {
         if ((rc = dd_lookup_shingles(k->lk, a, k->ra, &k->fa, &k->fac, err)) ||
             (rc = dd_lookup_shingles(k->lk, b, k->rb, &k->fb, &k->fbc, err)))
             return rc;
@@ -207,6 +212,7 @@ static int join_pairs(clus *k, wn_dedup_stats *st, wn_error *err)
                                              k, (uint32_t *)(k->ra + 1),
                                              (uint32_t *)(k->rb + 1)))) {
                         st->refuted_pairs++;
+                        st->prefiltered_pairs++;
                         if (rf)
                             *rf = (dd_rec){a, buf[i].b};
                         continue;
@@ -222,6 +228,17 @@ static int join_pairs(clus *k, wn_dedup_stats *st, wn_error *err)
                         continue;
                     }
                     st->verified_pairs++;
+                    /* remembered so that a removal whose keeper is this
+                     * very partner needs no second look at the pair */
+                    for (int side = 0; k->via && side < 2; side++) {
+                        uint64_t me = side ? da : db, other = side ? db : da;
+                        if (k->via[me] != UINT32_MAX)
+                            continue;
+                        k->via[me] = (uint32_t)other;
+                        k->vsim[me] = (float)sim;
+                        if (same)
+                            SETBIT(k->vsame, me);
+                    }
                 }
                 if (x < y)
                     k->parent[y] = x;
@@ -368,13 +385,17 @@ static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
                 continue;
             uint64_t kg = gid_of(k, keeper), g = DD_GID(s, d - k->base[s]);
             double sim;
-            int same;
-            if ((rc = similarity(k, g, kg, 1, &sim, &same, err)))
+            int same, known = k->via && k->via[d] == keeper;
+            if (known) { /* the pair that joined them passed already */
+                sim = k->vsim[d];
+                same = GETBIT(k->vsame, d);
+            } else if ((rc = similarity(k, g, kg, 1, &sim, &same, err))) {
                 break;
+            }
             /* groups are transitive; with verification on, each removed
              * document must itself be close enough to its keeper, or
              * a chain A~B~C would remove C for an A it barely resembles */
-            if (o->verify != DD_VERIFY_NONE && !same &&
+            if (!known && o->verify != DD_VERIFY_NONE && !same &&
                 sim < o->threshold) {
                 int tries = 0;
                 st->refuted_pairs++;
@@ -467,6 +488,23 @@ int dd_stage_cluster(const dd_ctx *c, wn_dedup_stats *st, wn_error *err)
     size_t extra = REFUTED * sizeof(dd_rec);
     if (need + extra <= c->mem)
         k.refuted = calloc(REFUTED, sizeof *k.refuted); /* NULL: no cache */
+    if (o->verify != DD_VERIFY_NONE &&
+        need + extra + (size_t)k.N * 9 <= c->mem) {
+        extra += (size_t)k.N * 9; /* optional: without, pairs are re-read */
+        k.via = malloc((size_t)(k.N ? k.N : 1) * sizeof *k.via);
+        k.vsim = malloc((size_t)(k.N ? k.N : 1) * sizeof *k.vsim);
+        k.vsame = calloc((size_t)k.N / 8 + 1, 1);
+        if (!k.via || !k.vsim || !k.vsame) {
+            free(k.via);
+            free(k.vsim);
+            free(k.vsame);
+            k.via = NULL;
+            k.vsim = NULL;
+            k.vsame = NULL;
+        } else {
+            memset(k.via, 0xff, (size_t)k.N * sizeof *k.via);
+        }
+    }
     if (o->verify != DD_VERIFY_NONE && o->k >= PRE &&
         need + extra + (size_t)k.N * PRE * 4 <= c->mem &&
         (k.pre = malloc((size_t)(k.N ? k.N : 1) * PRE * 4)) &&
@@ -506,6 +544,9 @@ out:
     free(k.parent);
     free(k.refuted);
     free(k.pre);
+    free(k.via);
+    free(k.vsim);
+    free(k.vsame);
     free(k.grouped);
     free(k.best);
     free(k.bestkey);
