@@ -38,6 +38,7 @@ done
 } || exit 1
 printf '%-16s %5s | %-17s | %-17s | %-17s\n' set pages \
   "main    P    R   F1" "gumbo   P    R   F1" "all     P    R   F1"
+: >"$work/table"
 for g in "$work"/sets/*.gold.jsonl; do
   set=$(basename "$g" .gold.jsonl)
   in=$work/sets/$set.jsonl
@@ -48,11 +49,18 @@ for g in "$work"/sets/*.gold.jsonl; do
       gumbo) opt="--parser gumbo" ;;
       all) opt="--mode all" ;;
     esac
-    "$winnow" extract -q $opt "$@" "$in" -o "$work/$set.$how.jsonl"
-    [ $? -le 1 ] || exit 1
+    # exit 1 (a few pages with invalid UTF-8, repaired) is not a failure
+    "$winnow" extract -q $opt "$@" "$in" -o "$work/$set.$how.jsonl" 2>/dev/null
+    [ $? -le 1 ] || { echo "eval_extract: winnow extract failed on $in"; exit 1; }
     r=$(python3 eval/extract_eval.py score "$g" "$work/$set.$how.jsonl")
     pages=${r%% *}
-    line="$line | $(echo "$r" | cut -d' ' -f2-)"
+    line="$line $(echo "$r" | cut -d' ' -f2-)"
   done
-  printf '%-16s %5s %s\n' "$set" "$pages" "$line"
+  echo "$set $pages $line" >>"$work/table"
 done
+awk '{ printf "%-16s %5d | %5.3f %5.3f %5.3f | %5.3f %5.3f %5.3f | %5.3f %5.3f %5.3f\n",
+       $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+       n += $2; for (i = 3; i <= 11; i++) s[i] += $2 * $i }
+     END { printf "%-16s %5d |", "all (by pages)", n
+           for (i = 3; i <= 11; i++) printf " %5.3f%s", s[i] / n, (i % 3 == 2 && i < 11) ? " |" : ""
+           printf "\n" }' "$work/table"
