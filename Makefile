@@ -57,6 +57,18 @@ $(BUILD)/winnow: $(CLI_OBJ) $(BUILD)/libwinnow.a
 $(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwinnow.a
 	$(CC) -o $@ $(TEST_OBJ) $(BUILD)/libwinnow.a $(LDFLAGS) $(LDLIBS)
 
+# `make MPI=1`: also the MPI runner (OpenMPI via pkg-config ompi-c); the
+# library never links MPI.
+ifeq ($(MPI),1)
+all: $(BUILD)/winnow-mpi
+endif
+MPI_CLI_OBJ := $(filter-out $(BUILD)/obj/src/cli/main.o,$(CLI_OBJ))
+$(BUILD)/obj/src/mpi/%.o: src/mpi/%.c include/winnow.h src/cli/cli.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags ompi-c) -c $< -o $@
+$(BUILD)/winnow-mpi: $(BUILD)/obj/src/mpi/winnow_mpi.o $(MPI_CLI_OBJ) $(BUILD)/libwinnow.a
+	$(CC) -o $@ $^ $(LDFLAGS) $(shell pkg-config --libs ompi-c) $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 

@@ -512,6 +512,21 @@ void wn_run_set_warn(wn_run *r, void (*fn)(void *ctx, const wn_error *w),
  * counted: see wn_run_input_stats), or a negative code. */
 int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
                 const char *outdir, wn_error *err);
+/* Distributed runs (MPI, a batch scheduler): the same job split over
+ * processes that share OUTDIR.  Each process creates its own wn_run with
+ * the same options and calls wn_run_exec_part with its part (0..nparts-1):
+ * the per-file work of files i with i % nparts == part.  When every part
+ * is done, the dedup units of each stage in turn (WN_DEDUP_SIG ..
+ * WN_DEDUP_FILTER; every unit of a stage before any of the next) may be
+ * spread the same way with wn_run_dedup_unit on those handles.  Finally
+ * one process runs wn_run_exec on a fresh wn_run: it finds the work done
+ * and only writes the final shards, stats and report. */
+int wn_run_exec_part(wn_run *r, const char *const *inputs, size_t n,
+                     const char *outdir, unsigned part, unsigned nparts,
+                     wn_error *err);
+/* Number of units of a dedup stage (0 when dedup is off). */
+unsigned wn_run_dedup_units(wn_run *r, int stage);
+int wn_run_dedup_unit(wn_run *r, int stage, unsigned unit, wn_error *err);
 /* A snapshot of the progress; may be called from any thread. */
 void wn_run_get_progress(wn_run *r, wn_progress *p);
 /* Reader counters of the finished run (bad input included). */

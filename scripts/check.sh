@@ -34,6 +34,14 @@ build_werror() {
 phase "build with -Werror" build_werror
 phase "tests" scripts/run-tests.sh build
 phase "tests under ASan+UBSan" make --no-print-directory test-asan
+mpi() { # the MPI runner, where OpenMPI is installed
+  if ! pkg-config --exists ompi-c 2>/dev/null || ! command -v mpirun >/dev/null; then
+    echo "skip mpi: OpenMPI (libopenmpi-dev, openmpi-bin) not installed"; echo "0 passed, 0 failed"; return 0
+  fi
+  make --no-print-directory -s MPI=1 all >/dev/null || { echo "FAIL mpi: build"; echo "0 passed, 1 failed"; return 1; }
+  WINNOW=$top/build/winnow WN_SHARED=${SHARED:-$top/../shared} sh tests/e2e/mpi.sh
+}
+phase "MPI runner" mpi
 phase "threaded pipeline under TSan" scripts/tsan.sh
 phase "fuzz replay and smoke" scripts/fuzz.sh smoke
 phase "lint" scripts/lint.sh build

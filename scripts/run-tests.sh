@@ -24,6 +24,7 @@ else
 fi
 for t in tests/e2e/*.sh; do
   [ -f "$t" ] || continue
+  [ "$t" = tests/e2e/mpi.sh ] && continue # run by check.sh with MPI=1
   sh "$t" >"$out" 2>&1
   rc=$?
   last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)

@@ -40,6 +40,11 @@ typedef struct cli_cmd {
 int cmd_read(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+typedef int (*cli_run_executor)(wn_run **run, const wn_config *cfg,
+                                const char *const *inputs, size_t n,
+                                const char *outdir, wn_error *err);
+/* The executor cmd_run uses (cmd_run.c); winnow-mpi replaces it. */
+extern cli_run_executor cli_run_exec;
 int cmd_clean(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 

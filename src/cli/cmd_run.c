@@ -117,6 +117,20 @@ static void *progress_main(void *arg)
     return NULL;
 }
 
+/* How the run is executed: in this process by default; winnow-mpi
+ * (src/mpi) spreads it over MPI ranks.  The executor may replace *run with
+ * the handle whose totals should be reported, or set it to NULL when this
+ * process has nothing to report. */
+static int local_exec(wn_run **run, const wn_config *cfg,
+                      const char *const *inputs, size_t n, const char *outdir,
+                      wn_error *err)
+{
+    (void)cfg;
+    return wn_run_exec(*run, inputs, n, outdir, err);
+}
+
+cli_run_executor cli_run_exec = local_exec;
+
 static void cfg_copy(void *ctx, const char *k, const char *v)
 {
     wn_config_set(ctx, k, v);
@@ -245,8 +259,9 @@ int cmd_run(int argc, char **argv)
         if (pthread_create(&th, NULL, progress_main, &pg))
             show_progress = 0;
     }
-    int xr = wn_run_exec(run, (const char *const *)argv + optind,
-                         (size_t)(argc - optind), outdir, &err);
+    wn_run *first = run;
+    int xr = cli_run_exec(&run, cfg, (const char *const *)argv + optind,
+                          (size_t)(argc - optind), outdir, &err);
     if (show_progress) {
         pthread_mutex_lock(&pg.mu);
         pg.stop = 1;
@@ -255,10 +270,12 @@ int cmd_run(int argc, char **argv)
         pthread_join(th, NULL);
         show(&pg, 1);
     }
+    if (run != first)
+        wn_run_free(first);
     if (xr) {
         cli_report(&err);
         rc = EXIT_BAD_INPUT;
-    } else {
+    } else if (run) {
         uint64_t nread, kept, rejected;
         wn_run_totals(run, &nread, &kept, &rejected);
         uint64_t bad = wn_stats_bad(wn_run_input_stats(run));

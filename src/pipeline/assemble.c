@@ -182,39 +182,66 @@ static void copy_key(void *ctx, const char *k, const char *v)
     wn_config_set(ctx, k, v);
 }
 
-int run_assemble(wn_run *r, wn_error *err)
+int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
 {
-    int rc = 0;
     size_t n = r->nfiles;
-    char **p1 = calloc(n + 1, sizeof *p1), **p2 = calloc(n + 1, sizeof *p2);
     wn_buf b = WN_BUF_INIT;
-    if (!p1 || !p2)
-        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    memset(io, 0, sizeof *io);
+    io->p1 = calloc(n + 1, sizeof *io->p1);
+    io->p2 = calloc(n + 1, sizeof *io->p2);
+    io->cfg = wn_config_new();
+    int rc = io->p1 && io->p2 && io->cfg ? 0 : WN_ENOMEM;
     for (size_t i = 0; i < n && !rc; i++) {
-        p1[i] = strdup(run_path(r, &b, "work/p1/%05zu.jsonl.zst", i));
-        p2[i] = strdup(run_path(r, &b, "work/p2/%05zu.jsonl.zst", i));
-        if (!p1[i] || !p2[i])
-            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        io->p1[i] = strdup(run_path(r, &b, "work/p1/%05zu.jsonl.zst", i));
+        io->p2[i] = strdup(run_path(r, &b, "work/p2/%05zu.jsonl.zst", i));
+        if (!io->p1[i] || !io->p2[i])
+            rc = WN_ENOMEM;
     }
-    char *drej = strdup(run_path(r, &b, "work/p2/rejects.jsonl.zst"));
-    if (!rc && r->dedup && n) {
-        r->phase = PH_DEDUP;
-        wn_config *dc = wn_config_new();
+    if (!rc) {
+        io->rejects = strdup(run_path(r, &b, "work/p2/rejects.jsonl.zst"));
+        io->workdir = strdup(run_path(r, &b, "work/dedup"));
+        if (!io->rejects || !io->workdir)
+            rc = WN_ENOMEM;
+    }
+    if (!rc) {
         /* dedup threads follow run.jobs unless set */
-        wn_config_each(r->cfg, copy_key, dc);
-        if (!wn_config_lookup(dc, "dedup.threads")) {
+        wn_config_each(r->cfg, copy_key, io->cfg);
+        if (!wn_config_lookup(io->cfg, "dedup.threads")) {
             char j[16];
             snprintf(j, sizeof j, "%d", r->jobs);
-            wn_config_set(dc, "dedup.threads", j);
+            wn_config_set(io->cfg, "dedup.threads", j);
         }
-        const char *wd = run_path(r, &b, "work/dedup");
-        char *wdir = strdup(wd);
-        run_path(r, &b, "work/p2");
-        mkdir(b.data, 0755);
-        rc = wn_dedup_run(dc, (const char *const *)p1, n, wdir,
+    }
+    wn_buf_release(&b);
+    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
+}
+
+void run_dedup_io_release(wn_run *r, run_dedup_io *io)
+{
+    for (size_t i = 0; i < r->nfiles; i++) {
+        free(io->p1 ? io->p1[i] : NULL);
+        free(io->p2 ? io->p2[i] : NULL);
+    }
+    free(io->p1);
+    free(io->p2);
+    free(io->rejects);
+    free(io->workdir);
+    wn_config_free(io->cfg);
+    memset(io, 0, sizeof *io);
+}
+
+int run_assemble(wn_run *r, wn_error *err)
+{
+    size_t n = r->nfiles;
+    wn_buf b = WN_BUF_INIT;
+    run_dedup_io io;
+    int rc = run_dedup_io_init(r, &io, err);
+    char **p1 = io.p1, **p2 = io.p2;
+    const char *drej = io.rejects;
+    if (!rc && r->dedup && n) {
+        r->phase = PH_DEDUP;
+        rc = wn_dedup_run(io.cfg, (const char *const *)p1, n, io.workdir,
                           (const char *const *)p2, drej, &r->dstats, err);
-        free(wdir);
-        wn_config_free(dc);
     }
     r->phase = PH_WRITE;
     sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
@@ -244,13 +271,7 @@ int run_assemble(wn_run *r, wn_error *err)
             rc = rc2;
     }
     wn_buf_release(&rc_ctx.key);
-    for (size_t i = 0; i < n; i++) {
-        free(p1 ? p1[i] : NULL);
-        free(p2 ? p2[i] : NULL);
-    }
-    free(p1);
-    free(p2);
-    free(drej);
+    run_dedup_io_release(r, &io);
     wn_buf_release(&b);
     if (rc)
         return rc;

@@ -352,8 +352,11 @@ static int lock_outdir(wn_run *r, wn_error *err)
     return rc;
 }
 
-int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
-                const char *outdir, wn_error *err)
+/* Common start of every way to run: inputs, directories, options check.
+ * A part of a distributed run neither locks the directory nor clears
+ * temporaries: its siblings are at work in it. */
+static int run_setup(wn_run *r, const char *const *inputs, size_t n,
+                     const char *outdir, int whole, wn_error *err)
 {
     int rc;
     if (r->outdir)
@@ -364,15 +367,17 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
         return rc;
     wn_buf p = WN_BUF_INIT;
     if ((rc = mkdir_p(run_path(r, &p, "work/p1"), err)) ||
+        (rc = mkdir_p(run_path(r, &p, "work/p2"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "data"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "rejects"), err)) ||
-        (rc = lock_outdir(r, err)) || (rc = check_workdir(r, err))) {
+        (whole && (rc = lock_outdir(r, err))) ||
+        (rc = check_workdir(r, err))) {
         wn_buf_release(&p);
         return rc;
     }
     static const char *const dirs[] = {"data", "rejects", "work", "work/p1",
                                        "work/p2", "work/dedup", ""};
-    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+    for (size_t i = 0; whole && i < sizeof dirs / sizeof *dirs; i++)
         remove_temporaries(run_path(r, &p, "%s", dirs[i]));
     wn_buf_release(&p);
     for (size_t i = 0; i < r->nfiles; i++) {
@@ -380,8 +385,15 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
         if (!stat(r->files[i], &sb))
             r->bytes_total += (uint64_t)sb.st_size;
     }
+    return 0;
+}
+
+/* First passes and the per-file tasks i with i % nparts == part. */
+static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
+{
+    int rc = 0;
     size_t todo = 0;
-    for (size_t i = 0; i < r->nfiles; i++)
+    for (size_t i = part; i < r->nfiles; i += nparts)
         todo += !run_task_done(r, i);
     /* first passes are needed only if some task still has to run */
     r->npasses = 1;
@@ -400,9 +412,18 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
     }
     r->phase = PH_PROCESS;
     r->bytes_done = 0;
-    for (size_t i = 0; i < r->nfiles && !rc; i++)
+    for (size_t i = part; i < r->nfiles && !rc; i += nparts)
         rc = run_task(r, i, err);
     r->pass++;
+    return rc;
+}
+
+int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
+                const char *outdir, wn_error *err)
+{
+    int rc = run_setup(r, inputs, n, outdir, 1, err);
+    if (!rc)
+        rc = run_tasks(r, 0, 1, err);
     if (!rc)
         rc = run_assemble(r, err);
     if (!rc)
@@ -410,6 +431,38 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
     if (!rc)
         rc = run_write_report(r, err);
     r->phase = PH_DONE;
+    return rc;
+}
+
+int wn_run_exec_part(wn_run *r, const char *const *inputs, size_t n,
+                     const char *outdir, unsigned part, unsigned nparts,
+                     wn_error *err)
+{
+    if (!nparts || part >= nparts)
+        return wn_err(err, WN_EINVAL, "", 0, "part %u of %u", part, nparts);
+    int rc = run_setup(r, inputs, n, outdir, 0, err);
+    if (!rc)
+        rc = run_tasks(r, part, nparts, err);
+    r->phase = PH_DONE;
+    return rc;
+}
+
+unsigned wn_run_dedup_units(wn_run *r, int stage)
+{
+    if (!r->dedup || !r->nfiles || !r->outdir)
+        return 0;
+    return wn_dedup_stage_units(r->cfg, stage, r->nfiles);
+}
+
+int wn_run_dedup_unit(wn_run *r, int stage, unsigned unit, wn_error *err)
+{
+    run_dedup_io io;
+    int rc = run_dedup_io_init(r, &io, err);
+    if (!rc)
+        rc = wn_dedup_stage_run(io.cfg, stage, unit, (const char *const *)io.p1,
+                                r->nfiles, io.workdir,
+                                (const char *const *)io.p2, &r->dstats, err);
+    run_dedup_io_release(r, &io);
     return rc;
 }
 

@@ -65,6 +65,16 @@ int run_task(wn_run *r, size_t i, wn_error *err);
 /* Is task i finished (its counters file exists)? */
 int run_task_done(wn_run *r, size_t i);
 
+/* assemble.c: the files and options wn_dedup_* is called with. */
+typedef struct run_dedup_io {
+    char **p1, **p2;   /* task outputs, dedup outputs (nfiles each) */
+    char *rejects;     /* dedup rejects */
+    char *workdir;
+    wn_config *cfg;    /* the run's options, dedup.threads = run.jobs */
+} run_dedup_io;
+int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err);
+void run_dedup_io_release(wn_run *r, run_dedup_io *io);
+
 /* assemble.c: dedup (if on), then data/ and rejects/ shards, stats.json. */
 int run_assemble(wn_run *r, wn_error *err);
 int run_write_stats(wn_run *r, wn_error *err);
