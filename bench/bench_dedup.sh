@@ -28,9 +28,9 @@ zcat "$B" >"$tmp/bbc.jsonl"
 mkdir "$tmp/s" # the same documents in 4 shards of equal size, for -j 2
 cat "$tmp/reuters.jsonl" "$tmp/bbc.jsonl" >"$tmp/all.jsonl"
 split -n l/4 -d "$tmp/all.jsonl" "$tmp/s/part"
+pkgs=$(sed -n 's/^PKGS *:= *//p' Makefile) # link as the Makefile does
 ${CC:-cc} -O2 -Iinclude -o "$tmp/dedup_bench" bench/dedup_bench.c \
-  "$build/libwinnow.a" $(pkg-config --libs zlib libzstd libxxhash \
-  libutf8proc libpcre2-8 inih 2>/dev/null) -lpthread -lm ||
+  "$build/libwinnow.a" $(pkg-config --libs $pkgs 2>/dev/null) -lpthread -lm ||
   { echo "FAIL: cannot build bench/dedup_bench.c"; exit 1; }
 echo "Signatures:"
 "$tmp/dedup_bench" "$runs" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl" || exit 1
