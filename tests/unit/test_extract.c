@@ -202,6 +202,22 @@ TEST(extract_wrapper_not_boilerplate)
     CHECK(t && strstr(t, " A.") && strstr(t, " B."));
 }
 
+TEST(extract_names_fallback)
+{
+    /* every block in a boilerplate-named box, none holding half the good
+     * text: the names are ignored rather than leaving nothing */
+    const char *t = main_text(
+        "<div class=\"widget a\"><p>" LONG " A.</p></div>"
+        "<div class=\"widget b\"><p>" LONG " B.</p></div>"
+        "<div class=\"widget c\"><p>" LONG " C.</p></div>");
+    CHECK_STR(t, LONG " A.\n\n" LONG " B.\n\n" LONG " C.");
+    /* with one box holding most of it, the others go */
+    t = main_text("<div class=\"widget a\"><p>" LONG " A.</p><p>" LONG
+                  " A2.</p><p>" LONG " A3.</p></div><div class=\"widget b\">"
+                  "<p>" LONG " B.</p></div>");
+    CHECK_STR(t, LONG " A.\n\n" LONG " A2.\n\n" LONG " A3.");
+}
+
 TEST(extract_empty_pages_dropped)
 {
     CHECK(main_text("") == NULL);
