@@ -194,8 +194,9 @@ static const struct {
      "shutterstock(?:\\.com)?|(?-i:AP|AFP|EPA|EPA-EFE|UPI)(?: Photo)?"
      "(?:/[\\w .]{1,40})?|reuters(?:/[\\w .]{1,40})?|alamy(?: stock photo)?|"
      "istock(?:photo)?|bloomberg(?: via getty images)?|wikimedia commons|"
-     "xinhua|anadolu agency|nurphoto|sopa images|zuma press)\\.?|"
-     "(?:photo|image|picture|pic|photograph|illustration|file photo|"
+     "xinhua|anadolu agency|nurphoto|sopa images|zuma press)\\.?)$"},
+    {"photo_credit", 200,
+     "^(?:(?:photo|image|picture|pic|photograph|illustration|file photo|"
      "photo illustration)(?: credits?)?\\s*(?::|by|courtesy of)\\s*.{1,100}|"
      "(?:image|photo) (?:source|credit)s?\\s*:?.{0,100})$"},
     {"byline", 120,
@@ -284,19 +285,20 @@ static const struct {
  * than a backtracking scan, and most lines contain none. */
 static const struct {
     const char *name;
-    const char *need[24];
+    const char *need[32];
 } needles[] = {
     {"cookie_banner", {"cookie", NULL}},
+    {"archive_count", {"(", NULL}},
     {"cookie_banner_intl", {"cookie", NULL}},
     {"newsletter_form", {"subscri", NULL}},
-    {"image_caption",
-     {"(", "getty", "shutterstock", "ap", "reuters", "alamy", "stock",
-      "photo", "image", "picture", "pic", "illustration", "credit",
-      "bloomberg", "wikimedia", "xinhua", "anadolu", "zuma", "upi", "epa",
-      "sopa", NULL}},
+    {"image_caption", /* "(", or an agency after a separator */
+     {"(", "getty", "shutterstock", "reuters", "alamy", "istock",
+      "bloomberg", "wikimedia", "xinhua", "anadolu", "nurphoto", "zuma",
+      "sopa", "afp", ", ap", ",ap", "/ap", "/ ap", "- ap", "-ap", "| ap",
+      ": ap", "\xe2\x80\x93 ap", "\xe2\x80\x94 ap", "epa", "upi", NULL}},
     {"copyright",
-     {"\xc2\xa9", "(c)", "copyright", "rights reserved", "permission",
-      "reproduced", "published", "redistributed", NULL}},
+     {"\xc2\xa9", "(c)", "copyright", "rights reserved", "may not be",
+      "written permission", NULL}},
     {"nav_crumbs",
      {">", "\xc2\xbb", "\xe2\x80\xba", "|", "\xe2\x80\xa2",
       "\xc2\xb7", "/", NULL}},

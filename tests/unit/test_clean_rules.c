@@ -124,6 +124,10 @@ static const struct {
      "A long row of unsold vehicles sits at a dealership in Littleton, Colo. "
      "(AP Photo/David Zalubowski)",
      "Die elektronische Patientenakte (ePA) wird seit Jahren diskutiert."},
+    {"photo_credit", "Photo credit: Jane Smith",
+     "Photographs of the old town were shown at the museum."},
+    {"image_caption", "The harbour at dawn, Photo: AP",
+     "The harbour at dawn was busy, the captain said."},
     {"byline", "By Tyler Durden",
      "By Tuesday, the council had agreed to the plan."},
     {"timestamp_alone", "Mon, 03/23/2020 – 07:54",
