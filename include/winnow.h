@@ -413,6 +413,12 @@ int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
                  const char *workdir, const char *const *outputs,
                  const char *rejects, wn_dedup_stats *st, wn_error *err);
 
+/* Calls fn with each problem met while reading the inputs (bad records,
+ * repaired text), formatted "FILE: offset N: message", in input order:
+ * the sig units keep them in the work directory.  Returns the count. */
+int wn_dedup_problems(const char *workdir, size_t n,
+                      void (*fn)(void *ctx, const char *msg), void *ctx);
+
 /* Parses a stage name ("sig", "bands", "pairs", "cluster", "filter");
  * returns -1 if unknown. */
 int wn_dedup_stage_parse(const char *name);

@@ -94,6 +94,14 @@ static void put_stats(FILE *f, const wn_dedup_stats *s)
             (unsigned long long)s->prefiltered_pairs);
 }
 
+/* Like cli_report: at most 1000 messages, then only a count. */
+static void report_problem(void *ctx, const char *msg)
+{
+    unsigned long *shown = ctx;
+    if (++*shown <= 1000)
+        cli_errorf("%s", msg);
+}
+
 /* Single pass: every input through one wn_dedup_stream, in order. */
 static int run_streaming(const wn_config *cfg, char **in, char **out,
                          size_t n, const char *rejects, wn_dedup_stats *st)
@@ -381,6 +389,12 @@ int cmd_dedup(int argc, char **argv)
         for (unsigned u = lo; u < hi && !r; u++)
             r = wn_dedup_stage_run(cfg, st_id, u, ci, n, workdir, co, &st,
                                    &err);
+    }
+    if (!stage || st_id == WN_DEDUP_SIG) {
+        unsigned long shown = 0;
+        wn_dedup_problems(workdir, n, report_problem, &shown);
+        if (shown > 1000)
+            cli_errorf("%lu more problems not shown", shown - 1000);
     }
     if (r) {
         cli_report(&err);

@@ -287,6 +287,32 @@ int wn_dedup_collect_rejects(const char *workdir, size_t n, const char *path,
     return wn_writer_close(w, err);
 }
 
+int wn_dedup_problems(const char *workdir, size_t n,
+                      void (*fn)(void *ctx, const char *msg), void *ctx)
+{
+    wn_buf p = WN_BUF_INIT;
+    char *line = NULL;
+    size_t cap = 0;
+    int count = 0;
+    for (size_t s = 0; s < n; s++) {
+        dd_path(&p, workdir, "problems-%05zu.txt", s);
+        FILE *f = fopen(p.data, "rb");
+        if (!f)
+            continue;
+        ssize_t len;
+        while ((len = getline(&line, &cap, f)) > 0) {
+            if (line[len - 1] == '\n')
+                line[len - 1] = 0;
+            fn(ctx, line);
+            count++;
+        }
+        fclose(f);
+    }
+    free(line);
+    wn_buf_release(&p);
+    return count;
+}
+
 int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
                  const char *workdir, const char *const *outputs,
                  const char *rejects, wn_dedup_stats *st, wn_error *err)

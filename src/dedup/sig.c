@@ -45,9 +45,20 @@ static void put_ids(FILE *f, const wn_doc *d)
     fwrite(d->url.data ? d->url.data : "", 1, d->url.len, f);
 }
 
+/* Problems met while reading are kept as lines of problems-S.txt, for the
+ * caller to report (wn_dedup_problems): the library never prints. */
+static void note_problem(void *ctx, const wn_error *w)
+{
+    char line[1200];
+    wn_error_format(w, line, sizeof line);
+    wn_buf_puts(ctx, line);
+    wn_buf_putc(ctx, '\n');
+}
+
 int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                  wn_error *err)
 {
+    wn_buf problems = WN_BUF_INIT, ppath = WN_BUF_INIT;
     const dd_opts *o = c->o;
     sig_files sf;
     memset(&sf, 0, sizeof sf);
@@ -85,6 +96,8 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         }
     }
     fwrite(&hd, sizeof hd, 1, sf.f[0]); /* rewritten at the end */
+    ro.warn = note_problem;
+    ro.warn_ctx = &problems;
     if ((rc = wn_reader_open(c->inputs[shard], &ro, &r, err)))
         goto out;
     for (;;) {
@@ -92,8 +105,10 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         if (rc == WN_EOF)
             break;
         if (rc < 0) {
-            if (WN_IS_BAD_INPUT(rc))
-                continue; /* counted by the reader */
+            if (WN_IS_BAD_INPUT(rc)) { /* counted by the reader */
+                note_problem(&problems, err);
+                continue;
+            }
             goto out;
         }
         memset(rec, 0, sizeof *rec);
@@ -150,6 +165,15 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         rc = wn_err(err, WN_EIO, sf.path[0].data, 0, "cannot write header");
         goto out;
     }
+    dd_path(&ppath, c->workdir, "problems-%05u.txt", shard);
+    FILE *pf = dd_create(ppath.data, err);
+    if (!pf) {
+        rc = WN_EIO;
+        goto out;
+    }
+    fwrite(problems.data ? problems.data : "", 1, problems.len, pf);
+    if ((rc = dd_commit(pf, ppath.data, err)))
+        goto out;
     for (int i = nf - 1; i >= 0; i--) { /* sig last: it proves the rest */
         rc = dd_commit(sf.f[i], sf.path[i].data, err);
         sf.f[i] = NULL;
@@ -166,6 +190,8 @@ out:
         wn_reader_close(r);
     wn_doc_release(&doc);
     wn_buf_release(&scratch);
+    wn_buf_release(&problems);
+    wn_buf_release(&ppath);
     free(sh);
     free(fp);
     free(rec);

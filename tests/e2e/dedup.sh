@@ -19,6 +19,18 @@ expect_eq "unknown stage is a usage error" 2 $?
 "$WINNOW" dedup --set dedup.nope=1 -o "$TMP/x" "$F/small.jsonl" >/dev/null 2>&1
 expect_eq "unknown option is a usage error" 2 $?
 
+# ---- a bad line is reported with file and offset, counted, skipped
+printf '{"id":"z","text":"hi there"}\n{bad json\n{"id":"z2","text":"hi there"}\n' \
+  >"$TMP/bad.jsonl"
+"$WINNOW" dedup -q -o "$TMP/b" --stats "$TMP/b.json" "$TMP/bad.jsonl" \
+  2>"$TMP/b.err"
+expect_eq "bad input: exit 1" 1 $?
+grep -q 'bad.jsonl: offset 30: invalid JSON' "$TMP/b.err" && pass ||
+  fail "bad input reported: $(cat "$TMP/b.err")"
+expect_eq "bad input: counted" 1 "$(json_get "$TMP/b.json" bad_input)"
+expect_eq "bad input: the rest deduplicated" 1 \
+  "$(json_get "$TMP/b.json" exact_dups)"
+
 # ---- the fixture: a, a exact (spacing), b, b near (one word), c
 "$WINNOW" dedup -q -o "$TMP/s" -r "$TMP/s.rej" --stats "$TMP/s.json" \
   "$F/small.jsonl"
