@@ -73,6 +73,18 @@ static inline int is_word_cp(int32_t cp)
     return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
 }
 
+/* ASCII letters lowercased, digits folded to '0', anything else 0: the
+ * inner loop of shingling runs through words with one load per byte. */
+#define FOLD(c)                                                              \
+    ((c) >= 'a' && (c) <= 'z'   ? (c)                                        \
+     : (c) >= 'A' && (c) <= 'Z' ? (c) + 32                                   \
+     : (c) >= '0' && (c) <= '9' ? '0'                                        \
+                                : 0)
+#define FOLD4(c) FOLD(c), FOLD(c + 1), FOLD(c + 2), FOLD(c + 3)
+#define FOLD16(c) FOLD4(c), FOLD4(c + 4), FOLD4(c + 8), FOLD4(c + 12)
+#define FOLD64(c) FOLD16(c), FOLD16(c + 16), FOLD16(c + 32), FOLD16(c + 48)
+static const unsigned char ascii_fold[256] = {FOLD64(0), FOLD64(64)};
+
 static uint64_t shingle_of(const uint64_t *ring, unsigned at, unsigned n)
 {
     /* ring holds the last n word hashes ending at position at-1 (mod 8) */
@@ -109,6 +121,12 @@ long dd_shingles(const char *text, size_t n, unsigned ngram, uint64_t **sh,
     for (;;) {
         int32_t cp = -1;
         int word = 0;
+        unsigned f;
+        while (p < end && (f = ascii_fold[*p]) != 0) { /* the common case */
+            w = (w ^ f) * FNV_MUL;
+            p++;
+            inword = 1;
+        }
         if (p < end) {
             if (*p < 0x80) {
                 unsigned c = *p++;
