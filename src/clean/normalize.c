@@ -196,7 +196,14 @@ static int nf_unsafe(utf8proc_int32_t cp, int nfkc)
         (cp >= 0xAC00 && cp <= 0xD7A3))
         return 1; /* Hangul: composed algorithmically */
     const utf8proc_property_t *p = utf8proc_get_property(cp);
-    if (p->combining_class || p->comb_index != UINT16_MAX)
+    /* Marks (and, in utf8proc's table, comb_index >= 0x8000: "second" of
+     * a composition pair) may join what precedes them; a character that
+     * can only be the first of a pair changes nothing unless such a mark
+     * follows, and that mark flags the line itself. */
+    if (p->combining_class || p->category == UTF8PROC_CATEGORY_MN ||
+        p->category == UTF8PROC_CATEGORY_MC ||
+        p->category == UTF8PROC_CATEGORY_ME ||
+        (p->comb_index != UINT16_MAX && p->comb_index >= 0x8000))
         return 1;
     if (p->decomp_seqindex == UINT16_MAX)
         return 0;
@@ -253,10 +260,19 @@ static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
     norm_state *st = state;
     const char *t = doc->text.data ? doc->text.data : "";
     size_t n = doc->text.len;
-    int rc = nf_lines(t, n, st->nfkc, &sc->b[1]);
+    /* No byte >= 0xCC means no code point >= U+0300: NFC has nothing to
+     * do, and the text is squeezed straight from the document. */
+    size_t k = 0;
+    while (k < n && (unsigned char)t[k] < 0xCC)
+        k++;
+    int rc = 0;
+    if (k < n) {
+        rc = nf_lines(t, n, st->nfkc, &sc->b[1]);
+        t = sc->b[1].data ? sc->b[1].data : "";
+        n = sc->b[1].len;
+    }
     if (!rc)
-        rc = squeeze(sc->b[1].data ? sc->b[1].data : "", sc->b[1].len,
-                     st->fold_quotes, &sc->b[0]);
+        rc = squeeze(t, n, st->fold_quotes, &sc->b[0]);
     if (rc)
         return rc;
     if ((rc = wn_buf_set(&doc->text, sc->b[0].data, sc->b[0].len)))

@@ -1,0 +1,73 @@
+/*
+ * test_clean_normalize.c - the normalize stage: NFC (with its fast path
+ * for lines that cannot change), whitespace, control characters, and the
+ * optional NFKC and quote folding.
+ */
+#include "t.h"
+
+static const char *norm(const char *in, const char *key, const char *val)
+{
+    static wn_doc d = WN_DOC_INIT;
+    wn_config *c = wn_config_new();
+    if (key)
+        wn_config_set(c, key, val);
+    wn_stage *st;
+    wn_error err;
+    if (wn_stage_new("normalize", c, &st, &err)) {
+        wn_config_free(c);
+        return NULL;
+    }
+    wn_config_free(c);
+    wn_doc_reset(&d);
+    wn_buf_puts(&d.text, in);
+    int rc = wn_stage_process(st, &d, NULL);
+    wn_stage_free(st);
+    return rc == 1 ? d.text.data : "(dropped)";
+}
+
+TEST(normalize_nfc)
+{
+    /* e + COMBINING ACUTE -> U+00E9 */
+    CHECK_STR(norm("Cafe\xcc\x81 au lait\n", NULL, NULL),
+              "Caf\xc3\xa9 au lait\n");
+    /* ANGSTROM SIGN (a singleton) -> U+00C5 */
+    CHECK_STR(norm("\xe2\x84\xab\n", NULL, NULL), "\xc3\x85\n");
+    /* Tamil O written as two vowel signs (U+0B95 U+0BC6 U+0BBE) composes
+     * to U+0BCA: the second sign is a spacing mark of class 0 */
+    CHECK_STR(norm("\xe0\xae\x95\xe0\xaf\x86\xe0\xae\xbe\n", NULL, NULL),
+              "\xe0\xae\x95\xe0\xaf\x8a\n");
+    /* Hangul L + V jamo -> syllable */
+    CHECK_STR(norm("\xe1\x84\x80\xe1\x85\xa1\n", NULL, NULL),
+              "\xea\xb0\x80\n");
+    /* already NFC: Cyrillic, CJK, precomposed Latin pass unchanged */
+    const char *same = "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 "
+                       "\xe6\x97\xa5\xe6\x9c\xac \xc3\xa9t\xc3\xa9\n";
+    CHECK_STR(norm(same, NULL, NULL), same);
+    /* compatibility forms stay unless NFKC is asked for */
+    CHECK_STR(norm("\xef\xac\x81ne\n", NULL, NULL), "\xef\xac\x81ne\n");
+    CHECK_STR(norm("\xef\xac\x81ne\n", "normalize.nfkc", "1"), "fine\n");
+}
+
+TEST(normalize_whitespace_and_controls)
+{
+    CHECK_STR(norm("  a \t b\xc2\xa0\xc2\xa0 c  \r\n\r\n\r\n\n d\x01" "e\x7f\n",
+                   NULL, NULL),
+              "a b c\n\nde\n");
+    /* zero-width space, BOM and soft hyphen go; ZWJ stays */
+    CHECK_STR(norm("\xef\xbb\xbfin\xc2\xad" "credible\xe2\x80\x8b x\xe2\x80\x8dy\n",
+                   NULL, NULL),
+              "incredible x\xe2\x80\x8dy\n");
+    /* U+2028 ends a line; C1 NEL too */
+    CHECK_STR(norm("a\xe2\x80\xa8" "b\xc2\x85" "c", NULL, NULL), "a\nb\nc\n");
+    /* nothing left: dropped with a reason */
+    CHECK_STR(norm(" \t\r\n\xe2\x80\x8b\n", NULL, NULL), "(dropped)");
+}
+
+TEST(normalize_fold_quotes)
+{
+    const char *in = "\xe2\x80\x9cHi,\xe2\x80\x9d she said, "
+                     "\xe2\x80\x98it\xe2\x80\x99s late.\xe2\x80\x99\n";
+    CHECK_STR(norm(in, NULL, NULL), in);
+    CHECK_STR(norm(in, "normalize.fold_quotes", "1"),
+              "\"Hi,\" she said, 'it's late.'\n");
+}
