@@ -143,8 +143,19 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
     const unsigned char *s = (const unsigned char *)src;
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
-        if (c > ' ' && c < 0x7F && !newlines && !space && k) {
-            o[k++] = (char)c; /* the common case: printable ASCII */
+        if (c > ' ' && c < 0x7F) { /* the common case: printable ASCII */
+            if (WN_UNLIKELY(newlines | space)) {
+                if (k) {
+                    if (newlines)
+                        o[k++] = '\n';
+                    if (newlines > 1)
+                        o[k++] = '\n';
+                    else if (!newlines)
+                        o[k++] = ' ';
+                }
+                newlines = space = 0;
+            }
+            o[k++] = (char)c;
             i++;
             continue;
         }
