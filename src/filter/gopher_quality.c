@@ -5,7 +5,8 @@
  * of datatrove's GopherQualityFilter so the first failing rule is the same.
  *
  * Word choices (docs/filters.md): words are whitespace tokens from the
- * shared tokenisation; a "symbol word" has no letter or digit and is left
+ * shared tokenisation (which also trims and checks stop words, see
+ * tokens.h); a "symbol word" has no letter or digit and is left
  * out of the word count and of the mean length, as datatrove does; a word's
  * length ignores ASCII punctuation at its ends (so "end." is 3 long, as a
  * tokenizer that splits punctuation would count it); stop words are counted
@@ -65,43 +66,6 @@ static int gq_create(const wn_config *cfg, void **state, wn_error *err)
     }
     *state = s;
     return 0;
-}
-
-static int is_punct(unsigned char c)
-{
-    return c < 0x80 && c > ' ' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
-           !(c >= '0' && c <= '9');
-}
-
-/* The word without ASCII punctuation at its ends: [*b, *e). */
-static void trim(const char *s, const ftok_word *w, size_t *b, size_t *e)
-{
-    size_t i = w->off, j = w->off + w->len;
-    while (i < j && is_punct((unsigned char)s[i]))
-        i++;
-    while (j > i && is_punct((unsigned char)s[j - 1]))
-        j--;
-    *b = i;
-    *e = j;
-}
-
-static int is_stop_word(const char *p, size_t n)
-{
-    if (n < 2 || n > 4)
-        return 0;
-    char w[4];
-    for (size_t i = 0; i < n; i++)
-        w[i] = (char)(p[i] | 0x20); /* ASCII letters only match below */
-    switch (n) {
-    case 2:
-        return (w[0] == 'b' && w[1] == 'e') || (w[0] == 't' && w[1] == 'o') ||
-               (w[0] == 'o' && w[1] == 'f');
-    case 3:
-        return !memcmp(w, "the", 3) || !memcmp(w, "and", 3);
-    default:
-        return !memcmp(w, "that", 4) || !memcmp(w, "have", 4) ||
-               !memcmp(w, "with", 4);
-    }
 }
 
 /* Non-overlapping occurrences of a 3-byte needle, as Python's str.count. */
@@ -166,18 +130,15 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
     const char *x = t->text;
     size_t nsym = 0, nalpha = 0, nstop = 0, lensum = 0;
     for (size_t i = 0; i < t->nwords; i++) {
-        const ftok_word *w = &t->words[i];
-        size_t b, e;
-        trim(x, w, &b, &e);
-        if (w->flags & FTOK_ALPHA)
-            nalpha++;
-        if (!(w->flags & FTOK_ALNUM)) {
+        uint32_t f = t->words[i].flags;
+        nalpha += f & FTOK_ALPHA;
+        if (!(f & FTOK_ALNUM)) {
             nsym++;
             continue;
         }
         /* trimmed bytes are ASCII: one code point each */
-        lensum += w->cps - (w->len - (e - b));
-        nstop += is_stop_word(x + b, e - b);
+        lensum += t->words[i].cps - (f >> FTOK_TRIM_SHIFT);
+        nstop += (f & FTOK_STOP) != 0;
     }
     double nw = (double)t->nwords, words = (double)(t->nwords - nsym);
     FAIL_LT(MIN_WORDS, "words", words);

@@ -153,6 +153,46 @@ static inline uint64_t word_hash(const char *s, size_t n)
     return XXH3_64bits(s, n);
 }
 
+static inline int is_punct(unsigned char c)
+{
+    return c > ' ' && c < 0x7f && !ascii_class(c);
+}
+
+static int is_stop_word(const unsigned char *p, size_t n)
+{
+    char w[4];
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)(p[i] | 0x20); /* only ASCII letters can match below */
+    switch (n) {
+    case 2:
+        return (w[0] == 'b' && w[1] == 'e') || (w[0] == 't' && w[1] == 'o') ||
+               (w[0] == 'o' && w[1] == 'f');
+    case 3:
+        return !memcmp(w, "the", 3) || !memcmp(w, "and", 3);
+    case 4:
+        return !memcmp(w, "that", 4) || !memcmp(w, "have", 4) ||
+               !memcmp(w, "with", 4);
+    default:
+        return 0;
+    }
+}
+
+/* The per-word facts gopher_quality needs, found while the word's bytes are
+ * in cache: punctuation trimmed at its ends, and whether the rest is a stop
+ * word. */
+static inline uint32_t word_extras(const unsigned char *p, size_t n)
+{
+    size_t b = 0, e = n;
+    while (b < e && is_punct(p[b]))
+        b++;
+    while (e > b && is_punct(p[e - 1]))
+        e--;
+    uint32_t f = (uint32_t)(n - (e - b)) << FTOK_TRIM_SHIFT;
+    if (e - b >= 2 && e - b <= 4 && is_stop_word(p + b, e - b))
+        f |= FTOK_STOP;
+    return f;
+}
+
 static int add_word(tok_mem *m, const char *s, size_t off, size_t end,
                     uint32_t cps, uint32_t flags)
 {
@@ -164,7 +204,7 @@ static int add_word(tok_mem *m, const char *s, size_t off, size_t end,
     w->off = (uint32_t)off;
     w->len = (uint32_t)(end - off);
     w->cps = cps;
-    w->flags = flags;
+    w->flags = flags | word_extras((const unsigned char *)s + off, end - off);
     w->hash = word_hash(s + off, end - off);
     return 0;
 }

@@ -26,6 +26,10 @@
 enum {
     FTOK_ALPHA = 1,  /* word has a letter (Unicode category L*) */
     FTOK_ALNUM = 2,  /* word has a letter or a digit (not symbol-only) */
+    FTOK_STOP = 4,   /* after the trim below, one of Gopher's stop words
+                      * {the, be, to, of, and, that, have, with}, any case */
+    FTOK_TRIM_SHIFT = 8, /* flags >> 8: ASCII punctuation bytes at the
+                          * word's two ends (so "end." has 1) */
 };
 
 typedef struct ftok_word {
