@@ -20,7 +20,8 @@ TSAN_OPTIONS="halt_on_error=0 exitcode=66" $B/winnow run -q --no-progress -j 4 \
   --languages all "$T/in" -o "$T/out" 2>"$T/err"
 rc=$?
 if grep -q 'ThreadSanitizer' "$T/err" || [ $rc -eq 66 ]; then
-  echo "FAIL tsan: data race in winnow run"; grep -A8 'WARNING: ThreadSanitizer' "$T/err" | head -30
+  echo "FAIL tsan: $(grep -m1 'ThreadSanitizer' "$T/err")"
+  grep -A12 'ThreadSanitizer' "$T/err" | grep -E '^ +#[0-9]' | head -12 | sed 's/^/FAIL tsan:   /'
   fail=1
 elif [ $rc -ne 0 ]; then
   echo "FAIL tsan: winnow run exited $rc"; tail -5 "$T/err"; fail=1
