@@ -144,7 +144,7 @@ int html_tag_lookup(const char *name, size_t n)
         if (!t)
             return HT_OTHER;
         const char *nm = tag_names[t];
-        if (!strncmp(nm, (const char *)low, n) && !nm[n])
+        if (strlen(nm) == n && !memcmp(nm, low, n))
             return t;
     }
 }

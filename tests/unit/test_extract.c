@@ -396,6 +396,9 @@ TEST(extract_tag_lookup)
     CHECK_INT(html_tag_lookup("xmp", 3), HT_XMP);
     CHECK_INT(html_tag_lookup("span", 4), HT_OTHER);
     CHECK_INT(html_tag_lookup("averyveryverylongname", 21), HT_OTHER);
+    /* a NUL inside a name (fuzz find: read past "p") */
+    CHECK_INT(html_tag_lookup("p\0ram", 5), HT_OTHER);
+    CHECK_INT(html_tag_lookup("p\0", 2), HT_OTHER);
     for (int t = 1; t < HT_COUNT; t++)
         CHECK_INT(html_tag_lookup(html_tag_name(t),
                                   strlen(html_tag_name(t))), t);
