@@ -246,12 +246,9 @@ void dd_signature(const dd_hasher *h, const uint64_t *sh, size_t count,
         return;
     }
 #ifdef HAVE_AVX2_PATH
-    static int avx2 = -1;
-    if (avx2 < 0) {
-        __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    if (avx2) {
+    /* a load and a test (the CPU model is read once at start-up); no
+     * cached flag, so no data race between threads */
+    if (__builtin_cpu_supports("avx2")) {
         dd_signature_perm_avx2(h, sh, count, sig);
         return;
     }

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const stage_names[WN_DEDUP_NSTAGES] = {
     "sig", "bands", "pairs", "cluster", "filter"};
@@ -203,11 +204,24 @@ static int prepare_workdir(const dd_opts *o, const char *const *inputs,
             rc = wn_err(err, WN_EINVAL, path.data, 0,
                         "work directory holds a run with other inputs or "
                         "options; use another one");
-    } else if (!(f = dd_create(path.data, err))) {
-        rc = WN_EIO;
     } else {
-        fwrite(want.data, 1, want.len, f);
-        rc = dd_commit(f, path.data, err);
+        /* units may start at once (threads, machines): each writes its own
+         * temporary file and renames it; the contents are the same */
+        static unsigned long seq;
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.%ld.%lu.%p", path.data, (long)getpid(),
+                 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), (void *)&want);
+        f = fopen(tmp, "wb");
+        if (!f)
+            rc = wn_err(err, WN_EIO, tmp, 0, "cannot create: %s",
+                        strerror(errno));
+        else {
+            size_t w = fwrite(want.data, 1, want.len, f);
+            if (fclose(f) || w != want.len || rename(tmp, path.data)) {
+                remove(tmp);
+                rc = wn_err(err, WN_EIO, path.data, 0, "cannot write");
+            }
+        }
     }
     wn_buf_release(&want);
     wn_buf_release(&path);
