@@ -130,5 +130,25 @@ n=$(printf 'Share on Facebook\nThe council met on Tuesday to vote.\n' |
   "$W" clean -q --to text - | wc -l)
 check "stdin" 1 "$n"
 
+# --- every example of --help runs (file names mapped to fixtures)
+for cmd in clean explain; do
+  "$W" $cmd --help | sed -n '/^examples:/,$p' | grep '^  winnow ' |
+    sed -e "s|site-pages.jsonl|$FX/site/pages.jsonl|g" \
+        -e "s| pages.jsonl| $FX/site/pages.jsonl|g" \
+        -e "s| page.txt| $FX/site/page-1.txt|g" \
+        -e "s| site/| $FX/site/|g" \
+        -e "s|crawl.warc.wet.gz|$FX/site/pages.jsonl|g" \
+        -e "s|-o clean.jsonl|-o $tmp/example.jsonl|g" \
+        -e "s|rejected.jsonl|$tmp/example-rej.jsonl|g" \
+        -e "s|^  winnow|\"$W\"|" >"$tmp/examples"
+  n=0
+  while IFS= read -r line; do
+    n=$((n + 1))
+    sh -c "$line" >/dev/null 2>"$tmp/example.err"
+    check "$cmd --help example $n: $line" 0 $?
+  done <"$tmp/examples"
+  [ $n -ge 3 ] && ok || bad "$cmd --help: only $n examples found"
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
