@@ -218,6 +218,8 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
             rc = r->ops[i]->create(c, &r->states[i], err);
             if (rc > 0)
                 rc = 0;
+            if (rc)
+                r->states[i] = NULL; /* a failed create cleans up itself */
         }
     if (!rc)
         rc = tally_set_stages(&r->total, r->names, r->nstages);
