@@ -58,6 +58,11 @@ if [ -f "$ww/whirlwind.warc.gz" ] && [ -f "$ww/whirlwind.warc.wet.gz" ]; then
   expect_eq url https://an.wikipedia.org/wiki/Escopete \
     "$(json_get "$TMP/doc.json" url)"
   grep -q '"html"' "$TMP/main.jsonl" && fail "html field left in output" || pass
+  # the first --help example: compressed output appears whole
+  "$WINNOW" extract -q "$ww/whirlwind.warc.gz" -o "$TMP/text.jsonl.zst"
+  expect_eq "help example -o .zst" 0 $?
+  zstd -dc "$TMP/text.jsonl.zst" | cmp -s - "$TMP/main.jsonl" && pass ||
+    fail "zstd output differs from plain output"
   # WET: already text, passes through
   "$WINNOW" extract -q "$ww/whirlwind.warc.wet.gz" >"$TMP/wet1.jsonl"
   "$WINNOW" read -q "$ww/whirlwind.warc.wet.gz" >"$TMP/wet2.jsonl"
