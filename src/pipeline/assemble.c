@@ -357,17 +357,7 @@ int run_write_stats(wn_run *r, wn_error *err)
     put_kv_object(&o, t->clusters, t->nclusters);
     wn_buf_puts(&o, "}\n}\n");
     wn_buf path = WN_BUF_INIT;
-    wn_writer *w;
-    wn_doc d = WN_DOC_INIT;
-    d.text = o;
-    int rc = wn_writer_open(run_path(r, &path, "stats.json"), WN_OUT_TEXT, &w,
-                            err);
-    if (!rc) {
-        if ((rc = wn_writer_write(w, &d, err)))
-            wn_writer_abort(w);
-        else
-            rc = wn_writer_close(w, err);
-    }
+    int rc = write_text_file(run_path(r, &path, "stats.json"), &o, err);
     wn_buf_release(&o);
     wn_buf_release(&path);
     return rc;

@@ -220,17 +220,7 @@ int run_write_report(wn_run *r, wn_error *err)
     }
     wn_buf_puts(&o, "</table>\n</body></html>\n");
     wn_buf path = WN_BUF_INIT;
-    wn_writer *w;
-    wn_doc d = WN_DOC_INIT;
-    d.text = o;
-    int rc = wn_writer_open(run_path(r, &path, "report.html"), WN_OUT_TEXT, &w,
-                            err);
-    if (!rc) {
-        if ((rc = wn_writer_write(w, &d, err)))
-            wn_writer_abort(w);
-        else
-            rc = wn_writer_close(w, err);
-    }
+    int rc = write_text_file(run_path(r, &path, "report.html"), &o, err);
     wn_buf_release(&o);
     wn_buf_release(&path);
     return rc;

@@ -302,17 +302,8 @@ static int check_workdir(wn_run *r, wn_error *err)
                         "other inputs or options; use another directory or "
                         "remove it");
         wn_buf_release(&have);
-    } else {
-        wn_writer *w;
-        wn_doc d = WN_DOC_INIT;
-        d.text = want;
-        if (!(rc = wn_writer_open(path.data, WN_OUT_TEXT, &w, err))) {
-            if ((rc = wn_writer_write(w, &d, err)))
-                wn_writer_abort(w);
-            else
-                rc = wn_writer_close(w, err);
-        }
-    }
+    } else
+        rc = write_text_file(path.data, &want, err);
     wn_buf_release(&want);
     wn_buf_release(&path);
     return rc;

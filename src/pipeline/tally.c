@@ -8,6 +8,22 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+int write_text_file(const char *path, const wn_buf *text, wn_error *err)
+{
+    wn_writer *w;
+    int rc = wn_writer_open(path, WN_OUT_TEXT, &w, err);
+    if (rc)
+        return rc;
+    /* the text writer adds nothing to text that ends in '\n' */
+    wn_doc d = WN_DOC_INIT;
+    d.text = *text;
+    if ((rc = wn_writer_write(w, &d, err))) {
+        wn_writer_abort(w);
+        return rc;
+    }
+    return wn_writer_close(w, err);
+}
+
 void tally_init(tally *t) { memset(t, 0, sizeof *t); }
 
 static void kv_free(tally_kv *kv, size_t n)
@@ -119,22 +135,9 @@ int tally_save(const tally *t, const char *path, wn_error *err)
     for (size_t i = 0; i < t->nreasons; i++)
         wn_buf_printf(&b, "reason %s %llu\n", t->reasons[i].key,
                       (unsigned long long)t->reasons[i].n);
-    wn_writer *w;
-    int rc = wn_writer_open(path, WN_OUT_TEXT, &w, err);
-    if (rc) {
-        wn_buf_release(&b);
-        return rc;
-    }
-    /* the text writer adds nothing to a document that ends in '\n' */
-    wn_doc d = WN_DOC_INIT;
-    d.text = b;
-    rc = wn_writer_write(w, &d, err);
+    int rc = write_text_file(path, &b, err);
     wn_buf_release(&b);
-    if (rc) {
-        wn_writer_abort(w);
-        return rc;
-    }
-    return wn_writer_close(w, err);
+    return rc;
 }
 
 int tally_load(tally *t, const char *path, wn_error *err)
