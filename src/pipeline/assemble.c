@@ -12,6 +12,7 @@
 #include "run_internal.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -230,6 +231,42 @@ void run_dedup_io_release(wn_run *r, run_dedup_io *io)
     memset(io, 0, sizeof *io);
 }
 
+typedef struct rej_job {
+    wn_run *r;
+    run_dedup_io *io;
+    size_t n;
+    int rc;
+    wn_error err;
+} rej_job;
+
+/* Writes rejects/: the stage rejects of every task in input order, then
+ * the duplicates. */
+static void *write_rejects(void *arg)
+{
+    rej_job *j = arg;
+    wn_run *r = j->r;
+    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
+    rej_ctx ctx = {&rej, 0, WN_BUF_INIT};
+    wn_buf b = WN_BUF_INIT;
+    int rc = shard_open(&rej, &j->err);
+    for (size_t i = 0; i < j->n && !rc; i++)
+        rc = each_doc(r, run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
+                      put_rejected, &ctx, &j->err);
+    if (!rc && r->dedup && j->n) {
+        ctx.count = 1;
+        rc = each_doc(r, j->io->rejects, put_rejected, &ctx, &j->err);
+    }
+    if (rej.w) {
+        int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
+        if (!rc)
+            rc = rc2;
+    }
+    wn_buf_release(&ctx.key);
+    wn_buf_release(&b);
+    j->rc = rc;
+    return NULL;
+}
+
 int run_assemble(wn_run *r, wn_error *err)
 {
     size_t n = r->nfiles;
@@ -245,8 +282,12 @@ int run_assemble(wn_run *r, wn_error *err)
     }
     r->phase = PH_WRITE;
     sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
-    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
-    rej_ctx rc_ctx = {&rej, 0, WN_BUF_INIT};
+    rej_job rj = {r, &io, n, 0, {0}};
+    /* data and rejects touch disjoint counters, so with more than one job
+     * the rejects are written by a second thread meanwhile */
+    pthread_t th;
+    int threaded = !rc && r->jobs > 1 &&
+                   pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc)
         rc = shard_open(&data, err);
     for (size_t i = 0; i < n && !rc; i++)
@@ -256,21 +297,14 @@ int run_assemble(wn_run *r, wn_error *err)
         if (!rc)
             rc = rc2;
     }
-    if (!rc)
-        rc = shard_open(&rej, err);
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = each_doc(r, run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
-                      put_rejected, &rc_ctx, err);
-    if (!rc && r->dedup && n) {
-        rc_ctx.count = 1;
-        rc = each_doc(r, drej, put_rejected, &rc_ctx, err);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (!rc)
+        write_rejects(&rj);
+    if (!rc && rj.rc) {
+        rc = rj.rc;
+        *err = rj.err;
     }
-    if (rej.w) {
-        int rc2 = shard_finish(&rej, &r->reject_shards, err);
-        if (!rc)
-            rc = rc2;
-    }
-    wn_buf_release(&rc_ctx.key);
     run_dedup_io_release(r, &io);
     wn_buf_release(&b);
     if (rc)

@@ -33,6 +33,7 @@ struct pool {
     pthread_t *threads;
     stage_scratch *scratch; /* [jobs][nstages] */
     int stop;
+    int flags;
     int inited; /* mutex and conditions exist */
 };
 
@@ -54,6 +55,17 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
                 wn_buf_printf(&b->reasons[i], "%s:rejected", p->ops[s]->name);
             b->dropped_at[i] = (int)s;
             break;
+        }
+        if (!(p->flags & POOL_SERIALIZE))
+            continue;
+        int rc = 0;
+        if (b->dropped_at[i] >= 0)
+            rc = wn_doc_meta_set_str(&b->docs[i], "reject_reason",
+                                     b->reasons[i].data, b->reasons[i].len);
+        wn_buf_reset(&b->lines[i]);
+        if (rc || (rc = wn_doc_to_json(&b->docs[i], &b->lines[i]))) {
+            b->error = rc;
+            return;
         }
     }
 }
@@ -97,11 +109,12 @@ static int batch_alloc(batch *b)
     b->docs = calloc(b->cap, sizeof *b->docs);
     b->reasons = calloc(b->cap, sizeof *b->reasons);
     b->dropped_at = calloc(b->cap, sizeof *b->dropped_at);
-    return b->docs && b->reasons && b->dropped_at ? 0 : WN_ENOMEM;
+    b->lines = calloc(b->cap, sizeof *b->lines);
+    return b->docs && b->reasons && b->dropped_at && b->lines ? 0 : WN_ENOMEM;
 }
 
 int pool_new(const stage_ops *const *ops, void *const *states,
-             size_t nstages, int jobs, pool **out)
+             size_t nstages, int jobs, int flags, pool **out)
 {
     *out = NULL;
     pool *p = calloc(1, sizeof *p);
@@ -110,6 +123,7 @@ int pool_new(const stage_ops *const *ops, void *const *states,
     p->ops = ops;
     p->states = states;
     p->nstages = nstages;
+    p->flags = flags;
     p->jobs = jobs < 1 ? 1 : jobs;
     p->nring = (size_t)p->jobs * 2 + 1;
     p->ring = calloc(p->nring, sizeof *p->ring);
@@ -242,6 +256,9 @@ void pool_free(pool *p)
             wn_doc_release(&b->docs[k]);
         for (size_t k = 0; k < b->cap && b->reasons; k++)
             wn_buf_release(&b->reasons[k]);
+        for (size_t k = 0; k < b->cap && b->lines; k++)
+            wn_buf_release(&b->lines[k]);
+        free(b->lines);
         free(b->docs);
         free(b->reasons);
         free(b->dropped_at);

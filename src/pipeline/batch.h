@@ -17,6 +17,8 @@ typedef struct batch {
     wn_doc *docs;
     wn_buf *reasons;  /* reasons[i] when docs[i] was dropped */
     int *dropped_at;  /* stage index that dropped docs[i], or -1 */
+    wn_buf *lines;    /* with POOL_SERIALIZE: docs[i] as a JSON line;
+                       * a dropped one carries "reject_reason" */
     size_t n, cap;
     int error;        /* a stage's negative code, if any */
     uint64_t seq;
@@ -26,9 +28,12 @@ typedef struct batch {
 typedef struct pool pool;
 
 /* Runs stages [0, nstages) (ops[i] with state[i]); jobs >= 1 threads
- * (jobs == 1 runs inline).  depth is the number of batches in flight. */
+ * (jobs == 1 runs inline).  With POOL_SERIALIZE the workers also turn each
+ * document into its output line, so the thread that writes only
+ * compresses. */
+enum { POOL_SERIALIZE = 1 };
 int pool_new(const stage_ops *const *ops, void *const *states,
-             size_t nstages, int jobs, pool **out);
+             size_t nstages, int jobs, int flags, pool **out);
 /* A batch to fill (docs reset, n = 0), or NULL when every batch is in
  * flight: then call pool_next first. */
 batch *pool_get(pool *p);

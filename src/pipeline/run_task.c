@@ -52,10 +52,13 @@ static int commit(wn_run *r, task_out *o, batch *b, wn_error *err)
         size_t upto = at < 0 ? r->nstages : (size_t)at + 1;
         for (size_t s = 0; s < upto; s++)
             t->stage_in[s]++;
+        /* the workers made the output line (POOL_SERIALIZE) */
+        wn_buf *line = &b->lines[i];
         if (at < 0) {
             t->docs_kept++;
             r->docs_kept++;
-            if ((rc = wn_writer_write(o->kept, d, err)))
+            if ((rc = wn_writer_write_line(o->kept, line->data, line->len,
+                                           err)))
                 return rc;
             continue;
         }
@@ -64,9 +67,7 @@ static int commit(wn_run *r, task_out *o, batch *b, wn_error *err)
         tally_reason_key(why->data, why->len, &o->key);
         if ((rc = tally_kv_add(&t->reasons, &t->nreasons, o->key.data,
                                o->key.len, 1)) ||
-            (rc = wn_doc_meta_set_str(d, "reject_reason", why->data,
-                                      why->len)) ||
-            (rc = wn_writer_write(o->rej, d, err)))
+            (rc = wn_writer_write_line(o->rej, line->data, line->len, err)))
             return rc;
     }
     return 0;
@@ -92,7 +93,8 @@ static int pump(wn_run *r, size_t i, size_t nst, task_out *o, wn_error *err)
         return 0;
     }
     pool *p;
-    if ((rc = pool_new(r->ops, r->states, nst, r->jobs, &p))) {
+    if ((rc = pool_new(r->ops, r->states, nst, r->jobs,
+                       o->observe == SIZE_MAX ? POOL_SERIALIZE : 0, &p))) {
         wn_reader_close(rd);
         return wn_err(err, rc, "", 0, "cannot start workers");
     }
