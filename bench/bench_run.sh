@@ -18,20 +18,27 @@ t() {
   s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
   awk -v a="$s" -v b="$e" 'BEGIN {printf "%.3f\n", b - a}'
 }
+D=build/bench/split
+if [ ! -f "$D/news-7.warc.wet.gz" ]; then
+  mkdir -p "$D" && python3 bench/make_wet.py "$S" "$D/news.warc.wet.gz" --copies 2 --files 8 || exit 1
+fi
 O=build/bench/run-out
-for j in 1 2; do
-  ts=""
-  for i in 1 2 3; do
-    rm -rf "$O"
-    ts="$ts $(t "$build/winnow" run -q --no-progress -j $j --languages all "$F" -o "$O")"
+for input in "$F" "$D"; do
+  for j in 1 2; do
+    ts=""
+    for i in 1 2 3; do
+      rm -rf "$O"
+      ts="$ts $(t "$build/winnow" run -q --no-progress -j $j --languages all "$input" -o "$O")"
+    done
+    eval "m$j=$(echo $ts | tr ' ' '\n' | median)"
   done
-  eval "m$j=$(echo $ts | tr ' ' '\n' | median)"
+  text=$(python3 -c 'import json; print(json.load(open("'$O'/stats.json"))["input"]["text_bytes"])')
+  echo "input: $input"
+  awk -v a="$m1" -v b="$m2" -v t="$text" 'BEGIN {
+    printf "  winnow run -j1   %7.2f s  %6.1f MB/s of text per core\n", a, t / a / 1e6
+    printf "  winnow run -j2   %7.2f s  %6.1f MB/s of text (%.1f per core)\n", b, t / b / 1e6, t / b / 2e6
+    printf "  speed-up -j2/-j1: %.2fx (goal >= 1.8)\n", a / b }'
 done
-text=$(python3 -c 'import json; print(json.load(open("'$O'/stats.json"))["input"]["text_bytes"])')
-awk -v a="$m1" -v b="$m2" -v t="$text" 'BEGIN {
-  printf "winnow run -j1   %7.2f s  %6.1f MB/s of text per core\n", a, t / a / 1e6
-  printf "winnow run -j2   %7.2f s  %6.1f MB/s of text (%.1f per core)\n", b, t / b / 1e6, t / b / 2e6
-  printf "speed-up -j2/-j1: %.2fx (goal >= 1.8)\n", a / b }'
 # where the time goes: the same run stage by stage (-j1, one run each)
 echo "per stage (-j1, cumulative stage lists, no dedup):"
 prev=""

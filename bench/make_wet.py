@@ -8,7 +8,8 @@ Common Crawl writes, and compresses every record as its own gzip member
 record ids and urls) to reach tens of MB.  Deterministic: same inputs,
 same bytes.
 
-usage: make_wet.py SHARED_DIR OUT.warc.wet.gz [--copies N]
+usage: make_wet.py SHARED_DIR OUT.warc.wet.gz [--copies N] [--files K]
+(with --files K, OUT-0.warc.wet.gz ... OUT-(K-1) split the records evenly)
 """
 import gzip
 import hashlib
@@ -49,12 +50,16 @@ def records(shared, copies):
 def main():
     shared, out = sys.argv[1], sys.argv[2]
     copies = int(sys.argv[sys.argv.index("--copies") + 1]) if "--copies" in sys.argv else 2
-    with open(out + ".tmp", "wb") as f:
-        for rec in records(shared, copies):
-            c = zlib.compressobj(6, zlib.DEFLATED, 31)
-            f.write(c.compress(rec) + c.flush())
+    files = int(sys.argv[sys.argv.index("--files") + 1]) if "--files" in sys.argv else 1
+    recs = list(records(shared, copies))
     import os
-    os.replace(out + ".tmp", out)
+    for k in range(files):
+        name = out if files == 1 else out.replace(".warc", "-%d.warc" % k, 1)
+        with open(name + ".tmp", "wb") as f:
+            for rec in recs[k * len(recs) // files:(k + 1) * len(recs) // files]:
+                c = zlib.compressobj(6, zlib.DEFLATED, 31)
+                f.write(c.compress(rec) + c.flush())
+        os.replace(name + ".tmp", name)
 
 
 if __name__ == "__main__":
