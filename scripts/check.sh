@@ -27,9 +27,14 @@ phase() { # name, command...
   echo "   $name: $p passed, $f failed"
   total_p=$((total_p + p)); total_f=$((total_f + f))
 }
-build_werror() {
-  make --no-print-directory BUILD=build/werror EXTRA_CFLAGS=-Werror all >/dev/null || { echo "0 passed, 1 failed"; return 1; }
-  echo "1 passed, 0 failed"
+build_werror() { # gcc, and clang where installed
+  make --no-print-directory BUILD=build/werror EXTRA_CFLAGS=-Werror all >/dev/null || { echo "FAIL gcc -Werror build"; echo "0 passed, 1 failed"; return 1; }
+  if command -v clang >/dev/null 2>&1; then
+    make --no-print-directory BUILD=build/werror-clang CC=clang CXX=clang++ EXTRA_CFLAGS=-Werror all >/dev/null || { echo "FAIL clang -Werror build"; echo "1 passed, 1 failed"; return 1; }
+    echo "2 passed, 0 failed"
+  else
+    echo "skip clang build: clang not installed"; echo "1 passed, 0 failed"
+  fi
 }
 phase "build with -Werror" build_werror
 phase "tests" scripts/run-tests.sh build
