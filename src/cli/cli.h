@@ -25,6 +25,11 @@ void cli_errorf(const char *fmt, ...)
 /* Number of messages suppressed by the cap. */
 unsigned long cli_suppressed(void);
 
+/* --from FORMAT into ro->format / --to jsonl|text into *to; an unknown
+ * name is reported as "CMD: unknown ... format" and returns -1. */
+int cli_opt_from(const char *cmd, const char *arg, wn_reader_opts *ro);
+int cli_opt_to(const char *cmd, const char *arg, int *to);
+
 /* Parses a size such as 64M, 2G, 4096. Returns 0 or -1. */
 int cli_parse_size(const char *s, size_t *out);
 

@@ -291,20 +291,12 @@ int cmd_clean(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:t:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if ((ro.format = wn_format_parse(optarg)) < 0) {
-                cli_errorf("clean: unknown input format '%s'", optarg);
+            if (cli_opt_from("clean", optarg, &ro))
                 goto usage;
-            }
             break;
         case 't':
-            if (!strcmp(optarg, "jsonl"))
-                to = WN_OUT_JSONL;
-            else if (!strcmp(optarg, "text"))
-                to = WN_OUT_TEXT;
-            else {
-                cli_errorf("clean: unknown output format '%s'", optarg);
+            if (cli_opt_to("clean", optarg, &to))
                 goto usage;
-            }
             break;
         case 'o': out = optarg; break;
         case 1: rejects = optarg; break;

@@ -208,10 +208,8 @@ int cmd_explain(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if ((ro.format = wn_format_parse(optarg)) < 0) {
-                cli_errorf("explain: unknown input format '%s'", optarg);
+            if (cli_opt_from("explain", optarg, &ro))
                 goto usage;
-            }
             break;
         case 2: ro.text_field = optarg; break;
         case 3:

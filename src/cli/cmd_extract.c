@@ -165,20 +165,12 @@ int cmd_extract(int argc, char **argv)
         case 'f':
             if (!strcmp(optarg, "html"))
                 from_html = 1;
-            else if ((ro.format = wn_format_parse(optarg)) < 0) {
-                cli_errorf("extract: unknown input format '%s'", optarg);
+            else if (cli_opt_from("extract", optarg, &ro))
                 usage = 1;
-            }
             break;
         case 't':
-            if (!strcmp(optarg, "jsonl"))
-                to = WN_OUT_JSONL;
-            else if (!strcmp(optarg, "text"))
-                to = WN_OUT_TEXT;
-            else {
-                cli_errorf("extract: unknown output format '%s'", optarg);
+            if (cli_opt_to("extract", optarg, &to))
                 usage = 1;
-            }
             break;
         case 'o': out = optarg; break;
         case 'm': wn_config_set(cfg, "extract.mode", optarg); break;

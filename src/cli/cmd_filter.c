@@ -289,10 +289,8 @@ int cmd_filter(int argc, char **argv)
         char *eq;
         switch (c) {
         case 'f':
-            if ((ro.format = wn_format_parse(optarg)) < 0) {
-                cli_errorf("filter: unknown input format '%s'", optarg);
+            if (cli_opt_from("filter", optarg, &ro))
                 status = EXIT_USAGE;
-            }
             break;
         case 'o': out = optarg; break;
         case O_REJECTS: rejects = optarg; break;

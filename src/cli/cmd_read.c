@@ -56,20 +56,12 @@ int cmd_read(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:t:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if ((ro.format = wn_format_parse(optarg)) < 0) {
-                cli_errorf("read: unknown input format '%s'", optarg);
+            if (cli_opt_from("read", optarg, &ro))
                 return EXIT_USAGE;
-            }
             break;
         case 't':
-            if (!strcmp(optarg, "jsonl"))
-                to = WN_OUT_JSONL;
-            else if (!strcmp(optarg, "text"))
-                to = WN_OUT_TEXT;
-            else {
-                cli_errorf("read: unknown output format '%s'", optarg);
+            if (cli_opt_to("read", optarg, &to))
                 return EXIT_USAGE;
-            }
             break;
         case 'o': out = optarg; break;
         case 1: ro.text_field = optarg; break;

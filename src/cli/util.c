@@ -42,6 +42,30 @@ void cli_errorf(const char *fmt, ...)
 
 unsigned long cli_suppressed(void) { return nsup; }
 
+int cli_opt_from(const char *cmd, const char *arg, wn_reader_opts *ro)
+{
+    int f = wn_format_parse(arg);
+    if (f < 0) {
+        cli_errorf("%s: unknown input format '%s'", cmd, arg);
+        return -1;
+    }
+    ro->format = f;
+    return 0;
+}
+
+int cli_opt_to(const char *cmd, const char *arg, int *to)
+{
+    if (!strcmp(arg, "jsonl"))
+        *to = WN_OUT_JSONL;
+    else if (!strcmp(arg, "text"))
+        *to = WN_OUT_TEXT;
+    else {
+        cli_errorf("%s: unknown output format '%s'", cmd, arg);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_parse_size(const char *s, size_t *out)
 {
     char *e;
