@@ -230,10 +230,12 @@ void wn_reader_close(wn_reader *r);
 
 /* Expands input arguments: directories are walked recursively (entries in
  * byte order, hidden files skipped), files and "-" pass through.  Appends
- * malloc'd strings to *list (grown with realloc); caller frees each and the
- * array.  Returns 0 or a negative code. */
+ * malloc'd strings to *list (grown with realloc); the caller frees them
+ * with wn_inputs_free.  Returns 0 or a negative code. */
 int wn_inputs_expand(const char *const *args, size_t nargs, char ***list,
                      size_t *n, wn_error *err);
+/* Frees a list made by wn_inputs_expand (each string and the array). */
+void wn_inputs_free(char **list, size_t n);
 
 /* ---------------------------------------------------------------- writers */
 

@@ -335,9 +335,7 @@ int cmd_clean(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     if ((rc = clean_chain_open(&ch, files, nfiles, "clean"))) {
-        for (size_t i = 0; i < nfiles; i++)
-            free(files[i]);
-        free(files);
+        wn_inputs_free(files, nfiles);
         clean_chain_release(&ch);
         return rc;
     }
@@ -388,9 +386,7 @@ int cmd_clean(int argc, char **argv)
                 (unsigned long long)lines);
     }
     wn_buf_release(&run.reason);
-    for (size_t i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
+    wn_inputs_free(files, nfiles);
     clean_chain_release(&ch);
     return (fatal || bad) ? EXIT_BAD_INPUT : EXIT_CLEAN;
 usage:

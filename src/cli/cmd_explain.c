@@ -284,9 +284,7 @@ int cmd_explain(int argc, char **argv)
         wn_buf_release(&run->out);
         free(run);
     }
-    for (size_t i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
+    wn_inputs_free(files, nfiles);
     clean_chain_release(&ch);
     if (fatal)
         return fatal;

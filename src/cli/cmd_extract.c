@@ -244,9 +244,7 @@ int cmd_extract(int argc, char **argv)
     } else if (!fatal &&
                clean_each_doc(files, nfiles, &ro, ex_each, &x, &total))
         fatal = 1;
-    for (size_t i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
+    wn_inputs_free(files, nfiles);
     if (x.w) {
         if (fatal)
             wn_writer_abort(x.w);

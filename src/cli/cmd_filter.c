@@ -396,9 +396,7 @@ int cmd_filter(int argc, char **argv)
     if (!fatal && clean_each_doc(files, nfiles, &ro, filter_one, &r, &total))
         fatal = 1;
     double elapsed = now() - t0;
-    for (size_t i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
+    wn_inputs_free(files, nfiles);
     wn_writer *ws[2] = {r.out, r.rej};
     for (int i = 0; i < 2; i++) {
         if (!ws[i])

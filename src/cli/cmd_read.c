@@ -131,9 +131,7 @@ int cmd_read(int argc, char **argv)
         wn_reader_close(r);
     }
     wn_doc_release(&doc);
-    for (size_t i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
+    wn_inputs_free(files, nfiles);
     if (w) {
         if (fatal)
             wn_writer_abort(w);

@@ -349,3 +349,10 @@ int wn_inputs_expand(const char *const *args, size_t nargs, char ***list,
     }
     return 0;
 }
+
+void wn_inputs_free(char **list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free(list[i]);
+    free(list);
+}

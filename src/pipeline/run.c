@@ -507,9 +507,7 @@ void wn_run_free(wn_run *r)
     for (size_t i = 0; i < r->nstages; i++)
         if (r->states[i])
             r->ops[i]->free(r->states[i]);
-    for (size_t i = 0; i < r->nfiles; i++)
-        free(r->files[i]);
-    free(r->files);
+    wn_inputs_free(r->files, r->nfiles);
     for (size_t i = 0; i < r->nex; i++) {
         free(r->ex[i].reason_key);
         wn_buf_release(&r->ex[i].id);

@@ -565,9 +565,7 @@ TEST(inputs_expand_walks_sorted)
         CHECK(strstr(list[1], "/b.txt") != NULL);
         CHECK(strstr(list[2], "/sub/c.txt") != NULL);
     }
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
+    wn_inputs_free(list, n);
 }
 
 TEST(writer_through_symlink_keeps_link)
