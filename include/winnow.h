@@ -559,6 +559,10 @@ long wn_utf8_repair(const char *src, size_t n, wn_buf *out, size_t *nuls);
 /* Returns 1 if s is valid UTF-8 without NUL bytes. */
 int wn_utf8_valid(const char *s, size_t n);
 
+/* Parses a size such as 4096, 64k, 64M, 2G, 64MiB (binary multiples) into
+ * *out.  Returns 0, or WN_EINVAL for anything else. */
+int wn_parse_size(const char *s, size_t *out);
+
 /* Appends s as a JSON string literal (quotes included). */
 int wn_json_put_string(wn_buf *out, const char *s, size_t n);
 

@@ -30,8 +30,6 @@ unsigned long cli_suppressed(void);
 int cli_opt_from(const char *cmd, const char *arg, wn_reader_opts *ro);
 int cli_opt_to(const char *cmd, const char *arg, int *to);
 
-/* Parses a size such as 64M, 2G, 4096. Returns 0 or -1. */
-int cli_parse_size(const char *s, size_t *out);
 
 /* Writes stats as JSON to path (atomically). Returns 0 or -1. */
 int cli_write_stats(const char *path, const wn_stats *st);

@@ -66,7 +66,7 @@ int cmd_read(int argc, char **argv)
         case 'o': out = optarg; break;
         case 1: ro.text_field = optarg; break;
         case 2:
-            if (cli_parse_size(optarg, &ro.max_record) || !ro.max_record) {
+            if (wn_parse_size(optarg, &ro.max_record) || !ro.max_record) {
                 cli_errorf("read: bad size '%s'", optarg);
                 return EXIT_USAGE;
             }

@@ -66,28 +66,6 @@ int cli_opt_to(const char *cmd, const char *arg, int *to)
     return 0;
 }
 
-int cli_parse_size(const char *s, size_t *out)
-{
-    char *e;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (e == s || s[0] == '-')
-        return -1;
-    switch (*e) {
-    case 'k': case 'K': v <<= 10; e++; break;
-    case 'm': case 'M': v <<= 20; e++; break;
-    case 'g': case 'G': v <<= 30; e++; break;
-    default: break;
-    }
-    if (*e == 'i' || *e == 'B')
-        e++;
-    if (*e == 'B')
-        e++;
-    if (*e)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
 int cli_write_stats(const char *path, const wn_stats *st)
 {
     wn_buf b = WN_BUF_INIT;

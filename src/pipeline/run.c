@@ -89,24 +89,6 @@ static const char *opt(const wn_config *c, const char *key)
     return NULL;
 }
 
-static int parse_size(const char *s, size_t *out)
-{
-    char *e;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (e == s || *s == '-')
-        return -1;
-    switch (*e) {
-    case 'k': case 'K': v <<= 10; e++; break;
-    case 'm': case 'M': v <<= 20; e++; break;
-    case 'g': case 'G': v <<= 30; e++; break;
-    default: break;
-    }
-    if (*e)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
 /* Splits the stage list into r->names (pointers into a copy). */
 static int parse_stages(wn_run *r, const char *list, char **copy,
                         wn_error *err)
@@ -203,8 +185,8 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
     ro.format = wn_format_parse(opt(c, "run.format"));
     ro.warc_html = config_get_bool(c, "run.html", 1);
     ro.text_field = opt(c, "run.text_field"); /* lives as long as r->cfg */
-    if (ro.format < 0 || parse_size(opt(c, "run.shard_size"), &r->shard_size) ||
-        parse_size(opt(c, "run.max_record"), &ro.max_record) ||
+    if (ro.format < 0 || wn_parse_size(opt(c, "run.shard_size"), &r->shard_size) ||
+        wn_parse_size(opt(c, "run.max_record"), &ro.max_record) ||
         !r->shard_size || !ro.max_record) {
         wn_run_free(r);
         return wn_err(err, WN_EINVAL, "", 0,

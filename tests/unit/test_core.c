@@ -210,3 +210,21 @@ TEST(stats_json_and_sum)
     CHECK(strstr(out.data, "\"bad_json\":1") != NULL);
     wn_buf_release(&out);
 }
+
+TEST(parse_size_forms)
+{
+    size_t v = 0;
+    CHECK_INT(wn_parse_size("4096", &v), 0);
+    CHECK_INT(v, 4096);
+    CHECK_INT(wn_parse_size("64k", &v), 0);
+    CHECK_INT(v, 65536);
+    CHECK_INT(wn_parse_size("64M", &v), 0);
+    CHECK_INT(v, 64 << 20);
+    CHECK_INT(wn_parse_size("2GiB", &v), 0);
+    CHECK_INT(v, (size_t)2 << 30);
+    CHECK_INT(wn_parse_size("8MB", &v), 0);
+    CHECK_INT(v, 8 << 20);
+    const char *bad[] = {"", "-1", "M", "1.5G", "12X", "3MBB", "7 M"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK_INT(wn_parse_size(bad[i], &v), WN_EINVAL);
+}
