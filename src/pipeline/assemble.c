@@ -270,15 +270,13 @@ static void *write_rejects(void *arg)
 int run_assemble(wn_run *r, wn_error *err)
 {
     size_t n = r->nfiles;
-    wn_buf b = WN_BUF_INIT;
     run_dedup_io io;
     int rc = run_dedup_io_init(r, &io, err);
-    char **p1 = io.p1, **p2 = io.p2;
-    const char *drej = io.rejects;
     if (!rc && r->dedup && n) {
         r->phase = PH_DEDUP;
-        rc = wn_dedup_run(io.cfg, (const char *const *)p1, n, io.workdir,
-                          (const char *const *)p2, drej, &r->dstats, err);
+        rc = wn_dedup_run(io.cfg, (const char *const *)io.p1, n, io.workdir,
+                          (const char *const *)io.p2, io.rejects, &r->dstats,
+                          err);
     }
     r->phase = PH_WRITE;
     sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
@@ -291,7 +289,7 @@ int run_assemble(wn_run *r, wn_error *err)
     if (!rc)
         rc = shard_open(&data, err);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = each_doc(r, r->dedup ? p2[i] : p1[i], put_kept, &data, err);
+        rc = each_doc(r, r->dedup ? io.p2[i] : io.p1[i], put_kept, &data, err);
     if (data.w) {
         int rc2 = shard_finish(&data, &r->data_shards, err);
         if (!rc)
@@ -306,7 +304,6 @@ int run_assemble(wn_run *r, wn_error *err)
         *err = rj.err;
     }
     run_dedup_io_release(r, &io);
-    wn_buf_release(&b);
     if (rc)
         return rc;
     uint64_t read, kept, rejected;
