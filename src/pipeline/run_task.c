@@ -19,7 +19,7 @@ typedef struct task_out {
     wn_writer *kept, *rej;
     tally *t;
     size_t observe; /* stage index to observe, or SIZE_MAX */
-    wn_buf key, line;
+    wn_buf key;
 } task_out;
 
 int run_task_done(wn_run *r, size_t i)
@@ -205,7 +205,6 @@ int run_task(wn_run *r, size_t i, wn_error *err)
     wn_writer_abort(o.kept);
     wn_writer_abort(o.rej);
     wn_buf_release(&o.key);
-    wn_buf_release(&o.line);
     tally_release(&t);
     wn_buf_release(&p);
     return rc;
