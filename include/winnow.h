@@ -163,6 +163,9 @@ typedef struct wn_stats {
     uint64_t invalid_utf8;    /* documents whose text had invalid UTF-8 */
     uint64_t utf8_replaced;   /* invalid sequences replaced by U+FFFD */
     uint64_t nul_bytes;       /* NUL bytes replaced by U+FFFD */
+    /* appended fields (the struct only grows at its end) */
+    uint64_t io_errors;       /* read errors (EIO...): the input is left
+                               * unfinished, so a resumed run reads it again */
 } wn_stats;
 
 /* Adds every counter of b to a. */
@@ -487,6 +490,85 @@ int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
  * wn_stage_process calls so far.  Returns 1, or 0 past the end. */
 int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,
                      uint64_t *drops);
+
+/* ------------------------------------------------------------------ engine */
+
+/* The document loop that every command drives (winnow read, extract,
+ * clean, explain, filter, dedup --streaming, and each input of winnow run).
+ * Inputs are read by one reader loop; documents pass through the selected
+ * stages in registry order on run.jobs threads and come back in input order
+ * to be written (kept documents; rejected ones with "reject_reason") and
+ * counted in one set of books: read = kept + rejected, by stage and by
+ * reason, with the input counters and every bad-input event.  Stages with
+ * a first pass (site_lines) get it over all inputs first; an input that
+ * cannot be read twice ("-", a pipe, process substitution) is then spooled
+ * once, compressed, into the work directory and both passes read the copy.
+ * Output does not depend on run.jobs.
+ *
+ * Options (wn_config): run.stages (which stages; the order is always the
+ * registry's, wn_stage_name_at), run.jobs, run.format, run.text_field,
+ * run.max_record, run.html, and each selected stage's own options; keys
+ * of other stages, run.* and dedup.* may be present. */
+typedef struct wn_engine wn_engine;
+
+int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err);
+void wn_engine_free(wn_engine *e);
+/* Where spools of streams go (default $TMPDIR, else /tmp).  The spools are
+ * removed by wn_engine_free. */
+int wn_engine_set_workdir(wn_engine *e, const char *dir);
+/* Every problem met in the main pass (bad input, repaired input, I/O
+ * errors) is counted and passed to fn once, on the thread that called
+ * wn_engine_exec/process, as it is met. */
+void wn_engine_set_warn(wn_engine *e, void (*fn)(void *ctx, const wn_error *w),
+                        void *ctx);
+/* Kept documents go to kept, rejected ones (with "reject_reason") to
+ * rejects.  Either may be NULL (counted, not written) and both may be the
+ * same writer.  May change between inputs. */
+void wn_engine_set_outputs(wn_engine *e, wn_writer *kept, wn_writer *rejects);
+/* A last decision per document that passed the first `upto` stages, made
+ * in input order on the calling thread: fn returns 1 (keep), 0 (reject;
+ * reason "stage:..." filled) or a negative code.  The stages from `upto` on
+ * are not run by the engine: fn may run them itself with wn_engine_stage
+ * (explain does, to see each line's verdict).  A rejection is booked under
+ * the stage its reason names, else under `name` (a stage of its own in the
+ * books, e.g. "dedup"). */
+int wn_engine_set_decide(wn_engine *e, const char *name, size_t upto,
+                         int (*fn)(void *ctx, wn_doc *doc, wn_buf *reason),
+                         void *ctx);
+/* The stages, in order, and the engine's handle of each (prepared after
+ * the first pass; for use on the calling thread only). */
+size_t wn_engine_nstages(const wn_engine *e);
+wn_stage *wn_engine_stage(wn_engine *e, size_t i);
+
+/* The first pass of every stage that has one, over inputs (directories
+ * are expanded); a no-op when no stage has one.  Returns 0 or a negative
+ * code. */
+int wn_engine_observe(wn_engine *e, const char *const *inputs, size_t n,
+                      wn_error *err);
+/* The main pass over one input (not a directory).  Returns 1 when it was
+ * read to its end, 0 when it ended early (unreadable, or an I/O error:
+ * reported and counted; a resumable caller leaves it unfinished), or a
+ * negative code when the engine cannot go on (an output failed, out of
+ * memory). */
+int wn_engine_process(wn_engine *e, const char *input, wn_error *err);
+/* wn_engine_observe, then wn_engine_process over every input.  Returns 0
+ * or a negative code (bad input is in the books, not an error). */
+int wn_engine_exec(wn_engine *e, const char *const *inputs, size_t n,
+                   wn_error *err);
+
+/* The books. */
+void wn_engine_totals(const wn_engine *e, uint64_t *read, uint64_t *kept,
+                      uint64_t *rejected);
+const wn_stats *wn_engine_input_stats(const wn_engine *e);
+/* The i-th stage of the books (the engine's stages, then a decide
+ * function's own name): documents in and rejected, CPU seconds and text
+ * bytes it was given.  Returns 1, or 0 past the end. */
+int wn_engine_stage_stats(const wn_engine *e, size_t i, const char **name,
+                          uint64_t *in, uint64_t *rejected, double *cpu_s,
+                          uint64_t *bytes);
+/* Appends the books as JSON in the schema of winnow run's stats.json
+ * (docs/FORMATS.md). */
+int wn_engine_stats_json(wn_engine *e, wn_buf *out);
 
 /* -------------------------------------------------------------------- run */
 

@@ -11,7 +11,8 @@
     X(warc_records) X(warc_conversion) X(warc_response_html)                \
     X(warc_response_other) X(warc_skipped) X(jsonl_lines) X(text_files)     \
     X(bad_files) X(bad_codec) X(truncated) X(bad_records) X(bad_http)       \
-    X(bad_json) X(oversize) X(invalid_utf8) X(utf8_replaced) X(nul_bytes)
+    X(bad_json) X(oversize) X(invalid_utf8) X(utf8_replaced) X(nul_bytes)   \
+    X(io_errors)
 
 static const char *const field_names[] = {
 #define NAME(f) #f,
@@ -46,7 +47,8 @@ void wn_stats_add(wn_stats *a, const wn_stats *b)
 uint64_t wn_stats_bad(const wn_stats *s)
 {
     return s->bad_files + s->bad_codec + s->truncated + s->bad_records +
-           s->bad_http + s->bad_json + s->oversize + s->invalid_utf8;
+           s->bad_http + s->bad_json + s->oversize + s->invalid_utf8 +
+           s->io_errors;
 }
 
 int wn_stats_write_json(const wn_stats *s, wn_buf *out)

@@ -27,6 +27,9 @@ int istream_open_mem(const void *data, size_t n, const char *name,
 int istream_codec(const istream *s);
 uint64_t istream_bytes_in(const istream *s);
 const char *istream_path(const istream *s);
+/* What messages call the stream from now on (a spool reads as its
+ * original). */
+void istream_set_name(istream *s, const char *name);
 void istream_close(istream *s);
 
 /* ---- bufin.c: buffered reading of lines and blocks ---- */
@@ -59,6 +62,18 @@ static inline uint64_t bufin_tell(const bufin *b) { return b->base + b->pos; }
 /* Takes a pending stream error: returns its code (0 if none) and copies it
  * into err. */
 int bufin_take_error(bufin *b, wn_error *err);
+
+/* ---- writer.c ---- */
+
+/* WN_OUT_JSONL or WN_OUT_TEXT. */
+int writer_format(const wn_writer *w);
+
+/* ---- reader.c ---- */
+
+/* wn_reader_open, but messages and sources name the input `name`. */
+int reader_open_named(const char *path, const char *name,
+                      const wn_reader_opts *opts, wn_reader **out,
+                      wn_error *err);
 
 /* ---- format readers: warc.c, jsonl.c, text.c ---- */
 

@@ -420,6 +420,11 @@ int istream_codec(const istream *s) { return s->codec; }
 uint64_t istream_bytes_in(const istream *s) { return s->in_base + s->in_pos; }
 const char *istream_path(const istream *s) { return s->path; }
 
+void istream_set_name(istream *s, const char *name)
+{
+    snprintf(s->path, sizeof s->path, "%s", name);
+}
+
 void istream_close(istream *s)
 {
     if (!s)

@@ -150,19 +150,30 @@ static int reader_init(istream *s, const wn_reader_opts *opts,
     return 0;
 }
 
-int wn_reader_open(const char *path, const wn_reader_opts *opts,
-                   wn_reader **out, wn_error *err)
+int reader_open_named(const char *path, const char *name,
+                      const wn_reader_opts *opts, wn_reader **out,
+                      wn_error *err)
 {
     *out = NULL;
     struct stat sb;
     if (strcmp(path, "-") && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return wn_err(err, WN_EINVAL, path, 0,
+        return wn_err(err, WN_EINVAL, name, 0,
                       "is a directory (use wn_inputs_expand)");
     istream *s;
     int rc = istream_open(path, &s, err);
-    if (rc)
+    if (rc) {
+        if (err && name != path)
+            snprintf(err->file, sizeof err->file, "%s", name);
         return rc;
+    }
+    istream_set_name(s, name);
     return reader_init(s, opts, out, err);
+}
+
+int wn_reader_open(const char *path, const wn_reader_opts *opts,
+                   wn_reader **out, wn_error *err)
+{
+    return reader_open_named(path, path, opts, out, err);
 }
 
 int wn_reader_open_mem(const void *data, size_t n, const char *name,
@@ -183,6 +194,7 @@ static void count_bad(rctx *r, int code)
     case WN_ECODEC: r->st.bad_codec++; break;
     case WN_ETRUNC: r->st.truncated++; break;
     case WN_ELIMIT: r->st.oversize++; break;
+    case WN_EIO: r->st.io_errors++; break;
     case WN_EFORMAT:
         (*(r->bad_counter ? r->bad_counter : &r->st.bad_records))++;
         break;

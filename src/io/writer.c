@@ -36,6 +36,8 @@ struct wn_writer {
     wn_buf pending; /* uncompressed bytes not yet handed to the codec */
 };
 
+int writer_format(const wn_writer *w) { return w->format; }
+
 static int ends_with(const char *s, const char *suf)
 {
     size_t n = strlen(s), k = strlen(suf);

@@ -94,27 +94,9 @@ static int each_doc(wn_run *r, const char *path,
 
 static int put_kept(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
 {
-    tally *t = &r->total;
-    t->final_kept++;
-    t->final_bytes += d->text.len;
-    size_t chars = 0;
-    for (size_t i = 0; i < d->text.len; i++)
-        chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
-    t->len_hist[tally_len_bucket(chars)]++;
-    const char *v;
-    size_t n;
-    int rc;
-    if (wn_doc_meta_get(d, "language", &v, &n) && n >= 2 && v[0] == '"') {
-        if ((rc = tally_kv_add(&t->langs, &t->nlangs, v + 1, n - 2, 1)))
-            return rc;
-    }
-    if (wn_doc_meta_get(d, "duplicate_count", &v, &n)) {
-        char tmp[32];
-        long long c = strtoll(v, NULL, 10) + 1;
-        int k = snprintf(tmp, sizeof tmp, "%lld", c);
-        if ((rc = tally_kv_add(&t->clusters, &t->nclusters, tmp, (size_t)k, 1)))
-            return rc;
-    }
+    int rc = tally_final_kept(&r->total, d);
+    if (rc)
+        return wn_err(err, rc, "", 0, "out of memory");
     return shard_put(ctx, d, err);
 }
 
@@ -317,78 +299,49 @@ int run_assemble(wn_run *r, wn_error *err)
     return 0;
 }
 
-static int cmp_kv(const void *a, const void *b)
+/* OUTDIR/problems.jsonl: the tasks' problems in input order. */
+static int write_problems(wn_run *r, wn_error *err)
 {
-    return strcmp(((const tally_kv *)a)->key, ((const tally_kv *)b)->key);
-}
-
-static void put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
-{
-    if (n)
-        qsort(kv, n, sizeof *kv, cmp_kv);
-    wn_buf_putc(o, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            wn_buf_putc(o, ',');
-        wn_json_put_string(o, kv[i].key, strlen(kv[i].key));
-        wn_buf_printf(o, ":%llu", (unsigned long long)kv[i].n);
+    wn_buf all = WN_BUF_INIT, p = WN_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < r->nfiles && !rc; i++) {
+        FILE *f = fopen(run_path(r, &p, "work/p1/%05zu.problems.jsonl", i),
+                        "rb");
+        if (!f)
+            continue;
+        char buf[65536];
+        size_t k;
+        while (!rc && (k = fread(buf, 1, sizeof buf, f)) > 0)
+            rc = wn_buf_append(&all, buf, k);
+        if (!rc && ferror(f))
+            rc = wn_err(err, WN_EIO, p.data, 0, "read error");
+        else if (rc)
+            rc = wn_err(err, rc, "", 0, "out of memory");
+        fclose(f);
     }
-    wn_buf_putc(o, '}');
+    if (!rc)
+        rc = write_text_file(run_path(r, &p, "problems.jsonl"), &all, err);
+    wn_buf_release(&all);
+    wn_buf_release(&p);
+    return rc;
 }
 
 int run_write_stats(wn_run *r, wn_error *err)
 {
-    tally *t = &r->total;
-    uint64_t read, kept, rejected;
-    wn_run_totals(r, &read, &kept, &rejected);
-    wn_buf o = WN_BUF_INIT;
-    wn_buf_printf(&o, "{\n\"winnow_version\":\"%s\",\n", wn_version());
-    wn_buf_printf(&o, "\"documents\":{\"read\":%llu,\"kept\":%llu,"
-                      "\"rejected\":%llu},\n",
-                  (unsigned long long)read, (unsigned long long)kept,
-                  (unsigned long long)rejected);
-    wn_buf_puts(&o, "\"accounting\":\"read = kept + rejected\",\n");
-    wn_buf_puts(&o, "\"rejected_by_reason\":");
-    put_kv_object(&o, t->reasons, t->nreasons);
-    wn_buf_puts(&o, ",\n\"stages\":[");
-    for (size_t i = 0; i < t->nstages; i++)
-        wn_buf_printf(&o, "%s\n {\"name\":\"%s\",\"in\":%llu,\"kept\":%llu,"
-                          "\"rejected\":%llu}",
-                      i ? "," : "", t->stage_name[i],
-                      (unsigned long long)t->stage_in[i],
-                      (unsigned long long)(t->stage_in[i] - t->stage_rejected[i]),
-                      (unsigned long long)t->stage_rejected[i]);
-    if (r->dedup)
-        wn_buf_printf(&o, "%s\n {\"name\":\"dedup\",\"in\":%llu,\"kept\":%llu,"
-                          "\"rejected\":%llu}",
-                      t->nstages ? "," : "", (unsigned long long)t->docs_kept,
-                      (unsigned long long)(t->docs_kept - t->dup_rejected),
-                      (unsigned long long)t->dup_rejected);
-    wn_buf_puts(&o, "],\n\"input\":");
-    wn_stats_write_json(&t->input, &o);
-    wn_buf_printf(&o, ",\n\"dedup\":{\"enabled\":%s,\"exact_duplicates\":%llu,"
-                      "\"near_duplicates\":%llu,\"groups\":%llu,"
-                      "\"candidate_pairs\":%llu}",
-                  r->dedup ? "true" : "false",
-                  (unsigned long long)r->dstats.exact_dups,
-                  (unsigned long long)r->dstats.near_dups,
-                  (unsigned long long)r->dstats.groups,
-                  (unsigned long long)r->dstats.candidate_pairs);
-    wn_buf_printf(&o, ",\n\"output\":{\"data_shards\":%zu,\"reject_shards\":%zu,"
-                      "\"text_bytes\":%llu}",
-                  r->data_shards, r->reject_shards,
-                  (unsigned long long)t->final_bytes);
-    wn_buf_puts(&o, ",\n\"histograms\":{\"length_chars_log2\":[");
-    for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
-        wn_buf_printf(&o, "%s%llu", i ? "," : "",
-                      (unsigned long long)t->len_hist[i]);
-    wn_buf_puts(&o, "],\"language\":");
-    put_kv_object(&o, t->langs, t->nlangs);
-    wn_buf_puts(&o, ",\"duplicate_group_size\":");
-    put_kv_object(&o, t->clusters, t->nclusters);
-    wn_buf_puts(&o, "}\n}\n");
-    wn_buf path = WN_BUF_INIT;
-    int rc = write_text_file(run_path(r, &path, "stats.json"), &o, err);
+    wn_buf o = WN_BUF_INIT, path = WN_BUF_INIT;
+    int rc = tally_json(&r->total, r->dedup ? &r->dstats : NULL,
+                        r->data_shards, r->reject_shards, &o);
+    if (rc)
+        rc = wn_err(err, rc, "", 0, "out of memory");
+    else
+        rc = write_text_file(run_path(r, &path, "stats.json"), &o, err);
+    wn_buf_reset(&o);
+    if (!rc && (rc = tally_timing_json(&r->total, &o)))
+        rc = wn_err(err, rc, "", 0, "out of memory");
+    else if (!rc)
+        rc = write_text_file(run_path(r, &path, "timing.json"), &o, err);
+    if (!rc)
+        rc = write_problems(r, err);
     wn_buf_release(&o);
     wn_buf_release(&path);
     return rc;

@@ -12,6 +12,7 @@
 #define WN_BATCH_H
 
 #include "stage.h"
+#include "tally.h"
 
 typedef struct batch {
     wn_doc *docs;
@@ -21,6 +22,8 @@ typedef struct batch {
                        * a dropped one carries "reject_reason" */
     size_t n, cap;
     int error;        /* a stage's negative code, if any */
+    double cpu[TALLY_MAX_STAGES];     /* thread CPU seconds per stage */
+    uint64_t bytes[TALLY_MAX_STAGES]; /* text bytes each stage was given */
     uint64_t seq;
     int state;        /* internal */
 } batch;

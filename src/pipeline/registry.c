@@ -1,6 +1,9 @@
 /*
  * registry.c - every stage winnow knows, in pipeline order.  Adding a stage
- * is one source file and one row here.
+ * is one source file and one row here.  This order is the only order: the
+ * engine runs any selection of stages (run.stages, winnow filter
+ * --filters, ...) in it, so one document gets one reject_reason whichever
+ * command runs it.
  */
 #include "stage.h"
 
@@ -17,7 +20,9 @@ static const stage_ops *const stages[] = {
     &stage_normalize,
     &stage_site_lines,
     &stage_clean,
-    &stage_langid, &stage_gopher_quality, &stage_gopher_repetition,
+    /* FineWeb's order (datatrove): repetition before quality, so a page
+     * failing both gets the same reason as there */
+    &stage_langid, &stage_gopher_repetition, &stage_gopher_quality,
     &stage_c4_filter, &stage_fineweb, &stage_pii,
     NULL, /* sentinel: keeps the array valid while no stage is registered */
 };

@@ -16,6 +16,7 @@
  * Each unit's files appear atomically, so kill -9 at any point loses only
  * the unit in progress.
  */
+#include "engine.h"
 #include "run_internal.h"
 
 #include <dirent.h>
@@ -28,13 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Preferred order of the default stage list; stages not built are left
- * out, so the default is always valid. */
-static const char *const default_stages[] = {
-    "extract", "normalize", "site_lines", "clean", "langid",
-    "gopher_repetition", "gopher_quality", "c4_filter", "fineweb", "pii",
-};
-
+/* Every registered stage, in registry order (the only order). */
 static char default_stage_list[512];
 
 static const config_opt run_opts[] = {
@@ -56,14 +51,10 @@ static void build_default_stages(void)
     if (default_stage_list[0])
         return;
     size_t len = 0;
-    for (size_t i = 0; i < sizeof default_stages / sizeof *default_stages;
-         i++) {
-        if (!stage_find(default_stages[i]))
-            continue;
+    for (size_t i = 0; wn_stage_name_at(i); i++)
         len += (size_t)snprintf(default_stage_list + len,
                                 sizeof default_stage_list - len, "%s%s",
-                                len ? "," : "", default_stages[i]);
-    }
+                                len ? "," : "", wn_stage_name_at(i));
 }
 
 int wn_run_option_at(size_t i, const char **key, const char **def,
@@ -87,28 +78,6 @@ static const char *opt(const wn_config *c, const char *key)
         if (!strcmp(run_opts[i].key, key))
             return config_get(c, key, run_opts[i].def);
     return NULL;
-}
-
-/* Splits the stage list into r->names (pointers into a copy). */
-static int parse_stages(wn_run *r, const char *list, char **copy,
-                        wn_error *err)
-{
-    *copy = strdup(list);
-    if (!*copy)
-        return WN_ENOMEM;
-    r->nstages = 0;
-    for (char *save = NULL, *t = strtok_r(*copy, ", ", &save); t;
-         t = strtok_r(NULL, ", ", &save)) {
-        const stage_ops *ops = stage_find(t);
-        if (!ops)
-            return wn_err(err, WN_EINVAL, "", 0, "run.stages: unknown stage "
-                          "'%s' (see winnow run --list-stages)", t);
-        if (r->nstages == TALLY_MAX_STAGES)
-            return wn_err(err, WN_EINVAL, "", 0, "run.stages: too many");
-        r->ops[r->nstages] = ops;
-        r->names[r->nstages++] = ops->name;
-    }
-    return 0;
 }
 
 struct keycheck {
@@ -181,31 +150,18 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
     r->jobs = (int)jobs;
     r->dedup = config_get_bool(c, "run.dedup", 1);
     r->examples = (size_t)config_get_int(c, "run.examples", 3);
-    wn_reader_opts ro = WN_READER_OPTS_INIT;
-    ro.format = wn_format_parse(opt(c, "run.format"));
-    ro.warc_html = config_get_bool(c, "run.html", 1);
-    ro.text_field = opt(c, "run.text_field"); /* lives as long as r->cfg */
-    if (ro.format < 0 || wn_parse_size(opt(c, "run.shard_size"), &r->shard_size) ||
-        wn_parse_size(opt(c, "run.max_record"), &ro.max_record) ||
-        !r->shard_size || !ro.max_record) {
+    if (wn_parse_size(opt(c, "run.shard_size"), &r->shard_size) ||
+        !r->shard_size) {
         wn_run_free(r);
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "run.format, run.shard_size or run.max_record: bad value");
+        return wn_err(err, WN_EINVAL, "", 0, "run.shard_size: bad value");
     }
-    r->ropts = ro;
-    char *copy = NULL;
-    rc = parse_stages(r, opt(c, "run.stages"), &copy, err);
-    if (!rc)
-        for (size_t i = 0; i < r->nstages && !rc; i++) {
-            rc = r->ops[i]->create(c, &r->states[i], err);
-            if (rc > 0)
-                rc = 0;
-            if (rc)
-                r->states[i] = NULL; /* a failed create cleans up itself */
-        }
-    if (!rc)
-        rc = tally_set_stages(&r->total, r->names, r->nstages);
-    free(copy);
+    /* the engine checks the reading options and creates the stages */
+    if (!(rc = wn_engine_new(c, &r->eng, err))) {
+        engine_book_final(r->eng, 0); /* the final output comes later */
+        tally *b = engine_books(r->eng);
+        rc = tally_set_stages(&r->total, (const char *const *)b->stage_name,
+                              b->nstages);
+    }
     if (rc) {
         wn_run_free(r);
         return rc;
@@ -219,6 +175,7 @@ void wn_run_set_warn(wn_run *r, void (*fn)(void *, const wn_error *),
 {
     r->warn = fn;
     r->warn_ctx = ctx;
+    wn_engine_set_warn(r->eng, fn, ctx);
 }
 
 void run_warn(wn_run *r, const wn_error *e)
@@ -363,6 +320,31 @@ static int run_setup(wn_run *r, const char *const *inputs, size_t n,
     return 0;
 }
 
+/* Removes dir and everything under it (work files of ours: no links). */
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    wn_buf p = WN_BUF_INIT;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        wn_buf_reset(&p);
+        if (wn_buf_printf(&p, "%s/%s", dir, e->d_name))
+            break;
+        struct stat sb;
+        if (!lstat(p.data, &sb) && S_ISDIR(sb.st_mode))
+            remove_tree(p.data);
+        else
+            unlink(p.data);
+    }
+    closedir(d);
+    wn_buf_release(&p);
+    rmdir(dir);
+}
+
 /* First passes and the per-file tasks i with i % nparts == part. */
 static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
 {
@@ -371,25 +353,27 @@ static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
     for (size_t i = part; i < r->nfiles; i += nparts)
         todo += !run_task_done(r, i);
     /* first passes are needed only if some task still has to run */
-    r->npasses = 1;
-    for (size_t k = 0; k < r->nstages; k++)
-        r->npasses += todo && r->ops[k]->observe;
-    for (size_t k = 0; k < r->nstages && !rc; k++) {
-        if (!r->ops[k]->observe)
-            continue;
-        if (todo) {
-            r->phase = PH_SITE;
-            rc = run_observe_pass(r, k, err);
-            r->pass++;
-        }
-        if (!rc && r->ops[k]->prepare)
-            rc = r->ops[k]->prepare(r->states[k], err);
+    r->npasses = 1 + (todo ? engine_first_passes(r->eng) : 0);
+    if (todo && r->npasses > 1) {
+        r->phase = PH_SITE;
+        rc = engine_observe_files(r->eng, r->files, r->nfiles, err);
+        r->pass = engine_passes_done(r->eng);
     }
     r->phase = PH_PROCESS;
-    r->bytes_done = 0;
+    engine_reset_progress(r->eng);
     for (size_t i = part; i < r->nfiles && !rc; i += nparts)
         rc = run_task(r, i, err);
     r->pass++;
+    if (!rc && r->tasks_run) {
+        /* the deduplication of an earlier attempt saw other task outputs
+         * (an input it could not read to the end): it starts again */
+        wn_buf p = WN_BUF_INIT;
+        remove_tree(run_path(r, &p, "work/dedup"));
+        remove_tree(run_path(r, &p, "work/p2"));
+        if (mkdir_p(run_path(r, &p, "work/p2"), err))
+            rc = err->code;
+        wn_buf_release(&p);
+    }
     return rc;
 }
 
@@ -447,13 +431,13 @@ void wn_run_get_progress(wn_run *r, wn_progress *p)
                                         "dedup", "write", "done"};
     int ph = r->phase;
     p->phase = names[ph];
-    p->bytes_done = r->bytes_done;
+    engine_progress(r->eng, &p->bytes_done, &p->docs_read, &p->docs_kept);
     p->bytes_total = r->bytes_total;
-    p->docs_read = r->docs_read;
-    p->docs_kept = r->docs_kept;
+    if (ph == PH_SITE)
+        p->fraction = engine_passes_done(r->eng);
     /* reading passes make 80% of the work, dedup and writing the rest */
     double passes = r->npasses ? r->npasses : 1;
-    double f = r->pass;
+    double f = ph == PH_SITE ? p->fraction : r->pass;
     if (ph == PH_SITE || ph == PH_PROCESS)
         f += r->bytes_total ? (double)p->bytes_done / r->bytes_total : 0;
     f = 0.8 * f / passes;
@@ -486,9 +470,7 @@ void wn_run_free(wn_run *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nstages; i++)
-        if (r->states[i])
-            r->ops[i]->free(r->states[i]);
+    wn_engine_free(r->eng);
     wn_inputs_free(r->files, r->nfiles);
     for (size_t i = 0; i < r->nex; i++) {
         free(r->ex[i].reason_key);

@@ -21,15 +21,11 @@ typedef struct run_example {
 
 struct wn_run {
     wn_config *cfg;
+    wn_engine *eng;     /* the document loop and its stages */
     int jobs;
-    size_t nstages;
-    const stage_ops *ops[TALLY_MAX_STAGES];
-    void *states[TALLY_MAX_STAGES];
-    const char *names[TALLY_MAX_STAGES];
     int dedup;
     size_t shard_size;
     size_t examples;
-    wn_reader_opts ropts;
     void (*warn)(void *, const wn_error *);
     void *warn_ctx;
     /* inputs and work paths */
@@ -37,9 +33,9 @@ struct wn_run {
     size_t nfiles;
     char *outdir;
     int lock_fd;        /* holds the OUTDIR lock while > 0 */
+    size_t tasks_run;   /* tasks run (not resumed) by this process */
     /* progress */
     _Atomic int phase;
-    _Atomic uint64_t bytes_done, docs_read, docs_kept;
     uint64_t bytes_total;
     int npasses;        /* reading passes over the input */
     _Atomic int pass;   /* finished passes */
@@ -57,8 +53,6 @@ const char *run_path(wn_run *r, wn_buf *b, const char *fmt, ...)
 /* Reports a bad-input verdict through the warn callback. */
 void run_warn(wn_run *r, const wn_error *e);
 
-/* run_task.c: a first pass (observe stage k) over every input. */
-int run_observe_pass(wn_run *r, size_t k, wn_error *err);
 /* run_task.c: input i through every stage into work/p1 (skipped if done).
  * Adds its counters to r->total. */
 int run_task(wn_run *r, size_t i, wn_error *err);

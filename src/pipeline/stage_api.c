@@ -41,6 +41,10 @@ void *stage_api_state(const wn_stage *st, const stage_ops *ops)
 
 stage_scratch *stage_api_scratch(wn_stage *st) { return &st->scratch; }
 
+const stage_ops *stage_api_ops(const wn_stage *st) { return st->ops; }
+
+void *stage_api_shared(const wn_stage *st) { return st->state; }
+
 const char *wn_stage_name_at(size_t i)
 {
     size_t n;

@@ -18,5 +18,9 @@ void stage_scratch_release(stage_scratch *s);
 void *stage_api_state(const wn_stage *st, const stage_ops *ops);
 /* The handle's scratch (one thread at a time, like the handle). */
 stage_scratch *stage_api_scratch(wn_stage *st);
+/* The handle's stage and its shared state (the engine runs the same state
+ * on several threads, each with its own scratch). */
+const stage_ops *stage_api_ops(const wn_stage *st);
+void *stage_api_shared(const wn_stage *st);
 
 #endif

@@ -100,7 +100,11 @@ int tally_add(tally *a, const tally *b)
     for (size_t i = 0; i < a->nstages && i < b->nstages; i++) {
         a->stage_in[i] += b->stage_in[i];
         a->stage_rejected[i] += b->stage_rejected[i];
+        a->stage_cpu[i] += b->stage_cpu[i];
+        a->stage_bytes[i] += b->stage_bytes[i];
     }
+    a->problems += b->problems;
+    a->unfinished += b->unfinished;
     for (size_t i = 0; i < b->nreasons; i++)
         if ((rc = tally_kv_add(&a->reasons, &a->nreasons, b->reasons[i].key,
                                strlen(b->reasons[i].key), b->reasons[i].n)))
@@ -121,17 +125,21 @@ size_t tally_len_bucket(uint64_t chars)
 int tally_save(const tally *t, const char *path, wn_error *err)
 {
     wn_buf b = WN_BUF_INIT;
-    wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\n",
+    wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nproblems %llu\n"
+                      "unfinished %llu\n",
                   (unsigned long long)t->docs_read,
-                  (unsigned long long)t->docs_kept);
+                  (unsigned long long)t->docs_kept,
+                  (unsigned long long)t->problems,
+                  (unsigned long long)t->unfinished);
     wn_stats in = t->input;
     for (size_t i = 0; i < stats_nfields(); i++)
         wn_buf_printf(&b, "input %s %llu\n", stats_field_name(i),
                       (unsigned long long)*stats_field(&in, i));
     for (size_t i = 0; i < t->nstages; i++)
-        wn_buf_printf(&b, "stage %s %llu %llu\n", t->stage_name[i],
+        wn_buf_printf(&b, "stage %s %llu %llu %llu %.6f\n", t->stage_name[i],
                       (unsigned long long)t->stage_in[i],
-                      (unsigned long long)t->stage_rejected[i]);
+                      (unsigned long long)t->stage_rejected[i],
+                      (unsigned long long)t->stage_bytes[i], t->stage_cpu[i]);
     for (size_t i = 0; i < t->nreasons; i++)
         wn_buf_printf(&b, "reason %s %llu\n", t->reasons[i].key,
                       (unsigned long long)t->reasons[i].n);
@@ -151,20 +159,28 @@ int tally_load(tally *t, const char *path, wn_error *err)
     size_t st = 0;
     while (!rc && fgets(line, sizeof line, f)) {
         char kind[32], key[800];
-        unsigned long long a = 0, b = 0;
-        int k = sscanf(line, "%31s %799s %llu %llu", kind, key, &a, &b);
+        unsigned long long a = 0, b = 0, c = 0;
+        double cpu = 0;
+        int k = sscanf(line, "%31s %799s %llu %llu %llu %lf", kind, key, &a,
+                       &b, &c, &cpu);
         if (k >= 2 && !strcmp(kind, "docs_read"))
             t->docs_read = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "docs_kept"))
             t->docs_kept = strtoull(key, NULL, 10);
+        else if (k >= 2 && !strcmp(kind, "problems"))
+            t->problems = strtoull(key, NULL, 10);
+        else if (k >= 2 && !strcmp(kind, "unfinished"))
+            t->unfinished = strtoull(key, NULL, 10);
         else if (k == 3 && !strcmp(kind, "input")) {
             for (size_t i = 0; i < stats_nfields(); i++)
                 if (!strcmp(stats_field_name(i), key))
                     *stats_field(&t->input, i) = a;
-        } else if (k == 4 && !strcmp(kind, "stage") && st < t->nstages &&
+        } else if (k == 6 && !strcmp(kind, "stage") && st < t->nstages &&
                    !strcmp(t->stage_name[st], key)) {
             t->stage_in[st] = a;
             t->stage_rejected[st] = b;
+            t->stage_bytes[st] = c;
+            t->stage_cpu[st] = cpu;
             st++;
         } else if (k == 3 && !strcmp(kind, "reason"))
             rc = tally_kv_add(&t->reasons, &t->nreasons, key, strlen(key), a);
@@ -177,4 +193,131 @@ int tally_load(tally *t, const char *path, wn_error *err)
         rc = wn_err(err, WN_EFORMAT, path, 0,
                     "counters were written for other stages");
     return rc;
+}
+
+int tally_final_kept(tally *t, const wn_doc *d)
+{
+    t->final_kept++;
+    t->final_bytes += d->text.len;
+    size_t chars = 0;
+    for (size_t i = 0; i < d->text.len; i++)
+        chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
+    t->len_hist[tally_len_bucket(chars)]++;
+    const char *v;
+    size_t n;
+    int rc;
+    if (wn_doc_meta_get(d, "language", &v, &n) && n >= 2 && v[0] == '"' &&
+        (rc = tally_kv_add(&t->langs, &t->nlangs, v + 1, n - 2, 1)))
+        return rc;
+    if (wn_doc_meta_get(d, "duplicate_count", &v, &n)) {
+        char tmp[32];
+        long long c = strtoll(v, NULL, 10) + 1;
+        int k = snprintf(tmp, sizeof tmp, "%lld", c);
+        if ((rc = tally_kv_add(&t->clusters, &t->nclusters, tmp, (size_t)k,
+                               1)))
+            return rc;
+    }
+    return 0;
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+    const tally_kv *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static int put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
+{
+    int rc = 0;
+    if (n)
+        qsort(kv, n, sizeof *kv, cmp_kv);
+    rc |= wn_buf_putc(o, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            rc |= wn_buf_putc(o, ',');
+        rc |= wn_json_put_string(o, kv[i].key, strlen(kv[i].key));
+        rc |= wn_buf_printf(o, ":%llu", (unsigned long long)kv[i].n);
+    }
+    rc |= wn_buf_putc(o, '}');
+    return rc ? WN_ENOMEM : 0;
+}
+
+int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
+               size_t reject_shards, wn_buf *o)
+{
+    uint64_t rejected = 0;
+    for (size_t i = 0; i < t->nreasons; i++)
+        rejected += t->reasons[i].n;
+    int rc = 0;
+    rc |= wn_buf_printf(o, "{\n\"winnow_version\":\"%s\",\n", wn_version());
+    rc |= wn_buf_printf(o, "\"documents\":{\"read\":%llu,\"kept\":%llu,"
+                           "\"rejected\":%llu},\n",
+                        (unsigned long long)t->docs_read,
+                        (unsigned long long)t->final_kept,
+                        (unsigned long long)rejected);
+    rc |= wn_buf_puts(o, "\"accounting\":\"read = kept + rejected\",\n");
+    rc |= wn_buf_puts(o, "\"rejected_by_reason\":");
+    rc |= put_kv_object(o, t->reasons, t->nreasons);
+    rc |= wn_buf_puts(o, ",\n\"stages\":[");
+    for (size_t i = 0; i < t->nstages; i++)
+        rc |= wn_buf_printf(o, "%s\n {\"name\":\"%s\",\"in\":%llu,"
+                               "\"kept\":%llu,\"rejected\":%llu}",
+                            i ? "," : "", t->stage_name[i],
+                            (unsigned long long)t->stage_in[i],
+                            (unsigned long long)(t->stage_in[i] -
+                                                 t->stage_rejected[i]),
+                            (unsigned long long)t->stage_rejected[i]);
+    if (dd)
+        rc |= wn_buf_printf(o, "%s\n {\"name\":\"dedup\",\"in\":%llu,"
+                               "\"kept\":%llu,\"rejected\":%llu}",
+                            t->nstages ? "," : "",
+                            (unsigned long long)t->docs_kept,
+                            (unsigned long long)(t->docs_kept -
+                                                 t->dup_rejected),
+                            (unsigned long long)t->dup_rejected);
+    rc |= wn_buf_puts(o, "],\n\"input\":");
+    rc |= wn_stats_write_json(&t->input, o);
+    rc |= wn_buf_printf(o, ",\n\"problems\":%llu,\"unfinished_inputs\":%llu",
+                        (unsigned long long)t->problems,
+                        (unsigned long long)t->unfinished);
+    rc |= wn_buf_printf(o, ",\n\"dedup\":{\"enabled\":%s,"
+                           "\"exact_duplicates\":%llu,"
+                           "\"near_duplicates\":%llu,\"groups\":%llu,"
+                           "\"candidate_pairs\":%llu}",
+                        dd ? "true" : "false",
+                        (unsigned long long)(dd ? dd->exact_dups : 0),
+                        (unsigned long long)(dd ? dd->near_dups : 0),
+                        (unsigned long long)(dd ? dd->groups : 0),
+                        (unsigned long long)(dd ? dd->candidate_pairs : 0));
+    rc |= wn_buf_printf(o, ",\n\"output\":{\"data_shards\":%zu,"
+                           "\"reject_shards\":%zu,\"text_bytes\":%llu}",
+                        data_shards, reject_shards,
+                        (unsigned long long)t->final_bytes);
+    rc |= wn_buf_puts(o, ",\n\"histograms\":{\"length_chars_log2\":[");
+    for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
+        rc |= wn_buf_printf(o, "%s%llu", i ? "," : "",
+                            (unsigned long long)t->len_hist[i]);
+    rc |= wn_buf_puts(o, "],\"language\":");
+    rc |= put_kv_object(o, t->langs, t->nlangs);
+    rc |= wn_buf_puts(o, ",\"duplicate_group_size\":");
+    rc |= put_kv_object(o, t->clusters, t->nclusters);
+    rc |= wn_buf_puts(o, "}\n}\n");
+    return rc ? WN_ENOMEM : 0;
+}
+
+int tally_timing_json(const tally *t, wn_buf *o)
+{
+    int rc = wn_buf_puts(o, "{\"stages\":[");
+    for (size_t i = 0; i < t->nstages; i++) {
+        double mbs = t->stage_cpu[i] > 0
+                         ? t->stage_bytes[i] / 1e6 / t->stage_cpu[i] : 0;
+        rc |= wn_buf_printf(o, "%s\n {\"name\":\"%s\",\"cpu_seconds\":%.3f,"
+                               "\"text_bytes\":%llu,\"mb_per_s\":%.1f}",
+                            i ? "," : "", t->stage_name[i], t->stage_cpu[i],
+                            (unsigned long long)t->stage_bytes[i], mbs);
+    }
+    rc |= wn_buf_puts(o, "]}\n");
+    return rc ? WN_ENOMEM : 0;
 }

@@ -24,6 +24,10 @@ typedef struct tally {
     char *stage_name[TALLY_MAX_STAGES];
     uint64_t stage_in[TALLY_MAX_STAGES];
     uint64_t stage_rejected[TALLY_MAX_STAGES];
+    double stage_cpu[TALLY_MAX_STAGES];     /* thread CPU seconds */
+    uint64_t stage_bytes[TALLY_MAX_STAGES]; /* text bytes given to it */
+    uint64_t problems;                     /* bad-input events recorded */
+    uint64_t unfinished;                   /* inputs not read to the end */
     tally_kv *reasons;                     /* rejections by reason key */
     size_t nreasons;
     /* filled when the final output is assembled */
@@ -53,5 +57,18 @@ int tally_load(tally *t, const char *path, wn_error *err);
 int write_text_file(const char *path, const wn_buf *text, wn_error *err);
 /* Bucket of a length in characters for len_hist. */
 size_t tally_len_bucket(uint64_t chars);
+/* Counts a kept document of the final output: length histogram, language,
+ * duplicate group size, final_kept and final_bytes. */
+int tally_final_kept(tally *t, const wn_doc *d);
+
+/* The one stats schema (stats.json of winnow run, --stats of every
+ * command): documents read = kept + rejected, by reason and by stage (with
+ * each stage's time), the input counters, dedup (NULL: off), output and
+ * histograms.  Appends one JSON object and a newline to out. */
+int tally_json(tally *t, const wn_dedup_stats *dedup, size_t data_shards,
+               size_t reject_shards, wn_buf *out);
+/* The stages' CPU time and speed (not in stats.json, which is the same
+ * bytes for the same inputs and options; time is not). */
+int tally_timing_json(const tally *t, wn_buf *out);
 
 #endif

@@ -1,0 +1,708 @@
+/*
+ * engine.c - the one document loop (see "engine" in winnow.h).
+ *
+ * Reading is input_each (src/io/input.c), the only reader loop; the
+ * documents it reads go straight into the batches of the worker pool
+ * (batch.c), which runs the stages on every core and hands batches back
+ * in input order; commit() then writes each document and books it.  So the
+ * promises every command makes - nothing lost, bad input counted once and
+ * reported once, the same reject_reason whatever the command, output
+ * independent of the thread count - are kept here, once.
+ *
+ * A first pass (a stage with observe(), e.g. site_lines) reads the inputs
+ * through the stages before that stage and shows it the survivors, in
+ * input order; problems are reported by the main pass only, so each is
+ * reported once.  A stream cannot be read twice: when a first pass is due,
+ * it is spooled (input_spool) and both passes read the spool under the
+ * stream's own name.
+ */
+#include "engine.h"
+#include "batch.h"
+#include "stage_api.h"
+#include "../io/input.h"
+#include "../io/io.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Problems listed in detail per engine (all are counted). */
+#define MAX_LISTED ((uint64_t)1 << 20)
+
+typedef struct spool {
+    char *name;   /* the input as given */
+    char *path;   /* its copy */
+    int complete; /* the copy holds the whole stream */
+    wn_error err; /* why not */
+} spool;
+
+struct wn_engine {
+    wn_config *cfg;
+    int jobs;
+    wn_reader_opts ro;
+    size_t nstages;
+    wn_stage *st[TALLY_MAX_STAGES];
+    const stage_ops *ops[TALLY_MAX_STAGES];
+    void *states[TALLY_MAX_STAGES];
+    const char *names[TALLY_MAX_STAGES + 1];
+    /* a last decision on the calling thread */
+    int (*decide)(void *, wn_doc *, wn_buf *);
+    void *dctx;
+    size_t upto;      /* stages run by the pool */
+    int decide_book;  /* book index of the decide function's own name */
+    wn_writer *kept, *rej;
+    void (*warn)(void *, const wn_error *);
+    void *warn_ctx;
+    int quiet;        /* first pass: problems are the main pass's to report */
+    char *workdir;
+    spool *spools;
+    size_t nspools;
+    tally books;
+    int final;        /* book kept documents as the final output */
+    wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
+    wn_buf reason, key, line;
+    _Atomic uint64_t bytes_done, docs_read, docs_kept;
+    uint64_t bytes_base;
+    _Atomic int passes; /* first passes done */
+};
+
+/* ------------------------------------------------------------- options */
+
+static int parse_jobs(const char *v, int *jobs, wn_error *err)
+{
+    char *e;
+    long n = strtol(v, &e, 10);
+    if (!*v || *e || n < 0 || n > 1024)
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "run.jobs: '%s' is not a thread count (0 = one per "
+                      "core, up to 1024)", v);
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? c : 1;
+    }
+    *jobs = (int)n;
+    return 0;
+}
+
+static int parse_bool(const char *key, const char *v, int *out,
+                      wn_error *err)
+{
+    static const char *const t[] = {"1", "true", "yes", "on"},
+                             *const f[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!strcmp(v, t[i]))
+            return *out = 1, 0;
+        if (!strcmp(v, f[i]))
+            return *out = 0, 0;
+    }
+    return wn_err(err, WN_EINVAL, "", 0,
+                  "%s: '%s' is not a boolean (use 1/0, true/false, yes/no, "
+                  "on/off)", key, v);
+}
+
+/* The selection run.stages makes, in registry order. */
+static int select_stages(wn_engine *e, const char *list, wn_error *err)
+{
+    int want[TALLY_MAX_STAGES] = {0};
+    size_t nreg = 0;
+    while (wn_stage_name_at(nreg))
+        nreg++;
+    if (nreg > TALLY_MAX_STAGES)
+        return wn_err(err, WN_ELIMIT, "", 0, "too many stages");
+    if (!list) {
+        for (size_t i = 0; i < nreg; i++)
+            want[i] = 1;
+    } else {
+        for (const char *p = list; *p;) {
+            size_t k = strcspn(p, ", ");
+            if (k) {
+                size_t i = 0;
+                while (i < nreg && (strlen(wn_stage_name_at(i)) != k ||
+                                    strncmp(wn_stage_name_at(i), p, k)))
+                    i++;
+                if (i == nreg)
+                    return wn_err(err, WN_EINVAL, "", 0,
+                                  "run.stages: unknown stage '%.*s' (winnow "
+                                  "run --list-stages lists them)", (int)k, p);
+                want[i] = 1;
+            }
+            p += k;
+            p += strspn(p, ", ");
+        }
+    }
+    for (size_t i = 0; i < nreg; i++)
+        if (want[i])
+            e->names[e->nstages++] = wn_stage_name_at(i);
+    return 0;
+}
+
+static int config_copy_rc;
+static void config_copy(void *ctx, const char *k, const char *v)
+{
+    if (wn_config_set(ctx, k, v))
+        config_copy_rc = WN_ENOMEM;
+}
+
+static void engine_warn(void *ctx, const wn_error *w);
+
+int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err)
+{
+    *out = NULL;
+    wn_engine *e = calloc(1, sizeof *e);
+    if (!e || !(e->cfg = wn_config_new())) {
+        free(e);
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
+    e->decide_book = -1;
+    config_copy_rc = 0;
+    wn_config_each(cfg, config_copy, e->cfg);
+    int rc = config_copy_rc;
+    if (rc) {
+        wn_engine_free(e);
+        return wn_err(err, rc, "", 0, "out of memory");
+    }
+    const wn_config *c = e->cfg;
+    const char *v;
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    rc = parse_jobs((v = wn_config_lookup(c, "run.jobs")) ? v : "0", &e->jobs,
+                    err);
+    if (!rc && (v = wn_config_lookup(c, "run.format")) &&
+        (ro.format = wn_format_parse(v)) < 0)
+        rc = wn_err(err, WN_EINVAL, "", 0,
+                    "run.format: '%s' is not a format (auto, warc, jsonl, "
+                    "text)", v);
+    if (!rc && (v = wn_config_lookup(c, "run.text_field"))) {
+        if (!*v)
+            rc = wn_err(err, WN_EINVAL, "", 0, "run.text_field: empty");
+        ro.text_field = v; /* lives as long as e->cfg */
+    }
+    if (!rc && (v = wn_config_lookup(c, "run.max_record")) &&
+        (wn_parse_size(v, &ro.max_record) || !ro.max_record))
+        rc = wn_err(err, WN_EINVAL, "", 0,
+                    "run.max_record: '%s' is not a size (e.g. 64M, 1G)", v);
+    if (!rc && (v = wn_config_lookup(c, "run.html")))
+        rc = parse_bool("run.html", v, &ro.warc_html, err);
+    ro.warn = engine_warn;
+    ro.warn_ctx = e;
+    e->ro = ro;
+    if (!rc)
+        rc = select_stages(e, wn_config_lookup(c, "run.stages"), err);
+    for (size_t i = 0; i < e->nstages && !rc; i++) {
+        rc = wn_stage_new(e->names[i], c, &e->st[i], err);
+        if (!rc) {
+            e->ops[i] = stage_api_ops(e->st[i]);
+            e->states[i] = stage_api_shared(e->st[i]);
+        }
+    }
+    e->upto = e->nstages;
+    if (!rc)
+        rc = tally_set_stages(&e->books, e->names, e->nstages);
+    if (rc) {
+        if (rc == WN_ENOMEM || rc == WN_ELIMIT)
+            wn_err(err, rc, "", 0, "cannot set up the stages: %s",
+                   wn_strerror(rc));
+        wn_engine_free(e);
+        return rc;
+    }
+    e->final = 1;
+    *out = e;
+    return 0;
+}
+
+void wn_engine_free(wn_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->nstages; i++)
+        wn_stage_free(e->st[i]);
+    for (size_t i = 0; i < e->nspools; i++) {
+        unlink(e->spools[i].path);
+        free(e->spools[i].path);
+        free(e->spools[i].name);
+    }
+    free(e->spools);
+    free(e->workdir);
+    tally_release(&e->books);
+    wn_buf_release(&e->problems);
+    wn_buf_release(&e->reason);
+    wn_buf_release(&e->key);
+    wn_buf_release(&e->line);
+    wn_config_free(e->cfg);
+    free(e);
+}
+
+int wn_engine_set_workdir(wn_engine *e, const char *dir)
+{
+    char *d = strdup(dir);
+    if (!d)
+        return WN_ENOMEM;
+    free(e->workdir);
+    e->workdir = d;
+    return 0;
+}
+
+void wn_engine_set_warn(wn_engine *e, void (*fn)(void *, const wn_error *),
+                        void *ctx)
+{
+    e->warn = fn;
+    e->warn_ctx = ctx;
+}
+
+void wn_engine_set_outputs(wn_engine *e, wn_writer *kept, wn_writer *rejects)
+{
+    e->kept = kept;
+    e->rej = rejects;
+}
+
+int wn_engine_set_decide(wn_engine *e, const char *name, size_t upto,
+                         int (*fn)(void *, wn_doc *, wn_buf *), void *ctx)
+{
+    if (upto > e->nstages || !name || !*name)
+        return WN_EINVAL;
+    e->decide = fn;
+    e->dctx = ctx;
+    e->upto = upto;
+    e->decide_book = -1;
+    for (size_t i = 0; i < e->nstages; i++)
+        if (!strcmp(e->names[i], name))
+            e->decide_book = (int)i;
+    if (e->decide_book < 0) {
+        /* a stage of its own in the books */
+        if (e->books.nstages == TALLY_MAX_STAGES)
+            return WN_ELIMIT;
+        char *n = strdup(name);
+        if (!n)
+            return WN_ENOMEM;
+        e->books.stage_name[e->books.nstages] = n;
+        e->decide_book = (int)e->books.nstages++;
+    }
+    return 0;
+}
+
+size_t wn_engine_nstages(const wn_engine *e) { return e->nstages; }
+
+wn_stage *wn_engine_stage(wn_engine *e, size_t i)
+{
+    return i < e->nstages ? e->st[i] : NULL;
+}
+
+/* ------------------------------------------------------------ problems */
+
+static void engine_warn(void *ctx, const wn_error *w)
+{
+    wn_engine *e = ctx;
+    if (e->quiet)
+        return;
+    if (e->books.problems++ < MAX_LISTED) {
+        wn_buf *p = &e->problems;
+        size_t at = p->len;
+        /* a problem that cannot be listed is still counted */
+        if (wn_buf_puts(p, "{\"file\":") ||
+            wn_json_put_string(p, w->file, strlen(w->file)) ||
+            wn_buf_printf(p, ",\"offset\":%llu,\"code\":\"%s\",\"message\":",
+                          (unsigned long long)w->offset,
+                          wn_strerror(w->code)) ||
+            wn_json_put_string(p, w->msg, strlen(w->msg)) ||
+            wn_buf_puts(p, "}\n"))
+            p->len = at;
+    }
+    if (e->warn)
+        e->warn(e->warn_ctx, w);
+}
+
+const wn_buf *engine_problems(const wn_engine *e) { return &e->problems; }
+
+/* ---------------------------------------------------------------- pump */
+
+enum { MAIN_PASS = -1 };
+
+typedef struct pump {
+    wn_engine *e;
+    pool *p;
+    batch *cur;
+    int observe; /* stage index to observe, or MAIN_PASS */
+} pump;
+
+/* The book index a decide function's rejection goes to. */
+static size_t decide_stage(wn_engine *e, const wn_buf *reason)
+{
+    for (size_t i = e->upto; i < e->nstages; i++) {
+        size_t k = strlen(e->names[i]);
+        if (reason->len > k && !memcmp(reason->data, e->names[i], k) &&
+            reason->data[k] == ':')
+            return i;
+    }
+    return (size_t)e->decide_book;
+}
+
+static int write_doc(wn_writer *w, wn_doc *d, const wn_buf *line,
+                     wn_error *err)
+{
+    if (!w)
+        return 0;
+    if (line)
+        return wn_writer_write_line(w, line->data, line->len, err);
+    return wn_writer_write(w, d, err);
+}
+
+/* One processed batch, in input order: decide, write, book. */
+static int commit(pump *u, batch *b, wn_error *err)
+{
+    wn_engine *e = u->e;
+    tally *t = &e->books;
+    int rc;
+    if (b->error)
+        return wn_err(err, b->error, "", 0, "a stage failed: %s",
+                      wn_strerror(b->error));
+    if (u->observe != MAIN_PASS) {
+        wn_stage *st = e->st[u->observe];
+        for (size_t i = 0; i < b->n; i++)
+            if (b->dropped_at[i] < 0 &&
+                (rc = wn_stage_observe(st, &b->docs[i])) < 0)
+                return wn_err(err, rc, "", 0, "%s: first pass failed: %s",
+                              e->names[u->observe], wn_strerror(rc));
+        return 0;
+    }
+    for (size_t s = 0; s < e->upto; s++) {
+        t->stage_cpu[s] += b->cpu[s];
+        t->stage_bytes[s] += b->bytes[s];
+    }
+    size_t nbook = t->nstages;
+    for (size_t i = 0; i < b->n; i++) {
+        wn_doc *d = &b->docs[i];
+        size_t at = b->dropped_at[i] < 0 ? SIZE_MAX : (size_t)b->dropped_at[i];
+        const wn_buf *why = &b->reasons[i];
+        const wn_buf *line = b->lines[i].data ? &b->lines[i] : NULL;
+        t->docs_read++;
+        e->docs_read++;
+        size_t upto = at == SIZE_MAX ? e->upto : at + 1;
+        for (size_t s = 0; s < upto; s++)
+            t->stage_in[s]++;
+        if (at == SIZE_MAX && e->decide) {
+            wn_buf_reset(&e->reason);
+            rc = e->decide(e->dctx, d, &e->reason);
+            if (rc < 0)
+                return wn_err(err, rc, "", 0, "%s failed: %s",
+                              t->stage_name[e->decide_book],
+                              wn_strerror(rc));
+            size_t last = rc ? nbook - 1 : decide_stage(e, &e->reason);
+            for (size_t s = e->upto; s <= last && s < nbook; s++)
+                t->stage_in[s]++;
+            if (!rc) {
+                if (!e->reason.len)
+                    wn_buf_printf(&e->reason, "%s:rejected",
+                                  t->stage_name[last]);
+                at = last;
+                why = &e->reason;
+            }
+            line = NULL; /* the decision may have changed the document */
+        }
+        if (at == SIZE_MAX) {
+            t->docs_kept++;
+            e->docs_kept++;
+            if (e->final && (rc = tally_final_kept(t, d)))
+                return wn_err(err, rc, "", 0, "out of memory");
+            if ((rc = write_doc(e->kept, d, line, err)))
+                return rc;
+            continue;
+        }
+        t->stage_rejected[at]++;
+        tally_reason_key(why->data, why->len, &e->key);
+        if ((rc = tally_kv_add(&t->reasons, &t->nreasons, e->key.data,
+                               e->key.len, 1)))
+            return wn_err(err, rc, "", 0, "out of memory");
+        if (!e->rej)
+            continue;
+        if (!line && (rc = wn_doc_meta_set_str(d, "reject_reason", why->data,
+                                               why->len)))
+            return wn_err(err, rc, "", 0, "out of memory");
+        if ((rc = write_doc(e->rej, d, line, err)))
+            return rc;
+    }
+    return 0;
+}
+
+static wn_doc *pump_slot(void *ctx)
+{
+    pump *u = ctx;
+    return &u->cur->docs[u->cur->n];
+}
+
+/* A document is in the current batch: when the batch is full, hand it to
+ * the workers and take a free one, committing finished batches until one
+ * is free. */
+static int pump_take(void *ctx, wn_doc *doc, wn_error *err)
+{
+    pump *u = ctx;
+    (void)doc;
+    if (++u->cur->n < u->cur->cap)
+        return 0;
+    pool_submit(u->p, u->cur);
+    while (!(u->cur = pool_get(u->p))) {
+        batch *done = pool_next(u->p);
+        int rc = commit(u, done, err);
+        pool_release(u->p, done);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void pump_progress(void *ctx, uint64_t bytes_in)
+{
+    pump *u = ctx;
+    u->e->bytes_done = u->e->bytes_base + bytes_in;
+}
+
+/* Reads path (named name) through stages [0, nst): into the observed stage
+ * on a first pass, else written and booked.  Returns as input_each. */
+static int pump_input(wn_engine *e, const char *path, const char *name,
+                      size_t nst, int observe, wn_stats *st, wn_error *err)
+{
+    pump u = {e, NULL, NULL, observe};
+    int flags = 0;
+    /* workers serialise each document when the output is JSONL and no
+     * decision on this thread can still change it */
+    if (observe == MAIN_PASS && !e->decide &&
+        (!e->kept || writer_format(e->kept) == WN_OUT_JSONL) &&
+        (!e->rej || writer_format(e->rej) == WN_OUT_JSONL) &&
+        (e->kept || e->rej))
+        flags |= POOL_SERIALIZE;
+    int rc = pool_new(e->ops, e->states, nst, e->jobs, flags, &u.p);
+    if (rc)
+        return wn_err(err, rc, "", 0, "cannot start the workers");
+    u.cur = pool_get(u.p);
+    doc_sink sink = {pump_slot, pump_take, pump_progress, &u};
+    int got = input_each(path, name, &e->ro, &sink, st, err);
+    rc = got < 0 ? got : 0;
+    if (u.cur && u.cur->n)
+        pool_submit(u.p, u.cur);
+    else if (u.cur)
+        pool_release(u.p, u.cur);
+    batch *done;
+    wn_error cerr;
+    while ((done = pool_next(u.p))) {
+        int crc = commit(&u, done, &cerr);
+        if (crc && !rc) {
+            rc = crc;
+            *err = cerr;
+        }
+        pool_release(u.p, done);
+    }
+    pool_free(u.p);
+    return rc ? rc : got;
+}
+
+/* ---------------------------------------------------------- the passes */
+
+static spool *find_spool(wn_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->nspools; i++)
+        if (!strcmp(e->spools[i].name, name))
+            return &e->spools[i];
+    return NULL;
+}
+
+static int spool_input(wn_engine *e, const char *name, wn_error *err)
+{
+    if (find_spool(e, name))
+        return 0;
+    spool *ns = realloc(e->spools, (e->nspools + 1) * sizeof *ns);
+    if (!ns)
+        return wn_err(err, WN_ENOMEM, name, 0, "out of memory");
+    e->spools = ns;
+    spool *s = &ns[e->nspools];
+    memset(s, 0, sizeof *s);
+    const char *dir = e->workdir;
+    if (!dir && !(dir = getenv("TMPDIR")))
+        dir = "/tmp";
+    int rc = input_spool(name, dir, &s->path, &s->err);
+    if (rc < 0) {
+        *err = s->err;
+        return rc == WN_ENOMEM ? rc : wn_err(err, WN_EIO, s->err.file,
+                                             s->err.offset, "%s", s->err.msg);
+    }
+    s->complete = rc;
+    if (!(s->name = strdup(name))) {
+        unlink(s->path);
+        free(s->path);
+        return wn_err(err, WN_ENOMEM, name, 0, "out of memory");
+    }
+    e->nspools++;
+    return 0;
+}
+
+int engine_observe_files(wn_engine *e, char *const *files, size_t n,
+                         wn_error *err)
+{
+    int rc = 0;
+    for (size_t k = 0; k < e->nstages && !rc; k++) {
+        if (!wn_stage_has_first_pass(e->st[k]))
+            continue;
+        for (size_t i = 0; i < n && !rc; i++)
+            if (!input_rereadable(files[i]))
+                rc = spool_input(e, files[i], err);
+        e->quiet = 1;
+        engine_reset_progress(e);
+        for (size_t i = 0; i < n && !rc; i++) {
+            wn_stats ignore; /* the main pass counts the input */
+            memset(&ignore, 0, sizeof ignore);
+            spool *s = find_spool(e, files[i]);
+            int got = pump_input(e, s ? s->path : files[i], files[i], k,
+                                 (int)k, &ignore, err);
+            e->bytes_base += ignore.bytes_in;
+            rc = got < 0 ? got : 0;
+        }
+        e->quiet = 0;
+        e->passes++;
+        if (!rc)
+            rc = wn_stage_prepare(e->st[k], err);
+    }
+    return rc;
+}
+
+int wn_engine_observe(wn_engine *e, const char *const *inputs, size_t n,
+                      wn_error *err)
+{
+    int any = 0;
+    for (size_t k = 0; k < e->nstages; k++)
+        any |= wn_stage_has_first_pass(e->st[k]);
+    if (!any)
+        return 0;
+    char **files = NULL;
+    size_t nf = 0;
+    int rc = wn_inputs_expand(inputs, n, &files, &nf, err);
+    if (!rc)
+        rc = engine_observe_files(e, files, nf, err);
+    wn_inputs_free(files, nf);
+    return rc;
+}
+
+int wn_engine_process(wn_engine *e, const char *input, wn_error *err)
+{
+    spool *s = find_spool(e, input);
+    wn_stats st;
+    memset(&st, 0, sizeof st);
+    int complete = 1;
+    if (s && !s->complete) {
+        /* the stream broke while it was spooled: what came is read, the
+         * break is reported and counted here, in the main pass */
+        st.io_errors++;
+        engine_warn(e, &s->err);
+        complete = 0;
+    }
+    int rc = pump_input(e, s ? s->path : input, input, e->upto, MAIN_PASS,
+                        &st, err);
+    wn_stats_add(&e->books.input, &st);
+    e->bytes_base += st.bytes_in;
+    if (rc >= 0 && !(rc && complete)) {
+        e->books.unfinished++;
+        rc = 0;
+    }
+    return rc;
+}
+
+int wn_engine_exec(wn_engine *e, const char *const *inputs, size_t n,
+                   wn_error *err)
+{
+    char **files = NULL;
+    size_t nf = 0;
+    int rc = wn_inputs_expand(inputs, n, &files, &nf, err);
+    if (!rc)
+        rc = engine_observe_files(e, files, nf, err);
+    for (size_t i = 0; i < nf && !rc; i++) {
+        rc = wn_engine_process(e, files[i], err);
+        rc = rc < 0 ? rc : 0;
+    }
+    wn_inputs_free(files, nf);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the books */
+
+void wn_engine_totals(const wn_engine *e, uint64_t *read, uint64_t *kept,
+                      uint64_t *rejected)
+{
+    if (read)
+        *read = e->books.docs_read;
+    if (kept)
+        *kept = e->books.docs_kept;
+    if (rejected)
+        *rejected = e->books.docs_read - e->books.docs_kept;
+}
+
+const wn_stats *wn_engine_input_stats(const wn_engine *e)
+{
+    return &e->books.input;
+}
+
+int wn_engine_stage_stats(const wn_engine *e, size_t i, const char **name,
+                          uint64_t *in, uint64_t *rejected, double *cpu_s,
+                          uint64_t *bytes)
+{
+    const tally *t = &e->books;
+    if (i >= t->nstages)
+        return 0;
+    if (name)
+        *name = t->stage_name[i];
+    if (in)
+        *in = t->stage_in[i];
+    if (rejected)
+        *rejected = t->stage_rejected[i];
+    if (cpu_s)
+        *cpu_s = t->stage_cpu[i];
+    if (bytes)
+        *bytes = t->stage_bytes[i];
+    return 1;
+}
+
+int wn_engine_stats_json(wn_engine *e, wn_buf *out)
+{
+    return tally_json(&e->books, NULL, 0, 0, out);
+}
+
+tally *engine_books(wn_engine *e) { return &e->books; }
+
+void engine_book_final(wn_engine *e, int on) { e->final = on; }
+
+void engine_progress(const wn_engine *e, uint64_t *bytes, uint64_t *read,
+                     uint64_t *kept)
+{
+    *bytes = e->bytes_done;
+    *read = e->docs_read;
+    *kept = e->docs_kept;
+}
+
+void engine_reset_progress(wn_engine *e)
+{
+    e->bytes_base = 0;
+    e->bytes_done = 0;
+}
+
+void engine_clear_problems(wn_engine *e) { wn_buf_reset(&e->problems); }
+
+int engine_first_passes(const wn_engine *e)
+{
+    int n = 0;
+    for (size_t k = 0; k < e->nstages; k++)
+        n += wn_stage_has_first_pass(e->st[k]);
+    return n;
+}
+
+int engine_passes_done(const wn_engine *e) { return e->passes; }
+
+int engine_take_books(wn_engine *e, tally *dst)
+{
+    tally fresh;
+    tally_init(&fresh);
+    int rc = tally_set_stages(&fresh, (const char *const *)e->books.stage_name,
+                              e->books.nstages);
+    if (rc) {
+        tally_release(&fresh);
+        return rc;
+    }
+    *dst = e->books;
+    e->books = fresh;
+    return 0;
+}

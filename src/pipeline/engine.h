@@ -1,0 +1,38 @@
+/*
+ * engine.h - what the run (run.c, run_task.c) needs of the engine beyond
+ * winnow.h: its books and problems per input, and the first pass over an
+ * already expanded list of files.
+ */
+#ifndef WN_ENGINE_H
+#define WN_ENGINE_H
+
+#include "stage.h"
+#include "tally.h"
+
+/* The books (counts of everything the engine did since it was made, or
+ * since the caller last moved them out). */
+tally *engine_books(wn_engine *e);
+/* Whether kept documents count as the final output (length histogram,
+ * languages, final_kept): on by default; off for the run's tasks, whose
+ * output is deduplicated and counted later. */
+void engine_book_final(wn_engine *e, int on);
+/* Problems of the main pass as JSON lines ({"file","offset","code",
+ * "message"}), in the order met. */
+const wn_buf *engine_problems(const wn_engine *e);
+void engine_clear_problems(wn_engine *e);
+/* The first passes over files (not expanded again). */
+int engine_observe_files(wn_engine *e, char *const *files, size_t n,
+                         wn_error *err);
+/* Progress counters (any thread): compressed bytes of the current pass,
+ * documents read and kept. */
+void engine_progress(const wn_engine *e, uint64_t *bytes, uint64_t *read,
+                     uint64_t *kept);
+void engine_reset_progress(wn_engine *e);
+/* Stages with a first pass, and first passes done so far. */
+int engine_first_passes(const wn_engine *e);
+int engine_passes_done(const wn_engine *e);
+/* Moves the books into dst (which must be released by the caller) and
+ * starts new, empty ones with the same stages. */
+int engine_take_books(wn_engine *e, tally *dst);
+
+#endif
