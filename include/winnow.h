@@ -182,9 +182,10 @@ enum wn_format {
     WN_FMT_WARC,     /* WARC 0.18/1.0/1.1, WET included */
     WN_FMT_JSONL,
     WN_FMT_TEXT,
+    WN_FMT_HTML,     /* one file is one HTML page (never sniffed) */
 };
 
-/* Parses "auto", "warc", "jsonl", "text"; returns -1 if unknown. */
+/* Parses "auto", "warc", "jsonl", "text", "html"; -1 if unknown. */
 int wn_format_parse(const char *name);
 const char *wn_format_name(int fmt);
 

@@ -96,6 +96,7 @@ typedef struct rctx {
 int warc_next(rctx *r, wn_doc *doc, wn_error *err);
 int jsonl_next(rctx *r, wn_doc *doc, wn_error *err);
 int text_next(rctx *r, wn_doc *doc, wn_error *err);
+int html_next(rctx *r, wn_doc *doc, wn_error *err);
 
 /* Sets doc->text to a valid-UTF-8 copy of src, counting repairs in r->st;
  * reports invalid input through err (returns WN_EFORMAT after storing the

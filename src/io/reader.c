@@ -22,11 +22,11 @@ struct wn_reader {
     int (*next)(rctx *, wn_doc *, wn_error *);
 };
 
-static const char *format_names[] = {"auto", "warc", "jsonl", "text"};
+static const char *format_names[] = {"auto", "warc", "jsonl", "text", "html"};
 
 int wn_format_parse(const char *name)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (!strcmp(name, format_names[i]))
             return i;
     return -1;
@@ -34,7 +34,7 @@ int wn_format_parse(const char *name)
 
 const char *wn_format_name(int fmt)
 {
-    return fmt >= 0 && fmt < 4 ? format_names[fmt] : "?";
+    return fmt >= 0 && fmt < 5 ? format_names[fmt] : "?";
 }
 
 int reader_set_source(rctx *r, wn_doc *doc, uint64_t off)
@@ -141,6 +141,7 @@ static int reader_init(istream *s, const wn_reader_opts *opts,
     case WN_FMT_WARC: rd->next = warc_next; break;
     case WN_FMT_JSONL: rd->next = jsonl_next; break;
     case WN_FMT_TEXT: rd->next = text_next; break;
+    case WN_FMT_HTML: rd->next = html_next; break;
     default:
         wn_reader_close(rd);
         return wn_err(err, WN_EINVAL, istream_path(s), 0,

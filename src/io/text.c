@@ -1,5 +1,6 @@
 /*
- * text.c - plain text input: one file is one document, id = its path.
+ * text.c - plain text input: one file is one document, id = its path; the
+ * same for raw HTML files (format "html": one file is one page).
  *
  * A file that is mostly not text (NUL bytes or a high share of invalid
  * UTF-8 in its first 64 KiB) is rejected as binary rather than turned into
@@ -25,7 +26,8 @@ static int looks_binary(const char *p, size_t n)
     return bad * 10 > n / 4 + 1; /* > 10% of (roughly) characters */
 }
 
-int text_next(rctx *r, wn_doc *doc, wn_error *err)
+/* One file, one document: kind says whether it is text or an HTML page. */
+static int whole_file(rctx *r, wn_doc *doc, int kind, wn_error *err)
 {
     if (r->text_done)
         return WN_EOF;
@@ -54,6 +56,17 @@ int text_next(rctx *r, wn_doc *doc, wn_error *err)
         (rc = wn_buf_puts(&doc->id, r->path)) ||
         (rc = reader_set_source(r, doc, 0)))
         return rc;
+    doc->kind = kind;
     r->st.text_files++;
     return WN_DOC;
+}
+
+int text_next(rctx *r, wn_doc *doc, wn_error *err)
+{
+    return whole_file(r, doc, WN_DOC_TEXT, err);
+}
+
+int html_next(rctx *r, wn_doc *doc, wn_error *err)
+{
+    return whole_file(r, doc, WN_DOC_HTML, err);
 }
