@@ -330,8 +330,8 @@ static int lock_outdir(wn_run *r, wn_error *err)
 /* Common start of every way to run: inputs, directories, options check.
  * A part of a distributed run neither locks the directory nor clears
  * temporaries: its siblings are at work in it. */
-static int run_setup(wn_run *r, const char *const *inputs, size_t n,
-                     const char *outdir, int whole, wn_error *err)
+int run_setup(wn_run *r, const char *const *inputs, size_t n,
+              const char *outdir, int whole, wn_error *err)
 {
     int rc;
     if (r->outdir)
@@ -370,16 +370,17 @@ static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
     size_t todo = 0;
     for (size_t i = part; i < r->nfiles; i += nparts)
         todo += !run_task_done(r, i);
-    /* first passes are needed only if some task still has to run */
-    r->npasses = 1;
-    for (size_t k = 0; k < r->nstages; k++)
+    /* first passes are needed only if some task still has to run, and
+     * not again after wn_run_observe_part made them */
+    r->npasses = r->obs.done ? r->npasses : 1;
+    for (size_t k = 0; k < r->nstages && !r->obs.done; k++)
         r->npasses += todo && r->ops[k]->observe;
-    for (size_t k = 0; k < r->nstages && !rc; k++) {
+    for (size_t k = 0; k < r->nstages && !rc && !r->obs.done; k++) {
         if (!r->ops[k]->observe)
             continue;
         if (todo) {
             r->phase = PH_SITE;
-            rc = run_observe_pass(r, k, err);
+            rc = run_observe_pass(r, k, 0, 1, err);
             r->pass++;
         }
         if (!rc && r->ops[k]->prepare)
@@ -415,7 +416,8 @@ int wn_run_exec_part(wn_run *r, const char *const *inputs, size_t n,
 {
     if (!nparts || part >= nparts)
         return wn_err(err, WN_EINVAL, "", 0, "part %u of %u", part, nparts);
-    int rc = run_setup(r, inputs, n, outdir, 0, err);
+    int rc = r->obs.started ? run_observe_check(r, outdir, part, nparts, 1, err)
+                            : run_setup(r, inputs, n, outdir, 0, err);
     if (!rc)
         rc = run_tasks(r, part, nparts, err);
     r->phase = PH_DONE;

@@ -143,14 +143,15 @@ static int pump(wn_run *r, size_t i, size_t nst, task_out *o, wn_error *err)
     return rc;
 }
 
-int run_observe_pass(wn_run *r, size_t k, wn_error *err)
+int run_observe_pass(wn_run *r, size_t k, unsigned part, unsigned nparts,
+                     wn_error *err)
 {
     task_out o;
     memset(&o, 0, sizeof o);
     o.observe = k;
     r->bytes_done = 0;
     int rc = 0;
-    for (size_t i = 0; i < r->nfiles && !rc; i++)
+    for (size_t i = part; i < r->nfiles && !rc; i += nparts)
         rc = pump(r, i, k, &o, err);
     wn_buf_release(&o.key);
     return rc;
