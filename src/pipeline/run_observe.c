@@ -113,7 +113,8 @@ static int merge_shares(wn_run *r, size_t k, wn_error *err)
         if ((rc = ops->merge(r->states[k], b.data, b.len - 1, err))) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err->msg);
-            rc = wn_err(err, rc, name, 0, "%s", msg);
+            rc = wn_err(err, rc, name, 0, "%s (remove the file to observe "
+                        "that share again)", msg);
         }
     }
     wn_buf_release(&b);

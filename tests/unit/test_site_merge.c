@@ -220,3 +220,116 @@ TEST(site_lines_damaged_save_is_refused)
     wn_buf_release(&whole.all);
     wn_buf_release(&merged.all);
 }
+
+/* The bytes_read of a part's record under OUTDIR/work/observe. */
+static unsigned long long share_bytes(const char *outdir, int part)
+{
+    char path[1024], text[512];
+    snprintf(path, sizeof path, "%s/work/observe/site_lines.%d-of-2.json",
+             outdir, part);
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    const char *p = strstr(text, "\"bytes_read\": ");
+    CHECK(p != NULL);
+    return p ? strtoull(p + 14, NULL, 10) : 0;
+}
+
+static void read_output(const char *outdir, wn_buf *out)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/part-00000.jsonl.zst", outdir);
+    wn_reader_opts o = WN_READER_OPTS_INIT;
+    int bad = 0;
+    t_read_all(path, &o, out, &bad);
+    CHECK_INT(bad, 0);
+}
+
+TEST(run_observe_part_two_parts_read_once_same_output)
+{
+    /* The library calls winnow-mpi makes, here in one process: two parts
+     * observe their shares in turn, then both merge, then process; a
+     * fresh run writes the output. */
+    enum { NFILES = 4 };
+    const char *inputs[NFILES + 1];
+    unsigned long long total = 0;
+    wn_buf b = WN_BUF_INIT;
+    wn_doc d = WN_DOC_INIT;
+    for (int f = 0; f < NFILES; f++) {
+        char name[32];
+        wn_buf_reset(&b);
+        for (int i = f; i < NDOCS; i += NFILES) {
+            make_doc(i, &d);
+            wn_doc_to_json(&d, &b);
+            wn_buf_putc(&b, '\n');
+        }
+        snprintf(name, sizeof name, "in-%d.jsonl", f);
+        inputs[f] = t_write_file(name, b.data, b.len);
+        total += b.len;
+    }
+    FILE *f = fopen(t_fixture("../../sample/feed.jsonl"), "rb");
+    CHECK(f != NULL);
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        total += (unsigned long long)ftell(f);
+        fclose(f);
+    }
+    inputs[NFILES] = t_fixture("../../sample/feed.jsonl");
+    wn_doc_release(&d);
+    wn_buf_release(&b);
+
+    wn_config *c = wn_config_new();
+    wn_config_set(c, "run.stages", "normalize,site_lines");
+    wn_config_set(c, "run.dedup", "0");
+    wn_config_set(c, "run.jobs", "1");
+    char one[600], split[600];
+    snprintf(one, sizeof one, "%s/one", t_tmpdir());
+    snprintf(split, sizeof split, "%s/split", t_tmpdir());
+    wn_error err;
+    wn_run *r;
+    CHECK_INT(wn_run_new(c, &r, &err), 0);
+    CHECK_INT(wn_run_exec(r, inputs, NFILES + 1, one, &err), 0);
+    wn_run_free(r);
+
+    wn_run *part[2];
+    int rc[2] = {1, 1}, rounds = 0;
+    for (int p = 0; p < 2; p++)
+        CHECK_INT(wn_run_new(c, &part[p], &err), 0);
+    /* a part must finish its first passes before it processes */
+    CHECK_INT(wn_run_observe_part(part[0], inputs, NFILES + 1, split, 0, 2,
+                                  &err), 1);
+    CHECK_INT(wn_run_exec_part(part[0], inputs, NFILES + 1, split, 0, 2,
+                               &err), WN_EINVAL);
+    rc[1] = wn_run_observe_part(part[1], inputs, NFILES + 1, split, 1, 2,
+                                &err);
+    for (rounds = 1; rc[0] > 0 && rc[1] > 0 && rounds < 10; rounds++)
+        for (int p = 0; p < 2; p++)
+            rc[p] = wn_run_observe_part(part[p], inputs, NFILES + 1, split,
+                                        (unsigned)p, 2, &err);
+    CHECK_INT(rc[0], 0);
+    CHECK_INT(rc[1], 0);
+    CHECK_INT(rounds, 2); /* one stage with a first pass: one barrier */
+    for (int p = 0; p < 2; p++) {
+        CHECK_INT(wn_run_exec_part(part[p], inputs, NFILES + 1, split,
+                                   (unsigned)p, 2, &err), 0);
+        wn_run_free(part[p]);
+    }
+    unsigned long long b0 = share_bytes(split, 0), b1 = share_bytes(split, 1);
+    CHECK(b0 > 0 && b1 > 0);
+    CHECK_INT(b0 + b1, total);
+    CHECK_INT(wn_run_new(c, &r, &err), 0);
+    CHECK_INT(wn_run_exec(r, inputs, NFILES + 1, split, &err), 0);
+    wn_run_free(r);
+
+    wn_buf a = WN_BUF_INIT, s = WN_BUF_INIT;
+    read_output(one, &a);
+    read_output(split, &s);
+    CHECK(a.len > 0);
+    CHECK(a.data && !strstr(a.data, "Copyright site")); /* site_lines acted */
+    CHECK_MEM(s.data, s.len, a.data, a.len);
+    wn_buf_release(&a);
+    wn_buf_release(&s);
+    wn_config_free(c);
+}
