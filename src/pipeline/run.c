@@ -7,7 +7,8 @@
  * work with it.  Phases:
  *   1. site pass  - for a stage with a first pass (site_lines): every input
  *                   through the stages before it, observed, then prepared;
- *                   skipped when every task is already done;
+ *                   skipped when every task is already done (the
+ *                   parts of a distributed run split it: run_observe.c);
  *   2. process    - each input file is a task: its documents go through the
  *                   stages in parallel batches (batch.c) and its kept and
  *                   rejected documents and counters land in work/p1;
