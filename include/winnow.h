@@ -615,6 +615,21 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
 int wn_run_exec_part(wn_run *r, const char *const *inputs, size_t n,
                      const char *outdir, unsigned part, unsigned nparts,
                      wn_error *err);
+/* Optional, before wn_run_exec_part on the same handle and arguments: the
+ * first passes (site_lines' line counts) split over the parts instead of
+ * made by each over the whole corpus.  Each call either observes this
+ * part's share of the inputs (files i with i % nparts == part) for the
+ * next stage with a first pass, saves it under OUTDIR/work/observe (with
+ * the bytes it read in STAGE.PART-of-NPARTS.json) and returns 1 - then
+ * every part must have returned 1 before any calls again (a barrier) -
+ * or returns 0 when every first pass is done: the saves of all parts are
+ * merged in part order, so each part holds the same state, which is the
+ * state of one process that observed everything as long as the stage's
+ * table did not fill (docs/clean.md, site_lines.table_mb).  Shares saved
+ * by an earlier run are not observed again.  Negative on error. */
+int wn_run_observe_part(wn_run *r, const char *const *inputs, size_t n,
+                        const char *outdir, unsigned part, unsigned nparts,
+                        wn_error *err);
 /* Number of units of a dedup stage (0 when dedup is off). */
 unsigned wn_run_dedup_units(wn_run *r, int stage);
 int wn_run_dedup_unit(wn_run *r, int stage, unsigned unit, wn_error *err);

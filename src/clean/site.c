@@ -22,6 +22,9 @@
  * A 64-bit collision merges two lines' counts; at 10^8 keys the chance
  * that any pair collides is about 3e-4.
  *
+ * A distributed run observes shares of the corpus in several processes
+ * and merges their saved tables (site_save/site_merge, below).
+ *
  * site_lines.scope = corpus makes the whole corpus one site: the CCNet
  * idea of dropping paragraphs repeated across documents.
  */
@@ -200,34 +203,71 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The tables exist from the first observe or merge on. */
+static int alloc_tables(site_state *st)
+{
+    if (st->lines)
+        return 0;
+    st->lines = calloc(st->lmask + 1, sizeof(slot));
+    st->sites = calloc(st->smask + 1, sizeof(slot));
+    if (!st->lines || !st->sites) {
+        free(st->lines);
+        free(st->sites);
+        st->lines = st->sites = NULL;
+        return WN_ENOMEM;
+    }
+    return 0;
+}
+
+/* Adds n pages to site key (not 0); the site table grows at half full. */
+static int add_site(site_state *st, uint64_t key, uint64_t n)
+{
+    slot *ps = find(st->sites, st->smask, key);
+    if (!ps->key && (st->sused + 1) * 2 > st->smask) {
+        size_t nm = st->smask * 2 + 1;
+        slot *nt = calloc(nm + 1, sizeof(slot));
+        if (!nt)
+            return WN_ENOMEM;
+        for (size_t i = 0; i <= st->smask; i++)
+            if (st->sites[i].key)
+                *find(nt, nm, st->sites[i].key) = st->sites[i];
+        free(st->sites);
+        st->sites = nt;
+        st->smask = nm;
+        ps = find(st->sites, st->smask, key);
+    }
+    if (!ps->key) {
+        ps->key = key;
+        st->sused++;
+    }
+    ps->count += n;
+    return 0;
+}
+
+/* Adds n pages to line key (not 0) under the eviction rules above. */
+static void add_line(site_state *st, uint64_t key, uint64_t n)
+{
+    slot *s = find(st->lines, st->lmask, key);
+    if (s->key) {
+        s->count += n;
+        return;
+    }
+    if (st->frozen) {
+        st->overflow++;
+        return;
+    }
+    s->key = key;
+    s->count = n;
+    if (++st->lused * 8 >= (st->lmask + 1) * 7)
+        sweep(st);
+}
+
 static int site_observe(void *state, const wn_doc *doc)
 {
     site_state *st = state;
-    if (!st->lines) {
-        st->lines = calloc(st->lmask + 1, sizeof(slot));
-        st->sites = calloc(st->smask + 1, sizeof(slot));
-        if (!st->lines || !st->sites)
-            return WN_ENOMEM;
-    }
     uint64_t site = site_hash(st, doc);
-    slot *ps = find(st->sites, st->smask, site ? site : 1);
-    if (!ps->key) {
-        ps->key = site ? site : 1;
-        if (++st->sused * 2 > st->smask) {
-            size_t nm = st->smask * 2 + 1;
-            slot *nt = calloc(nm + 1, sizeof(slot));
-            if (!nt)
-                return WN_ENOMEM;
-            for (size_t i = 0; i <= st->smask; i++)
-                if (st->sites[i].key)
-                    *find(nt, nm, st->sites[i].key) = st->sites[i];
-            free(st->sites);
-            st->sites = nt;
-            st->smask = nm;
-            ps = find(st->sites, st->smask, site ? site : 1);
-        }
-    }
-    ps->count++;
+    if (alloc_tables(st) || add_site(st, site ? site : 1, 1))
+        return WN_ENOMEM;
     /* Distinct keys of this page: a line printed twice counts once. */
     const char *t = doc->text.data;
     size_t n = doc->text.len, nk = 0;
@@ -245,23 +285,150 @@ static int site_observe(void *state, const wn_doc *doc)
     uint64_t *keys = (uint64_t *)(void *)st->seen.data;
     if (nk > 1)
         qsort(keys, nk, sizeof *keys, cmp_u64);
-    for (size_t i = 0; i < nk; i++) {
-        if (i && keys[i] == keys[i - 1])
-            continue;
-        slot *s = find(st->lines, st->lmask, keys[i]);
-        if (s->key) {
-            s->count++;
-            continue;
+    for (size_t i = 0; i < nk; i++)
+        if (!i || keys[i] != keys[i - 1])
+            add_line(st, keys[i], 1);
+    return 0;
+}
+
+/*
+ * The saved first pass (save/merge), little-endian:
+ *   "WNSITELN"  magic
+ *   u32 version (1), u32 flags (bit 0: scope = corpus)
+ *   u64 min_chars                  (with the scope, what the keys mean)
+ *   u64 nsites, nlines, overflow, sweeps
+ *   nsites x (u64 site key, u64 pages), nlines x (u64 line key, u64 pages)
+ *   u64 XXH3-64 of every byte before it
+ * Only used slots are written, so a save is as large as what was seen,
+ * not as the table, and the table size (table_mb) may differ between the
+ * process that saved and the one that merges.
+ *
+ * Merging adds counts key by key: pages are observed by exactly one
+ * share, so while no sweep ran (in a share or during the merge) the
+ * merged table holds for every key the count a single pass over the
+ * whole corpus gives, and every line is decided the same.  Once the table
+ * fills, a merge inserts keys under the observe rules (a sweep at 7/8
+ * evicts counts of 1, then new keys overflow), so counts stay
+ * under-estimates, never over-estimates - but need not equal a single
+ * pass's: the merged state then depends on the split, though not on
+ * anything else (the same shares merged in the same order give the same
+ * table).
+ */
+static const char SAVE_MAGIC[8] = "WNSITELN";
+enum { SAVE_VERSION = 1, SAVE_HEAD = 56 };
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> 8 * i);
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static size_t used_slots(const slot *t, size_t mask)
+{
+    size_t n = 0;
+    for (size_t i = 0; t && i <= mask; i++)
+        n += t[i].key != 0;
+    return n;
+}
+
+static unsigned char *put_slots(unsigned char *p, const slot *t, size_t mask)
+{
+    for (size_t i = 0; t && i <= mask; i++)
+        if (t[i].key) {
+            put64(p, t[i].key);
+            put64(p + 8, t[i].count);
+            p += 16;
         }
-        if (st->frozen) {
-            st->overflow++;
-            continue;
-        }
-        s->key = keys[i];
-        s->count = 1;
-        if (++st->lused * 8 >= (st->lmask + 1) * 7)
-            sweep(st);
+    return p;
+}
+
+static int site_save(void *state, wn_buf *out)
+{
+    site_state *st = state;
+    /* counted, not taken from sused/lused: the size must match what
+     * put_slots writes whatever happened before */
+    size_t ns = used_slots(st->sites, st->smask);
+    size_t nl = used_slots(st->lines, st->lmask);
+    size_t n = SAVE_HEAD + 16 * (ns + nl) + 8;
+    if (wn_buf_reserve(out, n))
+        return WN_ENOMEM;
+    unsigned char *p0 = (unsigned char *)out->data + out->len, *p = p0;
+    memcpy(p, SAVE_MAGIC, 8);
+    put64(p + 8, SAVE_VERSION | (uint64_t)st->corpus << 32);
+    put64(p + 16, (uint64_t)st->min_chars);
+    put64(p + 24, ns);
+    put64(p + 32, nl);
+    put64(p + 40, st->overflow);
+    put64(p + 48, st->sweeps);
+    p = put_slots(p + SAVE_HEAD, st->sites, st->smask);
+    p = put_slots(p, st->lines, st->lmask);
+    put64(p, XXH3_64bits(p0, (size_t)(p - p0)));
+    out->len += n;
+    return 0;
+}
+
+/* Checks data as a save of st's options; returns the counts in *ns, *nl. */
+static int check_save(const site_state *st, const unsigned char *p, size_t n,
+                      uint64_t *ns, uint64_t *nl, wn_error *err)
+{
+    if (n < SAVE_HEAD + 8 || memcmp(p, SAVE_MAGIC, 8))
+        return wn_err(err, WN_EFORMAT, "", 0,
+                      "site_lines: not a saved first pass");
+    uint64_t vf = get64(p + 8);
+    if ((uint32_t)vf != SAVE_VERSION)
+        return wn_err(err, WN_EFORMAT, "", 0,
+                      "site_lines: saved first pass of format %u, not %u",
+                      (unsigned)(uint32_t)vf, (unsigned)SAVE_VERSION);
+    *ns = get64(p + 24);
+    *nl = get64(p + 32);
+    size_t body = n - SAVE_HEAD - 8;
+    if (body % 16 || *ns > body / 16 || *nl != body / 16 - *ns ||
+        get64(p + n - 8) != XXH3_64bits(p, n - 8))
+        return wn_err(err, WN_EFORMAT, "", 0,
+                      "site_lines: saved first pass is damaged");
+    if (vf >> 32 != (uint64_t)st->corpus ||
+        get64(p + 16) != (uint64_t)st->min_chars)
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "site_lines: first pass saved with another scope or "
+                      "min_chars");
+    for (uint64_t i = 0; i < *ns + *nl; i++) {
+        const unsigned char *q = p + SAVE_HEAD + 16 * i;
+        if (!get64(q) || !get64(q + 8))
+            return wn_err(err, WN_EFORMAT, "", 0,
+                          "site_lines: saved first pass is damaged");
     }
+    return 0;
+}
+
+static int site_merge(void *state, const void *data, size_t n, wn_error *err)
+{
+    site_state *st = state;
+    const unsigned char *p = data;
+    uint64_t ns = 0, nl = 0;
+    int rc = check_save(st, p, n, &ns, &nl, err);
+    if (rc)
+        return rc;
+    if (!ns && !nl) /* an empty share: leave "nothing observed" as it is */
+        return 0;
+    if (alloc_tables(st))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    p += SAVE_HEAD;
+    for (uint64_t i = 0; i < ns; i++, p += 16)
+        if (add_site(st, get64(p), get64(p + 8)))
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    for (uint64_t i = 0; i < nl; i++, p += 16)
+        add_line(st, get64(p), get64(p + 8));
+    const unsigned char *h = data;
+    st->overflow += get64(h + 40);
+    st->sweeps += get64(h + 48);
     return 0;
 }
 
@@ -359,6 +526,8 @@ const stage_ops stage_site_lines = {
     .create = site_create,
     .observe = site_observe,
     .prepare = site_prepare,
+    .save = site_save,
+    .merge = site_merge,
     .process = site_process,
     .free = site_free,
 };

@@ -4,8 +4,11 @@
  *
  *   mpirun -np 16 winnow-mpi run crawl/ -o /shared/corpus
  *
- * Same options and output as `winnow run`, byte for byte.  Rank r does the
- * per-file work of files r, r+N, ...; the ranks meet at a barrier, then
+ * Same options and output as `winnow run`, byte for byte.  Rank r observes
+ * files r, r+N, ... for each first pass (site_lines), the ranks meet at a
+ * barrier and each merges what all observed, so the corpus is read once
+ * per first pass, not N times.  Rank r then does the per-file work of the
+ * same files; the ranks meet at a barrier, then
  * share each dedup stage's units the same way, stage by stage; rank 0
  * finally writes the shards, stats.json and report.html.  A failed or
  * killed job is resumed by running it again (finished units are kept).
@@ -32,8 +35,17 @@ static int mpi_exec(wn_run **run, const wn_config *cfg,
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    int rc = wn_run_exec_part(*run, inputs, n, outdir, (unsigned)rank,
-                              (unsigned)size, err);
+    /* agree() is the barrier between saving a share and merging them all:
+     * no rank learns the minimum before every rank has given its own. */
+    int rc, all;
+    do
+        rc = wn_run_observe_part(*run, inputs, n, outdir, (unsigned)rank,
+                                 (unsigned)size, err);
+    while ((all = agree(rc)) > 0);
+    if (all < 0)
+        goto fail;
+    rc = wn_run_exec_part(*run, inputs, n, outdir, (unsigned)rank,
+                          (unsigned)size, err);
     if (agree(rc) < 0)
         goto fail;
     for (int st = WN_DEDUP_SIG; st < WN_DEDUP_NSTAGES; st++) {
@@ -55,7 +67,7 @@ static int mpi_exec(wn_run **run, const wn_config *cfg,
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return rc;
 fail:
-    if (!rc) { /* another rank failed: say so here too */
+    if (rc >= 0) { /* another rank failed: say so here too */
         rc = WN_EIO;
         snprintf(err->msg, sizeof err->msg, "another rank failed");
         err->file[0] = 0;

@@ -533,6 +533,77 @@ static int spool_input(wn_engine *e, const char *name, wn_error *err)
     return 0;
 }
 
+int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
+                         size_t n, unsigned part, unsigned nparts,
+                         uint64_t *bytes, wn_error *err)
+{
+    int rc = 0;
+    if (bytes)
+        *bytes = 0;
+    for (size_t i = part; i < n && !rc; i += nparts)
+        if (!input_rereadable(files[i]))
+            rc = spool_input(e, files[i], err);
+    e->quiet = 1;
+    engine_reset_progress(e);
+    for (size_t i = part; i < n && !rc; i += nparts) {
+        wn_stats ignore; /* the main pass counts the input */
+        memset(&ignore, 0, sizeof ignore);
+        spool *s = find_spool(e, files[i]);
+        int got = pump_input(e, s ? s->path : files[i], files[i], k, (int)k,
+                             &ignore, err);
+        e->bytes_base += ignore.bytes_in;
+        if (bytes)
+            *bytes += ignore.bytes_in;
+        rc = got < 0 ? got : 0;
+    }
+    e->quiet = 0;
+    e->passes++;
+    return rc;
+}
+
+int engine_prepare_stage(wn_engine *e, size_t k, wn_error *err)
+{
+    return wn_stage_prepare(e->st[k], err);
+}
+
+int engine_stage_save(wn_engine *e, size_t k, wn_buf *out)
+{
+    if (!e->ops[k]->save)
+        return WN_EINVAL;
+    return e->ops[k]->save(e->states[k], out);
+}
+
+int engine_stage_can_merge(const wn_engine *e, size_t k)
+{
+    return e->ops[k]->save && e->ops[k]->merge;
+}
+
+int engine_stage_renew(wn_engine *e, size_t k, wn_error *err)
+{
+    wn_stage *st;
+    int rc = wn_stage_new(e->names[k], e->cfg, &st, err);
+    if (rc)
+        return rc;
+    wn_stage_free(e->st[k]);
+    e->st[k] = st;
+    e->states[k] = stage_api_shared(st);
+    return 0;
+}
+
+int engine_stage_merge(wn_engine *e, size_t k, const void *data, size_t n,
+                       wn_error *err)
+{
+    if (!e->ops[k]->merge)
+        return wn_err(err, WN_EINVAL, "", 0, "%s cannot merge first passes",
+                      e->names[k]);
+    return e->ops[k]->merge(e->states[k], data, n, err);
+}
+
+const char *engine_stage_name(const wn_engine *e, size_t k)
+{
+    return e->names[k];
+}
+
 int engine_observe_files(wn_engine *e, char *const *files, size_t n,
                          wn_error *err)
 {
@@ -540,22 +611,7 @@ int engine_observe_files(wn_engine *e, char *const *files, size_t n,
     for (size_t k = 0; k < e->nstages && !rc; k++) {
         if (!wn_stage_has_first_pass(e->st[k]))
             continue;
-        for (size_t i = 0; i < n && !rc; i++)
-            if (!input_rereadable(files[i]))
-                rc = spool_input(e, files[i], err);
-        e->quiet = 1;
-        engine_reset_progress(e);
-        for (size_t i = 0; i < n && !rc; i++) {
-            wn_stats ignore; /* the main pass counts the input */
-            memset(&ignore, 0, sizeof ignore);
-            spool *s = find_spool(e, files[i]);
-            int got = pump_input(e, s ? s->path : files[i], files[i], k,
-                                 (int)k, &ignore, err);
-            e->bytes_base += ignore.bytes_in;
-            rc = got < 0 ? got : 0;
-        }
-        e->quiet = 0;
-        e->passes++;
+        rc = engine_observe_stage(e, k, files, n, 0, 1, NULL, err);
         if (!rc)
             rc = wn_stage_prepare(e->st[k], err);
     }

@@ -23,6 +23,20 @@ void engine_clear_problems(wn_engine *e);
 /* The first passes over files (not expanded again). */
 int engine_observe_files(wn_engine *e, char *const *files, size_t n,
                          wn_error *err);
+/* The parts of a first pass, for a distributed run (run_observe.c): the
+ * first pass of stage k over files i with i % nparts == part (bytes: what
+ * it read), prepare, the stage's first-pass state saved, a fresh state
+ * (renew) into which saved states are merged. */
+int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
+                         size_t n, unsigned part, unsigned nparts,
+                         uint64_t *bytes, wn_error *err);
+int engine_prepare_stage(wn_engine *e, size_t k, wn_error *err);
+int engine_stage_can_merge(const wn_engine *e, size_t k);
+int engine_stage_save(wn_engine *e, size_t k, wn_buf *out);
+int engine_stage_renew(wn_engine *e, size_t k, wn_error *err);
+int engine_stage_merge(wn_engine *e, size_t k, const void *data, size_t n,
+                       wn_error *err);
+const char *engine_stage_name(const wn_engine *e, size_t k);
 /* Progress counters (any thread): compressed bytes of the current pass,
  * documents read and kept. */
 void engine_progress(const wn_engine *e, uint64_t *bytes, uint64_t *read,

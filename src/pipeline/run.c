@@ -7,7 +7,8 @@
  * work with it.  Phases:
  *   1. site pass  - for a stage with a first pass (site_lines): every input
  *                   through the stages before it, observed, then prepared;
- *                   skipped when every task is already done;
+ *                   skipped when every task is already done (the
+ *                   parts of a distributed run split it: run_observe.c);
  *   2. process    - each input file is a task: its documents go through the
  *                   stages in parallel batches (batch.c) and its kept and
  *                   rejected documents and counters land in work/p1;
@@ -287,8 +288,8 @@ static int lock_outdir(wn_run *r, wn_error *err)
 /* Common start of every way to run: inputs, directories, options check.
  * A part of a distributed run neither locks the directory nor clears
  * temporaries: its siblings are at work in it. */
-static int run_setup(wn_run *r, const char *const *inputs, size_t n,
-                     const char *outdir, int whole, wn_error *err)
+int run_setup(wn_run *r, const char *const *inputs, size_t n,
+              const char *outdir, int whole, wn_error *err)
 {
     int rc;
     if (r->outdir)
@@ -352,9 +353,11 @@ static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
     size_t todo = 0;
     for (size_t i = part; i < r->nfiles; i += nparts)
         todo += !run_task_done(r, i);
-    /* first passes are needed only if some task still has to run */
-    r->npasses = 1 + (todo ? engine_first_passes(r->eng) : 0);
-    if (todo && r->npasses > 1) {
+    /* first passes are needed only if some task still has to run, and
+     * not again after wn_run_observe_part made them */
+    if (!r->obs.done)
+        r->npasses = 1 + (todo ? engine_first_passes(r->eng) : 0);
+    if (!r->obs.done && todo && r->npasses > 1) {
         r->phase = PH_SITE;
         rc = engine_observe_files(r->eng, r->files, r->nfiles, err);
         r->pass = engine_passes_done(r->eng);
@@ -399,7 +402,8 @@ int wn_run_exec_part(wn_run *r, const char *const *inputs, size_t n,
 {
     if (!nparts || part >= nparts)
         return wn_err(err, WN_EINVAL, "", 0, "part %u of %u", part, nparts);
-    int rc = run_setup(r, inputs, n, outdir, 0, err);
+    int rc = r->obs.started ? run_observe_check(r, outdir, part, nparts, 1, err)
+                            : run_setup(r, inputs, n, outdir, 0, err);
     if (!rc)
         rc = run_tasks(r, part, nparts, err);
     r->phase = PH_DONE;

@@ -45,6 +45,14 @@ struct wn_run {
     run_example *ex;
     size_t nex;
     size_t data_shards, reject_shards;
+    /* run_observe.c: the first passes of a part (wn_run_observe_part) */
+    struct {
+        int started, done; /* done: every first pass prepared */
+        int todo;          /* some task of the whole run is left */
+        int waiting;       /* stage `next` is saved, not yet merged */
+        unsigned part, nparts;
+        size_t next;       /* the first stage not prepared yet */
+    } obs;
 };
 
 /* Formats "OUTDIR/rel" into b. */
@@ -53,6 +61,15 @@ const char *run_path(wn_run *r, wn_buf *b, const char *fmt, ...)
 /* Reports a bad-input verdict through the warn callback. */
 void run_warn(wn_run *r, const wn_error *e);
 
+/* run.c: inputs, work directories and the options check of every way to
+ * run; whole = 0 for a part of a distributed run. */
+int run_setup(wn_run *r, const char *const *inputs, size_t n,
+              const char *outdir, int whole, wn_error *err);
+
+/* run_observe.c: is this the part, outdir (and, with done, the finished
+ * first passes) that wn_run_observe_part began? */
+int run_observe_check(wn_run *r, const char *outdir, unsigned part,
+                      unsigned nparts, int done, wn_error *err);
 /* run_task.c: input i through every stage into work/p1 (skipped if done).
  * Adds its counters to r->total. */
 int run_task(wn_run *r, size_t i, wn_error *err);

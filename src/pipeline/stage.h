@@ -13,6 +13,12 @@
  *      state; per-call scratch memory comes from the `scratch` arena the
  *      caller passes (one per thread, reset between documents);
  *   4. calls free().
+ * A distributed run splits step 2 (wn_run_observe_part): each process
+ * observes its share of the inputs and save()s the state to a file; after
+ * all shares are saved, every process creates a fresh state, merge()s the
+ * saved shares into it in part order, and calls prepare().  A stage with
+ * observe() but without save/merge is observed over the whole corpus by
+ * every process instead.
  * process() may edit doc->text (cleaning, redaction) and add metadata
  * (wn_doc_meta_set); it returns STAGE_KEEP, or STAGE_DROP with a reason
  * written to `reason` in the form "stage:measure=value<bound" (e.g.
@@ -43,6 +49,18 @@ typedef struct stage_ops {
     int (*process)(void *state, wn_doc *doc, stage_scratch *scratch,
                    wn_buf *reason);
     void (*free)(void *state);
+    /* Optional, with observe (last in the struct, so that stages
+     * initialised by position need no change).  save appends the
+     * first-pass state (what observe gathered; nothing of prepare) to out
+     * in a versioned format; returns 0 or WN_ENOMEM.  merge adds such
+     * bytes into a state not yet prepared: merging the saves of the
+     * shares of a corpus into a fresh state must decide like observing
+     * the whole corpus (the stage documents where its limits make that
+     * approximate).  merge validates the bytes first and refuses damaged
+     * or foreign ones with WN_EFORMAT, and ones saved under other options
+     * with WN_EINVAL, leaving the state unchanged then. */
+    int (*save)(void *state, wn_buf *out);
+    int (*merge)(void *state, const void *data, size_t n, wn_error *err);
 } stage_ops;
 
 /* The registry: every stage winnow knows, in pipeline order. */
