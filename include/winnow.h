@@ -419,6 +419,10 @@ int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
                  const char *workdir, const char *const *outputs,
                  const char *rejects, wn_dedup_stats *st, wn_error *err);
 
+/* Appends st as JSON in the schema of winnow run's stats.json (documents
+ * read = kept + rejected, by reason; docs/FORMATS.md). */
+int wn_dedup_stats_json(const wn_dedup_stats *st, wn_buf *out);
+
 /* Calls fn with each problem met while reading the inputs (bad records,
  * repaired text), formatted "FILE: offset N: message", in input order:
  * the sig units keep them in the work directory.  Returns the count. */

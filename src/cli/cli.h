@@ -9,7 +9,10 @@
 
 #include <getopt.h>
 
-enum { EXIT_CLEAN = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+/* Exit status (README, man page, every --help): 0 clean; 1 finished, but
+ * some input was bad; 2 usage; 3 failed: output not written (it cannot
+ * be, the disk is full, the output directory is locked, out of memory). */
+enum { EXIT_CLEAN = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_FAILED = 3 };
 
 /* Reports a bad-input or fatal error on stderr ("winnow: FILE: offset N:
  * msg"); after 1000 messages in one run, further ones are only counted. */
@@ -25,14 +28,56 @@ void cli_errorf(const char *fmt, ...)
 /* Number of messages suppressed by the cap. */
 unsigned long cli_suppressed(void);
 
-/* --from FORMAT into ro->format / --to jsonl|text into *to; an unknown
- * name is reported as "CMD: unknown ... format" and returns -1. */
-int cli_opt_from(const char *cmd, const char *arg, wn_reader_opts *ro);
-int cli_opt_to(const char *cmd, const char *arg, int *to);
+/* Writes text to path atomically (stats files).  Returns 0 or -1
+ * (reported). */
+int cli_write_text(const char *path, const wn_buf *text);
 
+/* ---- job.c: what every engine command shares ---- */
 
-/* Writes stats as JSON to path (atomically). Returns 0 or -1. */
-int cli_write_stats(const char *path, const wn_stats *st);
+/* Long options of job.c, for a command's getopt table. */
+enum { CLI_OPT_SET = 0x400, CLI_OPT_CONFIG, CLI_OPT_FIELD, CLI_OPT_STATS,
+       CLI_OPT_REJECTS, CLI_OPT_MAXREC };
+#define CLI_JOB_LONGOPTS                                                     \
+    {"from", required_argument, 0, 'f'},                                     \
+    {"output", required_argument, 0, 'o'},                                   \
+    {"quiet", no_argument, 0, 'q'},                                          \
+    {"jobs", required_argument, 0, 'j'},                                     \
+    {"set", required_argument, 0, CLI_OPT_SET},                              \
+    {"config", required_argument, 0, CLI_OPT_CONFIG},                        \
+    {"text-field", required_argument, 0, CLI_OPT_FIELD},                     \
+    {"stats", required_argument, 0, CLI_OPT_STATS}
+
+typedef struct cli_job {
+    const char *cmd;
+    wn_config *over;     /* flags and --set: they win over --config */
+    wn_config *cfg;      /* while the engine is made */
+    const char *config;  /* --config FILE */
+    const char *output;  /* -o (NULL: stdout) */
+    const char *rejects; /* --rejects */
+    const char *stats;   /* --stats */
+    int to;              /* WN_OUT_JSONL or WN_OUT_TEXT */
+    int quiet;
+    int keep_rejects;    /* rejects go to the output too */
+    int usage;           /* an exit status once an option was wrong */
+} cli_job;
+
+void cli_job_init(cli_job *j, const char *cmd);
+void cli_job_release(cli_job *j);
+/* Handles one of the shared options ('f', 't', 'o', 'q', 'j' and the
+ * CLI_OPT_* ones); returns 1 if c was one of them. */
+int cli_job_option(cli_job *j, int c, const char *arg);
+/* Sets an engine option (wins over --config). */
+int cli_job_set(cli_job *j, const char *key, const char *value);
+/* The engine, from --config and the flags; 0 or an exit status (the
+ * message printed). */
+int cli_job_engine(cli_job *j, wn_engine **out);
+/* Opens the outputs, runs the engine over the inputs, closes the outputs,
+ * checks the books, writes --stats; returns the exit status. */
+int cli_job_exec(cli_job *j, wn_engine *e, char **inputs, size_t n);
+/* --stats and the final status after a command ran the engine itself. */
+int cli_job_finish(cli_job *j, wn_engine *e, int status);
+/* --timing: each stage's CPU time and speed on stderr. */
+void cli_job_timing(wn_engine *e, const char *cmd);
 
 typedef struct cli_cmd {
     const char *name;
@@ -51,35 +96,20 @@ extern cli_run_executor cli_run_exec;
 int cmd_clean(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 
-/* The cleaner chain shared by clean and explain (cmd_clean.c):
- * normalize -> site_lines (optional, two passes) -> clean. */
+/* Options of the line cleaners, shared by clean and explain
+ * (cmd_clean.c). */
 enum {
     CLEAN_OPT_RULES = 0x100, CLEAN_OPT_DISABLE, CLEAN_OPT_PRESET,
-    CLEAN_OPT_SITE, CLEAN_OPT_NO_SITE, CLEAN_OPT_SET,
+    CLEAN_OPT_SITE, CLEAN_OPT_NO_SITE,
 };
-typedef struct clean_chain {
-    wn_config *cfg;
-    char *disable;     /* comma list built from --disable */
-    int site;          /* -1 default, 0 off, 1 on */
-    wn_stage *norm, *sitest, *clean;
-} clean_chain;
-void clean_chain_init(clean_chain *ch);
-void clean_chain_release(clean_chain *ch);
-/* Applies one CLEAN_OPT_* option: 0, -1 out of memory, -2 usage error. */
-int clean_chain_option(clean_chain *ch, int c, const char *arg,
-                       const char *cmd);
-/* Creates the stages; returns 0 or an exit status (message printed). */
-int clean_chain_open(clean_chain *ch, char **files, size_t nfiles,
-                     const char *cmd);
-/* The site-lines first pass over the inputs (no-op when site lines are
- * off).  Returns 0 or -1 (reported). */
-int clean_chain_first_pass(clean_chain *ch, char **files, size_t nfiles,
-                           const wn_reader_opts *ro);
-/* Reads every document of files, calling fn (non-zero stops: fatal);
- * bad input is reported and counted in total.  Returns 0 or -1. */
-int clean_each_doc(char **files, size_t nfiles, const wn_reader_opts *ro,
-                   int (*fn)(void *ctx, wn_doc *doc), void *ctx,
-                   wn_stats *total);
+typedef struct clean_opts {
+    char *disable; /* comma list built from --disable */
+    int site;      /* 1 (default) or 0 */
+} clean_opts;
+/* Applies one CLEAN_OPT_* option; returns 1 if c was one. */
+int clean_option(cli_job *j, clean_opts *co, int c, const char *arg);
+/* run.stages for the cleaners. */
+int clean_select(cli_job *j, const clean_opts *co);
 int cmd_dedup(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 

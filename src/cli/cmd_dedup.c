@@ -52,11 +52,12 @@ static const char dedup_help[] =
     "                        all units of the stage)\n"
     "      --streaming       one pass in fixed memory (no workdir, no\n"
     "                        \"duplicates\" lists, no verification)\n"
-    "      --stats FILE      write the counters as JSON\n"
+    "      --stats FILE      counters as JSON (winnow run's stats.json schema)\n"
     "  -q, --quiet           no summary line\n"
     "  -h, --help            this help\n"
     "\n"
-    "exit status: 0 clean, 1 some input was bad or the run failed, 2 usage.\n"
+    "exit status: 0 clean, 1 finished but some input was bad, 2 usage,\n"
+    "3 failed (output not written).\n"
     "\n"
     "examples:\n"
     "  winnow dedup -o dedup/ -r rejects.jsonl shards/*.jsonl.zst\n"
@@ -73,27 +74,6 @@ static int set(wn_config *cfg, const char *k, const char *v)
     return 0;
 }
 
-static void put_stats(FILE *f, const wn_dedup_stats *s)
-{
-    fprintf(f,
-            "{\"docs\":%llu,\"text_bytes\":%llu,\"kept\":%llu,"
-            "\"exact_dups\":%llu,\"near_dups\":%llu,\"groups\":%llu,"
-            "\"candidate_pairs\":%llu,\"verified_pairs\":%llu,"
-            "\"refuted_pairs\":%llu,\"spilled_runs\":%llu,"
-            "\"skipped_units\":%llu,\"bad_input\":%llu,"
-            "\"prefiltered_pairs\":%llu}\n",
-            (unsigned long long)s->docs, (unsigned long long)s->text_bytes,
-            (unsigned long long)s->kept, (unsigned long long)s->exact_dups,
-            (unsigned long long)s->near_dups, (unsigned long long)s->groups,
-            (unsigned long long)s->candidate_pairs,
-            (unsigned long long)s->verified_pairs,
-            (unsigned long long)s->refuted_pairs,
-            (unsigned long long)s->spilled_runs,
-            (unsigned long long)s->skipped_units,
-            (unsigned long long)s->bad_input,
-            (unsigned long long)s->prefiltered_pairs);
-}
-
 /* Like cli_report: at most 1000 messages, then only a count. */
 static void report_problem(void *ctx, const char *msg)
 {
@@ -102,99 +82,97 @@ static void report_problem(void *ctx, const char *msg)
         cli_errorf("%s", msg);
 }
 
-/* Single pass: every input through one wn_dedup_stream, in order. */
+struct stream_ctx {
+    wn_dedup_stream *s;
+    wn_dedup_stats *st;
+};
+
+/* The engine's last decision, in corpus order: a copy of an earlier
+ * document is rejected. */
+static int stream_decide(void *ctx, wn_doc *doc, wn_buf *reason)
+{
+    struct stream_ctx *c = ctx;
+    c->st->docs++;
+    c->st->text_bytes += doc->text.len;
+    int rc = wn_dedup_stream_check(c->s, doc, reason);
+    if (rc == 1)
+        c->st->kept++;
+    else if (rc == 0 && !strncmp(reason->data, "exact", 5))
+        c->st->exact_dups++;
+    else if (rc == 0)
+        c->st->near_dups++;
+    return rc;
+}
+
+/* Single pass: every input through the engine, in order, each into its own
+ * output; the stream decides on the calling thread. */
 static int run_streaming(const wn_config *cfg, char **in, char **out,
-                         size_t n, const char *rejects, wn_dedup_stats *st)
+                         size_t n, const char *rejects, wn_dedup_stats *st,
+                         const char *stats)
 {
     wn_error err;
-    wn_dedup_stream *s;
+    struct stream_ctx sc = {NULL, st};
     wn_writer *rej = NULL;
-    wn_reader_opts ro = WN_READER_OPTS_INIT;
-    wn_doc doc = WN_DOC_INIT;
-    wn_buf reason = WN_BUF_INIT;
-    int fatal = 0;
-    ro.warn = cli_warn;
-    if (wn_dedup_stream_new(cfg, &s, &err)) {
+    wn_engine *e = NULL;
+    wn_config *ec = wn_config_new();
+    int status = EXIT_CLEAN;
+    if (!ec || wn_config_set(ec, "run.stages", "none") ||
+        wn_config_set(ec, "run.jobs", "1"))
+        status = EXIT_FAILED;
+    if (!status && (wn_dedup_stream_new(cfg, &sc.s, &err) ||
+                    wn_engine_new(ec, &e, &err))) {
         cli_report(&err);
-        return -1;
+        status = err.code == WN_EINVAL ? EXIT_USAGE : EXIT_FAILED;
     }
-    if (rejects && wn_writer_open(rejects, WN_OUT_JSONL, &rej, &err)) {
+    wn_config_free(ec);
+    if (!status) {
+        wn_engine_set_warn(e, cli_warn, NULL);
+        if (wn_engine_set_decide(e, "dedup", 0, stream_decide, &sc))
+            status = EXIT_FAILED;
+    }
+    if (!status && rejects &&
+        wn_writer_open(rejects, WN_OUT_JSONL, &rej, &err)) {
         cli_report(&err);
-        wn_dedup_stream_free(s);
-        return -1;
+        status = EXIT_FAILED;
     }
-    for (size_t i = 0; i < n && !fatal; i++) {
-        wn_reader *r;
+    for (size_t i = 0; i < n && !status; i++) {
         wn_writer *w;
-        if (wn_reader_open(in[i], &ro, &r, &err)) {
-            cli_report(&err);
-            st->bad_input++;
-            continue;
-        }
         if (wn_writer_open(out[i], WN_OUT_JSONL, &w, &err)) {
             cli_report(&err);
-            wn_reader_close(r);
-            fatal = 1;
+            status = EXIT_FAILED;
             break;
         }
-        int rc;
-        while ((rc = wn_reader_next(r, &doc, &err)) != WN_EOF) {
-            if (rc < 0) {
-                cli_report(&err);
-                if (WN_IS_BAD_INPUT(rc))
-                    continue;
-                fatal = 1;
-                break;
-            }
-            st->docs++;
-            st->text_bytes += doc.text.len;
-            rc = wn_dedup_stream_check(s, &doc, &reason);
-            if (rc < 0) {
-                cli_errorf("dedup: out of memory");
-                fatal = 1;
-                break;
-            }
-            if (rc == 0) {
-                if (!strncmp(reason.data, "exact", 5))
-                    st->exact_dups++;
-                else
-                    st->near_dups++;
-                if (rej && (wn_doc_meta_set_str(&doc, "reject_reason",
-                                                reason.data, reason.len) ||
-                            wn_writer_write(rej, &doc, &err))) {
-                    cli_report(&err);
-                    fatal = 1;
-                }
-                continue;
-            }
-            st->kept++;
-            if (wn_writer_write(w, &doc, &err)) {
-                cli_report(&err);
-                fatal = 1;
-                break;
-            }
-        }
-        st->bad_input += wn_stats_bad(wn_reader_stats(r));
-        wn_reader_close(r);
-        if (fatal)
-            wn_writer_abort(w);
-        else if (wn_writer_close(w, &err)) {
+        wn_engine_set_outputs(e, w, rej);
+        if (wn_engine_process(e, in[i], &err) < 0) {
             cli_report(&err);
-            fatal = 1;
+            status = EXIT_FAILED;
+            wn_writer_abort(w);
+        } else if (wn_writer_close(w, &err)) {
+            cli_report(&err);
+            status = EXIT_FAILED;
         }
+        wn_engine_set_outputs(e, NULL, NULL);
     }
     if (rej) {
-        if (fatal)
+        if (status)
             wn_writer_abort(rej);
         else if (wn_writer_close(rej, &err)) {
             cli_report(&err);
-            fatal = 1;
+            status = EXIT_FAILED;
         }
     }
-    wn_doc_release(&doc);
-    wn_buf_release(&reason);
-    wn_dedup_stream_free(s);
-    return fatal ? -1 : 0;
+    if (e) {
+        st->bad_input = wn_stats_bad(wn_engine_input_stats(e));
+        if (!status && stats) {
+            wn_buf b = WN_BUF_INIT;
+            if (wn_engine_stats_json(e, &b) || cli_write_text(stats, &b))
+                status = EXIT_FAILED;
+            wn_buf_release(&b);
+        }
+    }
+    wn_engine_free(e);
+    wn_dedup_stream_free(sc.s);
+    return status;
 }
 
 /* DIR/<base name of each input>; two inputs may not share a name. */
@@ -261,7 +239,7 @@ int cmd_dedup(int argc, char **argv)
     int streaming = 0, quiet = 0, c, rc = EXIT_CLEAN;
     wn_config *cfg = wn_config_new();
     if (!cfg)
-        return EXIT_BAD_INPUT;
+        return EXIT_FAILED;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:r:w:m:j:qh", opts, NULL)) != -1) {
         int bad = 0;
@@ -346,7 +324,7 @@ int cmd_dedup(int argc, char **argv)
     }
     if (mkdir(outdir, 0777) && errno != EEXIST) {
         cli_errorf("dedup: cannot create %s: %s", outdir, strerror(errno));
-        rc = EXIT_BAD_INPUT;
+        rc = EXIT_FAILED;
         goto out;
     }
     outs = output_names(outdir, files, n);
@@ -356,14 +334,14 @@ int cmd_dedup(int argc, char **argv)
             goto out;
         }
     if (streaming) {
-        if (run_streaming(cfg, files, outs, n, rejects, &st))
-            rc = EXIT_BAD_INPUT;
+        rc = run_streaming(cfg, files, outs, n, rejects, &st, stats_path);
+        stats_path = NULL; /* written by the engine, in the same schema */
         goto summary;
     }
     if (!workdir) {
         size_t len = strlen(outdir) + 16;
         if (!(wd = malloc(len))) {
-            rc = EXIT_BAD_INPUT;
+            rc = EXIT_FAILED;
             goto out;
         }
         snprintf(wd, len, "%s/.dedup", outdir);
@@ -398,21 +376,17 @@ int cmd_dedup(int argc, char **argv)
     }
     if (r) {
         cli_report(&err);
-        rc = r == WN_EINVAL ? EXIT_USAGE : EXIT_BAD_INPUT;
+        rc = r == WN_EINVAL ? EXIT_USAGE : EXIT_FAILED;
     }
 summary:
+    if (stats_path && !rc) {
+        wn_buf b = WN_BUF_INIT;
+        if (wn_dedup_stats_json(&st, &b) || cli_write_text(stats_path, &b))
+            rc = EXIT_FAILED;
+        wn_buf_release(&b);
+    }
     if (st.bad_input && rc == EXIT_CLEAN)
         rc = EXIT_BAD_INPUT;
-    if (stats_path) {
-        FILE *f = fopen(stats_path, "w");
-        if (!f) {
-            cli_errorf("dedup: cannot write %s", stats_path);
-            rc = EXIT_BAD_INPUT;
-        } else {
-            put_stats(f, &st);
-            fclose(f);
-        }
-    }
     if (!quiet)
         fprintf(stderr,
                 "winnow dedup: %llu documents (%.1f MB): kept %llu, exact "

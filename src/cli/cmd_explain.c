@@ -3,9 +3,11 @@
  * document, KEEP or DROP and the rule that decided, so a user can see why
  * `winnow clean` removed what it removed.
  *
- * It runs the same chain as clean (normalize -> site_lines -> clean) with
- * the same options and asks each line cleaner for its verdicts through
- * wn_clean_lines, which uses the stages' own decision code.  The site
+ * It runs the engine with the same stages and options as clean
+ * (normalize -> site_lines -> clean; the same first pass) and decides each
+ * document on the engine's decision hook, asking each line cleaner for its
+ * verdicts through wn_clean_lines, which uses the stages' own decision
+ * code.  The site
  * stage's drops are applied (as clean applies them) before the clean
  * stage decides, and the two verdict lists are merged back onto the
  * document's lines in order.
@@ -32,7 +34,7 @@ static const char explain_help[] =
     "      --disable RULE    turn a rule off (repeatable)\n"
     "      --preset NAME     c4 or refinedweb\n"
     "      --site-lines      count lines across each site's pages first\n"
-    "                        (default for files; not with '-')\n"
+    "                        (default; a stream is spooled to read it twice)\n"
     "      --no-site-lines   don't\n"
     "      --set KEY=VALUE   any stage option (see --options)\n"
     "      --text-field NAME JSONL field holding the text (default: text)\n"
@@ -40,7 +42,10 @@ static const char explain_help[] =
     "  -q, --quiet           no per-rule summary on stderr\n"
     "  -h, --help            this help\n"
     "\n"
-    "exit status: 0 clean run, 1 some input was bad, 2 usage error.\n"
+    "      --config FILE     INI file of options (docs/CONFIG.md)\n"
+    "      --stats FILE      counters as JSON (winnow run's stats.json schema)\n"
+    "\n"
+    "exit status: 0 clean run, 1 some input was bad, 2 usage error, 3 failed.\n"
     "\n"
     "examples:\n"
     "  winnow explain page.txt\n"
@@ -80,9 +85,9 @@ static void collect(void *ctx, const char *line, size_t n, const char *rule)
 
 #define MAX_TALLY 300
 struct explain_run {
-    clean_chain *ch;
+    wn_stage *norm, *site, *clean;
     wn_doc copy;
-    vlist site, clean;
+    vlist site_v, clean_v;
     wn_buf reason, out;
     const char *tname[MAX_TALLY];
     uint64_t tcount[MAX_TALLY];
@@ -117,56 +122,57 @@ static void put_line(struct explain_run *r, const verdict *v)
     wn_buf_putc(&r->out, '\n');
 }
 
-static int explain_one(void *ctx, wn_doc *doc)
+/* The engine's last decision (on the calling thread, in input order):
+ * the cleaners' verdict on each line is printed, and the document's fate
+ * is booked. */
+static int explain_one(void *ctx, wn_doc *doc, wn_buf *why)
 {
     struct explain_run *r = ctx;
-    clean_chain *ch = r->ch;
     wn_buf_reset(&r->out);
     wn_buf_printf(&r->out, "# %.*s %.*s\n", (int)doc->id.len,
                   doc->id.data ? doc->id.data : "", (int)doc->url.len,
                   doc->url.data ? doc->url.data : "");
-    int rc = wn_stage_process(ch->norm, doc, &r->reason);
-    r->site.n = r->clean.n = 0;
+    int rc = wn_stage_process(r->norm, doc, &r->reason);
+    r->site_v.n = r->clean_v.n = 0;
     const char *doc_reason = NULL;
-    if (rc == 1 && ch->sitest) {
-        rc = wn_clean_lines(ch->sitest, doc, NULL, collect, &r->site);
+    if (rc == 1 && r->site) {
+        rc = wn_clean_lines(r->site, doc, NULL, collect, &r->site_v);
         if (rc == 1 && (rc = wn_doc_copy(&r->copy, doc)) == 0)
-            rc = wn_stage_process(ch->sitest, &r->copy, &r->reason);
+            rc = wn_stage_process(r->site, &r->copy, &r->reason);
     } else if (rc == 1)
         rc = wn_doc_copy(&r->copy, doc) == 0 ? 1 : WN_ENOMEM;
     if (rc == 1) {
-        rc = wn_clean_lines(ch->clean, &r->copy, &r->reason, collect,
-                            &r->clean);
+        rc = wn_clean_lines(r->clean, &r->copy, &r->reason, collect,
+                            &r->clean_v);
         if (rc == 0)
             doc_reason = r->reason.data;
     } else if (rc == 0)
         doc_reason = r->reason.data;
-    if (rc < 0 || r->site.oom || r->clean.oom) {
-        cli_errorf("explain: %s", wn_strerror(rc < 0 ? rc : WN_ENOMEM));
-        return -1;
-    }
-    if (ch->sitest) {
+    if (rc < 0 || r->site_v.oom || r->clean_v.oom)
+        return rc < 0 ? rc : WN_ENOMEM;
+    if (r->site) {
         /* Lines the site stage kept are, in order, the lines the clean
          * stage saw. */
         size_t k = 0;
-        for (size_t i = 0; i < r->site.n; i++) {
-            verdict v = r->site.v[i];
-            if (!v.rule && k < r->clean.n)
-                v.rule = r->clean.v[k++].rule;
+        for (size_t i = 0; i < r->site_v.n; i++) {
+            verdict v = r->site_v.v[i];
+            if (!v.rule && k < r->clean_v.n)
+                v.rule = r->clean_v.v[k++].rule;
             put_line(r, &v);
         }
     } else {
-        for (size_t i = 0; i < r->clean.n; i++)
-            put_line(r, &r->clean.v[i]);
+        for (size_t i = 0; i < r->clean_v.n; i++)
+            put_line(r, &r->clean_v.v[i]);
     }
-    if (doc_reason)
+    if (doc_reason) {
         wn_buf_printf(&r->out, "# dropped: %s\n", doc_reason);
-    if (r->out.len && fwrite(r->out.data, 1, r->out.len, stdout) !=
-                          r->out.len) {
-        cli_errorf("explain: cannot write output");
-        return -1;
+        if (wn_buf_puts(why, doc_reason))
+            return WN_ENOMEM;
     }
-    return 0;
+    if (r->out.len &&
+        fwrite(r->out.data, 1, r->out.len, stdout) != r->out.len)
+        return WN_EIO;
+    return doc_reason ? 0 : 1;
 }
 
 static void list_options(void)
@@ -184,89 +190,71 @@ static void list_options(void)
 int cmd_explain(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"from", required_argument, 0, 'f'},
+        CLI_JOB_LONGOPTS,
         {"rules", required_argument, 0, CLEAN_OPT_RULES},
         {"disable", required_argument, 0, CLEAN_OPT_DISABLE},
         {"preset", required_argument, 0, CLEAN_OPT_PRESET},
         {"site-lines", no_argument, 0, CLEAN_OPT_SITE},
         {"no-site-lines", no_argument, 0, CLEAN_OPT_NO_SITE},
-        {"set", required_argument, 0, CLEAN_OPT_SET},
-        {"text-field", required_argument, 0, 2},
         {"options", no_argument, 0, 3},
-        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    wn_reader_opts ro = WN_READER_OPTS_INIT;
-    ro.warn = cli_warn;
-    int quiet = 0, c, rc;
-    clean_chain ch;
-    clean_chain_init(&ch);
-    if (!ch.cfg)
-        return EXIT_BAD_INPUT;
+    cli_job j;
+    cli_job_init(&j, "explain");
+    clean_opts co = {NULL, 1};
+    int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (cli_opt_from("explain", optarg, &ro))
-                goto usage;
-            break;
-        case 2: ro.text_field = optarg; break;
-        case 3:
-            list_options();
-            clean_chain_release(&ch);
+    while (!j.usage && (c = getopt_long(argc, argv, "f:j:qh", opts, NULL)) != -1) {
+        if (cli_job_option(&j, c, optarg) || clean_option(&j, &co, c, optarg))
+            continue;
+        if (c == 3 || c == 'h') {
+            if (c == 3)
+                list_options();
+            else
+                fputs(explain_help, stdout);
+            free(co.disable);
+            cli_job_release(&j);
             return EXIT_CLEAN;
-        case 'q': quiet = 1; break;
-        case 'h':
-            fputs(explain_help, stdout);
-            clean_chain_release(&ch);
-            return EXIT_CLEAN;
-        case CLEAN_OPT_RULES: case CLEAN_OPT_DISABLE: case CLEAN_OPT_PRESET:
-        case CLEAN_OPT_SITE: case CLEAN_OPT_NO_SITE: case CLEAN_OPT_SET:
-            if ((rc = clean_chain_option(&ch, c, optarg, "explain")) == -2)
-                goto usage;
-            if (rc) {
-                cli_errorf("explain: out of memory");
-                clean_chain_release(&ch);
-                return EXIT_BAD_INPUT;
-            }
-            break;
-        default:
-            goto usage;
         }
+        j.usage = EXIT_USAGE;
     }
-    if (optind >= argc) {
+    if (!j.usage && optind >= argc) {
         cli_errorf("explain: no input given");
-        goto usage;
+        j.usage = EXIT_USAGE;
     }
-    wn_error err;
-    char **files = NULL;
-    size_t nfiles = 0;
-    if (wn_inputs_expand((const char *const *)argv + optind,
-                         (size_t)(argc - optind), &files, &nfiles, &err)) {
-        cli_report(&err);
-        clean_chain_release(&ch);
-        return EXIT_BAD_INPUT;
-    }
-    int fatal = 0;
-    if ((rc = clean_chain_open(&ch, files, nfiles, "explain")))
-        fatal = rc;
-    wn_stats total;
-    memset(&total, 0, sizeof total);
+    clean_select(&j, &co);
+    free(co.disable);
+    wn_engine *e = NULL;
     struct explain_run *run = calloc(1, sizeof *run);
-    if (!fatal && !run)
-        fatal = EXIT_BAD_INPUT;
-    if (!fatal) {
-        run->ch = &ch;
-        wn_doc init = WN_DOC_INIT;
-        run->copy = init;
-        if (clean_chain_first_pass(&ch, files, nfiles, &ro) ||
-            clean_each_doc(files, nfiles, &ro, explain_one, run, &total))
-            fatal = EXIT_BAD_INPUT;
-        if (fflush(stdout))
-            fatal = EXIT_BAD_INPUT;
+    int status = run ? cli_job_engine(&j, &e) : EXIT_FAILED;
+    if (status) {
+        if (status == EXIT_USAGE)
+            fputs(explain_help, stderr);
+        free(run);
+        cli_job_release(&j);
+        return status;
     }
-    if (run && !quiet && !fatal) {
+    /* every stage is the decision's: it asks each for its verdicts */
+    run->norm = wn_engine_stage(e, 0);
+    run->site = co.site ? wn_engine_stage(e, 1) : NULL;
+    run->clean = wn_engine_stage(e, co.site ? 2 : 1);
+    wn_doc init = WN_DOC_INIT;
+    run->copy = init;
+    if (wn_engine_set_decide(e, "clean", 0, explain_one, run))
+        status = EXIT_FAILED;
+    wn_error err;
+    if (!status && wn_engine_exec(e, (const char *const *)argv + optind,
+                                  (size_t)(argc - optind), &err)) {
+        cli_report(&err);
+        status = EXIT_FAILED;
+    }
+    if (!status && fflush(stdout)) {
+        cli_errorf("explain: cannot write output");
+        status = EXIT_FAILED;
+    }
+    status = cli_job_finish(&j, e, status);
+    if (!j.quiet && status != EXIT_FAILED) {
         fprintf(stderr, "winnow explain: %llu lines kept, %llu dropped\n",
                 (unsigned long long)run->keep,
                 (unsigned long long)run->drop);
@@ -274,23 +262,13 @@ int cmd_explain(int argc, char **argv)
             fprintf(stderr, "  %-22s %llu\n", run->tname[i],
                     (unsigned long long)run->tcount[i]);
     }
-    if (cli_suppressed())
-        cli_errorf("%lu more problems not shown", cli_suppressed());
-    if (run) {
-        wn_doc_release(&run->copy);
-        free(run->site.v);
-        free(run->clean.v);
-        wn_buf_release(&run->reason);
-        wn_buf_release(&run->out);
-        free(run);
-    }
-    wn_inputs_free(files, nfiles);
-    clean_chain_release(&ch);
-    if (fatal)
-        return fatal;
-    return wn_stats_bad(&total) ? EXIT_BAD_INPUT : EXIT_CLEAN;
-usage:
-    fputs(explain_help, stderr);
-    clean_chain_release(&ch);
-    return EXIT_USAGE;
+    wn_doc_release(&run->copy);
+    free(run->site_v.v);
+    free(run->clean_v.v);
+    wn_buf_release(&run->reason);
+    wn_buf_release(&run->out);
+    free(run);
+    wn_engine_free(e);
+    cli_job_release(&j);
+    return status;
 }

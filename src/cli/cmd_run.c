@@ -20,6 +20,9 @@ static const char run_help[] =
     "  OUTDIR/rejects/part-NNNNN.jsonl.zst  every rejected document, with\n"
     "                                       reject_reason\n"
     "  OUTDIR/stats.json, OUTDIR/report.html\n"
+    "  OUTDIR/problems.jsonl                every bad-input event (file, offset,\n"
+    "                                       message)\n"
+    "  OUTDIR/timing.json                   each stage's CPU time\n"
     "Killed, it resumes from finished work when started again with the same\n"
     "command; the output is the same whatever -j is.\n"
     "\n"
@@ -47,8 +50,11 @@ static const char run_help[] =
     "Gopher, C4 and FineWeb quality rules, PII redaction, exact and\n"
     "MinHash near-duplicate removal.\n"
     "\n"
-    "exit status: 0 clean run, 1 finished but some input was bad (or the run\n"
-    "failed), 2 usage error.\n"
+    "exit status: 0 clean run; 1 finished, but some input was bad (see\n"
+    "OUTDIR/problems.jsonl; an input cut short by a read error is read again\n"
+    "when the same command runs again); 2 usage error; 3 failed, output not\n"
+    "written (output not writable, disk full, OUTDIR in use by another run,\n"
+    "I/O error on output or work files).\n"
     "\n"
     "examples:\n"
     "  winnow run crawl/*.warc.wet.gz -o corpus\n"
@@ -183,8 +189,7 @@ int cmd_run(int argc, char **argv)
         case 2: wn_config_set(over, "run.stages", optarg); break;
         case 3: wn_config_set(over, "run.dedup", "0"); break;
         case 4:
-            wn_config_set(over, "langid.languages",
-                          strcmp(optarg, "all") ? optarg : "");
+            wn_config_set(over, "langid.languages", optarg);
             break;
         case 5: wn_config_set(over, "run.shard_size", optarg); break;
         case 6: wn_config_set(over, "run.format", optarg); break;
@@ -219,7 +224,7 @@ int cmd_run(int argc, char **argv)
         wn_config_set(cfg, preset[i][0], preset[i][1]);
     if (config && wn_config_load_ini(cfg, config, &err)) {
         cli_report(&err);
-        rc = EXIT_USAGE;
+        rc = err.code == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
         goto out;
     }
     wn_config_each(over, cfg_copy, cfg); /* flags win over the file */
@@ -243,7 +248,7 @@ int cmd_run(int argc, char **argv)
     wn_run *run;
     if (wn_run_new(cfg, &run, &err)) {
         cli_report(&err);
-        rc = err.code == WN_EINVAL ? EXIT_USAGE : EXIT_BAD_INPUT;
+        rc = err.code == WN_EINVAL ? EXIT_USAGE : EXIT_FAILED;
         goto out;
     }
     wn_run_set_warn(run, cli_warn, NULL);
@@ -273,8 +278,9 @@ int cmd_run(int argc, char **argv)
     if (run != first)
         wn_run_free(first);
     if (xr) {
+        /* the outputs could not be written (disk, lock, work files) */
         cli_report(&err);
-        rc = EXIT_BAD_INPUT;
+        rc = EXIT_FAILED;
     } else if (run) {
         uint64_t nread, kept, rejected;
         wn_run_totals(run, &nread, &kept, &rejected);

@@ -57,6 +57,8 @@ static void li_free(void *state)
 static int parse_langs(li_state *s, const char *v, wn_error *err)
 {
     snprintf(s->langlist, sizeof s->langlist, "%s", v);
+    if (!strcmp(v, "all"))
+        return 0; /* every language is kept */
     const char *p = v;
     while (*p) {
         while (*p == ',' || *p == ' ')

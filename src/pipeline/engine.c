@@ -60,6 +60,7 @@ struct wn_engine {
     size_t nspools;
     tally books;
     int final;        /* book kept documents as the final output */
+    int pii;          /* the pii stage runs: book its redactions */
     wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
     wn_buf reason, key, line;
     _Atomic uint64_t bytes_done, docs_read, docs_kept;
@@ -110,6 +111,8 @@ static int select_stages(wn_engine *e, const char *list, wn_error *err)
         nreg++;
     if (nreg > TALLY_MAX_STAGES)
         return wn_err(err, WN_ELIMIT, "", 0, "too many stages");
+    if (list && !strcmp(list, "none"))
+        return 0;
     if (!list) {
         for (size_t i = 0; i < nreg; i++)
             want[i] = 1;
@@ -196,6 +199,8 @@ int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err)
         }
     }
     e->upto = e->nstages;
+    for (size_t i = 0; i < e->nstages; i++)
+        e->pii |= !strcmp(e->names[i], "pii");
     if (!rc)
         rc = tally_set_stages(&e->books, e->names, e->nstages);
     if (rc) {
@@ -401,6 +406,8 @@ static int commit(pump *u, batch *b, wn_error *err)
         if (at == SIZE_MAX) {
             t->docs_kept++;
             e->docs_kept++;
+            if (e->pii)
+                tally_redactions(t, d);
             if (e->final && (rc = tally_final_kept(t, d)))
                 return wn_err(err, rc, "", 0, "out of memory");
             if ((rc = write_doc(e->kept, d, line, err)))

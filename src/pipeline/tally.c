@@ -105,6 +105,8 @@ int tally_add(tally *a, const tally *b)
     }
     a->problems += b->problems;
     a->unfinished += b->unfinished;
+    for (int i = 0; i < 3; i++)
+        a->redacted[i] += b->redacted[i];
     for (size_t i = 0; i < b->nreasons; i++)
         if ((rc = tally_kv_add(&a->reasons, &a->nreasons, b->reasons[i].key,
                                strlen(b->reasons[i].key), b->reasons[i].n)))
@@ -126,11 +128,14 @@ int tally_save(const tally *t, const char *path, wn_error *err)
 {
     wn_buf b = WN_BUF_INIT;
     wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nproblems %llu\n"
-                      "unfinished %llu\n",
+                      "unfinished %llu\nredacted %llu %llu %llu\n",
                   (unsigned long long)t->docs_read,
                   (unsigned long long)t->docs_kept,
                   (unsigned long long)t->problems,
-                  (unsigned long long)t->unfinished);
+                  (unsigned long long)t->unfinished,
+                  (unsigned long long)t->redacted[0],
+                  (unsigned long long)t->redacted[1],
+                  (unsigned long long)t->redacted[2]);
     wn_stats in = t->input;
     for (size_t i = 0; i < stats_nfields(); i++)
         wn_buf_printf(&b, "input %s %llu\n", stats_field_name(i),
@@ -171,6 +176,11 @@ int tally_load(tally *t, const char *path, wn_error *err)
             t->problems = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "unfinished"))
             t->unfinished = strtoull(key, NULL, 10);
+        else if (k >= 4 && !strcmp(kind, "redacted")) {
+            t->redacted[0] = strtoull(key, NULL, 10);
+            t->redacted[1] = a;
+            t->redacted[2] = b;
+        }
         else if (k == 3 && !strcmp(kind, "input")) {
             for (size_t i = 0; i < stats_nfields(); i++)
                 if (!strcmp(stats_field_name(i), key))
@@ -282,6 +292,11 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     rc |= wn_buf_printf(o, ",\n\"problems\":%llu,\"unfinished_inputs\":%llu",
                         (unsigned long long)t->problems,
                         (unsigned long long)t->unfinished);
+    rc |= wn_buf_printf(o, ",\n\"redacted\":{\"email\":%llu,\"ip\":%llu,"
+                           "\"phone\":%llu}",
+                        (unsigned long long)t->redacted[0],
+                        (unsigned long long)t->redacted[1],
+                        (unsigned long long)t->redacted[2]);
     rc |= wn_buf_printf(o, ",\n\"dedup\":{\"enabled\":%s,"
                            "\"exact_duplicates\":%llu,"
                            "\"near_duplicates\":%llu,\"groups\":%llu,"
@@ -320,4 +335,56 @@ int tally_timing_json(const tally *t, wn_buf *o)
     }
     rc |= wn_buf_puts(o, "]}\n");
     return rc ? WN_ENOMEM : 0;
+}
+
+void tally_redactions(tally *t, const wn_doc *d)
+{
+    static const char *const keys[] = {"pii_email", "pii_ip", "pii_phone"};
+    for (int k = 0; k < 3; k++) {
+        const char *v;
+        size_t n;
+        if (wn_doc_meta_get(d, keys[k], &v, &n))
+            t->redacted[k] += strtoull(v, NULL, 10);
+    }
+}
+
+int wn_dedup_stats_json(const wn_dedup_stats *st, wn_buf *out)
+{
+    tally t;
+    tally_init(&t);
+    int rc = 0;
+    /* no per-document stages: the dedup section makes the one stage */
+    t.docs_read = t.docs_kept = st->docs;
+    t.final_kept = st->kept;
+    t.input.docs = st->docs;
+    t.input.text_bytes = st->text_bytes;
+    t.dup_rejected = st->exact_dups + st->near_dups;
+    t.problems = st->bad_input;
+    if (st->exact_dups)
+        rc = tally_kv_add(&t.reasons, &t.nreasons, "exact_duplicate", 15,
+                          st->exact_dups);
+    if (!rc && st->near_dups)
+        rc = tally_kv_add(&t.reasons, &t.nreasons, "near_duplicate", 14,
+                          st->near_dups);
+    size_t at = out->len;
+    if (!rc)
+        rc = tally_json(&t, st, 0, 0, out);
+    /* and what only a dedup run has: its work (which depends on resuming
+     * and on the memory budget, so winnow run's stats.json leaves it out) */
+    if (!rc && out->len >= at + 2 &&
+        !memcmp(out->data + out->len - 2, "}\n", 2))
+        out->len -= 2; /* reopen the object */
+    if (!rc)
+        rc = wn_buf_printf(out, ",\n\"dedup_work\":{\"verified_pairs\":%llu,"
+                                "\"refuted_pairs\":%llu,"
+                                "\"prefiltered_pairs\":%llu,"
+                                "\"spilled_runs\":%llu,"
+                                "\"skipped_units\":%llu}\n}\n",
+                           (unsigned long long)st->verified_pairs,
+                           (unsigned long long)st->refuted_pairs,
+                           (unsigned long long)st->prefiltered_pairs,
+                           (unsigned long long)st->spilled_runs,
+                           (unsigned long long)st->skipped_units);
+    tally_release(&t);
+    return rc;
 }

@@ -28,6 +28,7 @@ typedef struct tally {
     uint64_t stage_bytes[TALLY_MAX_STAGES]; /* text bytes given to it */
     uint64_t problems;                     /* bad-input events recorded */
     uint64_t unfinished;                   /* inputs not read to the end */
+    uint64_t redacted[3];                  /* PII: email, ip, phone */
     tally_kv *reasons;                     /* rejections by reason key */
     size_t nreasons;
     /* filled when the final output is assembled */
@@ -60,6 +61,8 @@ size_t tally_len_bucket(uint64_t chars);
 /* Counts a kept document of the final output: length histogram, language,
  * duplicate group size, final_kept and final_bytes. */
 int tally_final_kept(tally *t, const wn_doc *d);
+/* Adds the redactions the pii stage recorded in d's metadata. */
+void tally_redactions(tally *t, const wn_doc *d);
 
 /* The one stats schema (stats.json of winnow run, --stats of every
  * command): documents read = kept + rejected, by reason and by stage (with

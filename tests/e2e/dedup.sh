@@ -27,17 +27,17 @@ printf '{"id":"z","text":"hi there"}\n{bad json\n{"id":"z2","text":"hi there"}\n
 expect_eq "bad input: exit 1" 1 $?
 grep -q 'bad.jsonl: offset 30: invalid JSON' "$TMP/b.err" && pass ||
   fail "bad input reported: $(cat "$TMP/b.err")"
-expect_eq "bad input: counted" 1 "$(json_get "$TMP/b.json" bad_input)"
+expect_eq "bad input: counted" 1 "$(json_get "$TMP/b.json" problems)"
 expect_eq "bad input: the rest deduplicated" 1 \
-  "$(json_get "$TMP/b.json" exact_dups)"
+  "$(json_get "$TMP/b.json" dedup.exact_duplicates)"
 
 # ---- the fixture: a, a exact (spacing), b, b near (one word), c
 "$WINNOW" dedup -q -o "$TMP/s" -r "$TMP/s.rej" --stats "$TMP/s.json" \
   "$F/small.jsonl"
 expect_eq "small: exit" 0 $?
-expect_eq "small: kept" 3 "$(json_get "$TMP/s.json" kept)"
-expect_eq "small: exact" 1 "$(json_get "$TMP/s.json" exact_dups)"
-expect_eq "small: near" 1 "$(json_get "$TMP/s.json" near_dups)"
+expect_eq "small: kept" 3 "$(json_get "$TMP/s.json" documents.kept)"
+expect_eq "small: exact" 1 "$(json_get "$TMP/s.json" dedup.exact_duplicates)"
+expect_eq "small: near" 1 "$(json_get "$TMP/s.json" dedup.near_duplicates)"
 grep -q '"reject_reason":"exact_duplicate:of=a"' "$TMP/s.rej" && pass ||
   fail "small: exact reason"
 grep -q '"reject_reason":"near_duplicate:of=b,jaccard=0\.[89]' "$TMP/s.rej" &&
@@ -58,13 +58,13 @@ cd "$TMP" || exit 1
 "$WINNOW" dedup -q -o dedup/ -r rejects.jsonl --stats st1.json \
   shards/*.jsonl.gz
 expect_eq "example 1: exit" 0 $?
-docs=$(json_get st1.json docs)
+docs=$(json_get st1.json documents.read)
 expect_eq "example 1: all documents" 23803 "$docs"
 kept=$( (zcat dedup/bbc.jsonl.gz; zcat dedup/reuters.jsonl.gz) | wc -l)
 rej=$(wc -l <rejects.jsonl)
 expect_eq "example 1: kept + rejected = read" "$docs" $((kept + rej))
-expect_eq "example 1: kept matches stats" "$(json_get st1.json kept)" "$kept"
-ex=$(json_get st1.json exact_dups)
+expect_eq "example 1: kept matches stats" "$(json_get st1.json documents.kept)" "$kept"
+ex=$(json_get st1.json dedup.exact_duplicates)
 # BBC alone has 98 groups of byte-identical stories, Reuters 260 among
 # NORM stories and ~1,800 "Blah blah blah." briefs
 [ "$ex" -ge 2000 ] && pass || fail "example 1: exact copies $ex < 2000"
@@ -78,7 +78,7 @@ expect_eq "example 3: exit" 0 $?
 "$WINNOW" dedup -q --streaming -m 256M -o out4/ -r rej4.jsonl \
   shards/bbc.jsonl.gz --stats st4.json
 expect_eq "example 4: exit" 0 $?
-[ "$(json_get st4.json exact_dups)" -ge 98 ] && pass ||
+[ "$(json_get st4.json rejected_by_reason.exact_duplicate)" -ge 98 ] && pass ||
   fail "streaming: BBC's 98 identical pairs"
 
 # ---- the rest of the stages by hand, as a scheduler would run them
@@ -100,13 +100,13 @@ cmp -s o2/bbc.jsonl.gz dedup/bbc.jsonl.gz && pass || fail "-j 2: same output"
 "$WINNOW" dedup -q -m 512K --partitions 2 -w w3 -o o3/ -r r3.jsonl \
   --stats st3.json shards/*.jsonl.gz
 cmp -s r3.jsonl rejects.jsonl && pass || fail "-m 512K: same rejects"
-[ "$(json_get st3.json spilled_runs)" -gt 0 ] && pass ||
+[ "$(json_get st3.json dedup_work.spilled_runs)" -gt 0 ] && pass ||
   fail "-m 512K: sorts spilled to disk"
 
 # ---- resume: a finished work directory is reused, not redone
 "$WINNOW" dedup -q -j 2 --partitions 7 -w w2 -o o2/ -r r2b.jsonl \
   --stats st2b.json shards/*.jsonl.gz
-[ "$(json_get st2b.json skipped_units)" -gt 0 ] && pass ||
+[ "$(json_get st2b.json dedup_work.skipped_units)" -gt 0 ] && pass ||
   fail "resume: units skipped"
 cmp -s r2b.jsonl rejects.jsonl && pass || fail "resume: same rejects"
 "$WINNOW" dedup -q --ngram 4 -w w2 -o o2/ shards/*.jsonl.gz 2>/dev/null
@@ -118,6 +118,6 @@ if [ -f "$E/news-page-2.txt" ]; then
   "$WINNOW" dedup -q -o pages/ -r pages.rej --stats pages.json \
     "$E/news-page-2.expected.txt" "$E/news-page-2.txt"
   expect_eq "news page 2: the wrapped copy is a near duplicate" 1 \
-    "$(json_get pages.json near_dups)"
+    "$(json_get pages.json dedup.near_duplicates)"
 fi
 finish

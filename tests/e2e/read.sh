@@ -17,10 +17,10 @@ else
     "$WINNOW" read -q "$W/$f" -o "$out" --stats "$TMP/st.json" 2>"$TMP/err"
     rc=$?
     expect_eq "$f: exit status" "$code" "$rc"
-    expect_eq "$f: documents" "$docs" "$(json_get "$TMP/st.json" docs)"
-    expect_eq "$f: bad-input events" "$bad" "$(json_sum "$TMP/st.json" bad_files bad_codec truncated bad_records oversize)"
+    expect_eq "$f: documents" "$docs" "$(json_get "$TMP/st.json" input.docs)"
+    expect_eq "$f: bad-input events" "$bad" "$(json_sum "$TMP/st.json" input.bad_files input.bad_codec input.truncated input.bad_records input.oversize input.io_errors)"
     indep=$(zcat -f "$W/$f" 2>/dev/null | grep -a -c '^WARC-Type:')
-    expect_eq "$f: records vs independent count" "$indep" "$(json_get "$TMP/st.json" warc_records)"
+    expect_eq "$f: records vs independent count" "$indep" "$(json_get "$TMP/st.json" input.warc_records)"
     expect_eq "$f: output lines" "$docs" "$(wc -l < "$out" | tr -d ' ')"
     python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]' "$out" \
       && pass || fail "$f: output is not valid JSON/UTF-8"
@@ -74,7 +74,7 @@ if [ -d "$J" ]; then
     n=$(zcat "$J/$f" | grep -c .)
     "$WINNOW" read -q "$J/$f" -o "$TMP/j.jsonl.zst" --stats "$TMP/st.json"
     expect_eq "$f: exit status" 0 $?
-    expect_eq "$f: every line a document" "$n" "$(json_get "$TMP/st.json" docs)"
+    expect_eq "$f: every line a document" "$n" "$(json_get "$TMP/st.json" input.docs)"
     # metadata survives: the input's keys are all in the output
     python3 - "$J/$f" "$TMP/j.jsonl.zst" <<'PY' && pass || fail "$f: metadata lost"
 import gzip, json, subprocess, sys
