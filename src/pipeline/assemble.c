@@ -10,6 +10,7 @@
  * its books: documents read = kept + rejected, by reason.
  */
 #include "run_internal.h"
+#include "../io/input.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -68,27 +69,55 @@ static int shard_finish(sharder *s, size_t *count, wn_error *err)
     return rc;
 }
 
-/* Reads every document of path into fn. */
+typedef struct each_ctx {
+    wn_run *r;
+    int (*fn)(wn_run *, wn_doc *, void *, wn_error *);
+    void *ctx;
+    wn_doc doc;
+    wn_error first; /* the first problem met */
+    int bad;
+} each_ctx;
+
+static wn_doc *each_slot(void *ctx) { return &((each_ctx *)ctx)->doc; }
+
+static int each_take(void *ctx, wn_doc *d, wn_error *err)
+{
+    each_ctx *c = ctx;
+    int rc = c->fn(c->r, d, c->ctx, err);
+    return rc < 0 ? rc : 0;
+}
+
+static void each_warn(void *ctx, const wn_error *e)
+{
+    each_ctx *c = ctx;
+    if (!c->bad++)
+        c->first = *e;
+}
+
+/* Reads every document of our own work file path into fn (through the one
+ * reader loop): any problem there is a failure of the run, not bad input. */
 static int each_doc(wn_run *r, const char *path,
                     int (*fn)(wn_run *, wn_doc *, void *, wn_error *),
                     void *ctx, wn_error *err)
 {
+    each_ctx c;
+    memset(&c, 0, sizeof c);
+    c.r = r;
+    c.fn = fn;
+    c.ctx = ctx;
     wn_reader_opts ro = WN_READER_OPTS_INIT;
     ro.format = WN_FMT_JSONL;
     ro.max_record = (size_t)1 << 30;
-    wn_reader *rd;
-    int rc = wn_reader_open(path, &ro, &rd, err);
-    if (rc)
-        return rc;
-    wn_doc d = WN_DOC_INIT;
-    while ((rc = wn_reader_next(rd, &d, err)) == WN_DOC)
-        if ((rc = fn(r, &d, ctx, err)))
-            break;
-    if (rc < 0 && WN_IS_BAD_INPUT(rc)) /* our own files: a real failure */
-        rc = wn_err(err, WN_EIO, path, err->offset, "damaged work file: %s",
-                    err->msg);
-    wn_doc_release(&d);
-    wn_reader_close(rd);
+    ro.warn = each_warn;
+    ro.warn_ctx = &c;
+    wn_stats st;
+    memset(&st, 0, sizeof st);
+    doc_sink sink = {each_slot, each_take, NULL, &c};
+    int rc = input_each(path, NULL, &ro, &sink, &st, err);
+    if (rc >= 0 && (c.bad || !rc))
+        rc = wn_err(err, WN_EIO, path, c.first.offset,
+                    "damaged work file: %s", c.bad ? c.first.msg : "unreadable");
+    wn_doc_release(&c.doc);
     return rc < 0 ? rc : 0;
 }
 

@@ -211,6 +211,28 @@ int run_write_report(wn_run *r, wn_error *err)
         esc(&o, e->excerpt.data ? e->excerpt.data : "", e->excerpt.len);
         wn_buf_puts(&o, "</pre>\n");
     }
+    /* every bad-input event is in problems.jsonl; the first ones here */
+    wn_buf_printf(&o, "<h2>Problems</h2><p><span id=problems>%llu</span> "
+                      "bad-input events (all of them in problems.jsonl)",
+                  (unsigned long long)t->problems);
+    wn_buf pp = WN_BUF_INIT;
+    FILE *pf = fopen(run_path(r, &pp, "problems.jsonl"), "r");
+    if (pf) {
+        char line[2048];
+        int shown = 0;
+        while (shown < 100 && fgets(line, sizeof line, pf)) {
+            if (!shown++)
+                wn_buf_puts(&o, "; the first 100:</p><pre class=problems>");
+            escs(&o, line);
+        }
+        if (shown)
+            wn_buf_puts(&o, "</pre>\n");
+        else
+            wn_buf_puts(&o, ".</p>\n");
+        fclose(pf);
+    } else
+        wn_buf_puts(&o, ".</p>\n");
+    wn_buf_release(&pp);
     wn_buf_puts(&o, "<h2>Input</h2><table><tr><th>counter</th><th>value</th></tr>");
     wn_stats in = t->input;
     for (size_t i = 0; i < stats_nfields(); i++) {
