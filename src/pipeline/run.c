@@ -36,20 +36,44 @@ static const char *const default_stages[] = {
 };
 
 static char default_stage_list[512];
+static void build_default_stages(void);
 
+typedef struct run_options {
+    int jobs, dedup, format, html;
+    const char *stages, *text_field;
+    size_t shard_size, max_record, examples;
+} run_options;
+
+#define AT(f) OPT_AT(run_options, f)
+
+/* run.format's choices are in the order of enum wn_format. */
 static const config_opt run_opts[] = {
-    {"run.jobs", "0", "worker threads; 0 = one per core"},
-    {"run.stages", default_stage_list,
-     "per-document stages, in order, comma separated"},
-    {"run.dedup", "1", "remove exact and near duplicates (dedup.* options)"},
-    {"run.shard_size", "256M", "uncompressed bytes per output shard"},
-    {"run.format", "auto", "input format: auto, warc, jsonl or text"},
-    {"run.text_field", "text", "JSONL field that holds the text"},
-    {"run.max_record", "64M", "largest record or line accepted"},
-    {"run.html", "1", "read HTML responses from WARC files"},
-    {"run.examples", "3", "rejected examples per reason in the report"},
-    {NULL, NULL, NULL},
+    OPTION_INT("run.jobs", "0", 0, 1024, 0, AT(jobs),
+               "worker threads; 0 = one per core"),
+    OPTION_LIST("run.stages", default_stage_list, NULL, OPT_EMPTY,
+                AT(stages), "per-document stages, in order, comma separated"),
+    OPTION_BOOL("run.dedup", "1", AT(dedup),
+                "remove exact and near duplicates (dedup.* options)"),
+    OPTION_SIZE("run.shard_size", "256M", 1, OPT_NOLIMIT, AT(shard_size),
+                "uncompressed bytes per output shard"),
+    OPTION_ENUM("run.format", "auto", "auto|warc|jsonl|text", AT(format),
+                "input format: auto, warc, jsonl or text"),
+    OPTION_STRING("run.text_field", "text", 0, AT(text_field),
+                  "JSONL field that holds the text"),
+    OPTION_SIZE("run.max_record", "64M", 1, OPT_NOLIMIT, AT(max_record),
+                "largest record or line accepted"),
+    OPTION_BOOL("run.html", "1", AT(html),
+                "read HTML responses from WARC files"),
+    OPTION_INT("run.examples", "3", 0, OPT_NOLIMIT, 0, AT(examples),
+               "rejected examples per reason in the report"),
+    OPTION_END,
 };
+
+const config_opt *run_option_table(void)
+{
+    build_default_stages();
+    return run_opts;
+}
 
 static void build_default_stages(void)
 {
@@ -79,14 +103,6 @@ int wn_run_option_at(size_t i, const char **key, const char **def,
     if (help)
         *help = run_opts[i].help;
     return 1;
-}
-
-static const char *opt(const wn_config *c, const char *key)
-{
-    for (size_t i = 0; run_opts[i].key; i++)
-        if (!strcmp(run_opts[i].key, key))
-            return config_get(c, key, run_opts[i].def);
-    return NULL;
 }
 
 /* Splits the stage list into r->names (pointers into a copy). */
@@ -124,21 +140,33 @@ static void check_key(void *ctx, const char *key, const char *value)
         return;
     const char *dot = strchr(key, '.');
     size_t plen = dot ? (size_t)(dot - key) : strlen(key);
-    if (plen == 3 && !strncmp(key, "run", 3)) {
-        for (size_t i = 0; run_opts[i].key; i++)
-            if (!strcmp(run_opts[i].key, key))
-                return;
-    } else if (plen == 5 && !strncmp(key, "dedup", 5)) {
+    if (plen == 5 && !strncmp(key, "dedup", 5))
         return; /* wn_dedup_check_config decides */
-    } else {
-        char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)plen, key);
-        const stage_ops *ops = stage_find(name);
-        for (size_t i = 0; ops && ops->opts && ops->opts[i].key; i++)
-            if (!strcmp(ops->opts[i].key, key))
-                return;
+    if (!config_find_any(key))
+        kc->bad = key;
+}
+
+/* Options of registered stages the run does not use are checked too: a
+ * bad value is a mistake whether or not the stage runs today. */
+static int check_other_stages(const wn_run *r, const wn_config *c,
+                              wn_error *err)
+{
+    size_t n;
+    const stage_ops *const *all = stage_all(&n);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        int used = 0;
+        for (size_t k = 0; k < r->nstages; k++)
+            used |= r->ops[k] == all[i];
+        if (used)
+            continue;
+        void *o = calloc(1, all[i]->opts_size ? all[i]->opts_size : 1);
+        if (!o)
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        rc = config_parse(all[i]->opts, c, o, err);
+        free(o);
     }
-    kc->bad = key;
+    return rc;
 }
 
 static int copy_cb_rc;
@@ -158,7 +186,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
     if (kc.bad)
         return wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", kc.bad);
     int rc;
-    if (cfg && (rc = wn_dedup_check_config(cfg, err)))
+    if ((rc = wn_dedup_check_config(cfg, err)))
         return rc;
     wn_run *r = calloc(1, sizeof *r);
     if (!r || !(r->cfg = wn_config_new())) {
@@ -168,41 +196,38 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
     copy_cb_rc = 0;
     if (cfg)
         wn_config_each(cfg, copy_cb, r->cfg);
+    /* strings in o point into r->cfg and live as long as r */
     const wn_config *c = r->cfg;
-    char *e;
-    long jobs = strtol(opt(c, "run.jobs"), &e, 10);
-    if (*e || jobs < 0 || jobs > 1024) {
+    run_options o;
+    memset(&o, 0, sizeof o);
+    if (copy_cb_rc)
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    else
+        rc = config_parse(run_opts, c, &o, err);
+    if (rc) {
         wn_run_free(r);
-        return wn_err(err, WN_EINVAL, "", 0, "run.jobs: bad value");
+        return rc;
     }
+    long jobs = o.jobs;
     if (!jobs)
         jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN)
                                                  : 1;
     r->jobs = (int)jobs;
-    r->dedup = config_get_bool(c, "run.dedup", 1);
-    r->examples = (size_t)config_get_int(c, "run.examples", 3);
+    r->dedup = o.dedup;
+    r->examples = o.examples;
+    r->shard_size = o.shard_size;
     wn_reader_opts ro = WN_READER_OPTS_INIT;
-    ro.format = wn_format_parse(opt(c, "run.format"));
-    ro.warc_html = config_get_bool(c, "run.html", 1);
-    ro.text_field = opt(c, "run.text_field"); /* lives as long as r->cfg */
-    if (ro.format < 0 || wn_parse_size(opt(c, "run.shard_size"), &r->shard_size) ||
-        wn_parse_size(opt(c, "run.max_record"), &ro.max_record) ||
-        !r->shard_size || !ro.max_record) {
-        wn_run_free(r);
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "run.format, run.shard_size or run.max_record: bad value");
-    }
+    ro.format = o.format;
+    ro.warc_html = o.html;
+    ro.text_field = o.text_field;
+    ro.max_record = o.max_record;
     r->ropts = ro;
     char *copy = NULL;
-    rc = parse_stages(r, opt(c, "run.stages"), &copy, err);
+    rc = parse_stages(r, o.stages, &copy, err);
     if (!rc)
-        for (size_t i = 0; i < r->nstages && !rc; i++) {
-            rc = r->ops[i]->create(c, &r->states[i], err);
-            if (rc > 0)
-                rc = 0;
-            if (rc)
-                r->states[i] = NULL; /* a failed create cleans up itself */
-        }
+        rc = check_other_stages(r, c, err);
+    for (size_t i = 0; i < r->nstages && !rc; i++)
+        rc = stage_create(r->ops[i], c, &r->states[i], err);
     if (!rc)
         rc = tally_set_stages(&r->total, r->names, r->nstages);
     free(copy);
@@ -506,38 +531,56 @@ void wn_run_free(wn_run *r)
     free(r);
 }
 
+/* "; help (type and range)" then "key = value" for each option of table,
+ * after checking every value when opts_size is given (a configuration that
+ * would be refused is not printed as if it were fine). */
+static int print_section(const char *name, const config_opt *table,
+                         size_t opts_size, const wn_config *cfg, wn_buf *out,
+                         wn_error *err)
+{
+    if (!table || !table->key)
+        return 0;
+    if (opts_size) {
+        void *o = calloc(1, opts_size);
+        if (!o)
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        int rc = config_parse(table, cfg, o, err);
+        free(o);
+        if (rc)
+            return rc;
+    }
+    wn_buf_printf(out, "%s[%s]\n", strcmp(name, "run") ? "\n" : "", name);
+    for (const config_opt *t = table; t->key; t++) {
+        char what[320];
+        config_describe(t, what, sizeof what);
+        const char *dot = strchr(t->key, '.');
+        const char *v = wn_config_lookup(cfg, t->key);
+        wn_buf_printf(out, "; %s (%s)\n%s = %s\n", t->help, what,
+                      dot ? dot + 1 : t->key, v ? v : t->def);
+    }
+    return 0;
+}
+
 int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err)
 {
     build_default_stages();
-    wn_buf_puts(out, "[run]\n");
-    for (size_t i = 0; run_opts[i].key; i++)
-        wn_buf_printf(out, "%s = %s\n", run_opts[i].key + 4,
-                      config_get(cfg, run_opts[i].key, run_opts[i].def));
-    char *copy = strdup(config_get(cfg, "run.stages", default_stage_list));
-    if (!copy)
-        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t;
-         t = strtok_r(NULL, ", ", &save)) {
-        const stage_ops *ops = stage_find(t);
-        if (!ops || !ops->opts || !ops->opts[0].key)
-            continue;
-        wn_buf_printf(out, "\n[%s]\n", ops->name);
-        for (size_t i = 0; ops->opts[i].key; i++) {
-            const char *k = ops->opts[i].key;
-            const char *dot = strchr(k, '.');
-            wn_buf_printf(out, "%s = %s\n", dot ? dot + 1 : k,
-                          config_get(cfg, k, ops->opts[i].def));
-        }
+    run_options o;
+    memset(&o, 0, sizeof o);
+    int rc = print_section("run", run_opts, sizeof o, cfg, out, err);
+    if (rc || (rc = config_parse(run_opts, cfg, &o, err)))
+        return rc;
+    const char *cur = o.stages, *item;
+    size_t n;
+    while (!rc && (n = config_list_next(&cur, &item))) {
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)n, item);
+        const stage_ops *ops = stage_find(name);
+        if (ops)
+            rc = print_section(ops->name, ops->opts, ops->opts_size, cfg, out,
+                               err);
     }
-    free(copy);
-    if (config_get_bool(cfg, "run.dedup", 1)) {
-        const char *k, *def, *help;
-        wn_buf_puts(out, "\n[dedup]\n");
-        for (size_t i = 0; wn_dedup_option_at(i, &k, &def, &help); i++) {
-            const char *dot = strchr(k, '.');
-            wn_buf_printf(out, "%s = %s\n", dot ? dot + 1 : k,
-                          config_get(cfg, k, def ? def : ""));
-        }
-    }
-    return 0;
+    /* dedup's cross-checks (bands * rows) live in wn_dedup_check_config */
+    if (!rc && o.dedup && !(rc = wn_dedup_check_config(cfg, err)))
+        rc = print_section("dedup", dedup_option_table(), 0, cfg, out, err);
+    return rc;
 }
