@@ -46,8 +46,8 @@ static const config_opt site_table[] = {
     OPTION_DOUBLE("site_lines.min_share", "0.1", 0, 1, 0, AT(min_share),
                   "... and on at least this share of its site's pages"),
     OPTION_ENUM("site_lines.scope", "site", "site|corpus", AT(corpus),
-                "site (registered domain / directory) or corpus "
-                "(CCNet-style, one site)"),
+                "site: per registered domain / directory; corpus: the "
+                "whole corpus is one site (CCNet-style)"),
     OPTION_INT("site_lines.table_mb", "64", 1, 1 << 20, 0, AT(table_mb),
                "memory for line counters, MiB (fixed)"),
     OPTION_INT("site_lines.min_chars", "1", 0, OPT_NOLIMIT, 0, AT(min_chars),

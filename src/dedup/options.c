@@ -25,16 +25,16 @@ static const config_opt dedup_table[] = {
     OPTION_INT("dedup.rows", "6", 1, DD_MAXK, 0, AT(rows),
                "signature values per band (bands*rows <= 512)"),
     OPTION_ENUM("dedup.minhash", "perm", "oph|perm", AT(minhash),
-                "perm (k permutations, SIMD) or oph (one permutation, "
-                "densified)"),
+                "perm: k permutations, SIMD; oph: one permutation, "
+                "densified"),
     OPTION_ENUM("dedup.verify", "exact", "none|estimate|exact|0=none|"
                 "1=estimate", AT(verify),
-                "check candidate pairs: none, estimate (signatures) or "
-                "exact"),
+                "check candidate pairs: exact Jaccard, estimate (from the "
+                "signatures) or none"),
     OPTION_DOUBLE("dedup.threshold", "0.8", 0, 1, 0, AT(threshold),
                   "Jaccard a verified pair must reach"),
     OPTION_ENUM("dedup.keep", "first", "first|longest|earliest", AT(keep),
-                "which copy stays: first, longest or earliest"),
+                "which copy stays (earliest: by date)"),
     OPTION_INT("dedup.partitions", "16", 1, 4096, 0, AT(partitions),
                "band partitions (units of the pairs stage)"),
     OPTION_SIZE("dedup.memory", "2G", 1024, OPT_NOLIMIT, AT(memory),
@@ -44,7 +44,7 @@ static const config_opt dedup_table[] = {
     OPTION_INT("dedup.max_listed", "1000", 0, 1000000000, 0, AT(max_listed),
                "most copies listed in \"duplicates\""),
     OPTION_INT("dedup.seed", "0", 0, 18446744073709551615.0, 0, AT(seed),
-               "seed of the hash functions"),
+               "seed of the hash functions (64 bits)"),
     OPTION_END,
 };
 

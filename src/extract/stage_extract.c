@@ -19,11 +19,11 @@
 
 static const config_opt extract_table[] = {
     OPTION_ENUM("extract.mode", "main", "main|all", AT(mode),
-                "main (article text) or all (all visible text, no "
-                "boilerplate removal)"),
+                "main: the article text; all: all visible text, no "
+                "boilerplate removal"),
     OPTION_ENUM("extract.parser", "fast", "fast|gumbo", AT(parser),
-                "fast (winnow's tokenizer) or gumbo (HTML5 reference "
-                "parser, ~10x slower)"),
+                "fast: winnow's tokenizer; gumbo: the HTML5 reference "
+                "parser, ~10x slower"),
     OPTION_DOUBLE("extract.link_density", "0.33", 0, 1, 0, AT(link_density),
                   "blocks with more of their text in links are "
                   "boilerplate"),

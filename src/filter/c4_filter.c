@@ -181,7 +181,8 @@ static void c4_free(void *state) { free(state); }
 
 const stage_ops stage_c4_filter = {
     .name = C4,
-    .summary = "drop pages with lorem ipsum, curly brackets or under 5 sentences (C4)",
+    .summary = "drop pages with lorem ipsum, curly brackets or under 5 "
+               "sentences (C4)",
     .opts = c4_table,
     .opts_size = sizeof(c4_opts),
     .create = c4_create,

@@ -180,8 +180,8 @@ static void fw_free(void *state) { free(state); }
 
 const stage_ops stage_fineweb = {
     .name = FW,
-    .summary = "drop pages failing FineWeb's line punctuation, duplicate-line and "
-               "short-line rules",
+    .summary = "drop pages failing FineWeb's line punctuation, "
+               "duplicate-line and short-line rules",
     .opts = fw_table,
     .opts_size = sizeof(fw_opts),
     .create = fw_create,

@@ -257,7 +257,8 @@ static void gr_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_repetition = {
     .name = GR,
-    .summary = "drop documents with repeated lines, paragraphs or n-grams (Gopher)",
+    .summary = "drop documents with repeated lines, paragraphs or n-grams "
+               "(Gopher)",
     .opts = gr_table,
     .opts_size = sizeof(gr_opts),
     .create = gr_create,

@@ -38,7 +38,8 @@ static const config_opt li_table[] = {
     OPTION_BOOL(LI ".enabled", "1", AT(enabled),
                 "run this stage (0 turns it off)"),
     OPTION_ENUM(LI ".engine", "auto", "auto|cld2|fasttext", AT(engine),
-                "cld2 (built in), fasttext (needs langid.model) or auto"),
+                "cld2: built in; fasttext: needs langid.model; auto: "
+                "fasttext when a model is given, else cld2"),
     OPTION_PATH(LI ".model", "", OPT_EMPTY, AT(model),
                 "fastText model file, e.g. lid.176.ftz or lid.176.bin"),
     OPTION_LIST(LI ".languages", "all", NULL, OPT_ALL, AT(languages),
@@ -187,8 +188,8 @@ static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
 
 const stage_ops stage_langid = {
     .name = LI,
-    .summary = "name each document's language (CLD2 or fastText lid.176) and keep "
-               "the wanted ones",
+    .summary = "name each document's language (CLD2 or fastText lid.176) "
+               "and keep the wanted ones",
     .opts = li_table,
     .opts_size = sizeof(li_opts),
     .create = li_create,

@@ -130,20 +130,23 @@ int wn_config_load_ini(wn_config *c, const char *path, wn_error *err)
      * it fails, which libinih would take for the end of the file. */
     FILE *f = fopen(path, "r");
     if (!f)
-        return wn_err(err, WN_EINVAL, path, 0, "cannot read config file: %s",
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "cannot read config file '%s': %s", path,
                       strerror(errno));
     struct stat sb;
     if (!fstat(fileno(f), &sb) && S_ISDIR(sb.st_mode)) {
         fclose(f);
-        return wn_err(err, WN_EINVAL, path, 0,
-                      "is a directory, not a config file");
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "config file '%s' is a directory", path);
     }
+    errno = 0;
     int line = ini_parse_file(f, ini_cb, c);
     int bad = ferror(f), e = errno;
     fclose(f);
     if (bad)
-        return wn_err(err, WN_EINVAL, path, 0, "cannot read config file: %s",
-                      strerror(e));
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "cannot read config file '%s': %s", path,
+                      strerror(e ? e : EIO));
     if (line > 0)
         return wn_err(err, WN_EINVAL, path, 0, "syntax error on line %d",
                       line);
@@ -269,8 +272,8 @@ static void choice_names(const char *choices, char *out, size_t outsz)
                                   k ? ", " : "", (int)len, c);
 }
 
-/* 2^63: a max at or above it needs an unsigned 64-bit field (the seed) and
- * counts as no upper bound in messages. */
+/* 2^63: a finite max at or above it needs an unsigned 64-bit field (the
+ * seed); any max from it up counts as no upper bound in messages. */
 #define BIG 9223372036854775808.0
 
 /* " in [0, 1]", ", >= 0", ", <= 5" or "" (prefix sep for one bound). */
@@ -371,7 +374,7 @@ double config_number(const config_opt *o, const void *opts)
         memcpy(&i, p, sizeof i);
         return i;
     }
-    if (o->max >= BIG) {
+    if (o->size == 8 && isfinite(o->max) && o->max >= BIG) {
         uint64_t u;
         memcpy(&u, p, sizeof u);
         return (double)u;
@@ -406,7 +409,7 @@ static int parse_int(const config_opt *o, const char *v, uint64_t *u)
     const char *p = v + (*v == '-');
     if (*p < '0' || *p > '9' || p[strspn(p, "0123456789")])
         return 1;
-    int unsig = o->size == 8 && o->max >= BIG;
+    int unsig = o->size == 8 && isfinite(o->max) && o->max >= BIG;
     double lo = o->size == 4 ? INT32_MIN : unsig ? 0 : (double)LLONG_MIN;
     double hi = o->size == 4 ? INT32_MAX : unsig ? 18446744073709551615.0
                                                : (double)LLONG_MAX;
@@ -443,11 +446,16 @@ static int bad_value(const config_opt *o, const char *v, wn_error *err)
         return wn_err(err, WN_EINVAL, "", 0, "%s: '%s' is not %s%s%s",
                       o->key, v,
                       o->type == OPT_INT ? "an integer" : "a number", r, off);
-    case OPT_SIZE:
+    case OPT_SIZE: {
+        size_t z;
+        if (wn_parse_size(v, &z))
+            return wn_err(err, WN_EINVAL, "", 0,
+                          "%s: '%s' is not a size (e.g. 512M, 2G, 1.5GiB)",
+                          o->key, v);
         range_text(o, " ", r, sizeof r);
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "%s: '%s' is not a size%s (e.g. 512M, 2G, 1.5GiB)",
+        return wn_err(err, WN_EINVAL, "", 0, "%s: '%s' is not a size%s",
                       o->key, v, r);
+    }
     case OPT_ENUM:
         choice_names(o->choices, ch, sizeof ch);
         return wn_err(err, WN_EINVAL, "", 0, "%s: '%s' is not one of %s",

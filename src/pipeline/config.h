@@ -95,8 +95,8 @@ typedef struct config_opt {
  * fields point into cfg or the table: copy what must outlive cfg.
  * An OPT_INT field is written by its size: 4 bytes hold [INT32_MIN,
  * INT32_MAX] (so an int or an unsigned field will do), 8 bytes hold the
- * range of long long, or of uint64_t when the table's max is above
- * LLONG_MAX (then the field must be unsigned). */
+ * range of long long, or of uint64_t when the table's max is finite and
+ * above LLONG_MAX (then the field must be unsigned). */
 int config_parse(const config_opt *table, const wn_config *cfg, void *out,
                  wn_error *err);
 

@@ -57,7 +57,7 @@ static const config_opt run_opts[] = {
     OPTION_SIZE("run.shard_size", "256M", 1, OPT_NOLIMIT, AT(shard_size),
                 "uncompressed bytes per output shard"),
     OPTION_ENUM("run.format", "auto", "auto|warc|jsonl|text", AT(format),
-                "input format: auto, warc, jsonl or text"),
+                "input format"),
     OPTION_STRING("run.text_field", "text", 0, AT(text_field),
                   "JSONL field that holds the text"),
     OPTION_SIZE("run.max_record", "64M", 1, OPT_NOLIMIT, AT(max_record),
