@@ -82,7 +82,8 @@ int main(int argc, char **argv)
     extract_bufs b;
     memset(&b, 0, sizeof b);
     wn_buf out = WN_BUF_INIT, scratch = WN_BUF_INIT;
-    extract_opts o = EXTRACT_OPTS_INIT;
+    extract_opts o;
+    extract_opts_default(&o);
     extract_result res;
     size_t sink_count = 0, out_bytes = 0;
     html_sink nop = {nop_start, nop_end, nop_text, &sink_count};

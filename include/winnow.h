@@ -296,6 +296,16 @@ int wn_config_load_ini(wn_config *c, const char *path, wn_error *err);
 void wn_config_each(const wn_config *c,
                     void (*fn)(void *ctx, const char *key, const char *value),
                     void *ctx);
+/* What option `key` ("section.option": run.*, dedup.* or a stage's)
+ * accepts: its type and range or choices as one line, e.g. "bool", "int,
+ * >= 0", "double in [0, 1], or off" (off switches the rule off), "size,
+ * >= 1024" (the wn_parse_size grammar), "one of main, all", "list of
+ * email, ip, phone, may be empty", "list, or all", "path", "string".
+ * Written to out (always NUL-terminated).  Returns 1, or 0 for an unknown
+ * key.  Every option is checked against this when a stage or a run is
+ * created (wn_stage_new, wn_run_new, wn_dedup_check_config): a value it
+ * does not accept is WN_EINVAL with a message naming the option. */
+int wn_option_describe(const char *key, char *out, size_t outsz);
 
 /* ------------------------------------------------------------------ stages */
 
@@ -661,8 +671,11 @@ long wn_utf8_repair(const char *src, size_t n, wn_buf *out, size_t *nuls);
 /* Returns 1 if s is valid UTF-8 without NUL bytes. */
 int wn_utf8_valid(const char *s, size_t n);
 
-/* Parses a size such as 4096, 64k, 64M, 2G, 64MiB (binary multiples) into
- * *out.  Returns 0, or WN_EINVAL for anything else. */
+/* Parses a size such as 4096, 64k, 512M, 2G, 1.5G, 64MiB, 64MB or 1T
+ * (binary multiples, any case; "i" and "B" optional; a fraction needs a
+ * multiple and is rounded down to whole bytes) into *out.  Returns 0, or
+ * WN_EINVAL for anything else: empty, negative, blanks, nan/inf, trailing
+ * characters, or more than SIZE_MAX bytes. */
 int wn_parse_size(const char *s, size_t *out);
 
 /* Appends s as a JSON string literal (quotes included). */

@@ -32,26 +32,48 @@ static const char R_REPEAT[] = "repeated_line";
 static const char R_BYLINE[] = "byline_alone";
 static const char R_NAV[] = "nav_run";
 
-static const config_opt clean_opts[] = {
-    {"clean.rules", "", "file of extra rules (format: docs/clean.md)"},
-    {"clean.disable", "", "comma-separated rule names to turn off"},
-    {"clean.preset", "none", "none, c4 or refinedweb (published rules)"},
-    {"clean.builtin", "1", "use the built-in pattern rules"},
-    {"clean.combined", "1", "match all rules in one combined regex per "
-                            "line (0: rule by rule; same verdicts)"},
-    {"clean.nav_words", "4", "nav_run: a short line has at most N words"},
-    {"clean.nav_chars", "40", "nav_run: ... and at most N characters"},
-    {"clean.nav_run", "3", "nav_run: drop runs of at least N short lines"},
-    {"clean.nav_margin", "2", "nav_run: lines this close to the article "
-                              "are kept"},
-    {"clean.nav_attach", "0", "nav_run: keep a run that touches the "
-                              "article (its list or table)"},
-    {"clean.nav_far", "0", "nav_run: also drop a lone short line this many "
-                           "lines from the article (0: off)"},
-    {"clean.core_words", "8", "article span: sentence lines of >= N words "
-                              "count for it"},
-    {"clean.core_penalty", "2", "article span: cost of any other line"},
-    {NULL, NULL, NULL},
+typedef struct clean_opts {
+    const char *rules, *disable;
+    int preset, builtin, combined, nav_attach;
+    long nav_words, nav_chars, nav_run, nav_margin, nav_far, core_words;
+    double core_penalty;
+} clean_opts;
+
+#define AT(f) OPT_AT(clean_opts, f)
+
+/* clean.preset's choices are in the order of PRESET_* (presets.h). */
+static const config_opt clean_table[] = {
+    OPTION_PATH("clean.rules", "", OPT_EMPTY, AT(rules),
+                "file of extra rules (format: docs/clean.md)"),
+    OPTION_LIST("clean.disable", "", NULL, OPT_EMPTY, AT(disable),
+                "comma-separated rule names to turn off"),
+    OPTION_ENUM("clean.preset", "none", "none|c4|refinedweb|=none",
+                AT(preset),
+                "published rules instead of winnow's (none: winnow's own)"),
+    OPTION_BOOL("clean.builtin", "1", AT(builtin),
+                "use the built-in pattern rules"),
+    OPTION_BOOL("clean.combined", "1", AT(combined),
+                "match all rules in one combined regex per line (0: rule "
+                "by rule; same verdicts)"),
+    OPTION_INT("clean.nav_words", "4", 0, OPT_NOLIMIT, 0, AT(nav_words),
+               "nav_run: a short line has at most N words"),
+    OPTION_INT("clean.nav_chars", "40", 0, OPT_NOLIMIT, 0, AT(nav_chars),
+               "nav_run: ... and at most N characters"),
+    OPTION_INT("clean.nav_run", "3", 1, OPT_NOLIMIT, 0, AT(nav_run),
+               "nav_run: drop runs of at least N short lines"),
+    OPTION_INT("clean.nav_margin", "2", 0, OPT_NOLIMIT, 0, AT(nav_margin),
+               "nav_run: lines this close to the article are kept"),
+    OPTION_BOOL("clean.nav_attach", "0", AT(nav_attach),
+                "nav_run: keep a run that touches the article (its list "
+                "or table)"),
+    OPTION_INT("clean.nav_far", "0", 0, OPT_NOLIMIT, 0, AT(nav_far),
+               "nav_run: also drop a lone short line this many lines from "
+               "the article (0: off)"),
+    OPTION_INT("clean.core_words", "8", 1, OPT_NOLIMIT, 0, AT(core_words),
+               "article span: sentence lines of >= N words count for it"),
+    OPTION_DOUBLE("clean.core_penalty", "2", 0, OPT_NOLIMIT, 0,
+                  AT(core_penalty), "article span: cost of any other line"),
+    OPTION_END,
 };
 
 typedef struct clean_state {
@@ -77,51 +99,42 @@ static void clean_free(void *p)
 
 static int disable_list(clean_state *st, const char *list, wn_error *err)
 {
-    const char *p = list;
-    while (p && *p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
+    const char *item;
+    size_t n;
+    while ((n = config_list_next(&list, &item))) {
         char name[80];
-        while (n && (*p == ' '))
-            p++, n--;
-        while (n && p[n - 1] == ' ')
-            n--;
         if (n >= sizeof name)
             return wn_err(err, WN_EINVAL, "", 0, "no rule named '%.*s'",
-                          (int)n, p);
-        memcpy(name, p, n);
+                          (int)n, item);
+        memcpy(name, item, n);
         name[n] = 0;
-        if (n) {
-            if (!strcmp(name, R_REPEAT))
-                st->no_repeat = 1;
-            else if (!strcmp(name, R_BYLINE))
-                st->no_byline = 1;
-            else if (!strcmp(name, R_NAV))
-                st->no_nav = 1;
-            else if (presets_has_rule(name))
-                ; /* preset rules are fixed; naming them is not an error */
-            else {
-                int rc = cl_rules_disable(st->rules, name, err);
-                if (rc)
-                    return rc;
-            }
+        if (!strcmp(name, R_REPEAT))
+            st->no_repeat = 1;
+        else if (!strcmp(name, R_BYLINE))
+            st->no_byline = 1;
+        else if (!strcmp(name, R_NAV))
+            st->no_nav = 1;
+        else if (presets_has_rule(name))
+            ; /* preset rules are fixed; naming them is not an error */
+        else {
+            int rc = cl_rules_disable(st->rules, name, err);
+            if (rc)
+                return rc;
         }
-        p = e ? e + 1 : NULL;
     }
     return 0;
 }
 
-static int clean_setup(clean_state *st, const wn_config *cfg,
-                       wn_error *err);
+static int clean_setup(clean_state *st, const clean_opts *o, wn_error *err);
 
 /* On failure nothing is left behind: *out is NULL. */
-static int clean_create(const wn_config *cfg, void **out, wn_error *err)
+static int clean_create(const void *opts, void **out, wn_error *err)
 {
     clean_state *st = calloc(1, sizeof *st);
     *out = NULL;
     if (!st)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    int rc = clean_setup(st, cfg, err);
+    int rc = clean_setup(st, opts, err);
     if (rc < 0) {
         clean_free(st);
         return rc;
@@ -130,35 +143,23 @@ static int clean_create(const wn_config *cfg, void **out, wn_error *err)
     return 0;
 }
 
-static int clean_setup(clean_state *st, const wn_config *cfg,
-                       wn_error *err)
+static int clean_setup(clean_state *st, const clean_opts *o, wn_error *err)
 {
-    const char *preset = config_get(cfg, "clean.preset", "none");
-    if ((st->preset = presets_parse(preset)) < 0)
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "clean.preset: unknown preset '%s' (none, c4, "
-                      "refinedweb)", preset);
-    st->nav_words = config_get_int(cfg, "clean.nav_words", 4);
-    st->nav_chars = config_get_int(cfg, "clean.nav_chars", 40);
-    st->nav_run = config_get_int(cfg, "clean.nav_run", 3);
-    st->nav_margin = config_get_int(cfg, "clean.nav_margin", 2);
-    st->core_words = config_get_int(cfg, "clean.core_words", 8);
-    st->nav_attach = config_get_bool(cfg, "clean.nav_attach", 0);
-    st->nav_far = config_get_int(cfg, "clean.nav_far", 0);
-    st->core_penalty = config_get_double(cfg, "clean.core_penalty", 2);
-    if (st->nav_run < 1 || st->nav_margin < 0 || st->core_words < 1 ||
-        st->core_penalty <= 0)
-        return wn_err(err, WN_EINVAL, "", 0, "clean.nav_*/core_*: out of "
-                                             "range");
-    int rc = cl_rules_new(config_get_bool(cfg, "clean.builtin", 1),
-                          config_get(cfg, "clean.rules", ""), NULL,
-                          &st->rules, err);
+    st->preset = o->preset;
+    st->nav_words = o->nav_words;
+    st->nav_chars = o->nav_chars;
+    st->nav_run = o->nav_run;
+    st->nav_margin = o->nav_margin;
+    st->core_words = o->core_words;
+    st->nav_attach = o->nav_attach;
+    st->nav_far = o->nav_far;
+    st->core_penalty = o->core_penalty;
+    int rc = cl_rules_new(o->builtin, o->rules, NULL, &st->rules, err);
     if (rc)
         return rc;
-    if ((rc = disable_list(st, config_get(cfg, "clean.disable", ""), err)))
+    if ((rc = disable_list(st, o->disable, err)))
         return rc;
-    if ((rc = cl_rules_finish(st->rules,
-                              config_get_bool(cfg, "clean.combined", 1), err)))
+    if ((rc = cl_rules_finish(st->rules, o->combined, err)))
         return rc;
     /* Intern every name a verdict can carry, so per-document counting is
      * pointer comparison. */
@@ -372,7 +373,8 @@ const stage_ops stage_clean = {
     .name = "clean",
     .summary = "drop boilerplate lines by named rules (cookie banners, "
                "share prompts, bylines, menus, ...)",
-    .opts = clean_opts,
+    .opts = clean_table,
+    .opts_size = sizeof(clean_opts),
     .create = clean_create,
     .process = clean_process,
     .free = clean_free,

@@ -23,24 +23,26 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
-static const config_opt norm_opts[] = {
-    {"normalize.nfkc", "0", "NFKC instead of NFC (folds compatibility "
-                            "forms)"},
-    {"normalize.fold_quotes", "0", "curly quotes to ASCII ' and \""},
-    {NULL, NULL, NULL},
-};
-
 typedef struct norm_state {
     int nfkc, fold_quotes;
 } norm_state;
 
-static int norm_create(const wn_config *cfg, void **out, wn_error *err)
+/* The options struct is the whole state. */
+static const config_opt norm_table[] = {
+    OPTION_BOOL("normalize.nfkc", "0", OPT_AT(norm_state, nfkc),
+                "NFKC instead of NFC (folds compatibility forms)"),
+    OPTION_BOOL("normalize.fold_quotes", "0",
+                OPT_AT(norm_state, fold_quotes),
+                "curly quotes to ASCII ' and \""),
+    OPTION_END,
+};
+
+static int norm_create(const void *opts, void **out, wn_error *err)
 {
-    norm_state *st = calloc(1, sizeof *st);
+    norm_state *st = malloc(sizeof *st);
     if (!st)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    st->nfkc = config_get_bool(cfg, "normalize.nfkc", 0);
-    st->fold_quotes = config_get_bool(cfg, "normalize.fold_quotes", 0);
+    *st = *(const norm_state *)opts;
     *out = st;
     return 0;
 }
@@ -299,7 +301,8 @@ const stage_ops stage_normalize = {
     .name = "normalize",
     .summary = "Unicode NFC, whitespace collapsed, control characters "
                "removed",
-    .opts = norm_opts,
+    .opts = norm_table,
+    .opts_size = sizeof(norm_state),
     .create = norm_create,
     .process = norm_process,
     .free = norm_free,

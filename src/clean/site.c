@@ -35,15 +35,27 @@
 
 static const char R_SITE[] = "site_lines";
 
-static const config_opt site_opts[] = {
-    {"site_lines.min_pages", "3", "drop a line seen on at least N pages "},
-    {"site_lines.min_share", "0.1", "... and on at least this share of its "
-                                    "site's pages"},
-    {"site_lines.scope", "site", "site (registered domain / directory) or "
-                                 "corpus (CCNet-style, one site)"},
-    {"site_lines.table_mb", "64", "memory for line counters, MiB (fixed)"},
-    {"site_lines.min_chars", "1", "ignore lines shorter than N characters"},
-    {NULL, NULL, NULL},
+typedef struct site_opts {
+    long long min_pages, table_mb, min_chars;
+    double min_share;
+    int corpus; /* scope: 0 site, 1 corpus */
+} site_opts;
+
+#define AT(f) OPT_AT(site_opts, f)
+
+static const config_opt site_table[] = {
+    OPTION_INT("site_lines.min_pages", "3", 1, OPT_NOLIMIT, 0, AT(min_pages),
+               "drop a line seen on at least N pages"),
+    OPTION_DOUBLE("site_lines.min_share", "0.1", 0, 1, 0, AT(min_share),
+                  "... and on at least this share of its site's pages"),
+    OPTION_ENUM("site_lines.scope", "site", "site|corpus", AT(corpus),
+                "site: per registered domain / directory; corpus: the "
+                "whole corpus is one site (CCNet-style)"),
+    OPTION_INT("site_lines.table_mb", "64", 1, 1 << 20, 0, AT(table_mb),
+               "memory for line counters, MiB (fixed)"),
+    OPTION_INT("site_lines.min_chars", "1", 0, OPT_NOLIMIT, 0, AT(min_chars),
+               "ignore lines shorter than N characters"),
+    OPTION_END,
 };
 
 typedef struct slot {
@@ -86,52 +98,34 @@ static void site_free(void *p)
     free(st);
 }
 
-static int site_setup(site_state *st, const wn_config *cfg, wn_error *err);
+static void site_setup(site_state *st, const site_opts *o);
 
 /* On failure nothing is left behind: *out is NULL. */
-static int site_create(const wn_config *cfg, void **out, wn_error *err)
+static int site_create(const void *opts, void **out, wn_error *err)
 {
     site_state *st = calloc(1, sizeof *st);
     *out = NULL;
     if (!st)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    int rc = site_setup(st, cfg, err);
-    if (rc < 0) {
-        site_free(st);
-        return rc;
-    }
+    site_setup(st, opts);
     *out = st;
     return 0;
 }
 
-static int site_setup(site_state *st, const wn_config *cfg, wn_error *err)
+static void site_setup(site_state *st, const site_opts *o)
 {
-    long long mp = config_get_int(cfg, "site_lines.min_pages", 3);
-    st->min_share = config_get_double(cfg, "site_lines.min_share", 0.1);
-    st->min_chars = (long)config_get_int(cfg, "site_lines.min_chars", 1);
-    long long mb = config_get_int(cfg, "site_lines.table_mb", 64);
-    const char *scope = config_get(cfg, "site_lines.scope", "site");
-    if (mp < 1 || st->min_share < 0 || st->min_share > 1 || mb < 1 ||
-        mb > (1 << 20))
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "site_lines: min_pages >= 1, 0 <= min_share <= 1, "
-                      "1 <= table_mb");
-    if (!strcmp(scope, "corpus"))
-        st->corpus = 1;
-    else if (strcmp(scope, "site"))
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "site_lines.scope: 'site' or 'corpus', not '%s'",
-                      scope);
-    st->min_pages = (uint64_t)mp;
+    st->min_pages = (uint64_t)o->min_pages;
+    st->min_share = o->min_share;
+    st->min_chars = (long)o->min_chars;
+    st->corpus = o->corpus;
     size_t slots = 1024;
-    while (slots * 2 * sizeof(slot) <= (size_t)mb << 20)
+    while (slots * 2 * sizeof(slot) <= (size_t)o->table_mb << 20)
         slots *= 2;
     /* Allocated lazily on first observe: a run without a first pass (or
      * explain on one file) costs nothing. */
     st->lmask = slots - 1;
     st->smask = 255;
     cl_counts_slot(&st->counts, R_SITE);
-    return 0;
 }
 
 /* CCNet's normalisation: lowercase, digits to 0, drop punctuation and
@@ -522,7 +516,8 @@ void site_table_stats(void *state, uint64_t *used, uint64_t *cap,
 const stage_ops stage_site_lines = {
     .name = "site_lines",
     .summary = "drop lines a site prints on many of its pages (two passes)",
-    .opts = site_opts,
+    .opts = site_table,
+    .opts_size = sizeof(site_opts),
     .create = site_create,
     .observe = site_observe,
     .prepare = site_prepare,

@@ -188,9 +188,7 @@ int cmd_run(int argc, char **argv)
         case 1: usage = set_kv(over, optarg) != 0; break;
         case 2: wn_config_set(over, "run.stages", optarg); break;
         case 3: wn_config_set(over, "run.dedup", "0"); break;
-        case 4:
-            wn_config_set(over, "langid.languages", optarg);
-            break;
+        case 4: wn_config_set(over, "langid.languages", optarg); break;
         case 5: wn_config_set(over, "run.shard_size", optarg); break;
         case 6: wn_config_set(over, "run.format", optarg); break;
         case 7: wn_config_set(over, "run.text_field", optarg); break;

@@ -1,8 +1,9 @@
 /*
  * options.c - the dedup.* options: table, validation, parsing.
  *
- * One table drives --help, wn_dedup_option_at and validation, so an option
- * is declared once.  dd_opts_describe prints the options that change
+ * One table (types, ranges, defaults, help; config.h) drives --help,
+ * wn_dedup_option_at, --print-config and parsing, so an option is declared
+ * once.  dd_opts_describe prints the options that change
  * results; the work directory records it so that a resumed run with other
  * options fails instead of mixing two runs' files.
  */
@@ -10,173 +11,69 @@
 #include "../pipeline/config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <strings.h>
 
-static const config_opt dedup_opts[] = {
-    {"dedup.exact", "1", "remove exact copies (XXH3-128 of the text)"},
-    {"dedup.near", "1", "remove near copies (MinHash LSH)"},
-    {"dedup.ngram", "5", "words per shingle (1-8)"},
-    {"dedup.bands", "16", "LSH bands"},
-    {"dedup.rows", "6", "signature values per band (bands*rows <= 512)"},
-    {"dedup.minhash", "perm",
-     "perm (k permutations, SIMD) or oph (one permutation, densified)"},
-    {"dedup.verify", "exact",
-     "check candidate pairs: none, estimate (signatures) or exact"},
-    {"dedup.threshold", "0.8", "Jaccard a verified pair must reach"},
-    {"dedup.keep", "first", "which copy stays: first, longest or earliest"},
-    {"dedup.partitions", "16", "band partitions (units of the pairs stage)"},
-    {"dedup.memory", "2G", "memory budget; sorts spill to disk beyond it"},
-    {"dedup.threads", "1", "worker threads (output does not depend on it)"},
-    {"dedup.max_listed", "1000", "most copies listed in \"duplicates\""},
-    {"dedup.seed", "0", "seed of the hash functions"},
-    {NULL, NULL, NULL},
+#define AT(f) OPT_AT(dd_opts, f)
+
+/* The enum choices are in the order of DD_MH_*, DD_VERIFY_*, DD_KEEP_*. */
+static const config_opt dedup_table[] = {
+    OPTION_BOOL("dedup.exact", "1", AT(exact),
+                "remove exact copies (XXH3-128 of the text)"),
+    OPTION_BOOL("dedup.near", "1", AT(near),
+                "remove near copies (MinHash LSH)"),
+    OPTION_INT("dedup.ngram", "5", 1, 8, 0, AT(ngram), "words per shingle"),
+    OPTION_INT("dedup.bands", "16", 1, DD_MAXK, 0, AT(bands), "LSH bands"),
+    OPTION_INT("dedup.rows", "6", 1, DD_MAXK, 0, AT(rows),
+               "signature values per band (bands*rows <= 512)"),
+    OPTION_ENUM("dedup.minhash", "perm", "oph|perm", AT(minhash),
+                "perm: k permutations, SIMD; oph: one permutation, "
+                "densified"),
+    OPTION_ENUM("dedup.verify", "exact", "none|estimate|exact|0=none|"
+                "1=estimate", AT(verify),
+                "check candidate pairs: exact Jaccard, estimate (from the "
+                "signatures) or none"),
+    OPTION_DOUBLE("dedup.threshold", "0.8", 0, 1, 0, AT(threshold),
+                  "Jaccard a verified pair must reach"),
+    OPTION_ENUM("dedup.keep", "first", "first|longest|earliest", AT(keep),
+                "which copy stays (earliest: by date)"),
+    OPTION_INT("dedup.partitions", "16", 1, 4096, 0, AT(partitions),
+               "band partitions (units of the pairs stage)"),
+    OPTION_SIZE("dedup.memory", "2G", 1024, OPT_NOLIMIT, AT(memory),
+                "memory budget; sorts spill to disk beyond it"),
+    OPTION_INT("dedup.threads", "1", 1, 256, 0, AT(threads),
+               "worker threads (output does not depend on it)"),
+    OPTION_INT("dedup.max_listed", "1000", 0, 1000000000, 0, AT(max_listed),
+               "most copies listed in \"duplicates\""),
+    OPTION_INT("dedup.seed", "0", 0, 18446744073709551615.0, 0, AT(seed),
+               "seed of the hash functions (64 bits)"),
+    OPTION_END,
 };
+
+const config_opt *dedup_option_table(void) { return dedup_table; }
 
 int wn_dedup_option_at(size_t i, const char **key, const char **def,
                        const char **help)
 {
-    if (i >= sizeof dedup_opts / sizeof *dedup_opts - 1)
+    if (i >= sizeof dedup_table / sizeof *dedup_table - 1)
         return 0;
-    *key = dedup_opts[i].key;
-    *def = dedup_opts[i].def;
-    *help = dedup_opts[i].help;
+    *key = dedup_table[i].key;
+    *def = dedup_table[i].def;
+    *help = dedup_table[i].help;
     return 1;
 }
 
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    double m = 1;
-    switch (*end) {
-    case 'k': case 'K': m = 1024.0; end++; break;
-    case 'm': case 'M': m = 1024.0 * 1024; end++; break;
-    case 'g': case 'G': m = 1024.0 * 1024 * 1024; end++; break;
-    case 't': case 'T': m = 1024.0 * 1024 * 1024 * 1024; end++; break;
-    }
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end)
-        return -1;
-    *out = (size_t)(v * m);
-    return 0;
-}
-
-static int parse_uint(const char *s, unsigned long long lo,
-                      unsigned long long hi, unsigned long long *out)
-{
-    char *end;
-    if (!*s || *s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-struct unknown_ctx {
-    const char *bad;
-};
-
-static void find_unknown(void *ctx, const char *key, const char *value)
-{
-    struct unknown_ctx *u = ctx;
-    (void)value;
-    if (u->bad || strncmp(key, "dedup.", 6))
-        return;
-    for (const config_opt *o = dedup_opts; o->key; o++)
-        if (!strcmp(o->key, key))
-            return;
-    u->bad = key;
-}
-
-static const char *get(const wn_config *cfg, const char *key)
-{
-    for (const config_opt *o = dedup_opts; o->key; o++)
-        if (!strcmp(o->key, key))
-            return config_get(cfg, key, o->def);
-    return "";
-}
-
-#define BAD(key, v) \
-    wn_err(err, WN_EINVAL, "", 0, "bad value '%s' for %s", (v), (key))
-
 int dd_opts_parse(const wn_config *cfg, dd_opts *o, wn_error *err)
 {
-    unsigned long long u;
-    const char *v;
     memset(o, 0, sizeof *o);
-    if (cfg) {
-        struct unknown_ctx uc = {NULL};
-        wn_config_each(cfg, find_unknown, &uc);
-        if (uc.bad)
-            return wn_err(err, WN_EINVAL, "", 0, "unknown option %s",
-                          uc.bad);
-    }
-#define UINT_OPT(key, lo, hi, field)                                         \
-    v = get(cfg, key);                                                       \
-    if (parse_uint(v, lo, hi, &u))                                           \
-        return BAD(key, v);                                                  \
-    field = u;
-#define BOOL_OPT(key, field)                                                 \
-    v = get(cfg, key);                                                       \
-    if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes"))  \
-        field = 1;                                                           \
-    else if (!strcmp(v, "0") || !strcasecmp(v, "false") ||                   \
-             !strcasecmp(v, "no"))                                           \
-        field = 0;                                                           \
-    else                                                                     \
-        return BAD(key, v);
-    BOOL_OPT("dedup.exact", o->exact);
-    BOOL_OPT("dedup.near", o->near);
-    UINT_OPT("dedup.ngram", 1, 8, o->ngram);
-    UINT_OPT("dedup.bands", 1, DD_MAXK, o->bands);
-    UINT_OPT("dedup.rows", 1, DD_MAXK, o->rows);
-    UINT_OPT("dedup.partitions", 1, 4096, o->partitions);
-    UINT_OPT("dedup.threads", 1, 256, o->threads);
-    UINT_OPT("dedup.max_listed", 0, 1000000000, o->max_listed);
-    UINT_OPT("dedup.seed", 0, UINT64_MAX, o->seed);
+    const char *bad = config_unknown_key(dedup_table, "dedup", cfg);
+    if (bad)
+        return wn_err(err, WN_EINVAL, "", 0, "unknown option %s", bad);
+    int rc = config_parse(dedup_table, cfg, o, err);
+    if (rc)
+        return rc;
     if (o->bands * o->rows > DD_MAXK)
         return wn_err(err, WN_EINVAL, "", 0,
                       "dedup.bands * dedup.rows must be at most %d", DD_MAXK);
     o->k = o->bands * o->rows;
-    v = get(cfg, "dedup.minhash");
-    if (!strcmp(v, "oph"))
-        o->minhash = DD_MH_OPH;
-    else if (!strcmp(v, "perm"))
-        o->minhash = DD_MH_PERM;
-    else
-        return BAD("dedup.minhash", v);
-    v = get(cfg, "dedup.verify");
-    if (!strcmp(v, "none") || !strcmp(v, "0"))
-        o->verify = DD_VERIFY_NONE;
-    else if (!strcmp(v, "estimate") || !strcmp(v, "1"))
-        o->verify = DD_VERIFY_ESTIMATE;
-    else if (!strcmp(v, "exact"))
-        o->verify = DD_VERIFY_EXACT;
-    else
-        return BAD("dedup.verify", v);
-    v = get(cfg, "dedup.keep");
-    if (!strcmp(v, "first"))
-        o->keep = DD_KEEP_FIRST;
-    else if (!strcmp(v, "longest"))
-        o->keep = DD_KEEP_LONGEST;
-    else if (!strcmp(v, "earliest"))
-        o->keep = DD_KEEP_EARLIEST;
-    else
-        return BAD("dedup.keep", v);
-    v = get(cfg, "dedup.threshold");
-    char *end;
-    o->threshold = strtod(v, &end);
-    if (end == v || *end || !(o->threshold >= 0 && o->threshold <= 1))
-        return BAD("dedup.threshold", v);
-    v = get(cfg, "dedup.memory");
-    if (parse_size(v, &o->memory) || o->memory < 1024)
-        return BAD("dedup.memory", v);
     if (!o->exact && !o->near)
         return wn_err(err, WN_EINVAL, "", 0,
                       "dedup.exact and dedup.near are both off");

@@ -32,8 +32,8 @@ typedef struct extract_opts {
                                   text is kept */
 } extract_opts;
 
-#define EXTRACT_OPTS_INIT {EXTRACT_MAIN, EXTRACT_PARSER_FAST, 0.33, 0.8, \
-                           40, 80, 0.3, 0.5, 200}
+/* The defaults of the extract.* options (stage_extract.c declares them). */
+void extract_opts_default(extract_opts *o);
 
 /* One block of text (offsets into the text arena). */
 typedef struct xblock {

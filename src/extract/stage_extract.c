@@ -15,75 +15,57 @@
 
 #include <stdlib.h>
 
-static const config_opt extract_opts_tab[] = {
-    {"extract.mode", "main", "main (article text) or all (all visible "
-                             "text, no boilerplate removal)"},
-    {"extract.parser", "fast", "fast (winnow's tokenizer) or gumbo (HTML5 "
-                               "reference parser, ~10x slower)"},
-    {"extract.link_density", "0.33", "blocks with more of their text in "
-                                     "links are boilerplate"},
-    {"extract.article_link_density", "0.8", "the same inside the chosen "
-                                            "<article>/<main>"},
-    {"extract.length_low", "40", "characters: shorter blocks are judged "
-                                 "by their neighbours"},
-    {"extract.length_high", "80", "characters: longer blocks with few "
-                                   "links are kept"},
-    {"extract.article_ratio", "0.3", "an <article>/<main> with this share "
-                                     "of the page's text is the content"},
-    {"extract.wrapper_ratio", "0.5", "a boilerplate-named element or form "
-                                     "with this share of the text is kept"},
-    {"extract.heading_distance", "200", "characters: a heading this close "
-                                        "before kept text is kept"},
-    {NULL, NULL, NULL},
+#define AT(f) OPT_AT(extract_opts, f)
+
+static const config_opt extract_table[] = {
+    OPTION_ENUM("extract.mode", "main", "main|all", AT(mode),
+                "main: the article text; all: all visible text, no "
+                "boilerplate removal"),
+    OPTION_ENUM("extract.parser", "fast", "fast|gumbo", AT(parser),
+                "fast: winnow's tokenizer; gumbo: the HTML5 reference "
+                "parser, ~10x slower"),
+    OPTION_DOUBLE("extract.link_density", "0.33", 0, 1, 0, AT(link_density),
+                  "blocks with more of their text in links are "
+                  "boilerplate"),
+    OPTION_DOUBLE("extract.article_link_density", "0.8", 0, 1, 0,
+                  AT(article_link_density),
+                  "the same inside the chosen <article>/<main>"),
+    OPTION_INT("extract.length_low", "40", 0, 1 << 30, 0, AT(length_low),
+               "characters: shorter blocks are judged by their neighbours"),
+    OPTION_INT("extract.length_high", "80", 0, 1 << 30, 0, AT(length_high),
+               "characters: longer blocks with few links are kept (>= "
+               "length_low)"),
+    OPTION_DOUBLE("extract.article_ratio", "0.3", 0, 1, 0, AT(article_ratio),
+                  "an <article>/<main> with this share of the page's text "
+                  "is the content"),
+    OPTION_DOUBLE("extract.wrapper_ratio", "0.5", 0, 1, 0, AT(wrapper_ratio),
+                  "a boilerplate-named element or form with this share of "
+                  "the text is kept"),
+    OPTION_INT("extract.heading_distance", "200", 0, 1 << 30, 0,
+               AT(heading_distance),
+               "characters: a heading this close before kept text is kept"),
+    OPTION_END,
 };
 
-static int ex_create(const wn_config *cfg, void **out, wn_error *err)
+/* The enum choices above are in the order of EXTRACT_MAIN/ALL and
+ * EXTRACT_PARSER_FAST/GUMBO. */
+void extract_opts_default(extract_opts *o)
 {
+    memset(o, 0, sizeof *o);
+    config_parse(extract_table, NULL, o, NULL);
+}
+
+static int ex_create(const void *opts, void **out, wn_error *err)
+{
+    const extract_opts *in = opts;
+    if (in->length_high < in->length_low)
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "extract.length_high: %u is below extract.length_low "
+                      "(%u)", in->length_high, in->length_low);
     extract_opts *o = malloc(sizeof *o);
     if (!o)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    *o = (extract_opts)EXTRACT_OPTS_INIT;
-    const char *m = config_get(cfg, "extract.mode", "main");
-    const char *p = config_get(cfg, "extract.parser", "fast");
-    if (!strcmp(m, "main"))
-        o->mode = EXTRACT_MAIN;
-    else if (!strcmp(m, "all"))
-        o->mode = EXTRACT_ALL;
-    else {
-        free(o);
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "extract.mode: '%s' is not main or all", m);
-    }
-    if (!strcmp(p, "fast"))
-        o->parser = EXTRACT_PARSER_FAST;
-    else if (!strcmp(p, "gumbo"))
-        o->parser = EXTRACT_PARSER_GUMBO;
-    else {
-        free(o);
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "extract.parser: '%s' is not fast or gumbo", p);
-    }
-    o->link_density = config_get_double(cfg, "extract.link_density", 0.33);
-    o->article_link_density =
-        config_get_double(cfg, "extract.article_link_density", 0.8);
-    long long lo = config_get_int(cfg, "extract.length_low", 40);
-    long long hi = config_get_int(cfg, "extract.length_high", 80);
-    long long hd = config_get_int(cfg, "extract.heading_distance", 200);
-    o->article_ratio = config_get_double(cfg, "extract.article_ratio", 0.3);
-    o->wrapper_ratio = config_get_double(cfg, "extract.wrapper_ratio", 0.5);
-    if (lo < 0 || hi < lo || hi > 1 << 30 || hd < 0 || hd > 1 << 30 ||
-        !(o->link_density >= 0 && o->link_density <= 1) ||
-        !(o->article_link_density >= 0 && o->article_link_density <= 1) ||
-        !(o->article_ratio >= 0 && o->article_ratio <= 1) ||
-        !(o->wrapper_ratio >= 0 && o->wrapper_ratio <= 1)) {
-        free(o);
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "extract: densities and article_ratio must be in "
-                      "[0,1], 0 <= length_low <= length_high");
-    }
-    o->length_low = (unsigned)lo;
-    o->length_high = (unsigned)hi;
-    o->heading_distance = (unsigned)hd;
+    *o = *in;
     *out = o;
     return 0;
 }
@@ -150,7 +132,8 @@ static int ex_process(void *state, wn_doc *doc, stage_scratch *sc,
 const stage_ops stage_extract = {
     .name = "extract",
     .summary = "HTML pages to their main text (boilerplate removed)",
-    .opts = extract_opts_tab,
+    .opts = extract_table,
+    .opts_size = sizeof(extract_opts),
     .create = ex_create,
     .process = ex_process,
     .free = ex_free,

@@ -27,12 +27,23 @@
 
 #define C4 "c4_filter"
 
-static const config_opt c4_opts[] = {
-    {C4 ".enabled", "1", "run this filter (0 turns it off)"},
-    {C4 ".min_sentences", "5", "fewest sentences (\"off\" disables)"},
-    {C4 ".lorem_ipsum", "1", "drop pages containing \"lorem ipsum\""},
-    {C4 ".curly_bracket", "1", "drop pages containing '{'"},
-    {NULL, NULL, NULL},
+typedef struct c4_opts {
+    int enabled, lorem, curly;
+    double min_sent; /* NaN: off */
+} c4_opts;
+
+#define AT(f) OPT_AT(c4_opts, f)
+
+static const config_opt c4_table[] = {
+    OPTION_BOOL(C4 ".enabled", "1", AT(enabled),
+                "run this filter (0 turns it off)"),
+    OPTION_INT(C4 ".min_sentences", "5", 0, OPT_NOLIMIT, OPT_OFF,
+               AT(min_sent), "fewest sentences"),
+    OPTION_BOOL(C4 ".lorem_ipsum", "1", AT(lorem),
+                "drop pages containing \"lorem ipsum\""),
+    OPTION_BOOL(C4 ".curly_bracket", "1", AT(curly),
+                "drop pages containing '{'"),
+    OPTION_END,
 };
 
 typedef struct c4_state {
@@ -40,20 +51,17 @@ typedef struct c4_state {
     double min_sent;
 } c4_state;
 
-static int c4_create(const wn_config *cfg, void **state, wn_error *err)
+static int c4_create(const void *opts, void **state, wn_error *err)
 {
+    const c4_opts *o = opts;
     c4_state *s = calloc(1, sizeof *s);
     if (!s)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    s->enabled = config_get_bool(cfg, C4 ".enabled", 1);
-    s->lorem = config_get_bool(cfg, C4 ".lorem_ipsum", 1);
-    s->curly = config_get_bool(cfg, C4 ".curly_bracket", 1);
-    int rc = fopt_bound(cfg, C4 ".min_sentences", 5, &s->min_sent, err);
-    if (rc < 0) {
-        free(s);
-        return rc;
-    }
-    s->sent_on = rc;
+    s->enabled = o->enabled;
+    s->lorem = o->lorem;
+    s->curly = o->curly;
+    s->sent_on = !isnan(o->min_sent);
+    s->min_sent = o->min_sent;
     *state = s;
     return 0;
 }
@@ -172,12 +180,12 @@ static int c4_process(void *state, wn_doc *doc, stage_scratch *scratch,
 static void c4_free(void *state) { free(state); }
 
 const stage_ops stage_c4_filter = {
-    C4,
-    "drop pages with lorem ipsum, curly brackets or under 5 sentences (C4)",
-    c4_opts,
-    c4_create,
-    NULL,
-    NULL,
-    c4_process,
-    c4_free,
+    .name = C4,
+    .summary = "drop pages with lorem ipsum, curly brackets or under 5 "
+               "sentences (C4)",
+    .opts = c4_table,
+    .opts_size = sizeof(c4_opts),
+    .create = c4_create,
+    .process = c4_process,
+    .free = c4_free,
 };

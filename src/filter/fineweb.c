@@ -18,28 +18,47 @@
 #include "../pipeline/stage.h"
 #include "tokens.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #define FW "fineweb"
 
-static const config_opt fw_opts[] = {
-    {FW ".enabled", "1", "run this filter (0 turns it off)"},
-    {FW ".min_line_punct_ratio", "0.12",
-     "lines ending in terminal punctuation must be more than this fraction"},
-    {FW ".max_dup_line_char_frac", "0.01",
-     "characters in duplicated lines must be under this fraction (0.01: "
-     "datatrove/FineWeb data; 0.1: the FineWeb paper)"},
-    {FW ".max_short_line_ratio", "0.67",
-     "lines of at most short_line_length characters must be under this "
-     "fraction"},
-    {FW ".max_newline_word_ratio", "0.3", "most newlines per word"},
-    {FW ".short_line_length", "30", "what a short line is (characters)"},
-    {FW ".line_punct_exclude_zero", "0",
-     "keep pages with no line ending in punctuation (datatrove option)"},
-    {NULL, NULL, NULL},
-};
-
 enum { PUNCT, DUPCHAR, SHORT, NEWLINE, NRULES };
+
+typedef struct fw_opts {
+    int enabled, exclude_zero;
+    double v[NRULES]; /* NaN: rule off */
+    size_t short_len;
+} fw_opts;
+
+#define AT(f) OPT_AT(fw_opts, f)
+
+/* The rules in enum order, after "enabled". */
+static const config_opt fw_table[] = {
+    OPTION_BOOL(FW ".enabled", "1", AT(enabled),
+                "run this filter (0 turns it off)"),
+    OPTION_DOUBLE(FW ".min_line_punct_ratio", "0.12", 0, 1, OPT_OFF,
+                  AT(v[PUNCT]),
+                  "lines ending in terminal punctuation must be more than "
+                  "this fraction"),
+    OPTION_DOUBLE(FW ".max_dup_line_char_frac", "0.01", 0, 1, OPT_OFF,
+                  AT(v[DUPCHAR]),
+                  "characters in duplicated lines must be under this "
+                  "fraction (0.01: datatrove/FineWeb data; 0.1: the FineWeb "
+                  "paper)"),
+    OPTION_DOUBLE(FW ".max_short_line_ratio", "0.67", 0, 1, OPT_OFF,
+                  AT(v[SHORT]),
+                  "lines of at most short_line_length characters must be "
+                  "under this fraction"),
+    OPTION_DOUBLE(FW ".max_newline_word_ratio", "0.3", 0, OPT_NOLIMIT,
+                  OPT_OFF, AT(v[NEWLINE]), "most newlines per word"),
+    OPTION_INT(FW ".short_line_length", "30", 0, OPT_NOLIMIT, 0,
+               AT(short_len), "what a short line is (characters)"),
+    OPTION_BOOL(FW ".line_punct_exclude_zero", "0", AT(exclude_zero),
+                "keep pages with no line ending in punctuation (datatrove "
+                "option)"),
+    OPTION_END,
+};
 
 typedef struct fw_state {
     int enabled, exclude_zero;
@@ -48,29 +67,19 @@ typedef struct fw_state {
     size_t short_len;
 } fw_state;
 
-static int fw_create(const wn_config *cfg, void **state, wn_error *err)
+static int fw_create(const void *opts, void **state, wn_error *err)
 {
+    const fw_opts *o = opts;
     fw_state *s = calloc(1, sizeof *s);
     if (!s)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    s->enabled = config_get_bool(cfg, FW ".enabled", 1);
-    s->exclude_zero = config_get_bool(cfg, FW ".line_punct_exclude_zero", 0);
+    s->enabled = o->enabled;
+    s->exclude_zero = o->exclude_zero;
     for (int i = 0; i < NRULES; i++) {
-        const config_opt *o = &fw_opts[i + 1];
-        int rc = fopt_bound(cfg, o->key, strtod(o->def, NULL), &s->v[i], err);
-        if (rc < 0) {
-            free(s);
-            return rc;
-        }
-        s->on[i] = rc;
+        s->on[i] = !isnan(o->v[i]);
+        s->v[i] = o->v[i];
     }
-    long long sl = config_get_int(cfg, FW ".short_line_length", 30);
-    if (sl < 0) {
-        free(s);
-        return wn_err(err, WN_EINVAL, "", 0,
-                      FW ".short_line_length must be >= 0");
-    }
-    s->short_len = (size_t)sl;
+    s->short_len = o->short_len;
     *state = s;
     return 0;
 }
@@ -170,13 +179,12 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
 static void fw_free(void *state) { free(state); }
 
 const stage_ops stage_fineweb = {
-    FW,
-    "drop pages failing FineWeb's line punctuation, duplicate-line and "
-    "short-line rules",
-    fw_opts,
-    fw_create,
-    NULL,
-    NULL,
-    fw_process,
-    fw_free,
+    .name = FW,
+    .summary = "drop pages failing FineWeb's line punctuation, "
+               "duplicate-line and short-line rules",
+    .opts = fw_table,
+    .opts_size = sizeof(fw_opts),
+    .create = fw_create,
+    .process = fw_process,
+    .free = fw_free,
 };

@@ -17,31 +17,52 @@
 #include "../pipeline/stage.h"
 #include "tokens.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #define GQ "gopher_quality"
 
-static const config_opt gq_opts[] = {
-    {GQ ".enabled", "1", "run this filter (0 turns it off)"},
-    {GQ ".min_words", "50", "fewest non-symbol words"},
-    {GQ ".max_words", "100000", "most non-symbol words"},
-    {GQ ".min_mean_word_length", "3", "smallest mean word length (chars)"},
-    {GQ ".max_mean_word_length", "10", "largest mean word length (chars)"},
-    {GQ ".max_hash_ratio", "0.1", "most '#' per word"},
-    {GQ ".max_ellipsis_ratio", "0.1", "most '...' or U+2026 per word"},
-    {GQ ".max_bullet_lines", "0.9",
-     "largest fraction of lines starting with a bullet (U+2022 or '-')"},
-    {GQ ".max_ellipsis_lines", "0.3",
-     "largest fraction of lines ending in an ellipsis"},
-    {GQ ".min_alpha_words", "0.8",
-     "smallest fraction of words with a letter"},
-    {GQ ".min_stop_words", "2",
-     "fewest stop words (the, be, to, of, and, that, have, with)"},
-    {NULL, NULL, NULL},
-};
-
 enum { MIN_WORDS, MAX_WORDS, MIN_MWL, MAX_MWL, MAX_HASH, MAX_ELL, MAX_BULLET,
        MAX_ELL_LINES, MIN_ALPHA, MIN_STOP, NRULES };
+
+/* Every bound can be switched off ("off"): stored as a double, NaN = off. */
+typedef struct gq_opts {
+    int enabled;
+    double v[NRULES];
+} gq_opts;
+
+#define AT(i) OPT_AT(gq_opts, v[i])
+#define NUM OPT_NOLIMIT
+
+/* The rules in enum order, after "enabled". */
+static const config_opt gq_table[] = {
+    OPTION_BOOL(GQ ".enabled", "1", OPT_AT(gq_opts, enabled),
+                "run this filter (0 turns it off)"),
+    OPTION_INT(GQ ".min_words", "50", 0, NUM, OPT_OFF, AT(MIN_WORDS),
+               "fewest non-symbol words"),
+    OPTION_INT(GQ ".max_words", "100000", 0, NUM, OPT_OFF, AT(MAX_WORDS),
+               "most non-symbol words"),
+    OPTION_DOUBLE(GQ ".min_mean_word_length", "3", 0, NUM, OPT_OFF,
+                  AT(MIN_MWL), "smallest mean word length (chars)"),
+    OPTION_DOUBLE(GQ ".max_mean_word_length", "10", 0, NUM, OPT_OFF,
+                  AT(MAX_MWL), "largest mean word length (chars)"),
+    OPTION_DOUBLE(GQ ".max_hash_ratio", "0.1", 0, NUM, OPT_OFF, AT(MAX_HASH),
+                  "most '#' per word"),
+    OPTION_DOUBLE(GQ ".max_ellipsis_ratio", "0.1", 0, NUM, OPT_OFF,
+                  AT(MAX_ELL), "most '...' or U+2026 per word"),
+    OPTION_DOUBLE(GQ ".max_bullet_lines", "0.9", 0, 1, OPT_OFF,
+                  AT(MAX_BULLET),
+                  "largest fraction of lines starting with a bullet "
+                  "(U+2022 or '-')"),
+    OPTION_DOUBLE(GQ ".max_ellipsis_lines", "0.3", 0, 1, OPT_OFF,
+                  AT(MAX_ELL_LINES),
+                  "largest fraction of lines ending in an ellipsis"),
+    OPTION_DOUBLE(GQ ".min_alpha_words", "0.8", 0, 1, OPT_OFF, AT(MIN_ALPHA),
+                  "smallest fraction of words with a letter"),
+    OPTION_INT(GQ ".min_stop_words", "2", 0, NUM, OPT_OFF, AT(MIN_STOP),
+               "fewest stop words (the, be, to, of, and, that, have, with)"),
+    OPTION_END,
+};
 
 typedef struct gq_state {
     int enabled;
@@ -49,20 +70,16 @@ typedef struct gq_state {
     double v[NRULES];
 } gq_state;
 
-static int gq_create(const wn_config *cfg, void **state, wn_error *err)
+static int gq_create(const void *opts, void **state, wn_error *err)
 {
+    const gq_opts *o = opts;
     gq_state *s = calloc(1, sizeof *s);
     if (!s)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    s->enabled = config_get_bool(cfg, GQ ".enabled", 1);
+    s->enabled = o->enabled;
     for (int i = 0; i < NRULES; i++) {
-        const config_opt *o = &gq_opts[i + 1];
-        int rc = fopt_bound(cfg, o->key, strtod(o->def, NULL), &s->v[i], err);
-        if (rc < 0) {
-            free(s);
-            return rc;
-        }
-        s->on[i] = rc;
+        s->on[i] = !isnan(o->v[i]);
+        s->v[i] = o->v[i];
     }
     *state = s;
     return 0;
@@ -179,12 +196,11 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
 static void gq_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_quality = {
-    GQ,
-    "drop documents failing the Gopher (MassiveText) quality rules",
-    gq_opts,
-    gq_create,
-    NULL,
-    NULL,
-    gq_process,
-    gq_free,
+    .name = GQ,
+    .summary = "drop documents failing the Gopher (MassiveText) quality rules",
+    .opts = gq_table,
+    .opts_size = sizeof(gq_opts),
+    .create = gq_create,
+    .process = gq_process,
+    .free = gq_free,
 };

@@ -22,35 +22,48 @@
 #include "../pipeline/stage.h"
 #include "tokens.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #define GR "gopher_repetition"
 
-static const config_opt gr_opts[] = {
-    {GR ".enabled", "1", "run this filter (0 turns it off)"},
-    {GR ".max_dup_para_frac", "0.3",
-     "largest fraction of paragraphs that repeat an earlier one"},
-    {GR ".max_dup_para_char_frac", "0.2",
-     "largest fraction of characters in repeated paragraphs"},
-    {GR ".max_dup_line_frac", "0.3",
-     "largest fraction of lines that repeat an earlier one"},
-    {GR ".max_dup_line_char_frac", "0.2",
-     "largest fraction of characters in repeated lines"},
-    {GR ".max_top_2gram", "0.2", "largest character fraction of the top 2-gram"},
-    {GR ".max_top_3gram", "0.18", "... of the top 3-gram"},
-    {GR ".max_top_4gram", "0.16", "... of the top 4-gram"},
-    {GR ".max_dup_5gram", "0.15",
-     "largest character fraction in duplicated 5-grams"},
-    {GR ".max_dup_6gram", "0.14", "... in duplicated 6-grams"},
-    {GR ".max_dup_7gram", "0.13", "... in duplicated 7-grams"},
-    {GR ".max_dup_8gram", "0.12", "... in duplicated 8-grams"},
-    {GR ".max_dup_9gram", "0.11", "... in duplicated 9-grams"},
-    {GR ".max_dup_10gram", "0.1", "... in duplicated 10-grams"},
-    {NULL, NULL, NULL},
-};
-
 enum { DUP_PARA, DUP_PARA_CHAR, DUP_LINE, DUP_LINE_CHAR, TOP2, TOP3, TOP4,
        DUP5, DUP6, DUP7, DUP8, DUP9, DUP10, NRULES };
+
+/* Every bound can be switched off ("off"): stored as a double, NaN = off. */
+typedef struct gr_opts {
+    int enabled;
+    double v[NRULES];
+} gr_opts;
+
+#define FRAC(key, def, i, help)                                              \
+    OPTION_DOUBLE(GR "." key, def, 0, 1, OPT_OFF, OPT_AT(gr_opts, v[i]), help)
+
+/* The rules in enum order, after "enabled". */
+static const config_opt gr_table[] = {
+    OPTION_BOOL(GR ".enabled", "1", OPT_AT(gr_opts, enabled),
+                "run this filter (0 turns it off)"),
+    FRAC("max_dup_para_frac", "0.3", DUP_PARA,
+         "largest fraction of paragraphs that repeat an earlier one"),
+    FRAC("max_dup_para_char_frac", "0.2", DUP_PARA_CHAR,
+         "largest fraction of characters in repeated paragraphs"),
+    FRAC("max_dup_line_frac", "0.3", DUP_LINE,
+         "largest fraction of lines that repeat an earlier one"),
+    FRAC("max_dup_line_char_frac", "0.2", DUP_LINE_CHAR,
+         "largest fraction of characters in repeated lines"),
+    FRAC("max_top_2gram", "0.2", TOP2,
+         "largest character fraction of the top 2-gram"),
+    FRAC("max_top_3gram", "0.18", TOP3, "... of the top 3-gram"),
+    FRAC("max_top_4gram", "0.16", TOP4, "... of the top 4-gram"),
+    FRAC("max_dup_5gram", "0.15", DUP5,
+         "largest character fraction in duplicated 5-grams"),
+    FRAC("max_dup_6gram", "0.14", DUP6, "... in duplicated 6-grams"),
+    FRAC("max_dup_7gram", "0.13", DUP7, "... in duplicated 7-grams"),
+    FRAC("max_dup_8gram", "0.12", DUP8, "... in duplicated 8-grams"),
+    FRAC("max_dup_9gram", "0.11", DUP9, "... in duplicated 9-grams"),
+    FRAC("max_dup_10gram", "0.1", DUP10, "... in duplicated 10-grams"),
+    OPTION_END,
+};
 
 typedef struct gr_state {
     int enabled;
@@ -61,20 +74,16 @@ typedef struct gr_state {
 #define POLY 0x9E3779B97F4A7C15ULL
 #define PF 8 /* prefetch distance, in n-grams */ /* odd: powers never vanish mod 2^64 */
 
-static int gr_create(const wn_config *cfg, void **state, wn_error *err)
+static int gr_create(const void *opts, void **state, wn_error *err)
 {
+    const gr_opts *o = opts;
     gr_state *s = calloc(1, sizeof *s);
     if (!s)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    s->enabled = config_get_bool(cfg, GR ".enabled", 1);
+    s->enabled = o->enabled;
     for (int i = 0; i < NRULES; i++) {
-        const config_opt *o = &gr_opts[i + 1];
-        int rc = fopt_bound(cfg, o->key, strtod(o->def, NULL), &s->v[i], err);
-        if (rc < 0) {
-            free(s);
-            return rc;
-        }
-        s->on[i] = rc;
+        s->on[i] = !isnan(o->v[i]);
+        s->v[i] = o->v[i];
     }
     *state = s;
     return 0;
@@ -247,12 +256,12 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
 static void gr_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_repetition = {
-    GR,
-    "drop documents with repeated lines, paragraphs or n-grams (Gopher)",
-    gr_opts,
-    gr_create,
-    NULL,
-    NULL,
-    gr_process,
-    gr_free,
+    .name = GR,
+    .summary = "drop documents with repeated lines, paragraphs or n-grams "
+               "(Gopher)",
+    .opts = gr_table,
+    .opts_size = sizeof(gr_opts),
+    .create = gr_create,
+    .process = gr_process,
+    .free = gr_free,
 };

@@ -24,15 +24,29 @@
 
 #define LI "langid"
 
-static const config_opt li_opts[] = {
-    {LI ".enabled", "1", "run this stage (0 turns it off)"},
-    {LI ".engine", "auto",
-     "cld2 (built in), fasttext (needs langid.model) or auto"},
-    {LI ".model", "", "fastText model file, e.g. lid.176.ftz or lid.176.bin"},
-    {LI ".languages", "",
-     "comma-separated codes to keep, e.g. en,de (empty keeps all)"},
-    {LI ".min_score", "0", "smallest language_score kept"},
-    {NULL, NULL, NULL},
+enum { ENGINE_AUTO, ENGINE_CLD2, ENGINE_FASTTEXT };
+
+typedef struct li_opts {
+    int enabled, engine;
+    const char *model, *languages;
+    double min_score;
+} li_opts;
+
+#define AT(f) OPT_AT(li_opts, f)
+
+static const config_opt li_table[] = {
+    OPTION_BOOL(LI ".enabled", "1", AT(enabled),
+                "run this stage (0 turns it off)"),
+    OPTION_ENUM(LI ".engine", "auto", "auto|cld2|fasttext", AT(engine),
+                "cld2: built in; fasttext: needs langid.model; auto: "
+                "fasttext when a model is given, else cld2"),
+    OPTION_PATH(LI ".model", "", OPT_EMPTY, AT(model),
+                "fastText model file, e.g. lid.176.ftz or lid.176.bin"),
+    OPTION_LIST(LI ".languages", "all", NULL, OPT_ALL, AT(languages),
+                "codes to keep, e.g. en,de (all keeps every language)"),
+    OPTION_DOUBLE(LI ".min_score", "0", 0, OPT_NOLIMIT, 0, AT(min_score),
+                  "smallest language_score kept"),
+    OPTION_END,
 };
 
 #define MAX_LANGS 64
@@ -54,53 +68,40 @@ static void li_free(void *state)
     free(s);
 }
 
+/* v passed config_parse: "all", or at least one code. */
 static int parse_langs(li_state *s, const char *v, wn_error *err)
 {
-    snprintf(s->langlist, sizeof s->langlist, "%s", v);
     if (!strcmp(v, "all"))
-        return 0; /* every language is kept */
-    const char *p = v;
-    while (*p) {
-        while (*p == ',' || *p == ' ')
-            p++;
-        size_t n = strcspn(p, ", ");
-        if (!n)
-            break;
-        if (n >= 16 || s->nlangs == MAX_LANGS)
+        return 0;
+    snprintf(s->langlist, sizeof s->langlist, "%s", v);
+    const char *cur = v, *item;
+    size_t n;
+    while ((n = config_list_next(&cur, &item))) {
+        if (n >= sizeof s->langs[0] || s->nlangs == MAX_LANGS)
             return wn_err(err, WN_EINVAL, "", 0,
-                          LI ".languages: bad language list '%s'", v);
-        memcpy(s->langs[s->nlangs], p, n);
+                          LI ".languages: bad language list '%s' (at most "
+                          "%d codes of at most %zu characters)", v, MAX_LANGS,
+                          sizeof s->langs[0] - 1);
+        memcpy(s->langs[s->nlangs], item, n);
         s->langs[s->nlangs++][n] = '\0';
-        p += n;
     }
     return 0;
 }
 
-static int li_create(const wn_config *cfg, void **state, wn_error *err)
+static int li_create(const void *opts, void **state, wn_error *err)
 {
+    const li_opts *o = opts;
+    if (o->engine == ENGINE_FASTTEXT && !*o->model)
+        return wn_err(err, WN_EINVAL, "", 0,
+                      LI ".engine=fasttext needs " LI ".model");
     li_state *s = calloc(1, sizeof *s);
     if (!s)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    s->enabled = config_get_bool(cfg, LI ".enabled", 1);
-    const char *engine = config_get(cfg, LI ".engine", "auto");
-    const char *model = config_get(cfg, LI ".model", "");
-    const char *ms = config_get(cfg, LI ".min_score", "0");
-    char *e;
-    s->min_score = strtod(ms, &e);
-    int rc = 0;
-    if (*e || !*ms)
-        rc = wn_err(err, WN_EINVAL, "", 0, LI ".min_score: '%s' is not a number",
-                    ms);
-    else if (strcmp(engine, "auto") && strcmp(engine, "cld2") &&
-             strcmp(engine, "fasttext"))
-        rc = wn_err(err, WN_EINVAL, "", 0,
-                    LI ".engine: '%s' is not cld2, fasttext or auto", engine);
-    else if (!strcmp(engine, "fasttext") && !*model)
-        rc = wn_err(err, WN_EINVAL, "", 0,
-                    LI ".engine=fasttext needs " LI ".model");
-    else if (!(rc = parse_langs(s, config_get(cfg, LI ".languages", ""), err)) &&
-             *model && strcmp(engine, "cld2"))
-        rc = ftz_load(model, &s->model, err);
+    s->enabled = o->enabled;
+    s->min_score = o->min_score;
+    int rc = parse_langs(s, o->languages, err);
+    if (!rc && *o->model && o->engine != ENGINE_CLD2)
+        rc = ftz_load(o->model, &s->model, err);
     if (rc) {
         li_free(s);
         return rc;
@@ -186,13 +187,12 @@ static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
 }
 
 const stage_ops stage_langid = {
-    LI,
-    "name each document's language (CLD2 or fastText lid.176) and keep "
-    "the wanted ones",
-    li_opts,
-    li_create,
-    NULL,
-    NULL,
-    li_process,
-    li_free,
+    .name = LI,
+    .summary = "name each document's language (CLD2 or fastText lid.176) "
+               "and keep the wanted ones",
+    .opts = li_table,
+    .opts_size = sizeof(li_opts),
+    .create = li_create,
+    .process = li_process,
+    .free = li_free,
 };

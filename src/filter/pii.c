@@ -28,16 +28,30 @@
 
 #define PII "pii"
 
-static const config_opt pii_opts[] = {
-    {PII ".enabled", "1", "run this stage (0 turns it off)"},
-    {PII ".redact", "email,ip,phone", "what to redact: email, ip, phone"},
-    {PII ".email_placeholder", "<EMAIL>", "replaces an e-mail address"},
-    {PII ".ip_placeholder", "<IP>", "replaces an IPv4 or IPv6 address"},
-    {PII ".phone_placeholder", "<PHONE>", "replaces a phone number"},
-    {NULL, NULL, NULL},
-};
-
 enum { K_EMAIL, K_IP, K_PHONE, NKINDS };
+
+typedef struct pii_opts {
+    int enabled;
+    const char *redact;
+    const char *ph[NKINDS];
+} pii_opts;
+
+#define AT(f) OPT_AT(pii_opts, f)
+
+/* pii.redact's choices are in the order of K_*. */
+static const config_opt pii_table[] = {
+    OPTION_BOOL(PII ".enabled", "1", AT(enabled),
+                "run this stage (0 turns it off)"),
+    OPTION_LIST(PII ".redact", "email,ip,phone", "email|ip|phone", OPT_EMPTY,
+                AT(redact), "what to redact (empty: nothing)"),
+    OPTION_STRING(PII ".email_placeholder", "<EMAIL>", OPT_EMPTY,
+                  AT(ph[K_EMAIL]), "replaces an e-mail address"),
+    OPTION_STRING(PII ".ip_placeholder", "<IP>", OPT_EMPTY, AT(ph[K_IP]),
+                  "replaces an IPv4 or IPv6 address"),
+    OPTION_STRING(PII ".phone_placeholder", "<PHONE>", OPT_EMPTY,
+                  AT(ph[K_PHONE]), "replaces a phone number"),
+    OPTION_END,
+};
 
 typedef struct pii_state {
     int enabled;
@@ -55,36 +69,17 @@ static void pii_free(void *state)
     free(s);
 }
 
-static int pii_create(const wn_config *cfg, void **state, wn_error *err)
+static int pii_create(const void *opts, void **state, wn_error *err)
 {
-    static const char *const kinds[] = {"email", "ip", "phone"};
+    const pii_opts *o = opts;
     pii_state *s = calloc(1, sizeof *s);
     if (!s)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    s->enabled = config_get_bool(cfg, PII ".enabled", 1);
-    const char *v = config_get(cfg, PII ".redact", "email,ip,phone");
-    for (const char *p = v; *p;) {
-        size_t n = strcspn(p, ", ");
-        int k = -1;
-        for (int i = 0; i < NKINDS; i++)
-            if (strlen(kinds[i]) == n && !strncmp(p, kinds[i], n))
-                k = i;
-        if (n && k < 0) {
-            pii_free(s);
-            return wn_err(err, WN_EINVAL, "", 0,
-                          PII ".redact: unknown kind '%.*s' (email, ip, "
-                          "phone)", (int)n, p);
-        }
-        if (k >= 0)
-            s->on[k] = 1;
-        p += n;
-        while (*p == ',' || *p == ' ')
-            p++;
-    }
+    s->enabled = o->enabled;
+    unsigned mask = config_list_mask(&pii_table[1], o->redact);
     for (int i = 0; i < NKINDS; i++) {
-        s->ph[i] = strdup(config_get(cfg, pii_opts[2 + i].key,
-                                     pii_opts[2 + i].def));
-        if (!s->ph[i]) {
+        s->on[i] = (mask >> i) & 1;
+        if (!(s->ph[i] = strdup(o->ph[i]))) {
             pii_free(s);
             return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         }
@@ -434,13 +429,12 @@ static int pii_process(void *state, wn_doc *doc, stage_scratch *scratch,
 }
 
 const stage_ops stage_pii = {
-    PII,
-    "replace e-mail addresses, IP addresses and phone numbers with "
-    "placeholders",
-    pii_opts,
-    pii_create,
-    NULL,
-    NULL,
-    pii_process,
-    pii_free,
+    .name = PII,
+    .summary = "replace e-mail addresses, IP addresses and phone numbers with "
+               "placeholders",
+    .opts = pii_table,
+    .opts_size = sizeof(pii_opts),
+    .create = pii_create,
+    .process = pii_process,
+    .free = pii_free,
 };

@@ -494,25 +494,6 @@ void ftok_count_clear(ftok_count *c)
 
 /* ---------------------------------------------------------------- helpers */
 
-int fopt_bound(const wn_config *cfg, const char *key, double def, double *v,
-               wn_error *err)
-{
-    const char *s = wn_config_lookup(cfg, key);
-    if (!s) {
-        *v = def;
-        return 1;
-    }
-    if (!*s || !strcmp(s, "off") || !strcmp(s, "none"))
-        return 0;
-    char *e;
-    double x = strtod(s, &e);
-    if (*e || x != x)
-        return wn_err(err, WN_EINVAL, "", 0, "%s: '%s' is not a number", key,
-                      s);
-    *v = x;
-    return 1;
-}
-
 /* Counts print whole ("100001"), fractions with 4 significant digits. */
 static void fnum(char *out, size_t n, double x)
 {

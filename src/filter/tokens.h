@@ -150,12 +150,6 @@ static inline uint32_t ftok_count_add(ftok_count *c, uint64_t key,
     return ftok_count_slot(c, key, first)->count;
 }
 
-/* A threshold option: returns 1 and sets *v when key holds a number (or is
- * unset: then *v = def), 0 when the rule is switched off ("off", "none" or
- * ""), or WN_EINVAL (err filled) when the value is not a number. */
-int fopt_bound(const wn_config *cfg, const char *key, double def, double *v,
-               wn_error *err);
-
 /* Writes "stage:measure=value<op>bound" into reason (replacing it). */
 int freason(wn_buf *reason, const char *stage, const char *measure,
             double value, const char *op, double bound);

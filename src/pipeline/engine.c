@@ -39,6 +39,7 @@ typedef struct spool {
 
 struct wn_engine {
     wn_config *cfg;
+    run_options opts;
     int jobs;
     wn_reader_opts ro;
     size_t nstages;
@@ -70,36 +71,46 @@ struct wn_engine {
 
 /* ------------------------------------------------------------- options */
 
-static int parse_jobs(const char *v, int *jobs, wn_error *err)
+/* Every key must be an option of something winnow has: run.*, dedup.* or
+ * a registered stage's; a misspelt key is a usage error, not a setting
+ * silently ignored. */
+struct keycheck {
+    const char *bad;
+};
+
+static void check_key(void *ctx, const char *key, const char *value)
 {
-    char *e;
-    long n = strtol(v, &e, 10);
-    if (!*v || *e || n < 0 || n > 1024)
-        return wn_err(err, WN_EINVAL, "", 0,
-                      "run.jobs: '%s' is not a thread count (0 = one per "
-                      "core, up to 1024)", v);
-    if (!n) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        n = c > 0 ? c : 1;
-    }
-    *jobs = (int)n;
-    return 0;
+    struct keycheck *kc = ctx;
+    (void)value;
+    if (kc->bad)
+        return;
+    if (!strncmp(key, "dedup.", 6))
+        return; /* wn_dedup_check_config decides */
+    if (!config_find_any(key))
+        kc->bad = key;
 }
 
-static int parse_bool(const char *key, const char *v, int *out,
-                      wn_error *err)
+/* Options of registered stages this engine does not run are checked too:
+ * a bad value is a mistake whether or not the stage runs today. */
+static int check_other_stages(const wn_engine *e, const wn_config *c,
+                              wn_error *err)
 {
-    static const char *const t[] = {"1", "true", "yes", "on"},
-                             *const f[] = {"0", "false", "no", "off"};
-    for (size_t i = 0; i < 4; i++) {
-        if (!strcmp(v, t[i]))
-            return *out = 1, 0;
-        if (!strcmp(v, f[i]))
-            return *out = 0, 0;
+    size_t n;
+    const stage_ops *const *all = stage_all(&n);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        int used = 0;
+        for (size_t k = 0; k < e->nstages; k++)
+            used |= !strcmp(e->names[k], all[i]->name);
+        if (used)
+            continue;
+        void *o = calloc(1, all[i]->opts_size ? all[i]->opts_size : 1);
+        if (!o)
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        rc = config_parse(all[i]->opts, c, o, err);
+        free(o);
     }
-    return wn_err(err, WN_EINVAL, "", 0,
-                  "%s: '%s' is not a boolean (use 1/0, true/false, yes/no, "
-                  "on/off)", key, v);
+    return rc;
 }
 
 /* The selection run.stages makes, in registry order. */
@@ -140,11 +151,16 @@ static int select_stages(wn_engine *e, const char *list, wn_error *err)
     return 0;
 }
 
-static int config_copy_rc;
+struct copy {
+    wn_config *to;
+    int rc;
+};
+
 static void config_copy(void *ctx, const char *k, const char *v)
 {
-    if (wn_config_set(ctx, k, v))
-        config_copy_rc = WN_ENOMEM;
+    struct copy *c = ctx;
+    if (wn_config_set(c->to, k, v))
+        c->rc = WN_ENOMEM;
 }
 
 static void engine_warn(void *ctx, const wn_error *w);
@@ -158,39 +174,39 @@ int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
     e->decide_book = -1;
-    config_copy_rc = 0;
-    wn_config_each(cfg, config_copy, e->cfg);
-    int rc = config_copy_rc;
+    struct copy cc = {e->cfg, 0};
+    wn_config_each(cfg, config_copy, &cc);
+    int rc = cc.rc;
     if (rc) {
         wn_engine_free(e);
         return wn_err(err, rc, "", 0, "out of memory");
     }
     const wn_config *c = e->cfg;
-    const char *v;
-    wn_reader_opts ro = WN_READER_OPTS_INIT;
-    rc = parse_jobs((v = wn_config_lookup(c, "run.jobs")) ? v : "0", &e->jobs,
-                    err);
-    if (!rc && (v = wn_config_lookup(c, "run.format")) &&
-        (ro.format = wn_format_parse(v)) < 0)
-        rc = wn_err(err, WN_EINVAL, "", 0,
-                    "run.format: '%s' is not a format (auto, warc, jsonl, "
-                    "text)", v);
-    if (!rc && (v = wn_config_lookup(c, "run.text_field"))) {
-        if (!*v)
-            rc = wn_err(err, WN_EINVAL, "", 0, "run.text_field: empty");
-        ro.text_field = v; /* lives as long as e->cfg */
+    struct keycheck kc = {NULL};
+    wn_config_each(c, check_key, &kc);
+    if (kc.bad)
+        rc = wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", kc.bad);
+    if (!rc)
+        rc = wn_dedup_check_config(c, err);
+    /* strings in e->opts point into e->cfg and live as long as e */
+    if (!rc)
+        rc = config_parse(run_option_table(), c, &e->opts, err);
+    if (!rc) {
+        long jobs = e->opts.jobs, cores = sysconf(_SC_NPROCESSORS_ONLN);
+        e->jobs = jobs ? (int)jobs : cores > 0 ? (int)cores : 1;
     }
-    if (!rc && (v = wn_config_lookup(c, "run.max_record")) &&
-        (wn_parse_size(v, &ro.max_record) || !ro.max_record))
-        rc = wn_err(err, WN_EINVAL, "", 0,
-                    "run.max_record: '%s' is not a size (e.g. 64M, 1G)", v);
-    if (!rc && (v = wn_config_lookup(c, "run.html")))
-        rc = parse_bool("run.html", v, &ro.warc_html, err);
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    ro.format = e->opts.format;
+    ro.warc_html = e->opts.html;
+    ro.text_field = e->opts.text_field;
+    ro.max_record = e->opts.max_record;
     ro.warn = engine_warn;
     ro.warn_ctx = e;
     e->ro = ro;
     if (!rc)
-        rc = select_stages(e, wn_config_lookup(c, "run.stages"), err);
+        rc = select_stages(e, e->opts.stages, err);
+    if (!rc)
+        rc = check_other_stages(e, c, err);
     for (size_t i = 0; i < e->nstages && !rc; i++) {
         rc = wn_stage_new(e->names[i], c, &e->st[i], err);
         if (!rc) {
@@ -726,6 +742,8 @@ int wn_engine_stats_json(wn_engine *e, wn_buf *out)
 }
 
 tally *engine_books(wn_engine *e) { return &e->books; }
+
+const run_options *engine_options(const wn_engine *e) { return &e->opts; }
 
 void engine_book_final(wn_engine *e, int on) { e->final = on; }
 

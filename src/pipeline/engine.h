@@ -9,6 +9,16 @@
 #include "stage.h"
 #include "tally.h"
 
+/* The run.* options (the table is run_option_table(), in run.c). */
+typedef struct run_options {
+    int jobs, dedup, format, html;
+    const char *stages, *text_field;
+    size_t shard_size, max_record, examples;
+} run_options;
+
+/* The run.* options, as parsed and checked by wn_engine_new. */
+const run_options *engine_options(const wn_engine *e);
+
 /* The books (counts of everything the engine did since it was made, or
  * since the caller last moved them out). */
 tally *engine_books(wn_engine *e);

@@ -32,20 +32,38 @@
 
 /* Every registered stage, in registry order (the only order). */
 static char default_stage_list[512];
+static void build_default_stages(void);
 
+#define AT(f) OPT_AT(run_options, f)
+
+/* run.format's choices are in the order of enum wn_format. */
 static const config_opt run_opts[] = {
-    {"run.jobs", "0", "worker threads; 0 = one per core"},
-    {"run.stages", default_stage_list,
-     "per-document stages, in order, comma separated"},
-    {"run.dedup", "1", "remove exact and near duplicates (dedup.* options)"},
-    {"run.shard_size", "256M", "uncompressed bytes per output shard"},
-    {"run.format", "auto", "input format: auto, warc, jsonl or text"},
-    {"run.text_field", "text", "JSONL field that holds the text"},
-    {"run.max_record", "64M", "largest record or line accepted"},
-    {"run.html", "1", "read HTML responses from WARC files"},
-    {"run.examples", "3", "rejected examples per reason in the report"},
-    {NULL, NULL, NULL},
+    OPTION_INT("run.jobs", "0", 0, 1024, 0, AT(jobs),
+               "worker threads; 0 = one per core"),
+    OPTION_LIST("run.stages", default_stage_list, NULL, OPT_EMPTY,
+                AT(stages), "per-document stages, in order, comma separated"),
+    OPTION_BOOL("run.dedup", "1", AT(dedup),
+                "remove exact and near duplicates (dedup.* options)"),
+    OPTION_SIZE("run.shard_size", "256M", 1, OPT_NOLIMIT, AT(shard_size),
+                "uncompressed bytes per output shard"),
+    OPTION_ENUM("run.format", "auto", "auto|warc|jsonl|text|html", AT(format),
+                "input format"),
+    OPTION_STRING("run.text_field", "text", 0, AT(text_field),
+                  "JSONL field that holds the text"),
+    OPTION_SIZE("run.max_record", "64M", 1, OPT_NOLIMIT, AT(max_record),
+                "largest record or line accepted"),
+    OPTION_BOOL("run.html", "1", AT(html),
+                "read HTML responses from WARC files"),
+    OPTION_INT("run.examples", "3", 0, OPT_NOLIMIT, 0, AT(examples),
+               "rejected examples per reason in the report"),
+    OPTION_END,
 };
+
+const config_opt *run_option_table(void)
+{
+    build_default_stages();
+    return run_opts;
+}
 
 static void build_default_stages(void)
 {
@@ -73,91 +91,42 @@ int wn_run_option_at(size_t i, const char **key, const char **def,
     return 1;
 }
 
-static const char *opt(const wn_config *c, const char *key)
-{
-    for (size_t i = 0; run_opts[i].key; i++)
-        if (!strcmp(run_opts[i].key, key))
-            return config_get(c, key, run_opts[i].def);
-    return NULL;
-}
 
-struct keycheck {
-    const wn_config *cfg;
-    const char *bad;
+struct copy {
+    wn_config *to;
+    int rc;
 };
 
-static void check_key(void *ctx, const char *key, const char *value)
-{
-    struct keycheck *kc = ctx;
-    (void)value;
-    if (kc->bad)
-        return;
-    const char *dot = strchr(key, '.');
-    size_t plen = dot ? (size_t)(dot - key) : strlen(key);
-    if (plen == 3 && !strncmp(key, "run", 3)) {
-        for (size_t i = 0; run_opts[i].key; i++)
-            if (!strcmp(run_opts[i].key, key))
-                return;
-    } else if (plen == 5 && !strncmp(key, "dedup", 5)) {
-        return; /* wn_dedup_check_config decides */
-    } else {
-        char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)plen, key);
-        const stage_ops *ops = stage_find(name);
-        for (size_t i = 0; ops && ops->opts && ops->opts[i].key; i++)
-            if (!strcmp(ops->opts[i].key, key))
-                return;
-    }
-    kc->bad = key;
-}
-
-static int copy_cb_rc;
 static void copy_cb(void *ctx, const char *k, const char *v)
 {
-    if (wn_config_set(ctx, k, v))
-        copy_cb_rc = WN_ENOMEM;
+    struct copy *c = ctx;
+    if (wn_config_set(c->to, k, v))
+        c->rc = WN_ENOMEM;
 }
 
 int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
 {
     *out = NULL;
     build_default_stages();
-    struct keycheck kc = {cfg, NULL};
-    if (cfg)
-        wn_config_each(cfg, check_key, &kc);
-    if (kc.bad)
-        return wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", kc.bad);
-    int rc;
-    if (cfg && (rc = wn_dedup_check_config(cfg, err)))
-        return rc;
     wn_run *r = calloc(1, sizeof *r);
     if (!r || !(r->cfg = wn_config_new())) {
         free(r);
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
-    copy_cb_rc = 0;
+    struct copy cc = {r->cfg, 0};
     if (cfg)
-        wn_config_each(cfg, copy_cb, r->cfg);
-    const wn_config *c = r->cfg;
-    char *e;
-    long jobs = strtol(opt(c, "run.jobs"), &e, 10);
-    if (*e || jobs < 0 || jobs > 1024) {
-        wn_run_free(r);
-        return wn_err(err, WN_EINVAL, "", 0, "run.jobs: bad value");
-    }
-    if (!jobs)
-        jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN)
-                                                 : 1;
-    r->jobs = (int)jobs;
-    r->dedup = config_get_bool(c, "run.dedup", 1);
-    r->examples = (size_t)config_get_int(c, "run.examples", 3);
-    if (wn_parse_size(opt(c, "run.shard_size"), &r->shard_size) ||
-        !r->shard_size) {
-        wn_run_free(r);
-        return wn_err(err, WN_EINVAL, "", 0, "run.shard_size: bad value");
-    }
-    /* the engine checks the reading options and creates the stages */
-    if (!(rc = wn_engine_new(c, &r->eng, err))) {
+        wn_config_each(cfg, copy_cb, &cc);
+    int rc = cc.rc ? wn_err(err, WN_ENOMEM, "", 0, "out of memory") : 0;
+    /* the engine checks every key and value once (run.*, dedup.*, each
+     * stage's) and creates the stages; the run takes its own options from
+     * what the engine parsed */
+    if (!rc && !(rc = wn_engine_new(r->cfg, &r->eng, err))) {
+        const run_options *o = engine_options(r->eng);
+        long jobs = o->jobs, cores = sysconf(_SC_NPROCESSORS_ONLN);
+        r->jobs = jobs ? (int)jobs : cores > 0 ? (int)cores : 1;
+        r->dedup = o->dedup;
+        r->examples = o->examples;
+        r->shard_size = o->shard_size;
         engine_book_final(r->eng, 0); /* the final output comes later */
         tally *b = engine_books(r->eng);
         rc = tally_set_stages(&r->total, (const char *const *)b->stage_name,
@@ -492,38 +461,56 @@ void wn_run_free(wn_run *r)
     free(r);
 }
 
+/* "; help (type and range)" then "key = value" for each option of table,
+ * after checking every value when opts_size is given (a configuration that
+ * would be refused is not printed as if it were fine). */
+static int print_section(const char *name, const config_opt *table,
+                         size_t opts_size, const wn_config *cfg, wn_buf *out,
+                         wn_error *err)
+{
+    if (!table || !table->key)
+        return 0;
+    if (opts_size) {
+        void *o = calloc(1, opts_size);
+        if (!o)
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        int rc = config_parse(table, cfg, o, err);
+        free(o);
+        if (rc)
+            return rc;
+    }
+    wn_buf_printf(out, "%s[%s]\n", strcmp(name, "run") ? "\n" : "", name);
+    for (const config_opt *t = table; t->key; t++) {
+        char what[320];
+        config_describe(t, what, sizeof what);
+        const char *dot = strchr(t->key, '.');
+        const char *v = wn_config_lookup(cfg, t->key);
+        wn_buf_printf(out, "; %s (%s)\n%s = %s\n", t->help, what,
+                      dot ? dot + 1 : t->key, v ? v : t->def);
+    }
+    return 0;
+}
+
 int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err)
 {
     build_default_stages();
-    wn_buf_puts(out, "[run]\n");
-    for (size_t i = 0; run_opts[i].key; i++)
-        wn_buf_printf(out, "%s = %s\n", run_opts[i].key + 4,
-                      config_get(cfg, run_opts[i].key, run_opts[i].def));
-    char *copy = strdup(config_get(cfg, "run.stages", default_stage_list));
-    if (!copy)
-        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t;
-         t = strtok_r(NULL, ", ", &save)) {
-        const stage_ops *ops = stage_find(t);
-        if (!ops || !ops->opts || !ops->opts[0].key)
-            continue;
-        wn_buf_printf(out, "\n[%s]\n", ops->name);
-        for (size_t i = 0; ops->opts[i].key; i++) {
-            const char *k = ops->opts[i].key;
-            const char *dot = strchr(k, '.');
-            wn_buf_printf(out, "%s = %s\n", dot ? dot + 1 : k,
-                          config_get(cfg, k, ops->opts[i].def));
-        }
+    run_options o;
+    memset(&o, 0, sizeof o);
+    int rc = print_section("run", run_opts, sizeof o, cfg, out, err);
+    if (rc || (rc = config_parse(run_opts, cfg, &o, err)))
+        return rc;
+    const char *cur = o.stages, *item;
+    size_t n;
+    while (!rc && (n = config_list_next(&cur, &item))) {
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)n, item);
+        const stage_ops *ops = stage_find(name);
+        if (ops)
+            rc = print_section(ops->name, ops->opts, ops->opts_size, cfg, out,
+                               err);
     }
-    free(copy);
-    if (config_get_bool(cfg, "run.dedup", 1)) {
-        const char *k, *def, *help;
-        wn_buf_puts(out, "\n[dedup]\n");
-        for (size_t i = 0; wn_dedup_option_at(i, &k, &def, &help); i++) {
-            const char *dot = strchr(k, '.');
-            wn_buf_printf(out, "%s = %s\n", dot ? dot + 1 : k,
-                          config_get(cfg, k, def ? def : ""));
-        }
-    }
-    return 0;
+    /* dedup's cross-checks (bands * rows) live in wn_dedup_check_config */
+    if (!rc && o.dedup && !(rc = wn_dedup_check_config(cfg, err)))
+        rc = print_section("dedup", dedup_option_table(), 0, cfg, out, err);
+    return rc;
 }

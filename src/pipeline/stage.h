@@ -4,7 +4,9 @@
  *
  * A stage is one source file that defines one `const stage_ops` and one row
  * in the registry (src/pipeline/registry.c).  The pipeline
- *   1. calls create() once with the run's configuration;
+ *   1. checks the run's configuration against the stage's option table
+ *      (stage_create: unknown keys and bad values are WN_EINVAL) and calls
+ *      create() once with the parsed options struct;
  *   2. if the stage has observe(): streams every document of the corpus
  *      through observe() (first pass: e.g. site-line counts), then calls
  *      prepare() once;
@@ -41,8 +43,11 @@ typedef struct stage_scratch {
 typedef struct stage_ops {
     const char *name;        /* also the prefix of its config keys */
     const char *summary;     /* one line for --help and the docs */
-    const config_opt *opts;  /* options table, ends with {NULL} */
-    int (*create)(const wn_config *cfg, void **state, wn_error *err);
+    const config_opt *opts;  /* options table, ends with OPTION_END */
+    size_t opts_size;        /* sizeof the options struct opts fills */
+    /* opts: the parsed options struct (config_parse of the table), valid
+     * during the call only; cross-checks between options stay here */
+    int (*create)(const void *opts, void **state, wn_error *err);
     /* optional first pass */
     int (*observe)(void *state, const wn_doc *doc);
     int (*prepare)(void *state, wn_error *err);
@@ -62,6 +67,12 @@ typedef struct stage_ops {
     int (*save)(void *state, wn_buf *out);
     int (*merge)(void *state, const void *data, size_t n, wn_error *err);
 } stage_ops;
+
+/* Validates cfg's options of the stage (keys under "name." that the table
+ * does not declare, values through config_parse) and calls create() with
+ * the parsed struct.  cfg may be NULL (all defaults). */
+int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
+                 wn_error *err);
 
 /* The registry: every stage winnow knows, in pipeline order. */
 const stage_ops *stage_find(const char *name);

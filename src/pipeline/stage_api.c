@@ -7,9 +7,10 @@
  * handle serves one thread at a time; a program that wants several threads
  * creates one handle per thread (each then runs its own observe/prepare if
  * the stage has a first pass) or uses the internal pipeline, which shares
- * one state across threads.  Option keys under the stage's prefix that its
- * table does not declare are refused at creation: a misspelt option is a
- * usage error, not a silently ignored setting.
+ * one state across threads.  Options are checked at creation against the
+ * stage's table: a key under the stage's prefix that the table does not
+ * declare, or a value it does not accept, is a usage error, not a silently
+ * ignored setting.
  */
 #include "stage_api.h"
 
@@ -78,22 +79,23 @@ int wn_stage_option_at(const char *name, size_t i, const char **key,
     return 0;
 }
 
-struct check_ctx {
-    const stage_ops *ops;
-    size_t plen;
-    const char *bad;
-};
-
-static void check_key(void *ctx, const char *key, const char *value)
+int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
+                 wn_error *err)
 {
-    struct check_ctx *c = ctx;
-    (void)value;
-    if (c->bad || strncmp(key, c->ops->name, c->plen) || key[c->plen] != '.')
-        return;
-    for (size_t k = 0; c->ops->opts && c->ops->opts[k].key; k++)
-        if (!strcmp(c->ops->opts[k].key, key))
-            return;
-    c->bad = key;
+    *state = NULL;
+    const char *bad = config_unknown_key(ops->opts, ops->name, cfg);
+    if (bad)
+        return wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", bad);
+    void *opts = calloc(1, ops->opts_size ? ops->opts_size : 1);
+    if (!opts)
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    int rc = config_parse(ops->opts, cfg, opts, err);
+    if (!rc)
+        rc = ops->create(opts, state, err);
+    free(opts);
+    if (rc < 0)
+        *state = NULL; /* a failed create cleans up itself */
+    return rc < 0 ? rc : 0;
 }
 
 int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
@@ -104,23 +106,12 @@ int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
     if (!ops)
         return wn_err(err, WN_EINVAL, "", 0, "unknown stage '%s'",
                       name ? name : "(null)");
-    struct check_ctx cc = {ops, strlen(ops->name), NULL};
-    if (cfg)
-        wn_config_each(cfg, check_key, &cc);
-    if (cc.bad)
-        return wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", cc.bad);
     wn_stage *st = calloc(1, sizeof *st);
     if (!st)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     st->ops = ops;
     stage_scratch_init(&st->scratch);
-    wn_config *empty = NULL;
-    if (!cfg && !(cfg = empty = wn_config_new())) {
-        free(st);
-        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    }
-    int rc = ops->create(cfg, &st->state, err);
-    wn_config_free(empty);
+    int rc = stage_create(ops, cfg, &st->state, err);
     if (rc < 0) {
         free(st);
         return rc;

@@ -2,7 +2,8 @@
  * test_filter.c - the quality filters at their bounds: for every rule a
  * document just inside (kept) and one just outside (dropped, with the
  * exact reason).  Each rule is tested alone: the helper switches every
- * other threshold of the stage "off", so a document fails for one reason.
+ * other threshold (and switch) of the stage "off", so a document fails for
+ * one reason.
  */
 #include "t.h"
 #include "../../src/filter/tokens.h"
@@ -15,9 +16,13 @@ static int run_rule(const char *stage, const char *keep_on, const char *text,
     wn_config *cfg = wn_config_new();
     const char *key;
     for (size_t i = 0; wn_stage_option_at(stage, i, &key, NULL, NULL); i++) {
+        char what[256];
         if (strstr(key, ".enabled") || (keep_on && !strcmp(key, keep_on)))
             continue;
-        wn_config_set(cfg, key, "off");
+        /* only bounds and switches take "off" (not short_line_length) */
+        wn_option_describe(key, what, sizeof what);
+        if (!strcmp(what, "bool") || strstr(what, "or off"))
+            wn_config_set(cfg, key, "off");
     }
     for (size_t i = 0; extra && extra[i]; i += 2)
         wn_config_set(cfg, extra[i], extra[i + 1]);

@@ -13,9 +13,9 @@
 
 /* A stage that drops documents whose text length is a multiple of 3 and
  * appends a mark to the others, so both verdicts and edits are visible. */
-static int mod3_create(const wn_config *c, void **st, wn_error *e)
+static int mod3_create(const void *o, void **st, wn_error *e)
 {
-    (void)c;
+    (void)o;
     (void)e;
     *st = NULL;
     return 0;
@@ -31,8 +31,11 @@ static int mod3_process(void *st, wn_doc *d, stage_scratch *sc, wn_buf *why)
     return wn_buf_putc(&d->text, '!') ? -1 : STAGE_KEEP;
 }
 static void mod3_free(void *st) { (void)st; }
-static const stage_ops mod3 = {"mod3", "test", NULL, mod3_create, NULL,
-                               NULL, mod3_process, mod3_free};
+static const stage_ops mod3 = {.name = "mod3",
+                               .summary = "test",
+                               .create = mod3_create,
+                               .process = mod3_process,
+                               .free = mod3_free};
 
 static void run_pool(int jobs, wn_buf *out)
 {
