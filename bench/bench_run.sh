@@ -39,7 +39,20 @@ for input in "$F" "$D"; do
     printf "  winnow run -j2   %7.2f s  %6.1f MB/s of text (%.1f per core)\n", b, t / b / 1e6, t / b / 2e6
     printf "  speed-up -j2/-j1: %.2fx (goal >= 1.8)\n", a / b }'
 done
-# where the time goes: the same run stage by stage (-j1, one run each)
+# where the time goes: each stage's share of the CPU time (timing.json of
+# one -j1 run with dedup off)
+rm -rf "$O"
+"$build/winnow" run -q --no-progress -j 1 --no-dedup --languages all "$F" -o "$O" >/dev/null 2>&1
+python3 - "$O/timing.json" <<'EOF'
+import json, sys
+st = json.load(open(sys.argv[1]))["stages"]
+tot = sum(s["cpu_seconds"] for s in st) or 1
+print("stage CPU time (-j1, no dedup; timing.json):")
+for s in st:
+    print("  %-18s %7.2f s  %5.1f%%  %8.1f MB/s" % (s["name"], s["cpu_seconds"],
+          100 * s["cpu_seconds"] / tot, s["mb_per_s"]))
+EOF
+# the same run stage by stage (-j1, one run each)
 echo "per stage (-j1, cumulative stage lists, no dedup):"
 prev=""
 for st in normalize site_lines clean langid gopher_repetition gopher_quality c4_filter fineweb pii; do
