@@ -322,18 +322,25 @@ static int cmp_kv(const void *a, const void *b)
     return strcmp(((const tally_kv *)a)->key, ((const tally_kv *)b)->key);
 }
 
-static void put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
+/* Appends to o, keeping the first failure in rc: a stats.json that lacks
+ * a part must fail, not be published short. */
+#define PUTC(c) keep_first(&rc, wn_buf_putc(o, c))
+#define PUTS(s) keep_first(&rc, wn_buf_puts(o, s))
+#define PUTF(...) keep_first(&rc, wn_buf_printf(o, __VA_ARGS__))
+
+static int put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
 {
+    int rc = 0;
     if (n)
         qsort(kv, n, sizeof *kv, cmp_kv);
-    wn_buf_putc(o, '{');
+    PUTC('{');
     for (size_t i = 0; i < n; i++) {
         if (i)
-            wn_buf_putc(o, ',');
-        wn_json_put_string(o, kv[i].key, strlen(kv[i].key));
-        wn_buf_printf(o, ":%llu", (unsigned long long)kv[i].n);
+            PUTC(',');
+        keep_first(&rc, wn_json_put_string(o, kv[i].key, strlen(kv[i].key)));
+        PUTF(":%llu", (unsigned long long)kv[i].n);
     }
-    wn_buf_putc(o, '}');
+    return PUTC('}');
 }
 
 int run_write_stats(wn_run *r, wn_error *err)
@@ -341,55 +348,61 @@ int run_write_stats(wn_run *r, wn_error *err)
     tally *t = &r->total;
     uint64_t read, kept, rejected;
     wn_run_totals(r, &read, &kept, &rejected);
-    wn_buf o = WN_BUF_INIT;
-    wn_buf_printf(&o, "{\n\"winnow_version\":\"%s\",\n", wn_version());
-    wn_buf_printf(&o, "\"documents\":{\"read\":%llu,\"kept\":%llu,"
-                      "\"rejected\":%llu},\n",
-                  (unsigned long long)read, (unsigned long long)kept,
-                  (unsigned long long)rejected);
-    wn_buf_puts(&o, "\"accounting\":\"read = kept + rejected\",\n");
-    wn_buf_puts(&o, "\"rejected_by_reason\":");
-    put_kv_object(&o, t->reasons, t->nreasons);
-    wn_buf_puts(&o, ",\n\"stages\":[");
+    wn_buf page = WN_BUF_INIT, *o = &page;
+    int rc = 0;
+    PUTF("{\n\"winnow_version\":\"%s\",\n", wn_version());
+    PUTF("\"documents\":{\"read\":%llu,\"kept\":%llu,\"rejected\":%llu},\n",
+         (unsigned long long)read, (unsigned long long)kept,
+         (unsigned long long)rejected);
+    PUTS("\"accounting\":\"read = kept + rejected\",\n");
+    PUTS("\"rejected_by_reason\":");
+    keep_first(&rc, put_kv_object(o, t->reasons, t->nreasons));
+    PUTS(",\n\"stages\":[");
     for (size_t i = 0; i < t->nstages; i++)
-        wn_buf_printf(&o, "%s\n {\"name\":\"%s\",\"in\":%llu,\"kept\":%llu,"
-                          "\"rejected\":%llu}",
-                      i ? "," : "", t->stage_name[i],
-                      (unsigned long long)t->stage_in[i],
-                      (unsigned long long)(t->stage_in[i] - t->stage_rejected[i]),
-                      (unsigned long long)t->stage_rejected[i]);
+        PUTF("%s\n {\"name\":\"%s\",\"in\":%llu,\"kept\":%llu,"
+             "\"rejected\":%llu}",
+             i ? "," : "", t->stage_name[i],
+             (unsigned long long)t->stage_in[i],
+             (unsigned long long)(t->stage_in[i] - t->stage_rejected[i]),
+             (unsigned long long)t->stage_rejected[i]);
     if (r->dedup)
-        wn_buf_printf(&o, "%s\n {\"name\":\"dedup\",\"in\":%llu,\"kept\":%llu,"
-                          "\"rejected\":%llu}",
-                      t->nstages ? "," : "", (unsigned long long)t->docs_kept,
-                      (unsigned long long)(t->docs_kept - t->dup_rejected),
-                      (unsigned long long)t->dup_rejected);
-    wn_buf_puts(&o, "],\n\"input\":");
-    wn_stats_write_json(&t->input, &o);
-    wn_buf_printf(&o, ",\n\"dedup\":{\"enabled\":%s,\"exact_duplicates\":%llu,"
-                      "\"near_duplicates\":%llu,\"groups\":%llu,"
-                      "\"candidate_pairs\":%llu}",
-                  r->dedup ? "true" : "false",
-                  (unsigned long long)r->dstats.exact_dups,
-                  (unsigned long long)r->dstats.near_dups,
-                  (unsigned long long)r->dstats.groups,
-                  (unsigned long long)r->dstats.candidate_pairs);
-    wn_buf_printf(&o, ",\n\"output\":{\"data_shards\":%zu,\"reject_shards\":%zu,"
-                      "\"text_bytes\":%llu}",
-                  r->data_shards, r->reject_shards,
-                  (unsigned long long)t->final_bytes);
-    wn_buf_puts(&o, ",\n\"histograms\":{\"length_chars_log2\":[");
+        PUTF("%s\n {\"name\":\"dedup\",\"in\":%llu,\"kept\":%llu,"
+             "\"rejected\":%llu}",
+             t->nstages ? "," : "", (unsigned long long)t->docs_kept,
+             (unsigned long long)(t->docs_kept - t->dup_rejected),
+             (unsigned long long)t->dup_rejected);
+    PUTS("],\n\"input\":");
+    keep_first(&rc, wn_stats_write_json(&t->input, o));
+    PUTF(",\n\"dedup\":{\"enabled\":%s,\"exact_duplicates\":%llu,"
+         "\"near_duplicates\":%llu,\"groups\":%llu,"
+         "\"candidate_pairs\":%llu}",
+         r->dedup ? "true" : "false",
+         (unsigned long long)r->dstats.exact_dups,
+         (unsigned long long)r->dstats.near_dups,
+         (unsigned long long)r->dstats.groups,
+         (unsigned long long)r->dstats.candidate_pairs);
+    PUTF(",\n\"output\":{\"data_shards\":%zu,\"reject_shards\":%zu,"
+         "\"text_bytes\":%llu}",
+         r->data_shards, r->reject_shards,
+         (unsigned long long)t->final_bytes);
+    PUTS(",\n\"histograms\":{\"length_chars_log2\":[");
     for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
-        wn_buf_printf(&o, "%s%llu", i ? "," : "",
-                      (unsigned long long)t->len_hist[i]);
-    wn_buf_puts(&o, "],\"language\":");
-    put_kv_object(&o, t->langs, t->nlangs);
-    wn_buf_puts(&o, ",\"duplicate_group_size\":");
-    put_kv_object(&o, t->clusters, t->nclusters);
-    wn_buf_puts(&o, "}\n}\n");
+        PUTF("%s%llu", i ? "," : "", (unsigned long long)t->len_hist[i]);
+    PUTS("],\"language\":");
+    keep_first(&rc, put_kv_object(o, t->langs, t->nlangs));
+    PUTS(",\"duplicate_group_size\":");
+    keep_first(&rc, put_kv_object(o, t->clusters, t->nclusters));
+    PUTS("}\n}\n");
     wn_buf path = WN_BUF_INIT;
-    int rc = write_text_file(run_path(r, &path, "stats.json"), &o, err);
-    wn_buf_release(&o);
+    const char *name = run_path(r, &path, "stats.json");
+    if (rc)
+        rc = wn_err(err, rc, name, 0, "cannot build: %s", wn_strerror(rc));
+    else
+        rc = write_text_file(name, o, err);
+    wn_buf_release(&page);
     wn_buf_release(&path);
     return rc;
 }
+#undef PUTC
+#undef PUTS
+#undef PUTF
