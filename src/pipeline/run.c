@@ -291,18 +291,33 @@ static int check_workdir(wn_run *r, wn_error *err)
     return rc;
 }
 
-/* Removes temporaries ("NAME.tmp.PID") a killed run left in dir. */
+/* Whether name is "NAME.tmp.PID", the temporary of winnow before
+ * atomic_open. */
+static int old_temporary(const char *name)
+{
+    const char *t = strstr(name, ".tmp."), *p;
+    if (!t || t == name)
+        return 0;
+    for (p = t + 5; *p >= '0' && *p <= '9'; p++)
+        ;
+    return p > t + 5 && !*p;
+}
+
+/* Removes temporaries a killed run left in dir: atomic_open's
+ * ".NAME.tmp.XXXXXXXX", and "NAME.tmp.PID" of older versions. */
 static void remove_temporaries(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *e;
-    char p[1024];
+    char p[4352];
     while ((e = readdir(d)))
-        if (strstr(e->d_name, ".tmp.")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
+        if (atomic_is_temporary(e->d_name) || old_temporary(e->d_name)) {
+            /* a path that does not fit is skipped, never cut short */
+            if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) <
+                sizeof p)
+                unlink(p);
         }
     closedir(d);
 }
