@@ -347,7 +347,8 @@ static int is_utf8_name(const char *cs)
 
 /* Converts src from charset cs to UTF-8 (appended to out), replacing
  * unconvertible bytes by U+FFFD and counting them in *bad.  Returns 0, 1 if
- * the charset is unknown to iconv, or WN_ENOMEM / WN_ELIMIT. */
+ * it cannot (a charset unknown to iconv, a result too large), or
+ * WN_ENOMEM. */
 static int to_utf8(const char *cs, const char *src, size_t n, wn_buf *out,
                    long *bad)
 {
@@ -395,7 +396,8 @@ static int to_utf8(const char *cs, const char *src, size_t n, wn_buf *out,
         }
     }
     iconv_close(cd);
-    return rc;
+    /* past the buffer cap the page is kept unconverted, as before */
+    return rc == WN_ELIMIT ? 1 : rc;
 }
 
 /* Turns a response block into an HTML document, or returns 1 if the
