@@ -172,7 +172,8 @@ typedef struct wn_stats {
 void wn_stats_add(wn_stats *a, const wn_stats *b);
 /* Total count of bad-input events (the CLI exits 1 when non-zero). */
 uint64_t wn_stats_bad(const wn_stats *s);
-/* Appends the counters as one JSON object. */
+/* Appends the counters as one JSON object; on failure out is left as it
+ * was. */
 int wn_stats_write_json(const wn_stats *s, wn_buf *out);
 
 /* ---------------------------------------------------------------- readers */

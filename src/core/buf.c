@@ -4,7 +4,7 @@
  * Growth doubles, so appends are amortised O(1).  A hard cap (1 GiB) turns
  * runaway input into WN_ELIMIT instead of exhausting memory.
  */
-#include "winnow.h"
+#include "core.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,11 +15,15 @@
 
 int wn_buf_reserve(wn_buf *b, size_t extra)
 {
+    /* bound first: len + extra + 1 must not wrap around to a small size
+     * that the buffer seems to have room for */
+    if (extra > BUF_CAP || b->len > BUF_CAP - extra)
+        return WN_ELIMIT;
     size_t need = b->len + extra + 1;
     if (need <= b->alloc)
         return 0;
-    if (extra > BUF_CAP || need > BUF_CAP + 1)
-        return WN_ELIMIT;
+    if (fault_sim(FAULT_ALLOC))
+        return WN_ENOMEM;
     size_t n = b->alloc ? b->alloc : 64;
     while (n < need)
         n *= 2;

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #if defined(__GNUC__)
@@ -24,6 +25,70 @@
  * `return wn_err(err, WN_EFORMAT, file, off, "...")`. */
 int wn_err(wn_error *err, int code, const char *file, uint64_t offset,
            const char *fmt, ...) WN_PRINTF(5, 6);
+
+/* Keeps the first failure of a sequence of calls in *rc and returns it:
+ * a text built by many wn_buf_* appends is then checked once, before it
+ * is used (a failed append leaves the buffer valid but the text short). */
+static inline int keep_first(int *rc, int r)
+{
+    if (r && !*rc)
+        *rc = r;
+    return *rc;
+}
+
+/* ---- fault injection for tests (src/core/error.c) ---- */
+
+/* Points where a unit test can make a call fail as the system would: the
+ * failure paths that real disks and allocators rarely take are tested
+ * that way (after sqlite's fault simulation).  fault_hook is NULL except
+ * while a test runs single-threaded; a nonzero return fails the point. */
+enum fault_site {
+    FAULT_ALLOC = 1, /* wn_buf growth fails: WN_ENOMEM */
+    FAULT_WRITE,     /* write_full: ENOSPC */
+    FAULT_FSYNC,     /* atomic_commit: fsync of the file, EIO */
+    FAULT_CLOSE,     /* atomic_commit: close of the file, EIO */
+    FAULT_DIRSYNC,   /* atomic_commit: fsync of the directory, EIO */
+    FAULT_TMPNAME,   /* atomic_open: the suffix is "AAAAAAAA", not random */
+};
+extern int (*fault_hook)(int site);
+static inline int fault_sim(int site)
+{
+    return WN_UNLIKELY(fault_hook != NULL) && fault_hook(site);
+}
+
+/* ---- publishing files atomically (src/core/atomic.c) ---- */
+
+/* A file being written under a temporary name beside its destination:
+ * ".NAME.tmp.XXXXXXXX" in the destination's directory, created with
+ * O_EXCL | O_NOFOLLOW and a random suffix.  Nothing appears under the
+ * destination name until atomic_commit succeeds.  A zeroed atomic_file
+ * holds nothing (atomic_abort on it is a no-op). */
+typedef struct atomic_file {
+    int fd;     /* the temporary, open for writing; -1 when closed */
+    FILE *f;    /* its stream after atomic_fopen (owns fd), else NULL */
+    char *path; /* the destination */
+    char *tmp;  /* the temporary; NULL when none is open */
+} atomic_file;
+
+/* Creates the temporary for path; write to af->fd. */
+int atomic_open(atomic_file *af, const char *path, wn_error *err);
+/* The same with a stdio stream on it: write to af->f. */
+int atomic_fopen(atomic_file *af, const char *path, wn_error *err);
+/* Checks the stream (an fwrite that failed earlier is found here, so
+ * callers need not check each one), fsyncs, closes, renames over the
+ * destination and fsyncs the directory.  On failure the temporary is
+ * removed and the destination left as it was.  af holds nothing after. */
+int atomic_commit(atomic_file *af, wn_error *err);
+/* Closes and removes the temporary; af holds nothing after. */
+void atomic_abort(atomic_file *af);
+/* Publishes n bytes of data as path. */
+int atomic_write_file(const char *path, const void *data, size_t n,
+                      wn_error *err);
+/* Whether a directory entry's name is a temporary of atomic_open (left
+ * behind by a killed process). */
+int atomic_is_temporary(const char *name);
+/* write(2) until n bytes are written (EINTR retried): 0, or -1 and errno. */
+int write_full(int fd, const void *p, size_t n);
 
 /* ---- JSON scanning (src/core/json.c) ---- */
 

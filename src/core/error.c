@@ -1,9 +1,12 @@
 /*
- * error.c - error codes as text, and the one format used to report them.
+ * error.c - error codes as text, the one format used to report them, and
+ * the fault-injection hook of the tests.
  */
 #include "core.h"
 
 #include <stdio.h>
+
+int (*fault_hook)(int site);
 
 const char *wn_version(void) { return WN_VERSION_STRING; }
 

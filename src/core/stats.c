@@ -53,6 +53,7 @@ uint64_t wn_stats_bad(const wn_stats *s)
 
 int wn_stats_write_json(const wn_stats *s, wn_buf *out)
 {
+    size_t len0 = out->len;
     int rc = wn_buf_putc(out, '{');
     const char *sep = "";
 #define PUT(f)                                                               \
@@ -65,5 +66,9 @@ int wn_stats_write_json(const wn_stats *s, wn_buf *out)
 #undef PUT
     if (!rc)
         rc = wn_buf_putc(out, '}');
+    if (rc && out->data) { /* all or nothing: no half object to misuse */
+        out->len = len0;
+        out->data[len0] = '\0';
+    }
     return rc;
 }

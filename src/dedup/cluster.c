@@ -288,21 +288,19 @@ static int write_members(clus *k, dd_xsort *mem, wn_error *err)
         return rc;
     for (size_t s = 0; s < c->n; s++) {
         dd_path(&path, c->workdir, "mem-%05zu.bin", s);
-        FILE *f = dd_create(path.data, err);
-        if (!f) {
-            rc = WN_EIO;
+        atomic_file af;
+        if ((rc = atomic_fopen(&af, path.data, err)))
             break;
-        }
         while (have && DD_SHARD(r.a) == s) {
-            fwrite(&r, sizeof r, 1, f);
+            fwrite(&r, sizeof r, 1, af.f); /* checked by atomic_commit */
             rc = dd_xsort_next(mem, &r, err);
             if (rc < 0) {
-                dd_discard(f, path.data);
+                atomic_abort(&af);
                 goto out;
             }
             have = rc == 1;
         }
-        if ((rc = dd_commit(f, path.data, err)))
+        if ((rc = atomic_commit(&af, err)))
             break;
     }
 out:
@@ -368,11 +366,9 @@ static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
     int rc = 0;
     for (size_t s = 0; s < c->n && !rc; s++) {
         dd_path(&path, c->workdir, "asg-%05zu.bin", s);
-        FILE *f = dd_create(path.data, err);
-        if (!f) {
-            rc = WN_EIO;
+        atomic_file af;
+        if ((rc = atomic_fopen(&af, path.data, err)))
             break;
-        }
         uint64_t end = s + 1 < c->n ? k->base[s + 1] : k->N;
         for (uint64_t d = k->base[s]; d < end && !rc; d++) {
             if (!GETBIT(k->grouped, d))
@@ -426,13 +422,13 @@ static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
                 st->exact_dups++;
             else
                 st->near_dups++;
-            fwrite(&a, sizeof a, 1, f);
+            fwrite(&a, sizeof a, 1, af.f); /* checked by atomic_commit */
             rc = dd_xsort_add(mem, kg, g, err);
         }
         if (rc)
-            dd_discard(f, path.data);
+            atomic_abort(&af);
         else
-            rc = dd_commit(f, path.data, err);
+            rc = atomic_commit(&af, err);
     }
     free(ld.head);
     free(ld.v);

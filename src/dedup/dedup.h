@@ -74,9 +74,10 @@ void dd_signature_perm_portable(const dd_hasher *h, const uint64_t *sh,
                                 size_t count, uint32_t *sig);
 /* Band keys: key[b] hashes band b of sig (and b). */
 void dd_band_keys(const dd_hasher *h, const uint32_t *sig, uint64_t *key);
-/* XXH3-128 of the text with whitespace runs collapsed and trimmed. */
-void dd_exact_hash(const char *text, size_t n, wn_buf *scratch,
-                   uint64_t out[2]);
+/* XXH3-128 of the text with whitespace runs collapsed and trimmed (built
+ * in scratch).  Returns 0, or WN_ENOMEM / WN_ELIMIT without a hash. */
+int dd_exact_hash(const char *text, size_t n, wn_buf *scratch,
+                  uint64_t out[2]);
 /* Fraction of equal positions. */
 double dd_sig_similarity(const uint32_t *a, const uint32_t *b, unsigned k);
 /* 32-bit shingle fingerprints, sorted and unique; returns the count. */
@@ -143,10 +144,6 @@ void dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
 int dd_exists(const char *path);
 /* Writes an empty marker file atomically. */
 int dd_mark(const char *path, wn_error *err);
-/* Opens path.tmp for writing; dd_commit closes and renames. */
-FILE *dd_create(const char *path, wn_error *err);
-int dd_commit(FILE *f, const char *path, wn_error *err);
-void dd_discard(FILE *f, const char *path);
 int dd_read_header(const char *workdir, unsigned shard, dd_sig_header *h,
                    wn_error *err);
 /* Random access to the per-shard files of a work directory. */

@@ -1,9 +1,10 @@
 /*
  * files.c - the work directory: names, atomic creation, random access.
  *
- * Every file a stage writes is created as NAME.tmp and renamed to NAME when
- * complete, and a unit's ".done" marker is written after all its files, so
- * a killed run leaves either a complete unit or one that is redone.  The
+ * Every file a stage writes is published atomically (atomic_fopen, then
+ * atomic_commit when complete), and a unit's ".done" marker is written
+ * after all its files, so a killed run leaves either a complete unit or
+ * one that is redone.  The
  * cluster and filter stages look up documents of any shard by gid
  * (pread of a fixed-size record), so no stage needs the corpus in memory.
  */
@@ -33,48 +34,9 @@ int dd_exists(const char *path)
     return stat(path, &sb) == 0;
 }
 
-FILE *dd_create(const char *path, wn_error *err)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        wn_err(err, WN_EIO, tmp, 0, "cannot create: %s", strerror(errno));
-    return f;
-}
-
-int dd_commit(FILE *f, const char *path, wn_error *err)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int bad = ferror(f);
-    if (fclose(f) || bad) {
-        remove(tmp);
-        return wn_err(err, WN_EIO, path, 0, "cannot write");
-    }
-    if (rename(tmp, path)) {
-        remove(tmp);
-        return wn_err(err, WN_EIO, path, 0, "cannot rename: %s",
-                      strerror(errno));
-    }
-    return 0;
-}
-
-void dd_discard(FILE *f, const char *path)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (f)
-        fclose(f);
-    remove(tmp);
-}
-
 int dd_mark(const char *path, wn_error *err)
 {
-    FILE *f = dd_create(path, err);
-    if (!f)
-        return WN_EIO;
-    return dd_commit(f, path, err);
+    return atomic_write_file(path, "", 0, err);
 }
 
 int dd_read_header(const char *workdir, unsigned shard, dd_sig_header *h,

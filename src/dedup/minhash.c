@@ -273,32 +273,35 @@ double dd_sig_similarity(const uint32_t *a, const uint32_t *b, unsigned k)
 
 /* -------------------------------------------------------------- exact */
 
-void dd_exact_hash(const char *text, size_t n, wn_buf *scratch,
-                   uint64_t out[2])
+int dd_exact_hash(const char *text, size_t n, wn_buf *scratch,
+                  uint64_t out[2])
 {
     wn_buf_reset(scratch);
     int space = 0;
-    if (wn_buf_reserve(scratch, n + 1) == 0) {
-        char *o = scratch->data;
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)text[i];
-            if (c == ' ' || (c >= '\t' && c <= '\r')) {
-                space = m > 0;
-                continue;
-            }
-            if (space)
-                o[m++] = ' ';
-            space = 0;
-            o[m++] = (char)c;
+    /* without room the hash would be of "" and every document that met
+     * the failure an exact copy of every other */
+    int rc = wn_buf_reserve(scratch, n);
+    if (rc)
+        return rc;
+    char *o = scratch->data;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            space = m > 0;
+            continue;
         }
-        scratch->len = m;
-        o[m] = 0;
+        if (space)
+            o[m++] = ' ';
+        space = 0;
+        o[m++] = (char)c;
     }
-    XXH128_hash_t r = XXH3_128bits(scratch->data ? scratch->data : "",
-                                   scratch->len);
+    scratch->len = m;
+    o[m] = 0;
+    XXH128_hash_t r = XXH3_128bits(o, m);
     out[0] = r.low64;
     out[1] = r.high64;
+    return 0;
 }
 
 /* --------------------------------------------------------- exact Jaccard */

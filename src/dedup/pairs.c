@@ -38,7 +38,7 @@ int dd_stage_pairs(const dd_ctx *c, unsigned part, wn_dedup_stats *st,
 {
     wn_buf path = WN_BUF_INIT, tmp = WN_BUF_INIT;
     dd_xsort *keys = NULL, *pairs = NULL;
-    FILE *out = NULL;
+    atomic_file out = {-1, NULL, NULL, NULL};
     int rc;
     size_t half = c->mem / 2;
 
@@ -79,22 +79,18 @@ int dd_stage_pairs(const dd_ctx *c, unsigned part, wn_dedup_stats *st,
     dd_xsort_free(keys);
     keys = NULL;
     dd_path(&path, c->workdir, "pair-%03u.bin", part);
-    if (!(out = dd_create(path.data, err))) {
-        rc = WN_EIO;
+    if ((rc = atomic_fopen(&out, path.data, err)))
         goto out;
-    }
     while ((rc = dd_xsort_next(pairs, &r, err)) == 1) {
-        fwrite(&r, sizeof r, 1, out);
+        fwrite(&r, sizeof r, 1, out.f); /* checked by atomic_commit */
         st->candidate_pairs++;
     }
     if (rc < 0)
         goto out;
     st->spilled_runs += dd_xsort_runs(pairs);
-    rc = dd_commit(out, path.data, err);
-    out = NULL;
+    rc = atomic_commit(&out, err);
 out:
-    if (out)
-        dd_discard(out, path.data);
+    atomic_abort(&out);
     dd_xsort_free(keys);
     dd_xsort_free(pairs);
     wn_buf_release(&path);

@@ -93,15 +93,8 @@ static int unit_run(const dd_ctx *c, int stage, unsigned unit,
     case WN_DEDUP_FILTER: rc = dd_stage_filter(c, unit, &local, err); break;
     default: rc = wn_err(err, WN_EINVAL, "", 0, "unknown stage %d", stage);
     }
-    if (!rc) {
-        FILE *m = dd_create(p.data, err);
-        if (!m)
-            rc = WN_EIO;
-        else {
-            fwrite(&local, sizeof local, 1, m);
-            rc = dd_commit(m, p.data, err);
-        }
-    }
+    if (!rc)
+        rc = atomic_write_file(p.data, &local, sizeof local, err);
     if (!rc)
         add_stats(st, &local);
     wn_buf_release(&p);
@@ -186,13 +179,17 @@ static int prepare_workdir(const dd_opts *o, const char *const *inputs,
         return wn_err(err, WN_EIO, workdir, 0, "cannot create: %s",
                       strerror(errno));
     wn_buf want = WN_BUF_INIT, path = WN_BUF_INIT, have = WN_BUF_INIT;
-    int rc = 0;
-    wn_buf_puts(&want, "winnow dedup work directory\n");
+    int rc = 0, built = wn_buf_puts(&want, "winnow dedup work directory\n");
     dd_opts_describe(o, &want);
-    wn_buf_printf(&want, "\ninputs %zu\n", n);
+    keep_first(&built, wn_buf_printf(&want, "\ninputs %zu\n", n));
     for (size_t i = 0; i < n; i++)
-        wn_buf_printf(&want, "%s\n", inputs[i]);
+        keep_first(&built, wn_buf_printf(&want, "%s\n", inputs[i]));
     dd_path(&path, workdir, "params");
+    if (built) {
+        rc = wn_err(err, built, path.data, 0, "cannot build: %s",
+                    wn_strerror(built));
+        goto out;
+    }
     FILE *f = fopen(path.data, "rb");
     if (f) {
         char b[65536];
@@ -206,23 +203,11 @@ static int prepare_workdir(const dd_opts *o, const char *const *inputs,
                         "options; use another one");
     } else {
         /* units may start at once (threads, machines): each writes its own
-         * temporary file and renames it; the contents are the same */
-        static unsigned long seq;
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s.%ld.%lu.%p", path.data, (long)getpid(),
-                 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), (void *)&want);
-        f = fopen(tmp, "wb");
-        if (!f)
-            rc = wn_err(err, WN_EIO, tmp, 0, "cannot create: %s",
-                        strerror(errno));
-        else {
-            size_t w = fwrite(want.data, 1, want.len, f);
-            if (fclose(f) || w != want.len || rename(tmp, path.data)) {
-                remove(tmp);
-                rc = wn_err(err, WN_EIO, path.data, 0, "cannot write");
-            }
-        }
+         * temporary (a random name) and renames it; the contents are the
+         * same */
+        rc = atomic_write_file(path.data, want.data, want.len, err);
     }
+out:
     wn_buf_release(&want);
     wn_buf_release(&path);
     wn_buf_release(&have);

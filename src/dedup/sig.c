@@ -17,16 +17,13 @@
 
 typedef struct sig_files {
     wn_buf path[3];
-    FILE *f[3]; /* sig, ids, shg */
+    atomic_file af[3]; /* sig, ids, shg */
 } sig_files;
 
 static void files_discard(sig_files *sf)
 {
-    for (int i = 0; i < 3; i++) {
-        if (sf->f[i])
-            dd_discard(sf->f[i], sf->path[i].data);
-        sf->f[i] = NULL;
-    }
+    for (int i = 0; i < 3; i++)
+        atomic_abort(&sf->af[i]);
 }
 
 static void files_release(sig_files *sf)
@@ -35,7 +32,8 @@ static void files_release(sig_files *sf)
         wn_buf_release(&sf->path[i]);
 }
 
-/* id (or source when the document has none) and url, length-prefixed */
+/* id (or source when the document has none) and url, length-prefixed;
+ * a failed fwrite is found by atomic_commit (the stream's error flag) */
 static void put_ids(FILE *f, const wn_doc *d)
 {
     const wn_buf *id = d->id.len ? &d->id : &d->source;
@@ -47,18 +45,25 @@ static void put_ids(FILE *f, const wn_doc *d)
 
 /* Problems met while reading are kept as lines of problems-S.txt, for the
  * caller to report (wn_dedup_problems): the library never prints. */
+typedef struct problems {
+    wn_buf text;
+    int rc; /* first failure to keep a line */
+} problems;
+
 static void note_problem(void *ctx, const wn_error *w)
 {
+    problems *pr = ctx;
     char line[1200];
     wn_error_format(w, line, sizeof line);
-    wn_buf_puts(ctx, line);
-    wn_buf_putc(ctx, '\n');
+    keep_first(&pr->rc, wn_buf_puts(&pr->text, line));
+    keep_first(&pr->rc, wn_buf_putc(&pr->text, '\n'));
 }
 
 int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                  wn_error *err)
 {
-    wn_buf problems = WN_BUF_INIT, ppath = WN_BUF_INIT;
+    problems pr = {WN_BUF_INIT, 0};
+    wn_buf ppath = WN_BUF_INIT;
     const dd_opts *o = c->o;
     sig_files sf;
     memset(&sf, 0, sizeof sf);
@@ -90,14 +95,12 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     hd.recsz = (uint32_t)recsz;
     for (int i = 0; i < nf; i++) {
         dd_path(&sf.path[i], c->workdir, pat[i], shard);
-        if (!(sf.f[i] = dd_create(sf.path[i].data, err))) {
-            rc = WN_EIO;
+        if ((rc = atomic_fopen(&sf.af[i], sf.path[i].data, err)))
             goto out;
-        }
     }
-    fwrite(&hd, sizeof hd, 1, sf.f[0]); /* rewritten at the end */
+    fwrite(&hd, sizeof hd, 1, sf.af[0].f); /* rewritten at the end */
     ro.warn = note_problem;
-    ro.warn_ctx = &problems;
+    ro.warn_ctx = &pr;
     if ((rc = wn_reader_open(c->inputs[shard], &ro, &r, err)))
         goto out;
     for (;;) {
@@ -106,14 +109,18 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
             break;
         if (rc < 0) {
             if (WN_IS_BAD_INPUT(rc)) { /* counted by the reader */
-                note_problem(&problems, err);
+                note_problem(&pr, err);
                 continue;
             }
             goto out;
         }
         memset(rec, 0, sizeof *rec);
-        dd_exact_hash(doc.text.data ? doc.text.data : "", doc.text.len,
-                      &scratch, rec->h);
+        if ((rc = dd_exact_hash(doc.text.data ? doc.text.data : "",
+                                doc.text.len, &scratch, rec->h))) {
+            rc = wn_err(err, rc, c->inputs[shard], doc.offset,
+                        "cannot hash document: %s", wn_strerror(rc));
+            goto out;
+        }
         rec->len = doc.text.len > UINT32_MAX ? UINT32_MAX
                                              : (uint32_t)doc.text.len;
         rec->date = dd_date_key(doc.date.data ? doc.date.data : "",
@@ -146,11 +153,11 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
             }
             dd_fingerprints_raw(sh, (size_t)cnt, fp);
             rec->nsh = (uint32_t)cnt;
-            fwrite(fp, sizeof *fp, rec->nsh, sf.f[2]);
+            fwrite(fp, sizeof *fp, rec->nsh, sf.af[2].f);
             shoff += rec->nsh * sizeof *fp;
         }
-        fwrite(rec, recsz, 1, sf.f[0]);
-        put_ids(sf.f[1], &doc);
+        fwrite(rec, recsz, 1, sf.af[0].f);
+        put_ids(sf.af[1].f, &doc);
         idoff += 8 + (doc.id.len ? doc.id.len : doc.source.len) + doc.url.len;
         hd.ndocs++;
         hd.text_bytes += doc.text.len;
@@ -161,25 +168,23 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     "more than 2^40 documents in one shard");
         goto out;
     }
-    if (fseek(sf.f[0], 0, SEEK_SET) || fwrite(&hd, sizeof hd, 1, sf.f[0]) != 1) {
+    if (fseek(sf.af[0].f, 0, SEEK_SET) ||
+        fwrite(&hd, sizeof hd, 1, sf.af[0].f) != 1) {
         rc = wn_err(err, WN_EIO, sf.path[0].data, 0, "cannot write header");
         goto out;
     }
     dd_path(&ppath, c->workdir, "problems-%05u.txt", shard);
-    FILE *pf = dd_create(ppath.data, err);
-    if (!pf) {
-        rc = WN_EIO;
+    if (pr.rc) /* a lost line would hide a problem */
+        rc = wn_err(err, pr.rc, ppath.data, 0, "cannot keep the problems: %s",
+                    wn_strerror(pr.rc));
+    else
+        rc = atomic_write_file(ppath.data, pr.text.data ? pr.text.data : "",
+                               pr.text.len, err);
+    if (rc)
         goto out;
-    }
-    fwrite(problems.data ? problems.data : "", 1, problems.len, pf);
-    if ((rc = dd_commit(pf, ppath.data, err)))
-        goto out;
-    for (int i = nf - 1; i >= 0; i--) { /* sig last: it proves the rest */
-        rc = dd_commit(sf.f[i], sf.path[i].data, err);
-        sf.f[i] = NULL;
-        if (rc)
+    for (int i = nf - 1; i >= 0; i--) /* sig last: it proves the rest */
+        if ((rc = atomic_commit(&sf.af[i], err)))
             goto out;
-    }
     st->docs += hd.ndocs;
     st->text_bytes += hd.text_bytes;
     st->bad_input += hd.bad_input;
@@ -190,7 +195,7 @@ out:
         wn_reader_close(r);
     wn_doc_release(&doc);
     wn_buf_release(&scratch);
-    wn_buf_release(&problems);
+    wn_buf_release(&pr.text);
     wn_buf_release(&ppath);
     free(sh);
     free(fp);
@@ -215,7 +220,7 @@ int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     dd_sig_rec *rec = malloc(recsz);
     uint32_t *sig = (uint32_t *)(rec + 1);
     uint64_t key[DD_MAXK];
-    FILE **out = calloc(P, sizeof *out);
+    atomic_file *out = calloc(P, sizeof *out); /* zeroed: nothing open */
     wn_buf *paths = calloc(P, sizeof *paths);
     wn_buf in = WN_BUF_INIT;
     dd_hasher *h = malloc(sizeof *h);
@@ -240,10 +245,8 @@ int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     }
     for (unsigned p = 0; p < P; p++) {
         dd_path(&paths[p], c->workdir, "bnd-%05u-%03u.bin", shard, p);
-        if (!(out[p] = dd_create(paths[p].data, err))) {
-            rc = WN_EIO;
+        if ((rc = atomic_fopen(&out[p], paths[p].data, err)))
             goto out;
-        }
     }
     for (uint64_t i = 0; i < hd.ndocs; i++) {
         if (fread(rec, recsz, 1, f) != 1) {
@@ -254,28 +257,24 @@ int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         uint64_t gid = DD_GID(shard, i);
         if (o->exact) {
             dd_rec r = {rec->h[0], gid | DD_EXACT_FLAG};
-            fwrite(&r, sizeof r, 1, out[part_of(r.a, P)]);
+            fwrite(&r, sizeof r, 1, out[part_of(r.a, P)].f);
         }
         if (o->near && !(sig[0] == UINT32_MAX && sig[o->k - 1] == UINT32_MAX)) {
             dd_band_keys(h, sig, key);
             for (unsigned b = 0; b < o->bands; b++) {
                 dd_rec r = {key[b], gid};
-                fwrite(&r, sizeof r, 1, out[part_of(r.a, P)]);
+                fwrite(&r, sizeof r, 1, out[part_of(r.a, P)].f);
             }
         }
     }
-    for (unsigned p = 0; p < P; p++) {
-        rc = dd_commit(out[p], paths[p].data, err);
-        out[p] = NULL;
-        if (rc)
+    for (unsigned p = 0; p < P; p++)
+        if ((rc = atomic_commit(&out[p], err)))
             goto out;
-    }
 out:
     if (f)
         fclose(f);
     for (unsigned p = 0; out && p < P; p++)
-        if (out[p])
-            dd_discard(out[p], paths[p].data);
+        atomic_abort(&out[p]);
     for (unsigned p = 0; paths && p < P; p++)
         wn_buf_release(&paths[p]);
     free(paths);

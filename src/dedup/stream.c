@@ -191,7 +191,9 @@ int wn_dedup_stream_check(wn_dedup_stream *s, const wn_doc *doc,
     uint64_t h[2];
     unsigned nk = 0;
     wn_buf_reset(reason);
-    dd_exact_hash(text, doc->text.len, &s->scratch, h);
+    int rc = dd_exact_hash(text, doc->text.len, &s->scratch, h);
+    if (rc)
+        return rc;
     if (s->o.exact) {
         uint64_t key = h[0] ^ 0x6a09e667f3bcc909ULL; /* own namespace */
         uint64_t ref = lookup(s, key);

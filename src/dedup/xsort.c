@@ -132,8 +132,11 @@ static int spill(dd_xsort *x, wn_error *err)
     if (!f)
         return wn_err(err, WN_EIO, name, 0, "cannot create: %s",
                       strerror(errno));
+    /* a run is private scratch, read back by this process: no fsync or
+     * rename, but a short one would silently lose records */
     size_t w = fwrite(x->buf, sizeof(dd_rec), x->len, f);
-    if (fclose(f) || w != x->len) {
+    int bad = w != x->len || fflush(f) || ferror(f);
+    if (fclose(f) || bad) {
         remove(name);
         return wn_err(err, WN_EIO, name, 0, "cannot write sorted run");
     }
@@ -273,8 +276,11 @@ int dd_xsort_finish(dd_xsort *x, wn_error *err)
         dd_rec r;
         while (heap_pop(x, &r))
             fwrite(&r, sizeof r, 1, f);
-        if (fclose(f))
+        int bad = fflush(f) || ferror(f); /* any fwrite that failed */
+        if (fclose(f) || bad) {
+            remove(name);
             return wn_err(err, WN_EIO, name, 0, "cannot write sorted run");
+        }
         close_inputs(x, 1);
         x->first_run += FANIN;
         x->nruns++;

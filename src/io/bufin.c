@@ -29,6 +29,22 @@ void bufin_release(bufin *b)
     b->buf = NULL;
 }
 
+/* Parks an allocation failure like a stream error that ends the input at
+ * the current position: the parser sees its data end there, and the
+ * reader reports the failure instead of what the parser made of it (a
+ * short block is never a document). */
+static void park_nomem(bufin *b, int code)
+{
+    if (b->err_code)
+        return;
+    b->err_code = wn_err(&b->err, code, istream_path(b->s), bufin_tell(b),
+                         "%s", code == WN_ENOMEM ? "out of memory"
+                                                 : "record too large");
+    b->err_at = bufin_tell(b);
+    if (!WN_IS_BAD_INPUT(code))
+        b->eof = 1;
+}
+
 /* Reads more decoded bytes into the buffer, compacting it first.  Returns
  * 1 if bytes were added, 0 at the end (or after parking an error). */
 static int more(bufin *b)
@@ -46,9 +62,7 @@ static int more(bufin *b)
     if (b->end == b->cap) {
         char *nb = realloc(b->buf, b->cap * 2);
         if (!nb) {
-            b->err_code = wn_err(&b->err, WN_ENOMEM, istream_path(b->s), 0,
-                                 "out of memory");
-            b->eof = 1;
+            park_nomem(b, WN_ENOMEM);
             return 0;
         }
         b->buf = nb;
@@ -84,8 +98,10 @@ size_t bufin_fill(bufin *b, size_t n)
                 b->pos = 0;
             }
             char *nb = realloc(b->buf, b->cap * 2);
-            if (!nb)
+            if (!nb) {
+                park_nomem(b, WN_ENOMEM);
                 return b->end - b->pos;
+            }
             b->buf = nb;
             b->cap *= 2;
         }
@@ -153,8 +169,11 @@ size_t bufin_read(bufin *b, wn_buf *dst, size_t n)
         size_t k = b->end - b->pos;
         if (k > n - done)
             k = n - done;
-        if (dst && wn_buf_append(dst, b->buf + b->pos, k))
+        int rc = dst ? wn_buf_append(dst, b->buf + b->pos, k) : 0;
+        if (rc) {
+            park_nomem(b, rc);
             break;
+        }
         b->pos += k;
         done += k;
     }

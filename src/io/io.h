@@ -48,7 +48,8 @@ typedef struct bufin {
 int bufin_init(bufin *b, istream *s);
 void bufin_release(bufin *b);
 /* Makes at least n bytes available from pos if the input has them;
- * returns how many are available (may be < n at the end). */
+ * returns how many are available (may be < n at the end, or after an
+ * allocation failure, which is parked like a stream error). */
 size_t bufin_fill(bufin *b, size_t n);
 /* Returns the next line without its "\n" / "\r\n" in *line (valid until
  * the next call).  Returns 1, 0 at the end, or WN_ELIMIT when the line is
@@ -56,7 +57,8 @@ size_t bufin_fill(bufin *b, size_t n);
 int bufin_getline(bufin *b, const char **line, size_t *len, size_t max,
                   uint64_t *off);
 /* Appends up to n bytes to dst (dst may be NULL to skip them); returns the
- * number of bytes moved. */
+ * number of bytes moved.  Fewer than n: the input ended, or a stream error
+ * or a failure to grow dst (WN_ENOMEM, WN_ELIMIT) was parked. */
 size_t bufin_read(bufin *b, wn_buf *dst, size_t n);
 static inline uint64_t bufin_tell(const bufin *b) { return b->base + b->pos; }
 /* Takes a pending stream error: returns its code (0 if none) and copies it

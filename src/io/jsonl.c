@@ -161,16 +161,19 @@ int jsonl_next(rctx *r, wn_doc *doc, wn_error *err)
             continue; /* blank line */
         r->st.jsonl_lines++;
         r->rec_off = off;
-        if ((rc = parse_line(r, doc, line, len, off, err))) {
-            wn_doc_reset(doc);
+        rc = parse_line(r, doc, line, len, off, err);
+        doc->offset = off;
+        if (!rc && !doc->source.len)
+            rc = reader_set_source(r, doc, off);
+        if (!rc && !doc->id.len)
+            rc = wn_buf_append(&doc->id, doc->source.data, doc->source.len);
+        if (rc) {
+            wn_doc_reset(doc); /* never half a document */
+            if (rc != WN_EFORMAT) /* bad_json said why; a buffer did not */
+                rc = wn_err(err, rc, r->path, off, "cannot hold the JSON "
+                            "line: %s", wn_strerror(rc));
             return rc;
         }
-        doc->offset = off;
-        if (!doc->source.len && (rc = reader_set_source(r, doc, off)))
-            return rc;
-        if (!doc->id.len && (rc = wn_buf_append(&doc->id, doc->source.data,
-                                                 doc->source.len)))
-            return rc;
         return WN_DOC;
     }
 }

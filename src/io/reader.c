@@ -103,7 +103,8 @@ static int sniff(wn_reader *rd, wn_error *err)
     return WN_FMT_TEXT;
 }
 
-/* Shared tail of the two open functions: takes ownership of s. */
+/* Shared tail of the two open functions: takes ownership of s.  Every
+ * message is made before s is closed: the path it names lives in s. */
 static int reader_init(istream *s, const wn_reader_opts *opts,
                        wn_reader **out, wn_error *err)
 {
@@ -114,18 +115,26 @@ static int reader_init(istream *s, const wn_reader_opts *opts,
         o.text_field = "text";
     if (!o.max_record)
         o.max_record = WN_MAX_RECORD;
+    if (o.format < WN_FMT_AUTO || o.format > WN_FMT_HTML) {
+        int rc = wn_err(err, WN_EINVAL, istream_path(s), 0,
+                        "unknown format %d", o.format);
+        istream_close(s);
+        return rc;
+    }
     wn_reader *rd = calloc(1, sizeof *rd);
     if (!rd) {
+        int rc = wn_err(err, WN_ENOMEM, istream_path(s), 0, "out of memory");
         istream_close(s);
-        return wn_err(err, WN_ENOMEM, istream_path(s), 0, "out of memory");
+        return rc;
     }
     rd->s = s;
     rd->r.path = istream_path(s);
     rd->r.opts = o;
     int rc;
     if ((rc = bufin_init(&rd->r.in, rd->s))) {
+        rc = wn_err(err, rc, istream_path(s), 0, "out of memory");
         wn_reader_close(rd);
-        return wn_err(err, rc, istream_path(s), 0, "out of memory");
+        return rc;
     }
     rd->r.st.files = 1;
     int fmt = o.format;
@@ -142,10 +151,11 @@ static int reader_init(istream *s, const wn_reader_opts *opts,
     case WN_FMT_JSONL: rd->next = jsonl_next; break;
     case WN_FMT_TEXT: rd->next = text_next; break;
     case WN_FMT_HTML: rd->next = html_next; break;
-    default:
+    default: /* checked above; kept for a format added to one list only */
+        rc = wn_err(err, WN_EINVAL, istream_path(s), 0, "unknown format %d",
+                    fmt);
         wn_reader_close(rd);
-        return wn_err(err, WN_EINVAL, istream_path(s), 0,
-                      "unknown format %d", fmt);
+        return rc;
     }
     *out = rd;
     return 0;

@@ -10,6 +10,7 @@
 
 #define SNIFF (64u << 10)
 
+/* Returns 1 for binary data, 0 for text, or WN_ENOMEM. */
 static int looks_binary(const char *p, size_t n)
 {
     size_t nul = 0, bad = 0;
@@ -22,7 +23,9 @@ static int looks_binary(const char *p, size_t n)
     wn_buf tmp = WN_BUF_INIT;
     long rep = wn_utf8_repair(p, n, &tmp, NULL);
     wn_buf_release(&tmp);
-    bad = rep > 0 ? (size_t)rep : 0;
+    if (rep < 0)
+        return (int)rep;
+    bad = (size_t)rep;
     return bad * 10 > n / 4 + 1; /* > 10% of (roughly) characters */
 }
 
@@ -46,16 +49,20 @@ static int whole_file(rctx *r, wn_doc *doc, int kind, wn_error *err)
         return WN_ETRUNC; /* the stream error is reported in its place */
     if (!raw->len)
         return WN_EOF; /* an empty file holds no document */
-    if (looks_binary(raw->data ? raw->data : "", raw->len)) {
+    int rc = looks_binary(raw->data ? raw->data : "", raw->len);
+    if (rc == 1) {
         r->bad_counter = &r->st.bad_files;
         return wn_err(err, WN_EFORMAT, r->path, 0,
                       "binary data, not text: file skipped");
     }
-    int rc;
-    if ((rc = reader_set_text(r, doc, raw->data ? raw->data : "", raw->len)) ||
+    if (rc ||
+        (rc = reader_set_text(r, doc, raw->data ? raw->data : "", raw->len)) ||
         (rc = wn_buf_puts(&doc->id, r->path)) ||
-        (rc = reader_set_source(r, doc, 0)))
-        return rc;
+        (rc = reader_set_source(r, doc, 0))) {
+        wn_doc_reset(doc); /* never half a document */
+        return wn_err(err, rc, r->path, 0, "cannot hold the file: %s",
+                      wn_strerror(rc));
+    }
     doc->kind = kind;
     r->st.text_files++;
     return WN_DOC;

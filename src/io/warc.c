@@ -247,9 +247,11 @@ static int contains_ci(const char *s, size_t n, const char *needle)
     return 0;
 }
 
-/* Decodes chunked transfer coding.  Returns 0 on success. */
+/* Decodes chunked transfer coding.  Returns 0 on success, 1 if the coding
+ * is broken, or WN_ENOMEM / WN_ELIMIT. */
 static int dechunk(const char *p, size_t n, wn_buf *out)
 {
+    int rc;
     size_t i = 0;
     for (;;) {
         size_t sz = 0;
@@ -257,48 +259,50 @@ static int dechunk(const char *p, size_t n, wn_buf *out)
         while (i < n && isxdigit((unsigned char)p[i])) {
             int c = tolower((unsigned char)p[i]);
             if (sz > (SIZE_MAX >> 5))
-                return -1;
+                return 1;
             sz = sz * 16 + (size_t)(c <= '9' ? c - '0' : c - 'a' + 10);
             i++;
             digits++;
         }
         if (!digits)
-            return -1;
+            return 1;
         while (i < n && p[i] != '\n') /* chunk extensions */
             i++;
         if (i >= n)
-            return -1;
+            return 1;
         i++;
         if (sz == 0)
             return 0;
         if (sz > n - i)
-            return -1;
-        if (wn_buf_append(out, p + i, sz))
-            return -1;
+            return 1;
+        if ((rc = wn_buf_append(out, p + i, sz)))
+            return rc;
         i += sz;
         if (i < n && p[i] == '\r')
             i++;
         if (i < n && p[i] == '\n')
             i++;
         else
-            return -1;
+            return 1;
     }
 }
 
-/* Inflates a gzip or zlib body.  Returns 0 on success. */
+/* Inflates a gzip or zlib body.  Returns 0 on success, 1 if the data is
+ * not valid or inflates past max, or WN_ENOMEM. */
 static int inflate_body(const char *p, size_t n, wn_buf *out, size_t max)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 15 + 32) != Z_OK)
-        return -1;
+    int zr = inflateInit2(&z, 15 + 32);
+    if (zr != Z_OK)
+        return zr == Z_MEM_ERROR ? WN_ENOMEM : 1;
     z.next_in = (unsigned char *)p;
     z.avail_in = (uInt)n;
-    int zr;
     do {
-        if (wn_buf_reserve(out, 1 << 16) || out->len > max) {
+        int rc = out->len > max ? 1 : wn_buf_reserve(out, 1 << 16);
+        if (rc) {
             inflateEnd(&z);
-            return -1;
+            return rc == WN_ENOMEM ? rc : 1; /* WN_ELIMIT: too large */
         }
         z.next_out = (unsigned char *)out->data + out->len;
         z.avail_out = (uInt)(out->alloc - out->len - 1);
@@ -310,7 +314,9 @@ static int inflate_body(const char *p, size_t n, wn_buf *out, size_t max)
             break;
     } while (zr == Z_OK);
     inflateEnd(&z);
-    return zr == Z_STREAM_END ? 0 : -1;
+    if (zr == Z_MEM_ERROR)
+        return WN_ENOMEM;
+    return zr == Z_STREAM_END ? 0 : 1;
 }
 
 /* Extracts charset=NAME from a Content-Type value or a <meta> tag. */
@@ -340,9 +346,11 @@ static int is_utf8_name(const char *cs)
 }
 
 /* Converts src from charset cs to UTF-8 (appended to out), replacing
- * unconvertible bytes by U+FFFD.  Returns replacements, or -1 if the
- * charset is unknown to iconv. */
-static long to_utf8(const char *cs, const char *src, size_t n, wn_buf *out)
+ * unconvertible bytes by U+FFFD and counting them in *bad.  Returns 0, 1 if
+ * it cannot (a charset unknown to iconv, a result too large), or
+ * WN_ENOMEM. */
+static int to_utf8(const char *cs, const char *src, size_t n, wn_buf *out,
+                   long *bad)
 {
     /* labels mean what browsers (WHATWG Encoding) make of them: pages
      * declared latin1 or gb2312 are really windows-1252 or GBK */
@@ -362,37 +370,39 @@ static long to_utf8(const char *cs, const char *src, size_t n, wn_buf *out)
         }
     iconv_t cd = iconv_open("UTF-8", cs);
     if (cd == (iconv_t)-1)
-        return -1;
-    long bad = 0;
+        return errno == ENOMEM ? WN_ENOMEM : 1;
+    int rc = 0;
     char *in = (char *)src;
     size_t inleft = n;
+    *bad = 0;
     while (inleft) {
-        if (wn_buf_reserve(out, inleft * 2 + 16)) {
-            bad = -1;
+        if ((rc = wn_buf_reserve(out, inleft * 2 + 16)))
             break;
-        }
         char *o = out->data + out->len;
         size_t oleft = out->alloc - out->len - 1;
-        size_t rc = iconv(cd, &in, &inleft, &o, &oleft);
+        size_t k = iconv(cd, &in, &inleft, &o, &oleft);
         out->len = (size_t)(o - out->data);
         out->data[out->len] = 0;
-        if (rc == (size_t)-1) {
+        if (k == (size_t)-1) {
             if (errno == E2BIG)
                 continue;
             /* EILSEQ / EINVAL: one bad byte */
-            wn_buf_append(out, "\xEF\xBF\xBD", 3);
+            if ((rc = wn_buf_append(out, "\xEF\xBF\xBD", 3)))
+                break;
             in++;
             inleft--;
-            bad++;
+            (*bad)++;
             iconv(cd, NULL, NULL, NULL, NULL);
         }
     }
     iconv_close(cd);
-    return bad;
+    /* past the buffer cap the page is kept unconverted, as before */
+    return rc == WN_ELIMIT ? 1 : rc;
 }
 
 /* Turns a response block into an HTML document, or returns 1 if the
- * payload is not HTML (skipped). */
+ * payload is not HTML (skipped), or a negative code: an allocation failure
+ * ends the document, which is never returned with a part missing. */
 static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
                         uint64_t off, wn_doc *doc, wn_error *err)
 {
@@ -427,23 +437,29 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
     if (http_header(blk, hn, "Transfer-Encoding", &v, &vn) &&
         contains_ci(v, vn, "chunked")) {
         wn_buf_reset(tmp);
-        if (dechunk(body, bn, tmp) == 0) {
-            wn_buf_reset(&doc->text);
-            wn_buf_append(&doc->text, tmp->data, tmp->len);
-        } else {
+        if ((rc = dechunk(body, bn, tmp)) < 0)
+            return rc;
+        if (rc == 0)
+            rc = wn_buf_set(&doc->text, tmp->data, tmp->len);
+        else {
             r->st.bad_http++;
             reader_warn(r, "broken HTTP chunked encoding: raw body kept");
-            wn_buf_set(&doc->text, body, bn); /* keep the raw body */
+            rc = wn_buf_set(&doc->text, body, bn); /* keep the raw body */
         }
     } else
-        wn_buf_set(&doc->text, body, bn);
+        rc = wn_buf_set(&doc->text, body, bn);
+    if (rc)
+        return rc;
     if (http_header(blk, hn, "Content-Encoding", &v, &vn) &&
         (contains_ci(v, vn, "gzip") || contains_ci(v, vn, "deflate"))) {
         wn_buf_reset(tmp);
-        if (inflate_body(doc->text.data, doc->text.len, tmp,
-                         r->opts.max_record) == 0)
-            wn_buf_set(&doc->text, tmp->data, tmp->len);
-        else {
+        if ((rc = inflate_body(doc->text.data, doc->text.len, tmp,
+                               r->opts.max_record)) < 0)
+            return rc;
+        if (rc == 0) {
+            if ((rc = wn_buf_set(&doc->text, tmp->data, tmp->len)))
+                return rc;
+        } else {
             r->st.bad_http++;
             reader_warn(r, "HTTP body is not valid %.*s data: body dropped",
                         (int)vn, v);
@@ -459,13 +475,16 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
                      doc->text.len < 1024 ? doc->text.len : 1024, cs,
                      sizeof cs);
     wn_buf *raw = tmp;
-    wn_buf_set(raw, doc->text.data, doc->text.len);
+    if ((rc = wn_buf_set(raw, doc->text.data, doc->text.len)))
+        return rc;
     wn_buf_reset(&doc->text);
-    long conv = -1;
+    long conv = 0;
+    rc = 1; /* not converted */
     if (cs[0] && !is_utf8_name(cs) &&
-        !wn_utf8_valid(raw->data ? raw->data : "", raw->len))
-        conv = to_utf8(cs, raw->data, raw->len, &doc->text);
-    if (conv < 0) {
+        !wn_utf8_valid(raw->data ? raw->data : "", raw->len) &&
+        (rc = to_utf8(cs, raw->data, raw->len, &doc->text, &conv)) < 0)
+        return rc;
+    if (rc) {
         wn_buf_reset(&doc->text);
         if ((rc = reader_set_text(r, doc, raw->data ? raw->data : "", raw->len)))
             return rc;
@@ -485,11 +504,21 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
     return 0;
 }
 
+/* A record that cannot be held in memory: the reader stops (WN_ENOMEM) or
+ * skips it (WN_ELIMIT), and what was built of the document is dropped. */
+static int cannot_hold(rctx *r, wn_doc *doc, wn_error *err, uint64_t off,
+                       int rc)
+{
+    wn_doc_reset(doc);
+    return wn_err(err, rc, r->path, off, "cannot hold the WARC record: %s",
+                  wn_strerror(rc));
+}
+
 int warc_next(rctx *r, wn_doc *doc, wn_error *err)
 {
     if (!r->priv) {
         if (!(r->priv = calloc(1, sizeof(warc_head))))
-            return WN_ENOMEM;
+            return wn_err(err, WN_ENOMEM, r->path, 0, "out of memory");
         r->priv_free = warc_head_free;
     }
     warc_head *hp = r->priv;
@@ -516,6 +545,8 @@ int warc_next(rctx *r, wn_doc *doc, wn_error *err)
         if ((rc = read_headers(r, &h, off, err))) {
             if (rc != WN_ETRUNC)
                 resync(r);
+            if (rc == WN_ENOMEM)
+                return cannot_hold(r, doc, err, off, rc);
             return rc;
         }
         r->st.warc_records++;
@@ -570,23 +601,23 @@ int warc_next(rctx *r, wn_doc *doc, wn_error *err)
                 continue;
             }
             if (rc)
-                return rc;
+                return cannot_hold(r, doc, err, off, rc);
             r->st.warc_response_html++;
         } else {
             if ((rc = reader_set_text(r, doc, blk->data ? blk->data : "",
                                       blk->len)))
-                return rc;
+                return cannot_hold(r, doc, err, off, rc);
             r->st.warc_conversion++;
             if (h.lang.len &&
                 (rc = wn_doc_meta_set_str(doc, "warc_languages", h.lang.data,
                                           h.lang.len)))
-                return rc;
+                return cannot_hold(r, doc, err, off, rc);
         }
         if ((rc = reader_set_field(r, &doc->id, h.id.data, h.id.len)) ||
             (rc = reader_set_field(r, &doc->url, h.uri.data, h.uri.len)) ||
             (rc = reader_set_field(r, &doc->date, h.date.data, h.date.len)) ||
             (rc = reader_set_source(r, doc, off)))
-            return rc;
+            return cannot_hold(r, doc, err, off, rc);
         doc->offset = off;
         return WN_DOC;
     }

@@ -2,10 +2,12 @@
  * writer.c - JSONL and plain-text output, compressed by the output name,
  * published atomically.
  *
- * Data goes to "<path>.tmp.<pid>" in the same directory and is renamed to
- * <path> only after the last byte (and the compressor's trailer) reached
- * the disk, so a reader never sees a partial file under a final name and a
- * killed run leaves only a temporary file behind.
+ * Data goes to a temporary beside the path (atomic_open) and is renamed
+ * to the path only after the last byte (and the compressor's trailer)
+ * reached the disk, so a reader never sees a partial file under a final
+ * name and a killed run leaves only a temporary file behind.  stdout and
+ * paths that are not regular files (/dev/stdout, a FIFO) are written
+ * through instead.
  */
 #include "io.h"
 
@@ -27,8 +29,9 @@ struct wn_writer {
     int ndocs;
     int direct; /* fd opened on a non-regular file: close, no rename */
     int started; /* data was written: the level is fixed */
-    char *path;
-    char *tmp;
+    int failed; /* a write failed: bytes are missing, never publish */
+    char *path;     /* as given; NULL for stdout */
+    atomic_file af; /* the temporary of a regular file */
     wn_buf line;
     unsigned char *cbuf; /* compressor output */
     z_stream z;
@@ -44,19 +47,16 @@ static int ends_with(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
+static const char *name_of(const wn_writer *w)
+{
+    return w->path ? w->path : "-";
+}
+
 static int write_all(wn_writer *w, const void *p, size_t n, wn_error *err)
 {
-    const char *c = p;
-    while (n) {
-        ssize_t k = write(w->fd, c, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return wn_err(err, WN_EIO, w->path ? w->path : "-", 0,
-                          "write: %s", strerror(errno));
-        c += k;
-        n -= (size_t)k;
-    }
+    if (write_full(w->fd, p, n))
+        return wn_err(err, WN_EIO, name_of(w), 0, "write: %s",
+                      strerror(errno));
     return 0;
 }
 
@@ -79,7 +79,7 @@ static int drain(wn_writer *w, int fin, wn_error *err)
             w->z.avail_out = OUT_CAP;
             zr = deflate(&w->z, fin ? Z_FINISH : Z_NO_FLUSH);
             if (zr == Z_STREAM_ERROR)
-                return wn_err(err, WN_EIO, w->path, 0, "deflate failed");
+                return wn_err(err, WN_EIO, name_of(w), 0, "deflate failed");
             if ((rc = write_all(w, w->cbuf, OUT_CAP - w->z.avail_out, err)))
                 return rc;
         } while (w->z.avail_out == 0 || (fin && zr != Z_STREAM_END));
@@ -91,7 +91,7 @@ static int drain(wn_writer *w, int fin, wn_error *err)
             left = ZSTD_compressStream2(w->zs, &ob, &ib,
                                         fin ? ZSTD_e_end : ZSTD_e_continue);
             if (ZSTD_isError(left))
-                return wn_err(err, WN_EIO, w->path, 0, "zstd: %s",
+                return wn_err(err, WN_EIO, name_of(w), 0, "zstd: %s",
                               ZSTD_getErrorName(left));
             if ((rc = write_all(w, w->cbuf, ob.pos, err)))
                 return rc;
@@ -112,8 +112,11 @@ int wn_writer_open(const char *path, int out_format, wn_writer **out,
     w->fd = STDOUT_FILENO;
     int rc = 0;
     struct stat sb;
-    if (path && strcmp(path, "-") && lstat(path, &sb) == 0 &&
-        !S_ISREG(sb.st_mode)) {
+    if (path && strcmp(path, "-") && !(w->path = strdup(path))) {
+        rc = wn_err(err, WN_ENOMEM, path, 0, "out of memory");
+        goto fail;
+    }
+    if (w->path && lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         /* a link, device or FIFO (/dev/stdout, /dev/null): write through
          * it; renaming over it would replace the link itself */
         w->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
@@ -123,23 +126,13 @@ int wn_writer_open(const char *path, int out_format, wn_writer **out,
             goto fail;
         }
         w->direct = 1;
-    } else if (path && strcmp(path, "-")) {
-        w->path = strdup(path);
-        size_t n = strlen(path) + 32;
-        w->tmp = malloc(n);
-        if (!w->path || !w->tmp) {
-            rc = wn_err(err, WN_ENOMEM, path, 0, "out of memory");
+    } else if (w->path) {
+        w->fd = -1;
+        if ((rc = atomic_open(&w->af, path, err)))
             goto fail;
-        }
-        snprintf(w->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (w->fd < 0) {
-            rc = wn_err(err, WN_EIO, path, 0, "cannot create %s: %s", w->tmp,
-                        strerror(errno));
-            goto fail;
-        }
+        w->fd = w->af.fd;
     }
-    if (path && strcmp(path, "-")) {
+    if (w->path) {
         if (ends_with(path, ".gz"))
             w->codec = CODEC_GZIP;
         else if (ends_with(path, ".zst"))
@@ -176,10 +169,12 @@ static int push(wn_writer *w, const char *p, size_t n, wn_error *err)
     w->started = 1;
     int rc = wn_buf_append(&w->pending, p, n);
     if (rc)
-        return wn_err(err, rc, w->path, 0, "out of memory");
-    if (w->pending.len >= OUT_CAP)
-        return drain(w, 0, err);
-    return 0;
+        rc = wn_err(err, rc, name_of(w), 0, "out of memory");
+    else if (w->pending.len >= OUT_CAP)
+        rc = drain(w, 0, err);
+    if (rc)
+        w->failed = rc;
+    return rc;
 }
 
 int wn_writer_set_level(wn_writer *w, int level)
@@ -223,7 +218,7 @@ int wn_writer_write(wn_writer *w, const wn_doc *doc, wn_error *err)
     }
     wn_buf_reset(&w->line);
     if ((rc = wn_doc_to_json(doc, &w->line)))
-        return wn_err(err, rc, w->path, 0, "out of memory");
+        return wn_err(err, rc, name_of(w), 0, "out of memory");
     return wn_writer_write_line(w, w->line.data, w->line.len, err);
 }
 
@@ -237,7 +232,6 @@ static void writer_free(wn_writer *w)
     wn_buf_release(&w->line);
     wn_buf_release(&w->pending);
     free(w->path);
-    free(w->tmp);
     free(w);
 }
 
@@ -245,20 +239,18 @@ int wn_writer_close(wn_writer *w, wn_error *err)
 {
     if (!w)
         return 0;
-    int rc = drain(w, 1, err);
-    if (w->direct)
-        close(w->fd);
-    if (!rc && w->tmp) {
-        if (fsync(w->fd) && errno != EINVAL)
-            rc = wn_err(err, WN_EIO, w->path, 0, "fsync: %s", strerror(errno));
-        if (close(w->fd) && !rc)
-            rc = wn_err(err, WN_EIO, w->path, 0, "close: %s", strerror(errno));
-        w->fd = -1;
-        if (!rc && rename(w->tmp, w->path))
-            rc = wn_err(err, WN_EIO, w->path, 0, "rename: %s",
-                        strerror(errno));
+    int rc = w->failed ? wn_err(err, w->failed, name_of(w), 0,
+                                "an earlier write failed: not published")
+                       : drain(w, 1, err);
+    if (w->af.tmp) {
+        /* a failed flush must not publish what did get written */
         if (rc)
-            unlink(w->tmp);
+            atomic_abort(&w->af);
+        else
+            rc = atomic_commit(&w->af, err);
+    } else if (w->direct && close(w->fd) && !rc) {
+        rc = wn_err(err, WN_EIO, name_of(w), 0, "close: %s",
+                    strerror(errno));
     }
     writer_free(w);
     return rc;
@@ -268,11 +260,9 @@ void wn_writer_abort(wn_writer *w)
 {
     if (!w)
         return;
-    if (w->tmp || w->direct) {
-        if (w->fd >= 0)
-            close(w->fd);
-        if (w->tmp)
-            unlink(w->tmp);
-    }
+    if (w->af.tmp)
+        atomic_abort(&w->af);
+    else if (w->direct && w->fd >= 0)
+        close(w->fd);
     writer_free(w);
 }

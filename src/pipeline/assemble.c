@@ -194,6 +194,13 @@ static void copy_key(void *ctx, const char *k, const char *v)
     wn_config_set(ctx, k, v);
 }
 
+/* A malloc'd OUTDIR path, or NULL when out of memory. */
+static char *dup_path(wn_run *r, wn_buf *b, const char *fmt, size_t i)
+{
+    const char *p = run_path(r, b, fmt, i);
+    return p ? strdup(p) : NULL;
+}
+
 int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
 {
     size_t n = r->nfiles;
@@ -204,14 +211,14 @@ int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
     io->cfg = wn_config_new();
     int rc = io->p1 && io->p2 && io->cfg ? 0 : WN_ENOMEM;
     for (size_t i = 0; i < n && !rc; i++) {
-        io->p1[i] = strdup(run_path(r, &b, "work/p1/%05zu.jsonl.zst", i));
-        io->p2[i] = strdup(run_path(r, &b, "work/p2/%05zu.jsonl.zst", i));
+        io->p1[i] = dup_path(r, &b, "work/p1/%05zu.jsonl.zst", i);
+        io->p2[i] = dup_path(r, &b, "work/p2/%05zu.jsonl.zst", i);
         if (!io->p1[i] || !io->p2[i])
             rc = WN_ENOMEM;
     }
     if (!rc) {
-        io->rejects = strdup(run_path(r, &b, "work/p2/rejects.jsonl.zst"));
-        io->workdir = strdup(run_path(r, &b, "work/dedup"));
+        io->rejects = dup_path(r, &b, "work/p2/rejects.jsonl.zst", 0);
+        io->workdir = dup_path(r, &b, "work/dedup", 0);
         if (!io->rejects || !io->workdir)
             rc = WN_ENOMEM;
     }
@@ -334,10 +341,14 @@ static int write_problems(wn_run *r, wn_error *err)
     wn_buf all = WN_BUF_INIT, p = WN_BUF_INIT;
     int rc = 0;
     for (size_t i = 0; i < r->nfiles && !rc; i++) {
-        FILE *f = fopen(run_path(r, &p, "work/p1/%05zu.problems.jsonl", i),
-                        "rb");
+        const char *name = run_path(r, &p, "work/p1/%05zu.problems.jsonl", i);
+        if (!name) {
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+            break;
+        }
+        FILE *f = fopen(name, "rb");
         if (!f)
-            continue;
+            continue; /* a task without problems */
         char buf[65536];
         size_t k;
         while (!rc && (k = fread(buf, 1, sizeof buf, f)) > 0)
@@ -348,8 +359,11 @@ static int write_problems(wn_run *r, wn_error *err)
             rc = wn_err(err, rc, "", 0, "out of memory");
         fclose(f);
     }
+    const char *name = rc ? NULL : run_path(r, &p, "problems.jsonl");
+    if (!rc && !name)
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!rc)
-        rc = write_text_file(run_path(r, &p, "problems.jsonl"), &all, err);
+        rc = write_text_file(name, &all, err);
     wn_buf_release(&all);
     wn_buf_release(&p);
     return rc;
@@ -360,18 +374,24 @@ int run_write_stats(wn_run *r, wn_error *err)
     wn_buf o = WN_BUF_INIT, path = WN_BUF_INIT;
     int rc = tally_json(&r->total, r->dedup ? &r->dstats : NULL,
                         r->data_shards, r->reject_shards, &o);
+    if (!rc && !run_path(r, &path, "stats.json"))
+        rc = WN_ENOMEM;
     if (rc)
         rc = wn_err(err, rc, "", 0, "out of memory");
     else
-        rc = write_text_file(run_path(r, &path, "stats.json"), &o, err);
+        rc = write_text_file(path.data, &o, err);
     wn_buf_reset(&o);
-    if (!rc && (rc = tally_timing_json(&r->total, &o)))
-        rc = wn_err(err, rc, "", 0, "out of memory");
+    if (!rc && ((rc = tally_timing_json(&r->total, &o)) ||
+                !run_path(r, &path, "timing.json")))
+        rc = wn_err(err, rc ? rc : WN_ENOMEM, "", 0, "out of memory");
     else if (!rc)
-        rc = write_text_file(run_path(r, &path, "timing.json"), &o, err);
+        rc = write_text_file(path.data, &o, err);
     if (!rc)
         rc = write_problems(r, err);
     wn_buf_release(&o);
     wn_buf_release(&path);
     return rc;
 }
+#undef PUTC
+#undef PUTS
+#undef PUTF

@@ -162,12 +162,14 @@ const char *run_path(wn_run *r, wn_buf *b, const char *fmt, ...)
     vsnprintf(rel, sizeof rel, fmt, ap);
     va_end(ap);
     wn_buf_reset(b);
-    wn_buf_printf(b, "%s/%s", r->outdir, rel);
-    return b->data;
+    /* NULL when it cannot be built: never a shorter path by mistake */
+    return wn_buf_printf(b, "%s/%s", r->outdir, rel) ? NULL : b->data;
 }
 
 static int mkdir_p(const char *path, wn_error *err)
 {
+    if (!path) /* run_path could not build it */
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s", path);
     for (char *p = tmp + 1; *p; p++)
@@ -187,25 +189,39 @@ static int mkdir_p(const char *path, wn_error *err)
 static int check_workdir(wn_run *r, wn_error *err)
 {
     wn_buf want = WN_BUF_INIT, path = WN_BUF_INIT;
-    wn_buf_printf(&want, "winnow %s\n", wn_version());
-    wn_run_print_config(r->cfg, &want, err);
-    wn_buf_puts(&want, "[inputs]\n");
-    for (size_t i = 0; i < r->nfiles; i++) {
+    /* every part checked: a short run.conf would refuse the next run */
+    int rc = wn_buf_printf(&want, "winnow %s\n", wn_version());
+    if (!rc)
+        rc = wn_run_print_config(r->cfg, &want, err);
+    if (!rc)
+        rc = wn_buf_puts(&want, "[inputs]\n");
+    for (size_t i = 0; i < r->nfiles && !rc; i++) {
         struct stat sb;
         long long sz = stat(r->files[i], &sb) ? -1 : (long long)sb.st_size;
-        wn_buf_printf(&want, "%s %lld\n", r->files[i], sz);
+        rc = wn_buf_printf(&want, "%s %lld\n", r->files[i], sz);
     }
-    run_path(r, &path, "work/run.conf");
-    int rc = 0;
+    if (!rc && !run_path(r, &path, "work/run.conf"))
+        rc = WN_ENOMEM;
+    if (rc) {
+        rc = rc == WN_ENOMEM ? wn_err(err, rc, "", 0, "out of memory") : rc;
+        wn_buf_release(&want);
+        wn_buf_release(&path);
+        return rc;
+    }
     FILE *f = fopen(path.data, "rb");
     if (f) {
         wn_buf have = WN_BUF_INIT;
         char tmp[4096];
         size_t k;
-        while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
-            wn_buf_append(&have, tmp, k);
+        while (!rc && (k = fread(tmp, 1, sizeof tmp, f)) > 0)
+            rc = wn_buf_append(&have, tmp, k);
+        if (!rc && ferror(f))
+            rc = wn_err(err, WN_EIO, path.data, 0, "read error");
+        else if (rc)
+            rc = wn_err(err, rc, "", 0, "out of memory");
         fclose(f);
-        if (have.len != want.len || memcmp(have.data, want.data, want.len))
+        if (!rc && (have.len != want.len ||
+                    memcmp(have.data, want.data, want.len)))
             rc = wn_err(err, WN_EINVAL, path.data, 0,
                         "this output directory holds work of a run with "
                         "other inputs or options; use another directory or "
@@ -218,18 +234,33 @@ static int check_workdir(wn_run *r, wn_error *err)
     return rc;
 }
 
-/* Removes temporaries ("NAME.tmp.PID") a killed run left in dir. */
+/* Whether name is "NAME.tmp.PID", the temporary of winnow before
+ * atomic_open. */
+static int old_temporary(const char *name)
+{
+    const char *t = strstr(name, ".tmp."), *p;
+    if (!t || t == name)
+        return 0;
+    for (p = t + 5; *p >= '0' && *p <= '9'; p++)
+        ;
+    return p > t + 5 && !*p;
+}
+
+/* Removes temporaries a killed run left in dir: atomic_open's
+ * ".NAME.tmp.XXXXXXXX", and "NAME.tmp.PID" of older versions. */
 static void remove_temporaries(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *e;
-    char p[1024];
+    char p[4352];
     while ((e = readdir(d)))
-        if (strstr(e->d_name, ".tmp.")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
+        if (atomic_is_temporary(e->d_name) || old_temporary(e->d_name)) {
+            /* a path that does not fit is skipped, never cut short */
+            if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) <
+                sizeof p)
+                unlink(p);
         }
     closedir(d);
 }

@@ -22,7 +22,10 @@ static int load_done(wn_run *r, size_t i, tally *t, wn_error *err)
 {
     wn_buf p = WN_BUF_INIT;
     int rc = 0;
-    if (!access(run_path(r, &p, "work/p1/%05zu.counts", i), F_OK)) {
+    const char *counts = run_path(r, &p, "work/p1/%05zu.counts", i);
+    if (!counts)
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    else if (!access(counts, F_OK)) {
         rc = tally_set_stages(t, (const char *const *)r->total.stage_name,
                               r->total.nstages);
         if (!rc)
@@ -62,11 +65,15 @@ int run_task(wn_run *r, size_t i, wn_error *err)
     tally_init(&t);
     r->tasks_run++;
     wn_writer *kept = NULL, *rej = NULL;
-    rc = wn_writer_open(run_path(r, &p, "work/p1/%05zu.jsonl.zst", i),
-                        WN_OUT_JSONL, &kept, err);
-    if (!rc)
-        rc = wn_writer_open(run_path(r, &p, "work/p1/%05zu.rej.jsonl.zst", i),
-                            WN_OUT_JSONL, &rej, err);
+    /* a path that cannot be built must not become NULL: that is stdout */
+    const char *path = run_path(r, &p, "work/p1/%05zu.jsonl.zst", i);
+    rc = path ? wn_writer_open(path, WN_OUT_JSONL, &kept, err)
+              : wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    if (!rc) {
+        path = run_path(r, &p, "work/p1/%05zu.rej.jsonl.zst", i);
+        rc = path ? wn_writer_open(path, WN_OUT_JSONL, &rej, err)
+                  : wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
     if (!rc) {
         /* work files are read once more: compress them for speed */
         wn_writer_set_level(kept, 1);
@@ -91,14 +98,17 @@ int run_task(wn_run *r, size_t i, wn_error *err)
         /* no file when there is nothing to list (not even from an earlier
          * attempt at this task) */
         const wn_buf *pr = engine_problems(r->eng);
-        run_path(r, &p, "work/p1/%05zu.problems.jsonl", i);
-        if (pr->len)
+        if (!run_path(r, &p, "work/p1/%05zu.problems.jsonl", i))
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        else if (pr->len)
             rc = write_text_file(p.data, pr, err);
         else
             unlink(p.data);
     }
+    if (!rc && !run_path(r, &p, "work/p1/%05zu.counts", i))
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!rc)
-        rc = tally_save(&t, run_path(r, &p, "work/p1/%05zu.counts", i), err);
+        rc = tally_save(&t, p.data, err);
     if (!rc)
         rc = tally_add(&r->total, &t);
     wn_writer_abort(kept);

@@ -10,18 +10,8 @@
 
 int write_text_file(const char *path, const wn_buf *text, wn_error *err)
 {
-    wn_writer *w;
-    int rc = wn_writer_open(path, WN_OUT_TEXT, &w, err);
-    if (rc)
-        return rc;
-    /* the text writer adds nothing to text that ends in '\n' */
-    wn_doc d = WN_DOC_INIT;
-    d.text = *text;
-    if ((rc = wn_writer_write(w, &d, err))) {
-        wn_writer_abort(w);
-        return rc;
-    }
-    return wn_writer_close(w, err);
+    return atomic_write_file(path, text->data ? text->data : "", text->len,
+                             err);
 }
 
 void tally_init(tally *t) { memset(t, 0, sizeof *t); }
@@ -127,28 +117,35 @@ size_t tally_len_bucket(uint64_t chars)
 int tally_save(const tally *t, const char *path, wn_error *err)
 {
     wn_buf b = WN_BUF_INIT;
-    wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nproblems %llu\n"
-                      "unfinished %llu\nredacted %llu %llu %llu\n",
-                  (unsigned long long)t->docs_read,
-                  (unsigned long long)t->docs_kept,
-                  (unsigned long long)t->problems,
-                  (unsigned long long)t->unfinished,
-                  (unsigned long long)t->redacted[0],
-                  (unsigned long long)t->redacted[1],
-                  (unsigned long long)t->redacted[2]);
+    int rc = wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nproblems %llu\n"
+                               "unfinished %llu\nredacted %llu %llu %llu\n",
+                           (unsigned long long)t->docs_read,
+                           (unsigned long long)t->docs_kept,
+                           (unsigned long long)t->problems,
+                           (unsigned long long)t->unfinished,
+                           (unsigned long long)t->redacted[0],
+                           (unsigned long long)t->redacted[1],
+                           (unsigned long long)t->redacted[2]);
     wn_stats in = t->input;
-    for (size_t i = 0; i < stats_nfields(); i++)
-        wn_buf_printf(&b, "input %s %llu\n", stats_field_name(i),
-                      (unsigned long long)*stats_field(&in, i));
-    for (size_t i = 0; i < t->nstages; i++)
-        wn_buf_printf(&b, "stage %s %llu %llu %llu %.6f\n", t->stage_name[i],
-                      (unsigned long long)t->stage_in[i],
-                      (unsigned long long)t->stage_rejected[i],
-                      (unsigned long long)t->stage_bytes[i], t->stage_cpu[i]);
-    for (size_t i = 0; i < t->nreasons; i++)
-        wn_buf_printf(&b, "reason %s %llu\n", t->reasons[i].key,
-                      (unsigned long long)t->reasons[i].n);
-    int rc = write_text_file(path, &b, err);
+    for (size_t i = 0; !rc && i < stats_nfields(); i++)
+        rc = wn_buf_printf(&b, "input %s %llu\n", stats_field_name(i),
+                           (unsigned long long)*stats_field(&in, i));
+    for (size_t i = 0; !rc && i < t->nstages; i++)
+        rc = wn_buf_printf(&b, "stage %s %llu %llu %llu %.6f\n",
+                           t->stage_name[i],
+                           (unsigned long long)t->stage_in[i],
+                           (unsigned long long)t->stage_rejected[i],
+                           (unsigned long long)t->stage_bytes[i],
+                           t->stage_cpu[i]);
+    for (size_t i = 0; !rc && i < t->nreasons; i++)
+        rc = wn_buf_printf(&b, "reason %s %llu\n", t->reasons[i].key,
+                           (unsigned long long)t->reasons[i].n);
+    /* a counter missing from the file would be read back as 0 */
+    if (rc)
+        rc = wn_err(err, rc, path, 0, "cannot build the counters: %s",
+                    wn_strerror(rc));
+    else
+        rc = write_text_file(path, &b, err);
     wn_buf_release(&b);
     return rc;
 }

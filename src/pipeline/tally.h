@@ -54,7 +54,7 @@ int tally_add(tally *a, const tally *b);
  * each); save is atomic. */
 int tally_save(const tally *t, const char *path, wn_error *err);
 int tally_load(tally *t, const char *path, wn_error *err);
-/* Writes text (which ends in '\n') to path atomically. */
+/* Publishes text as path (atomic_write_file). */
 int write_text_file(const char *path, const wn_buf *text, wn_error *err);
 /* Bucket of a length in characters for len_hist. */
 size_t tally_len_bucket(uint64_t chars);
