@@ -9,6 +9,7 @@
  * come from the work directory by gid.
  */
 #include "dedup.h"
+#include "../io/input.h"
 
 #include <stdlib.h>
 
@@ -60,107 +61,127 @@ static FILE *open_in(const dd_ctx *c, const char *pat, unsigned shard,
     return f;
 }
 
+/* The state of one shard's split, for the reader loop's callback. */
+typedef struct splitter {
+    filt f;
+    unsigned shard;
+    FILE *asg, *mem;
+    wn_writer *out, *rej;
+    wn_doc doc;
+    dd_asg_rec a;
+    dd_rec m;
+    int have_a, have_m;
+    uint64_t idx;
+    wn_dedup_stats *st;
+} splitter;
+
+static wn_doc *split_slot(void *ctx) { return &((splitter *)ctx)->doc; }
+
+/* One document, in shard order: removed (with its reason) or kept (with
+ * the copies it stands for). */
+static int split_doc(void *ctx, wn_doc *doc, wn_error *err)
+{
+    splitter *x = ctx;
+    filt *f = &x->f;
+    int rc;
+    if (x->have_a && x->a.idx == x->idx) {
+        if ((rc = reason_of(f, &x->a, err)) ||
+            (rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
+                                      f->reason.len)) ||
+            (rc = wn_writer_write(x->rej, doc, err)))
+            return rc;
+        x->have_a = fread(&x->a, sizeof x->a, 1, x->asg) == 1;
+    } else {
+        uint64_t g = DD_GID(x->shard, x->idx), count = 0;
+        wn_buf_set(&f->json, "[", 1);
+        while (x->have_m && x->m.a == g) {
+            if (count++ < f->c->o->max_listed &&
+                (rc = put_member(f, x->m.b, err)))
+                return rc;
+            x->have_m = fread(&x->m, sizeof x->m, 1, x->mem) == 1;
+        }
+        if (count) {
+            if ((rc = wn_buf_putc(&f->json, ']')) ||
+                (rc = wn_doc_meta_set(doc, "duplicates", f->json.data,
+                                      f->json.len)) ||
+                (rc = wn_doc_meta_set_num(doc, "duplicate_count",
+                                          (double)count)))
+                return wn_err(err, rc, "", 0, "out of memory");
+        }
+        if ((rc = wn_writer_write(x->out, doc, err)))
+            return rc;
+        x->st->kept++;
+    }
+    x->idx++;
+    return 0;
+}
+
 int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     wn_error *err)
 {
-    filt f;
-    FILE *asg = NULL, *mem = NULL;
-    wn_reader *r = NULL;
-    wn_writer *out = NULL, *rej = NULL;
+    splitter x;
+    memset(&x, 0, sizeof x);
+    wn_doc init = WN_DOC_INIT;
+    x.doc = init;
+    x.shard = shard;
+    x.st = st;
+    x.f.c = c;
     wn_reader_opts ro = WN_READER_OPTS_INIT;
-    wn_doc doc = WN_DOC_INIT;
     wn_buf rpath = WN_BUF_INIT;
     dd_sig_header hd;
-    dd_asg_rec a;
-    dd_rec m;
-    int rc, have_a, have_m;
-    uint64_t idx = 0;
-
-    memset(&f, 0, sizeof f);
-    f.c = c;
+    wn_stats rst;
+    memset(&rst, 0, sizeof rst);
+    int rc;
     if ((rc = dd_read_header(c->workdir, shard, &hd, err)) ||
-        (rc = dd_lookup_open(c->workdir, c->n, c->o->k, &f.lk, err)))
+        (rc = dd_lookup_open(c->workdir, c->n, c->o->k, &x.f.lk, err)))
         goto out;
-    if (!(asg = open_in(c, "asg-%05u.bin", shard, err)) ||
-        !(mem = open_in(c, "mem-%05u.bin", shard, err))) {
+    if (!(x.asg = open_in(c, "asg-%05u.bin", shard, err)) ||
+        !(x.mem = open_in(c, "mem-%05u.bin", shard, err))) {
         rc = WN_EIO;
         goto out;
     }
-    have_a = fread(&a, sizeof a, 1, asg) == 1;
-    have_m = fread(&m, sizeof m, 1, mem) == 1;
+    x.have_a = fread(&x.a, sizeof x.a, 1, x.asg) == 1;
+    x.have_m = fread(&x.m, sizeof x.m, 1, x.mem) == 1;
     dd_path(&rpath, c->workdir, "rej-%05u.jsonl", shard);
-    if ((rc = wn_reader_open(c->inputs[shard], &ro, &r, err)) ||
-        (rc = wn_writer_open(c->outputs[shard], WN_OUT_JSONL, &out, err)) ||
-        (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &rej, err)))
+    if ((rc = wn_writer_open(c->outputs[shard], WN_OUT_JSONL, &x.out, err)) ||
+        (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &x.rej, err)))
         goto out;
-    for (;;) {
-        rc = wn_reader_next(r, &doc, err);
-        if (rc == WN_EOF)
-            break;
-        if (rc < 0) {
-            if (WN_IS_BAD_INPUT(rc))
-                continue; /* skipped, as the sig stage did */
-            goto out;
-        }
-        if (have_a && a.idx == idx) {
-            if ((rc = reason_of(&f, &a, err)) ||
-                (rc = wn_doc_meta_set_str(&doc, "reject_reason",
-                                          f.reason.data, f.reason.len)) ||
-                (rc = wn_writer_write(rej, &doc, err)))
-                goto out;
-            have_a = fread(&a, sizeof a, 1, asg) == 1;
-        } else {
-            uint64_t g = DD_GID(shard, idx), count = 0;
-            wn_buf_set(&f.json, "[", 1);
-            while (have_m && m.a == g) {
-                if (count++ < c->o->max_listed &&
-                    (rc = put_member(&f, m.b, err)))
-                    goto out;
-                have_m = fread(&m, sizeof m, 1, mem) == 1;
-            }
-            if (count) {
-                wn_buf_putc(&f.json, ']');
-                if ((rc = wn_doc_meta_set(&doc, "duplicates", f.json.data,
-                                          f.json.len)) ||
-                    (rc = wn_doc_meta_set_num(&doc, "duplicate_count",
-                                              (double)count)))
-                    goto out;
-            }
-            if ((rc = wn_writer_write(out, &doc, err)))
-                goto out;
-            st->kept++;
-        }
-        idx++;
-    }
-    if (idx != hd.ndocs || have_a || have_m) {
+    /* the one reader loop; bad input is skipped as the sig stage skipped
+     * it (and reported there, once) */
+    doc_sink sink = {split_slot, split_doc, NULL, &x};
+    rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
+    if (rc == 0 && rst.io_errors)
+        rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
+                    "read error: the shard is left unsplit");
+    if (rc < 0)
+        goto out;
+    if (x.idx != hd.ndocs || x.have_a || x.have_m) {
         rc = wn_err(err, WN_EFORMAT, c->inputs[shard], 0,
                     "input changed since the sig stage (%llu documents now, "
-                    "%llu then)", (unsigned long long)idx,
+                    "%llu then)", (unsigned long long)x.idx,
                     (unsigned long long)hd.ndocs);
         goto out;
     }
-    rc = wn_writer_close(rej, err);
-    rej = NULL;
+    rc = wn_writer_close(x.rej, err);
+    x.rej = NULL;
     if (!rc)
-        rc = wn_writer_close(out, err);
-    out = NULL;
+        rc = wn_writer_close(x.out, err);
+    x.out = NULL;
 out:
-    if (out)
-        wn_writer_abort(out);
-    if (rej)
-        wn_writer_abort(rej);
-    if (r)
-        wn_reader_close(r);
-    if (asg)
-        fclose(asg);
-    if (mem)
-        fclose(mem);
-    dd_lookup_close(f.lk);
-    wn_doc_release(&doc);
+    if (x.out)
+        wn_writer_abort(x.out);
+    if (x.rej)
+        wn_writer_abort(x.rej);
+    if (x.asg)
+        fclose(x.asg);
+    if (x.mem)
+        fclose(x.mem);
+    dd_lookup_close(x.f.lk);
+    wn_doc_release(&x.doc);
     wn_buf_release(&rpath);
-    wn_buf_release(&f.id);
-    wn_buf_release(&f.url);
-    wn_buf_release(&f.json);
-    wn_buf_release(&f.reason);
+    wn_buf_release(&x.f.id);
+    wn_buf_release(&x.f.url);
+    wn_buf_release(&x.f.json);
+    wn_buf_release(&x.f.reason);
     return rc;
 }

@@ -12,6 +12,7 @@
  * lands in the same partition, so the pairs stage works on 1/P of the keys.
  */
 #include "dedup.h"
+#include "../io/input.h"
 
 #include <stdlib.h>
 
@@ -59,118 +60,144 @@ static void note_problem(void *ctx, const wn_error *w)
     keep_first(&pr->rc, wn_buf_putc(&pr->text, '\n'));
 }
 
+/* One shard's signing: the state the reader loop's callback works on. */
+typedef struct signer {
+    const dd_ctx *c;
+    unsigned shard;
+    dd_hasher *h;
+    size_t recsz;
+    dd_sig_rec *rec;
+    uint32_t *sig;
+    uint64_t *sh;
+    uint32_t *fp;
+    size_t shcap, fpcap;
+    int nf;
+    wn_buf scratch;
+    wn_doc doc;
+    sig_files sf;
+    dd_sig_header hd;
+    uint64_t idoff, shoff;
+} signer;
+
+static wn_doc *sign_slot(void *ctx) { return &((signer *)ctx)->doc; }
+
+/* One document: its record, ids and (verify=exact) fingerprints. */
+static int sign_doc(void *ctx, wn_doc *doc, wn_error *err)
+{
+    signer *g = ctx;
+    const dd_opts *o = g->c->o;
+    const char *in = g->c->inputs[g->shard];
+    dd_sig_rec *rec = g->rec;
+    int rc;
+    memset(rec, 0, sizeof *rec);
+    if ((rc = dd_exact_hash(doc->text.data ? doc->text.data : "",
+                            doc->text.len, &g->scratch, rec->h)))
+        return wn_err(err, rc, in, doc->offset, "cannot hash document: %s",
+                      wn_strerror(rc));
+    rec->len = doc->text.len > UINT32_MAX ? UINT32_MAX
+                                          : (uint32_t)doc->text.len;
+    rec->date = dd_date_key(doc->date.data ? doc->date.data : "",
+                            doc->date.len);
+    rec->idoff = g->idoff;
+    rec->shoff = g->shoff;
+    long cnt = 0;
+    if (o->near) {
+        cnt = dd_shingles(doc->text.data ? doc->text.data : "", doc->text.len,
+                          o->ngram, &g->sh, &g->shcap);
+        if (cnt < 0)
+            return wn_err(err, (int)cnt, in, doc->offset,
+                          "cannot shingle document");
+    }
+    if (cnt > 0)
+        dd_signature(g->h, g->sh, (size_t)cnt, g->sig);
+    else /* no words: never a near copy (exact copies still are) */
+        memset(g->sig, 0xff, o->k * sizeof *g->sig);
+    if (g->nf == 3 && cnt > 0) {
+        if ((size_t)cnt > g->fpcap) {
+            uint32_t *p = realloc(g->fp, (size_t)cnt * sizeof *p);
+            if (!p)
+                return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+            g->fp = p;
+            g->fpcap = (size_t)cnt;
+        }
+        dd_fingerprints_raw(g->sh, (size_t)cnt, g->fp);
+        rec->nsh = (uint32_t)cnt;
+        fwrite(g->fp, sizeof *g->fp, rec->nsh, g->sf.af[2].f);
+        g->shoff += rec->nsh * sizeof *g->fp;
+    }
+    fwrite(rec, g->recsz, 1, g->sf.af[0].f);
+    put_ids(g->sf.af[1].f, doc);
+    g->idoff += 8 + (doc->id.len ? doc->id.len : doc->source.len) +
+                doc->url.len;
+    g->hd.ndocs++;
+    g->hd.text_bytes += doc->text.len;
+    return 0;
+}
+
 int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                  wn_error *err)
 {
     problems pr = {WN_BUF_INIT, 0};
     wn_buf ppath = WN_BUF_INIT;
     const dd_opts *o = c->o;
-    sig_files sf;
-    memset(&sf, 0, sizeof sf);
-    dd_hasher *h = malloc(sizeof *h);
-    size_t recsz = DD_SIG_RECSZ(o->k);
-    dd_sig_rec *rec = calloc(1, recsz);
-    uint32_t *sig = (uint32_t *)(rec + 1);
-    uint64_t *sh = NULL;
-    uint32_t *fp = NULL;
-    size_t shcap = 0, fpcap = 0;
-    wn_buf scratch = WN_BUF_INIT;
-    wn_doc doc = WN_DOC_INIT;
-    wn_reader *r = NULL;
+    signer g;
+    memset(&g, 0, sizeof g);
+    g.c = c;
+    g.shard = shard;
+    g.h = malloc(sizeof *g.h);
+    g.recsz = DD_SIG_RECSZ(o->k);
+    g.rec = calloc(1, g.recsz);
+    g.sig = (uint32_t *)(g.rec + 1);
+    g.nf = o->verify == DD_VERIFY_EXACT ? 3 : 2;
+    wn_doc init = WN_DOC_INIT;
+    g.doc = init;
     wn_reader_opts ro = WN_READER_OPTS_INIT;
-    dd_sig_header hd;
-    uint64_t idoff = 0, shoff = 0;
-    int rc = 0, nf = o->verify == DD_VERIFY_EXACT ? 3 : 2;
+    wn_stats rst;
+    memset(&rst, 0, sizeof rst);
+    int rc = 0;
     static const char *pat[3] = {"sig-%05u.bin", "ids-%05u.bin",
                                  "shg-%05u.bin"};
 
-    if (!h || !rec) {
+    if (!g.h || !g.rec) {
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         goto out;
     }
-    dd_hasher_init(h, o);
-    memset(&hd, 0, sizeof hd);
-    memcpy(hd.magic, "WNSIG1", 7);
-    hd.k = o->k;
-    hd.recsz = (uint32_t)recsz;
-    for (int i = 0; i < nf; i++) {
-        dd_path(&sf.path[i], c->workdir, pat[i], shard);
-        if ((rc = atomic_fopen(&sf.af[i], sf.path[i].data, err)))
+    dd_hasher_init(g.h, o);
+    memcpy(g.hd.magic, "WNSIG1", 7);
+    g.hd.k = o->k;
+    g.hd.recsz = (uint32_t)g.recsz;
+    for (int i = 0; i < g.nf; i++) {
+        dd_path(&g.sf.path[i], c->workdir, pat[i], shard);
+        if ((rc = atomic_fopen(&g.sf.af[i], g.sf.path[i].data, err)))
             goto out;
     }
-    fwrite(&hd, sizeof hd, 1, sf.af[0].f); /* rewritten at the end */
+    fwrite(&g.hd, sizeof g.hd, 1, g.sf.af[0].f); /* rewritten at the end */
     ro.warn = note_problem;
     ro.warn_ctx = &pr;
-    if ((rc = wn_reader_open(c->inputs[shard], &ro, &r, err)))
-        goto out;
-    for (;;) {
-        rc = wn_reader_next(r, &doc, err);
-        if (rc == WN_EOF)
-            break;
-        if (rc < 0) {
-            if (WN_IS_BAD_INPUT(rc)) { /* counted by the reader */
-                note_problem(&pr, err);
-                continue;
-            }
-            goto out;
-        }
-        memset(rec, 0, sizeof *rec);
-        if ((rc = dd_exact_hash(doc.text.data ? doc.text.data : "",
-                                doc.text.len, &scratch, rec->h))) {
-            rc = wn_err(err, rc, c->inputs[shard], doc.offset,
-                        "cannot hash document: %s", wn_strerror(rc));
-            goto out;
-        }
-        rec->len = doc.text.len > UINT32_MAX ? UINT32_MAX
-                                             : (uint32_t)doc.text.len;
-        rec->date = dd_date_key(doc.date.data ? doc.date.data : "",
-                                doc.date.len);
-        rec->idoff = idoff;
-        rec->shoff = shoff;
-        long cnt = 0;
-        if (o->near) {
-            cnt = dd_shingles(doc.text.data ? doc.text.data : "",
-                              doc.text.len, o->ngram, &sh, &shcap);
-            if (cnt < 0) {
-                rc = wn_err(err, (int)cnt, c->inputs[shard], doc.offset,
-                            "cannot shingle document");
-                goto out;
-            }
-        }
-        if (cnt > 0)
-            dd_signature(h, sh, (size_t)cnt, sig);
-        else /* no words: never a near copy (exact copies still are) */
-            memset(sig, 0xff, o->k * sizeof *sig);
-        if (nf == 3 && cnt > 0) {
-            if ((size_t)cnt > fpcap) {
-                uint32_t *p = realloc(fp, (size_t)cnt * sizeof *p);
-                if (!p) {
-                    rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-                    goto out;
-                }
-                fp = p;
-                fpcap = (size_t)cnt;
-            }
-            dd_fingerprints_raw(sh, (size_t)cnt, fp);
-            rec->nsh = (uint32_t)cnt;
-            fwrite(fp, sizeof *fp, rec->nsh, sf.af[2].f);
-            shoff += rec->nsh * sizeof *fp;
-        }
-        fwrite(rec, recsz, 1, sf.af[0].f);
-        put_ids(sf.af[1].f, &doc);
-        idoff += 8 + (doc.id.len ? doc.id.len : doc.source.len) + doc.url.len;
-        hd.ndocs++;
-        hd.text_bytes += doc.text.len;
+    /* the one reader loop; an input it could not read to the end leaves
+     * the unit unfinished (nothing committed), so a rerun signs it again */
+    doc_sink sink = {sign_slot, sign_doc, NULL, &g};
+    rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
+    if (rc == 0) {
+        rc = rst.io_errors
+                 ? wn_err(err, WN_EIO, c->inputs[shard], 0,
+                          "read error: the shard is left unsigned")
+                 : 0;
+        if (!rst.io_errors)
+            rc = 1; /* unreadable or unrecognised: counted, nothing to sign */
     }
-    hd.bad_input = wn_stats_bad(wn_reader_stats(r));
-    if (hd.ndocs >= (1ULL << 40)) {
+    if (rc < 0)
+        goto out;
+    rc = 0;
+    g.hd.bad_input = wn_stats_bad(&rst);
+    if (g.hd.ndocs >= (1ULL << 40)) {
         rc = wn_err(err, WN_ELIMIT, c->inputs[shard], 0,
                     "more than 2^40 documents in one shard");
         goto out;
     }
-    if (fseek(sf.af[0].f, 0, SEEK_SET) ||
-        fwrite(&hd, sizeof hd, 1, sf.af[0].f) != 1) {
-        rc = wn_err(err, WN_EIO, sf.path[0].data, 0, "cannot write header");
+    if (fseek(g.sf.af[0].f, 0, SEEK_SET) ||
+        fwrite(&g.hd, sizeof g.hd, 1, g.sf.af[0].f) != 1) {
+        rc = wn_err(err, WN_EIO, g.sf.path[0].data, 0, "cannot write header");
         goto out;
     }
     dd_path(&ppath, c->workdir, "problems-%05u.txt", shard);
@@ -182,25 +209,23 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                                pr.text.len, err);
     if (rc)
         goto out;
-    for (int i = nf - 1; i >= 0; i--) /* sig last: it proves the rest */
-        if ((rc = atomic_commit(&sf.af[i], err)))
+    for (int i = g.nf - 1; i >= 0; i--) /* sig last: it proves the rest */
+        if ((rc = atomic_commit(&g.sf.af[i], err)))
             goto out;
-    st->docs += hd.ndocs;
-    st->text_bytes += hd.text_bytes;
-    st->bad_input += hd.bad_input;
+    st->docs += g.hd.ndocs;
+    st->text_bytes += g.hd.text_bytes;
+    st->bad_input += g.hd.bad_input;
 out:
-    files_discard(&sf);
-    files_release(&sf);
-    if (r)
-        wn_reader_close(r);
-    wn_doc_release(&doc);
-    wn_buf_release(&scratch);
+    files_discard(&g.sf);
+    files_release(&g.sf);
+    wn_doc_release(&g.doc);
+    wn_buf_release(&g.scratch);
     wn_buf_release(&pr.text);
     wn_buf_release(&ppath);
-    free(sh);
-    free(fp);
-    free(rec);
-    free(h);
+    free(g.sh);
+    free(g.fp);
+    free(g.rec);
+    free(g.h);
     return rc;
 }
 
