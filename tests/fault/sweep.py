@@ -1,0 +1,491 @@
+#!/usr/bin/env python3
+"""sweep.py - the fault-injection sweep behind scripts/fault-sweep.sh.
+
+Runs the fault build of winnow (`make fault`, see tests/fault/inject.c) on
+a small corpus and fails its Nth allocation, read, write, fsync, ... for
+N = 1, 2, ...; checks every outcome (see CHECKS below) and prints a FAIL
+line per failed outcome, a summary per case and class, and
+"N passed, N failed" last.
+
+    sweep.py [FAULT_WINNOW [CLEAN_WINNOW]]   the sweep
+    sweep.py --one CASE N                    one outcome, with a stack
+                                             trace; files kept
+    sweep.py --list                          the cases and their faults
+
+Environment: FAULT_BUDGET (seconds, default 240), FAULT_ALL=1 (every N of
+every case, no budget), FAULT_SCALE (factor on the sampled counts),
+FAULT_CASES (regex on case names), FAULT_JOBS (outcomes at once, default
+1), FAULT_KEEP=1 (keep the work directory), FAULT_WORK (its path),
+FAULT_DIR (the directory of --one, default /tmp/wn-fault-repro000).
+"""
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# CHECKS, the contract each outcome is held to.  Exit status: 0 clean, 1
+# finished but some input was bad, 3 failed (output not written).
+#   fail       allocation failure, or a failed write/fsync/rename/... of
+#              winnow's own files: exit 3, or 0 when winnow recovered fully
+#              (then the output equals the clean run's)
+#   bad-input  EIO reading an input file: exit 1, "FILE: offset N"
+#              reported, that file's task not marked finished
+# Always: no signal, no sanitizer report, no hang, every file under a
+# final name complete (zstd frames whole, JSON lines parse), no temporary
+# file left; `winnow run`: a rerun without faults in the same OUTDIR exits
+# 0 with data/, rejects/, stats.json, report.html byte-identical to a clean
+# run and the same set of files in work/; `read` and `filter`: a failed
+# command leaves no output file.
+#
+# (name, command, fault, expect, head, rest): N = 1..head, then `rest`
+# values evenly over the remaining calls.  fault: "alloc" (WN_FAULT_ALLOC),
+# or OP:ERRNO[:PATH] (WN_FAULT_IO; PATH @in = the corpus, @work = the run's
+# work directory); "+persist" adds WN_FAULT_PERSIST=1.
+CASES = [
+    ("run-alloc", "run", "alloc", "fail", 200, 100),
+    ("run-alloc-persist", "run", "alloc+persist", "fail", 0, 30),
+    ("run-read-input-eio", "run", "read:EIO:@in", "bad-input", 40, 10),
+    ("run-write-enospc", "run", "write:ENOSPC", "fail", 40, 10),
+    ("run-write-enospc-persist", "run", "write:ENOSPC+persist", "fail", 20, 10),
+    ("run-write-eio", "run", "write:EIO", "fail", 40, 10),
+    ("run-fsync-eio", "run", "fsync:EIO", "fail", 40, 10),
+    ("run-close-eio", "run", "close:EIO", "fail", 20, 10),
+    ("run-rename-eio", "run", "rename:EIO", "fail", 20, 15),
+    ("run-open-eio", "run", "open:EIO", "fail", 20, 10),
+    ("run-mkdir-eio", "run", "mkdir:EIO", "fail", 20, 5),
+    ("run-fwrite-enospc", "run", "fwrite:ENOSPC", "fail", 20, 15),
+    ("run-fclose-eio", "run", "fclose:EIO", "fail", 20, 15),
+    ("run-fopen-emfile", "run", "fopen:EMFILE", "fail", 20, 15),
+    ("run-fread-eio", "run", "fread:EIO", "fail", 20, 15),
+    ("run-pread-eio", "run", "pread:EIO", "fail", 10, 5),
+    ("run-getline-eio", "run", "getline:EIO", "fail", 10, 5),
+    ("run-read-work-eio", "run", "read:EIO:@work", "fail", 20, 10),
+    ("read-alloc", "read", "alloc", "fail", 80, 40),
+    ("filter-alloc", "filter", "alloc", "fail", 80, 40),
+]
+
+CLASSES = OrderedDict([
+    ("signal", "killed by a signal"),
+    ("hang", "did not finish in 60 s"),
+    ("sanitizer", "ASan/UBSan/LSan report"),
+    ("partial", "partial file under a final name"),
+    ("published", "output published by a failed command"),
+    ("tmp-left", "temporary file left"),
+    ("resume", "rerun without faults fails or differs"),
+    ("wrong-output", "exit 0 but output differs from a clean run"),
+    ("marked-done", "unreadable input's task marked finished"),
+    ("not-reported", "read error not reported as FILE: offset N"),
+    ("exit", "wrong exit status"),
+    ("exit1-pending", "exit 1 where 3 is due (pending exit-3 contract)"),
+    ("pass", "passed"),
+    ("notfired", "fault not reached (not counted)"),
+    ("budget", "not tried (time budget)"),
+])
+NOT_COUNTED = {"notfired", "budget"}
+
+SAN_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:exitcode=86:allocator_may_return_null=1",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=87",
+    "LSAN_OPTIONS": "exitcode=88",
+}
+SAN_RE = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error:")
+TMP_RE = re.compile(r"\.tmp(\.|$)|\.\d+\.\d+\.0x[0-9a-f]+$")
+
+
+class Sweep:
+    def __init__(self, fw, cw, work, keep):
+        self.fw, self.cw, self.work, self.keep = fw, cw, work, keep
+        self.corpus = os.path.join(work, "corpus")
+        self.ref = os.path.join(work, "ref")
+        self.deadline = None
+        self.trace = False
+
+    # --- running winnow ---------------------------------------------------
+    def argv(self, binary, cmd, out):
+        if cmd == "run":
+            return [binary, "run", "-q", "-j1", "--no-progress",
+                    "--shard-size", "2K", self.corpus, "-o", out]
+        os.makedirs(out, exist_ok=True)
+        if cmd == "read":
+            return [binary, "read", "-q", self.corpus,
+                    "-o", os.path.join(out, "docs.jsonl.zst")]
+        return [binary, "filter", "-q", self.corpus,
+                "-o", os.path.join(out, "good.jsonl.zst"),
+                "--rejects", os.path.join(out, "bad.jsonl.zst")]
+
+    def fault_env(self, fault, n):
+        env = {}
+        if fault.endswith("+persist"):
+            env["WN_FAULT_PERSIST"] = "1"
+            fault = fault[:-len("+persist")]
+        if fault == "alloc":
+            env["WN_FAULT_ALLOC"] = str(n)
+            return env
+        w = fault.split(":", 2)
+        path = ""
+        if len(w) > 2:
+            path = {"@in": self.corpus + "/", "@work": "/out/work/"}.get(w[2], w[2])
+            path = ":" + path
+        env["WN_FAULT_IO"] = "%s:%s:%d%s" % (w[0], w[1], n, path)
+        return env
+
+    def exec(self, binary, cmd, out, fenv, log):
+        env = dict(os.environ)
+        env.update(SAN_ENV)
+        env.update(fenv)
+        argv = self.argv(binary, cmd, out)
+        try:
+            with open(log, "wb") as f:
+                p = subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT,
+                                   env=env, timeout=60)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            rc = None
+        with open(log, "rb") as f:
+            return rc, f.read().decode(errors="replace")
+
+    def count(self, cmd, fault):
+        fd, cf = tempfile.mkstemp(dir=self.work)
+        os.close(fd)
+        fenv = self.fault_env(fault, 0)
+        fenv.pop("WN_FAULT_PERSIST", None)
+        fenv["WN_FAULT_COUNT"] = cf
+        out = os.path.join(self.work, "count-out")
+        self.exec(self.fw, cmd, out, fenv, cf + ".log")
+        shutil.rmtree(out, ignore_errors=True)
+        key = "alloc" if fault.startswith("alloc") else "match"
+        k = 0
+        with open(cf) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 3 and w[1] == key:
+                    k = int(w[2])
+        os.unlink(cf)
+        os.unlink(cf + ".log")
+        return k
+
+    # --- file checks ------------------------------------------------------
+    @staticmethod
+    def files(top):
+        out = set()
+        for d, _, names in os.walk(top):
+            for n in names:
+                out.add(os.path.relpath(os.path.join(d, n), top))
+        return out
+
+    @staticmethod
+    def check_file(path, rel, probs):
+        name = os.path.basename(rel)
+        if TMP_RE.search(name):
+            probs.append(("tmp-left", rel))
+            return
+        inner = re.sub(r"\.(zst|gz)$", "", name)
+        if not re.search(r"\.(jsonl|json|html|counts)$", inner) and \
+                not name.endswith((".zst", ".gz")):
+            return
+        try:
+            if name.endswith(".zst"):
+                p = subprocess.run(["zstd", "-dcq", path], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+                if p.returncode:
+                    probs.append(("partial", "%s: zstd: %s" % (
+                        rel, p.stderr.decode(errors="replace").strip()[-160:])))
+                    return
+                data = p.stdout
+            elif name.endswith(".gz"):
+                with gzip.open(path) as f:
+                    data = f.read()
+            else:
+                with open(path, "rb") as f:
+                    data = f.read()
+        except (OSError, EOFError) as e:
+            probs.append(("partial", "%s: %s" % (rel, e)))
+            return
+        if data and not data.endswith(b"\n"):
+            probs.append(("partial", "%s: no newline at the end" % rel))
+            return
+        if inner.endswith(".jsonl"):
+            for i, line in enumerate(data.split(b"\n")[:-1]):
+                try:
+                    if not isinstance(json.loads(line), dict):
+                        raise ValueError("not an object")
+                except ValueError as e:
+                    probs.append(("partial", "%s: line %d: %s" % (rel, i + 1, e)))
+                    return
+        elif inner.endswith(".json"):
+            try:
+                json.loads(data)
+            except ValueError as e:
+                probs.append(("partial", "%s: %s" % (rel, e)))
+        elif inner.endswith(".html"):
+            if not data.rstrip().endswith(b"</html>"):
+                probs.append(("partial", "%s: does not end with </html>" % rel))
+        elif inner.endswith(".counts"):
+            if any(len(l.split()) < 2 for l in data.split(b"\n")[:-1]):
+                probs.append(("partial", "%s: bad line" % rel))
+
+    def check_tree(self, top, ref=None, absent=False):
+        """Problems of the files under top: (kind, detail), kind partial,
+        tmp-left, published, differs, missing or extra."""
+        probs = []
+        have = self.files(top) if os.path.isdir(top) else set()
+        if absent:
+            probs += [("published", rel) for rel in sorted(have)]
+        for rel in sorted(have):
+            self.check_file(os.path.join(top, rel), rel, probs)
+        if ref:
+            want = self.files(ref)
+            probs += [("missing", rel) for rel in sorted(want - have)]
+            probs += [("extra", rel) for rel in sorted(have - want)
+                      if not TMP_RE.search(os.path.basename(rel))]
+            for rel in sorted(want & have):
+                if rel.startswith("work" + os.sep):
+                    continue
+                with open(os.path.join(top, rel), "rb") as a, \
+                        open(os.path.join(ref, rel), "rb") as b:
+                    if a.read() != b.read():
+                        probs.append(("differs", rel))
+        return probs
+
+    # --- one outcome ------------------------------------------------------
+    def input_index(self, path):
+        """Task number of an input file (its place in run.conf)."""
+        with open(os.path.join(self.ref, "run", "work", "run.conf")) as f:
+            lines = f.read().split("\n")
+        i = lines.index("[inputs]")
+        for k, line in enumerate(lines[i + 1:]):
+            if line.rsplit(" ", 1)[0] == path:
+                return k
+        return None
+
+    def one(self, case, n):
+        name, cmd, fault, expect = case[:4]
+        if self.deadline and time.time() >= self.deadline:
+            return "budget", [], ""
+        d = os.path.join(self.work, "%s-%d" % (name, n))
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        out = os.path.join(d, "out")
+        fenv = self.fault_env(fault, n)
+        repro = " ".join("%s=%s" % kv for kv in sorted(fenv.items()))
+        if self.trace:
+            fenv["WN_FAULT_TRACE"] = "1"
+        rc, log = self.exec(self.fw, cmd, out, fenv, os.path.join(d, "log"))
+        probs = []
+        inj = re.search(r"^wn-fault: injected \S+ into \S+ #\d+(?: \((.*)\))?$",
+                        log, re.M)
+        if not inj:
+            if not self.keep:
+                shutil.rmtree(d, ignore_errors=True)
+            return "notfired", [], repro
+        m = SAN_RE.search(log)
+        if m:
+            line = re.search(r"^.*(SUMMARY: .*|runtime error:.*)$", log, re.M)
+            probs.append(("sanitizer", line.group(0).strip() if line else m.group(0)))
+        elif rc is None:
+            probs.append(("hang", "killed after 60 s"))
+        elif rc < 0 or rc in (86, 87, 88):
+            probs.append(("signal", "exit %d" % rc))
+        want = 3
+        path = inj.group(1) or ""
+        on_input = path.startswith(self.corpus + "/")
+        if expect == "bad-input" and on_input:
+            want = 1
+            base = os.path.basename(path)
+            if not re.search(r"^winnow: .*%s: offset \d+" % re.escape(base), log, re.M):
+                probs.append(("not-reported", "no 'FILE: offset N' for %s" % base))
+        if rc is not None and rc >= 0 and rc not in (86, 87, 88) and rc != want:
+            if rc == 0 and want == 3:
+                pass  # recovered: checked against the clean run below
+            elif rc == 1 and want == 3:
+                probs.append(("exit1-pending", "exit 1, want 3"))
+            else:
+                probs.append(("exit", "exit %d, want %d" % (rc, want)))
+        if cmd == "run":
+            probs += [p for p in self.check_tree(out) if p[0] in ("partial", "tmp-left")]
+            if rc == 0:
+                probs += [("wrong-output", "exit 0: %s %s" % p)
+                          for p in self.check_tree(out, os.path.join(self.ref, "run"))
+                          if p[0] in ("differs", "missing", "extra")][:3]
+            if expect == "bad-input" and on_input and os.path.isdir(out):
+                k = self.input_index(path)
+                if k is not None and os.path.exists(
+                        os.path.join(out, "work", "p1", "%05d.counts" % k)):
+                    probs.append(("marked-done", "work/p1/%05d.counts exists: "
+                                  "%s counts as finished" % (k, os.path.basename(path))))
+            rc2, log2 = self.exec(self.cw, "run", out, {}, os.path.join(d, "log2"))
+            if rc2 != 0:
+                msg = re.search(r"^winnow: .*$", log2, re.M)
+                probs.append(("resume", "rerun exit %s: %s" % (
+                    rc2, msg.group(0) if msg else log2.strip()[-200:])))
+            else:
+                p2 = self.check_tree(out, os.path.join(self.ref, "run"))
+                if p2:
+                    probs.append(("resume", "after rerun: %s %s (%d problems)" % (
+                        p2[0][0], p2[0][1], len(p2))))
+        else:
+            if rc == 0:
+                for kind, det in self.check_tree(out, os.path.join(self.ref, cmd)):
+                    probs.append((kind if kind in ("partial", "tmp-left") else
+                                  "wrong-output", "exit 0: %s %s" % (kind, det)))
+            else:
+                for kind, det in self.check_tree(out, absent=True):
+                    probs.append((kind, det))
+        with open(os.path.join(d, "problems"), "w") as f:
+            f.write("".join("%s %s\n" % p for p in probs))
+        if not probs:
+            if not self.keep:
+                shutil.rmtree(d, ignore_errors=True)
+            return "pass", [], repro
+        cls = next(c for c in CLASSES if any(p[0] == c for p in probs))
+        return cls, probs, repro
+
+    # --- set-up -----------------------------------------------------------
+    def setup(self):
+        if os.path.isdir(os.path.join(self.ref, "filter")):
+            return
+        shutil.rmtree(self.corpus, ignore_errors=True)
+        shutil.rmtree(self.ref, ignore_errors=True)
+        os.makedirs(self.corpus)
+        for f in ("crawl.warc.wet", "feed.jsonl"):
+            shutil.copy(os.path.join(TOP, "sample", f), self.corpus)
+        # a gzip copy of the JSONL: another codec, and exact duplicates
+        with open(os.path.join(TOP, "sample", "feed.jsonl"), "rb") as f, \
+                gzip.GzipFile(os.path.join(self.corpus, "feed2.jsonl.gz"),
+                              "wb", mtime=0) as g:
+            g.write(f.read())
+        for cmd in ("run", "read", "filter"):
+            log = os.path.join(self.work, "ref-%s.log" % cmd)
+            rc, text = self.exec(self.cw, cmd, os.path.join(self.ref, cmd), {}, log)
+            if rc != 0:
+                raise SystemExit("FAIL fault-sweep: the clean %s exits %s:\n%s\n"
+                                 "0 passed, 1 failed" % (cmd, rc, text[-800:]))
+
+
+def points(k, head, rest):
+    head = min(head, k)
+    pts = list(range(1, head + 1))
+    left = k - head
+    if rest > 0 and left > 0:
+        rest = min(rest, left)
+        pts += sorted({head + (i + 1) * left // rest for i in range(rest)})
+    return pts
+
+
+def main(argv):
+    if len(argv) > 1 and argv[1] == "--list":
+        for c in CASES:
+            print("%-26s %-7s %-22s expect %s" % c[:4])
+        return 0
+    one = len(argv) > 1 and argv[1] == "--one"
+    args = [] if one else argv[1:]
+    fw = os.path.abspath(os.environ.get("FAULT_WINNOW") or
+                         (args[0] if args else os.path.join(TOP, "build/fault/winnow")))
+    cw = os.path.abspath(os.environ.get("CLEAN_WINNOW") or
+                         (args[1] if len(args) > 1 else os.path.join(TOP, "build/winnow")))
+    if not os.access(cw, os.X_OK):
+        cw = fw
+    if not os.access(fw, os.X_OK):
+        print("FAIL fault-sweep: %s not built (make fault)\n0 passed, 1 failed" % fw)
+        return 1
+    if not shutil.which("zstd"):
+        print("skip fault-sweep: zstd not installed\n0 passed, 0 failed")
+        return 0
+    keep = one or bool(os.environ.get("FAULT_KEEP"))
+    # --one works in a directory named as long as mkdtemp's, so that N
+    # counts the same allocations as in a sweep (paths live in buffers)
+    work = os.environ.get("FAULT_DIR") or os.path.join(
+        tempfile.gettempdir(), "wn-fault-repro000") if one else \
+        os.environ.get("FAULT_WORK") or tempfile.mkdtemp(prefix="wn-fault-")
+    os.makedirs(work, exist_ok=True)
+    s = Sweep(fw, cw, os.path.abspath(work), keep)
+    try:
+        s.setup()
+        if one:
+            case = next((c for c in CASES if c[0] == argv[2]), None)
+            if not case:
+                print("no case %s (--list)" % argv[2])
+                return 2
+            s.trace = True
+            cls, probs, repro = s.one(case, int(argv[3]))
+            d = os.path.join(s.work, "%s-%s" % (case[0], argv[3]))
+            print("%s N=%s: %s  [%s]" % (case[0], argv[3], cls, repro))
+            for p in probs:
+                print("  %s: %s" % p)
+            for f in ("log", "log2"):
+                if os.path.exists(os.path.join(d, f)):
+                    print("--- %s/%s" % (d, f))
+                    with open(os.path.join(d, f), errors="replace") as fh:
+                        sys.stdout.write(fh.read()[:20000])
+            return 0
+        return sweep(s)
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def sweep(s):
+    start = time.time()
+    if not os.environ.get("FAULT_ALL"):
+        s.deadline = start + float(os.environ.get("FAULT_BUDGET", "240"))
+    scale = float(os.environ.get("FAULT_SCALE", "1"))
+    pat = os.environ.get("FAULT_CASES")
+    jobs = int(os.environ.get("FAULT_JOBS", "1"))
+    passed = failed = 0
+    summary = []
+    for case in CASES:
+        name, cmd, fault, _, head, rest = case
+        if pat and not re.search(pat, name):
+            continue
+        if s.deadline and time.time() >= s.deadline:
+            summary.append("== %s: not tried (time budget)" % name)
+            continue
+        t0 = time.time()
+        k = s.count(cmd, fault)
+        if os.environ.get("FAULT_ALL"):
+            head, rest = k, 0
+        else:
+            head, rest = int(head * scale + 0.5), int(rest * scale + 0.5)
+        pts = points(k, head, rest)
+        with ThreadPoolExecutor(max_workers=jobs) as ex:
+            res = list(zip(pts, ex.map(lambda n: s.one(case, n), pts)))
+        by = OrderedDict((c, []) for c in CLASSES)
+        for n, (cls, probs, repro) in res:
+            by[cls].append((n, probs, repro))
+        for cls, lst in by.items():
+            if cls == "pass" or cls in NOT_COUNTED:
+                continue
+            for n, probs, repro in lst[:5]:
+                print("FAIL %s N=%d: %s: %s  [%s]" % (
+                    name, n, cls, "; ".join("%s %s" % p for p in probs[:3]), repro))
+            if len(lst) > 5:
+                ns = [str(n) for n, _, _ in lst[5:35]]
+                print("FAIL %s: %d more %s outcomes (N=%s%s)" % (
+                    name, len(lst) - 5, cls, ",".join(ns),
+                    ",..." if len(lst) > 35 else ""))
+        tried = sum(len(l) for c, l in by.items() if c not in NOT_COUNTED)
+        summary.append("== %s: %d calls, %d N tried, %.0f s" % (
+            name, k, tried, time.time() - t0))
+        for cls, lst in by.items():
+            if lst:
+                summary.append("   %-14s %4d  %s" % (cls, len(lst), CLASSES[cls]))
+        passed += len(by["pass"])
+        failed += sum(len(l) for c, l in by.items()
+                      if c != "pass" and c not in NOT_COUNTED)
+    print("\n".join(summary))
+    print("fault sweep: %.0f s" % (time.time() - start))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
