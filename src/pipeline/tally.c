@@ -48,8 +48,13 @@ int tally_set_stages(tally *t, const char *const *names, size_t n)
     if (n > TALLY_MAX_STAGES)
         return WN_ELIMIT;
     for (size_t i = 0; i < n; i++)
-        if (!(t->stage_name[i] = strdup(names[i])))
+        if (!(t->stage_name[i] = strdup(names[i]))) {
+            while (i--) { /* t->nstages does not count them yet */
+                free(t->stage_name[i]);
+                t->stage_name[i] = NULL;
+            }
             return WN_ENOMEM;
+        }
     t->nstages = n;
     return 0;
 }
