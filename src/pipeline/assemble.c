@@ -134,9 +134,10 @@ static int add_example(wn_run *r, const wn_doc *d, const char *reason,
     memset(e, 0, sizeof *e);
     if (!(e->reason_key = strdup(key->data)))
         return WN_ENOMEM;
-    wn_buf_set(&e->id, d->id.data, d->id.len);
-    wn_buf_set(&e->url, d->url.data, d->url.len);
-    wn_buf_set(&e->reason, reason, rn);
+    if (wn_buf_set(&e->id, d->id.data, d->id.len) ||
+        wn_buf_set(&e->url, d->url.data, d->url.len) ||
+        wn_buf_set(&e->reason, reason, rn))
+        return WN_ENOMEM;
     /* an excerpt of at most 400 bytes, cut on a character boundary */
     size_t n = d->text.len < 400 ? d->text.len : 400;
     while (n < d->text.len && n && ((unsigned char)d->text.data[n] & 0xC0) == 0x80)
