@@ -40,9 +40,10 @@ static int shard_put(sharder *s, const wn_doc *d, wn_error *err)
     if ((rc = wn_doc_to_json(d, &s->line)))
         return wn_err(err, rc, "", 0, "out of memory");
     if (s->bytes && s->bytes + s->line.len + 1 > s->r->shard_size) {
-        if ((rc = wn_writer_close(s->w, err)))
-            return rc;
+        rc = wn_writer_close(s->w, err); /* frees the writer, even failing */
         s->w = NULL;
+        if (rc)
+            return rc;
         s->shard++;
         if ((rc = shard_open(s, err)))
             return rc;

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -84,6 +85,7 @@ CLASSES = OrderedDict([
     ("wrong-output", "exit 0 but output differs from a clean run"),
     ("marked-done", "unreadable input's task marked finished"),
     ("not-reported", "read error not reported as FILE: offset N"),
+    ("message", "garbage or empty error message (wn_error not filled)"),
     ("exit", "wrong exit status"),
     ("exit1-pending", "exit 1 where 3 is due (pending exit-3 contract)"),
     ("pass", "passed"),
@@ -295,6 +297,13 @@ class Sweep:
             probs.append(("hang", "killed after 60 s"))
         elif rc < 0 or rc in (86, 87, 88):
             probs.append(("signal", "exit %d" % rc))
+        for line in re.findall(r"^winnow: .*$", log, re.M):
+            m = re.search(r"offset (\d+)", line)
+            if "unknown error" in line or "\ufffd" in line or \
+                    re.search(r"[\x00-\x08\x0e-\x1f\x7f]", line) or \
+                    (m and int(m.group(1)) > 1 << 40) or line == "winnow: ":
+                probs.append(("message", line[:120]))
+                break
         want = 3
         path = inj.group(1) or ""
         on_input = path.startswith(self.corpus + "/")
@@ -433,31 +442,56 @@ def main(argv):
             shutil.rmtree(work, ignore_errors=True)
 
 
+def spread(pts):
+    """pts reordered so that every prefix samples the whole range (the
+    order of bit-reversed indices): a sweep cut short by its time budget
+    still covers every phase of the run."""
+    bits = max(1, (len(pts) - 1).bit_length())
+    key = lambda i: int(format(i, "0%db" % bits)[::-1], 2)
+    return [pts[i] for i in sorted(range(len(pts)), key=key)]
+
+
 def sweep(s):
     start = time.time()
-    if not os.environ.get("FAULT_ALL"):
-        s.deadline = start + float(os.environ.get("FAULT_BUDGET", "240"))
+    budget = None if os.environ.get("FAULT_ALL") else \
+        float(os.environ.get("FAULT_BUDGET", "240"))
     scale = float(os.environ.get("FAULT_SCALE", "1"))
     pat = os.environ.get("FAULT_CASES")
     jobs = int(os.environ.get("FAULT_JOBS", "1"))
-    passed = failed = 0
-    summary = []
+    plan = []
     for case in CASES:
         name, cmd, fault, _, head, rest = case
         if pat and not re.search(pat, name):
             continue
-        if s.deadline and time.time() >= s.deadline:
-            summary.append("== %s: not tried (time budget)" % name)
-            continue
-        t0 = time.time()
         k = s.count(cmd, fault)
-        if os.environ.get("FAULT_ALL"):
+        if budget is None:
             head, rest = k, 0
         else:
             head, rest = int(head * scale + 0.5), int(rest * scale + 0.5)
-        pts = points(k, head, rest)
+        plan.append((case, k, spread(points(k, head, rest))))
+    lock = threading.Lock()
+    log = open(os.path.join(s.work, "results.txt"), "a")
+
+    def one(case, n):
+        r = s.one(case, n)
+        with lock:
+            log.write("%s %d %s %s [%s]\n" % (case[0], n, r[0], "; ".join(
+                "%s %s" % p for p in r[1]), r[2]))
+            log.flush()
+        return r
+
+    passed = failed = 0
+    summary = []
+    for i, (case, k, pts) in enumerate(plan):
+        name = case[0]
+        t0 = time.time()
+        if budget is not None:
+            # the time left, shared by the cases left in proportion to
+            # their outcomes
+            left = sum(len(p[2]) for p in plan[i:]) or 1
+            s.deadline = t0 + max(0.0, start + budget - t0) * len(pts) / left
         with ThreadPoolExecutor(max_workers=jobs) as ex:
-            res = list(zip(pts, ex.map(lambda n: s.one(case, n), pts)))
+            res = sorted(zip(pts, ex.map(lambda n: one(case, n), pts)))
         by = OrderedDict((c, []) for c in CLASSES)
         for n, (cls, probs, repro) in res:
             by[cls].append((n, probs, repro))
@@ -472,6 +506,7 @@ def sweep(s):
                 print("FAIL %s: %d more %s outcomes (N=%s%s)" % (
                     name, len(lst) - 5, cls, ",".join(ns),
                     ",..." if len(lst) > 35 else ""))
+        sys.stdout.flush()
         tried = sum(len(l) for c, l in by.items() if c not in NOT_COUNTED)
         summary.append("== %s: %d calls, %d N tried, %.0f s" % (
             name, k, tried, time.time() - t0))
@@ -481,6 +516,7 @@ def sweep(s):
         passed += len(by["pass"])
         failed += sum(len(l) for c, l in by.items()
                       if c != "pass" and c not in NOT_COUNTED)
+    log.close()
     print("\n".join(summary))
     print("fault sweep: %.0f s" % (time.time() - start))
     print("%d passed, %d failed" % (passed, failed))
