@@ -29,6 +29,17 @@ void bufin_release(bufin *b)
     b->buf = NULL;
 }
 
+/* Parks "out of memory" at the current position: the parser sees the end
+ * of its data there, and wn_reader_next reports the error (not a
+ * truncated record) and stops. */
+static void park_oom(bufin *b)
+{
+    b->err_code = wn_err(&b->err, WN_ENOMEM, istream_path(b->s),
+                         bufin_tell(b), "out of memory");
+    b->err_at = bufin_tell(b);
+    b->eof = 1;
+}
+
 /* Reads more decoded bytes into the buffer, compacting it first.  Returns
  * 1 if bytes were added, 0 at the end (or after parking an error). */
 static int more(bufin *b)
@@ -46,9 +57,7 @@ static int more(bufin *b)
     if (b->end == b->cap) {
         char *nb = realloc(b->buf, b->cap * 2);
         if (!nb) {
-            b->err_code = wn_err(&b->err, WN_ENOMEM, istream_path(b->s), 0,
-                                 "out of memory");
-            b->eof = 1;
+            park_oom(b);
             return 0;
         }
         b->buf = nb;
@@ -84,8 +93,11 @@ size_t bufin_fill(bufin *b, size_t n)
                 b->pos = 0;
             }
             char *nb = realloc(b->buf, b->cap * 2);
-            if (!nb)
+            if (!nb) {
+                if (!b->err_code)
+                    park_oom(b);
                 return b->end - b->pos;
+            }
             b->buf = nb;
             b->cap *= 2;
         }
@@ -153,8 +165,11 @@ size_t bufin_read(bufin *b, wn_buf *dst, size_t n)
         size_t k = b->end - b->pos;
         if (k > n - done)
             k = n - done;
-        if (dst && wn_buf_append(dst, b->buf + b->pos, k))
+        if (dst && wn_buf_append(dst, b->buf + b->pos, k)) {
+            if (!b->err_code)
+                park_oom(b);
             break;
+        }
         b->pos += k;
         done += k;
     }
