@@ -100,6 +100,13 @@ static int bad_record(rctx *r, wn_error *err, uint64_t off, const char *fmt,
     return wn_err(err, WN_EFORMAT, r->path, off, fmt, detail);
 }
 
+/* A failure that is not the input's fault (out of memory) as an error
+ * with its message, like every other one the parser returns. */
+static int no_memory(rctx *r, wn_error *err, uint64_t off, int rc)
+{
+    return wn_err(err, rc, r->path, off, "%s", wn_strerror(rc));
+}
+
 /* Reads header lines up to the blank line.  Returns 0, or a bad-input
  * code. */
 static int read_headers(rctx *r, warc_head *h, uint64_t rec_off,
@@ -165,7 +172,7 @@ static int read_headers(rctx *r, warc_head *h, uint64_t rec_off,
         if (dst && !dst->len) {
             wn_buf_reset(dst);
             if ((rc = wn_buf_append(dst, v, vlen)))
-                return rc;
+                return no_memory(r, err, rec_off, rc);
         }
     }
 }
@@ -247,7 +254,8 @@ static int contains_ci(const char *s, size_t n, const char *needle)
     return 0;
 }
 
-/* Decodes chunked transfer coding.  Returns 0 on success. */
+/* Decodes chunked transfer coding.  Returns 0 on success, WN_ENOMEM, or
+ * -1 if the coding is broken. */
 static int dechunk(const char *p, size_t n, wn_buf *out)
 {
     size_t i = 0;
@@ -274,7 +282,7 @@ static int dechunk(const char *p, size_t n, wn_buf *out)
         if (sz > n - i)
             return -1;
         if (wn_buf_append(out, p + i, sz))
-            return -1;
+            return WN_ENOMEM;
         i += sz;
         if (i < n && p[i] == '\r')
             i++;
@@ -285,7 +293,8 @@ static int dechunk(const char *p, size_t n, wn_buf *out)
     }
 }
 
-/* Inflates a gzip or zlib body.  Returns 0 on success. */
+/* Inflates a gzip or zlib body.  Returns 0 on success, WN_ENOMEM, or -1
+ * if the data is bad or inflates past max. */
 static int inflate_body(const char *p, size_t n, wn_buf *out, size_t max)
 {
     z_stream z;
@@ -296,9 +305,13 @@ static int inflate_body(const char *p, size_t n, wn_buf *out, size_t max)
     z.avail_in = (uInt)n;
     int zr;
     do {
-        if (wn_buf_reserve(out, 1 << 16) || out->len > max) {
+        if (out->len > max) {
             inflateEnd(&z);
             return -1;
+        }
+        if (wn_buf_reserve(out, 1 << 16)) {
+            inflateEnd(&z);
+            return WN_ENOMEM;
         }
         z.next_out = (unsigned char *)out->data + out->len;
         z.avail_out = (uInt)(out->alloc - out->len - 1);
@@ -340,8 +353,8 @@ static int is_utf8_name(const char *cs)
 }
 
 /* Converts src from charset cs to UTF-8 (appended to out), replacing
- * unconvertible bytes by U+FFFD.  Returns replacements, or -1 if the
- * charset is unknown to iconv. */
+ * unconvertible bytes by U+FFFD.  Returns replacements, -1 if the
+ * charset is unknown to iconv, or WN_ENOMEM. */
 static long to_utf8(const char *cs, const char *src, size_t n, wn_buf *out)
 {
     /* labels mean what browsers (WHATWG Encoding) make of them: pages
@@ -368,7 +381,7 @@ static long to_utf8(const char *cs, const char *src, size_t n, wn_buf *out)
     size_t inleft = n;
     while (inleft) {
         if (wn_buf_reserve(out, inleft * 2 + 16)) {
-            bad = -1;
+            bad = WN_ENOMEM;
             break;
         }
         char *o = out->data + out->len;
@@ -380,7 +393,10 @@ static long to_utf8(const char *cs, const char *src, size_t n, wn_buf *out)
             if (errno == E2BIG)
                 continue;
             /* EILSEQ / EINVAL: one bad byte */
-            wn_buf_append(out, "\xEF\xBF\xBD", 3);
+            if (wn_buf_append(out, "\xEF\xBF\xBD", 3)) {
+                bad = WN_ENOMEM;
+                break;
+            }
             in++;
             inleft--;
             bad++;
@@ -427,23 +443,28 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
     if (http_header(blk, hn, "Transfer-Encoding", &v, &vn) &&
         contains_ci(v, vn, "chunked")) {
         wn_buf_reset(tmp);
-        if (dechunk(body, bn, tmp) == 0) {
+        if (!(rc = dechunk(body, bn, tmp))) {
             wn_buf_reset(&doc->text);
-            wn_buf_append(&doc->text, tmp->data, tmp->len);
-        } else {
+            rc = wn_buf_append(&doc->text, tmp->data, tmp->len);
+        } else if (rc != WN_ENOMEM) {
             r->st.bad_http++;
             reader_warn(r, "broken HTTP chunked encoding: raw body kept");
-            wn_buf_set(&doc->text, body, bn); /* keep the raw body */
+            rc = wn_buf_set(&doc->text, body, bn); /* keep the raw body */
         }
     } else
-        wn_buf_set(&doc->text, body, bn);
+        rc = wn_buf_set(&doc->text, body, bn);
+    if (rc)
+        return no_memory(r, err, off, rc);
     if (http_header(blk, hn, "Content-Encoding", &v, &vn) &&
         (contains_ci(v, vn, "gzip") || contains_ci(v, vn, "deflate"))) {
         wn_buf_reset(tmp);
-        if (inflate_body(doc->text.data, doc->text.len, tmp,
-                         r->opts.max_record) == 0)
-            wn_buf_set(&doc->text, tmp->data, tmp->len);
-        else {
+        rc = inflate_body(doc->text.data, doc->text.len, tmp,
+                          r->opts.max_record);
+        if (!rc)
+            rc = wn_buf_set(&doc->text, tmp->data, tmp->len);
+        if (rc == WN_ENOMEM)
+            return no_memory(r, err, off, rc);
+        if (rc) {
             r->st.bad_http++;
             reader_warn(r, "HTTP body is not valid %.*s data: body dropped",
                         (int)vn, v);
@@ -459,16 +480,19 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
                      doc->text.len < 1024 ? doc->text.len : 1024, cs,
                      sizeof cs);
     wn_buf *raw = tmp;
-    wn_buf_set(raw, doc->text.data, doc->text.len);
+    if ((rc = wn_buf_set(raw, doc->text.data, doc->text.len)))
+        return no_memory(r, err, off, rc);
     wn_buf_reset(&doc->text);
     long conv = -1;
     if (cs[0] && !is_utf8_name(cs) &&
         !wn_utf8_valid(raw->data ? raw->data : "", raw->len))
         conv = to_utf8(cs, raw->data, raw->len, &doc->text);
+    if (conv == WN_ENOMEM)
+        return no_memory(r, err, off, WN_ENOMEM);
     if (conv < 0) {
         wn_buf_reset(&doc->text);
         if ((rc = reader_set_text(r, doc, raw->data ? raw->data : "", raw->len)))
-            return rc;
+            return no_memory(r, err, off, rc);
     } else if (conv > 0) {
         r->st.invalid_utf8++;
         r->st.utf8_replaced += (uint64_t)conv;
@@ -478,10 +502,8 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
     size_t nuls = 0;
     long rep = wn_utf8_repair(blk, hn, &doc->http, &nuls);
     if (rep < 0)
-        return (int)rep;
+        return no_memory(r, err, off, (int)rep);
     doc->kind = WN_DOC_HTML;
-    (void)off;
-    (void)err;
     return 0;
 }
 
@@ -489,7 +511,7 @@ int warc_next(rctx *r, wn_doc *doc, wn_error *err)
 {
     if (!r->priv) {
         if (!(r->priv = calloc(1, sizeof(warc_head))))
-            return WN_ENOMEM;
+            return no_memory(r, err, 0, WN_ENOMEM);
         r->priv_free = warc_head_free;
     }
     warc_head *hp = r->priv;
@@ -575,18 +597,18 @@ int warc_next(rctx *r, wn_doc *doc, wn_error *err)
         } else {
             if ((rc = reader_set_text(r, doc, blk->data ? blk->data : "",
                                       blk->len)))
-                return rc;
+                return no_memory(r, err, off, rc);
             r->st.warc_conversion++;
             if (h.lang.len &&
                 (rc = wn_doc_meta_set_str(doc, "warc_languages", h.lang.data,
                                           h.lang.len)))
-                return rc;
+                return no_memory(r, err, off, rc);
         }
         if ((rc = reader_set_field(r, &doc->id, h.id.data, h.id.len)) ||
             (rc = reader_set_field(r, &doc->url, h.uri.data, h.uri.len)) ||
             (rc = reader_set_field(r, &doc->date, h.date.data, h.date.len)) ||
             (rc = reader_set_source(r, doc, off)))
-            return rc;
+            return no_memory(r, err, off, rc);
         doc->offset = off;
         return WN_DOC;
     }
