@@ -163,14 +163,16 @@ int jsonl_next(rctx *r, wn_doc *doc, wn_error *err)
         r->rec_off = off;
         if ((rc = parse_line(r, doc, line, len, off, err))) {
             wn_doc_reset(doc);
-            return rc;
+            /* bad lines come with their message; out of memory does not */
+            return rc == WN_EFORMAT ? rc
+                                    : wn_err(err, rc, r->path, off, "%s",
+                                             wn_strerror(rc));
         }
         doc->offset = off;
-        if (!doc->source.len && (rc = reader_set_source(r, doc, off)))
-            return rc;
-        if (!doc->id.len && (rc = wn_buf_append(&doc->id, doc->source.data,
-                                                 doc->source.len)))
-            return rc;
+        if ((!doc->source.len && (rc = reader_set_source(r, doc, off))) ||
+            (!doc->id.len && (rc = wn_buf_append(&doc->id, doc->source.data,
+                                                  doc->source.len))))
+            return wn_err(err, rc, r->path, off, "%s", wn_strerror(rc));
         return WN_DOC;
     }
 }

@@ -53,7 +53,7 @@ int text_next(rctx *r, wn_doc *doc, wn_error *err)
     if ((rc = reader_set_text(r, doc, raw->data ? raw->data : "", raw->len)) ||
         (rc = wn_buf_puts(&doc->id, r->path)) ||
         (rc = reader_set_source(r, doc, 0)))
-        return rc;
+        return wn_err(err, rc, r->path, 0, "%s", wn_strerror(rc));
     r->st.text_files++;
     return WN_DOC;
 }
