@@ -27,6 +27,10 @@
  *                         or "match" = calls counted by WN_FAULT_IO); any
  *                         other value is a file the lines are appended to
  *   WN_FAULT_TRACE=1      print a stack trace where a fault is injected
+ *                         (symbolized by the sanitizer runtime: slow);
+ *                         WN_FAULT_TRACE=raw prints "wn-fault: at +OFF..."
+ *                         instead, the return addresses in the executable
+ *                         (for addr2line -e EXE), which costs nothing
  *
  * Every injected fault is announced on stderr as
  * "wn-fault: injected ERRNO into OP #N (PATH)".
@@ -38,7 +42,9 @@
  * and then report the failure.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -168,19 +174,20 @@ static void print_counts(void)
         __real_close(fd);
 }
 
+static const struct {
+    const char *name;
+    int code;
+} errnames[] = {
+    {"EIO", EIO},       {"ENOSPC", ENOSPC}, {"ENOMEM", ENOMEM},
+    {"EMFILE", EMFILE}, {"EACCES", EACCES}, {"EROFS", EROFS},
+    {"EDQUOT", EDQUOT}, {"EINTR", EINTR},   {"ENFILE", ENFILE},
+};
+
 static int parse_errno(const char *s)
 {
-    static const struct {
-        const char *name;
-        int code;
-    } names[] = {
-        {"EIO", EIO},       {"ENOSPC", ENOSPC}, {"ENOMEM", ENOMEM},
-        {"EMFILE", EMFILE}, {"EACCES", EACCES}, {"EROFS", EROFS},
-        {"EDQUOT", EDQUOT}, {"EINTR", EINTR},   {"ENFILE", ENFILE},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (!strcmp(s, names[i].name))
-            return names[i].code;
+    for (size_t i = 0; i < sizeof errnames / sizeof *errnames; i++)
+        if (!strcmp(s, errnames[i].name))
+            return errnames[i].code;
     char *e;
     long v = strtol(s, &e, 10);
     return *s && !*e && v > 0 ? (int)v : -1;
@@ -242,7 +249,8 @@ __attribute__((constructor)) static void fault_init(void)
     if ((v = getenv("WN_FAULT_IO")) && *v)
         parse_io(v);
     F.persist = (v = getenv("WN_FAULT_PERSIST")) && *v && strcmp(v, "0");
-    F.trace = (v = getenv("WN_FAULT_TRACE")) && *v && strcmp(v, "0");
+    if ((v = getenv("WN_FAULT_TRACE")) && *v && strcmp(v, "0"))
+        F.trace = strcmp(v, "raw") ? 1 : 2;
     if ((v = getenv("WN_FAULT_COUNT")) && *v && strcmp(v, "0")) {
         snprintf(F.count_to, sizeof F.count_to, "%s",
                  strcmp(v, "1") ? v : "-");
@@ -251,17 +259,42 @@ __attribute__((constructor)) static void fault_init(void)
     F.ready = 1;
 }
 
+/* "wn-fault: at +OFF +OFF ...": return addresses in the executable, as
+ * offsets from its load address. */
+static void raw_trace(void)
+{
+    void *pc[24];
+    int n = backtrace(pc, 24);
+    char line[24 * 20 + 32] = "wn-fault: at";
+    size_t len = strlen(line);
+    Dl_info self, in;
+    if (!dladdr((void *)raw_trace, &self))
+        return;
+    for (int i = 1; i < n; i++)
+        if (dladdr(pc[i], &in) && in.dli_fbase == self.dli_fbase)
+            len += (size_t)snprintf(line + len, sizeof line - len, " +%#lx",
+                                    (unsigned long)((char *)pc[i] -
+                                                    (char *)self.dli_fbase));
+    snprintf(line + len, sizeof line - len, "\n");
+    say(line);
+}
+
 static void announce(const char *what, int err, unsigned long n,
                      const char *path)
 {
-    char line[700];
+    char line[700], num[16];
+    const char *name = num;
+    snprintf(num, sizeof num, "%d", err);
+    for (size_t i = 0; i < sizeof errnames / sizeof *errnames; i++)
+        if (errnames[i].code == err)
+            name = errnames[i].name;
     snprintf(line, sizeof line, "wn-fault: injected %s into %s #%lu%s%s%s\n",
-             err == ENOMEM ? "ENOMEM" : err == EIO ? "EIO"
-             : err == ENOSPC ? "ENOSPC" : strerror(err),
-             what, n, path ? " (" : "", path ? path : "", path ? ")" : "");
+             name, what, n, path ? " (" : "", path ? path : "", path ? ")" : "");
     say(line);
-    if (F.trace && __sanitizer_print_stack_trace)
+    if (F.trace == 1 && __sanitizer_print_stack_trace)
         __sanitizer_print_stack_trace();
+    if (F.trace == 2)
+        raw_trace();
 }
 
 /* ---- allocation ---- */

@@ -38,8 +38,9 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 #   fail       allocation failure, or a failed write/fsync/rename/... of
 #              winnow's own files: exit 3, or 0 when winnow recovered fully
 #              (then the output equals the clean run's)
-#   bad-input  EIO reading an input file: exit 1, "FILE: offset N"
-#              reported, that file's task not marked finished
+#   io         a failed call on an input file (open, read): exit 1, the
+#              file reported as "FILE: offset N", its task not marked
+#              finished; on any other file: as "fail"
 # Always: no signal, no sanitizer report, no hang, every file under a
 # final name complete (zstd frames whole, JSON lines parse), no temporary
 # file left; `winnow run`: a rerun without faults in the same OUTDIR exits
@@ -54,22 +55,22 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 CASES = [
     ("run-alloc", "run", "alloc", "fail", 200, 100),
     ("run-alloc-persist", "run", "alloc+persist", "fail", 0, 30),
-    ("run-read-input-eio", "run", "read:EIO:@in", "bad-input", 40, 10),
-    ("run-write-enospc", "run", "write:ENOSPC", "fail", 40, 10),
-    ("run-write-enospc-persist", "run", "write:ENOSPC+persist", "fail", 20, 10),
-    ("run-write-eio", "run", "write:EIO", "fail", 40, 10),
-    ("run-fsync-eio", "run", "fsync:EIO", "fail", 40, 10),
-    ("run-close-eio", "run", "close:EIO", "fail", 20, 10),
-    ("run-rename-eio", "run", "rename:EIO", "fail", 20, 15),
-    ("run-open-eio", "run", "open:EIO", "fail", 20, 10),
-    ("run-mkdir-eio", "run", "mkdir:EIO", "fail", 20, 5),
-    ("run-fwrite-enospc", "run", "fwrite:ENOSPC", "fail", 20, 15),
-    ("run-fclose-eio", "run", "fclose:EIO", "fail", 20, 15),
-    ("run-fopen-emfile", "run", "fopen:EMFILE", "fail", 20, 15),
-    ("run-fread-eio", "run", "fread:EIO", "fail", 20, 15),
-    ("run-pread-eio", "run", "pread:EIO", "fail", 10, 5),
-    ("run-getline-eio", "run", "getline:EIO", "fail", 10, 5),
-    ("run-read-work-eio", "run", "read:EIO:@work", "fail", 20, 10),
+    ("run-read-input-eio", "run", "read:EIO:@in", "io", 40, 10),
+    ("run-write-enospc", "run", "write:ENOSPC", "io", 40, 10),
+    ("run-write-enospc-persist", "run", "write:ENOSPC+persist", "io", 20, 10),
+    ("run-write-eio", "run", "write:EIO", "io", 40, 10),
+    ("run-fsync-eio", "run", "fsync:EIO", "io", 40, 10),
+    ("run-close-eio", "run", "close:EIO", "io", 20, 10),
+    ("run-rename-eio", "run", "rename:EIO", "io", 20, 15),
+    ("run-open-eio", "run", "open:EIO", "io", 20, 10),
+    ("run-mkdir-eio", "run", "mkdir:EIO", "io", 20, 5),
+    ("run-fwrite-enospc", "run", "fwrite:ENOSPC", "io", 20, 15),
+    ("run-fclose-eio", "run", "fclose:EIO", "io", 20, 15),
+    ("run-fopen-emfile", "run", "fopen:EMFILE", "io", 20, 15),
+    ("run-fread-eio", "run", "fread:EIO", "io", 20, 15),
+    ("run-pread-eio", "run", "pread:EIO", "io", 10, 5),
+    ("run-getline-eio", "run", "getline:EIO", "io", 10, 5),
+    ("run-read-work-eio", "run", "read:EIO:@work", "io", 20, 10),
     ("read-alloc", "read", "alloc", "fail", 80, 40),
     ("filter-alloc", "filter", "alloc", "fail", 80, 40),
 ]
@@ -161,7 +162,7 @@ class Sweep:
         fenv = self.fault_env(fault, 0)
         fenv.pop("WN_FAULT_PERSIST", None)
         fenv["WN_FAULT_COUNT"] = cf
-        out = os.path.join(self.work, "count-out")
+        out = os.path.join(self.work, "count", "out")
         self.exec(self.fw, cmd, out, fenv, cf + ".log")
         shutil.rmtree(out, ignore_errors=True)
         key = "alloc" if fault.startswith("alloc") else "match"
@@ -272,23 +273,25 @@ class Sweep:
     def one(self, case, n):
         name, cmd, fault, expect = case[:4]
         if self.deadline and time.time() >= self.deadline:
-            return "budget", [], ""
+            return "budget", [], "", []
         d = os.path.join(self.work, "%s-%d" % (name, n))
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
         out = os.path.join(d, "out")
         fenv = self.fault_env(fault, n)
         repro = " ".join("%s=%s" % kv for kv in sorted(fenv.items()))
-        if self.trace:
-            fenv["WN_FAULT_TRACE"] = "1"
+        fenv["WN_FAULT_TRACE"] = "1" if self.trace else "raw"
         rc, log = self.exec(self.fw, cmd, out, fenv, os.path.join(d, "log"))
         probs = []
         inj = re.search(r"^wn-fault: injected \S+ into \S+ #\d+(?: \((.*)\))?$",
                         log, re.M)
+        if not inj and rc is not None and rc < 0:
+            # killed before the announcement could be written?
+            inj = re.search(r"^wn-fault: injected", log, re.M)
         if not inj:
             if not self.keep:
                 shutil.rmtree(d, ignore_errors=True)
-            return "notfired", [], repro
+            return "notfired", [], repro, []
         m = SAN_RE.search(log)
         if m:
             line = re.search(r"^.*(SUMMARY: .*|runtime error:.*)$", log, re.M)
@@ -307,7 +310,7 @@ class Sweep:
         want = 3
         path = inj.group(1) or ""
         on_input = path.startswith(self.corpus + "/")
-        if expect == "bad-input" and on_input:
+        if expect == "io" and on_input:
             want = 1
             base = os.path.basename(path)
             if not re.search(r"^winnow: .*%s: offset \d+" % re.escape(base), log, re.M):
@@ -325,7 +328,7 @@ class Sweep:
                 probs += [("wrong-output", "exit 0: %s %s" % p)
                           for p in self.check_tree(out, os.path.join(self.ref, "run"))
                           if p[0] in ("differs", "missing", "extra")][:3]
-            if expect == "bad-input" and on_input and os.path.isdir(out):
+            if expect == "io" and on_input and os.path.isdir(out):
                 k = self.input_index(path)
                 if k is not None and os.path.exists(
                         os.path.join(out, "work", "p1", "%05d.counts" % k)):
@@ -354,9 +357,33 @@ class Sweep:
         if not probs:
             if not self.keep:
                 shutil.rmtree(d, ignore_errors=True)
-            return "pass", [], repro
+            return "pass", [], repro, []
         cls = next(c for c in CLASSES if any(p[0] == c for p in probs))
-        return cls, probs, repro
+        at = re.search(r"^wn-fault: at (.*)$", log, re.M)
+        return cls, probs, repro, at.group(1).split() if at else []
+
+    def symbolize(self, traces):
+        """{offsets tuple: "f (file:line) < g (file:line) ..."}, by one
+        addr2line call; frames in inject.c are left out."""
+        offs = sorted({o for t in traces for o in t})
+        if not offs or not shutil.which("addr2line"):
+            return {}
+        # return addresses: the call is the byte before
+        p = subprocess.run(["addr2line", "-f", "-e", self.fw] +
+                           ["%#x" % (int(o, 16) - 1) for o in offs],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        lines = p.stdout.decode(errors="replace").split("\n")
+        name = {}
+        for i, o in enumerate(offs):
+            fn, loc = lines[2 * i:2 * i + 2] if 2 * i + 1 < len(lines) else ("?", "?")
+            loc = re.sub(r" \(discriminator \d+\)", "", loc)
+            name[o] = None if "inject.c" in loc else \
+                "%s (%s)" % (fn, os.path.basename(loc))
+        out = {}
+        for t in traces:
+            fr = [name[o] for o in t if name.get(o)]
+            out[tuple(t)] = " < ".join(fr[:4])
+        return out
 
     # --- set-up -----------------------------------------------------------
     def setup(self):
@@ -425,7 +452,7 @@ def main(argv):
                 print("no case %s (--list)" % argv[2])
                 return 2
             s.trace = True
-            cls, probs, repro = s.one(case, int(argv[3]))
+            cls, probs, repro, _ = s.one(case, int(argv[3]))
             d = os.path.join(s.work, "%s-%s" % (case[0], argv[3]))
             print("%s N=%s: %s  [%s]" % (case[0], argv[3], cls, repro))
             for p in probs:
@@ -475,8 +502,8 @@ def sweep(s):
     def one(case, n):
         r = s.one(case, n)
         with lock:
-            log.write("%s %d %s %s [%s]\n" % (case[0], n, r[0], "; ".join(
-                "%s %s" % p for p in r[1]), r[2]))
+            log.write("%s %d %s %s [%s] at %s\n" % (case[0], n, r[0], "; ".join(
+                "%s %s" % p for p in r[1]), r[2], " ".join(r[3])))
             log.flush()
         return r
 
@@ -493,16 +520,21 @@ def sweep(s):
         with ThreadPoolExecutor(max_workers=jobs) as ex:
             res = sorted(zip(pts, ex.map(lambda n: one(case, n), pts)))
         by = OrderedDict((c, []) for c in CLASSES)
-        for n, (cls, probs, repro) in res:
-            by[cls].append((n, probs, repro))
+        for n, (cls, probs, repro, trace) in res:
+            by[cls].append((n, probs, repro, trace))
+        shown = [t for c, l in by.items() if c != "pass" and c not in NOT_COUNTED
+                 for _, _, _, t in l[:5]]
+        where = s.symbolize(shown)
         for cls, lst in by.items():
             if cls == "pass" or cls in NOT_COUNTED:
                 continue
-            for n, probs, repro in lst[:5]:
-                print("FAIL %s N=%d: %s: %s  [%s]" % (
-                    name, n, cls, "; ".join("%s %s" % p for p in probs[:3]), repro))
+            for n, probs, repro, trace in lst[:5]:
+                at = where.get(tuple(trace))
+                print("FAIL %s N=%d: %s: %s  [%s]%s" % (
+                    name, n, cls, "; ".join("%s %s" % p for p in probs[:3]), repro,
+                    "\n     fault at " + at if at else ""))
             if len(lst) > 5:
-                ns = [str(n) for n, _, _ in lst[5:35]]
+                ns = [str(n) for n, _, _, _ in lst[5:35]]
                 print("FAIL %s: %d more %s outcomes (N=%s%s)" % (
                     name, len(lst) - 5, cls, ",".join(ns),
                     ",..." if len(lst) > 35 else ""))
