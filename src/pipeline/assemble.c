@@ -263,6 +263,8 @@ static void *write_rejects(void *arg)
         if (!rc)
             rc = rc2;
     }
+    wn_buf_release(&rej.line); /* a failed open or close left no writer */
+    wn_buf_release(&rej.path);
     wn_buf_release(&ctx.key);
     wn_buf_release(&b);
     j->rc = rc;
@@ -297,6 +299,8 @@ int run_assemble(wn_run *r, wn_error *err)
         if (!rc)
             rc = rc2;
     }
+    wn_buf_release(&data.line);
+    wn_buf_release(&data.path);
     if (threaded)
         pthread_join(th, NULL);
     else if (!rc)
