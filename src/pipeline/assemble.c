@@ -159,15 +159,18 @@ static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
     size_t n;
     int rc;
     wn_buf reason = WN_BUF_INIT;
+    rc = 0;
     if (wn_doc_meta_get(d, "reject_reason", &v, &n) && n && *v == '"') {
         const char *p = v;
-        json_decode_string(&p, v + n, &reason, NULL);
+        rc = json_decode_string(&p, v + n, &reason, NULL);
+        if (rc == WN_EFORMAT) /* not ours to judge here: "unknown" */
+            rc = 0;
     }
-    if (!reason.len)
-        wn_buf_puts(&reason, "unknown");
-    tally_reason_key(reason.data, reason.len, &c->key);
-    rc = 0;
-    if (c->count) {
+    if (!rc && !reason.len)
+        rc = wn_buf_puts(&reason, "unknown");
+    if (!rc)
+        rc = tally_reason_key(reason.data, reason.len, &c->key);
+    if (!rc && c->count) {
         r->total.dup_rejected++;
         rc = tally_kv_add(&r->total.reasons, &r->total.nreasons, c->key.data,
                           c->key.len, 1);
