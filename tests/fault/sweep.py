@@ -309,7 +309,9 @@ class Sweep:
                 break
         want = 3
         path = inj.group(1) or ""
-        on_input = path.startswith(self.corpus + "/")
+        # reading an input failed (closing one that was read is harmless)
+        on_input = path.startswith(self.corpus + "/") and re.match(
+            r"(open|read|pread|fread|fgets|getline|fopen):", fault)
         if expect == "io" and on_input:
             want = 1
             base = os.path.basename(path)
