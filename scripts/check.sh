@@ -54,7 +54,8 @@ phase "fuzz replay and smoke" scripts/fuzz.sh smoke
 phase "lint" scripts/lint.sh build
 fault() { # failed allocations, EIO, ENOSPC, ... injected (make fault)
   make --no-print-directory fault >/dev/null 2>&1 || { echo "FAIL make fault"; echo "0 passed, 1 failed"; return 1; }
-  FAULT_BUDGET=${FAULT_BUDGET:-150} scripts/fault-sweep.sh build/fault/winnow build/winnow
+  FAULT_BUDGET=${FAULT_BUDGET:-150} FAULT_SHOW=${FAULT_SHOW:-0} \
+    scripts/fault-sweep.sh build/fault/winnow build/winnow
 }
 phase "fault injection" fault
 rm -f "$log"

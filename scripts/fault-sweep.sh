@@ -28,8 +28,11 @@
 #   FAULT_CASES=RE   only the cases whose name matches RE (python regex)
 #   FAULT_JOBS=N     outcomes run at once (default 1)
 #   FAULT_KEEP=1     keep the work directory (FAULT_WORK=DIR names it)
+#   FAULT_SHOW=N     FAIL lines per case and class (default 5); 0 prints
+#                    one line per case and class, with an example
 # Prints a FAIL line per failed outcome (5 per case and class, then the
-# list of N), a summary per case and class, and "N passed, N failed" last.
+# list of N) with where the fault hit, a summary per case and class, and
+# "N passed, N failed" last.
 # A single outcome is reproduced by the environment its FAIL line shows,
 # e.g.  WN_FAULT_ALLOC=123 build/fault/winnow run -j1 ... -o OUT
 set -u

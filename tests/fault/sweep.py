@@ -16,7 +16,8 @@ Environment: FAULT_BUDGET (seconds, default 240), FAULT_ALL=1 (every N of
 every case, no budget), FAULT_SCALE (factor on the sampled counts),
 FAULT_CASES (regex on case names), FAULT_JOBS (outcomes at once, default
 1), FAULT_KEEP=1 (keep the work directory), FAULT_WORK (its path),
-FAULT_DIR (the directory of --one, default /tmp/wn-fault-repro000).
+FAULT_SHOW (FAIL lines per case and class, default 5; 0: one
+line per case and class with an example), FAULT_DIR (the directory of --one, default /tmp/wn-fault-repro000).
 """
 import gzip
 import json
@@ -487,6 +488,7 @@ def sweep(s):
     scale = float(os.environ.get("FAULT_SCALE", "1"))
     pat = os.environ.get("FAULT_CASES")
     jobs = int(os.environ.get("FAULT_JOBS", "1"))
+    show = int(os.environ.get("FAULT_SHOW", "5"))
     plan = []
     for case in CASES:
         name, cmd, fault, _, head, rest = case
@@ -525,21 +527,31 @@ def sweep(s):
         for n, (cls, probs, repro, trace) in res:
             by[cls].append((n, probs, repro, trace))
         shown = [t for c, l in by.items() if c != "pass" and c not in NOT_COUNTED
-                 for _, _, _, t in l[:5]]
+                 for _, _, _, t in l[:max(show, 1)]]
         where = s.symbolize(shown)
         for cls, lst in by.items():
             if cls == "pass" or cls in NOT_COUNTED:
                 continue
-            for n, probs, repro, trace in lst[:5]:
+            if show == 0:
+                # one line per case and class: the count, the N, an example
+                n, probs, repro, trace = lst[0]
+                at = where.get(tuple(trace))
+                print("FAIL %s: %d %s (N=%s%s); e.g. [%s]: %s%s" % (
+                    name, len(lst), cls, ",".join(str(x[0]) for x in lst[:12]),
+                    ",..." if len(lst) > 12 else "", repro,
+                    "; ".join("%s %s" % p for p in probs[:2])[:200],
+                    " at " + at if at else ""))
+                continue
+            for n, probs, repro, trace in lst[:show]:
                 at = where.get(tuple(trace))
                 print("FAIL %s N=%d: %s: %s  [%s]%s" % (
                     name, n, cls, "; ".join("%s %s" % p for p in probs[:3]), repro,
                     "\n     fault at " + at if at else ""))
-            if len(lst) > 5:
-                ns = [str(n) for n, _, _, _ in lst[5:35]]
+            if len(lst) > show:
+                ns = [str(n) for n, _, _, _ in lst[show:show + 30]]
                 print("FAIL %s: %d more %s outcomes (N=%s%s)" % (
-                    name, len(lst) - 5, cls, ",".join(ns),
-                    ",..." if len(lst) > 35 else ""))
+                    name, len(lst) - show, cls, ",".join(ns),
+                    ",..." if len(lst) > show + 30 else ""))
         sys.stdout.flush()
         tried = sum(len(l) for c, l in by.items() if c not in NOT_COUNTED)
         summary.append("== %s: %d calls, %d N tried, %.0f s" % (
