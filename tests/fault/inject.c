@@ -26,6 +26,11 @@
  *                         "wn-fault-count KIND N" lines (KIND alloc, an OP,
  *                         or "match" = calls counted by WN_FAULT_IO); any
  *                         other value is a file the lines are appended to
+ *   WN_FAULT_SITES=FILE   append "KIND N +OFF +OFF..." to FILE for every
+ *                         allocation and I/O call (KIND alloc or an OP;
+ *                         N its number; the offsets its callers in the
+ *                         executable), so that a sweep can fail each
+ *                         distinct call site once
  *   WN_FAULT_TRACE=1      print a stack trace where a fault is injected
  *                         (symbolized by the sanitizer runtime: slow);
  *                         WN_FAULT_TRACE=raw prints "wn-fault: at +OFF..."
@@ -131,6 +136,7 @@ static struct {
     int nspecs;
     int need_path[NOPS]; /* some spec on this op has a path */
     char count_to[512];  /* "" none, "-" stderr, else a file */
+    int sites_fd;        /* WN_FAULT_SITES, or -1 */
 } F;
 
 static void say(const char *s)
@@ -249,6 +255,10 @@ __attribute__((constructor)) static void fault_init(void)
     if ((v = getenv("WN_FAULT_IO")) && *v)
         parse_io(v);
     F.persist = (v = getenv("WN_FAULT_PERSIST")) && *v && strcmp(v, "0");
+    F.sites_fd = -1;
+    if ((v = getenv("WN_FAULT_SITES")) && *v)
+        F.sites_fd = __real_open(v, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                                 0644);
     if ((v = getenv("WN_FAULT_TRACE")) && *v && strcmp(v, "0"))
         F.trace = strcmp(v, "raw") ? 1 : 2;
     if ((v = getenv("WN_FAULT_COUNT")) && *v && strcmp(v, "0")) {
@@ -259,24 +269,44 @@ __attribute__((constructor)) static void fault_init(void)
     F.ready = 1;
 }
 
-/* "wn-fault: at +OFF +OFF ...": return addresses in the executable, as
- * offsets from its load address. */
-static void raw_trace(void)
+/* Appends " +OFF" for each return address of the caller's stack that
+ * lies in the executable (offsets from its load address), after skipping
+ * `skip` frames. */
+__attribute__((noinline)) static size_t put_stack(char *line, size_t len, size_t cap, int skip)
 {
     void *pc[24];
     int n = backtrace(pc, 24);
-    char line[24 * 20 + 32] = "wn-fault: at";
-    size_t len = strlen(line);
     Dl_info self, in;
-    if (!dladdr((void *)raw_trace, &self))
-        return;
-    for (int i = 1; i < n; i++)
+    if (!dladdr((void *)put_stack, &self))
+        return len;
+    for (int i = skip + 1; i < n && len < cap; i++)
         if (dladdr(pc[i], &in) && in.dli_fbase == self.dli_fbase)
-            len += (size_t)snprintf(line + len, sizeof line - len, " +%#lx",
+            len += (size_t)snprintf(line + len, cap - len, " +%#lx",
                                     (unsigned long)((char *)pc[i] -
                                                     (char *)self.dli_fbase));
-    snprintf(line + len, sizeof line - len, "\n");
+    return len < cap ? len : cap - 1;
+}
+
+/* "wn-fault: at +OFF +OFF ...", for addr2line -e EXE. */
+__attribute__((noinline)) static void raw_trace(void)
+{
+    char line[24 * 20 + 32] = "wn-fault: at";
+    size_t len = put_stack(line, strlen(line), sizeof line - 1, 1);
+    line[len++] = '\n';
+    line[len] = 0;
     say(line);
+}
+
+/* One line of WN_FAULT_SITES: "KIND N +OFF...", the callers of the
+ * wrapper (skip: frames of this file above the wrapper's caller). */
+__attribute__((noinline)) static void log_site(const char *kind, unsigned long n, int skip)
+{
+    char line[24 * 20 + 64];
+    size_t len = (size_t)snprintf(line, sizeof line, "%s %lu", kind, n);
+    len = put_stack(line, len, sizeof line - 1, skip + 1);
+    line[len++] = '\n';
+    ssize_t k = __real_write(F.sites_fd, line, len);
+    (void)k;
 }
 
 static void announce(const char *what, int err, unsigned long n,
@@ -299,9 +329,11 @@ static void announce(const char *what, int err, unsigned long n,
 
 /* ---- allocation ---- */
 
-static int alloc_fails(const char *what)
+__attribute__((noinline)) static int alloc_fails(const char *what)
 {
     unsigned long n = atomic_fetch_add(&F.allocs, 1) + 1;
+    if (F.sites_fd >= 0)
+        log_site("alloc", n, 2);
     if (!F.alloc_n || n < F.alloc_n || (n > F.alloc_n && !F.persist))
         return 0;
     announce(what, ENOMEM, n, NULL);
@@ -347,11 +379,13 @@ static const char *fd_path(int fd, char *buf, size_t cap)
 }
 
 /* Is the call of op on path (or fd, or stream f) to fail?  Sets errno. */
-static int io_fails(int op, const char *path, int fd, FILE *f)
+__attribute__((noinline)) static int io_fails(int op, const char *path, int fd, FILE *f)
 {
     if (!F.ready)
         return 0;
-    atomic_fetch_add(&F.ops[op], 1);
+    unsigned long total = atomic_fetch_add(&F.ops[op], 1) + 1;
+    if (F.sites_fd >= 0)
+        log_site(op_names[op], total, 2);
     char buf[4096];
     if (F.need_path[op] && !path) {
         if (f)

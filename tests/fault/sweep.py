@@ -49,12 +49,14 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # run and the same set of files in work/; `read` and `filter`: a failed
 # command leaves no output file.
 #
-# (name, command, fault, expect, head, rest): N = 1..head, then `rest`
-# values evenly over the remaining calls.  fault: "alloc" (WN_FAULT_ALLOC),
+# (name, command, fault, expect, head, rest): N = the first call of every
+# distinct call site (its SITE_DEPTH innermost callers; not for faults
+# with a path filter or +persist), 1..head, and `rest` values evenly over
+# the remaining calls.  fault: "alloc" (WN_FAULT_ALLOC),
 # or OP:ERRNO[:PATH] (WN_FAULT_IO; PATH @in = the corpus, @work = the run's
 # work directory); "+persist" adds WN_FAULT_PERSIST=1.
 CASES = [
-    ("run-alloc", "run", "alloc", "fail", 200, 100),
+    ("run-alloc", "run", "alloc", "fail", 100, 50),
     ("run-alloc-persist", "run", "alloc+persist", "fail", 0, 30),
     ("run-read-input-eio", "run", "read:EIO:@in", "io", 40, 10),
     ("run-write-enospc", "run", "write:ENOSPC", "io", 40, 10),
@@ -95,6 +97,7 @@ CLASSES = OrderedDict([
     ("budget", "not tried (time budget)"),
 ])
 NOT_COUNTED = {"notfired", "budget"}
+SITE_DEPTH = 4  # callers that tell one call site from another
 
 SAN_ENV = {
     "ASAN_OPTIONS": "detect_leaks=1:exitcode=86:allocator_may_return_null=1",
@@ -157,25 +160,47 @@ class Sweep:
         with open(log, "rb") as f:
             return rc, f.read().decode(errors="replace")
 
-    def count(self, cmd, fault):
-        fd, cf = tempfile.mkstemp(dir=self.work)
-        os.close(fd)
+    def outdir(self, name, n):
+        """Where outcome N of a case runs ("count" for the counting run):
+        names of one length, as the paths winnow builds change how many
+        allocations it makes."""
+        return os.path.join(self.work, "%s-%s" % (
+            name, "count" if n is None else "%05d" % n))
+
+    def count(self, name, cmd, fault):
+        """(calls the fault can hit, [the first N of each distinct call
+        site (the innermost SITE_DEPTH callers)]).  Sites are known for
+        faults without a path filter only."""
+        d = self.outdir(name, None)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        cf, sf = os.path.join(d, "count"), os.path.join(d, "sites")
         fenv = self.fault_env(fault, 0)
         fenv.pop("WN_FAULT_PERSIST", None)
         fenv["WN_FAULT_COUNT"] = cf
-        out = os.path.join(self.work, "count", "out")
-        self.exec(self.fw, cmd, out, fenv, cf + ".log")
-        shutil.rmtree(out, ignore_errors=True)
-        key = "alloc" if fault.startswith("alloc") else "match"
+        op = "alloc" if fault.startswith("alloc") else fault.split(":")[0]
+        filtered = fault.startswith("alloc") is False and \
+            len(fault.replace("+persist", "").split(":")) > 2
+        if not filtered:
+            fenv["WN_FAULT_SITES"] = sf
+        self.exec(self.fw, cmd, os.path.join(d, "out"), fenv,
+                  os.path.join(d, "log"))
+        key = "alloc" if op == "alloc" else "match"
         k = 0
         with open(cf) as f:
             for line in f:
                 w = line.split()
                 if len(w) == 3 and w[1] == key:
                     k = int(w[2])
-        os.unlink(cf)
-        os.unlink(cf + ".log")
-        return k
+        first = {}
+        if os.path.exists(sf):
+            with open(sf) as f:
+                for line in f:
+                    w = line.split()
+                    if len(w) > 2 and w[0] == op:
+                        first.setdefault(tuple(w[2:2 + SITE_DEPTH]), int(w[1]))
+        shutil.rmtree(d, ignore_errors=True)
+        return k, sorted(first.values())
 
     # --- file checks ------------------------------------------------------
     @staticmethod
@@ -275,7 +300,7 @@ class Sweep:
         name, cmd, fault, expect = case[:4]
         if self.deadline and time.time() >= self.deadline:
             return "budget", [], "", []
-        d = os.path.join(self.work, "%s-%d" % (name, n))
+        d = self.outdir(name, n)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
         out = os.path.join(d, "out")
@@ -456,7 +481,7 @@ def main(argv):
                 return 2
             s.trace = True
             cls, probs, repro, _ = s.one(case, int(argv[3]))
-            d = os.path.join(s.work, "%s-%s" % (case[0], argv[3]))
+            d = s.outdir(case[0], int(argv[3]))
             print("%s N=%s: %s  [%s]" % (case[0], argv[3], cls, repro))
             for p in probs:
                 print("  %s: %s" % p)
@@ -494,12 +519,16 @@ def sweep(s):
         name, cmd, fault, _, head, rest = case
         if pat and not re.search(pat, name):
             continue
-        k = s.count(cmd, fault)
+        k, sites = s.count(name, cmd, fault)
         if budget is None:
             head, rest = k, 0
         else:
             head, rest = int(head * scale + 0.5), int(rest * scale + 0.5)
-        plan.append((case, k, spread(points(k, head, rest))))
+        # every distinct call site first, then the first calls and an even
+        # stride; each part in spread order, so a cut keeps coverage even
+        sites = [n for n in sites if n <= k and "+persist" not in fault]
+        more = sorted(set(points(k, head, rest)) - set(sites))
+        plan.append((case, k, spread(sites) + spread(more), len(sites)))
     lock = threading.Lock()
     log = open(os.path.join(s.work, "results.txt"), "a")
 
@@ -513,7 +542,7 @@ def sweep(s):
 
     passed = failed = 0
     summary = []
-    for i, (case, k, pts) in enumerate(plan):
+    for i, (case, k, pts, nsites) in enumerate(plan):
         name = case[0]
         t0 = time.time()
         if budget is not None:
@@ -554,8 +583,8 @@ def sweep(s):
                     ",..." if len(lst) > show + 30 else ""))
         sys.stdout.flush()
         tried = sum(len(l) for c, l in by.items() if c not in NOT_COUNTED)
-        summary.append("== %s: %d calls, %d N tried, %.0f s" % (
-            name, k, tried, time.time() - t0))
+        summary.append("== %s: %d calls (%d call sites), %d N tried, %.0f s" % (
+            name, k, nsites, tried, time.time() - t0))
         for cls, lst in by.items():
             if lst:
                 summary.append("   %-14s %4d  %s" % (cls, len(lst), CLASSES[cls]))
