@@ -25,9 +25,11 @@ static int reason_of(filt *f, const dd_asg_rec *a, wn_error *err)
         return rc;
     wn_buf_reset(&f->reason);
     if (a->kind == DD_KIND_EXACT)
-        return wn_buf_printf(&f->reason, "exact_duplicate:of=%s", f->id.data);
-    return wn_buf_printf(&f->reason, "near_duplicate:of=%s,jaccard=%.2f",
-                         f->id.data, (double)a->jaccard);
+        rc = wn_buf_printf(&f->reason, "exact_duplicate:of=%s", f->id.data);
+    else
+        rc = wn_buf_printf(&f->reason, "near_duplicate:of=%s,jaccard=%.2f",
+                           f->id.data, (double)a->jaccard);
+    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
 }
 
 /* Appends {"id":..,"url":..} of gid to f->json. */
@@ -36,15 +38,16 @@ static int put_member(filt *f, uint64_t gid, wn_error *err)
     int rc = dd_lookup_ids(f->lk, gid, &f->id, &f->url, err);
     if (rc)
         return rc;
-    if (f->json.len > 1)
-        wn_buf_putc(&f->json, ',');
-    wn_buf_puts(&f->json, "{\"id\":");
-    wn_json_put_string(&f->json, f->id.data, f->id.len);
-    if (f->url.len) {
-        wn_buf_puts(&f->json, ",\"url\":");
-        wn_json_put_string(&f->json, f->url.data, f->url.len);
-    }
-    return wn_buf_putc(&f->json, '}');
+    /* a failed append would leave broken JSON in the metadata */
+    if ((f->json.len > 1 && (rc = wn_buf_putc(&f->json, ','))) ||
+        (rc = wn_buf_puts(&f->json, "{\"id\":")) ||
+        (rc = wn_json_put_string(&f->json, f->id.data, f->id.len)) ||
+        (f->url.len && ((rc = wn_buf_puts(&f->json, ",\"url\":")) ||
+                        (rc = wn_json_put_string(&f->json, f->url.data,
+                                                 f->url.len)))) ||
+        (rc = wn_buf_putc(&f->json, '}')))
+        return wn_err(err, rc, "", 0, "out of memory");
+    return 0;
 }
 
 static FILE *open_in(const dd_ctx *c, const char *pat, unsigned shard,
@@ -103,15 +106,22 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
             goto out;
         }
         if (have_a && a.idx == idx) {
-            if ((rc = reason_of(&f, &a, err)) ||
-                (rc = wn_doc_meta_set_str(&doc, "reject_reason",
-                                          f.reason.data, f.reason.len)) ||
-                (rc = wn_writer_write(rej, &doc, err)))
+            if ((rc = reason_of(&f, &a, err)))
+                goto out;
+            if ((rc = wn_doc_meta_set_str(&doc, "reject_reason",
+                                          f.reason.data, f.reason.len))) {
+                rc = wn_err(err, rc, "", 0, "out of memory");
+                goto out;
+            }
+            if ((rc = wn_writer_write(rej, &doc, err)))
                 goto out;
             have_a = fread(&a, sizeof a, 1, asg) == 1;
         } else {
             uint64_t g = DD_GID(shard, idx), count = 0;
-            wn_buf_set(&f.json, "[", 1);
+            if ((rc = wn_buf_set(&f.json, "[", 1))) {
+                rc = wn_err(err, rc, "", 0, "out of memory");
+                goto out;
+            }
             while (have_m && m.a == g) {
                 if (count++ < c->o->max_listed &&
                     (rc = put_member(&f, m.b, err)))
@@ -119,12 +129,14 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                 have_m = fread(&m, sizeof m, 1, mem) == 1;
             }
             if (count) {
-                wn_buf_putc(&f.json, ']');
-                if ((rc = wn_doc_meta_set(&doc, "duplicates", f.json.data,
+                if ((rc = wn_buf_putc(&f.json, ']')) ||
+                    (rc = wn_doc_meta_set(&doc, "duplicates", f.json.data,
                                           f.json.len)) ||
                     (rc = wn_doc_meta_set_num(&doc, "duplicate_count",
-                                              (double)count)))
+                                              (double)count))) {
+                    rc = wn_err(err, rc, "", 0, "out of memory");
                     goto out;
+                }
             }
             if ((rc = wn_writer_write(out, &doc, err)))
                 goto out;
