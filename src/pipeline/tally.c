@@ -77,6 +77,8 @@ int tally_reason_key(const char *reason, size_t n, wn_buf *key)
 int tally_kv_add(tally_kv **kv, size_t *n, const char *key, size_t klen,
                  uint64_t by)
 {
+    if (!key) /* a key buffer that could not be allocated */
+        return WN_ENOMEM;
     for (size_t i = 0; i < *n; i++)
         if (strlen((*kv)[i].key) == klen && !memcmp((*kv)[i].key, key, klen)) {
             (*kv)[i].n += by;
