@@ -540,10 +540,8 @@ def sweep(s):
             log.flush()
         return r
 
-    passed = failed = 0
-    summary = []
+    results, secs = {}, {}
     for i, (case, k, pts, nsites) in enumerate(plan):
-        name = case[0]
         t0 = time.time()
         if budget is not None:
             # the time left, shared by the cases left in proportion to
@@ -551,7 +549,22 @@ def sweep(s):
             left = sum(len(p[2]) for p in plan[i:]) or 1
             s.deadline = t0 + max(0.0, start + budget - t0) * len(pts) / left
         with ThreadPoolExecutor(max_workers=jobs) as ex:
-            res = sorted(zip(pts, ex.map(lambda n: one(case, n), pts)))
+            results[case[0]] = dict(zip(pts, ex.map(lambda n: one(case, n), pts)))
+        secs[case[0]] = time.time() - t0
+    if budget is not None:
+        # time a case did not use goes to the outcomes others had to skip
+        s.deadline = start + budget
+        for case, k, pts, nsites in plan:
+            todo = [n for n in pts if results[case[0]][n][0] == "budget"]
+            t0 = time.time()
+            with ThreadPoolExecutor(max_workers=jobs) as ex:
+                results[case[0]].update(zip(todo, ex.map(lambda n: one(case, n), todo)))
+            secs[case[0]] += time.time() - t0
+    passed = failed = 0
+    summary = []
+    for case, k, pts, nsites in plan:
+        name = case[0]
+        res = sorted(results[name].items())
         by = OrderedDict((c, []) for c in CLASSES)
         for n, (cls, probs, repro, trace) in res:
             by[cls].append((n, probs, repro, trace))
@@ -559,7 +572,7 @@ def sweep(s):
                  for _, _, _, t in l[:max(show, 1)]]
         where = s.symbolize(shown)
         for cls, lst in by.items():
-            if cls == "pass" or cls in NOT_COUNTED:
+            if cls == "pass" or cls in NOT_COUNTED or not lst:
                 continue
             if show == 0:
                 # one line per case and class: the count, the N, an example
@@ -584,7 +597,7 @@ def sweep(s):
         sys.stdout.flush()
         tried = sum(len(l) for c, l in by.items() if c not in NOT_COUNTED)
         summary.append("== %s: %d calls (%d call sites), %d N tried, %.0f s" % (
-            name, k, nsites, tried, time.time() - t0))
+            name, k, nsites, tried, secs[name]))
         for cls, lst in by.items():
             if lst:
                 summary.append("   %-14s %4d  %s" % (cls, len(lst), CLASSES[cls]))
