@@ -28,8 +28,8 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 
 .PHONY: print-ldlibs
-.PHONY: all deps run check test test-asan fuzz fuzz-smoke bench eval install \
-        clean format lint
+.PHONY: all deps run check test test-asan fault fault-sweep fuzz fuzz-smoke \
+        bench eval install clean format lint
 
 all: $(BUILD)/winnow $(BUILD)/libwinnow.a $(BUILD)/libwinnow.so \
      $(BUILD)/test_unit
@@ -51,8 +51,8 @@ $(BUILD)/libwinnow.so: $(LIB_OBJ) src/libwinnow.map
 	$(CC) -shared -Wl,-soname,libwinnow.so.0 -Wl,--version-script=src/libwinnow.map \
 	  -o $@ $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/winnow: $(CLI_OBJ) $(BUILD)/libwinnow.a
-	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libwinnow.a $(LDFLAGS) $(LDLIBS)
+$(BUILD)/winnow: $(CLI_OBJ) $(BUILD)/libwinnow.a $(FAULT_OBJ)
+	$(CC) -o $@ $(CLI_OBJ) $(FAULT_OBJ) $(BUILD)/libwinnow.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwinnow.a
 	$(CC) -o $@ $(TEST_OBJ) $(BUILD)/libwinnow.a $(LDFLAGS) $(LDLIBS)
@@ -95,6 +95,23 @@ test-asan:
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
 	@SHARED=$(SHARED) ASAN_OPTIONS=detect_leaks=1 scripts/run-tests.sh $(ASAN_BUILD)
+
+# `make fault`: build/fault/winnow, ASan+UBSan, with winnow's own
+# allocation and I/O calls wrapped (ld --wrap) by tests/fault/inject.c,
+# which fails the Nth one on request (WN_FAULT_* environment variables).
+# `make fault-sweep` runs scripts/fault-sweep.sh with it.
+FAULT_BUILD ?= build/fault
+FAULT_WRAP := malloc calloc realloc strdup strndup getline read pread write \
+              fsync close open rename mkdir unlink fopen fread fwrite fgets \
+              fflush fclose
+fault:
+	@$(MAKE) --no-print-directory BUILD=$(FAULT_BUILD) CC=$(CC) \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined $(FAULT_WRAP:%=-Wl,--wrap=%)" \
+	  FAULT_OBJ=$(FAULT_BUILD)/obj/tests/fault/inject.o $(FAULT_BUILD)/winnow
+
+fault-sweep: fault
+	@scripts/fault-sweep.sh $(FAULT_BUILD)/winnow
 
 fuzz:
 	@scripts/fuzz.sh run $(FUZZ_SECONDS)

@@ -4,7 +4,9 @@
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the threaded pipeline under ThreadSanitizer;
 #   4. fuzz corpus replay and a short bounded run per target (needs clang);
-#   5. symbol and layering checks.
+#   5. symbol and layering checks;
+#   6. error paths by fault injection (scripts/fault-sweep.sh, bounded by
+#      FAULT_BUDGET seconds, default 150).
 # The last line is the total: "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +52,12 @@ phase "MPI runner" mpi
 phase "threaded pipeline under TSan" scripts/tsan.sh
 phase "fuzz replay and smoke" scripts/fuzz.sh smoke
 phase "lint" scripts/lint.sh build
+fault() { # failed allocations, EIO, ENOSPC, ... injected (make fault)
+  make --no-print-directory fault >/dev/null 2>&1 || { echo "FAIL make fault"; echo "0 passed, 1 failed"; return 1; }
+  FAULT_BUDGET=${FAULT_BUDGET:-150} FAULT_SHOW=${FAULT_SHOW:-0} \
+    scripts/fault-sweep.sh build/fault/winnow build/winnow
+}
+phase "fault injection" fault
 rm -f "$log"
 echo "$total_p passed, $total_f failed"
 [ $total_f -eq 0 ]

@@ -68,9 +68,24 @@ static int meta_find(const wn_doc *d, const char *key, size_t *mstart,
     int found = 0;
     while (p < end && *p == '"') {
         const char *m = p;
-        wn_buf_reset(&k);
-        if (json_decode_string(&p, end, &k, NULL))
-            break;
+        /* a key without escapes is compared in place: no allocation, so
+         * no failure to mistake for "not found" */
+        const char *q = p + 1;
+        while (q < end && *q != '"' && *q != '\\')
+            q++;
+        const char *kd;
+        size_t kl;
+        if (q < end && *q == '"') {
+            kd = p + 1;
+            kl = (size_t)(q - kd);
+            p = q + 1;
+        } else {
+            wn_buf_reset(&k);
+            if (json_decode_string(&p, end, &k, NULL))
+                break;
+            kd = k.data;
+            kl = k.len;
+        }
         p = json_skip_ws(p, end);
         if (p >= end || *p != ':')
             break;
@@ -78,7 +93,7 @@ static int meta_find(const wn_doc *d, const char *key, size_t *mstart,
         const char *v = p;
         if (json_skip_value(&p, end, 64))
             break;
-        if (k.len == klen && !memcmp(k.data, key, klen)) {
+        if (kl == klen && !memcmp(kd, key, klen)) {
             *mstart = (size_t)(m - base);
             *mend = (size_t)(p - base);
             *vstart = (size_t)(v - base);

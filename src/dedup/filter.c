@@ -26,9 +26,11 @@ static int reason_of(filt *f, const dd_asg_rec *a, wn_error *err)
         return rc;
     wn_buf_reset(&f->reason);
     if (a->kind == DD_KIND_EXACT)
-        return wn_buf_printf(&f->reason, "exact_duplicate:of=%s", f->id.data);
-    return wn_buf_printf(&f->reason, "near_duplicate:of=%s,jaccard=%.2f",
-                         f->id.data, (double)a->jaccard);
+        rc = wn_buf_printf(&f->reason, "exact_duplicate:of=%s", f->id.data);
+    else
+        rc = wn_buf_printf(&f->reason, "near_duplicate:of=%s,jaccard=%.2f",
+                           f->id.data, (double)a->jaccard);
+    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
 }
 
 /* Appends {"id":..,"url":..} of gid to f->json. */
@@ -37,15 +39,16 @@ static int put_member(filt *f, uint64_t gid, wn_error *err)
     int rc = dd_lookup_ids(f->lk, gid, &f->id, &f->url, err);
     if (rc)
         return rc;
-    if (f->json.len > 1)
-        wn_buf_putc(&f->json, ',');
-    wn_buf_puts(&f->json, "{\"id\":");
-    wn_json_put_string(&f->json, f->id.data, f->id.len);
-    if (f->url.len) {
-        wn_buf_puts(&f->json, ",\"url\":");
-        wn_json_put_string(&f->json, f->url.data, f->url.len);
-    }
-    return wn_buf_putc(&f->json, '}');
+    /* a failed append would leave broken JSON in the metadata */
+    if ((f->json.len > 1 && (rc = wn_buf_putc(&f->json, ','))) ||
+        (rc = wn_buf_puts(&f->json, "{\"id\":")) ||
+        (rc = wn_json_put_string(&f->json, f->id.data, f->id.len)) ||
+        (f->url.len && ((rc = wn_buf_puts(&f->json, ",\"url\":")) ||
+                        (rc = wn_json_put_string(&f->json, f->url.data,
+                                                 f->url.len)))) ||
+        (rc = wn_buf_putc(&f->json, '}')))
+        return wn_err(err, rc, "", 0, "out of memory");
+    return 0;
 }
 
 static FILE *open_in(const dd_ctx *c, const char *pat, unsigned shard,
@@ -85,15 +88,18 @@ static int split_doc(void *ctx, wn_doc *doc, wn_error *err)
     filt *f = &x->f;
     int rc;
     if (x->have_a && x->a.idx == x->idx) {
-        if ((rc = reason_of(f, &x->a, err)) ||
-            (rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
-                                      f->reason.len)) ||
-            (rc = wn_writer_write(x->rej, doc, err)))
+        if ((rc = reason_of(f, &x->a, err)))
+            return rc;
+        if ((rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
+                                      f->reason.len)))
+            return wn_err(err, rc, "", 0, "out of memory");
+        if ((rc = wn_writer_write(x->rej, doc, err)))
             return rc;
         x->have_a = fread(&x->a, sizeof x->a, 1, x->asg) == 1;
     } else {
         uint64_t g = DD_GID(x->shard, x->idx), count = 0;
-        wn_buf_set(&f->json, "[", 1);
+        if ((rc = wn_buf_set(&f->json, "[", 1)))
+            return wn_err(err, rc, "", 0, "out of memory");
         while (x->have_m && x->m.a == g) {
             if (count++ < f->c->o->max_listed &&
                 (rc = put_member(f, x->m.b, err)))

@@ -100,6 +100,13 @@ static int bad_record(rctx *r, wn_error *err, uint64_t off, const char *fmt,
     return wn_err(err, WN_EFORMAT, r->path, off, fmt, detail);
 }
 
+/* A failure that is not the input's fault (out of memory) as an error
+ * with its message, like every other one the parser returns. */
+static int no_memory(rctx *r, wn_error *err, uint64_t off, int rc)
+{
+    return wn_err(err, rc, r->path, off, "%s", wn_strerror(rc));
+}
+
 /* Reads header lines up to the blank line.  Returns 0, or a bad-input
  * code. */
 static int read_headers(rctx *r, warc_head *h, uint64_t rec_off,
@@ -165,7 +172,7 @@ static int read_headers(rctx *r, warc_head *h, uint64_t rec_off,
         if (dst && !dst->len) {
             wn_buf_reset(dst);
             if ((rc = wn_buf_append(dst, v, vlen)))
-                return rc;
+                return no_memory(r, err, rec_off, rc);
         }
     }
 }
@@ -303,6 +310,10 @@ static int inflate_body(const char *p, size_t n, wn_buf *out, size_t max)
         if (rc) {
             inflateEnd(&z);
             return rc == WN_ENOMEM ? rc : 1; /* WN_ELIMIT: too large */
+        }
+        if (wn_buf_reserve(out, 1 << 16)) {
+            inflateEnd(&z);
+            return WN_ENOMEM;
         }
         z.next_out = (unsigned char *)out->data + out->len;
         z.avail_out = (uInt)(out->alloc - out->len - 1);
@@ -487,7 +498,7 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
     if (rc) {
         wn_buf_reset(&doc->text);
         if ((rc = reader_set_text(r, doc, raw->data ? raw->data : "", raw->len)))
-            return rc;
+            return no_memory(r, err, off, rc);
     } else if (conv > 0) {
         r->st.invalid_utf8++;
         r->st.utf8_replaced += (uint64_t)conv;
@@ -497,10 +508,8 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
     size_t nuls = 0;
     long rep = wn_utf8_repair(blk, hn, &doc->http, &nuls);
     if (rep < 0)
-        return (int)rep;
+        return no_memory(r, err, off, (int)rep);
     doc->kind = WN_DOC_HTML;
-    (void)off;
-    (void)err;
     return 0;
 }
 

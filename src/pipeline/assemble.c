@@ -41,9 +41,10 @@ static int shard_put(sharder *s, const wn_doc *d, wn_error *err)
     if ((rc = wn_doc_to_json(d, &s->line)))
         return wn_err(err, rc, "", 0, "out of memory");
     if (s->bytes && s->bytes + s->line.len + 1 > s->r->shard_size) {
-        if ((rc = wn_writer_close(s->w, err)))
-            return rc;
+        rc = wn_writer_close(s->w, err); /* frees the writer, even failing */
         s->w = NULL;
+        if (rc)
+            return rc;
         s->shard++;
         if ((rc = shard_open(s, err)))
             return rc;
@@ -145,9 +146,10 @@ static int add_example(wn_run *r, const wn_doc *d, const char *reason,
     memset(e, 0, sizeof *e);
     if (!(e->reason_key = strdup(key->data)))
         return WN_ENOMEM;
-    wn_buf_set(&e->id, d->id.data, d->id.len);
-    wn_buf_set(&e->url, d->url.data, d->url.len);
-    wn_buf_set(&e->reason, reason, rn);
+    if (wn_buf_set(&e->id, d->id.data, d->id.len) ||
+        wn_buf_set(&e->url, d->url.data, d->url.len) ||
+        wn_buf_set(&e->reason, reason, rn))
+        return WN_ENOMEM;
     /* an excerpt of at most 400 bytes, cut on a character boundary */
     size_t n = d->text.len < 400 ? d->text.len : 400;
     while (n < d->text.len && n && ((unsigned char)d->text.data[n] & 0xC0) == 0x80)
@@ -168,15 +170,18 @@ static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
     size_t n;
     int rc;
     wn_buf reason = WN_BUF_INIT;
+    rc = 0;
     if (wn_doc_meta_get(d, "reject_reason", &v, &n) && n && *v == '"') {
         const char *p = v;
-        json_decode_string(&p, v + n, &reason, NULL);
+        rc = json_decode_string(&p, v + n, &reason, NULL);
+        if (rc == WN_EFORMAT) /* not ours to judge here: "unknown" */
+            rc = 0;
     }
-    if (!reason.len)
-        wn_buf_puts(&reason, "unknown");
-    tally_reason_key(reason.data, reason.len, &c->key);
-    rc = 0;
-    if (c->count) {
+    if (!rc && !reason.len)
+        rc = wn_buf_puts(&reason, "unknown");
+    if (!rc)
+        rc = tally_reason_key(reason.data, reason.len, &c->key);
+    if (!rc && c->count) {
         r->total.dup_rejected++;
         rc = tally_kv_add(&r->total.reasons, &r->total.nreasons, c->key.data,
                           c->key.len, 1);
@@ -279,6 +284,8 @@ static void *write_rejects(void *arg)
         if (!rc)
             rc = rc2;
     }
+    wn_buf_release(&rej.line); /* a failed open or close left no writer */
+    wn_buf_release(&rej.path);
     wn_buf_release(&ctx.key);
     wn_buf_release(&b);
     j->rc = rc;
@@ -313,6 +320,8 @@ int run_assemble(wn_run *r, wn_error *err)
         if (!rc)
             rc = rc2;
     }
+    wn_buf_release(&data.line);
+    wn_buf_release(&data.path);
     if (threaded)
         pthread_join(th, NULL);
     else if (!rc)

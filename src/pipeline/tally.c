@@ -38,29 +38,37 @@ int tally_set_stages(tally *t, const char *const *names, size_t n)
     if (n > TALLY_MAX_STAGES)
         return WN_ELIMIT;
     for (size_t i = 0; i < n; i++)
-        if (!(t->stage_name[i] = strdup(names[i])))
+        if (!(t->stage_name[i] = strdup(names[i]))) {
+            while (i--) { /* t->nstages does not count them yet */
+                free(t->stage_name[i]);
+                t->stage_name[i] = NULL;
+            }
             return WN_ENOMEM;
+        }
     t->nstages = n;
     return 0;
 }
 
-void tally_reason_key(const char *reason, size_t n, wn_buf *key)
+int tally_reason_key(const char *reason, size_t n, wn_buf *key)
 {
     const char *eq = memchr(reason, '=', n);
     size_t k = eq ? (size_t)(eq - reason) : n;
     if (k >= 3 && !memcmp(reason + k - 3, ":of", 3))
         k -= 3;
-    wn_buf_set(key, reason, k);
+    int rc = wn_buf_set(key, reason, k);
     for (size_t i = 0; i < key->len; i++) /* keys are one token */
         if ((unsigned char)key->data[i] <= ' ')
             key->data[i] = '_';
-    if (!key->len)
-        wn_buf_set(key, "unknown", 7);
+    if (!rc && !key->len)
+        rc = wn_buf_set(key, "unknown", 7);
+    return rc;
 }
 
 int tally_kv_add(tally_kv **kv, size_t *n, const char *key, size_t klen,
                  uint64_t by)
 {
+    if (!key) /* a key buffer that could not be allocated */
+        return WN_ENOMEM;
     for (size_t i = 0; i < *n; i++)
         if (strlen((*kv)[i].key) == klen && !memcmp((*kv)[i].key, key, klen)) {
             (*kv)[i].n += by;

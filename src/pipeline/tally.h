@@ -44,8 +44,9 @@ void tally_init(tally *t);
 void tally_release(tally *t);
 int tally_set_stages(tally *t, const char *const *names, size_t n);
 /* The reason key of a full reason: text before the first '=', with a
- * trailing ":of" dropped ("near_duplicate:of=..." -> "near_duplicate"). */
-void tally_reason_key(const char *reason, size_t n, wn_buf *key);
+ * trailing ":of" dropped ("near_duplicate:of=..." -> "near_duplicate").
+ * Returns 0 or WN_ENOMEM. */
+int tally_reason_key(const char *reason, size_t n, wn_buf *key);
 int tally_kv_add(tally_kv **kv, size_t *n, const char *key, size_t klen,
                  uint64_t by);
 /* a += b (stage lists must match). */
