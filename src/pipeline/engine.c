@@ -67,6 +67,7 @@ struct wn_engine {
     _Atomic uint64_t bytes_done, docs_read, docs_kept;
     uint64_t bytes_base;
     _Atomic int passes; /* first passes done */
+    int partial;        /* a first pass could not read all of an input */
 };
 
 /* ------------------------------------------------------------- options */
@@ -313,7 +314,10 @@ wn_stage *wn_engine_stage(wn_engine *e, size_t i)
 static void engine_warn(void *ctx, const wn_error *w)
 {
     wn_engine *e = ctx;
-    if (e->quiet)
+    /* a first pass leaves bad input to the main pass, which meets it
+     * again; a read error it may not meet again, and the first pass saw
+     * less than the input: that is reported, here */
+    if (e->quiet && w->code != WN_EIO)
         return;
     if (e->books.problems++ < MAX_LISTED) {
         wn_buf *p = &e->problems;
@@ -577,6 +581,13 @@ int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
         e->bytes_base += ignore.bytes_in;
         if (bytes)
             *bytes += ignore.bytes_in;
+        if (got == 0 && ignore.io_errors) {
+            /* the stage observed less than the corpus: counted here, and
+             * every input of this run is left unfinished (engine_partial)
+             * so that the next run observes and processes all again */
+            e->books.input.io_errors += ignore.io_errors;
+            e->partial = 1;
+        }
         rc = got < 0 ? got : 0;
     }
     e->quiet = 0;
@@ -671,6 +682,8 @@ int wn_engine_process(wn_engine *e, const char *input, wn_error *err)
         engine_warn(e, &s->err);
         complete = 0;
     }
+    if (e->partial)
+        complete = 0; /* processed with a first pass over part of the corpus */
     int rc = pump_input(e, s ? s->path : input, input, e->upto, MAIN_PASS,
                         &st, err);
     wn_stats_add(&e->books.input, &st);

@@ -79,7 +79,6 @@ int run_task(wn_run *r, size_t i, wn_error *err)
         wn_writer_set_level(kept, 1);
         wn_writer_set_level(rej, 1);
         wn_engine_set_outputs(r->eng, kept, rej);
-        engine_clear_problems(r->eng);
         rc = wn_engine_process(r->eng, r->files[i], err);
         wn_engine_set_outputs(r->eng, NULL, NULL);
         rc = rc < 0 ? rc : 0;
@@ -104,6 +103,9 @@ int run_task(wn_run *r, size_t i, wn_error *err)
             rc = write_text_file(p.data, pr, err);
         else
             unlink(p.data);
+        /* the task's problems (and a first pass's, met before it) are
+         * kept with it; the next task starts a list of its own */
+        engine_clear_problems(r->eng);
     }
     if (!rc && !run_path(r, &p, "work/p1/%05zu.counts", i))
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");

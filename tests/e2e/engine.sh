@@ -159,8 +159,9 @@ F=${WN_BUILD:-$top/build}/../build/fault/winnow
 [ -x "$F" ] || F=$top/build/fault/winnow
 if [ -x "$F" ] && [ -f "$R" ]; then
   zcat "$R" | head -300 >"$TMP/eio.jsonl"
-  # the third read of the input fails: the reader is 64 KiB in by then
-  WN_FAULT_IO=read:EIO:3:eio.jsonl "$F" run -q --no-progress -j1 --no-dedup \
+  # reads 1-3 are the site-lines first pass (2 chunks, then the end);
+  # read 5 is the second chunk of the main pass: 256 KiB in
+  WN_FAULT_IO=read:EIO:5:eio.jsonl "$F" run -q --no-progress -j1 --no-dedup \
     --languages all "$TMP/eio.jsonl" -o "$TMP/eio" 2>"$TMP/eio.err"
   expect_eq "EIO: exit 1" 1 $?
   grep -q 'eio.jsonl: offset [0-9]*: read' "$TMP/eio.err" && pass ||
@@ -177,6 +178,21 @@ if [ -x "$F" ] && [ -f "$R" ]; then
     -o "$TMP/eio-ref" 2>/dev/null
   cmp -s "$TMP/eio/stats.json" "$TMP/eio-ref/stats.json" && pass ||
     fail "EIO: resumed run = clean run"
+  # a read error in the first pass: site lines saw part of the corpus, so
+  # the run is left unfinished and the next one starts over
+  rm -rf "$TMP/eio"
+  WN_FAULT_IO=read:EIO:2:eio.jsonl "$F" run -q --no-progress -j1 --no-dedup \
+    --languages all "$TMP/eio.jsonl" -o "$TMP/eio" 2>"$TMP/eio.err"
+  expect_eq "EIO in the first pass: exit 1" 1 $?
+  grep -q 'eio.jsonl: offset [0-9]*: read' "$TMP/eio.err" && pass ||
+    fail "EIO in the first pass: reported"
+  expect_eq "EIO in the first pass: in problems.jsonl" 1 "$(grep -c 'eio.jsonl' "$TMP/eio/problems.jsonl")"
+  expect_eq "EIO in the first pass: unfinished" 1 "$(json_get "$TMP/eio/stats.json" unfinished_inputs)"
+  "$W" run -q --no-progress -j1 --no-dedup --languages all "$TMP/eio.jsonl" \
+    -o "$TMP/eio" 2>/dev/null
+  expect_eq "EIO in the first pass: rerun exit" 0 $?
+  cmp -s "$TMP/eio/stats.json" "$TMP/eio-ref/stats.json" && pass ||
+    fail "EIO in the first pass: resumed run = clean run"
 else
   skip "EIO mid-file: no fault build ($F; make fault) or no Reuters"
 fi
