@@ -12,6 +12,8 @@
  * pass (site_lines) observe the whole corpus once, outside the timing of
  * process, which is timed apart and printed as "CHAIN:observe MB/s".
  */
+/* winnow itself uses the advanced API (winnow.h, WINNOW_EXPERIMENTAL) */
+#define WINNOW_EXPERIMENTAL
 #include "winnow.h"
 
 #include <stdio.h>

@@ -6,6 +6,8 @@
 #ifndef WN_FUZZ_COMMON_H
 #define WN_FUZZ_COMMON_H
 
+/* winnow itself uses the advanced API (winnow.h, WINNOW_EXPERIMENTAL) */
+#define WINNOW_EXPERIMENTAL
 #include "winnow.h"
 
 #include <stdint.h>

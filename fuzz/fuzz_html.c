@@ -9,6 +9,8 @@
  * either parser for small inputs - is valid UTF-8 with no blank run of
  * more than one line and no surrounding whitespace.
  */
+/* winnow itself uses the advanced API (winnow.h, WINNOW_EXPERIMENTAL) */
+#define WINNOW_EXPERIMENTAL
 #include "winnow.h"
 #include "../src/extract/html.h"
 

@@ -11,7 +11,15 @@
  *    WN_E* code on failure; details go into a caller-provided wn_error;
  *  - handles are opaque and come in _open/_close or _new/_free pairs;
  *  - the library never prints, exits or aborts on bad input: a broken record
- *    is a verdict that is counted, and reading goes on.
+ *    is a verdict that is counted, and reading goes on;
+ *  - structs grow only at their end.  Those a caller fills or lends for
+ *    filling (wn_reader_opts, wn_progress, wn_dedup_stats) begin with a
+ *    size field that their _INIT macro sets, so a program built against an
+ *    older header keeps working; wn_stats is only read through pointers
+ *    the library owns (or summed with wn_stats_add into a wn_stats of the
+ *    caller's header);
+ *  - the stable API is below; the advanced one, free to change between
+ *    minor versions, is at the end, behind WINNOW_EXPERIMENTAL.
  */
 #ifndef WINNOW_H
 #define WINNOW_H
@@ -191,6 +199,9 @@ int wn_format_parse(const char *name);
 const char *wn_format_name(int fmt);
 
 typedef struct wn_reader_opts {
+    size_t size;             /* sizeof the struct as the caller built it
+                              * (WN_READER_OPTS_INIT; 0 = this header's):
+                              * fields added later take their defaults */
     int format;              /* enum wn_format */
     const char *text_field;  /* JSONL text field, default "text" */
     size_t max_record;       /* bytes; default 64 MiB (WN_MAX_RECORD) */
@@ -203,7 +214,8 @@ typedef struct wn_reader_opts {
 } wn_reader_opts;
 
 #define WN_MAX_RECORD ((size_t)64 << 20)
-#define WN_READER_OPTS_INIT {WN_FMT_AUTO, "text", WN_MAX_RECORD, 1, NULL, NULL}
+#define WN_READER_OPTS_INIT                                                  \
+    {sizeof(wn_reader_opts), WN_FMT_AUTO, "text", WN_MAX_RECORD, 1, NULL, NULL}
 
 typedef struct wn_reader wn_reader;
 
@@ -339,13 +351,6 @@ int wn_stage_option_at(const char *name, size_t i, const char **key,
 int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
                  wn_error *err);
 const char *wn_stage_name(const wn_stage *st);
-/* Does this stage want a first pass over the corpus (observe/prepare)? */
-int wn_stage_has_first_pass(const wn_stage *st);
-/* First pass: shows one document to the stage (not modified).  A no-op for
- * stages without a first pass; WN_EINVAL after wn_stage_prepare. */
-int wn_stage_observe(wn_stage *st, const wn_doc *doc);
-/* Ends the first pass.  Returns 0 or a negative code. */
-int wn_stage_prepare(wn_stage *st, wn_error *err);
 /* Runs the stage on doc, which it may edit (text, metadata).  Returns 1
  * (keep) or 0 (drop, with a reason "stage:measure=value<bound" in reason,
  * which may be NULL), or a negative WN_E* code. */
@@ -384,6 +389,9 @@ void wn_stage_free(wn_stage *st);
 /* Counters of a dedup run (or of one stage unit: fields it does not touch
  * stay as they were, so one struct can accumulate several units). */
 typedef struct wn_dedup_stats {
+    size_t size;              /* set by the caller (WN_DEDUP_STATS_INIT; 0 =
+                               * this header's): the library touches no
+                               * field past it */
     uint64_t docs;            /* documents read by the sig stage */
     uint64_t text_bytes;      /* bytes of their text */
     uint64_t kept;            /* written to the outputs */
@@ -399,14 +407,8 @@ typedef struct wn_dedup_stats {
     uint64_t prefiltered_pairs; /* of refuted: by signature prefixes alone */
 } wn_dedup_stats;
 
-enum wn_dedup_stage {
-    WN_DEDUP_SIG = 0,
-    WN_DEDUP_BANDS,
-    WN_DEDUP_PAIRS,
-    WN_DEDUP_CLUSTER,
-    WN_DEDUP_FILTER,
-    WN_DEDUP_NSTAGES
-};
+#define WN_DEDUP_STATS_INIT {sizeof(wn_dedup_stats)}
+
 
 /* Checks every dedup.* key of cfg (unknown dedup.* keys and bad values are
  * WN_EINVAL with a message). */
@@ -433,6 +435,177 @@ int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
 /* Appends st as JSON in the schema of winnow run's stats.json (documents
  * read = kept + rejected, by reason; docs/FORMATS.md). */
 int wn_dedup_stats_json(const wn_dedup_stats *st, wn_buf *out);
+
+
+
+/* ------------------------------------------------------------------ engine */
+
+/* The document loop that every command drives (winnow read, extract,
+ * clean, explain, filter, dedup --streaming, and each input of winnow run).
+ * Inputs are read by one reader loop; documents pass through the selected
+ * stages in registry order on run.jobs threads and come back in input order
+ * to be written (kept documents; rejected ones with "reject_reason") and
+ * counted in one set of books: read = kept + rejected, by stage and by
+ * reason, with the input counters and every bad-input event.  Stages with
+ * a first pass (site_lines) get it over all inputs first; an input that
+ * cannot be read twice ("-", a pipe, process substitution) is then spooled
+ * once, compressed, into the work directory and both passes read the copy.
+ * Output does not depend on run.jobs.
+ *
+ * Options (wn_config): run.stages (which stages; the order is always the
+ * registry's, wn_stage_name_at), run.jobs, run.format, run.text_field,
+ * run.max_record, run.html, and each selected stage's own options; keys
+ * of other stages, run.* and dedup.* may be present. */
+typedef struct wn_engine wn_engine;
+
+int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err);
+void wn_engine_free(wn_engine *e);
+/* Where spools of streams go (default $TMPDIR, else /tmp).  The spools are
+ * removed by wn_engine_free. */
+int wn_engine_set_workdir(wn_engine *e, const char *dir);
+/* Every problem met in the main pass (bad input, repaired input, I/O
+ * errors) is counted and passed to fn once, on the thread that called
+ * wn_engine_exec/process, as it is met. */
+void wn_engine_set_warn(wn_engine *e, void (*fn)(void *ctx, const wn_error *w),
+                        void *ctx);
+/* Kept documents go to kept, rejected ones (with "reject_reason") to
+ * rejects.  Either may be NULL (counted, not written) and both may be the
+ * same writer.  May change between inputs. */
+void wn_engine_set_outputs(wn_engine *e, wn_writer *kept, wn_writer *rejects);
+
+/* The number of stages this engine runs. */
+size_t wn_engine_nstages(const wn_engine *e);
+
+/* wn_engine_observe, then wn_engine_process over every input.  Returns 0
+ * or a negative code (bad input is in the books, not an error). */
+int wn_engine_exec(wn_engine *e, const char *const *inputs, size_t n,
+                   wn_error *err);
+
+/* The books. */
+void wn_engine_totals(const wn_engine *e, uint64_t *read, uint64_t *kept,
+                      uint64_t *rejected);
+const wn_stats *wn_engine_input_stats(const wn_engine *e);
+/* The i-th stage of the books (the engine's stages, then a decide
+ * function's own name): documents in and rejected, CPU seconds and text
+ * bytes it was given.  Returns 1, or 0 past the end. */
+int wn_engine_stage_stats(const wn_engine *e, size_t i, const char **name,
+                          uint64_t *in, uint64_t *rejected, double *cpu_s,
+                          uint64_t *bytes);
+/* Appends the books as JSON in the schema of winnow run's stats.json
+ * (docs/FORMATS.md). */
+int wn_engine_stats_json(wn_engine *e, wn_buf *out);
+
+/* -------------------------------------------------------------------- run */
+
+/* The whole job: read, run the per-document stages (run.stages), remove
+ * duplicates, and write OUTDIR/data/part-NNNNN.jsonl.zst, OUTDIR/rejects/
+ * part-NNNNN.jsonl.zst (every rejected document with "reject_reason"),
+ * OUTDIR/stats.json and OUTDIR/report.html.  Work is kept under
+ * OUTDIR/work, one finished unit per input file, so a killed run started
+ * again with the same inputs and options continues from finished work and
+ * ends with the same bytes.  Output does not depend on run.jobs.
+ * Options: run.* (wn_run_option_at), the stages' own options, dedup.*. */
+typedef struct wn_run wn_run;
+
+typedef struct wn_progress {
+    size_t size;           /* set by the caller (WN_PROGRESS_INIT; 0 = this
+                            * header's): the library fills no more */
+    const char *phase;     /* "site-pass", "process", "dedup", "write", "done" */
+    uint64_t bytes_done;   /* input bytes read in this phase */
+    uint64_t bytes_total;  /* input bytes of one pass */
+    uint64_t docs_read;    /* documents read in the processing phase */
+    uint64_t docs_kept;
+    double fraction;       /* of the whole run, 0..1 */
+} wn_progress;
+
+#define WN_PROGRESS_INIT {sizeof(wn_progress), NULL, 0, 0, 0, 0, 0}
+
+/* Checks cfg (unknown keys under run., dedup. or a stage's prefix are
+ * WN_EINVAL) and prepares a run; cfg is copied. */
+int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err);
+/* Reports bad input (and repaired input) as it is met; the run counts it
+ * either way.  Called from the thread that called wn_run_exec. */
+void wn_run_set_warn(wn_run *r, void (*fn)(void *ctx, const wn_error *w),
+                     void *ctx);
+/* Runs the job.  Returns 0 when it finished (bad input may have been
+ * counted: see wn_run_input_stats), or a negative code. */
+int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
+                const char *outdir, wn_error *err);
+/* A snapshot of the progress; may be called from any thread. */
+void wn_run_get_progress(wn_run *r, wn_progress *p);
+/* Reader counters of the finished run (bad input included). */
+const wn_stats *wn_run_input_stats(const wn_run *r);
+/* Documents read and kept by the finished run. */
+void wn_run_totals(const wn_run *r, uint64_t *read, uint64_t *kept,
+                   uint64_t *rejected);
+void wn_run_free(wn_run *r);
+/* The i-th run.* option (key, default, help); 0 past the end. */
+int wn_run_option_at(size_t i, const char **key, const char **def,
+                     const char **help);
+/* Appends the effective configuration of every option the run would use
+ * (run.*, each listed stage's options, dedup.*) as INI text. */
+int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err);
+
+/* ------------------------------------------------------------------- text */
+
+/* Appends src to out as valid UTF-8: each invalid sequence becomes U+FFFD
+ * and NUL bytes become U+FFFD.  Returns the number of replacements (>= 0)
+ * or a negative code; *nuls (if not NULL) receives the NUL count. */
+long wn_utf8_repair(const char *src, size_t n, wn_buf *out, size_t *nuls);
+/* Returns 1 if s is valid UTF-8 without NUL bytes. */
+int wn_utf8_valid(const char *s, size_t n);
+
+/* Parses a size such as 4096, 64k, 512M, 2G, 1.5G, 64MiB, 64MB or 1T
+ * (binary multiples, any case; "i" and "B" optional; a fraction needs a
+ * multiple and is rounded down to whole bytes) into *out.  Returns 0, or
+ * WN_EINVAL for anything else: empty, negative, blanks, nan/inf, trailing
+ * characters, or more than SIZE_MAX bytes. */
+int wn_parse_size(const char *s, size_t *out);
+
+/* Appends s as a JSON string literal (quotes included). */
+int wn_json_put_string(wn_buf *out, const char *s, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WINNOW_H */
+
+/* ======================================================================
+ * The advanced API: stable enough for winnow's own commands, free to
+ * change between minor versions.  A program that uses it defines
+ * WINNOW_EXPERIMENTAL before including winnow.h, knowing it must follow
+ * those changes (zstd's ZSTD_STATIC_LINKING_ONLY is the model): the
+ * distributed run's parts, the dedup units for a scheduler of one's own,
+ * streaming dedup, the engine's hooks and handles, the line cleaners'
+ * per-line verdicts, a stage handle's own first pass.
+ * ====================================================================== */
+#if defined(WINNOW_EXPERIMENTAL) && !defined(WINNOW_H_EXPERIMENTAL)
+#define WINNOW_H_EXPERIMENTAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- stages: a handle's own first pass (the engine runs it for you) */
+
+/* Does this stage want a first pass over the corpus (observe/prepare)? */
+int wn_stage_has_first_pass(const wn_stage *st);
+/* First pass: shows one document to the stage (not modified).  A no-op for
+ * stages without a first pass; WN_EINVAL after wn_stage_prepare. */
+int wn_stage_observe(wn_stage *st, const wn_doc *doc);
+/* Ends the first pass.  Returns 0 or a negative code. */
+int wn_stage_prepare(wn_stage *st, wn_error *err);
+
+/* ---- deduplication units, for any scheduler */
+
+enum wn_dedup_stage {
+    WN_DEDUP_SIG = 0,
+    WN_DEDUP_BANDS,
+    WN_DEDUP_PAIRS,
+    WN_DEDUP_CLUSTER,
+    WN_DEDUP_FILTER,
+    WN_DEDUP_NSTAGES
+};
 
 /* Calls fn with each problem met while reading the inputs (bad records,
  * repaired text), formatted "FILE: offset N: message", in input order:
@@ -507,40 +680,21 @@ int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
 int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,
                      uint64_t *drops);
 
-/* ------------------------------------------------------------------ engine */
 
-/* The document loop that every command drives (winnow read, extract,
- * clean, explain, filter, dedup --streaming, and each input of winnow run).
- * Inputs are read by one reader loop; documents pass through the selected
- * stages in registry order on run.jobs threads and come back in input order
- * to be written (kept documents; rejected ones with "reject_reason") and
- * counted in one set of books: read = kept + rejected, by stage and by
- * reason, with the input counters and every bad-input event.  Stages with
- * a first pass (site_lines) get it over all inputs first; an input that
- * cannot be read twice ("-", a pipe, process substitution) is then spooled
- * once, compressed, into the work directory and both passes read the copy.
- * Output does not depend on run.jobs.
- *
- * Options (wn_config): run.stages (which stages; the order is always the
- * registry's, wn_stage_name_at), run.jobs, run.format, run.text_field,
- * run.max_record, run.html, and each selected stage's own options; keys
- * of other stages, run.* and dedup.* may be present. */
-typedef struct wn_engine wn_engine;
+/* ---- engine: hooks and handles */
 
-int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err);
-void wn_engine_free(wn_engine *e);
-/* Where spools of streams go (default $TMPDIR, else /tmp).  The spools are
- * removed by wn_engine_free. */
-int wn_engine_set_workdir(wn_engine *e, const char *dir);
-/* Every problem met in the main pass (bad input, repaired input, I/O
- * errors) is counted and passed to fn once, on the thread that called
- * wn_engine_exec/process, as it is met. */
-void wn_engine_set_warn(wn_engine *e, void (*fn)(void *ctx, const wn_error *w),
-                        void *ctx);
-/* Kept documents go to kept, rejected ones (with "reject_reason") to
- * rejects.  Either may be NULL (counted, not written) and both may be the
- * same writer.  May change between inputs. */
-void wn_engine_set_outputs(wn_engine *e, wn_writer *kept, wn_writer *rejects);
+/* The first pass of every stage that has one, over inputs (directories
+ * are expanded); a no-op when no stage has one.  Returns 0 or a negative
+ * code. */
+int wn_engine_observe(wn_engine *e, const char *const *inputs, size_t n,
+                      wn_error *err);
+/* The main pass over one input (not a directory).  Returns 1 when it was
+ * read to its end, 0 when it ended early (unreadable, or an I/O error:
+ * reported and counted; a resumable caller leaves it unfinished), or a
+ * negative code when the engine cannot go on (an output failed, out of
+ * memory). */
+int wn_engine_process(wn_engine *e, const char *input, wn_error *err);
+
 /* A last decision per document that passed the first `upto` stages, made
  * in input order on the calling thread: fn returns 1 (keep), 0 (reject;
  * reason "stage:..." filled) or a negative code.  The stages from `upto` on
@@ -556,68 +710,8 @@ int wn_engine_set_decide(wn_engine *e, const char *name, size_t upto,
 size_t wn_engine_nstages(const wn_engine *e);
 wn_stage *wn_engine_stage(wn_engine *e, size_t i);
 
-/* The first pass of every stage that has one, over inputs (directories
- * are expanded); a no-op when no stage has one.  Returns 0 or a negative
- * code. */
-int wn_engine_observe(wn_engine *e, const char *const *inputs, size_t n,
-                      wn_error *err);
-/* The main pass over one input (not a directory).  Returns 1 when it was
- * read to its end, 0 when it ended early (unreadable, or an I/O error:
- * reported and counted; a resumable caller leaves it unfinished), or a
- * negative code when the engine cannot go on (an output failed, out of
- * memory). */
-int wn_engine_process(wn_engine *e, const char *input, wn_error *err);
-/* wn_engine_observe, then wn_engine_process over every input.  Returns 0
- * or a negative code (bad input is in the books, not an error). */
-int wn_engine_exec(wn_engine *e, const char *const *inputs, size_t n,
-                   wn_error *err);
+/* ---- the parts of a distributed run */
 
-/* The books. */
-void wn_engine_totals(const wn_engine *e, uint64_t *read, uint64_t *kept,
-                      uint64_t *rejected);
-const wn_stats *wn_engine_input_stats(const wn_engine *e);
-/* The i-th stage of the books (the engine's stages, then a decide
- * function's own name): documents in and rejected, CPU seconds and text
- * bytes it was given.  Returns 1, or 0 past the end. */
-int wn_engine_stage_stats(const wn_engine *e, size_t i, const char **name,
-                          uint64_t *in, uint64_t *rejected, double *cpu_s,
-                          uint64_t *bytes);
-/* Appends the books as JSON in the schema of winnow run's stats.json
- * (docs/FORMATS.md). */
-int wn_engine_stats_json(wn_engine *e, wn_buf *out);
-
-/* -------------------------------------------------------------------- run */
-
-/* The whole job: read, run the per-document stages (run.stages), remove
- * duplicates, and write OUTDIR/data/part-NNNNN.jsonl.zst, OUTDIR/rejects/
- * part-NNNNN.jsonl.zst (every rejected document with "reject_reason"),
- * OUTDIR/stats.json and OUTDIR/report.html.  Work is kept under
- * OUTDIR/work, one finished unit per input file, so a killed run started
- * again with the same inputs and options continues from finished work and
- * ends with the same bytes.  Output does not depend on run.jobs.
- * Options: run.* (wn_run_option_at), the stages' own options, dedup.*. */
-typedef struct wn_run wn_run;
-
-typedef struct wn_progress {
-    const char *phase;     /* "site-pass", "process", "dedup", "write", "done" */
-    uint64_t bytes_done;   /* input bytes read in this phase */
-    uint64_t bytes_total;  /* input bytes of one pass */
-    uint64_t docs_read;    /* documents read in the processing phase */
-    uint64_t docs_kept;
-    double fraction;       /* of the whole run, 0..1 */
-} wn_progress;
-
-/* Checks cfg (unknown keys under run., dedup. or a stage's prefix are
- * WN_EINVAL) and prepares a run; cfg is copied. */
-int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err);
-/* Reports bad input (and repaired input) as it is met; the run counts it
- * either way.  Called from the thread that called wn_run_exec. */
-void wn_run_set_warn(wn_run *r, void (*fn)(void *ctx, const wn_error *w),
-                     void *ctx);
-/* Runs the job.  Returns 0 when it finished (bad input may have been
- * counted: see wn_run_input_stats), or a negative code. */
-int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
-                const char *outdir, wn_error *err);
 /* Distributed runs (MPI, a batch scheduler): the same job split over
  * processes that share OUTDIR.  Each process creates its own wn_run with
  * the same options and calls wn_run_exec_part with its part (0..nparts-1):
@@ -648,41 +742,8 @@ int wn_run_observe_part(wn_run *r, const char *const *inputs, size_t n,
 /* Number of units of a dedup stage (0 when dedup is off). */
 unsigned wn_run_dedup_units(wn_run *r, int stage);
 int wn_run_dedup_unit(wn_run *r, int stage, unsigned unit, wn_error *err);
-/* A snapshot of the progress; may be called from any thread. */
-void wn_run_get_progress(wn_run *r, wn_progress *p);
-/* Reader counters of the finished run (bad input included). */
-const wn_stats *wn_run_input_stats(const wn_run *r);
-/* Documents read and kept by the finished run. */
-void wn_run_totals(const wn_run *r, uint64_t *read, uint64_t *kept,
-                   uint64_t *rejected);
-void wn_run_free(wn_run *r);
-/* The i-th run.* option (key, default, help); 0 past the end. */
-int wn_run_option_at(size_t i, const char **key, const char **def,
-                     const char **help);
-/* Appends the effective configuration of every option the run would use
- * (run.*, each listed stage's options, dedup.*) as INI text. */
-int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err);
-
-/* ------------------------------------------------------------------- text */
-
-/* Appends src to out as valid UTF-8: each invalid sequence becomes U+FFFD
- * and NUL bytes become U+FFFD.  Returns the number of replacements (>= 0)
- * or a negative code; *nuls (if not NULL) receives the NUL count. */
-long wn_utf8_repair(const char *src, size_t n, wn_buf *out, size_t *nuls);
-/* Returns 1 if s is valid UTF-8 without NUL bytes. */
-int wn_utf8_valid(const char *s, size_t n);
-
-/* Parses a size such as 4096, 64k, 512M, 2G, 1.5G, 64MiB, 64MB or 1T
- * (binary multiples, any case; "i" and "B" optional; a fraction needs a
- * multiple and is rounded down to whole bytes) into *out.  Returns 0, or
- * WN_EINVAL for anything else: empty, negative, blanks, nan/inf, trailing
- * characters, or more than SIZE_MAX bytes. */
-int wn_parse_size(const char *s, size_t *out);
-
-/* Appends s as a JSON string literal (quotes included). */
-int wn_json_put_string(wn_buf *out, const char *s, size_t n);
 
 #ifdef __cplusplus
 }
 #endif
-#endif /* WINNOW_H */
+#endif /* WINNOW_EXPERIMENTAL */

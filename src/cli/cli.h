@@ -5,6 +5,8 @@
 #ifndef WN_CLI_H
 #define WN_CLI_H
 
+/* winnow itself uses the advanced API (winnow.h, WINNOW_EXPERIMENTAL) */
+#define WINNOW_EXPERIMENTAL
 #include "winnow.h"
 
 #include <getopt.h>

@@ -85,7 +85,7 @@ static double since(const struct timespec *t0)
 
 static void show(struct progress *pg, int final)
 {
-    wn_progress p;
+    wn_progress p = WN_PROGRESS_INIT;
     wn_run_get_progress(pg->run, &p);
     double s = since(&pg->t0);
     double eta = p.fraction > 0.01 ? s * (1 - p.fraction) / p.fraction : -1;

@@ -4,6 +4,8 @@
 #ifndef WN_CORE_H
 #define WN_CORE_H
 
+/* winnow itself uses the advanced API (winnow.h, WINNOW_EXPERIMENTAL) */
+#define WINNOW_EXPERIMENTAL
 #include "winnow.h"
 
 #include <stdarg.h>

@@ -227,10 +227,10 @@ static int setup(const wn_config *cfg, const char *const *inputs, size_t n,
     return prepare_workdir(o, inputs, n, workdir, err);
 }
 
-int wn_dedup_stage_run(const wn_config *cfg, int stage, unsigned unit,
-                       const char *const *inputs, size_t n,
-                       const char *workdir, const char *const *outputs,
-                       wn_dedup_stats *st, wn_error *err)
+static int stage_run(const wn_config *cfg, int stage, unsigned unit,
+                     const char *const *inputs, size_t n,
+                     const char *workdir, const char *const *outputs,
+                     wn_dedup_stats *st, wn_error *err)
 {
     dd_opts o;
     wn_dedup_stats dummy;
@@ -312,9 +312,10 @@ int wn_dedup_problems(const char *workdir, size_t n,
     return count;
 }
 
-int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
-                 const char *workdir, const char *const *outputs,
-                 const char *rejects, wn_dedup_stats *st, wn_error *err)
+static int dedup_run(const wn_config *cfg, const char *const *inputs,
+                     size_t n, const char *workdir,
+                     const char *const *outputs, const char *rejects,
+                     wn_dedup_stats *st, wn_error *err)
 {
     dd_opts o;
     wn_dedup_stats dummy;
@@ -331,5 +332,53 @@ int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
         rc = stage_all_units(&c, s, st, err);
     if (!rc && rejects)
         rc = wn_dedup_collect_rejects(workdir, n, rejects, err);
+    return rc;
+}
+
+/* A caller's wn_dedup_stats may be an older, shorter struct (its size
+ * field): the units count into a whole one, and only the fields the
+ * caller knows are copied back. */
+static size_t caller_size(const wn_dedup_stats *st)
+{
+    return st->size && st->size < sizeof *st ? st->size : sizeof *st;
+}
+
+static void stats_in(wn_dedup_stats *full, const wn_dedup_stats *st)
+{
+    memset(full, 0, sizeof *full);
+    if (st)
+        memcpy(full, st, caller_size(st));
+}
+
+static void stats_out(wn_dedup_stats *st, wn_dedup_stats *full)
+{
+    if (!st)
+        return;
+    size_t n = caller_size(st);
+    full->size = n;
+    memcpy(st, full, n);
+}
+
+int wn_dedup_stage_run(const wn_config *cfg, int stage, unsigned unit,
+                       const char *const *inputs, size_t n,
+                       const char *workdir, const char *const *outputs,
+                       wn_dedup_stats *st, wn_error *err)
+{
+    wn_dedup_stats full;
+    stats_in(&full, st);
+    int rc = stage_run(cfg, stage, unit, inputs, n, workdir, outputs, &full,
+                       err);
+    stats_out(st, &full);
+    return rc;
+}
+
+int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
+                 const char *workdir, const char *const *outputs,
+                 const char *rejects, wn_dedup_stats *st, wn_error *err)
+{
+    wn_dedup_stats full;
+    stats_in(&full, st);
+    int rc = dedup_run(cfg, inputs, n, workdir, outputs, rejects, &full, err);
+    stats_out(st, &full);
     return rc;
 }

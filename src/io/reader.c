@@ -109,8 +109,13 @@ static int reader_init(istream *s, const wn_reader_opts *opts,
                        wn_reader **out, wn_error *err)
 {
     wn_reader_opts o = WN_READER_OPTS_INIT;
-    if (opts)
-        o = *opts;
+    if (opts) {
+        /* a caller's older, shorter struct: its fields, our defaults */
+        size_t n = opts->size && opts->size < sizeof o ? opts->size
+                                                       : sizeof o;
+        memcpy(&o, opts, n);
+        o.size = sizeof o;
+    }
     if (!o.text_field || !*o.text_field)
         o.text_field = "text";
     if (!o.max_record)

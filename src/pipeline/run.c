@@ -429,8 +429,10 @@ int wn_run_dedup_unit(wn_run *r, int stage, unsigned unit, wn_error *err)
     return rc;
 }
 
-void wn_run_get_progress(wn_run *r, wn_progress *p)
+void wn_run_get_progress(wn_run *r, wn_progress *out)
 {
+    wn_progress full, *p = &full;
+    memset(p, 0, sizeof *p);
     static const char *const names[] = {"start", "site-pass", "process",
                                         "dedup", "write", "done"};
     int ph = r->phase;
@@ -452,6 +454,10 @@ void wn_run_get_progress(wn_run *r, wn_progress *p)
     else if (ph == PH_DONE)
         f = 1;
     p->fraction = f > 1 ? 1 : f;
+    /* no more than the caller's struct holds */
+    size_t n = out->size && out->size < sizeof full ? out->size : sizeof full;
+    full.size = n;
+    memcpy(out, &full, n);
 }
 
 const wn_stats *wn_run_input_stats(const wn_run *r) { return &r->total.input; }

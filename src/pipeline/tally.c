@@ -353,8 +353,13 @@ void tally_redactions(tally *t, const wn_doc *d)
     }
 }
 
-int wn_dedup_stats_json(const wn_dedup_stats *st, wn_buf *out)
+int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
 {
+    /* the caller's struct may be an older, shorter one */
+    wn_dedup_stats whole, *st = &whole;
+    memset(st, 0, sizeof *st);
+    memcpy(st, caller, caller->size && caller->size < sizeof *st
+                           ? caller->size : sizeof *st);
     tally t;
     tally_init(&t);
     int rc = 0;

@@ -33,6 +33,39 @@ export PKG_CONFIG_PATH=$P/lib/pkgconfig
 cc -o "$TMP/use" "$TMP/use.c" $(pkg-config --cflags winnow) $(pkg-config --static --libs winnow) >"$TMP/log" 2>&1
 expect_eq "program builds with pkg-config winnow" 0 $?
 expect_eq "program runs against libwinnow" "0.1.0 1" "$(LD_LIBRARY_PATH=$P/lib "$TMP/use" 2>&1)"
+# the engine through the stable API only: a whole job in a few lines
+cat > "$TMP/eng.c" <<'C'
+#include <winnow.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+    wn_config *c = wn_config_new(); wn_engine *e; wn_error err;
+    wn_config_set(c, "run.stages", "normalize,clean");
+    if (argc < 2 || wn_engine_new(c, &e, &err)) return 2;
+    if (wn_engine_exec(e, (const char *const *)argv + 1, 1, &err)) return 3;
+    uint64_t r, k, j; wn_engine_totals(e, &r, &k, &j);
+    printf("%llu=%llu+%llu\n", (unsigned long long)r, (unsigned long long)k,
+           (unsigned long long)j);
+    wn_engine_free(e); wn_config_free(c);
+    return 0;
+}
+C
+cc -Werror=implicit-function-declaration -o "$TMP/eng" "$TMP/eng.c" \
+  $(pkg-config --cflags winnow) $(pkg-config --static --libs winnow) >"$TMP/log" 2>&1
+expect_eq "engine program builds with the stable API" 0 $?
+printf '{"text":"The council met on Tuesday to vote on the plan."}\n' >"$TMP/in.jsonl"
+expect_eq "engine program runs" "1=1+0" "$(LD_LIBRARY_PATH=$P/lib "$TMP/eng" "$TMP/in.jsonl" 2>&1)"
+# the advanced tier is there only for programs that ask for it
+cat > "$TMP/adv.c" <<'C'
+#include <winnow.h>
+int main(void) { return wn_dedup_stage_parse("sig"); }
+C
+cc -Werror=implicit-function-declaration -c -o "$TMP/adv.o" "$TMP/adv.c" \
+  $(pkg-config --cflags winnow) >/dev/null 2>&1
+expect_eq "advanced API hidden without WINNOW_EXPERIMENTAL" 1 $?
+cc -DWINNOW_EXPERIMENTAL -Werror=implicit-function-declaration -c -o "$TMP/adv.o" \
+  "$TMP/adv.c" $(pkg-config --cflags winnow) >/dev/null 2>&1
+expect_eq "advanced API with WINNOW_EXPERIMENTAL" 0 $?
 MANPATH=$P/share/man man -P cat winnow 2>/dev/null | grep -q 'turn raw web crawls' && pass || \
   { command -v man >/dev/null && fail "man winnow" || skip "man not installed"; }
 "$P/bin/winnow" --version | grep -q 0.1.0 && pass || fail "installed binary"

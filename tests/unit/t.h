@@ -6,6 +6,8 @@
 #ifndef WN_T_H
 #define WN_T_H
 
+/* winnow itself uses the advanced API (winnow.h, WINNOW_EXPERIMENTAL) */
+#define WINNOW_EXPERIMENTAL
 #include "winnow.h"
 
 #include <stdio.h>
