@@ -336,6 +336,10 @@ typedef struct wn_stage wn_stage;
 
 /* Name of the i-th registered stage in pipeline order, NULL past the end. */
 const char *wn_stage_name_at(size_t i);
+/* The group of a stage: "extract", "clean" or "filter" (the command that
+ * runs the group, e.g. winnow filter the "filter" stages), NULL if
+ * unknown. */
+const char *wn_stage_group(const char *name);
 /* One-line summary of a stage, NULL if unknown. */
 const char *wn_stage_summary(const char *name);
 /* The i-th option of a stage: key ("stage.option"), default value as text

@@ -371,6 +371,7 @@ const cl_counts *clean_counts(void *state)
 
 const stage_ops stage_clean = {
     .name = "clean",
+    .group = "clean",
     .summary = "drop boilerplate lines by named rules (cookie banners, "
                "share prompts, bylines, menus, ...)",
     .opts = clean_table,

@@ -299,6 +299,7 @@ static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
 
 const stage_ops stage_normalize = {
     .name = "normalize",
+    .group = "clean",
     .summary = "Unicode NFC, whitespace collapsed, control characters "
                "removed",
     .opts = norm_table,

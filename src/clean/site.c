@@ -515,6 +515,7 @@ void site_table_stats(void *state, uint64_t *used, uint64_t *cap,
 
 const stage_ops stage_site_lines = {
     .name = "site_lines",
+    .group = "clean",
     .summary = "drop lines a site prints on many of its pages (two passes)",
     .opts = site_table,
     .opts_size = sizeof(site_opts),

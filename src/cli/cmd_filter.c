@@ -64,12 +64,17 @@ static const char filter_help[] =
     "  winnow filter --filters fineweb --set fineweb.max_dup_line_char_frac="
     "0.1 x.jsonl\n";
 
-static const char *const default_filters =
-    "langid,gopher_repetition,gopher_quality,c4_filter,fineweb";
-static const char *const known[] = {"langid", "gopher_repetition",
-                                    "gopher_quality", "c4_filter",
-                                    "fineweb", "pii"};
-#define NKNOWN (sizeof known / sizeof *known)
+/* The filters are the registry's "filter" stages, in its order; pii runs
+ * when --redact asks for it (or --filters names it). */
+static int is_filter(const char *name, size_t n)
+{
+    for (size_t i = 0; wn_stage_name_at(i); i++) {
+        const char *s = wn_stage_name_at(i);
+        if (strlen(s) == n && !strncmp(s, name, n))
+            return !strcmp(wn_stage_group(s), "filter");
+    }
+    return 0;
+}
 
 enum { O_FILTERS = 0x100, O_DISABLE, O_LANGS, O_MINSCORE, O_MODEL, O_REDACT,
        O_TIMING };
@@ -93,10 +98,7 @@ static int check_names(const char *flag, const char *list)
 {
     for (const char *p = list; p && *p;) {
         size_t k = strcspn(p, ",");
-        int ok = 0;
-        for (size_t i = 0; i < NKNOWN; i++)
-            ok |= strlen(known[i]) == k && !strncmp(p, known[i], k);
-        if (!ok && k) {
+        if (k && !is_filter(p, k)) {
             cli_errorf("filter: %s: unknown filter '%.*s'", flag, (int)k, p);
             return -1;
         }
@@ -112,14 +114,18 @@ static int choose(cli_job *j, const char *filters, const char *disable,
 {
     if (check_names("--filters", filters) || check_names("--disable", disable))
         return EXIT_USAGE;
-    char list[256] = "";
+    char list[512] = "";
     size_t len = 0;
-    for (size_t i = 0; i < NKNOWN; i++) {
-        int want = in_list(filters ? filters : default_filters, known[i]) ||
-                   (!strcmp(known[i], "pii") && redact);
-        if (want && !in_list(disable, known[i]))
+    for (size_t i = 0; wn_stage_name_at(i); i++) {
+        const char *name = wn_stage_name_at(i);
+        if (strcmp(wn_stage_group(name), "filter"))
+            continue;
+        int pii = !strcmp(name, "pii");
+        int want = filters ? in_list(filters, name) : !pii;
+        want |= pii && redact;
+        if (want && !in_list(disable, name))
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                    len ? "," : "", known[i]);
+                                    len ? "," : "", name);
     }
     cli_job_set(j, "run.stages", len ? list : "none");
     return 0;

@@ -131,6 +131,7 @@ static int ex_process(void *state, wn_doc *doc, stage_scratch *sc,
 
 const stage_ops stage_extract = {
     .name = "extract",
+    .group = "extract",
     .summary = "HTML pages to their main text (boilerplate removed)",
     .opts = extract_table,
     .opts_size = sizeof(extract_opts),

@@ -181,6 +181,7 @@ static void c4_free(void *state) { free(state); }
 
 const stage_ops stage_c4_filter = {
     .name = C4,
+    .group = "filter",
     .summary = "drop pages with lorem ipsum, curly brackets or under 5 "
                "sentences (C4)",
     .opts = c4_table,

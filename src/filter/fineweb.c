@@ -180,6 +180,7 @@ static void fw_free(void *state) { free(state); }
 
 const stage_ops stage_fineweb = {
     .name = FW,
+    .group = "filter",
     .summary = "drop pages failing FineWeb's line punctuation, "
                "duplicate-line and short-line rules",
     .opts = fw_table,

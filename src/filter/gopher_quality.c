@@ -197,6 +197,7 @@ static void gq_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_quality = {
     .name = GQ,
+    .group = "filter",
     .summary = "drop documents failing the Gopher (MassiveText) quality rules",
     .opts = gq_table,
     .opts_size = sizeof(gq_opts),

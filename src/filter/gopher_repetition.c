@@ -257,6 +257,7 @@ static void gr_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_repetition = {
     .name = GR,
+    .group = "filter",
     .summary = "drop documents with repeated lines, paragraphs or n-grams "
                "(Gopher)",
     .opts = gr_table,

@@ -188,6 +188,7 @@ static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
 
 const stage_ops stage_langid = {
     .name = LI,
+    .group = "filter",
     .summary = "name each document's language (CLD2 or fastText lid.176) "
                "and keep the wanted ones",
     .opts = li_table,

@@ -430,6 +430,7 @@ static int pii_process(void *state, wn_doc *doc, stage_scratch *scratch,
 
 const stage_ops stage_pii = {
     .name = PII,
+    .group = "filter",
     .summary = "replace e-mail addresses, IP addresses and phone numbers with "
                "placeholders",
     .opts = pii_table,

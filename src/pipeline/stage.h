@@ -42,6 +42,9 @@ typedef struct stage_scratch {
 
 typedef struct stage_ops {
     const char *name;        /* also the prefix of its config keys */
+    const char *group;       /* "extract", "clean" or "filter": the command
+                              * that runs the group (winnow filter runs the
+                              * "filter" stages), in registry order */
     const char *summary;     /* one line for --help and the docs */
     const config_opt *opts;  /* options table, ends with OPTION_END */
     size_t opts_size;        /* sizeof the options struct opts fills */

@@ -53,6 +53,12 @@ const char *wn_stage_name_at(size_t i)
     return i < n ? all[i]->name : NULL;
 }
 
+const char *wn_stage_group(const char *name)
+{
+    const stage_ops *ops = stage_find(name);
+    return ops ? ops->group : NULL;
+}
+
 const char *wn_stage_summary(const char *name)
 {
     const stage_ops *ops = stage_find(name);
