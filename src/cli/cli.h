@@ -73,6 +73,10 @@ int cli_job_set(cli_job *j, const char *key, const char *value);
 /* The engine, from --config and the flags; 0 or an exit status (the
  * message printed). */
 int cli_job_engine(cli_job *j, wn_engine **out);
+/* The usual start of a command: no inputs is a usage error; then the
+ * engine.  On failure the help goes to stderr (usage), the job is released
+ * and the exit status returned; else 0. */
+int cli_job_start(cli_job *j, const char *help, int ninputs, wn_engine **e);
 /* Opens the outputs, runs the engine over the inputs, closes the outputs,
  * checks the books, writes --stats; returns the exit status. */
 int cli_job_exec(cli_job *j, wn_engine *e, char **inputs, size_t n);

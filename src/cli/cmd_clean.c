@@ -42,6 +42,7 @@ static const char clean_help[] =
     "      --text-field NAME JSONL field holding the text (default: text)\n"
     "      --stats FILE      counters as JSON (winnow run's stats.json schema)\n"
     "      --config FILE     INI file of options (docs/CONFIG.md)\n"
+    "  -j, --jobs N          worker threads (default: all cores)\n"
     "  -q, --quiet           no summary on stderr\n"
     "  -h, --help            this help\n"
     "\n"
@@ -129,20 +130,12 @@ int cmd_clean(int argc, char **argv)
         }
         j.usage = EXIT_USAGE;
     }
-    if (!j.usage && optind >= argc) {
-        cli_errorf("clean: no input given");
-        j.usage = EXIT_USAGE;
-    }
     clean_select(&j, &co);
     free(co.disable);
     wn_engine *e;
-    int status = cli_job_engine(&j, &e);
-    if (status) {
-        if (status == EXIT_USAGE)
-            fputs(clean_help, stderr);
-        cli_job_release(&j);
+    int status = cli_job_start(&j, clean_help, argc - optind, &e);
+    if (status)
         return status;
-    }
     status = cli_job_exec(&j, e, argv + optind, (size_t)(argc - optind));
     if (!j.quiet) {
         uint64_t nread, kept, dropped;

@@ -31,15 +31,16 @@ static const char extract_help[] =
     "  -m, --mode MODE       main (default: the article) or all (all visible\n"
     "                        text, nothing removed but script/style/hidden)\n"
     "      --parser NAME     fast (default) or gumbo (reference, slower)\n"
+    "      --set KEY=VALUE   any option, e.g. extract.link_density=0.5\n"
     "                        ('winnow extract --list-options' lists options)\n"
+    "      --config FILE     INI file of options (docs/CONFIG.md)\n"
     "      --list-options    print the options with defaults and exit\n"
-    "      --keep-empty      write pages with no text left (empty text)\n"
+    "      --keep-empty      write pages with no text left (with\n"
+    "                        reject_reason \"extract:empty\")\n"
     "      --stats FILE      counters as JSON (winnow run's stats.json schema)\n"
+    "  -j, --jobs N          worker threads (default: all cores)\n"
     "  -q, --quiet           no summary line on stderr\n"
     "  -h, --help            this help\n"
-    "\n"
-    "      --set KEY=VALUE   any option, e.g. extract.link_density=0.5\n"
-    "      --config FILE     INI file of options (docs/CONFIG.md)\n"
     "\n"
     "exit status: 0 clean run, 1 finished but some input was bad, 2 usage,\n"
     "3 failed (output not written).\n"
@@ -93,19 +94,11 @@ int cmd_extract(int argc, char **argv)
         default: j.usage = EXIT_USAGE; break;
         }
     }
-    if (!j.usage && optind >= argc) {
-        cli_errorf("extract: no input given");
-        j.usage = EXIT_USAGE;
-    }
     cli_job_set(&j, "run.stages", "extract");
     wn_engine *e;
-    int status = cli_job_engine(&j, &e);
-    if (status) {
-        if (status == EXIT_USAGE)
-            fputs(extract_help, stderr);
-        cli_job_release(&j);
+    int status = cli_job_start(&j, extract_help, argc - optind, &e);
+    if (status)
         return status;
-    }
     status = cli_job_exec(&j, e, argv + optind, (size_t)(argc - optind));
     uint64_t in = 0, empty = 0, bytes = 0;
     wn_engine_stage_stats(e, 0, NULL, &in, &empty, NULL, &bytes);

@@ -190,21 +190,13 @@ int cmd_filter(int argc, char **argv)
         default: j.usage = EXIT_USAGE; break;
         }
     }
-    if (!j.usage && optind >= argc) {
-        cli_errorf("filter: no input given");
-        j.usage = EXIT_USAGE;
-    }
     if (!j.usage)
         j.usage = choose(&j, filters, disable, redact);
     free(disable);
     wn_engine *e;
-    int status = cli_job_engine(&j, &e);
-    if (status) {
-        if (status == EXIT_USAGE)
-            fputs(filter_help, stderr);
-        cli_job_release(&j);
+    int status = cli_job_start(&j, filter_help, argc - optind, &e);
+    if (status)
         return status;
-    }
     status = cli_job_exec(&j, e, argv + optind, (size_t)(argc - optind));
     size_t nst = wn_engine_nstages(e);
     if (!j.quiet && nst) {

@@ -24,11 +24,11 @@ static const char read_help[] =
     "      --no-html         skip HTML response records in WARC files\n"
     "      --stats FILE      counters as JSON (the schema of winnow run's\n"
     "                        stats.json)\n"
-    "  -q, --quiet           no summary line on stderr\n"
-    "  -h, --help            this help\n"
-    "\n"
     "      --set KEY=VALUE   an option, e.g. run.max_record=128M\n"
     "      --config FILE     INI file of options (docs/CONFIG.md)\n"
+    "  -j, --jobs N          worker threads (default: all cores)\n"
+    "  -q, --quiet           no summary line on stderr\n"
+    "  -h, --help            this help\n"
     "\n"
     "exit status: 0 clean run, 1 finished but some input was bad (each\n"
     "problem is reported on stderr with file and byte offset), 2 usage\n"
@@ -65,19 +65,11 @@ int cmd_read(int argc, char **argv)
         default: j.usage = EXIT_USAGE; break;
         }
     }
-    if (!j.usage && optind >= argc) {
-        cli_errorf("read: no input given");
-        j.usage = EXIT_USAGE;
-    }
     cli_job_set(&j, "run.stages", "none");
     wn_engine *e;
-    int status = cli_job_engine(&j, &e);
-    if (status) {
-        if (status == EXIT_USAGE)
-            fputs(read_help, stderr);
-        cli_job_release(&j);
+    int status = cli_job_start(&j, read_help, argc - optind, &e);
+    if (status)
         return status;
-    }
     status = cli_job_exec(&j, e, argv + optind, (size_t)(argc - optind));
     const wn_stats *total = wn_engine_input_stats(e);
     if (!j.quiet)

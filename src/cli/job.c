@@ -125,6 +125,22 @@ int cli_job_engine(cli_job *j, wn_engine **out)
     return rc;
 }
 
+int cli_job_start(cli_job *j, const char *help, int ninputs, wn_engine **e)
+{
+    *e = NULL;
+    if (!j->usage && ninputs < 1) {
+        cli_errorf("%s: no input given", j->cmd);
+        j->usage = EXIT_USAGE;
+    }
+    int status = cli_job_engine(j, e);
+    if (status) {
+        if (status == EXIT_USAGE)
+            fputs(help, stderr);
+        cli_job_release(j);
+    }
+    return status;
+}
+
 int cli_write_text(const char *path, const wn_buf *text)
 {
     wn_error err;

@@ -58,6 +58,12 @@ static inline int fault_sim(int site)
     return WN_UNLIKELY(fault_hook != NULL) && fault_hook(site);
 }
 
+/* ---- reading a whole small file (src/core/file.c) ---- */
+
+/* Appends the whole of path to out.  Returns 0, 1 when path does not
+ * exist (err untouched), or a negative code with err filled. */
+int read_whole_file(const char *path, wn_buf *out, wn_error *err);
+
 /* ---- publishing files atomically (src/core/atomic.c) ---- */
 
 /* A file being written under a temporary name beside its destination:

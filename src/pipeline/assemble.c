@@ -355,18 +355,9 @@ static int write_problems(wn_run *r, wn_error *err)
             rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
             break;
         }
-        FILE *f = fopen(name, "rb");
-        if (!f)
-            continue; /* a task without problems */
-        char buf[65536];
-        size_t k;
-        while (!rc && (k = fread(buf, 1, sizeof buf, f)) > 0)
-            rc = wn_buf_append(&all, buf, k);
-        if (!rc && ferror(f))
-            rc = wn_err(err, WN_EIO, p.data, 0, "read error");
-        else if (rc)
-            rc = wn_err(err, rc, "", 0, "out of memory");
-        fclose(f);
+        /* absent: a task without problems */
+        if ((rc = read_whole_file(name, &all, err)) > 0)
+            rc = 0;
     }
     const char *name = rc ? NULL : run_path(r, &p, "problems.jsonl");
     if (!rc && !name)

@@ -208,27 +208,16 @@ static int check_workdir(wn_run *r, wn_error *err)
         wn_buf_release(&path);
         return rc;
     }
-    FILE *f = fopen(path.data, "rb");
-    if (f) {
-        wn_buf have = WN_BUF_INIT;
-        char tmp[4096];
-        size_t k;
-        while (!rc && (k = fread(tmp, 1, sizeof tmp, f)) > 0)
-            rc = wn_buf_append(&have, tmp, k);
-        if (!rc && ferror(f))
-            rc = wn_err(err, WN_EIO, path.data, 0, "read error");
-        else if (rc)
-            rc = wn_err(err, rc, "", 0, "out of memory");
-        fclose(f);
-        if (!rc && (have.len != want.len ||
-                    memcmp(have.data, want.data, want.len)))
-            rc = wn_err(err, WN_EINVAL, path.data, 0,
-                        "this output directory holds work of a run with "
-                        "other inputs or options; use another directory or "
-                        "remove it");
-        wn_buf_release(&have);
-    } else
+    wn_buf have = WN_BUF_INIT;
+    rc = read_whole_file(path.data, &have, err);
+    if (rc == 1) /* a new OUTDIR */
         rc = write_text_file(path.data, &want, err);
+    else if (!rc && (have.len != want.len ||
+                     memcmp(have.data, want.data, want.len)))
+        rc = wn_err(err, WN_EINVAL, path.data, 0,
+                    "this output directory holds work of a run with other "
+                    "inputs or options; use another directory or remove it");
+    wn_buf_release(&have);
     wn_buf_release(&want);
     wn_buf_release(&path);
     return rc;

@@ -32,26 +32,6 @@ static const char *share_path(wn_run *r, wn_buf *b, size_t k, unsigned part)
                     r->obs.nparts);
 }
 
-/* The whole of a file into b. */
-static int read_whole(const char *path, wn_buf *b, wn_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wn_err(err, WN_EIO, path, 0, "cannot open: %s",
-                      strerror(errno));
-    wn_buf_reset(b);
-    char tmp[1 << 16];
-    size_t n;
-    int rc = 0;
-    while (!rc && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (wn_buf_append(b, tmp, n))
-            rc = wn_err(err, WN_ENOMEM, path, 0, "out of memory");
-    if (!rc && ferror(f))
-        rc = wn_err(err, WN_EIO, path, 0, "read error");
-    fclose(f);
-    return rc;
-}
-
 /* Observes this part's share for stage k and saves it. */
 static int observe_share(wn_run *r, size_t k, wn_error *err)
 {
@@ -104,7 +84,11 @@ static int merge_shares(wn_run *r, size_t k, wn_error *err)
     rc = 0;
     for (unsigned p = 0; p < r->obs.nparts && !rc; p++) {
         const char *name = share_path(r, &path, k, p);
-        if ((rc = read_whole(name, &b, err)))
+        wn_buf_reset(&b);
+        if ((rc = read_whole_file(name, &b, err)) > 0)
+            rc = wn_err(err, WN_EIO, name, 0, "missing: a part has not "
+                        "saved its share");
+        if (rc)
             break;
         if (!b.len || b.data[b.len - 1] != '\n') {
             rc = wn_err(err, WN_EFORMAT, name, 0, "saved first pass is "
