@@ -55,7 +55,8 @@ cmp -s "$TMP/h1" "$TMP/h5" && pass || fail "resumed 2 ranks differ from one proc
 rm -f "$TMP/two/work/p1/00001.counts"
 printf 'X' | dd of="$obs/site_lines.0-of-2" bs=1 seek=100 conv=notrunc 2>/dev/null
 $MPIRUN -np 2 "$MPIBIN" run -q --no-progress -j 1 --languages all "$TMP/in" -o "$TMP/two" >"$TMP/log" 2>&1
-expect_eq "damaged save: exit status" 1 $?
+# a damaged work file: the run fails, output not written (exit 3)
+expect_eq "damaged save: exit status" 3 $?
 grep -q "damaged" "$TMP/log" && pass || fail "damaged save: no message: $(tail -3 "$TMP/log")"
 $MPIRUN -np 2 "$MPIBIN" bogus >/dev/null 2>&1
 expect_eq "usage error" 2 $?
