@@ -70,6 +70,11 @@ void cli_job_release(cli_job *j);
 int cli_job_option(cli_job *j, int c, const char *arg);
 /* Sets an engine option (wins over --config). */
 int cli_job_set(cli_job *j, const char *key, const char *value);
+/* The configuration: preset (n key/value pairs; may be NULL), then
+ * --config, then the flags; the caller frees *out.  0 or an exit status
+ * (the message printed). */
+int cli_job_config(cli_job *j, const char *const (*preset)[2], size_t n,
+                   wn_config **out);
 /* The engine, from --config and the flags; 0 or an exit status (the
  * message printed). */
 int cli_job_engine(cli_job *j, wn_engine **out);

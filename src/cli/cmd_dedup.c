@@ -110,7 +110,7 @@ static int run_streaming(const wn_config *cfg, char **in, char **out,
                          size_t n, const char *rejects, wn_dedup_stats *st,
                          const char *stats)
 {
-    wn_error err;
+    wn_error err = {0};
     struct stream_ctx sc = {NULL, st};
     wn_writer *rej = NULL;
     wn_engine *e = NULL;
@@ -291,7 +291,7 @@ int cmd_dedup(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    wn_error err;
+    wn_error err = {0};
     if (wn_dedup_check_config(cfg, &err)) {
         cli_errorf("dedup: %s", err.msg);
         wn_config_free(cfg);

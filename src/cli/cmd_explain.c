@@ -242,7 +242,7 @@ int cmd_explain(int argc, char **argv)
     run->copy = init;
     if (wn_engine_set_decide(e, "clean", 0, explain_one, run))
         status = EXIT_FAILED;
-    wn_error err;
+    wn_error err = {0};
     if (!status && wn_engine_exec(e, (const char *const *)argv + optind,
                                   (size_t)(argc - optind), &err)) {
         cli_report(&err);

@@ -190,8 +190,11 @@ int cmd_filter(int argc, char **argv)
         default: j.usage = EXIT_USAGE; break;
         }
     }
-    if (!j.usage)
-        j.usage = choose(&j, filters, disable, redact);
+    if (!j.usage) {
+        int u = choose(&j, filters, disable, redact);
+        if (u) /* choose may also have set j.usage (out of memory) */
+            j.usage = u;
+    }
     free(disable);
     wn_engine *e;
     int status = cli_job_start(&j, filter_help, argc - optind, &e);

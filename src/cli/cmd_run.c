@@ -42,6 +42,7 @@ static const char run_help[] =
     "      --list-stages       list the stages and exit\n"
     "      --progress          show progress even when stderr is not a terminal\n"
     "      --no-progress       never show progress\n"
+    "      --stats FILE        stats.json written there too\n"
     "  -q, --quiet             no summary line\n"
     "  -h, --help              this help\n"
     "\n"
@@ -137,100 +138,98 @@ static int local_exec(wn_run **run, const wn_config *cfg,
 
 cli_run_executor cli_run_exec = local_exec;
 
-static void cfg_copy(void *ctx, const char *k, const char *v)
+/* --stats FILE: OUTDIR/stats.json there too (the one schema). */
+static int copy_stats(const char *outdir, const char *to)
 {
-    wn_config_set(ctx, k, v);
-}
-
-static int set_kv(wn_config *cfg, const char *kv)
-{
-    const char *eq = strchr(kv, '=');
-    if (!eq || eq == kv) {
-        cli_errorf("run: --set wants KEY=VALUE, got '%s'", kv);
-        return -1;
+    FILE *f;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/stats.json", outdir);
+    wn_buf b = WN_BUF_INIT;
+    int rc = -1;
+    if ((f = fopen(path, "rb"))) {
+        char tmp[65536];
+        size_t k;
+        rc = 0;
+        while (!rc && (k = fread(tmp, 1, sizeof tmp, f)) > 0)
+            rc = wn_buf_append(&b, tmp, k);
+        if (ferror(f))
+            rc = -1;
+        fclose(f);
     }
-    char key[256];
-    snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-    return wn_config_set(cfg, key, eq + 1) ? -1 : 0;
+    if (rc)
+        cli_errorf("run: cannot read %s", path);
+    else
+        rc = cli_write_text(to, &b);
+    wn_buf_release(&b);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'},
-        {"jobs", required_argument, 0, 'j'},
-        {"config", required_argument, 0, 'c'},
-        {"set", required_argument, 0, 1},
+        CLI_JOB_LONGOPTS,
         {"stages", required_argument, 0, 2},
         {"no-dedup", no_argument, 0, 3},
         {"languages", required_argument, 0, 4},
         {"shard-size", required_argument, 0, 5},
-        {"from", required_argument, 0, 6},
-        {"text-field", required_argument, 0, 7},
         {"print-config", no_argument, 0, 8},
         {"list-stages", no_argument, 0, 9},
         {"progress", no_argument, 0, 10},
         {"no-progress", no_argument, 0, 11},
-        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    /* flags go to `over` and are applied after the config file */
-    wn_config *cfg = wn_config_new(), *over = wn_config_new();
-    const char *outdir = NULL, *config = NULL;
-    int print = 0, list = 0, progress = -1, quiet = 0, c, usage = 0;
+    cli_job j;
+    cli_job_init(&j, "run");
+    int print = 0, list = 0, progress = -1, c;
     optind = 1;
-    while (!usage && (c = getopt_long(argc, argv, "o:j:c:qh", opts, NULL)) != -1) {
+    while (!j.usage && (c = getopt_long(argc, argv, "o:j:c:f:qh", opts, NULL)) != -1) {
+        if (c == 'c')
+            c = CLI_OPT_CONFIG; /* -c is run's short --config */
+        if (cli_job_option(&j, c, optarg))
+            continue;
         switch (c) {
-        case 'o': outdir = optarg; break;
-        case 'j': wn_config_set(over, "run.jobs", optarg); break;
-        case 'c': config = optarg; break;
-        case 1: usage = set_kv(over, optarg) != 0; break;
-        case 2: wn_config_set(over, "run.stages", optarg); break;
-        case 3: wn_config_set(over, "run.dedup", "0"); break;
-        case 4: wn_config_set(over, "langid.languages", optarg); break;
-        case 5: wn_config_set(over, "run.shard_size", optarg); break;
-        case 6: wn_config_set(over, "run.format", optarg); break;
-        case 7: wn_config_set(over, "run.text_field", optarg); break;
+        case 2: cli_job_set(&j, "run.stages", optarg); break;
+        case 3: cli_job_set(&j, "run.dedup", "0"); break;
+        case 4: cli_job_set(&j, "langid.languages", optarg); break;
+        case 5: cli_job_set(&j, "run.shard_size", optarg); break;
         case 8: print = 1; break;
         case 9: list = 1; break;
         case 10: progress = 1; break;
         case 11: progress = 0; break;
-        case 'q': quiet = 1; break;
         case 'h':
             fputs(run_help, stdout);
-            wn_config_free(cfg);
-            wn_config_free(over);
+            cli_job_release(&j);
             return EXIT_CLEAN;
-        default: usage = 1;
+        default: j.usage = EXIT_USAGE;
         }
     }
-    wn_error err;
+    const char *outdir = j.output;
+    int quiet = j.quiet;
+    wn_config *cfg = NULL;
+    wn_error err = {0};
     int rc = EXIT_CLEAN;
-    if (usage) {
-        fputs(run_help, stderr);
-        rc = EXIT_USAGE;
+    if (j.usage) {
+        if (j.usage == EXIT_USAGE)
+            fputs(run_help, stderr);
+        rc = j.usage;
         goto out;
     }
     if (list) {
         for (size_t i = 0; wn_stage_name_at(i); i++)
-            printf("%-18s %s\n", wn_stage_name_at(i),
+            printf("%-18s %-8s %s\n", wn_stage_name_at(i),
+                   wn_stage_group(wn_stage_name_at(i)),
                    wn_stage_summary(wn_stage_name_at(i)));
         goto out;
     }
-    for (size_t i = 0; i < sizeof preset / sizeof *preset; i++)
-        wn_config_set(cfg, preset[i][0], preset[i][1]);
-    if (config && wn_config_load_ini(cfg, config, &err)) {
-        cli_report(&err);
-        rc = err.code == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
+    if ((rc = cli_job_config(&j, preset, sizeof preset / sizeof *preset,
+                             &cfg)))
         goto out;
-    }
-    wn_config_each(over, cfg_copy, cfg); /* flags win over the file */
     if (print) {
         wn_buf b = WN_BUF_INIT;
         if (wn_run_print_config(cfg, &b, &err)) {
             cli_report(&err);
-            rc = EXIT_USAGE;
+            rc = err.code == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
         } else
             fputs(b.data, stdout);
         wn_buf_release(&b);
@@ -294,10 +293,12 @@ int cmd_run(int argc, char **argv)
                     outdir);
         if (bad)
             rc = EXIT_BAD_INPUT;
+        if (j.stats && copy_stats(outdir, j.stats))
+            rc = EXIT_FAILED;
     }
     wn_run_free(run);
 out:
     wn_config_free(cfg);
-    wn_config_free(over);
+    cli_job_release(&j);
     return rc;
 }

@@ -28,7 +28,7 @@ void cli_job_release(cli_job *j)
 
 int cli_job_set(cli_job *j, const char *key, const char *value)
 {
-    if (wn_config_set(j->over, key, value)) {
+    if (!j->over || wn_config_set(j->over, key, value)) {
         cli_errorf("%s: out of memory", j->cmd);
         j->usage = EXIT_FAILED;
         return -1;
@@ -95,31 +95,58 @@ static void copy_key(void *ctx, const char *k, const char *v)
         j->usage = EXIT_FAILED;
 }
 
-int cli_job_engine(cli_job *j, wn_engine **out)
+
+int cli_job_config(cli_job *j, const char *const (*preset)[2], size_t n,
+                   wn_config **out)
 {
     *out = NULL;
     if (j->usage)
         return j->usage;
-    wn_error err;
-    if (!(j->cfg = wn_config_new()))
+    wn_error err = {0};
+    if (!(j->cfg = wn_config_new())) {
+        cli_errorf("%s: out of memory", j->cmd);
         return EXIT_FAILED;
-    if (j->config && wn_config_load_ini(j->cfg, j->config, &err)) {
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (wn_config_set(j->cfg, preset[i][0], preset[i][1]))
+            rc = EXIT_FAILED;
+    if (!rc && j->config && wn_config_load_ini(j->cfg, j->config, &err)) {
         cli_report(&err);
+        rc = err.code == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
+    }
+    if (!rc)
+        wn_config_each(j->over, copy_key, j); /* flags win over the file */
+    if (!rc && j->usage)
+        rc = j->usage;
+    if (rc) {
+        if (rc == EXIT_FAILED && !j->config)
+            cli_errorf("%s: out of memory", j->cmd);
         wn_config_free(j->cfg);
         j->cfg = NULL;
-        return err.code == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
+        return rc;
     }
-    wn_config_each(j->over, copy_key, j); /* flags win over the file */
-    int rc = j->usage ? j->usage : 0;
-    if (!rc && wn_engine_new(j->cfg, out, &err)) {
+    *out = j->cfg;
+    j->cfg = NULL;
+    return 0;
+}
+
+int cli_job_engine(cli_job *j, wn_engine **out)
+{
+    *out = NULL;
+    wn_config *cfg;
+    int rc = cli_job_config(j, NULL, 0, &cfg);
+    if (rc)
+        return rc;
+    wn_error err = {0};
+    if (wn_engine_new(cfg, out, &err)) {
         cli_errorf("%s: %s", j->cmd, err.msg);
         /* a bad option, or a file an option names that cannot be read
          * (a model, a rules file), is the user's to fix */
         rc = err.code == WN_EINVAL || err.code == WN_EIO ? EXIT_USAGE
                                                          : EXIT_FAILED;
     }
-    wn_config_free(j->cfg);
-    j->cfg = NULL;
+    wn_config_free(cfg);
     if (!rc)
         wn_engine_set_warn(*out, cli_warn, NULL);
     return rc;
@@ -143,7 +170,7 @@ int cli_job_start(cli_job *j, const char *help, int ninputs, wn_engine **e)
 
 int cli_write_text(const char *path, const wn_buf *text)
 {
-    wn_error err;
+    wn_error err = {0};
     wn_writer *w;
     int rc = wn_writer_open(path, WN_OUT_TEXT, &w, &err);
     if (!rc) {
@@ -179,7 +206,7 @@ int cli_job_finish(cli_job *j, wn_engine *e, int status)
 
 int cli_job_exec(cli_job *j, wn_engine *e, char **inputs, size_t n)
 {
-    wn_error err;
+    wn_error err = {0};
     wn_writer *w = NULL, *rej = NULL;
     int status = EXIT_CLEAN;
     if (wn_writer_open(j->output, j->to, &w, &err) ||

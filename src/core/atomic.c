@@ -241,10 +241,12 @@ int atomic_commit(atomic_file *af, wn_error *err)
         rc = wn_err(err, WN_EIO, af->path, 0, "%s %s: %s", what,
                     af->tmp, strerror(e));
     } else if (sync_dir(af->path)) {
-        /* the file is complete and in place, but the new name may not
-         * survive a crash: the caller must not count on it */
+        /* the file is complete, but its new name may not survive a crash:
+         * a failure, and a failure publishes nothing, so the name goes */
+        e = errno;
+        unlink(af->path);
         rc = wn_err(err, WN_EIO, af->path, 0, "fsync of its directory: %s",
-                    strerror(errno));
+                    strerror(e));
     }
     release(af);
     return rc;

@@ -168,11 +168,13 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     (unsigned long long)hd.ndocs);
         goto out;
     }
+    /* a writer is freed by its close, failed or not */
     rc = wn_writer_close(x.rej, err);
     x.rej = NULL;
-    if (!rc)
+    if (!rc) {
         rc = wn_writer_close(x.out, err);
-    x.out = NULL;
+        x.out = NULL;
+    }
 out:
     if (x.out)
         wn_writer_abort(x.out);

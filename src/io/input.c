@@ -37,9 +37,14 @@ int input_each(const char *path, const char *name, const wn_reader_opts *ro,
     if (rc) {
         if (rc == WN_ENOMEM)
             return rc;
-        /* missing, unreadable or unrecognised: one bad-input event */
+        /* one bad-input event: a file that cannot be opened or read is an
+         * I/O error (left unfinished, so a resumed run tries it again),
+         * one that is not a corpus (ARC, binary) a bad file */
         st->files++;
-        st->bad_files++;
+        if (rc == WN_EIO)
+            st->io_errors++;
+        else
+            st->bad_files++;
         warn(ro, err);
         return 0;
     }

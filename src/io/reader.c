@@ -339,10 +339,10 @@ static int walk(const char *dir, char ***list, size_t *n, wn_error *err,
     for (size_t i = 0; i < nn && !rc; i++) {
         wn_buf_reset(&p);
         size_t dl = strlen(dir);
-        wn_buf_append(&p, dir, dl);
-        if (dl && dir[dl - 1] != '/')
-            wn_buf_putc(&p, '/');
-        if ((rc = wn_buf_puts(&p, names[i])))
+        /* a path cut short would skip or misname an input */
+        if ((rc = wn_buf_append(&p, dir, dl)) ||
+            (dl && dir[dl - 1] != '/' && (rc = wn_buf_putc(&p, '/'))) ||
+            (rc = wn_buf_puts(&p, names[i])))
             break;
         struct stat sb;
         if (stat(p.data, &sb))
