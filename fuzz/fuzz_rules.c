@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wn_buf store = WN_BUF_INIT;
         cl_line *lines;
         size_t n = cl_split(t, tn, &store, &lines);
-        for (size_t i = 0; i < n && md; i++)
+        for (size_t i = 0; n != CL_SPLIT_NOMEM && i < n && md; i++)
             (void)cl_rules_match(r, t + lines[i].off, lines[i].len, ok, md);
         cl_rules_match_data_free(md);
         wn_buf_release(&store);

@@ -344,6 +344,8 @@ static int clean_process(void *state, wn_doc *doc, stage_scratch *sc,
     clean_state *st = state;
     cl_line *lines;
     size_t n = cl_split(doc->text.data, doc->text.len, &sc->b[0], &lines);
+    if (n == CL_SPLIT_NOMEM)
+        return WN_ENOMEM;
     int rc = clean_decide(st, doc, lines, n, reason, sc);
     if (rc <= 0) {
         if (rc == STAGE_DROP)

@@ -27,6 +27,9 @@ typedef struct cl_line {
 
 /* Splits text into lines stored in `store` (used as an array of cl_line);
  * returns the count. */
+/* Returns the number of lines, or CL_SPLIT_NOMEM (never fewer lines than
+ * the text has). */
+#define CL_SPLIT_NOMEM ((size_t)-1)
 size_t cl_split(const char *text, size_t n, wn_buf *store, cl_line **lines);
 
 /* Rebuilds text from the lines whose rule is NULL, separating paragraphs as
@@ -98,7 +101,8 @@ void cl_counts_add(cl_counts *c, const cl_line *lines, size_t n);
 /* Registered domain of url ("news.bbc.co.uk" -> "bbc.co.uk"), written to
  * out; for an empty url, the directory part of source ("dir/f.txt:0" ->
  * "dir").  See docs/clean.md for the heuristic. */
-void cl_site_key(const wn_doc *doc, wn_buf *out);
+/* Returns 0 or WN_ENOMEM (a key cut short would merge sites). */
+int cl_site_key(const wn_doc *doc, wn_buf *out);
 
 /* Stage ops, for wn_clean_lines. */
 extern const stage_ops stage_clean;

@@ -27,6 +27,10 @@ int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
     wn_buf_reset(reason);
     cl_line *lines;
     size_t n = cl_split(doc->text.data, doc->text.len, &sc->b[0], &lines);
+    if (n == CL_SPLIT_NOMEM) {
+        wn_buf_release(&local);
+        return WN_ENOMEM;
+    }
     rc = cs ? clean_decide(cs, doc, lines, n, reason, sc)
             : site_decide(ss, doc, lines, n, &sc->b[2]);
     wn_buf_release(&local);

@@ -52,7 +52,7 @@ static size_t last_labels(const char *h, size_t n, int k)
     return 0;
 }
 
-static void host_to_site(const char *h, size_t n, wn_buf *out)
+static int host_to_site(const char *h, size_t n, wn_buf *out)
 {
     int ip = 1, dots = 0;
     for (size_t i = 0; i < n; i++) {
@@ -63,10 +63,8 @@ static void host_to_site(const char *h, size_t n, wn_buf *out)
         if (h[i] == ':' || h[i] == '[')
             ip = 1; /* IPv6 literal */
     }
-    if (ip || dots == 0) {
-        wn_buf_append(out, h, n);
-        return;
-    }
+    if (ip || dots == 0)
+        return wn_buf_append(out, h, n);
     int keep = 2;
     size_t tld = last_labels(h, n, 1);
     size_t sld = last_labels(h, n, 2);
@@ -85,10 +83,10 @@ static void host_to_site(const char *h, size_t n, wn_buf *out)
             keep += 1;
         }
     size_t at = last_labels(h, n, keep);
-    wn_buf_append(out, h + at, n - at);
+    return wn_buf_append(out, h + at, n - at);
 }
 
-void cl_site_key(const wn_doc *doc, wn_buf *out)
+int cl_site_key(const wn_doc *doc, wn_buf *out)
 {
     wn_buf_reset(out);
     const char *u = doc->url.data;
@@ -119,17 +117,15 @@ void cl_site_key(const wn_doc *doc, wn_buf *out)
                                                   : sizeof host - 1;
         for (size_t i = 0; i < hn; i++)
             host[i] = lower_c(p[i]);
-        if (hn) {
-            host_to_site(host, hn, out);
-            return;
-        }
+        if (hn)
+            return host_to_site(host, hn, out);
     }
     /* No usable url: the directory of the source file.  Sources read
      * "FILE:OFFSET"; the offset goes first, then the file name. */
     const char *s = doc->source.data;
     n = doc->source.len;
     if (!s || !n)
-        return;
+        return 0;
     size_t e = n;
     while (e > 0 && s[e - 1] >= '0' && s[e - 1] <= '9')
         e--;
@@ -139,9 +135,6 @@ void cl_site_key(const wn_doc *doc, wn_buf *out)
     while (slash > 0 && s[slash - 1] != '/')
         slash--;
     if (slash > 1)
-        wn_buf_append(out, s, slash - 1);
-    else if (slash == 1)
-        wn_buf_puts(out, "/");
-    else
-        wn_buf_puts(out, ".");
+        return wn_buf_append(out, s, slash - 1);
+    return wn_buf_puts(out, slash == 1 ? "/" : ".");
 }

@@ -49,7 +49,7 @@ size_t cl_split(const char *text, size_t n, wn_buf *store, cl_line **lines)
         while (b > a && is_blank((unsigned char)b[-1]))
             b--;
         if (wn_buf_reserve(store, sizeof(cl_line)))
-            break;
+            return CL_SPLIT_NOMEM;
         cl_line *l = (cl_line *)(void *)(store->data + store->len);
         l->off = (uint32_t)(a - text);
         l->len = (uint32_t)(b - a);

@@ -659,17 +659,18 @@ int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
     int rc = r->tier ? 0 : WN_ENOMEM;
     for (size_t t = 0; t < nb && !rc; t++) {
         wn_buf_reset(&pat);
-        wn_buf_puts(&pat, "(?:");
+        /* a rule missing from the combined pattern would never match */
+        keep_first(&rc, wn_buf_puts(&pat, "(?:"));
         int first = 1;
         for (size_t i = 0; i < r->n; i++) {
             const cl_rule *x = &r->r[i];
             if (x->disabled || x->max_len < b[t] || x->solo)
                 continue;
-            wn_buf_printf(&pat, "%s(*MARK:%zu)(?:%s)", first ? "" : "|", i,
-                          x->pattern);
+            keep_first(&rc, wn_buf_printf(&pat, "%s(*MARK:%zu)(?:%s)",
+                                          first ? "" : "|", i, x->pattern));
             first = 0;
         }
-        if (wn_buf_puts(&pat, ")"))
+        if (keep_first(&rc, wn_buf_puts(&pat, ")")))
             rc = WN_ENOMEM;
         int ec;
         PCRE2_SIZE eo;

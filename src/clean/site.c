@@ -150,12 +150,15 @@ static void normalise(const char *s, size_t n, wn_buf *out)
     out->len = k;
 }
 
-static uint64_t site_hash(site_state *st, const wn_doc *doc)
+static int site_hash(site_state *st, const wn_doc *doc, uint64_t *h)
 {
-    if (st->corpus)
-        return 0x5173u;
-    cl_site_key(doc, &st->key);
-    return XXH3_64bits(st->key.data ? st->key.data : "", st->key.len);
+    if (st->corpus) {
+        *h = 0x5173u;
+        return 0;
+    }
+    int rc = cl_site_key(doc, &st->key);
+    *h = XXH3_64bits(st->key.data ? st->key.data : "", st->key.len);
+    return rc;
 }
 
 static uint64_t line_key(site_state *st, uint64_t site, const char *s,
@@ -259,8 +262,9 @@ static void add_line(site_state *st, uint64_t key, uint64_t n)
 static int site_observe(void *state, const wn_doc *doc)
 {
     site_state *st = state;
-    uint64_t site = site_hash(st, doc);
-    if (alloc_tables(st) || add_site(st, site ? site : 1, 1))
+    uint64_t site;
+    if (site_hash(st, doc, &site) || alloc_tables(st) ||
+        add_site(st, site ? site : 1, 1))
         return WN_ENOMEM;
     /* Distinct keys of this page: a line printed twice counts once. */
     const char *t = doc->text.data;
@@ -453,7 +457,8 @@ int site_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
     if (st->corpus)
         site = 0x5173u;
     else {
-        cl_site_key(doc, tmp);
+        if (cl_site_key(doc, tmp))
+            return WN_ENOMEM;
         site = XXH3_64bits(tmp->data ? tmp->data : "", tmp->len);
     }
     uint64_t pages = lookup(st->sites, st->smask, site ? site : 1);
@@ -480,6 +485,8 @@ static int site_process(void *state, wn_doc *doc, stage_scratch *sc,
     site_state *st = state;
     cl_line *lines;
     size_t n = cl_split(doc->text.data, doc->text.len, &sc->b[0], &lines);
+    if (n == CL_SPLIT_NOMEM)
+        return WN_ENOMEM;
     int rc = site_decide(st, doc, lines, n, &sc->b[2]);
     if (rc < 0)
         return rc;

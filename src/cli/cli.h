@@ -30,6 +30,8 @@ void cli_errorf(const char *fmt, ...)
 /* Number of messages suppressed by the cap. */
 unsigned long cli_suppressed(void);
 
+/* Is path a regular file (not "-", a link, a device or a pipe)? */
+int cli_is_regular(const char *path);
 /* Writes text to path atomically (stats files).  Returns 0 or -1
  * (reported). */
 int cli_write_text(const char *path, const wn_buf *text);

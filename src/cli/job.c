@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void cli_job_init(cli_job *j, const char *cmd)
 {
@@ -53,6 +55,12 @@ static int set_kv(cli_job *j, const char *kv)
     snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
     cli_job_set(j, key, eq + 1);
     return 1;
+}
+
+int cli_is_regular(const char *path)
+{
+    struct stat sb;
+    return strcmp(path, "-") && !lstat(path, &sb) && S_ISREG(sb.st_mode);
 }
 
 int cli_job_option(cli_job *j, int c, const char *arg)
@@ -223,6 +231,8 @@ int cli_job_exec(cli_job *j, wn_engine *e, char **inputs, size_t n)
         wn_engine_set_outputs(e, NULL, NULL);
     }
     wn_writer *ws[2] = {w, rej};
+    const char *names[2] = {j->output, j->rejects};
+    int published = -1;
     for (int i = 0; i < 2; i++) {
         if (!ws[i])
             continue;
@@ -231,8 +241,14 @@ int cli_job_exec(cli_job *j, wn_engine *e, char **inputs, size_t n)
         else if (wn_writer_close(ws[i], &err)) {
             cli_report(&err);
             status = EXIT_FAILED;
-        }
+        } else
+            published = i;
     }
+    /* exit status 3 means nothing was written: an output published before
+     * the other failed goes too (regular files only; not a pipe) */
+    if (status == EXIT_FAILED && published == 0 && names[0] &&
+        cli_is_regular(names[0]))
+        unlink(names[0]);
     uint64_t nread, kept, rejected;
     wn_engine_totals(e, &nread, &kept, &rejected);
     if (!status && nread != kept + rejected) {

@@ -161,6 +161,13 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     "read error: the shard is left unsplit");
     if (rc < 0)
         goto out;
+    /* a read error ends a list early: never taken for its end */
+    if (ferror(x.asg) || ferror(x.mem)) {
+        rc = wn_err(err, WN_EIO, c->workdir, 0,
+                    "read error in the cluster stage's lists of shard %u",
+                    shard);
+        goto out;
+    }
     if (x.idx != hd.ndocs || x.have_a || x.have_m) {
         rc = wn_err(err, WN_EFORMAT, c->inputs[shard], 0,
                     "input changed since the sig stage (%llu documents now, "

@@ -359,10 +359,14 @@ class Sweep:
                           if p[0] in ("differs", "missing", "extra")][:3]
             if expect == "io" and on_input and os.path.isdir(out):
                 k = self.input_index(path)
-                if k is not None and os.path.exists(
-                        os.path.join(out, "work", "p1", "%05d.counts" % k)):
-                    probs.append(("marked-done", "work/p1/%05d.counts exists: "
-                                  "%s counts as finished" % (k, os.path.basename(path))))
+                counts = os.path.join(out, "work", "p1", "%05d.counts" % k) \
+                    if k is not None else None
+                # the counts of an input cut short say "unfinished 1": the
+                # task is kept (its books) but not finished
+                if counts and os.path.exists(counts) and \
+                        "unfinished 0" in open(counts).read().split("\n"):
+                    probs.append(("marked-done", "work/p1/%05d.counts says "
+                                  "finished: %s" % (k, os.path.basename(path))))
             rc2, log2 = self.exec(self.cw, "run", out, {}, os.path.join(d, "log2"))
             if rc2 != 0:
                 msg = re.search(r"^winnow: .*$", log2, re.M)
