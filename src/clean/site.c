@@ -130,11 +130,11 @@ static void site_setup(site_state *st, const site_opts *o)
 
 /* CCNet's normalisation: lowercase, digits to 0, drop punctuation and
  * whitespace (non-ASCII bytes kept as they are). */
-static void normalise(const char *s, size_t n, wn_buf *out)
+static int normalise(const char *s, size_t n, wn_buf *out)
 {
     wn_buf_reset(out);
     if (wn_buf_reserve(out, n + 1))
-        return;
+        return WN_ENOMEM; /* an empty key would keep the line */
     char *o = out->data;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -148,6 +148,7 @@ static void normalise(const char *s, size_t n, wn_buf *out)
     }
     o[k] = 0;
     out->len = k;
+    return 0;
 }
 
 static int site_hash(site_state *st, const wn_doc *doc, uint64_t *h)
@@ -161,14 +162,19 @@ static int site_hash(site_state *st, const wn_doc *doc, uint64_t *h)
     return rc;
 }
 
-static uint64_t line_key(site_state *st, uint64_t site, const char *s,
-                         size_t n)
+/* The key of a line in *k (0: no key, the line is blank once
+ * normalised); WN_ENOMEM when it cannot be made. */
+static int line_key(site_state *st, uint64_t site, const char *s, size_t n,
+                    uint64_t *k)
 {
-    normalise(s, n, &st->norm);
-    if (!st->norm.len)
-        return 0;
-    uint64_t k = XXH3_64bits_withSeed(st->norm.data, st->norm.len, site);
-    return k ? k : 1;
+    *k = 0;
+    if (normalise(s, n, &st->norm))
+        return WN_ENOMEM;
+    if (st->norm.len) {
+        *k = XXH3_64bits_withSeed(st->norm.data, st->norm.len, site);
+        *k = *k ? *k : 1;
+    }
+    return 0;
 }
 
 static void sweep(site_state *st)
@@ -274,9 +280,12 @@ static int site_observe(void *state, const wn_doc *doc)
         const char *nl = memchr(t + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - t) : n;
         if (e > i && (long)(e - i) >= st->min_chars) {
-            uint64_t k = line_key(st, site, t + i, e - i);
-            if (k && !wn_buf_append(&st->seen, &k, sizeof k))
-                nk++;
+            /* a line left out would be counted on fewer pages */
+            uint64_t k;
+            if (line_key(st, site, t + i, e - i, &k) ||
+                (k && wn_buf_append(&st->seen, &k, sizeof k)))
+                return WN_ENOMEM;
+            nk += k != 0;
         }
         i = e + 1;
     }
@@ -468,7 +477,8 @@ int site_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
         cl_line *l = &lines[i];
         if (!l->len || l->rule || (long)l->len < st->min_chars)
             continue;
-        normalise(doc->text.data + l->off, l->len, tmp);
+        if (normalise(doc->text.data + l->off, l->len, tmp))
+            return WN_ENOMEM;
         if (!tmp->len)
             continue;
         uint64_t k = XXH3_64bits_withSeed(tmp->data, tmp->len, site);

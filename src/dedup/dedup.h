@@ -139,7 +139,7 @@ typedef struct dd_sig_rec {
 #define DD_SIG_RECSZ(k) (sizeof(dd_sig_rec) + 4 * (size_t)(k))
 
 /* "dir/name" formatted into out. */
-void dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
+int dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
     WN_PRINTF(3, 4);
 int dd_exists(const char *path);
 /* Writes an empty marker file atomically. */

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
+int dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
 {
     va_list ap;
     char name[256];
@@ -25,7 +25,9 @@ void dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
     vsnprintf(name, sizeof name, fmt, ap);
     va_end(ap);
     wn_buf_reset(out);
-    wn_buf_printf(out, "%s/%s", dir, name);
+    /* on failure out is NULL or "": every open of it fails, so a unit
+     * fails rather than use another file */
+    return wn_buf_printf(out, "%s/%s", dir, name);
 }
 
 int dd_exists(const char *path)

@@ -97,7 +97,8 @@ int dd_xsort_new(size_t mem, const char *tmpprefix, int uniq, dd_xsort **out,
     if (x->cap < 16)
         x->cap = 16;
     x->uniq = uniq;
-    x->prefix = strdup(tmpprefix);
+    /* NULL when the caller's path could not be built (dd_path) */
+    x->prefix = tmpprefix ? strdup(tmpprefix) : NULL;
     /* the buffer grows on demand up to cap, so small sorts stay small */
     if (!x->prefix) {
         free(x);
