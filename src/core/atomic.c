@@ -240,7 +240,7 @@ int atomic_commit(atomic_file *af, wn_error *err)
         unlink(af->tmp);
         rc = wn_err(err, WN_EIO, af->path, 0, "%s %s: %s", what,
                     af->tmp, strerror(e));
-    } else if (sync_dir(af->path)) {
+    } else if (!af->work && sync_dir(af->path)) {
         /* the file is complete, but its new name may not survive a crash:
          * a failure, and a failure publishes nothing, so the name goes */
         e = errno;
@@ -269,13 +269,14 @@ void atomic_abort(atomic_file *af)
     errno = e;
 }
 
-int atomic_write_file(const char *path, const void *data, size_t n,
-                      wn_error *err)
+static int write_file(const char *path, const void *data, size_t n,
+                      int work, wn_error *err)
 {
     atomic_file af;
     int rc = atomic_open(&af, path, err);
     if (rc)
         return rc;
+    af.work = work;
     if (n && write_full(af.fd, data, n)) {
         rc = wn_err(err, WN_EIO, path, 0, "write %s: %s", af.tmp,
                     strerror(errno));
@@ -283,6 +284,18 @@ int atomic_write_file(const char *path, const void *data, size_t n,
         return rc;
     }
     return atomic_commit(&af, err);
+}
+
+int atomic_write_file(const char *path, const void *data, size_t n,
+                      wn_error *err)
+{
+    return write_file(path, data, n, 0, err);
+}
+
+int atomic_write_work(const char *path, const void *data, size_t n,
+                      wn_error *err)
+{
+    return write_file(path, data, n, 1, err);
 }
 
 int atomic_is_temporary(const char *name)

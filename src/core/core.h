@@ -76,6 +76,10 @@ typedef struct atomic_file {
     FILE *f;    /* its stream after atomic_fopen (owns fd), else NULL */
     char *path; /* the destination */
     char *tmp;  /* the temporary; NULL when none is open */
+    int work;   /* a resumable unit's work file: no directory fsync (a
+                 * rename lost in a crash only makes the unit run again;
+                 * the file's own fsync stays, so a name never shows a
+                 * partial file) */
 } atomic_file;
 
 /* Creates the temporary for path; write to af->fd. */
@@ -91,6 +95,9 @@ int atomic_commit(atomic_file *af, wn_error *err);
 void atomic_abort(atomic_file *af);
 /* Publishes n bytes of data as path. */
 int atomic_write_file(const char *path, const void *data, size_t n,
+                      wn_error *err);
+/* The same for a work file (atomic_file.work). */
+int atomic_write_work(const char *path, const void *data, size_t n,
                       wn_error *err);
 /* Whether a directory entry's name is a temporary of atomic_open (left
  * behind by a killed process). */

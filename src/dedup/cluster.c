@@ -291,6 +291,7 @@ static int write_members(clus *k, dd_xsort *mem, wn_error *err)
         atomic_file af;
         if ((rc = atomic_fopen(&af, path.data, err)))
             break;
+        af.work = 1;
         while (have && DD_SHARD(r.a) == s) {
             fwrite(&r, sizeof r, 1, af.f); /* checked by atomic_commit */
             rc = dd_xsort_next(mem, &r, err);
@@ -369,6 +370,7 @@ static int write_removals(clus *k, dd_xsort *mem, wn_dedup_stats *st,
         atomic_file af;
         if ((rc = atomic_fopen(&af, path.data, err)))
             break;
+        af.work = 1;
         uint64_t end = s + 1 < c->n ? k->base[s + 1] : k->N;
         for (uint64_t d = k->base[s]; d < end && !rc; d++) {
             if (!GETBIT(k->grouped, d))

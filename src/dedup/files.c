@@ -38,7 +38,7 @@ int dd_exists(const char *path)
 
 int dd_mark(const char *path, wn_error *err)
 {
-    return atomic_write_file(path, "", 0, err);
+    return atomic_write_work(path, "", 0, err);
 }
 
 int dd_read_header(const char *workdir, unsigned shard, dd_sig_header *h,

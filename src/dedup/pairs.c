@@ -81,6 +81,7 @@ int dd_stage_pairs(const dd_ctx *c, unsigned part, wn_dedup_stats *st,
     dd_path(&path, c->workdir, "pair-%03u.bin", part);
     if ((rc = atomic_fopen(&out, path.data, err)))
         goto out;
+    out.work = 1;
     while ((rc = dd_xsort_next(pairs, &r, err)) == 1) {
         fwrite(&r, sizeof r, 1, out.f); /* checked by atomic_commit */
         st->candidate_pairs++;

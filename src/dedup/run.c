@@ -94,7 +94,7 @@ static int unit_run(const dd_ctx *c, int stage, unsigned unit,
     default: rc = wn_err(err, WN_EINVAL, "", 0, "unknown stage %d", stage);
     }
     if (!rc)
-        rc = atomic_write_file(p.data, &local, sizeof local, err);
+        rc = atomic_write_work(p.data, &local, sizeof local, err);
     if (!rc)
         add_stats(st, &local);
     wn_buf_release(&p);
@@ -205,7 +205,7 @@ static int prepare_workdir(const dd_opts *o, const char *const *inputs,
         /* units may start at once (threads, machines): each writes its own
          * temporary (a random name) and renames it; the contents are the
          * same */
-        rc = atomic_write_file(path.data, want.data, want.len, err);
+        rc = atomic_write_work(path.data, want.data, want.len, err);
     }
 out:
     wn_buf_release(&want);

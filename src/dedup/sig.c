@@ -170,6 +170,7 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         dd_path(&g.sf.path[i], c->workdir, pat[i], shard);
         if ((rc = atomic_fopen(&g.sf.af[i], g.sf.path[i].data, err)))
             goto out;
+        g.sf.af[i].work = 1;
     }
     fwrite(&g.hd, sizeof g.hd, 1, g.sf.af[0].f); /* rewritten at the end */
     ro.warn = note_problem;
@@ -205,7 +206,7 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         rc = wn_err(err, pr.rc, ppath.data, 0, "cannot keep the problems: %s",
                     wn_strerror(pr.rc));
     else
-        rc = atomic_write_file(ppath.data, pr.text.data ? pr.text.data : "",
+        rc = atomic_write_work(ppath.data, pr.text.data ? pr.text.data : "",
                                pr.text.len, err);
     if (rc)
         goto out;
@@ -272,6 +273,7 @@ int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         dd_path(&paths[p], c->workdir, "bnd-%05u-%03u.bin", shard, p);
         if ((rc = atomic_fopen(&out[p], paths[p].data, err)))
             goto out;
+        out[p].work = 1;
     }
     for (uint64_t i = 0; i < hd.ndocs; i++) {
         if (fread(rec, recsz, 1, f) != 1) {

@@ -69,6 +69,8 @@ int bufin_take_error(bufin *b, wn_error *err);
 
 /* WN_OUT_JSONL or WN_OUT_TEXT. */
 int writer_format(const wn_writer *w);
+/* Marks the output a work file (atomic_file.work). */
+void writer_work(wn_writer *w);
 
 /* ---- reader.c ---- */
 

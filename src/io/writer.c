@@ -41,6 +41,8 @@ struct wn_writer {
 
 int writer_format(const wn_writer *w) { return w->format; }
 
+void writer_work(wn_writer *w) { w->af.work = 1; }
+
 static int ends_with(const char *s, const char *suf)
 {
     size_t n = strlen(s), k = strlen(suf);

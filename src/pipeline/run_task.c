@@ -12,6 +12,7 @@
  */
 #include "engine.h"
 #include "run_internal.h"
+#include "../io/io.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -78,6 +79,8 @@ int run_task(wn_run *r, size_t i, wn_error *err)
         /* work files are read once more: compress them for speed */
         wn_writer_set_level(kept, 1);
         wn_writer_set_level(rej, 1);
+        writer_work(kept);
+        writer_work(rej);
         wn_engine_set_outputs(r->eng, kept, rej);
         rc = wn_engine_process(r->eng, r->files[i], err);
         wn_engine_set_outputs(r->eng, NULL, NULL);
@@ -100,7 +103,7 @@ int run_task(wn_run *r, size_t i, wn_error *err)
         if (!run_path(r, &p, "work/p1/%05zu.problems.jsonl", i))
             rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         else if (pr->len)
-            rc = write_text_file(p.data, pr, err);
+            rc = write_work_file(p.data, pr, err);
         else
             unlink(p.data);
         /* the task's problems (and a first pass's, met before it) are

@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+int write_work_file(const char *path, const wn_buf *text, wn_error *err)
+{
+    return atomic_write_work(path, text->data ? text->data : "", text->len,
+                             err);
+}
+
 int write_text_file(const char *path, const wn_buf *text, wn_error *err)
 {
     return atomic_write_file(path, text->data ? text->data : "", text->len,
@@ -153,7 +159,7 @@ int tally_save(const tally *t, const char *path, wn_error *err)
         rc = wn_err(err, rc, path, 0, "cannot build the counters: %s",
                     wn_strerror(rc));
     else
-        rc = write_text_file(path, &b, err);
+        rc = write_work_file(path, &b, err);
     wn_buf_release(&b);
     return rc;
 }

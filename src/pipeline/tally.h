@@ -57,6 +57,8 @@ int tally_save(const tally *t, const char *path, wn_error *err);
 int tally_load(tally *t, const char *path, wn_error *err);
 /* Publishes text as path (atomic_write_file). */
 int write_text_file(const char *path, const wn_buf *text, wn_error *err);
+/* The same for a file under OUTDIR/work (atomic_write_work). */
+int write_work_file(const char *path, const wn_buf *text, wn_error *err);
 /* Bucket of a length in characters for len_hist. */
 size_t tally_len_bucket(uint64_t chars);
 /* Counts a kept document of the final output: length histogram, language,
