@@ -71,6 +71,8 @@ void t_skip(const char *why);
 /* Writes n bytes to a new file dir/name; returns its path (static buffer
  * ring of 8). */
 const char *t_write_file(const char *name, const void *p, size_t n);
+/* Appends data to out as one gzip member. */
+void t_gzip_member(wn_buf *out, const char *data, size_t n);
 /* Reads all documents of path into a JSONL string (one line per doc) and
  * returns the reader's stats; bad-input codes are counted in *bad. */
 wn_stats t_read_all(const char *path, const wn_reader_opts *o, wn_buf *out,

@@ -6,6 +6,8 @@
  */
 #include "t.h"
 
+#include <zlib.h>
+
 #include <dirent.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -182,4 +184,19 @@ int main(int argc, char **argv)
         printf("%d tests skipped parts for missing data\n", skipped);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
+}
+
+void t_gzip_member(wn_buf *out, const char *data, size_t n)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    wn_buf_reserve(out, n + 1024);
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)n;
+    z.next_out = (unsigned char *)out->data + out->len;
+    z.avail_out = (uInt)(out->alloc - out->len - 1);
+    deflate(&z, Z_FINISH);
+    out->len = out->alloc - 1 - z.avail_out;
+    deflateEnd(&z);
 }

@@ -582,21 +582,6 @@ static void read_under_faults(const char *data, size_t n, int format,
     wn_doc_release(&d);
 }
 
-static void gzip_into(wn_buf *out, const char *data, size_t n)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-    wn_buf_reserve(out, n + 1024);
-    z.next_in = (unsigned char *)data;
-    z.avail_in = (uInt)n;
-    z.next_out = (unsigned char *)out->data + out->len;
-    z.avail_out = (uInt)(out->alloc - out->len - 1);
-    deflate(&z, Z_FINISH);
-    out->len = out->alloc - 1 - z.avail_out;
-    deflateEnd(&z);
-}
-
 static void warc_record(wn_buf *w, const char *type, const char *uri,
                         const char *block, size_t n)
 {
@@ -619,7 +604,7 @@ TEST(warc_allocation_failure_is_no_short_document)
     for (int i = 0; i < 300; i++)
         wn_buf_printf(&body, "<p>paragraph %d na\xefve \x81 text</p>", i);
     wn_buf_puts(&body, "</body></html>");
-    gzip_into(&gz, body.data, body.len);
+    t_gzip_member(&gz, body.data, body.len);
     wn_buf_puts(&blk, "HTTP/1.1 200 OK\r\nContent-Type: text/html; "
                       "charset=iso-8859-1\r\nContent-Encoding: gzip\r\n"
                       "Transfer-Encoding: chunked\r\n\r\n");

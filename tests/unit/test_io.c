@@ -10,22 +10,6 @@
 #include <zlib.h>
 #include <zstd.h>
 
-/* Appends data as one gzip member. */
-static void gz_member(wn_buf *out, const char *data, size_t n)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-    wn_buf_reserve(out, n + 1024);
-    z.next_in = (unsigned char *)data;
-    z.avail_in = (uInt)n;
-    z.next_out = (unsigned char *)out->data + out->len;
-    z.avail_out = (uInt)(out->alloc - out->len - 1);
-    deflate(&z, Z_FINISH);
-    out->len = out->alloc - 1 - z.avail_out;
-    deflateEnd(&z);
-}
-
 static void zst_frame(wn_buf *out, const char *data, size_t n)
 {
     size_t cap = ZSTD_compressBound(n);
@@ -91,7 +75,7 @@ static wn_buf wet_gz_members(const wn_buf *w)
         const char *n = s + 1;
         while (n < end && strncmp(n, "WARC/1.0\r\n", 10))
             n++;
-        gz_member(&gz, s, (size_t)(n - s));
+        t_gzip_member(&gz, s, (size_t)(n - s));
         s = n;
     }
     return gz;
@@ -127,7 +111,7 @@ TEST(gzip_corrupt_member_is_skipped_rest_read)
         snprintf(id, sizeof id, "<urn:%d>", i);
         warc_record(&rec, "conversion", uri, id, texts[i]);
         starts[i] = gz.len;
-        gz_member(&gz, rec.data, rec.len);
+        t_gzip_member(&gz, rec.data, rec.len);
         wn_buf_release(&rec);
     }
     /* damage the deflate data of member 2 */
@@ -599,11 +583,11 @@ TEST(gzip_big_and_small_members_mixed)
     for (int i = 0; i < 300000; i++)
         wn_buf_printf(&big, "%d ", (int)((i * 7919LL) % 100003));
     warc_record(&rec, "conversion", "http://big/", "<urn:big>", big.data);
-    gz_member(&gz, rec.data, rec.len);
+    t_gzip_member(&gz, rec.data, rec.len);
     for (int i = 0; i < 20; i++) {
         wn_buf_reset(&rec);
         warc_record(&rec, "conversion", "http://small/", "<urn:s>", "small text");
-        gz_member(&gz, rec.data, rec.len);
+        t_gzip_member(&gz, rec.data, rec.len);
     }
     wn_buf out = WN_BUF_INIT;
     int bad;
