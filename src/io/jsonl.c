@@ -37,6 +37,20 @@ static int keep_member(rctx *r, wn_doc *doc, const char *m, size_t n)
     return 0;
 }
 
+/* The keys that may appear once: the text field, id, url, date. */
+static unsigned key_bit(const wn_buf *key, const char *tf, size_t tfl)
+{
+    if (key->len == tfl && !memcmp(key->data, tf, tfl))
+        return 1;
+    if (key->len == 2 && !memcmp(key->data, "id", 2))
+        return 2;
+    if (key->len == 3 && !memcmp(key->data, "url", 3))
+        return 4;
+    if (key->len == 4 && !memcmp(key->data, "date", 4))
+        return 8;
+    return 0;
+}
+
 static int parse_line(rctx *r, wn_doc *doc, const char *line, size_t len,
                       uint64_t off, wn_error *err)
 {
@@ -44,6 +58,7 @@ static int parse_line(rctx *r, wn_doc *doc, const char *line, size_t len,
     wn_buf *key = &r->scratch;
     size_t repaired = 0;
     int have_text = 0, rc;
+    unsigned seen = 0; /* key_bit of the keys met */
     const char *tf = r->opts.text_field;
     size_t tfl = strlen(tf);
 
@@ -68,6 +83,15 @@ static int parse_line(rctx *r, wn_doc *doc, const char *line, size_t len,
             p = json_skip_ws(p, end);
             if (p >= end || *p != ':')
                 return bad_json(r, err, off, line, p, "expected ':'");
+            /* A key that names the text or the identity twice is refused:
+             * winnow would filter one value while jq and Python read the
+             * other (text smuggled past filters and redaction). */
+            unsigned bit = key_bit(key, tf, tfl);
+            if (bit & seen)
+                return bad_json(r, err, off, line, m,
+                                "duplicate_key (the text, id, url or date "
+                                "given twice)");
+            seen |= bit;
             p = json_skip_ws(p + 1, end);
             wn_buf *field = NULL;
             int is_text = 0;

@@ -133,6 +133,14 @@ s=json.load(open(sys.argv[1]))['redacted']
 sys.exit(not (s['email']==1 and s['phone']==1 and s['ip']==0))" "$tmp/st.json" \
   && ok || bad "redaction counts in --stats"
 
+# --- a duplicate "text" key cannot smuggle text past redaction
+printf '{"id":"p","text":"An article.","text":"mail spammer.joe@example.com"}\n{"id":"q","text":"Write to a@example.com today."}\n' >"$tmp/dup.jsonl"
+run duplicate --redact email --filters pii "$tmp/dup.jsonl"
+check "duplicate key: exit 1" 1 $rc
+check "duplicate key: one document read" 1 "$(stat "$tmp/st.json" read)"
+grep -q 'duplicate_key' "$tmp/err" && ok || bad "duplicate key reported"
+grep -q 'example.com' "$tmp/kept.jsonl" "$tmp/rej.jsonl" && bad "an address got through" || ok
+
 # --- bad input: counted, reported, exit 1, still accounted
 run broken "$FX/broken.jsonl"
 check "bad input exit" 1 $rc

@@ -354,6 +354,43 @@ TEST(jsonl_bad_lines_reported_with_offsets)
     wn_doc_release(&d);
 }
 
+TEST(jsonl_duplicate_keys_are_bad_input)
+{
+    /* a second "text" would be filtered by winnow while jq and Python read
+     * it: the line is refused, never a document (issue 10, item 4) */
+    const char in[] =
+        "{\"id\":\"p\",\"text\":\"<article>\",\"text\":\"mail "
+        "spammer.joe@example.com\"}\n"
+        "{\"id\":\"a\",\"id\":\"b\",\"text\":\"x\"}\n"
+        "{\"url\":\"u\",\"text\":\"y\",\"url\":\"v\"}\n"
+        "{\"date\":1,\"date\":\"2020\",\"text\":\"z\"}\n"
+        "{\"id\":\"ok\",\"text\":\"fine\",\"title\":1,\"title\":2}\n";
+    const char *p = t_write_file("dup.jsonl", in, sizeof in - 1);
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open(p, NULL, &r, &err), 0);
+    int ndocs = 0, nbad = 0, rc;
+    uint64_t first = 0;
+    while ((rc = wn_reader_next(r, &d, &err)) != WN_EOF) {
+        if (rc == WN_DOC) {
+            ndocs++;
+            CHECK_STR(d.id.data, "ok"); /* other keys may repeat */
+        } else {
+            CHECK_INT(rc, WN_EFORMAT);
+            CHECK(strstr(err.msg, "duplicate_key") != NULL);
+            if (!nbad++)
+                first = err.offset;
+        }
+    }
+    CHECK_INT(ndocs, 1);
+    CHECK_INT(nbad, 4);
+    CHECK_INT(wn_reader_stats(r)->bad_json, 4);
+    CHECK_INT(first, 29); /* the second "text" key */
+    wn_reader_close(r);
+    wn_doc_release(&d);
+}
+
 TEST(jsonl_text_field_option_and_invalid_utf8)
 {
     const char in[] = "{\"content\":\"caf\xe9 ok\",\"text\":\"other\",\"k\":\"\xff\"}\n";
