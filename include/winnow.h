@@ -174,6 +174,9 @@ typedef struct wn_stats {
     /* appended fields (the struct only grows at its end) */
     uint64_t io_errors;       /* read errors (EIO...): the input is left
                                * unfinished, so a resumed run reads it again */
+    uint64_t http_quirks;     /* HTTP bodies labelled compressed that are not:
+                               * kept as they are (repaired, not bad) */
+    uint64_t warc_resource_html; /* resource records holding HTML -> docs */
 } wn_stats;
 
 /* Adds every counter of b to a. */

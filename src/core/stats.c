@@ -12,7 +12,7 @@
     X(warc_response_other) X(warc_skipped) X(jsonl_lines) X(text_files)     \
     X(bad_files) X(bad_codec) X(truncated) X(bad_records) X(bad_http)       \
     X(bad_json) X(oversize) X(invalid_utf8) X(utf8_replaced) X(nul_bytes)   \
-    X(io_errors)
+    X(io_errors) X(http_quirks) X(warc_resource_html)
 
 static const char *const field_names[] = {
 #define NAME(f) #f,

@@ -295,7 +295,7 @@ static int dechunk(const char *p, size_t n, wn_buf *out)
 }
 
 /* Inflates a gzip or zlib body.  Returns 0 on success, 1 if the data is
- * not valid or inflates past max, or WN_ENOMEM. */
+ * not valid, 2 if it inflates past max (a bomb), or WN_ENOMEM. */
 static int inflate_body(const char *p, size_t n, wn_buf *out, size_t max)
 {
     z_stream z;
@@ -306,10 +306,10 @@ static int inflate_body(const char *p, size_t n, wn_buf *out, size_t max)
     z.next_in = (unsigned char *)p;
     z.avail_in = (uInt)n;
     do {
-        int rc = out->len > max ? 1 : wn_buf_reserve(out, 1 << 16);
+        int rc = out->len > max ? 2 : wn_buf_reserve(out, 1 << 16);
         if (rc) {
             inflateEnd(&z);
-            return rc == WN_ENOMEM ? rc : 1; /* WN_ELIMIT: too large */
+            return rc == WN_ENOMEM ? rc : 2; /* past max, or WN_ELIMIT */
         }
         if (wn_buf_reserve(out, 1 << 16)) {
             inflateEnd(&z);
@@ -411,6 +411,9 @@ static int to_utf8(const char *cs, const char *src, size_t n, wn_buf *out,
     return rc == WN_ELIMIT ? 1 : rc;
 }
 
+static int html_text(rctx *r, const char *ct, size_t ctn, wn_doc *doc,
+                     wn_error *err, uint64_t off);
+
 /* Turns a response block into an HTML document, or returns 1 if the
  * payload is not HTML (skipped), or a negative code: an allocation failure
  * ends the document, which is never returned with a part missing. */
@@ -463,21 +466,56 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
         return rc;
     if (http_header(blk, hn, "Content-Encoding", &v, &vn) &&
         (contains_ci(v, vn, "gzip") || contains_ci(v, vn, "deflate"))) {
-        wn_buf_reset(tmp);
-        if ((rc = inflate_body(doc->text.data, doc->text.len, tmp,
-                               r->opts.max_record)) < 0)
-            return rc;
-        if (rc == 0) {
-            if ((rc = wn_buf_set(&doc->text, tmp->data, tmp->len)))
-                return rc;
+        const unsigned char *b = (const unsigned char *)doc->text.data;
+        size_t bl = doc->text.len;
+        /* servers label plain bodies "gzip" (crawlers often store the
+         * decoded body with the header kept): browsers render them, and
+         * so do we, sniffing the magic (gzip 1f 8b, zlib 78 xx) */
+        int packed = bl >= 2 && ((b[0] == 0x1f && b[1] == 0x8b) ||
+                                 (b[0] == 0x78 && (b[0] * 256 + b[1]) % 31 == 0));
+        if (!packed) {
+            r->st.http_quirks++;
+            reader_warn(r, "Content-Encoding %.*s on a body that is not "
+                           "compressed: kept as it is", (int)vn, v);
         } else {
-            r->st.bad_http++;
-            reader_warn(r, "HTTP body is not valid %.*s data: body dropped",
-                        (int)vn, v);
-            wn_buf_reset(&doc->text);
+            wn_buf_reset(tmp);
+            if ((rc = inflate_body(doc->text.data, doc->text.len, tmp,
+                                   r->opts.max_record)) < 0)
+                return rc;
+            if (rc == 0) {
+                if ((rc = wn_buf_set(&doc->text, tmp->data, tmp->len)))
+                    return rc;
+            } else {
+                r->st.bad_http++;
+                if (rc == 2)
+                    reader_warn(r, "HTTP body inflates past the record limit "
+                                   "(%zu bytes): body dropped",
+                                r->opts.max_record);
+                else
+                    reader_warn(r, "HTTP body is not valid %.*s data: body "
+                                   "dropped", (int)vn, v);
+                wn_buf_reset(&doc->text);
+            }
         }
     }
-    /* charset: HTTP header first, then a <meta> in the first 1 KiB */
+    if ((rc = html_text(r, ct, ctn, doc, err, off)))
+        return rc;
+    size_t nuls = 0;
+    long rep = wn_utf8_repair(blk, hn, &doc->http, &nuls);
+    if (rep < 0)
+        return no_memory(r, err, off, (int)rep);
+    doc->kind = WN_DOC_HTML;
+    return 0;
+}
+
+/* doc->text holds a page's raw bytes: its text as valid UTF-8, converted
+ * from the charset the Content-Type ct names, else a <meta> in the first
+ * 1 KiB.  Returns 0 or a negative code. */
+static int html_text(rctx *r, const char *ct, size_t ctn, wn_doc *doc,
+                     wn_error *err, uint64_t off)
+{
+    int rc;
+    wn_buf *tmp = &r->scratch2;
     char cs[64] = "";
     if (ct)
         charset_from(ct, ctn, cs, sizeof cs);
@@ -505,12 +543,23 @@ static int response_doc(rctx *r, warc_head *h, const char *blk, size_t n,
         reader_warn(r, "%ld byte(s) invalid in charset %s replaced by U+FFFD",
                     conv, cs);
     }
-    size_t nuls = 0;
-    long rep = wn_utf8_repair(blk, hn, &doc->http, &nuls);
-    if (rep < 0)
-        return no_memory(r, err, off, (int)rep);
-    doc->kind = WN_DOC_HTML;
     return 0;
+}
+
+/* A resource record holding a page (no HTTP head): an HTML document, or 1
+ * if it is not HTML (skipped). */
+static int resource_doc(rctx *r, warc_head *h, const char *blk, size_t n,
+                        uint64_t off, wn_doc *doc, wn_error *err)
+{
+    const wn_buf *t = h->ptype.len ? &h->ptype : &h->ctype;
+    if (!t->len || !contains_ci(t->data, t->len, "html"))
+        return 1;
+    int rc = wn_buf_set(&doc->text, blk, n);
+    if (!rc)
+        rc = html_text(r, h->ctype.data, h->ctype.len, doc, err, off);
+    if (!rc)
+        doc->kind = WN_DOC_HTML;
+    return rc;
 }
 
 /* A record that cannot be held in memory: the reader stops (WN_ENOMEM) or
@@ -571,6 +620,9 @@ int warc_next(rctx *r, wn_doc *doc, wn_error *err)
         else if (h.type.len == 8 && !strncasecmp(h.type.data, "response", 8) &&
                  r->opts.warc_html)
             want = 2;
+        else if (h.type.len == 8 && !strncasecmp(h.type.data, "resource", 8) &&
+                 r->opts.warc_html)
+            want = 3; /* a page archived without its HTTP head */
         if (want && h.clen > r->opts.max_record) {
             bufin_read(&r->in, NULL, h.clen);
             if (!check_boundary(r))
@@ -602,16 +654,21 @@ int warc_next(rctx *r, wn_doc *doc, wn_error *err)
                 r->st.warc_skipped++;
             continue;
         }
-        if (want == 2) {
-            rc = response_doc(r, &h, blk->data ? blk->data : "", blk->len, off,
-                              doc, err);
+        if (want >= 2) {
+            rc = (want == 2 ? response_doc : resource_doc)(
+                r, &h, blk->data ? blk->data : "", blk->len, off, doc, err);
             if (rc == 1) {
+                if (want == 3)
+                    r->st.warc_skipped++;
                 wn_doc_reset(doc);
                 continue;
             }
             if (rc)
                 return cannot_hold(r, doc, err, off, rc);
-            r->st.warc_response_html++;
+            if (want == 2)
+                r->st.warc_response_html++;
+            else
+                r->st.warc_resource_html++;
         } else {
             if ((rc = reader_set_text(r, doc, blk->data ? blk->data : "",
                                       blk->len)))

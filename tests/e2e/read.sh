@@ -33,18 +33,18 @@ ia-web-commons/link-extraction-test.warc 9 0 0
 ia-web-commons/text-extraction-test.warc 1 0 0
 jwarc/cc.warc.gz 1 0 0
 jwarc/gzip_extra_sl.warc.gz 0 0 0
-npm-warc/CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc 3 0 1
+npm-warc/CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc 3 0 0
 npm-warc/CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc.wat 0 0 0
 npm-warc/CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc.wet 3 0 0
 resiliparse/block-sized-records.warc.gz 0 0 0
 resiliparse/clipped.warc.gz 0 1 1
-resiliparse/clueweb-quirk.warc.gz 29 0 1
+resiliparse/clueweb-quirk.warc.gz 29 0 0
 resiliparse/warcfile.warc.gz 16 0 1
 warcio/example-bad-non-chunked.warc.gz 1 0 0
 warcio/example-bad.warc.gz.bad 2 0 0
 warcio/example-digest.warc 0 0 0
 warcio/example-iana.org-chunked.warc 1 0 0
-warcio/example-resource.warc.gz 0 0 0
+warcio/example-resource.warc.gz 1 0 0
 warcio/example-space-in-target-uri.warc.gz 0 0 0
 warcio/example-trunc.warc 0 1 1
 warcio/example-wget-bad-target-uri.warc.gz 1 0 0
@@ -60,6 +60,18 @@ TABLE
   u1=$("$WINNOW" read -q "$W/whirlwind/whirlwind.warc.gz" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["url"])')
   u2=$("$WINNOW" read -q "$W/whirlwind/whirlwind.warc.wet.gz" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["url"])')
   expect_eq "WARC and WET of one page: same url" "$u1" "$u2"
+  # a body labelled gzip that is plain HTML (a real 2014 Common Crawl
+  # response) is kept and counted as a quirk, not dropped as bad data
+  Q=$W/npm-warc/CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc
+  "$WINNOW" read -q "$Q" -o "$TMP/q.jsonl" --stats "$TMP/q.json" 2>"$TMP/q.err"
+  [ "$(json_get "$TMP/q.json" input.http_quirks)" -ge 1 ] && pass || fail "gzip label on a plain body: quirk counted"
+  grep -q 'not compressed: kept' "$TMP/q.err" && pass || fail "gzip label on a plain body: reported"
+  python3 -c 'import json,sys; sys.exit(not any("<" in json.loads(l).get("html","") for l in open(sys.argv[1])))' "$TMP/q.jsonl" \
+    && pass || fail "gzip label on a plain body: the page is kept"
+  # a resource record holding HTML is a page like a response's
+  "$WINNOW" extract -q "$W/warcio/example-resource.warc.gz" -o "$TMP/res.jsonl" --stats "$TMP/res.json"
+  expect_eq "resource record: extract exit" 0 $?
+  expect_eq "resource record: one page read" 1 "$(json_get "$TMP/res.json" input.warc_resource_html)"
   # ARC is recognised and refused with a message, exit 1
   "$WINNOW" read -q "$W/warcio/example.arc.gz" >/dev/null 2>"$TMP/err"
   expect_eq "ARC file: exit status" 1 $?

@@ -354,6 +354,71 @@ TEST(jsonl_bad_lines_reported_with_offsets)
     wn_doc_release(&d);
 }
 
+struct warns {
+    int n;
+    char first[600];
+};
+
+/* wn_reader_opts.warn: counts the warnings, keeps the first message. */
+static void collect_warn(void *ctx, const wn_error *w)
+{
+    struct warns *ws = ctx;
+    if (!ws->n++)
+        snprintf(ws->first, sizeof ws->first, "%s", w->msg);
+}
+
+TEST(warc_http_body_bomb_and_mislabelled_gzip)
+{
+    /* a response whose gzip body inflates past the record limit is
+     * dropped and said so; one labelled gzip but plain is kept */
+    wn_buf zeros = WN_BUF_INIT, gz = WN_BUF_INIT, w = WN_BUF_INIT;
+    for (int i = 0; i < 200000; i++)
+        wn_buf_putc(&zeros, ' ');
+    wn_buf_puts(&zeros, "<html><body>x</body></html>");
+    t_gzip_member(&gz, zeros.data, zeros.len);
+    for (int k = 0; k < 2; k++) {
+        wn_buf blk = WN_BUF_INIT;
+        wn_buf_puts(&blk, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                          "Content-Encoding: gzip\r\n\r\n");
+        if (k == 0)
+            wn_buf_append(&blk, gz.data, gz.len);
+        else
+            wn_buf_puts(&blk, "<html><body><p>plain page</p></body></html>");
+        wn_buf_printf(&w, "WARC/1.0\r\nWARC-Type: response\r\n"
+                          "WARC-Target-URI: http://e.org/%d\r\n"
+                          "Content-Length: %zu\r\n\r\n", k, blk.len);
+        wn_buf_append(&w, blk.data, blk.len);
+        wn_buf_puts(&w, "\r\n\r\n");
+        wn_buf_release(&blk);
+    }
+    struct warns ws = {0, ""};
+    wn_reader_opts o = WN_READER_OPTS_INIT;
+    o.max_record = 65536;
+    o.warn = collect_warn;
+    o.warn_ctx = &ws;
+    wn_reader *r;
+    wn_error err;
+    wn_doc d = WN_DOC_INIT;
+    CHECK_INT(wn_reader_open_mem(w.data, w.len, "bomb.warc", &o, &r, &err), 0);
+    int docs = 0;
+    while (wn_reader_next(r, &d, &err) == WN_DOC) {
+        docs++;
+        if (docs == 1)
+            CHECK_INT(d.text.len, 0); /* the bomb: body dropped */
+        else
+            CHECK(strstr(d.text.data, "plain page") != NULL);
+    }
+    CHECK_INT(docs, 2);
+    CHECK_INT(wn_reader_stats(r)->bad_http, 1);
+    CHECK_INT(wn_reader_stats(r)->http_quirks, 1);
+    CHECK(strstr(ws.first, "past the record limit") != NULL);
+    wn_reader_close(r);
+    wn_doc_release(&d);
+    wn_buf_release(&zeros);
+    wn_buf_release(&gz);
+    wn_buf_release(&w);
+}
+
 TEST(jsonl_duplicate_keys_are_bad_input)
 {
     /* a second "text" would be filtered by winnow while jq and Python read
