@@ -12,8 +12,10 @@
 #include "dedup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -324,6 +326,19 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
         return rc;
     if (!outputs)
         return wn_err(err, WN_EINVAL, "", 0, "no outputs");
+    /* one whole run per work directory at a time (two would rename each
+     * other's files away); units run by a scheduler are not locked */
+    wn_buf lp = WN_BUF_INIT;
+    int lock = -1;
+    if (dd_path(&lp, workdir, "lock"))
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    else if ((lock = open(lp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+        rc = wn_err(err, WN_EIO, lp.data, 0, "cannot open: %s",
+                    strerror(errno));
+    else if (flock(lock, LOCK_EX | LOCK_NB))
+        rc = wn_err(err, WN_EIO, workdir, 0,
+                    "another winnow dedup is using this work directory");
+    wn_buf_release(&lp);
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof *st);
@@ -332,6 +347,8 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
         rc = stage_all_units(&c, s, st, err);
     if (!rc && rejects)
         rc = wn_dedup_collect_rejects(workdir, n, rejects, err);
+    if (lock >= 0)
+        close(lock);
     return rc;
 }
 

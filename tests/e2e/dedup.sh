@@ -120,4 +120,13 @@ if [ -f "$E/news-page-2.txt" ]; then
   expect_eq "news page 2: the wrapped copy is a near duplicate" 1 \
     "$(json_get pages.json dedup.near_duplicates)"
 fi
+# ---- two whole runs on one work directory: the second is refused (it
+# would rename the first one's files away), exit 3, with a message
+mkdir -p "$TMP/lk/.dedup"
+flock "$TMP/lk/.dedup/lock" sleep 3 &
+sleep 0.5
+"$WINNOW" dedup -q -o "$TMP/lk" "$F/small.jsonl" 2>"$TMP/lk.err"
+expect_eq "locked work directory: exit 3" 3 $?
+grep -q "another winnow dedup" "$TMP/lk.err" && pass || fail "locked work directory: message"
+wait
 finish
