@@ -34,6 +34,13 @@ typedef struct doc_sink {
 int input_each(const char *path, const char *name, const wn_reader_opts *ro,
                const doc_sink *sink, wn_stats *st, wn_error *err);
 
+/* wn_inputs_expand that reports what it skips inside directories (link
+ * loops, a directory reached twice, dangling links, FIFOs, sockets)
+ * through warn and counts it in *skipped. */
+int inputs_expand(const char *const *args, size_t nargs, char ***list,
+                  size_t *n, void (*warn)(void *, const wn_error *),
+                  void *ctx, uint64_t *skipped, wn_error *err);
+
 /* Can path be read twice?  Regular files can; "-", pipes (process
  * substitution), FIFOs, terminals and sockets cannot. */
 int input_rereadable(const char *path);

@@ -7,6 +7,7 @@
  * is counted once in the reader's stats before it reaches the caller.
  */
 #include "io.h"
+#include "input.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -313,10 +314,56 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk(const char *dir, char ***list, size_t *n, wn_error *err,
-                int depth)
+/* The walk of the input directories: each directory once, whatever links
+ * lead to it (a (device, inode) set), so a link loop ends and no file is
+ * read twice; what is skipped is reported. */
+typedef struct walker {
+    char ***list;
+    size_t *n;
+    struct dirid {
+        dev_t dev;
+        ino_t ino;
+    } *seen;
+    size_t nseen, capseen;
+    void (*warn)(void *, const wn_error *);
+    void *ctx;
+    uint64_t skipped;
+} walker;
+
+static void skip(walker *w, const char *path, const char *why)
 {
-    if (depth > 64)
+    w->skipped++;
+    if (w->warn) {
+        wn_error e;
+        wn_err(&e, WN_EFORMAT, path, 0, "%s: skipped", why);
+        w->warn(w->ctx, &e);
+    }
+}
+
+/* 1 if the directory was walked already, 0 if it is new (now seen). */
+static int seen_dir(walker *w, const struct stat *sb, int *rc)
+{
+    for (size_t i = 0; i < w->nseen; i++)
+        if (w->seen[i].dev == sb->st_dev && w->seen[i].ino == sb->st_ino)
+            return 1;
+    if (w->nseen == w->capseen) {
+        size_t nc = w->capseen ? w->capseen * 2 : 16;
+        struct dirid *ns = realloc(w->seen, nc * sizeof *ns);
+        if (!ns) {
+            *rc = WN_ENOMEM;
+            return 0;
+        }
+        w->seen = ns;
+        w->capseen = nc;
+    }
+    w->seen[w->nseen].dev = sb->st_dev;
+    w->seen[w->nseen++].ino = sb->st_ino;
+    return 0;
+}
+
+static int walk(walker *w, const char *dir, wn_error *err, int depth)
+{
+    if (depth > 256)
         return wn_err(err, WN_ELIMIT, dir, 0, "directory nesting too deep");
     DIR *d = opendir(dir);
     if (!d)
@@ -345,12 +392,24 @@ static int walk(const char *dir, char ***list, size_t *n, wn_error *err,
             (rc = wn_buf_puts(&p, names[i])))
             break;
         struct stat sb;
-        if (stat(p.data, &sb))
-            continue; /* vanished or dangling link */
-        if (S_ISDIR(sb.st_mode))
-            rc = walk(p.data, list, n, err, depth + 1);
-        else if (S_ISREG(sb.st_mode))
-            rc = push(list, n, p.data);
+        if (stat(p.data, &sb)) {
+            skip(w, p.data, errno == ENOENT ? "dangling link"
+                                            : "cannot stat");
+            continue;
+        }
+        if (S_ISDIR(sb.st_mode)) {
+            if (seen_dir(w, &sb, &rc)) {
+                if (!rc)
+                    skip(w, p.data, "directory already read (a link loop "
+                                    "or a second link to it)");
+                continue;
+            }
+            if (!rc)
+                rc = walk(w, p.data, err, depth + 1);
+        } else if (S_ISREG(sb.st_mode))
+            rc = push(w->list, w->n, p.data);
+        else
+            skip(w, p.data, "not a regular file (FIFO, socket or device)");
     }
     wn_buf_release(&p);
     for (size_t i = 0; i < nn; i++)
@@ -359,23 +418,43 @@ static int walk(const char *dir, char ***list, size_t *n, wn_error *err,
     return rc;
 }
 
+int inputs_expand(const char *const *args, size_t nargs, char ***list,
+                  size_t *n, void (*warn)(void *, const wn_error *),
+                  void *ctx, uint64_t *skipped, wn_error *err)
+{
+    walker w;
+    memset(&w, 0, sizeof w);
+    w.list = list;
+    w.n = n;
+    w.warn = warn;
+    w.ctx = ctx;
+    int rc = 0;
+    for (size_t i = 0; i < nargs && !rc; i++) {
+        struct stat sb;
+        if (strcmp(args[i], "-") && stat(args[i], &sb) == 0 &&
+            S_ISDIR(sb.st_mode)) {
+            if (seen_dir(&w, &sb, &rc)) {
+                if (!rc)
+                    skip(&w, args[i], "directory already read");
+                continue;
+            }
+            if (!rc)
+                rc = walk(&w, args[i], err, 0);
+        } else
+            rc = push(list, n, args[i]);
+        if (rc == WN_ENOMEM)
+            rc = wn_err(err, rc, args[i], 0, "out of memory");
+    }
+    free(w.seen);
+    if (skipped)
+        *skipped += w.skipped;
+    return rc;
+}
+
 int wn_inputs_expand(const char *const *args, size_t nargs, char ***list,
                      size_t *n, wn_error *err)
 {
-    for (size_t i = 0; i < nargs; i++) {
-        struct stat sb;
-        int rc;
-        if (strcmp(args[i], "-") && stat(args[i], &sb) == 0 &&
-            S_ISDIR(sb.st_mode))
-            rc = walk(args[i], list, n, err, 0);
-        else
-            rc = push(list, n, args[i]);
-        if (rc)
-            return rc == WN_ENOMEM
-                       ? wn_err(err, rc, args[i], 0, "out of memory")
-                       : rc;
-    }
-    return 0;
+    return inputs_expand(args, nargs, list, n, NULL, NULL, NULL, err);
 }
 
 void wn_inputs_free(char **list, size_t n)

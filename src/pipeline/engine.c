@@ -700,7 +700,10 @@ int wn_engine_exec(wn_engine *e, const char *const *inputs, size_t n,
 {
     char **files = NULL;
     size_t nf = 0;
-    int rc = wn_inputs_expand(inputs, n, &files, &nf, err);
+    /* what a directory holds that is not an input is reported and
+     * counted as a bad file */
+    int rc = inputs_expand(inputs, n, &files, &nf, engine_warn, e,
+                           &e->books.input.bad_files, err);
     if (!rc)
         rc = engine_observe_files(e, files, nf, err);
     for (size_t i = 0; i < nf && !rc; i++) {

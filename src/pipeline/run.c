@@ -19,6 +19,7 @@
  */
 #include "engine.h"
 #include "run_internal.h"
+#include "../io/input.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -285,7 +286,8 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
         return wn_err(err, WN_EINVAL, "", 0, "a wn_run runs once");
     if (!(r->outdir = strdup(outdir)))
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    if ((rc = wn_inputs_expand(inputs, n, &r->files, &r->nfiles, err)))
+    if ((rc = inputs_expand(inputs, n, &r->files, &r->nfiles, r->warn,
+                            r->warn_ctx, &r->total.input.bad_files, err)))
         return rc;
     wn_buf p = WN_BUF_INIT;
     if ((rc = mkdir_p(run_path(r, &p, "work/p1"), err)) ||

@@ -134,6 +134,20 @@ for l in open(sys.argv[1]):
 EOF
 grep -q 'id=problems>' "$TMP/bad/report.html" && pass || fail "report.html lists the problems"
 
+# --- link loops and other non-files inside an input directory: each
+# directory read once, the loop reported once and skipped (it used to hang
+# or stop the run with "nesting too deep")
+mkdir -p "$TMP/L/sub"
+cp "$top/sample/feed.jsonl" "$TMP/L/"
+ln -s .. "$TMP/L/sub/up"; ln -s "$TMP/L" "$TMP/L/self"; ln -s /nonexistent "$TMP/L/dangling"
+mkfifo "$TMP/L/fifo" 2>/dev/null
+timeout 60 "$W" run --no-progress --languages all "$TMP/L" -o "$TMP/loop" 2>"$TMP/loop.err"
+expect_eq "link loop: exit 1" 1 $?
+expect_eq "link loop: the file read once" "$(wc -l <"$top/sample/feed.jsonl" | tr -d ' ')" \
+  "$(json_get "$TMP/loop/stats.json" documents.read)"
+expect_eq "link loop: each loop reported once" 2 "$(grep -c 'directory already read' "$TMP/loop.err")"
+grep -q 'dangling link: skipped' "$TMP/loop.err" && pass || fail "dangling link reported"
+
 # --- exit status 3: the output cannot be written
 "$W" read -q "$D" -o /nonexistent-dir/out.jsonl 2>/dev/null
 expect_eq "read: unwritable output" 3 $?
