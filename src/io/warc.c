@@ -182,26 +182,41 @@ static int read_headers(rctx *r, warc_head *h, uint64_t rec_off,
  * of CR/LF is accepted; then the input must end or the next record begin.
  */
 #define MAX_GAP 64
-static int check_boundary(rctx *r)
+/* How many line-end bytes end a record at p (n bytes available there),
+ * or -1 if p is not the end of a record. */
+static long boundary_len(const char *p, size_t avail)
 {
-    bufin *b = &r->in;
-    size_t avail = bufin_fill(b, MAX_GAP + 8);
-    const char *p = b->buf + b->pos;
     size_t i = 0;
     while (i < avail && i < MAX_GAP && (p[i] == '\r' || p[i] == '\n'))
         i++;
     /* the standard terminator: the record is complete even if junk
      * follows (the junk is reported when the next record is read) */
     if ((i >= 4 && !memcmp(p, "\r\n\r\n", 4)) ||
-        (i >= 2 && !memcmp(p, "\n\n", 2))) {
-        b->pos += i;
-        return 1;
-    }
+        (i >= 2 && !memcmp(p, "\n\n", 2)))
+        return (long)i;
     if (i == avail || (avail - i >= 5 && !memcmp(p + i, "WARC/", 5)) ||
-        (avail - i < 5 && !memcmp(p + i, "WARC/", avail - i))) {
-        b->pos += i;
-        return 1;
-    }
+        (avail - i < 5 && !memcmp(p + i, "WARC/", avail - i)))
+        return (long)i;
+    return -1;
+}
+
+static int check_boundary(rctx *r)
+{
+    bufin *b = &r->in;
+    size_t avail = bufin_fill(b, MAX_GAP + 8);
+    long k = boundary_len(b->buf + b->pos, avail);
+    if (k < 0)
+        return 0;
+    b->pos += (size_t)k;
+    return 1;
+}
+
+/* Is there a line starting "WARC/" in p[0..n)? */
+static int has_record_line(const char *p, size_t n)
+{
+    for (size_t i = 0; i + 5 <= n; i++)
+        if ((i == 0 || p[i - 1] == '\n') && !memcmp(p + i, "WARC/", 5))
+            return 1;
     return 0;
 }
 
@@ -623,30 +638,51 @@ int warc_next(rctx *r, wn_doc *doc, wn_error *err)
         else if (h.type.len == 8 && !strncasecmp(h.type.data, "resource", 8) &&
                  r->opts.warc_html)
             want = 3; /* a page archived without its HTTP head */
-        if (want && h.clen > r->opts.max_record) {
-            bufin_read(&r->in, NULL, h.clen);
-            if (!check_boundary(r))
-                resync(r);
-            return wn_err(err, WN_ELIMIT, r->path, off,
-                          "WARC record of %llu bytes exceeds the limit "
-                          "(%zu): skipped",
-                          (unsigned long long)h.clen, r->opts.max_record);
+        /* The length is checked before the block is taken: a wrong one
+         * (short, long, or past the end of the input) must not swallow the
+         * records after it.  So the reader looks for the record's end
+         * first and, when it is not there, resynchronises from the start
+         * of the block on the next "WARC/" line. */
+        bufin *in = &r->in;
+        if (h.clen > r->opts.max_record) {
+            /* too large to look at: skipped by scanning to the next record
+             * (a body holding a line "WARC/" would end it early) */
+            resync(r);
+            if (want)
+                return wn_err(err, WN_ELIMIT, r->path, off,
+                              "WARC record of %llu bytes exceeds the limit "
+                              "(%zu): skipped",
+                              (unsigned long long)h.clen, r->opts.max_record);
+            r->st.warc_skipped++;
+            continue;
         }
-        wn_buf *blk = &r->scratch;
-        wn_buf_reset(blk);
-        size_t got = bufin_read(&r->in, want ? blk : NULL, h.clen);
-        if (got < h.clen)
+        size_t need = (size_t)h.clen;
+        size_t avail = bufin_fill(in, need + MAX_GAP + 8);
+        if (avail < need && !has_record_line(in->buf + in->pos, avail)) {
+            bufin_read(in, NULL, avail);
             return wn_err(err, WN_ETRUNC, r->path, off,
                           "WARC record truncated: Content-Length %llu, "
                           "only %zu bytes left",
-                          (unsigned long long)h.clen, got);
-        if (!check_boundary(r)) {
+                          (unsigned long long)h.clen, avail);
+        }
+        if (avail < need ||
+            boundary_len(in->buf + in->pos + need, avail - need) < 0) {
             rc = bad_record(r, err, off, "%s",
                             "WARC record does not end where its "
-                            "Content-Length says (wrong length): dropped");
+                            "Content-Length says (wrong length): dropped, "
+                            "reading goes on at the next record");
             resync(r);
             return rc;
         }
+        wn_buf *blk = &r->scratch;
+        wn_buf_reset(blk);
+        size_t got = bufin_read(in, want ? blk : NULL, need);
+        if (got < need) /* out of memory: parked, reported by the reader */
+            return wn_err(err, WN_ETRUNC, r->path, off,
+                          "WARC record truncated: Content-Length %llu, "
+                          "only %zu bytes read",
+                          (unsigned long long)h.clen, got);
+        check_boundary(r);
         if (!want) {
             if (h.type.len == 8 && !strncasecmp(h.type.data, "response", 8))
                 r->st.warc_response_other++;

@@ -72,6 +72,26 @@ TABLE
   "$WINNOW" extract -q "$W/warcio/example-resource.warc.gz" -o "$TMP/res.jsonl" --stats "$TMP/res.json"
   expect_eq "resource record: extract exit" 0 $?
   expect_eq "resource record: one page read" 1 "$(json_get "$TMP/res.json" input.warc_resource_html)"
+  # a wrong Content-Length in the first of three records (too long, past
+  # the end of the input, too short, into the next record): the two good
+  # records after it are read, the bad one reported once
+  python3 - "$TMP" <<'EOF'
+import sys
+def rec(n, text, clen=None):
+    body = text.encode()
+    cl = len(body) if clen is None else clen
+    return ("WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: http://e.org/%d\r\n"
+            "Content-Length: %d\r\n\r\n" % (n, cl)).encode() + body + b"\r\n\r\n"
+for name, cl in [("big", 500000), ("huge", 99999999999), ("short", 5), ("over", 300)]:
+    open("%s/bad-%s.warc" % (sys.argv[1], name), "wb").write(
+        rec(1, "first record text here. " * 5, cl) + rec(2, "second") + rec(3, "third"))
+EOF
+  for n in big huge short over; do
+    "$WINNOW" read -q "$TMP/bad-$n.warc" -o "$TMP/bad.jsonl" 2>"$TMP/bad.err"
+    expect_eq "Content-Length $n: exit 1" 1 $?
+    expect_eq "Content-Length $n: the two good records" 2 "$(wc -l <"$TMP/bad.jsonl" | tr -d ' ')"
+    expect_eq "Content-Length $n: reported once" 1 "$(grep -c 'offset 0' "$TMP/bad.err")"
+  done
   # ARC is recognised and refused with a message, exit 1
   "$WINNOW" read -q "$W/warcio/example.arc.gz" >/dev/null 2>"$TMP/err"
   expect_eq "ARC file: exit status" 1 $?
