@@ -312,6 +312,9 @@ int wn_config_load_ini(wn_config *c, const char *path, wn_error *err);
 void wn_config_each(const wn_config *c,
                     void (*fn)(void *ctx, const char *key, const char *value),
                     void *ctx);
+/* Sets every key of from in to (a key of both takes from's value).
+ * Returns 0 or WN_ENOMEM (to may then hold part of from). */
+int wn_config_merge(wn_config *to, const wn_config *from);
 /* What option `key` ("section.option": run.*, dedup.* or a stage's)
  * accepts: its type and range or choices as one line, e.g. "bool", "int,
  * >= 0", "double in [0, 1], or off" (off switches the rule off), "size,
@@ -542,6 +545,8 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
 void wn_run_get_progress(wn_run *r, wn_progress *p);
 /* Reader counters of the finished run (bad input included). */
 const wn_stats *wn_run_input_stats(const wn_run *r);
+/* Appends the finished run's stats.json (the same bytes as the file). */
+int wn_run_stats_json(wn_run *r, wn_buf *out);
 /* Documents read and kept by the finished run. */
 void wn_run_totals(const wn_run *r, uint64_t *read, uint64_t *kept,
                    uint64_t *rejected);

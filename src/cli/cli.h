@@ -54,7 +54,6 @@ enum { CLI_OPT_SET = 0x400, CLI_OPT_CONFIG, CLI_OPT_FIELD, CLI_OPT_STATS,
 typedef struct cli_job {
     const char *cmd;
     wn_config *over;     /* flags and --set: they win over --config */
-    wn_config *cfg;      /* while the engine is made */
     const char *config;  /* --config FILE */
     const char *output;  /* -o (NULL: stdout) */
     const char *rejects; /* --rejects */

@@ -138,32 +138,6 @@ static int local_exec(wn_run **run, const wn_config *cfg,
 
 cli_run_executor cli_run_exec = local_exec;
 
-/* --stats FILE: OUTDIR/stats.json there too (the one schema). */
-static int copy_stats(const char *outdir, const char *to)
-{
-    FILE *f;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/stats.json", outdir);
-    wn_buf b = WN_BUF_INIT;
-    int rc = -1;
-    if ((f = fopen(path, "rb"))) {
-        char tmp[65536];
-        size_t k;
-        rc = 0;
-        while (!rc && (k = fread(tmp, 1, sizeof tmp, f)) > 0)
-            rc = wn_buf_append(&b, tmp, k);
-        if (ferror(f))
-            rc = -1;
-        fclose(f);
-    }
-    if (rc)
-        cli_errorf("run: cannot read %s", path);
-    else
-        rc = cli_write_text(to, &b);
-    wn_buf_release(&b);
-    return rc;
-}
-
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -293,8 +267,15 @@ int cmd_run(int argc, char **argv)
                     outdir);
         if (bad)
             rc = EXIT_BAD_INPUT;
-        if (j.stats && copy_stats(outdir, j.stats))
-            rc = EXIT_FAILED;
+        if (j.stats) { /* stats.json there too */
+            wn_buf b = WN_BUF_INIT;
+            if (wn_run_stats_json(run, &b)) {
+                cli_errorf("run: out of memory");
+                rc = EXIT_FAILED;
+            } else if (cli_write_text(j.stats, &b))
+                rc = EXIT_FAILED;
+            wn_buf_release(&b);
+        }
     }
     wn_run_free(run);
 out:

@@ -96,14 +96,6 @@ int cli_job_option(cli_job *j, int c, const char *arg)
     return 0;
 }
 
-static void copy_key(void *ctx, const char *k, const char *v)
-{
-    cli_job *j = ctx;
-    if (wn_config_set(j->cfg, k, v))
-        j->usage = EXIT_FAILED;
-}
-
-
 int cli_job_config(cli_job *j, const char *const (*preset)[2], size_t n,
                    wn_config **out)
 {
@@ -111,31 +103,21 @@ int cli_job_config(cli_job *j, const char *const (*preset)[2], size_t n,
     if (j->usage)
         return j->usage;
     wn_error err = {0};
-    if (!(j->cfg = wn_config_new())) {
-        cli_errorf("%s: out of memory", j->cmd);
-        return EXIT_FAILED;
-    }
-    int rc = 0;
+    wn_config *cfg = wn_config_new();
+    int rc = cfg ? 0 : WN_ENOMEM;
     for (size_t i = 0; i < n && !rc; i++)
-        if (wn_config_set(j->cfg, preset[i][0], preset[i][1]))
-            rc = EXIT_FAILED;
-    if (!rc && j->config && wn_config_load_ini(j->cfg, j->config, &err)) {
+        rc = wn_config_set(cfg, preset[i][0], preset[i][1]);
+    if (!rc && j->config && (rc = wn_config_load_ini(cfg, j->config, &err)))
         cli_report(&err);
-        rc = err.code == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
-    }
-    if (!rc)
-        wn_config_each(j->over, copy_key, j); /* flags win over the file */
-    if (!rc && j->usage)
-        rc = j->usage;
+    else if (!rc)
+        rc = wn_config_merge(cfg, j->over); /* flags win over the file */
+    if (rc == WN_ENOMEM && !err.code)
+        cli_errorf("%s: out of memory", j->cmd);
     if (rc) {
-        if (rc == EXIT_FAILED && !j->config)
-            cli_errorf("%s: out of memory", j->cmd);
-        wn_config_free(j->cfg);
-        j->cfg = NULL;
-        return rc;
+        wn_config_free(cfg);
+        return rc == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
     }
-    *out = j->cfg;
-    j->cfg = NULL;
+    *out = cfg;
     return 0;
 }
 

@@ -179,17 +179,12 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
      * the unit unfinished (nothing committed), so a rerun signs it again */
     doc_sink sink = {sign_slot, sign_doc, NULL, &g};
     rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
-    if (rc == 0) {
-        rc = rst.io_errors
-                 ? wn_err(err, WN_EIO, c->inputs[shard], 0,
-                          "read error: the shard is left unsigned")
-                 : 0;
-        if (!rst.io_errors)
-            rc = 1; /* unreadable or unrecognised: counted, nothing to sign */
-    }
+    if (rc == 0 && rst.io_errors)
+        rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
+                    "read error: the shard is left unsigned");
     if (rc < 0)
         goto out;
-    rc = 0;
+    rc = 0; /* read whole, or unrecognised: counted, nothing to sign */
     g.hd.bad_input = wn_stats_bad(&rst);
     if (g.hd.ndocs >= (1ULL << 40)) {
         rc = wn_err(err, WN_ELIMIT, c->inputs[shard], 0,

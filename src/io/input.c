@@ -93,21 +93,6 @@ int input_rereadable(const char *path)
 
 #define SPOOL_CHUNK (1u << 20)
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t k = write(fd, c, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -1;
-        c += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 int input_spool(const char *path, const char *dir, char **spool,
                 wn_error *err)
 {
@@ -169,13 +154,13 @@ int input_spool(const char *path, const char *dir, char **spool,
                                 ZSTD_getErrorName(left));
                     goto done;
                 }
-                if (write_all(out, zbuf, ob.pos)) {
+                if (write_full(out, zbuf, ob.pos)) {
                     rc = wn_err(err, WN_EIO, name, 0, "write: %s",
                                 strerror(errno));
                     goto done;
                 }
             } while (ib.pos < ib.size || (mode == ZSTD_e_end && left));
-        } else if (n && write_all(out, buf, (size_t)n)) {
+        } else if (n && write_full(out, buf, (size_t)n)) {
             rc = wn_err(err, WN_EIO, name, 0, "write: %s", strerror(errno));
             goto done;
         }

@@ -194,11 +194,6 @@ static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
     return shard_put(c->s, d, err);
 }
 
-static void copy_key(void *ctx, const char *k, const char *v)
-{
-    wn_config_set(ctx, k, v);
-}
-
 /* A malloc'd OUTDIR path, or NULL when out of memory. */
 static char *dup_path(wn_run *r, wn_buf *b, const char *fmt, size_t i)
 {
@@ -228,12 +223,13 @@ int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
             rc = WN_ENOMEM;
     }
     if (!rc) {
-        /* dedup threads follow run.jobs unless set */
-        wn_config_each(r->cfg, copy_key, io->cfg);
-        if (!wn_config_lookup(io->cfg, "dedup.threads")) {
+        /* dedup threads follow run.jobs unless set; a key lost here
+         * would run dedup with other options than run.conf says */
+        rc = wn_config_merge(io->cfg, r->cfg);
+        if (!rc && !wn_config_lookup(io->cfg, "dedup.threads")) {
             char j[16];
             snprintf(j, sizeof j, "%d", r->jobs);
-            wn_config_set(io->cfg, "dedup.threads", j);
+            rc = wn_config_set(io->cfg, "dedup.threads", j);
         }
     }
     wn_buf_release(&b);
@@ -369,11 +365,16 @@ static int write_problems(wn_run *r, wn_error *err)
     return rc;
 }
 
+int wn_run_stats_json(wn_run *r, wn_buf *out)
+{
+    return tally_json(&r->total, r->dedup ? &r->dstats : NULL,
+                      r->data_shards, r->reject_shards, out);
+}
+
 int run_write_stats(wn_run *r, wn_error *err)
 {
     wn_buf o = WN_BUF_INIT, path = WN_BUF_INIT;
-    int rc = tally_json(&r->total, r->dedup ? &r->dstats : NULL,
-                        r->data_shards, r->reject_shards, &o);
+    int rc = wn_run_stats_json(r, &o);
     if (!rc && !run_path(r, &path, "stats.json"))
         rc = WN_ENOMEM;
     if (rc)

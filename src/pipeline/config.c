@@ -110,6 +110,14 @@ void wn_config_each(const wn_config *c,
         fn(ctx, c->keys[i], c->vals[i]);
 }
 
+int wn_config_merge(wn_config *to, const wn_config *from)
+{
+    for (size_t i = 0; from && i < from->n; i++)
+        if (wn_config_set(to, from->keys[i], from->vals[i]))
+            return WN_ENOMEM;
+    return 0;
+}
+
 static int ini_cb(void *user, const char *section, const char *name,
                   const char *value)
 {

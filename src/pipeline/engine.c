@@ -152,18 +152,6 @@ static int select_stages(wn_engine *e, const char *list, wn_error *err)
     return 0;
 }
 
-struct copy {
-    wn_config *to;
-    int rc;
-};
-
-static void config_copy(void *ctx, const char *k, const char *v)
-{
-    struct copy *c = ctx;
-    if (wn_config_set(c->to, k, v))
-        c->rc = WN_ENOMEM;
-}
-
 static void engine_warn(void *ctx, const wn_error *w);
 
 int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err)
@@ -175,9 +163,7 @@ int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
     e->decide_book = -1;
-    struct copy cc = {e->cfg, 0};
-    wn_config_each(cfg, config_copy, &cc);
-    int rc = cc.rc;
+    int rc = wn_config_merge(e->cfg, cfg);
     if (rc) {
         wn_engine_free(e);
         return wn_err(err, rc, "", 0, "out of memory");
@@ -760,6 +746,8 @@ int wn_engine_stats_json(wn_engine *e, wn_buf *out)
 tally *engine_books(wn_engine *e) { return &e->books; }
 
 const run_options *engine_options(const wn_engine *e) { return &e->opts; }
+
+int engine_jobs(const wn_engine *e) { return e->jobs; }
 
 void engine_book_final(wn_engine *e, int on) { e->final = on; }
 

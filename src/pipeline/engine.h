@@ -18,6 +18,8 @@ typedef struct run_options {
 
 /* The run.* options, as parsed and checked by wn_engine_new. */
 const run_options *engine_options(const wn_engine *e);
+/* The worker threads (run.jobs, 0 resolved to the number of cores). */
+int engine_jobs(const wn_engine *e);
 
 /* The books (counts of everything the engine did since it was made, or
  * since the caller last moved them out). */

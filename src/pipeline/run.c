@@ -93,18 +93,6 @@ int wn_run_option_at(size_t i, const char **key, const char **def,
 }
 
 
-struct copy {
-    wn_config *to;
-    int rc;
-};
-
-static void copy_cb(void *ctx, const char *k, const char *v)
-{
-    struct copy *c = ctx;
-    if (wn_config_set(c->to, k, v))
-        c->rc = WN_ENOMEM;
-}
-
 int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
 {
     *out = NULL;
@@ -114,17 +102,14 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
         free(r);
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
-    struct copy cc = {r->cfg, 0};
-    if (cfg)
-        wn_config_each(cfg, copy_cb, &cc);
-    int rc = cc.rc ? wn_err(err, WN_ENOMEM, "", 0, "out of memory") : 0;
+    int rc = wn_config_merge(r->cfg, cfg)
+                 ? wn_err(err, WN_ENOMEM, "", 0, "out of memory") : 0;
     /* the engine checks every key and value once (run.*, dedup.*, each
      * stage's) and creates the stages; the run takes its own options from
      * what the engine parsed */
     if (!rc && !(rc = wn_engine_new(r->cfg, &r->eng, err))) {
         const run_options *o = engine_options(r->eng);
-        long jobs = o->jobs, cores = sysconf(_SC_NPROCESSORS_ONLN);
-        r->jobs = jobs ? (int)jobs : cores > 0 ? (int)cores : 1;
+        r->jobs = engine_jobs(r->eng);
         r->dedup = o->dedup;
         r->examples = o->examples;
         r->shard_size = o->shard_size;

@@ -117,6 +117,8 @@ EOF
 "$W" explain -q "$D" --stats "$TMP/s5.json" >/dev/null; check_stats explain "$TMP/s5.json"
 "$W" dedup -q -o "$TMP/dd" "$D" --stats "$TMP/s6.json"; check_stats dedup "$TMP/s6.json"
 "$W" dedup -q --streaming -o "$TMP/ds" "$D" --stats "$TMP/s7.json"; check_stats "dedup --streaming" "$TMP/s7.json"
+"$W" run -q --no-progress "$D" -o "$TMP/rs" --stats "$TMP/s8.json"; check_stats run "$TMP/s8.json"
+cmp -s "$TMP/s8.json" "$TMP/rs/stats.json" && pass || fail "run --stats: the bytes of stats.json"
 
 # --- problems: kept in problems.jsonl, reported once (not once per pass)
 B=$FX/filter/broken.jsonl
