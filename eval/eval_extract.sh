@@ -25,6 +25,10 @@ if [ ! -d "$data" ]; then
   exit 0
 fi
 work=$build/extract-eval
+# gumbo is linked only in builds made with GUMBO=1: a second build folder
+gwinnow=$build/gumbo/winnow
+make -s --no-print-directory BUILD="$build/gumbo" GUMBO=1 "$gwinnow" \
+  >/dev/null 2>&1 || { echo "eval_extract: the GUMBO=1 build failed"; exit 1; }
 mkdir -p "$work/unpacked" "$work/sets"
 for a in "$data"/*/*.tar.xz; do
   [ -f "$a" ] || continue
@@ -44,13 +48,14 @@ for g in "$work"/sets/*.gold.jsonl; do
   in=$work/sets/$set.jsonl
   line=""
   for how in main gumbo all; do
+    w=$winnow
     case $how in
       main) opt="" ;;
-      gumbo) opt="--parser gumbo" ;;
+      gumbo) opt="--parser gumbo"; w=$gwinnow ;;
       all) opt="--mode all" ;;
     esac
     # exit 1 (a few pages with invalid UTF-8, repaired) is not a failure
-    "$winnow" extract -q $opt "$@" "$in" -o "$work/$set.$how.jsonl" 2>/dev/null
+    "$w" extract -q $opt "$@" "$in" -o "$work/$set.$how.jsonl" 2>/dev/null
     [ $? -le 1 ] || { echo "eval_extract: winnow extract failed on $in"; exit 1; }
     r=$(python3 eval/extract_eval.py score "$g" "$work/$set.$how.jsonl")
     pages=${r%% *}

@@ -2,7 +2,8 @@
 # `make check`: the whole test suite, cheapest checks first:
 #   1. warning-free build (-Werror) and all tests;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the threaded pipeline under ThreadSanitizer;
+#   3. the MPI runner, the GUMBO=1 build, the threaded pipeline under
+#      ThreadSanitizer;
 #   4. fuzz corpus replay and a short bounded run per target (needs clang);
 #   5. symbol and layering checks;
 #   6. error paths by fault injection (scripts/fault-sweep.sh, bounded by
@@ -49,6 +50,14 @@ mpi() { # the MPI runner, where OpenMPI is installed
   WINNOW=$top/build/winnow WN_SHARED=${SHARED:-$top/../shared} sh tests/e2e/mpi.sh
 }
 phase "MPI runner" mpi
+gumbo() { # the GUMBO=1 build: the reference parser, bounded
+  if ! pkg-config --exists gumbo 2>/dev/null; then
+    echo "skip gumbo: libgumbo-dev not installed"; echo "0 passed, 0 failed"; return 0
+  fi
+  make --no-print-directory BUILD=build/gumbo GUMBO=1 EXTRA_CFLAGS=-Werror all >/dev/null || { echo "FAIL gumbo build"; echo "0 passed, 1 failed"; return 1; }
+  build/gumbo/test_unit extract
+}
+phase "GUMBO=1 build" gumbo
 phase "threaded pipeline under TSan" scripts/tsan.sh
 phase "fuzz replay and smoke" scripts/fuzz.sh smoke
 phase "lint" scripts/lint.sh build

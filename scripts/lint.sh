@@ -1,6 +1,6 @@
 #!/bin/sh
 # Structure checks (after zstd/libdeflate habits):
-#  - libwinnow.so exports only wn_* symbols;
+#  - libwinnow.so exports only wn_* symbols and does not link gumbo;
 #  - src/core includes nothing from the stage folders;
 #  - the CLI (src/cli) uses only the public header;
 #  - no .c/.h file passes 900 lines;
@@ -15,6 +15,9 @@ bad() { fail=$((fail + 1)); echo "FAIL lint: $*"; }
 if [ -f "$build/libwinnow.so" ]; then
   leaked=$(nm -D --defined-only "$build/libwinnow.so" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^wn_' | grep -v '^_' | head -5)
   [ -z "$leaked" ] && ok || bad "non-wn_ symbols exported: $leaked"
+  # gumbo has no bounds of its own: linked only by make GUMBO=1
+  readelf -d "$build/libwinnow.so" | grep -q 'NEEDED.*gumbo' &&
+    bad "libwinnow.so links gumbo in the default build" || ok
   n=$(nm -D --defined-only "$build/libwinnow.so" | grep -c ' T wn_')
   [ "$n" -gt 20 ] && ok || bad "too few wn_ symbols exported ($n)"
 else

@@ -30,7 +30,8 @@ static const char extract_help[] =
     "                        compress; the file appears only when complete\n"
     "  -m, --mode MODE       main (default: the article) or all (all visible\n"
     "                        text, nothing removed but script/style/hidden)\n"
-    "      --parser NAME     fast (default) or gumbo (reference, slower)\n"
+    "      --parser NAME     fast (default) or gumbo (reference, slower;\n"
+    "                        only in builds made with GUMBO=1)\n"
     "      --set KEY=VALUE   any option, e.g. extract.link_density=0.5\n"
     "                        ('winnow extract --list-options' lists options)\n"
     "      --config FILE     INI file of options (docs/CONFIG.md)\n"
@@ -48,7 +49,7 @@ static const char extract_help[] =
     "examples:\n"
     "  winnow extract crawl.warc.gz -o text.jsonl.zst\n"
     "  winnow extract --from html --to text page.html\n"
-    "  winnow extract --mode all --set extract.parser=gumbo pages.jsonl\n";
+    "  winnow extract --mode all --set extract.link_density=0.5 pages.jsonl\n";
 
 static void list_options(void)
 {

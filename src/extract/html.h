@@ -90,8 +90,11 @@ int html_tag_is_void(int tag);
 int html_parse(const char *html, size_t n, const html_sink *sink,
                wn_buf *scratch);
 
-/* The same events from gumbo's HTML5 tree (slower; the reference).
- * Returns 0, a sink's value, or WN_ENOMEM. */
+/* The same events from gumbo's HTML5 tree (slower; the reference).  A
+ * page nested past HTML_MAX_DEPTH is parsed by html_parse instead.
+ * Returns 0, a sink's value, WN_ENOMEM, or WN_EINVAL in a build without
+ * gumbo (html_have_gumbo() is 0: make GUMBO=1 links it). */
+int html_have_gumbo(void);
 int html_parse_gumbo(const char *html, size_t n, const html_sink *sink,
                      wn_buf *scratch);
 

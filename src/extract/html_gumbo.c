@@ -8,11 +8,68 @@
  * slower).  The tree is walked depth first with an explicit stack, so a
  * deeply nested page cannot exhaust the C stack; elements deeper than
  * HTML_MAX_DEPTH are flattened, as html.c does.
+ *
+ * gumbo has no limits of its own: a 150 KB page of unclosed tables took
+ * 3.2 GB and minutes (gumbo 0.10.1 keeps every open element and walks the
+ * stack for each new one).  So gumbo gets a page only when winnow's
+ * tokenizer, run first, finds its nesting within HTML_MAX_DEPTH; a deeper
+ * page is parsed by the tokenizer, which flattens it - the same limits for
+ * both parsers.  And gumbo is linked only when asked for (make GUMBO=1):
+ * it is the reference for the evaluation, not a parser for crawls.
  */
 #include "html.h"
 
-#include <gumbo.h>
 #include <stdlib.h>
+
+#ifndef WN_GUMBO
+int html_have_gumbo(void) { return 0; }
+
+int html_parse_gumbo(const char *html, size_t n, const html_sink *sink,
+                     wn_buf *scratch)
+{
+    (void)html, (void)n, (void)sink, (void)scratch;
+    return WN_EINVAL;
+}
+#else
+#include <gumbo.h>
+
+int html_have_gumbo(void) { return 1; }
+
+typedef struct depth_probe {
+    int depth;
+} depth_probe;
+
+static int probe_start(void *ctx, int tag, const html_attrs *a)
+{
+    (void)tag, (void)a;
+    depth_probe *p = ctx;
+    /* the tokenizer ends elements at its limit at once: reaching it
+     * means the page nests deeper */
+    return ++p->depth >= HTML_MAX_DEPTH;
+}
+
+static int probe_end(void *ctx, int tag)
+{
+    (void)tag;
+    ((depth_probe *)ctx)->depth--;
+    return 0;
+}
+
+static int probe_text(void *ctx, const char *s, size_t n)
+{
+    (void)ctx, (void)s, (void)n;
+    return 0;
+}
+
+/* 1 when the page nests deeper than the parsers' limit, 0 if not, or
+ * WN_ENOMEM. */
+static int too_deep(const char *html, size_t n, wn_buf *scratch)
+{
+    depth_probe p = {0};
+    html_sink s = {probe_start, probe_end, probe_text, &p};
+    int rc = html_parse(html, n, &s, scratch);
+    return rc == 1 ? 1 : rc;
+}
 
 static void attrs_of(const GumboElement *e, html_attrs *a)
 {
@@ -58,6 +115,9 @@ typedef struct frame {
 int html_parse_gumbo(const char *html, size_t n, const html_sink *sink,
                      wn_buf *scratch)
 {
+    int deep = too_deep(html, n, scratch);
+    if (deep)
+        return deep == 1 ? html_parse(html, n, sink, scratch) : deep;
     GumboOutput *out = gumbo_parse_with_options(&kGumboDefaultOptions,
                                                 html, n);
     if (!out)
@@ -144,3 +204,4 @@ int html_parse_gumbo(const char *html, size_t n, const html_sink *sink,
     gumbo_destroy_output(&kGumboDefaultOptions, out);
     return rc;
 }
+#endif /* WN_GUMBO */

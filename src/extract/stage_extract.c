@@ -23,7 +23,7 @@ static const config_opt extract_table[] = {
                 "boilerplate removal"),
     OPTION_ENUM("extract.parser", "fast", "fast|gumbo", AT(parser),
                 "fast: winnow's tokenizer; gumbo: the HTML5 reference "
-                "parser, ~10x slower"),
+                "parser, ~10x slower, in builds made with GUMBO=1"),
     OPTION_DOUBLE("extract.link_density", "0.33", 0, 1, 0, AT(link_density),
                   "blocks with more of their text in links are "
                   "boilerplate"),
@@ -62,6 +62,10 @@ static int ex_create(const void *opts, void **out, wn_error *err)
         return wn_err(err, WN_EINVAL, "", 0,
                       "extract.length_high: %u is below extract.length_low "
                       "(%u)", in->length_high, in->length_low);
+    if (in->parser == EXTRACT_PARSER_GUMBO && !html_have_gumbo())
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "extract.parser: gumbo is not in this build of winnow "
+                      "(build it with make GUMBO=1)");
     extract_opts *o = malloc(sizeof *o);
     if (!o)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");

@@ -109,7 +109,7 @@ cp "$fx/article.html" "$TMP/page.html"
 "$WINNOW" extract -q --from html --to text "$TMP/page.html" >/dev/null
 expect_eq "help example --from html" 0 $?
 printf '{"id":"p1","html":"<p>One paragraph.</p>"}\n' >"$TMP/pages.jsonl"
-"$WINNOW" extract -q --mode all --set extract.parser=gumbo \
+"$WINNOW" extract -q --mode all --set extract.link_density=0.5 \
   "$TMP/pages.jsonl" >"$TMP/pages.out"
 expect_eq "help example --mode all" 0 $?
 grep -q '"text":"One paragraph."' "$TMP/pages.out" && pass ||
