@@ -177,6 +177,8 @@ typedef struct wn_stats {
     uint64_t http_quirks;     /* HTTP bodies labelled compressed that are not:
                                * kept as they are (repaired, not bad) */
     uint64_t warc_resource_html; /* resource records holding HTML -> docs */
+    uint64_t inputs_changed;  /* inputs whose size, time or first block
+                               * changed between two reading passes */
 } wn_stats;
 
 /* Adds every counter of b to a. */
@@ -510,10 +512,14 @@ int wn_engine_stats_json(wn_engine *e, wn_buf *out);
 /* The whole job: read, run the per-document stages (run.stages), remove
  * duplicates, and write OUTDIR/data/part-NNNNN.jsonl.zst, OUTDIR/rejects/
  * part-NNNNN.jsonl.zst (every rejected document with "reject_reason"),
- * OUTDIR/stats.json and OUTDIR/report.html.  Work is kept under
+ * OUTDIR/stats.json and OUTDIR/report.html, and last OUTDIR/manifest.json
+ * (the run's options, input fingerprints and files).  Work is kept under
  * OUTDIR/work, one finished unit per input file, so a killed run started
  * again with the same inputs and options continues from finished work and
- * ends with the same bytes.  Output does not depend on run.jobs.
+ * ends with the same bytes; a finished run removes it (WN_RUN_KEEP_WORK
+ * keeps it).  OUTDIR must be new, empty, or hold only this run's own files
+ * (WN_RUN_FORCE writes there anyway, replacing another run's output and
+ * removing stale shards).  Output does not depend on run.jobs.
  * Options: run.* (wn_run_option_at), the stages' own options, dedup.*. */
 typedef struct wn_run wn_run;
 
@@ -537,6 +543,11 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err);
  * either way.  Called from the thread that called wn_run_exec. */
 void wn_run_set_warn(wn_run *r, void (*fn)(void *ctx, const wn_error *w),
                      void *ctx);
+/* How the run treats OUTDIR (before wn_run_exec; default 0). */
+#define WN_RUN_FORCE 1u     /* write into an OUTDIR holding other files */
+#define WN_RUN_KEEP_WORK 2u /* keep OUTDIR/work after a finished run */
+void wn_run_set_flags(wn_run *r, unsigned flags);
+unsigned wn_run_flags(const wn_run *r);
 /* Runs the job.  Returns 0 when it finished (bad input may have been
  * counted: see wn_run_input_stats), or a negative code. */
 int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,

@@ -23,8 +23,10 @@ static const char run_help[] =
     "  OUTDIR/problems.jsonl                every bad-input event (file, offset,\n"
     "                                       message)\n"
     "  OUTDIR/timing.json                   each stage's CPU time\n"
-    "Killed, it resumes from finished work when started again with the same\n"
-    "command; the output is the same whatever -j is.\n"
+    "  OUTDIR/manifest.json                 the run's options, inputs and files\n"
+    "Killed, it resumes from finished work (OUTDIR/work) when started again\n"
+    "with the same command; the output is the same whatever -j is.  OUTDIR\n"
+    "must be new, empty, or hold only this run's files (see --force).\n"
     "\n"
     "options:\n"
     "  -o, --output OUTDIR     output directory (required)\n"
@@ -43,6 +45,9 @@ static const char run_help[] =
     "      --progress          show progress even when stderr is not a terminal\n"
     "      --no-progress       never show progress\n"
     "      --stats FILE        stats.json written there too\n"
+    "      --force             write into an OUTDIR holding other files: another\n"
+    "                          run's output is replaced, its shards removed\n"
+    "      --keep-work         keep OUTDIR/work after the run (removed by default)\n"
     "  -q, --quiet             no summary line\n"
     "  -h, --help              this help\n"
     "\n"
@@ -150,12 +155,15 @@ int cmd_run(int argc, char **argv)
         {"list-stages", no_argument, 0, 9},
         {"progress", no_argument, 0, 10},
         {"no-progress", no_argument, 0, 11},
+        {"force", no_argument, 0, 12},
+        {"keep-work", no_argument, 0, 13},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     cli_job j;
     cli_job_init(&j, "run");
     int print = 0, list = 0, progress = -1, c;
+    unsigned flags = 0;
     optind = 1;
     while (!j.usage && (c = getopt_long(argc, argv, "o:j:c:f:qh", opts, NULL)) != -1) {
         if (c == 'c')
@@ -171,6 +179,8 @@ int cmd_run(int argc, char **argv)
         case 9: list = 1; break;
         case 10: progress = 1; break;
         case 11: progress = 0; break;
+        case 12: flags |= WN_RUN_FORCE; break;
+        case 13: flags |= WN_RUN_KEEP_WORK; break;
         case 'h':
             fputs(run_help, stdout);
             cli_job_release(&j);
@@ -223,6 +233,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     wn_run_set_warn(run, cli_warn, NULL);
+    wn_run_set_flags(run, flags);
     struct progress pg;
     memset(&pg, 0, sizeof pg);
     pg.run = run;

@@ -12,7 +12,7 @@
     X(warc_response_other) X(warc_skipped) X(jsonl_lines) X(text_files)     \
     X(bad_files) X(bad_codec) X(truncated) X(bad_records) X(bad_http)       \
     X(bad_json) X(oversize) X(invalid_utf8) X(utf8_replaced) X(nul_bytes)   \
-    X(io_errors) X(http_quirks) X(warc_resource_html)
+    X(io_errors) X(http_quirks) X(warc_resource_html) X(inputs_changed)
 
 static const char *const field_names[] = {
 #define NAME(f) #f,
@@ -48,7 +48,7 @@ uint64_t wn_stats_bad(const wn_stats *s)
 {
     return s->bad_files + s->bad_codec + s->truncated + s->bad_records +
            s->bad_http + s->bad_json + s->oversize + s->invalid_utf8 +
-           s->io_errors;
+           s->io_errors + s->inputs_changed;
 }
 
 int wn_stats_write_json(const wn_stats *s, wn_buf *out)

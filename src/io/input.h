@@ -45,6 +45,24 @@ int inputs_expand(const char *const *args, size_t nargs, char ***list,
  * substitution), FIFOs, terminals and sockets cannot. */
 int input_rereadable(const char *path);
 
+/* What identifies the contents of an input file without reading it all:
+ * its size, modification time and (when asked for) a hash of its first
+ * 64 KiB.  A file replaced or rewritten between two reading passes differs
+ * in one of them. */
+typedef struct input_fp {
+    long long size;
+    long long mtime_ns;
+    uint64_t head; /* XXH3 of the first 64 KiB; 0 unless asked for */
+} input_fp;
+
+/* Fills *fp for a regular file (head: also read and hash its first
+ * 64 KiB): 1; 0 for anything else (a stream cannot be read twice, so it
+ * has no fingerprint); -1 when path cannot be opened, -2 on a read error
+ * (errno says which). */
+int input_fingerprint(const char *path, input_fp *fp, int head);
+/* Appends "SIZE MTIME_NS" (or "-" when got is not 1). */
+int input_fp_format(const input_fp *fp, int got, wn_buf *out);
+
 /* Copies the stream path into a new file in dir, once: compressed input
  * (gzip, zstd) as it is, anything else through zstd level 1, so the copy
  * decodes to the same bytes and offsets.  *spool receives the malloc'd

@@ -59,6 +59,7 @@ static int mpi_exec(wn_run **run, const wn_config *cfg,
     if (rank == 0) {
         wn_run *last;
         if (!(rc = wn_run_new(cfg, &last, err))) {
+            wn_run_set_flags(last, wn_run_flags(*run));
             rc = wn_run_exec(last, inputs, n, outdir, err);
             *run = last;
         }

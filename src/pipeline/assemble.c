@@ -53,18 +53,12 @@ static int shard_put(sharder *s, const wn_doc *d, wn_error *err)
     return wn_writer_write_line(s->w, s->line.data, s->line.len, err);
 }
 
-/* Closes the last shard and removes shards past it left by an earlier,
- * interrupted attempt (same inputs and options, so only extra tails). */
+/* Closes the last shard (outdir_finish removes any shard past it). */
 static int shard_finish(sharder *s, size_t *count, wn_error *err)
 {
     int rc = wn_writer_close(s->w, err);
     s->w = NULL;
     *count = s->shard + 1;
-    for (size_t k = *count;; k++) {
-        run_path(s->r, &s->path, "%s/part-%05zu.jsonl.zst", s->dir, k);
-        if (unlink(s->path.data))
-            break;
-    }
     wn_buf_release(&s->line);
     wn_buf_release(&s->path);
     return rc;

@@ -14,7 +14,9 @@
  * input order; problems are reported by the main pass only, so each is
  * reported once.  A stream cannot be read twice: when a first pass is due,
  * it is spooled (input_spool) and both passes read the spool under the
- * stream's own name.
+ * stream's own name.  Each input is fingerprinted (size, time, first
+ * 64 KiB) before its first pass and checked before its main pass: a file
+ * replaced in between is reported and counted (inputs_changed).
  */
 #include "engine.h"
 #include "batch.h"
@@ -22,10 +24,16 @@
 #include "../io/input.h"
 #include "../io/io.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+typedef struct seen_input {
+    char *name;
+    input_fp fp;
+} seen_input;
 
 /* Problems listed in detail per engine (all are counted). */
 #define MAX_LISTED ((uint64_t)1 << 20)
@@ -68,6 +76,8 @@ struct wn_engine {
     uint64_t bytes_base;
     _Atomic int passes; /* first passes done */
     int partial;        /* a first pass could not read all of an input */
+    seen_input *seen;   /* fingerprints taken before a first pass */
+    size_t nseen, capseen, seen_at;
 };
 
 /* ------------------------------------------------------------- options */
@@ -230,6 +240,9 @@ void wn_engine_free(wn_engine *e)
         free(e->spools[i].name);
     }
     free(e->spools);
+    for (size_t i = 0; i < e->nseen; i++)
+        free(e->seen[i].name);
+    free(e->seen);
     free(e->workdir);
     tally_release(&e->books);
     wn_buf_release(&e->problems);
@@ -546,6 +559,64 @@ static int spool_input(wn_engine *e, const char *name, wn_error *err)
     return 0;
 }
 
+/* The fingerprint noted for name, or NULL.  Inputs come in the order they
+ * were noted, so the search starts where the last one ended. */
+static seen_input *seen_find(wn_engine *e, const char *name)
+{
+    for (size_t j = 0; j < e->nseen; j++) {
+        size_t i = (e->seen_at + j) % e->nseen;
+        if (!strcmp(e->seen[i].name, name)) {
+            e->seen_at = i + 1;
+            return &e->seen[i];
+        }
+    }
+    return NULL;
+}
+
+static int note_input(wn_engine *e, const char *name, const input_fp *fp)
+{
+    if (seen_find(e, name))
+        return 0;
+    if (e->nseen == e->capseen) {
+        size_t cap = e->capseen ? 2 * e->capseen : 16;
+        seen_input *n = realloc(e->seen, cap * sizeof *n);
+        if (!n)
+            return WN_ENOMEM;
+        e->seen = n;
+        e->capseen = cap;
+    }
+    if (!(e->seen[e->nseen].name = strdup(name)))
+        return WN_ENOMEM;
+    e->seen[e->nseen++].fp = *fp;
+    return 0;
+}
+
+/* Before the main pass: is name what the first pass (or the run, when it
+ * started) saw?  A change is counted and reported; the input is still
+ * read - what it holds now is what there is to read. */
+static void check_unchanged(wn_engine *e, const char *name, wn_stats *st)
+{
+    seen_input *s = seen_find(e, name);
+    if (!s)
+        return;
+    input_fp now;
+    int got = input_fingerprint(name, &now, 1);
+    /* an input that cannot be read now is reported by the read itself */
+    if (got != 1 || (now.size == s->fp.size && now.mtime_ns == s->fp.mtime_ns &&
+                     now.head == s->fp.head))
+        return;
+    st->inputs_changed++;
+    wn_error w;
+    wn_err(&w, WN_EINVAL, name, 0,
+           now.size != s->fp.size
+               ? "input changed since the run first read it (size %lld, "
+                 "now %lld): counts of its first pass may not match"
+               : "input changed since the run first read it (modified or "
+                 "rewritten): counts of its first pass may not match",
+           s->fp.size, now.size);
+    engine_warn(e, &w);
+}
+
 int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
                          size_t n, unsigned part, unsigned nparts,
                          uint64_t *bytes, wn_error *err)
@@ -562,6 +633,19 @@ int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
         wn_stats ignore; /* the main pass counts the input */
         memset(&ignore, 0, sizeof ignore);
         spool *s = find_spool(e, files[i]);
+        input_fp fp;
+        /* an input that cannot be opened is reported by the main pass; a
+         * read error is one like any other in a first pass (below) */
+        int fpr = s ? 0 : input_fingerprint(files[i], &fp, 1);
+        if (fpr == 1 && (rc = note_input(e, files[i], &fp)))
+            return wn_err(err, rc, "", 0, "out of memory");
+        if (fpr == -2) {
+            wn_error w;
+            wn_err(&w, WN_EIO, files[i], 0, "read: %s", strerror(errno));
+            engine_warn(e, &w);
+            e->books.input.io_errors++;
+            e->partial = 1;
+        }
         int got = pump_input(e, s ? s->path : files[i], files[i], k, (int)k,
                              &ignore, err);
         e->bytes_base += ignore.bytes_in;
@@ -670,6 +754,8 @@ int wn_engine_process(wn_engine *e, const char *input, wn_error *err)
     }
     if (e->partial)
         complete = 0; /* processed with a first pass over part of the corpus */
+    if (!s)
+        check_unchanged(e, input, &st);
     int rc = pump_input(e, s ? s->path : input, input, e->upto, MAIN_PASS,
                         &st, err);
     wn_stats_add(&e->books.input, &st);

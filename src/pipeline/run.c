@@ -134,6 +134,10 @@ void wn_run_set_warn(wn_run *r, void (*fn)(void *, const wn_error *),
     wn_engine_set_warn(r->eng, fn, ctx);
 }
 
+void wn_run_set_flags(wn_run *r, unsigned flags) { r->flags = flags; }
+
+unsigned wn_run_flags(const wn_run *r) { return r->flags; }
+
 void run_warn(wn_run *r, const wn_error *e)
 {
     if (r->warn)
@@ -171,54 +175,47 @@ static int mkdir_p(const char *path, wn_error *err)
     return 0;
 }
 
+/* r->conf: what work/run.conf records - the version, the effective
+ * options, and each input with its size and modification time ("-" for a
+ * stream): a run resumed after an input changed would mix two versions of
+ * it, so it is refused like one with other options. */
+static int run_conf(wn_run *r, wn_error *err)
+{
+    wn_buf *c = &r->conf;
+    wn_buf_reset(c);
+    /* every part checked: a short run.conf would refuse the next run */
+    int rc = wn_buf_printf(c, "winnow %s\n", wn_version());
+    if (!rc)
+        rc = wn_run_print_config(r->cfg, c, err);
+    if (!rc)
+        rc = wn_buf_puts(c, "[inputs]\n");
+    for (size_t i = 0; i < r->nfiles && !rc; i++) {
+        input_fp fp;
+        int got = input_fingerprint(r->files[i], &fp, 0);
+        if (!(rc = wn_buf_printf(c, "%s ", r->files[i])) &&
+            !(rc = input_fp_format(&fp, got, c)))
+            rc = wn_buf_putc(c, '\n');
+    }
+    return rc == WN_ENOMEM ? wn_err(err, rc, "", 0, "out of memory") : rc;
+}
+
 /* Writes work/run.conf, or checks that an existing one matches. */
 static int check_workdir(wn_run *r, wn_error *err)
 {
-    wn_buf want = WN_BUF_INIT, path = WN_BUF_INIT;
-    /* every part checked: a short run.conf would refuse the next run */
-    int rc = wn_buf_printf(&want, "winnow %s\n", wn_version());
-    if (!rc)
-        rc = wn_run_print_config(r->cfg, &want, err);
-    if (!rc)
-        rc = wn_buf_puts(&want, "[inputs]\n");
-    for (size_t i = 0; i < r->nfiles && !rc; i++) {
-        struct stat sb;
-        long long sz = stat(r->files[i], &sb) ? -1 : (long long)sb.st_size;
-        rc = wn_buf_printf(&want, "%s %lld\n", r->files[i], sz);
-    }
-    if (!rc && !run_path(r, &path, "work/run.conf"))
-        rc = WN_ENOMEM;
-    if (rc) {
-        rc = rc == WN_ENOMEM ? wn_err(err, rc, "", 0, "out of memory") : rc;
-        wn_buf_release(&want);
-        wn_buf_release(&path);
-        return rc;
-    }
-    wn_buf have = WN_BUF_INIT;
-    rc = read_whole_file(path.data, &have, err);
+    wn_buf path = WN_BUF_INIT, have = WN_BUF_INIT;
+    if (!run_path(r, &path, "work/run.conf"))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    int rc = read_whole_file(path.data, &have, err);
     if (rc == 1) /* a new OUTDIR */
-        rc = write_text_file(path.data, &want, err);
-    else if (!rc && (have.len != want.len ||
-                     memcmp(have.data, want.data, want.len)))
+        rc = write_text_file(path.data, &r->conf, err);
+    else if (!rc && (have.len != r->conf.len ||
+                     memcmp(have.data, r->conf.data, r->conf.len)))
         rc = wn_err(err, WN_EINVAL, path.data, 0,
                     "this output directory holds work of a run with other "
                     "inputs or options; use another directory or remove it");
     wn_buf_release(&have);
-    wn_buf_release(&want);
     wn_buf_release(&path);
     return rc;
-}
-
-/* Whether name is "NAME.tmp.PID", the temporary of winnow before
- * atomic_open. */
-static int old_temporary(const char *name)
-{
-    const char *t = strstr(name, ".tmp."), *p;
-    if (!t || t == name)
-        return 0;
-    for (p = t + 5; *p >= '0' && *p <= '9'; p++)
-        ;
-    return p > t + 5 && !*p;
 }
 
 /* Removes temporaries a killed run left in dir: atomic_open's
@@ -231,7 +228,7 @@ static void remove_temporaries(const char *dir)
     struct dirent *e;
     char p[4352];
     while ((e = readdir(d)))
-        if (atomic_is_temporary(e->d_name) || old_temporary(e->d_name)) {
+        if (outdir_is_temporary(e->d_name)) {
             /* a path that does not fit is skipped, never cut short */
             if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) <
                 sizeof p)
@@ -274,12 +271,20 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
     if ((rc = inputs_expand(inputs, n, &r->files, &r->nfiles, r->warn,
                             r->warn_ctx, &r->total.input.bad_files, err)))
         return rc;
+    if ((rc = run_conf(r, err)) || (rc = outdir_claim(r, &r->conf, whole, err)))
+        return rc;
     wn_buf p = WN_BUF_INIT;
+    if ((rc = mkdir_p(run_path(r, &p, "work"), err)) ||
+        (whole && (rc = lock_outdir(r, err)))) {
+        wn_buf_release(&p);
+        return rc;
+    }
+    if (r->clear_work)
+        outdir_clear_work(r);
     if ((rc = mkdir_p(run_path(r, &p, "work/p1"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "work/p2"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "data"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "rejects"), err)) ||
-        (whole && (rc = lock_outdir(r, err))) ||
         (rc = check_workdir(r, err))) {
         wn_buf_release(&p);
         return rc;
@@ -368,6 +373,8 @@ int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
         rc = run_write_stats(r, err);
     if (!rc)
         rc = run_write_report(r, err);
+    if (!rc)
+        rc = outdir_finish(r, err);
     r->phase = PH_DONE;
     return rc;
 }
@@ -467,6 +474,7 @@ void wn_run_free(wn_run *r)
     }
     free(r->ex);
     tally_release(&r->total);
+    wn_buf_release(&r->conf);
     wn_config_free(r->cfg);
     free(r->outdir);
     if (r->lock_fd > 0)

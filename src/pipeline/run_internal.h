@@ -33,6 +33,9 @@ struct wn_run {
     size_t nfiles;
     char *outdir;
     int lock_fd;        /* holds the OUTDIR lock while > 0 */
+    unsigned flags;     /* WN_RUN_FORCE, WN_RUN_KEEP_WORK */
+    int clear_work;     /* --force: the work of another run is removed */
+    wn_buf conf;        /* work/run.conf: options and input fingerprints */
     size_t tasks_run;   /* tasks run (not resumed) by this process */
     /* progress */
     _Atomic int phase;
@@ -65,6 +68,17 @@ void run_warn(wn_run *r, const wn_error *e);
  * run; whole = 0 for a part of a distributed run. */
 int run_setup(wn_run *r, const char *const *inputs, size_t n,
               const char *outdir, int whole, wn_error *err);
+
+/* outdir.c: may this run write into OUTDIR?  (conf: its run.conf; sets
+ * r->clear_work.)  Changes nothing on disk. */
+int outdir_claim(wn_run *r, const wn_buf *conf, int whole, wn_error *err);
+/* A temporary file of winnow's, of this version or an older one. */
+int outdir_is_temporary(const char *name);
+/* Removes what work/ holds but the lock (another run's work, --force). */
+void outdir_clear_work(wn_run *r);
+/* A finished run: stale shards removed, manifest.json written, work/
+ * removed unless WN_RUN_KEEP_WORK. */
+int outdir_finish(wn_run *r, wn_error *err);
 
 /* run_observe.c: is this the part, outdir (and, with done, the finished
  * first passes) that wn_run_observe_part began? */

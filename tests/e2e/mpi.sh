@@ -21,17 +21,17 @@ hashes() { (cd "$1" && for f in stats.json report.html data/* rejects/*; do
 "$WINNOW" run -q --no-progress -j 1 --languages all "$TMP/in" -o "$TMP/one" 2>/dev/null
 expect_eq "one process: exit status" 0 $?
 MPIRUN="mpirun --allow-run-as-root --oversubscribe"
-$MPIRUN -np 3 "$MPIBIN" run -q --no-progress -j 1 --languages all "$TMP/in" -o "$TMP/mpi" >"$TMP/log" 2>&1
+$MPIRUN -np 3 "$MPIBIN" run -q --no-progress --keep-work -j 1 --languages all "$TMP/in" -o "$TMP/mpi" >"$TMP/log" 2>&1
 expect_eq "3 ranks: exit status" 0 $?
 hashes "$TMP/one" > "$TMP/h1"; hashes "$TMP/mpi" > "$TMP/h2"
 [ -s "$TMP/h1" ] && cmp -s "$TMP/h1" "$TMP/h2" && pass || fail "3 ranks differ from one process: $(diff "$TMP/h1" "$TMP/h2" | head -3) $(tail -3 "$TMP/log")"
-$MPIRUN -np 2 "$MPIBIN" run -q --no-progress -j 1 --languages all "$TMP/in" -o "$TMP/mpi" >"$TMP/log" 2>&1
+$MPIRUN -np 2 "$MPIBIN" run -q --no-progress --keep-work -j 1 --languages all "$TMP/in" -o "$TMP/mpi" >"$TMP/log" 2>&1
 expect_eq "rerun on finished work: exit status" 0 $?
 hashes "$TMP/mpi" > "$TMP/h3"
 cmp -s "$TMP/h1" "$TMP/h3" && pass || fail "rerun changed the output"
 # the first pass over 2 ranks: each reads its share, together the corpus once
 total=$(cat "$TMP"/in/* | wc -c)
-$MPIRUN -np 2 "$MPIBIN" run -q --no-progress -j 1 --languages all "$TMP/in" -o "$TMP/two" >"$TMP/log" 2>&1
+$MPIRUN -np 2 "$MPIBIN" run -q --no-progress --keep-work -j 1 --languages all "$TMP/in" -o "$TMP/two" >"$TMP/log" 2>&1
 expect_eq "2 ranks: exit status" 0 $?
 hashes "$TMP/two" > "$TMP/h4"
 cmp -s "$TMP/h1" "$TMP/h4" && pass || fail "2 ranks differ from one process: $(diff "$TMP/h1" "$TMP/h4" | head -3) $(tail -3 "$TMP/log")"
@@ -46,7 +46,7 @@ expect_eq "3 ranks: first-pass bytes of the ranks sum to the input bytes" "$tota
 # part 0's record shows it was not rewritten) and ends with the same bytes
 rm -f "$TMP/two/work/p1/00001.counts" "$obs/site_lines.1-of-2" "$obs/site_lines.1-of-2.json"
 echo marker >> "$obs/site_lines.0-of-2.json"
-$MPIRUN -np 2 "$MPIBIN" run -q --no-progress -j 1 --languages all "$TMP/in" -o "$TMP/two" >"$TMP/log" 2>&1
+$MPIRUN -np 2 "$MPIBIN" run -q --no-progress --keep-work -j 1 --languages all "$TMP/in" -o "$TMP/two" >"$TMP/log" 2>&1
 expect_eq "2 ranks, resumed: exit status" 0 $?
 grep -q marker "$obs/site_lines.0-of-2.json" && [ -f "$obs/site_lines.1-of-2" ] && pass || fail "resume re-observed a saved share, or not the missing one"
 hashes "$TMP/two" > "$TMP/h5"
@@ -54,7 +54,7 @@ cmp -s "$TMP/h1" "$TMP/h5" && pass || fail "resumed 2 ranks differ from one proc
 # a damaged save is an error, not a crash or a silent empty pass
 rm -f "$TMP/two/work/p1/00001.counts"
 printf 'X' | dd of="$obs/site_lines.0-of-2" bs=1 seek=100 conv=notrunc 2>/dev/null
-$MPIRUN -np 2 "$MPIBIN" run -q --no-progress -j 1 --languages all "$TMP/in" -o "$TMP/two" >"$TMP/log" 2>&1
+$MPIRUN -np 2 "$MPIBIN" run -q --no-progress --keep-work -j 1 --languages all "$TMP/in" -o "$TMP/two" >"$TMP/log" 2>&1
 # a damaged work file: the run fails, output not written (exit 3)
 expect_eq "damaged save: exit status" 3 $?
 grep -q "damaged" "$TMP/log" && pass || fail "damaged save: no message: $(tail -3 "$TMP/log")"

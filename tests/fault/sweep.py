@@ -288,12 +288,13 @@ class Sweep:
 
     # --- one outcome ------------------------------------------------------
     def input_index(self, path):
-        """Task number of an input file (its place in run.conf)."""
-        with open(os.path.join(self.ref, "run", "work", "run.conf")) as f:
-            lines = f.read().split("\n")
+        """Task number of an input file (its place in run.conf, which the
+        finished reference run keeps in manifest.json)."""
+        with open(os.path.join(self.ref, "run", "manifest.json")) as f:
+            lines = json.load(f)["run"].split("\n")
         i = lines.index("[inputs]")
         for k, line in enumerate(lines[i + 1:]):
-            if line.rsplit(" ", 1)[0] == path:
+            if line.startswith(path + " "):
                 return k
         return None
 

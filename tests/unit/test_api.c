@@ -88,3 +88,42 @@ TEST(api_engine_stable)
     CHECK(strstr(err.msg, "run.jobs") != NULL);
     wn_config_free(c);
 }
+
+static void count_warn(void *ctx, const wn_error *w)
+{
+    (void)w;
+    ++*(int *)ctx;
+}
+
+/* An input rewritten between the first pass and the main pass is
+ * reported and counted (inputs_changed), and still read; an unchanged one
+ * is not. */
+TEST(api_engine_input_changed_between_passes)
+{
+    wn_config *c = wn_config_new();
+    wn_config_set(c, "run.stages", "site_lines");
+    wn_engine *e;
+    wn_error err;
+    CHECK_INT(wn_engine_new(c, &e, &err), 0);
+    int warned = 0;
+    wn_engine_set_warn(e, count_warn, &warned);
+    static const char a[] = "{\"text\":\"one line\"}\n";
+    static const char b[] = "{\"text\":\"two\"}\n{\"text\":\"three\"}\n";
+    const char *p = t_write_file("chg.jsonl", a, sizeof a - 1);
+    const char *q = t_write_file("same.jsonl", a, sizeof a - 1);
+    const char *ins[] = {p, q};
+    CHECK_INT(wn_engine_observe(e, ins, 2, &err), 0);
+    FILE *f = fopen(p, "wb"); /* rewritten in place */
+    CHECK(f && fwrite(b, 1, sizeof b - 1, f) == sizeof b - 1);
+    if (f)
+        fclose(f);
+    CHECK_INT(wn_engine_process(e, p, &err), 1);
+    CHECK_INT(wn_engine_process(e, q, &err), 1);
+    CHECK_INT(wn_engine_input_stats(e)->inputs_changed, 1);
+    CHECK_INT(warned, 1);
+    uint64_t r;
+    wn_engine_totals(e, &r, NULL, NULL);
+    CHECK_INT(r, 3); /* what the file holds now is read */
+    wn_engine_free(e);
+    wn_config_free(c);
+}

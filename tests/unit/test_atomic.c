@@ -363,7 +363,7 @@ TEST(atomic_temporary_names)
 }
 
 /* A run removes the temporaries a killed run left in its OUTDIR, and
- * nothing else. */
+ * nothing else (notes.tmp.txt is not winnow's: the run is forced). */
 TEST(atomic_run_removes_leftover_temporaries)
 {
     const char *dir = t_tmpdir();
@@ -387,6 +387,11 @@ TEST(atomic_run_removes_leftover_temporaries)
     wn_run *r;
     CHECK_INT(wn_run_new(c, &r, &err), 0);
     const char *inputs[] = {in};
+    CHECK_INT(wn_run_exec(r, inputs, 1, out, &err), WN_EINVAL);
+    CHECK(strstr(err.msg, "notes.tmp.txt") != NULL);
+    wn_run_free(r);
+    CHECK_INT(wn_run_new(c, &r, &err), 0);
+    wn_run_set_flags(r, WN_RUN_FORCE);
     CHECK_INT(wn_run_exec(r, inputs, 1, out, &err), 0);
     wn_run_free(r);
     wn_config_free(c);
