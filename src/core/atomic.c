@@ -15,6 +15,7 @@
  */
 #include "core.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -308,4 +309,37 @@ int atomic_is_temporary(const char *name)
         if (!memchr(symbols, name[i], sizeof symbols - 1))
             return 0;
     return 1;
+}
+
+void atomic_remove_temporaries(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t blen = strlen(path + dlen);
+    if (blen > NAME_KEEP)
+        blen = NAME_KEEP;
+    char *dir = strndup(path, dlen ? dlen : 1);
+    if (!dir)
+        return;
+    if (!dlen)
+        dir[0] = '.';
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        const char *n = e->d_name;
+        /* ".NAME" + TAG + suffix, NAME cut as create_temp cuts it */
+        if (!atomic_is_temporary(n) || strlen(n) != 1 + blen + TAGLEN + SUFFIX ||
+            memcmp(n + 1, path + dlen, blen))
+            continue;
+        size_t len = strlen(dir) + 1 + strlen(n) + 1;
+        char *p = malloc(len);
+        if (p) {
+            snprintf(p, len, "%s/%s", dir, n);
+            unlink(p);
+            free(p);
+        }
+    }
+    if (d)
+        closedir(d);
+    free(dir);
 }

@@ -102,6 +102,10 @@ int atomic_write_work(const char *path, const void *data, size_t n,
 /* Whether a directory entry's name is a temporary of atomic_open (left
  * behind by a killed process). */
 int atomic_is_temporary(const char *name);
+/* Removes the temporaries of path that a killed process left beside it.
+ * Only for a caller that owns path (holds the lock of the job writing it):
+ * another process's temporary would go too. */
+void atomic_remove_temporaries(const char *path);
 /* write(2) until n bytes are written (EINTR retried): 0, or -1 and errno. */
 int write_full(int fd, const void *p, size_t n);
 

@@ -339,6 +339,11 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
         rc = wn_err(err, WN_EIO, workdir, 0,
                     "another winnow dedup is using this work directory");
     wn_buf_release(&lp);
+    /* what a killed run was writing (it holds the lock no more) */
+    for (size_t i = 0; i < n && !rc; i++)
+        atomic_remove_temporaries(outputs[i]);
+    if (!rc && rejects)
+        atomic_remove_temporaries(rejects);
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof *st);

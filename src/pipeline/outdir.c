@@ -247,8 +247,8 @@ int outdir_claim(wn_run *r, const wn_buf *conf, int whole, wn_error *err)
     return rc;
 }
 
-/* Removes what OUTDIR/work holds but the lock; with lock, that too and
- * the folder. */
+/* Removes what dir holds (files of ours: links are removed, never
+ * followed) and, unless keep_lock, the lock file and the folder itself. */
 static void clear_dir(const char *dir, int keep_lock)
 {
     DIR *d = opendir(dir);
@@ -272,6 +272,12 @@ static void clear_dir(const char *dir, int keep_lock)
     wn_buf_release(&p);
     if (!keep_lock)
         rmdir(dir);
+}
+
+void outdir_remove_tree(const char *dir)
+{
+    if (dir)
+        clear_dir(dir, 0);
 }
 
 void outdir_clear_work(wn_run *r)

@@ -302,31 +302,6 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
     return 0;
 }
 
-/* Removes dir and everything under it (work files of ours: no links). */
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    wn_buf p = WN_BUF_INIT;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        wn_buf_reset(&p);
-        if (wn_buf_printf(&p, "%s/%s", dir, e->d_name))
-            break;
-        struct stat sb;
-        if (!lstat(p.data, &sb) && S_ISDIR(sb.st_mode))
-            remove_tree(p.data);
-        else
-            unlink(p.data);
-    }
-    closedir(d);
-    wn_buf_release(&p);
-    rmdir(dir);
-}
-
 /* First passes and the per-file tasks i with i % nparts == part. */
 static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
 {
@@ -352,8 +327,8 @@ static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
         /* the deduplication of an earlier attempt saw other task outputs
          * (an input it could not read to the end): it starts again */
         wn_buf p = WN_BUF_INIT;
-        remove_tree(run_path(r, &p, "work/dedup"));
-        remove_tree(run_path(r, &p, "work/p2"));
+        outdir_remove_tree(run_path(r, &p, "work/dedup"));
+        outdir_remove_tree(run_path(r, &p, "work/p2"));
         if (mkdir_p(run_path(r, &p, "work/p2"), err))
             rc = err->code;
         wn_buf_release(&p);

@@ -74,6 +74,8 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
 int outdir_claim(wn_run *r, const wn_buf *conf, int whole, wn_error *err);
 /* A temporary file of winnow's, of this version or an older one. */
 int outdir_is_temporary(const char *name);
+/* Removes dir and everything under it (NULL: nothing). */
+void outdir_remove_tree(const char *dir);
 /* Removes what work/ holds but the lock (another run's work, --force). */
 void outdir_clear_work(wn_run *r);
 /* A finished run: stale shards removed, manifest.json written, work/

@@ -857,3 +857,23 @@ TEST(run_stats_and_report_never_published_short)
     wn_buf_release(&rref);
     wn_buf_release(&b);
 }
+
+/* The temporaries of one path go; another file's and look-alikes stay. */
+TEST(atomic_remove_temporaries_of_a_path)
+{
+    const char *dir = t_tmpdir();
+    char p[4][700], out[600];
+    snprintf(out, sizeof out, "%s/out.jsonl", dir);
+    snprintf(p[0], sizeof p[0], "%s/.out.jsonl.tmp.Zz09-_aQ", dir);
+    snprintf(p[1], sizeof p[1], "%s/.other.jsonl.tmp.Zz09-_aQ", dir);
+    snprintf(p[2], sizeof p[2], "%s/.out.jsonl.tmp.short", dir);
+    snprintf(p[3], sizeof p[3], "%s/out.jsonl", dir);
+    wn_error err;
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(atomic_write_file(p[i], "x", 1, &err), 0);
+    atomic_remove_temporaries(out);
+    CHECK(!exists(p[0]));
+    CHECK(exists(p[1]));
+    CHECK(exists(p[2]));
+    CHECK(exists(p[3]));
+}
