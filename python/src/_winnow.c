@@ -632,7 +632,6 @@ static PyObject *Reader_next(ReaderObject *self)
                     return raise_wn(&err, rc);
                 continue;
             }
-            self->done.files++;
         }
         int rc;
         self->busy = 1;
