@@ -394,8 +394,11 @@ class TestLeaks(Tmp):
             d.to_json()
 
     def test_process_100k(self):
-        docs = [d.text for d in winnow.read(corpus())][:200]
-        pipe = winnow.Pipeline()
+        # short texts: the test is of the bindings, not the stages' speed
+        docs = [d.text[:400] for d in winnow.read(corpus())][:200]
+        # pii edits the text (new strings back); langid is left out for
+        # time: it is C, not bindings
+        pipe = winnow.Pipeline(stages=["gopher_quality", "fineweb", "pii"])
         self.loop(2000, pipe, docs)  # warm up buffers and caches
         gc.collect()
         tracemalloc.start()
