@@ -83,13 +83,15 @@ PY_EXT  := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_va
 PY_PKG  := $(wildcard python/winnow/*.py python/winnow/*.pyi python/winnow/py.typed)
 PY_MOD  := $(BUILD)/python/winnow/_winnow$(PY_EXT)
 python: $(PY_MOD)
-$(PY_MOD): python/src/_winnow.c include/winnow.h $(BUILD)/libwinnow.a $(PY_PKG)
+PY_CSRC := $(sort $(wildcard python/src/*.c))
+$(PY_MOD): $(PY_CSRC) python/src/winnow_py.h include/winnow.h \
+           $(BUILD)/libwinnow.a $(PY_PKG)
 	@test -n "$(PY_INC)" && test -f "$(PY_INC)/Python.h" || { \
 	  echo "make python: no Python.h for $(PYTHON) (apt-get install python3-dev)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	cp $(PY_PKG) $(dir $@)
 	$(CC) $(CFLAGS) -I$(PY_INC) -fvisibility=hidden -shared -o $@ \
-	  python/src/_winnow.c $(BUILD)/libwinnow.a -Wl,--exclude-libs,ALL \
+	  $(PY_CSRC) $(BUILD)/libwinnow.a -Wl,--exclude-libs,ALL \
 	  $(LDFLAGS) $(LDLIBS)
 
 

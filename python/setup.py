@@ -7,6 +7,7 @@ libwinnow.a is linked in (static, symbols hidden), so the module needs only
 the Debian shared libraries that `make print-ldlibs` names.  WINNOW_BUILD
 points at another build directory (default: ../build).
 """
+import glob
 import os
 import re
 import subprocess
@@ -38,12 +39,13 @@ setup(
     python_requires=">=3.9",
     ext_modules=[Extension(
         "winnow._winnow",
-        sources=["src/_winnow.c"],
+        sources=sorted(glob.glob("src/*.c")),
         include_dirs=[os.path.join(TOP, "include")],
         extra_compile_args=["-std=c11", "-D_POSIX_C_SOURCE=200809L",
                             "-D_DEFAULT_SOURCE", "-fvisibility=hidden"],
         extra_objects=[LIB],
         extra_link_args=["-Wl,--exclude-libs,ALL"] + LDLIBS,
-        depends=[os.path.join(TOP, "include", "winnow.h"), LIB],
+        depends=["src/winnow_py.h", os.path.join(TOP, "include", "winnow.h"),
+                 LIB],
     )],
 )

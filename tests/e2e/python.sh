@@ -60,7 +60,8 @@ run_py() { # the interpreter with the build on its path (and the sanitizer)
 
 export WINNOW WN_SHARED WN_FIXTURES
 # fewer documents in the leak loop under the sanitizers (10x slower)
-[ -n "$san" ] && export WN_PY_LEAK_DOCS=${WN_PY_LEAK_DOCS:-20000}
+# and no RSS bounds (ASan's quarantine holds freed memory)
+[ -n "$san" ] && export WN_PY_LEAK_DOCS=${WN_PY_LEAK_DOCS:-20000} WN_PY_SANITIZED=1
 out=$TMP/py.log
 if run_py -c 'import pytest' 2>/dev/null; then
   (cd "$top" && run_py -m pytest -q -rs -p no:cacheprovider python/tests) >"$out" 2>&1
