@@ -270,6 +270,13 @@ class TestPipeline(Tmp):
                          [])
 
     def test_config_and_order(self):
+        names = [n for n, _, _ in winnow.stages()]
+        self.assertEqual(names[:2], ["extract", "normalize"])
+        self.assertEqual(winnow.Pipeline().stages,
+                         [n for n, g, _ in winnow.stages()
+                          if g == "filter" and n != "pii"])
+        self.assertEqual(winnow.Pipeline(stages=[]).process(
+            winnow.Document(text="x")), (True, None))
         p = winnow.Pipeline(stages="fineweb,gopher_quality",
                             config={"gopher_quality": {"min_words": 3}})
         self.assertEqual(p.stages, ["gopher_quality", "fineweb"])
