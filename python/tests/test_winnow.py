@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import tracemalloc
 import unittest
 
@@ -294,6 +295,31 @@ class TestPipeline(Tmp):
         d = winnow.Document(text="write to someone@example.com today")
         self.assertEqual(p.process(d), (True, None))
         self.assertNotIn("someone@example.com", d.text)
+
+    def test_batch_releases_the_gil(self):
+        # a Python thread runs while process_batch works: with the GIL held
+        # for the whole batch it could not tick in the middle of the call
+        docs = list(winnow.read(corpus())) * 10
+        pipe = winnow.Pipeline(stages=["gopher_repetition",
+                                       "gopher_quality", "fineweb"])
+        ticks, stop = [], threading.Event()
+
+        def tick():
+            while not stop.is_set():
+                ticks.append(time.perf_counter())
+                time.sleep(0.001)
+        t = threading.Thread(target=tick)
+        t.start()
+        time.sleep(0.01)
+        t0 = time.perf_counter()
+        pipe.process_batch(docs, threads=1)
+        t1 = time.perf_counter()
+        stop.set()
+        t.join()
+        if t1 - t0 < 0.1:
+            self.skipTest(f"the batch took {t1 - t0:.3f} s: too short")
+        inside = [x for x in ticks if t0 + 0.03 < x < t1 - 0.03]
+        self.assertTrue(inside, f"no tick in {t1 - t0:.3f} s of batch")
 
     def test_threads_share_nothing(self):
         # one Pipeline per thread, all at once: the same answers

@@ -5,7 +5,8 @@
 # installed, else unittest) and compares every call with the CLI; last,
 # `pip install --no-build-isolation` into a scratch directory must work
 # offline.  Skips with a message when python3-dev is absent.
-# WN_PYTHON picks another interpreter (it must have its Python.h).
+# WN_PYTHON picks another interpreter (it must have its Python.h);
+# WN_PY_RUNNER=unittest runs the suite with unittest even where pytest is.
 set -u
 . "$(dirname "$0")/lib.inc"
 
@@ -63,7 +64,7 @@ export WINNOW WN_SHARED WN_FIXTURES
 # and no RSS bounds (ASan's quarantine holds freed memory)
 [ -n "$san" ] && export WN_PY_LEAK_DOCS=${WN_PY_LEAK_DOCS:-20000} WN_PY_SANITIZED=1
 out=$TMP/py.log
-if run_py -c 'import pytest' 2>/dev/null; then
+if [ "${WN_PY_RUNNER:-}" != unittest ] && run_py -c 'import pytest' 2>/dev/null; then
   (cd "$top" && run_py -m pytest -q -rs -p no:cacheprovider python/tests) >"$out" 2>&1
   rc=$?
   summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|error)' "$out" | tail -1)
@@ -72,7 +73,7 @@ if run_py -c 'import pytest' 2>/dev/null; then
   p=${p:-0}; f=$((${f:-0} + ${e:-0})); s=${s:-0}
   grep -E '^SKIPPED' "$out" | sed 's/^/skip python: /'
 else
-  echo "skip python: pytest not installed (python3-pytest); running unittest"
+  echo "skip python: pytest not used (python3-pytest absent, or WN_PY_RUNNER=unittest): unittest runs the suite"
   (cd "$top" && run_py -m unittest python.tests.test_winnow) >"$out" 2>&1
   rc=$?
   total=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' "$out" | tail -1)
