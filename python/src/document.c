@@ -19,7 +19,6 @@ typedef struct {
     unsigned long long offset;
 } DocObject;
 
-
 PyObject *wnpy_empty;
 
 static PyObject *str_of(const wn_buf *b)
@@ -109,7 +108,8 @@ static int put_meta(wn_buf *b, DocObject *d)
     }
     if (!PyDict_GET_SIZE(d->metadata))
         return 0;
-    PyObject *s = PyObject_CallFunctionObjArgs(wnpy_json_dumps, d->metadata, NULL);
+    PyObject *s = PyObject_CallFunctionObjArgs(wnpy_json_dumps, d->metadata,
+                                               NULL);
     if (!s)
         return -1;
     Py_ssize_t n;

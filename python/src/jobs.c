@@ -93,7 +93,8 @@ PyObject *wnpy_run(PyObject *m, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_TypeError, "progress must be callable");
         goto out;
     }
-    if (wnpy_paths_from(inputs, &paths, &n) || !(cfg = wnpy_config_from(config)))
+    if (wnpy_paths_from(inputs, &paths, &n) ||
+        !(cfg = wnpy_config_from(config)))
         goto out;
     int rc = wn_run_new(cfg, &j.run, &j.err);
     if (rc < 0) {
@@ -161,8 +162,8 @@ PyObject *wnpy_run(PyObject *m, PyObject *args, PyObject *kw)
     }
     PyObject *s = PyUnicode_FromStringAndSize(js.data, (Py_ssize_t)js.len);
     wn_buf_release(&js);
-    PyObject *stats = s ? PyObject_CallFunctionObjArgs(wnpy_json_loads, s, NULL)
-                        : NULL;
+    PyObject *stats =
+        s ? PyObject_CallFunctionObjArgs(wnpy_json_loads, s, NULL) : NULL;
     Py_XDECREF(s);
     PyObject *probs = stats ? PyUnicode_DecodeUTF8(
                                   j.problems.data ? j.problems.data : "",

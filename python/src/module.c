@@ -247,8 +247,10 @@ PyMODINIT_FUNC PyInit__winnow(void)
         partial = PyObject_GetAttrString(ft, "partial");
         Py_DECREF(ft);
     }
-    PyObject *kwd = Py_BuildValue("{sOs(ss)}", "ensure_ascii", Py_False,
-                                  "separators", ",", ":");
+    /* NaN and Infinity are not JSON: ValueError rather than bad metadata */
+    PyObject *kwd = Py_BuildValue("{sOs(ss)sO}", "ensure_ascii", Py_False,
+                                  "separators", ",", ":", "allow_nan",
+                                  Py_False);
     PyObject *pa = partial ? PyTuple_Pack(1, dumps) : NULL;
     wnpy_json_dumps = pa && kwd ? PyObject_Call(partial, pa, kwd) : NULL;
     Py_XDECREF(pa);

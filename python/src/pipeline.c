@@ -32,7 +32,6 @@ typedef struct {
     unsigned long long read, kept, rejected[MAX_STAGES];
 } PipeObject;
 
-
 static int in_list(const char *list, const char *name)
 {
     size_t n = strlen(name);

@@ -24,7 +24,6 @@ typedef struct {
     int busy; /* a thread is inside next() with the GIL released */
 } ReaderObject;
 
-
 static void reader_close_cur(ReaderObject *self)
 {
     if (self->r) {
@@ -240,8 +239,8 @@ PyObject *wnpy_read(PyObject *m, PyObject *args, PyObject *kw)
         return NULL;
     int fmt = wn_format_parse(format);
     if (fmt < 0)
-        return wnpy_raise_msg(WN_EINVAL, "format: want auto, warc, jsonl, text "
-                                    "or html");
+        return wnpy_raise_msg(WN_EINVAL,
+                              "format: want auto, warc, jsonl, text or html");
     if (strcmp(errors, "raise") && strcmp(errors, "skip"))
         return wnpy_raise_msg(WN_EINVAL, "errors: want 'raise' or 'skip'");
     if (max_record < 1)

@@ -196,6 +196,10 @@ class TestErrors(Tmp):
             winnow.Pipeline().process("not a document")
         with self.assertRaises(TypeError):
             winnow.Document(text=b"bytes")
+        with self.assertRaises(ValueError):  # NaN is not JSON
+            winnow.Document(metadata={"x": float("nan")}).to_json()
+        with self.assertRaises(TypeError):  # nor is a set
+            winnow.Pipeline().process(winnow.Document(metadata={"x": {1}}))
         with self.assertRaises(winnow.OptionError):
             winnow.run([], self.path("o"), nope=1)
         with self.assertRaises(winnow.OptionError):

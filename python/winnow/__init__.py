@@ -59,7 +59,8 @@ def _options(prefix: str, options: Dict[str, Any]) -> Dict[str, Any]:
 _cache: Dict[Tuple[str, ...], Pipeline] = {}
 
 
-def _pipeline(names: Tuple[str, ...], config: Optional[Dict[str, Any]]) -> Pipeline:
+def _pipeline(names: Tuple[str, ...],
+              config: Optional[Dict[str, Any]]) -> Pipeline:
     # A pipeline with default options is kept for the next call: building
     # one costs more than running it on a page.
     if config:
