@@ -282,10 +282,12 @@ static PyObject *Pipe_process_batch(PipeObject *self, PyObject *args,
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         threads = c > 0 ? (int)c : 1;
     }
-    PyObject *seq = PySequence_Fast(docs, "docs must be a sequence");
+    /* a tuple of its own: another thread may change a list while the GIL
+     * is released */
+    PyObject *seq = PySequence_Tuple(docs);
     if (!seq)
         return NULL;
-    size_t n = (size_t)PySequence_Fast_GET_SIZE(seq);
+    size_t n = (size_t)PyTuple_GET_SIZE(seq);
     if ((size_t)threads > n / CHUNK + 1)
         threads = (int)(n / CHUNK + 1);
     PyObject *out = NULL;
@@ -302,7 +304,7 @@ static PyObject *Pipe_process_batch(PipeObject *self, PyObject *args,
         goto out;
     }
     for (size_t i = 0; i < n; i++)
-        if (wnpy_doc_to_wn(PySequence_Fast_GET_ITEM(seq, i), &j.docs[i]))
+        if (wnpy_doc_to_wn(PyTuple_GET_ITEM(seq, (Py_ssize_t)i), &j.docs[i]))
             goto out;
     if (lanes_grow(self, (size_t)threads))
         goto out;
@@ -336,8 +338,8 @@ static PyObject *Pipe_process_batch(PipeObject *self, PyObject *args,
     if (!out)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        PyObject *v;
-        if (wnpy_doc_update(PySequence_Fast_GET_ITEM(seq, i), &j.docs[i]) ||
+        PyObject *v, *doc = PyTuple_GET_ITEM(seq, (Py_ssize_t)i);
+        if (wnpy_doc_update(doc, &j.docs[i]) ||
             !(v = verdict(j.res[i], &j.reasons[i]))) {
             Py_CLEAR(out);
             goto out;
