@@ -179,6 +179,18 @@ class TestErrors(Tmp):
         self.assertIsInstance(cm.exception, OSError)
         self.assertIn("nope.jsonl", cm.exception.file)
 
+    def test_missing_file_in_jobs(self):
+        missing = self.path("nope.jsonl")
+        with self.assertRaises(winnow.FileError) as cm:
+            winnow.dedup([missing], [self.path("o.jsonl")], self.path("w"))
+        self.assertEqual(cm.exception.file, missing)
+        # a run finishes, as `winnow run` does (exit 1), and says what
+        st = winnow.run([missing], self.path("run"))
+        self.assertTrue(st["problems"])
+        self.assertTrue(all(p.startswith(missing + ": offset 0: ")
+                            for p in st["problems"]), st["problems"])
+        self.assertEqual(st["documents"]["read"], 0)
+
     def test_bad_options(self):
         with self.assertRaises(winnow.OptionError):
             winnow.read(self.path("x"), format="yaml")
