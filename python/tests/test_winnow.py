@@ -400,9 +400,8 @@ class TestRunDedup(Tmp):
         with open(self.path("cli/stats.json")) as f:
             want = json.load(f)
         self.assertTrue(calls and calls[-1]["phase"] == "done", calls[-1:])
-        self.assertEqual(st["documents"] if "documents" in st else
-                         st.get("read"), want["documents"] if "documents"
-                         in want else want.get("read"))
+        for key in ("documents", "rejected_by_reason", "input"):
+            self.assertEqual(st[key], want[key])
         got = sorted(os.listdir(self.path("py/data")))
         self.assertEqual(got, sorted(os.listdir(self.path("cli/data"))))
         for name in got:

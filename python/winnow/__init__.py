@@ -105,13 +105,18 @@ def run(inputs: Union[PathLike, Sequence[PathLike]], output: PathLike,
         config: Optional[Dict[str, Any]] = None,
         interval: float = 0.5, **options: Any) -> Dict[str, Any]:
     """``winnow run``: the whole job from inputs into the directory output
-    (data/, rejects/, stats.json, report.html).  Options are run.* keys
+    (data/, rejects/, stats.json, report.html), with the CLI's preset for
+    English web text (langid.languages=en, langid.min_score=0.65) unless
+    set otherwise.  Options are run.* keys
     as keywords (``jobs=2``, ``stages="normalize,clean"``) or any key in
     config (``{"dedup.threshold": 0.9}``).  progress(dict) is called every
     interval seconds with phase, bytes_done, bytes_total, docs_read,
     docs_kept and fraction.  Returns stats.json as a dict, plus
     "problems": the bad-input messages (the first 1000)."""
-    cfg = dict(config or {})
+    # the preset `winnow run` applies unless set (src/cli/cmd_run.c; the
+    # suite checks that both give the same output)
+    cfg = {"langid.languages": "en", "langid.min_score": 0.65}
+    cfg.update(config or {})
     cfg.update(_options("run", options))
     return _winnow._run(inputs, output, config=cfg, progress=progress,
                         interval=interval)
