@@ -154,7 +154,7 @@ static int same_bytes(PyObject *s, const wn_buf *b)
 
 /* What the stages changed goes back into the Document (GIL held): text
  * and metadata (only when changed, so unchanged strings stay shared). */
-int wnpy_doc_update(PyObject *o, const wn_doc *w)
+int wnpy_doc_update(PyObject *o, const wn_doc *w, const wn_buf *meta0)
 {
     DocObject *d = (DocObject *)o;
     PyObject *v;
@@ -164,15 +164,8 @@ int wnpy_doc_update(PyObject *o, const wn_doc *w)
         set_field(&d->text, v);
     }
     d->kind = w->kind;
-    wn_buf old = WN_BUF_INIT;
-    if (put_meta(&old, d)) {
-        wn_buf_release(&old);
-        return -1;
-    }
-    int changed = old.len != w->meta.len ||
-                  (old.len && memcmp(old.data, w->meta.data, old.len));
-    wn_buf_release(&old);
-    if (changed) {
+    if (meta0->len != w->meta.len ||
+        (w->meta.len && memcmp(meta0->data, w->meta.data, w->meta.len))) {
         if (!(v = str_of(&w->meta)))
             return -1;
         set_field(&d->meta_raw, v);

@@ -237,26 +237,23 @@ PyMODINIT_FUNC PyInit__winnow(void)
     if (!json)
         goto fail;
     wnpy_json_loads = PyObject_GetAttrString(json, "loads");
-    /* compact and UTF-8, as the library writes JSON */
-    PyObject *dumps = PyObject_GetAttrString(json, "dumps");
+    /* One encoder, compact and UTF-8 as the library writes JSON (json.dumps
+     * with options builds an encoder per call); NaN and Infinity are not
+     * JSON: ValueError rather than bad metadata. */
+    PyObject *cls = PyObject_GetAttrString(json, "JSONEncoder");
     Py_DECREF(json);
-    if (!wnpy_json_loads || !dumps)
-        goto fail;
-    PyObject *partial = NULL, *ft = PyImport_ImportModule("functools");
-    if (ft) {
-        partial = PyObject_GetAttrString(ft, "partial");
-        Py_DECREF(ft);
-    }
-    /* NaN and Infinity are not JSON: ValueError rather than bad metadata */
     PyObject *kwd = Py_BuildValue("{sOs(ss)sO}", "ensure_ascii", Py_False,
                                   "separators", ",", ":", "allow_nan",
                                   Py_False);
-    PyObject *pa = partial ? PyTuple_Pack(1, dumps) : NULL;
-    wnpy_json_dumps = pa && kwd ? PyObject_Call(partial, pa, kwd) : NULL;
-    Py_XDECREF(pa);
+    PyObject *none = PyTuple_New(0);
+    PyObject *enc = cls && kwd && none ? PyObject_Call(cls, none, kwd) : NULL;
+    Py_XDECREF(cls);
     Py_XDECREF(kwd);
-    Py_XDECREF(partial);
-    Py_DECREF(dumps);
+    Py_XDECREF(none);
+    wnpy_json_dumps = enc ? PyObject_GetAttrString(enc, "encode") : NULL;
+    Py_XDECREF(enc);
+    if (!wnpy_json_loads)
+        goto fail;
     if (!wnpy_json_dumps || !(wnpy_empty = PyUnicode_FromString("")))
         goto fail;
     if (PyType_Ready(&wnpy_DocType) || PyType_Ready(&wnpy_ReaderType) ||

@@ -28,6 +28,7 @@ typedef struct {
     size_t nlanes;
     wn_doc doc;    /* process()'s document */
     wn_buf reason; /* process()'s reason */
+    wn_buf meta0;  /* process()'s metadata before the stages */
     int busy;
     unsigned long long read, kept, rejected[MAX_STAGES];
 } PipeObject;
@@ -162,6 +163,7 @@ static void Pipe_dealloc(PipeObject *self)
     wn_config_free(self->cfg);
     wn_doc_release(&self->doc);
     wn_buf_release(&self->reason);
+    wn_buf_release(&self->meta0);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -215,6 +217,8 @@ static PyObject *Pipe_process(PipeObject *self, PyObject *doc)
 {
     if (!ready(self) || wnpy_doc_to_wn(doc, &self->doc))
         return NULL;
+    if (wn_buf_set(&self->meta0, self->doc.meta.data, self->doc.meta.len))
+        return PyErr_NoMemory();
     int rc, at;
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
@@ -228,7 +232,7 @@ static PyObject *Pipe_process(PipeObject *self, PyObject *doc)
         self->kept++;
     else
         self->rejected[at]++;
-    if (wnpy_doc_update(doc, &self->doc))
+    if (wnpy_doc_update(doc, &self->doc, &self->meta0))
         return NULL;
     return verdict(rc, &self->reason);
 }
@@ -297,15 +301,21 @@ static PyObject *Pipe_process_batch(PipeObject *self, PyObject *args,
     j.reasons = calloc(n + 1, sizeof *j.reasons);
     j.res = calloc(n + 1, sizeof *j.res);
     j.at = calloc(n + 1, sizeof *j.at);
+    wn_buf *meta0 = calloc(n + 1, sizeof *meta0); /* metadata before */
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     batch_arg *ba = calloc((size_t)threads, sizeof *ba);
-    if (!j.docs || !j.reasons || !j.res || !j.at || !tids || !ba) {
+    if (!j.docs || !j.reasons || !j.res || !j.at || !meta0 || !tids || !ba) {
         PyErr_NoMemory();
         goto out;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (wnpy_doc_to_wn(PyTuple_GET_ITEM(seq, (Py_ssize_t)i), &j.docs[i]))
             goto out;
+        if (wn_buf_set(&meta0[i], j.docs[i].meta.data, j.docs[i].meta.len)) {
+            PyErr_NoMemory();
+            goto out;
+        }
+    }
     if (lanes_grow(self, (size_t)threads))
         goto out;
     int started = 1;
@@ -339,7 +349,7 @@ static PyObject *Pipe_process_batch(PipeObject *self, PyObject *args,
         goto out;
     for (size_t i = 0; i < n; i++) {
         PyObject *v, *doc = PyTuple_GET_ITEM(seq, (Py_ssize_t)i);
-        if (wnpy_doc_update(doc, &j.docs[i]) ||
+        if (wnpy_doc_update(doc, &j.docs[i], &meta0[i]) ||
             !(v = verdict(j.res[i], &j.reasons[i]))) {
             Py_CLEAR(out);
             goto out;
@@ -356,6 +366,9 @@ out:
         wn_doc_release(&j.docs[i]);
     for (size_t i = 0; j.reasons && i < n; i++)
         wn_buf_release(&j.reasons[i]);
+    for (size_t i = 0; meta0 && i < n; i++)
+        wn_buf_release(&meta0[i]);
+    free(meta0);
     free(j.docs);
     free(j.reasons);
     free(j.res);

@@ -46,8 +46,10 @@ extern PyTypeObject wnpy_DocType;
 PyObject *wnpy_doc_from_wn(const wn_doc *w);
 /* Document o -> w (reset first); -1 with an exception. */
 int wnpy_doc_to_wn(PyObject *o, wn_doc *w);
-/* What stages changed in w (text, kind, metadata) back into o. */
-int wnpy_doc_update(PyObject *o, const wn_doc *w);
+/* What stages changed in w (text, kind, metadata) back into o; meta0 is
+ * w->meta as wnpy_doc_to_wn made it (so the dict is not serialised
+ * again to see whether a stage changed it). */
+int wnpy_doc_update(PyObject *o, const wn_doc *w, const wn_buf *meta0);
 
 /* reader.c */
 extern PyTypeObject wnpy_ReaderType;

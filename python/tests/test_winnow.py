@@ -466,26 +466,41 @@ class TestLeaks(Tmp):
             self.assertLess(r1 - r0, 8 * 1024, f"RSS grew {r1 - r0} kB")
 
     def test_read_and_batch_loop(self):
+        # LEAK_DOCS documents read (metadata parsed), a tenth of them also
+        # through process_batch on 2 threads, and an error per pass
         path = corpus()
         pipe = winnow.Pipeline()
+        bad = self.path("bad.jsonl")
+        with open(bad, "w") as f:
+            f.write('{"text":"a","m":{"k":1}}\n{"text": oops\n')
 
-        def once():
+        def once(i):
             docs = list(winnow.read(path))
-            pipe.process_batch(docs, threads=2)
+            for d in docs:
+                d.metadata
+            if i % 10 == 0:
+                pipe.process_batch(docs, threads=2)
             try:
-                list(winnow.read(os.path.join(self.tmp, "missing")))
-            except winnow.FileError:
+                list(winnow.read([bad, self.path("missing")]))
+            except winnow.Error:
                 pass
-        for _ in range(3):
-            once()
+            return len(docs)
+        for i in range(3):
+            once(i)
         gc.collect()
+        tracemalloc.start()
         r0 = rss_kb()
-        for _ in range(10):
-            once()
+        t0, _ = tracemalloc.get_traced_memory()
+        n = i = 0
+        while n < LEAK_DOCS:
+            n += once(i)
+            i += 1
         gc.collect()
+        t1, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        self.assertLess(t1 - t0, 256 * 1024, "Python objects leaked")
         if not SANITIZED:
             self.assertLess(rss_kb() - r0, 16 * 1024)
-
 
 def _datatrove_path():
     peers = os.path.join(SHARED, "peers")
