@@ -554,12 +554,22 @@ class TestDatatrove(Tmp):
 
     def test_stand_in(self):
         # the steps must work without datatrove's classes
-        from winnow.datatrove import WinnowCleaner, WinnowFilter
+        from winnow.datatrove import (WinnowCleaner, WinnowExtractor,
+                                      WinnowFilter)
         self.check_filter(StandIn, WinnowFilter(threads=2, batch_size=64))
         c = WinnowCleaner()
         d = StandIn("Real text here today.\nShare on Facebook\n", "1")
         out, = list(c.run([d]))
         self.assertEqual(out.text, winnow.clean(d.text))
+        with open(os.path.join(FIXTURES, "extract", "article.html"),
+                  encoding="utf-8") as f:
+            html = f.read()
+        pages = [StandIn(html, "p1", {"url": "https://example.com/a"}),
+                 StandIn("<html><body></body></html>", "p2")]
+        out = list(WinnowExtractor().run(pages))
+        self.assertEqual([o.id for o in out], ["p1"])
+        self.assertEqual(out[0].text, winnow.extract(html))
+        self.assertEqual(out[0].metadata["url"], "https://example.com/a")
 
     def test_datatrove(self):
         if not _datatrove_path():
