@@ -35,7 +35,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 
-.PHONY: print-ldlibs
+.PHONY: print-ldlibs python
 .PHONY: all deps run check test test-asan fault fault-sweep fuzz fuzz-smoke \
         bench eval install clean format lint
 
@@ -84,6 +84,29 @@ $(BUILD)/winnow-mpi: $(BUILD)/obj/src/mpi/winnow_mpi.o $(MPI_CLI_OBJ) $(BUILD)/l
 
 deps:
 	@scripts/deps.sh
+
+# `make python`: the CPython extension (python/, docs/python.md) for
+# Debian's python3 (PYTHON), built in-tree into $(BUILD)/python, which
+# goes on PYTHONPATH.  libwinnow.a is linked in and its symbols hidden, so
+# the module needs only the Debian libraries of LDLIBS.  `pip install
+# --no-build-isolation ./python` builds the same source with setuptools.
+PYTHON  ?= /usr/bin/python3
+PY_INC  := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
+PY_EXT  := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PY_PKG  := $(wildcard python/winnow/*.py python/winnow/*.pyi python/winnow/py.typed)
+PY_MOD  := $(BUILD)/python/winnow/_winnow$(PY_EXT)
+python: $(PY_MOD)
+PY_CSRC := $(sort $(wildcard python/src/*.c))
+$(PY_MOD): $(PY_CSRC) python/src/winnow_py.h include/winnow.h \
+           $(BUILD)/libwinnow.a $(PY_PKG)
+	@test -n "$(PY_INC)" && test -f "$(PY_INC)/Python.h" || { \
+	  echo "make python: no Python.h for $(PYTHON) (apt-get install python3-dev)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	cp $(PY_PKG) $(dir $@)
+	$(CC) $(CFLAGS) -I$(PY_INC) -fvisibility=hidden -shared -o $@ \
+	  $(PY_CSRC) $(BUILD)/libwinnow.a -Wl,--exclude-libs,ALL \
+	  $(LDFLAGS) $(LDLIBS)
+
 
 # What a program linking libwinnow.a needs (used by scripts/fuzz.sh).
 print-ldlibs:
