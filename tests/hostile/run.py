@@ -231,7 +231,12 @@ def main():
     try:
         corpus = os.path.join(tmp, "corpus")
         os.makedirs(corpus)
+        # the small cases are kept in the tree; they must still be what
+        # gen.py makes (gen.py --small-only tests/hostile/files rewrites)
         for n, data in gen.small_cases().items():
+            kept = os.path.join(HERE, "files", n)
+            if not os.path.exists(kept) or open(kept, "rb").read() != data:
+                bad(n, "tests/hostile/files/%s differs from gen.py's" % n)
             with open(os.path.join(corpus, n), "wb") as f:
                 f.write(data)
         if big:
