@@ -334,11 +334,16 @@ int run_assemble(wn_run *r, wn_error *err)
     return 0;
 }
 
-/* OUTDIR/problems.jsonl: the tasks' problems in input order. */
+/* OUTDIR/problems.jsonl: what the walk of input folders skipped, then the
+ * tasks' problems in input order. */
 static int write_problems(wn_run *r, wn_error *err)
 {
     wn_buf all = WN_BUF_INIT, p = WN_BUF_INIT;
-    int rc = 0;
+    int rc = r->setup_problems.len ? wn_buf_append(&all, r->setup_problems.data,
+                                                   r->setup_problems.len)
+                                    : 0;
+    if (rc)
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     for (size_t i = 0; i < r->nfiles && !rc; i++) {
         const char *name = run_path(r, &p, "work/p1/%05zu.problems.jsonl", i);
         if (!name) {

@@ -318,19 +318,7 @@ static void engine_warn(void *ctx, const wn_error *w)
      * less than the input: that is reported, here */
     if (e->quiet && w->code != WN_EIO)
         return;
-    if (e->books.problems++ < MAX_LISTED) {
-        wn_buf *p = &e->problems;
-        size_t at = p->len;
-        /* a problem that cannot be listed is still counted */
-        if (wn_buf_puts(p, "{\"file\":") ||
-            wn_json_put_string(p, w->file, strlen(w->file)) ||
-            wn_buf_printf(p, ",\"offset\":%llu,\"code\":\"%s\",\"message\":",
-                          (unsigned long long)w->offset,
-                          wn_strerror(w->code)) ||
-            wn_json_put_string(p, w->msg, strlen(w->msg)) ||
-            wn_buf_puts(p, "}\n"))
-            p->len = at;
-    }
+    tally_problem(&e->books, &e->problems, MAX_LISTED, w);
     if (e->warn)
         e->warn(e->warn_ctx, w);
 }

@@ -257,6 +257,15 @@ static int lock_outdir(wn_run *r, wn_error *err)
     return rc;
 }
 
+/* What the walk of input folders skips (link loops, FIFOs...) is bad
+ * input of the run: counted, reported, listed in problems.jsonl first. */
+static void setup_warn(void *ctx, const wn_error *w)
+{
+    wn_run *r = ctx;
+    tally_problem(&r->total, &r->setup_problems, (size_t)1 << 20, w);
+    run_warn(r, w);
+}
+
 /* Common start of every way to run: inputs, directories, options check.
  * A part of a distributed run neither locks the directory nor clears
  * temporaries: its siblings are at work in it. */
@@ -268,8 +277,8 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
         return wn_err(err, WN_EINVAL, "", 0, "a wn_run runs once");
     if (!(r->outdir = strdup(outdir)))
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    if ((rc = inputs_expand(inputs, n, &r->files, &r->nfiles, r->warn,
-                            r->warn_ctx, &r->total.input.bad_files, err)))
+    if ((rc = inputs_expand(inputs, n, &r->files, &r->nfiles, setup_warn, r,
+                            &r->total.input.bad_files, err)))
         return rc;
     if ((rc = run_conf(r, err)) || (rc = outdir_claim(r, &r->conf, whole, err)))
         return rc;
@@ -450,6 +459,7 @@ void wn_run_free(wn_run *r)
     free(r->ex);
     tally_release(&r->total);
     wn_buf_release(&r->conf);
+    wn_buf_release(&r->setup_problems);
     wn_config_free(r->cfg);
     free(r->outdir);
     if (r->lock_fd > 0)

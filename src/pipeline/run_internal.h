@@ -36,6 +36,7 @@ struct wn_run {
     unsigned flags;     /* WN_RUN_FORCE, WN_RUN_KEEP_WORK */
     int clear_work;     /* --force: the work of another run is removed */
     wn_buf conf;        /* work/run.conf: options and input fingerprints */
+    wn_buf setup_problems; /* what the walk of input folders skipped */
     size_t tasks_run;   /* tasks run (not resumed) by this process */
     /* progress */
     _Atomic int phase;

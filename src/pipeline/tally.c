@@ -14,6 +14,27 @@ int write_work_file(const char *path, const wn_buf *text, wn_error *err)
                              err);
 }
 
+int tally_problem(tally *t, wn_buf *list, size_t max_listed,
+                  const wn_error *w)
+{
+    if (t->problems++ >= max_listed)
+        return 0;
+    size_t at = list->len;
+    int rc = wn_buf_puts(list, "{\"file\":");
+    if (!rc)
+        rc = wn_json_put_string(list, w->file, strlen(w->file));
+    if (!rc)
+        rc = wn_buf_printf(list, ",\"offset\":%llu,\"code\":\"%s\",\"message\":",
+                           (unsigned long long)w->offset, wn_strerror(w->code));
+    if (!rc)
+        rc = wn_json_put_string(list, w->msg, strlen(w->msg));
+    if (!rc)
+        rc = wn_buf_puts(list, "}\n");
+    if (rc)
+        list->len = at; /* a problem that cannot be listed is still counted */
+    return rc;
+}
+
 int write_text_file(const char *path, const wn_buf *text, wn_error *err)
 {
     return atomic_write_file(path, text->data ? text->data : "", text->len,

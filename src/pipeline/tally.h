@@ -40,6 +40,11 @@ typedef struct tally {
     size_t nclusters;
 } tally;
 
+/* Counts one bad-input event in t and lists it in list as a JSON line
+ * ({"file","offset","code","message"}: OUTDIR/problems.jsonl) while fewer
+ * than max_listed are counted.  0, or WN_ENOMEM (then counted only). */
+int tally_problem(tally *t, wn_buf *list, size_t max_listed,
+                  const wn_error *w);
 void tally_init(tally *t);
 void tally_release(tally *t);
 int tally_set_stages(tally *t, const char *const *names, size_t n);

@@ -158,6 +158,13 @@ def scenario(name, args, tmp, good):
         os.symlink("/nonexistent/winnow-hostile", os.path.join(d, "dangling"))
         os.mkfifo(os.path.join(d, "fifo"))
         inp = d
+
+        def after():
+            # what the walk skipped is listed in problems.jsonl too
+            with open(os.path.join(out, "problems.jsonl")) as f:
+                listed = [json.loads(x) for x in f]
+            n = json.load(open(os.path.join(out, "stats.json")))["problems"]
+            ok() if len(listed) == n and n >= 3 else bad(name, "problems.jsonl lists %d of %d" % (len(listed), n))
     elif name == "@outdir-foreign":
         os.makedirs(os.path.join(out, "data"))
         for rel, text in (("part-00000", b"mine\n"), ("notes.txt", b"keep me\n"),
