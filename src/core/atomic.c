@@ -343,3 +343,8 @@ void atomic_remove_temporaries(const char *path)
         closedir(d);
     free(dir);
 }
+
+int atomic_move_dir(const char *from, const char *to)
+{
+    return rename(from, to) ? -1 : 0;
+}

@@ -106,6 +106,10 @@ int atomic_is_temporary(const char *name);
  * Only for a caller that owns path (holds the lock of the job writing it):
  * another process's temporary would go too. */
 void atomic_remove_temporaries(const char *path);
+/* Moves a folder to a new name in one step (same file system), so that a
+ * process killed while removing it leaves it whole or gone, never half
+ * emptied under its own name.  0, or -1 and errno. */
+int atomic_move_dir(const char *from, const char *to);
 /* write(2) until n bytes are written (EINTR retried): 0, or -1 and errno. */
 int write_full(int fd, const void *p, size_t n);
 

@@ -28,9 +28,11 @@
 
 /* The files and folders a run writes at the top of OUTDIR. */
 static const char *const top_names[] = {
-    "data",        "rejects",        "work",        "stats.json",
-    "timing.json", "problems.jsonl", "report.html", "manifest.json",
+    "data",          "rejects",       "work",           "work.removing",
+    "stats.json",    "timing.json",   "problems.jsonl", "report.html",
+    "manifest.json",
 };
+#define NDIRS 4 /* the first ones are folders */
 
 /* Whether name is "NAME.tmp.PID", the temporary of winnow before
  * atomic_open. */
@@ -182,11 +184,11 @@ int outdir_claim(wn_run *r, const wn_buf *conf, int whole, wn_error *err)
             continue;
         }
         int dir = is_dir(run_path(r, &p, "%s", n));
-        if (i < 3 && !dir) { /* a file where winnow keeps a folder */
+        if (i < NDIRS && !dir) { /* a file where winnow keeps a folder */
             add_foreign(&s, "", n);
             continue;
         }
-        if (i >= 3 && dir) {
+        if (i >= NDIRS && dir) {
             add_foreign(&s, "", n);
             continue;
         }
@@ -194,7 +196,7 @@ int outdir_claim(wn_run *r, const wn_buf *conf, int whole, wn_error *err)
             has_work = 1;
         else if (i < 2)
             scan_shards(r, &s, n);
-        else
+        else if (i >= NDIRS)
             s.ours++;
     }
     closedir(d);
@@ -274,6 +276,29 @@ static void clear_dir(const char *dir, int keep_lock)
         rmdir(dir);
 }
 
+/* work/ goes in one step (a rename), then piece by piece: killed half way
+ * through, a run must not leave work/ with some units' files gone and
+ * their markers still there, which the next run would take as done. */
+static void remove_work(wn_run *r)
+{
+    wn_buf w = WN_BUF_INIT, t = WN_BUF_INIT;
+    if (run_path(r, &w, "work") && run_path(r, &t, "work.removing")) {
+        clear_dir(t.data, 0); /* left by a run killed while removing */
+        if (!atomic_move_dir(w.data, t.data))
+            clear_dir(t.data, 0);
+    }
+    wn_buf_release(&w);
+    wn_buf_release(&t);
+}
+
+void outdir_remove_old_work(wn_run *r)
+{
+    wn_buf t = WN_BUF_INIT;
+    if (run_path(r, &t, "work.removing"))
+        clear_dir(t.data, 0);
+    wn_buf_release(&t);
+}
+
 void outdir_remove_tree(const char *dir)
 {
     if (dir)
@@ -351,7 +376,7 @@ int outdir_finish(wn_run *r, wn_error *err)
     }
     /* timing.json is left out: its bytes depend on the machine, and the
      * manifest, like the rest of the output, must not */
-    for (size_t i = 3; i < sizeof top_names / sizeof *top_names - 1 && !rc; i++)
+    for (size_t i = NDIRS; i < sizeof top_names / sizeof *top_names - 1 && !rc; i++)
         if (strcmp(top_names[i], "timing.json"))
             rc = list_file(r, &o, &p, top_names[i], &sep);
     if (!rc)
@@ -364,9 +389,8 @@ int outdir_finish(wn_run *r, wn_error *err)
         rc = write_text_file(p.data, &o, err);
     /* an input left unfinished (a read error) is read again by the next
      * run, which needs the work; else the lock goes too: the run is over */
-    if (!rc && !(r->flags & WN_RUN_KEEP_WORK) && !r->total.unfinished &&
-        run_path(r, &p, "work"))
-        clear_dir(p.data, 0);
+    if (!rc && !(r->flags & WN_RUN_KEEP_WORK) && !r->total.unfinished)
+        remove_work(r);
     wn_buf_release(&o);
     wn_buf_release(&p);
     return rc;

@@ -290,6 +290,8 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
     }
     if (r->clear_work)
         outdir_clear_work(r);
+    if (whole)
+        outdir_remove_old_work(r);
     if ((rc = mkdir_p(run_path(r, &p, "work/p1"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "work/p2"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "data"), err)) ||

@@ -77,6 +77,8 @@ int outdir_claim(wn_run *r, const wn_buf *conf, int whole, wn_error *err);
 int outdir_is_temporary(const char *name);
 /* Removes dir and everything under it (NULL: nothing). */
 void outdir_remove_tree(const char *dir);
+/* Removes work.removing, what a run killed while removing work/ left. */
+void outdir_remove_old_work(wn_run *r);
 /* Removes what work/ holds but the lock (another run's work, --force). */
 void outdir_clear_work(wn_run *r);
 /* A finished run: stale shards removed, manifest.json written, work/

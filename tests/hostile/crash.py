@@ -6,7 +6,8 @@ the bytes of an uninterrupted run - every time.
 For each command: a reference run; then TRIALS trials, each in a fresh
 output directory: start, kill -9 after a random delay (uniform over the
 reference run's duration; a third of the trials wait until the first output
-shard appears and kill within a few milliseconds, inside the final writing),
+shard, or manifest.json, appears and kill within 20 ms: inside the final
+writing, or the removal of the work that follows it),
 rerun to the end, compare every output file with the reference.  The seed
 is printed, so a failure can be replayed (WN_CRASH_SEED).
 
@@ -91,7 +92,8 @@ def trial(name, argv, out, delay, shard, ref, skip):
     if why:
         failed += 1
         print("FAIL crash %s: killed %s %.3f s: %s" %
-              (name, "after the first shard +" if shard else "at", delay, why))
+              (name, "%s appeared +" % os.path.basename(shard) if shard else "at",
+               delay, why))
     else:
         passed += 1
     return killed
@@ -117,8 +119,11 @@ def main():
         }
         # timing.json holds CPU seconds; dedup's work directory is its own
         skip = {"run": ["timing.json"], "dedup": [".dedup"]}
-        first = {"run": "data/part-00000.jsonl.zst",
-                 "dedup": os.path.basename(ins[0])}
+        # files whose appearance starts a targeted kill: the first shard
+        # (the final writing), and for run manifest.json (the removal of
+        # work/ that follows it)
+        marks = {"run": ["data/part-00000.jsonl.zst", "manifest.json"],
+                 "dedup": [os.path.basename(ins[0])]}
         for name, argv in cmds.items():
             ref_out = os.path.join(tmp, name + "-ref")
             t0 = time.monotonic()
@@ -136,8 +141,9 @@ def main():
             for k in range(trials):
                 out = os.path.join(tmp, "%s-%d" % (name, k))
                 if k % 3 == 2:
+                    mark = marks[name][(k // 3) % len(marks[name])]
                     killed += trial(name, argv(out), out, rnd.uniform(0, 0.02),
-                                    os.path.join(out, first[name]), ref, skip[name])
+                                    os.path.join(out, mark), ref, skip[name])
                 else:
                     killed += trial(name, argv(out), out, rnd.uniform(0, dur),
                                     None, ref, skip[name])
