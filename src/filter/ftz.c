@@ -14,7 +14,16 @@
  * of its own row and its n-gram rows) depends on the word alone, so a
  * per-thread cache maps the word's 64-bit hash to that partial sum.  It
  * changes only the order of float additions: probabilities agree with
- * fastText's to about 1e-6.
+ * fastText's to about 1e-6.  The cache is 4-way set-associative and
+ * replaces the oldest entry of a set, so a corpus with more distinct
+ * words than it holds keeps its frequent words cached (a cache that
+ * started over when full missed 1 word in 6 on news text).  A word it
+ * misses costs its ~3 x length n-grams: quantised rows are expanded to
+ * floats once at load (row = norm x centroids, the same products the
+ * quantised sum makes, so the same sums), and the n-grams starting at
+ * one character are hashed in one pass (FNV-1a of a prefix extends to
+ * the longer n-gram).  Neither changes a result: a word's vector is the
+ * same float sum cached or not, computed the same way.
  */
 #include "ftz.h"
 
@@ -22,6 +31,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#define XXH_INLINE_ALL /* words are short: the call costs more than the hash */
 #include <xxhash.h>
 
 #define FTZ_MAGIC 793712314
@@ -56,9 +66,13 @@ struct ftz_model {
     int32_t *table;   /* word lookup: open addressing, -1 empty */
     uint32_t tmask;
     int64_t prune_n;  /* -1: not pruned */
-    int32_t *prune_keys, *prune_vals;
+    int32_t *prune;   /* pairs (bucket id, row), key -1 = empty: one line */
     uint32_t pmask;
     matrix in, out;
+    /* quantised matrices expanded to floats (NULL: dense, or too big):
+     * input rows scaled by their norms, output rows not (dot_row applies
+     * the norm after the sum, as the quantised product does) */
+    float *in_rows, *out_rows, *out_norms;
     int32_t *left, *right; /* hierarchical softmax tree, 2*nlabels-1 */
 };
 
@@ -206,6 +220,19 @@ static const float *centroid(const pq *q, int m, uint8_t i)
     return q->centroids + ((size_t)m * KSUB + i) * q->dsub;
 }
 
+/* x[0..n) += v[0..n), 8 lanes at a time: a fixed-length inner loop the
+ * compiler turns into SIMD adds (SSE2 is x86-64's baseline, so no
+ * dispatch); each element gets the same one addition as a scalar loop. */
+static inline void vec_add(float *restrict x, const float *restrict v, int n)
+{
+    int k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int l = 0; l < 8; l++)
+            x[k + l] += v[k + l];
+    for (; k < n; k++)
+        x[k] += v[k];
+}
+
 /* x += a * row i */
 static void add_row(const matrix *mx, float *x, int64_t i, float a)
 {
@@ -254,6 +281,43 @@ static float dot_row(const matrix *mx, const float *x, int64_t i)
     return r * norm;
 }
 
+/* Expands the quantised matrices to floats when they fit in 256 MB (lid.176
+ * .ftz: 3.2 MB).  Input row i = norm_i * centroid values, the products
+ * add_row(..., 1.0f) forms; output rows hold the centroid values and
+ * out_norms the norms, which dot_row multiplies in after the sum.  Without
+ * memory the quantised code paths still answer, only slower. */
+static void expand_rows(ftz_model *m)
+{
+    const size_t cap = (size_t)256 << 20;
+    if (m->in.quant && (uint64_t)m->in.m <= cap / 4 / (uint64_t)m->dim &&
+        (m->in_rows = malloc((size_t)m->in.m * (size_t)m->dim * 4 + 4))) {
+        for (int64_t i = 0; i < m->in.m; i++) {
+            float *row = m->in_rows + (size_t)i * (size_t)m->dim;
+            memset(row, 0, (size_t)m->dim * sizeof *row);
+            add_row(&m->in, row, i, 1.0f);
+        }
+    }
+    if (m->out.quant && (uint64_t)m->out.m <= cap / 4 / (uint64_t)m->dim &&
+        (m->out_rows = malloc((size_t)m->out.m * (size_t)m->dim * 4 + 4)) &&
+        (m->out_norms = malloc((size_t)m->out.m * 4 + 4))) {
+        const pq *q = &m->out.pq;
+        for (int64_t i = 0; i < m->out.m; i++) {
+            const uint8_t *code = m->out.codes + (size_t)q->nsubq * i;
+            float *row = m->out_rows + (size_t)i * (size_t)m->dim;
+            for (int j = 0; j < q->nsubq; j++)
+                memcpy(row + (size_t)j * q->dsub, centroid(q, j, code[j]),
+                       (size_t)(j == q->nsubq - 1 ? q->lastdsub : q->dsub) *
+                           sizeof *row);
+            m->out_norms[i] =
+                m->out.qnorm ? centroid(&m->out.npq, 0, m->out.norm_codes[i])[0]
+                             : 1;
+        }
+    } else {
+        free(m->out_rows);
+        m->out_rows = NULL;
+    }
+}
+
 /* ----------------------------------------------------------- dictionary */
 
 /* fastText's hash: FNV-1a over bytes read as signed chars. */
@@ -287,10 +351,10 @@ static int32_t prune_map(const ftz_model *m, int32_t id)
 {
     uint32_t i = ((uint32_t)id * 2654435761u) & m->pmask;
     for (;;) {
-        if (m->prune_keys[i] == -1)
+        if (m->prune[2 * i] == -1)
             return -1;
-        if (m->prune_keys[i] == id)
-            return m->prune_vals[i];
+        if (m->prune[2 * i] == id)
+            return m->prune[2 * i + 1];
         i = (i + 1) & m->pmask;
     }
 }
@@ -364,12 +428,11 @@ static int load_dict(rd *r, ftz_model *m)
         if ((uint64_t)m->prune_n > (r->n - r->off) / 8)
             return need(r, SIZE_MAX, "pruning index");
         uint32_t psz = pow2_above((uint64_t)m->prune_n);
-        m->prune_keys = malloc((size_t)psz * 4);
-        m->prune_vals = malloc((size_t)psz * 4);
-        if (!m->prune_keys || !m->prune_vals)
+        m->prune = malloc((size_t)psz * 8);
+        if (!m->prune)
             return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
         m->pmask = psz - 1;
-        memset(m->prune_keys, 0xff, (size_t)psz * 4);
+        memset(m->prune, 0xff, (size_t)psz * 8);
         for (int64_t i = 0; i < m->prune_n; i++) {
             int32_t a, v;
             get_i32(r, &a, "pruning index");
@@ -377,10 +440,10 @@ static int load_dict(rd *r, ftz_model *m)
             if (a < 0 || v < 0)
                 return bad(r, "pruning index entry");
             uint32_t k = ((uint32_t)a * 2654435761u) & m->pmask;
-            while (m->prune_keys[k] != -1 && m->prune_keys[k] != a)
+            while (m->prune[2 * k] != -1 && m->prune[2 * k] != a)
                 k = (k + 1) & m->pmask;
-            m->prune_keys[k] = a;
-            m->prune_vals[k] = v;
+            m->prune[2 * k] = a;
+            m->prune[2 * k + 1] = v;
         }
     }
     return 0;
@@ -431,10 +494,12 @@ void ftz_free(ftz_model *m)
     free(m->counts);
     free(m->whash);
     free(m->table);
-    free(m->prune_keys);
-    free(m->prune_vals);
+    free(m->prune);
     free_matrix(&m->in);
     free_matrix(&m->out);
+    free(m->in_rows);
+    free(m->out_rows);
+    free(m->out_norms);
     free(m->left);
     free(m->right);
     free(m);
@@ -495,6 +560,7 @@ int ftz_load_mem(const void *data, size_t n, const char *name,
         ftz_free(m);
         return rc;
     }
+    expand_rows(m);
     *out = m;
     return 0;
 }
@@ -532,77 +598,140 @@ const char *ftz_label(const ftz_model *m, int i)
 
 /* ------------------------------------------------------------ prediction */
 
-/* 2^17 slots, at most half used: 64K distinct words (a few MB for
- * lid.176's 16 dimensions) before the cache starts over. */
-#define CACHE_BITS 17
+/* The word-vector cache: 2^CACHE_SET_BITS sets of CACHE_WAYS entries (10 MB
+ * for lid.176's 16 dimensions).  A set is one 64-byte line of keys (the
+ * words' 64-bit hashes, 0 = empty) and row counts, then the vectors, one
+ * 64-byte-aligned block each: a hit reads two lines.  A hit moves its
+ * entry to the front of the set and a new word takes the last place, so
+ * the frequent words of a corpus with more distinct words than the cache
+ * holds stay (a cache that started over when full missed 1 word in 20 on
+ * news text, and each miss costs ~3 x length n-gram rows). */
+#define CACHE_SET_BITS 15
+#define CACHE_WAYS 4
 #define CACHE_DIM 64 /* wider models skip the cache */
+#define PREFETCH_AHEAD 6 /* words: a lookup's lines arrive before it runs */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+typedef struct ft_word {
+    const char *w;
+    size_t n;
+    uint64_t key; /* cache key */
+} ft_word;
 
 struct ftz_ctx {
     const ftz_model *model; /* the cache holds this model's vectors */
-    uint64_t *keys;         /* 0 = empty */
-    uint32_t *nids;
-    float *vecs;            /* model->dim floats per slot */
-    int dim;                /* what vecs was allocated for */
-    size_t used;
+    unsigned char *sets;    /* NULL: no cache (a wide model, or no memory) */
+    size_t set_bytes, vec_bytes;
+    int dim;                /* what sets was allocated for */
+    ft_word *words;         /* the words of the line being predicted */
+    size_t wcap;
     int32_t *hashes;        /* word hashes of the line (word n-grams) */
-    size_t nh, hcap;
+    size_t hcap;
     struct dfs_item *stack; /* the tree search's */
     size_t scap;
 };
 
-ftz_ctx *ftz_ctx_new(void)
-{
-    ftz_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    size_t n = (size_t)1 << CACHE_BITS;
-    c->keys = calloc(n, sizeof *c->keys);
-    c->nids = malloc(n * sizeof *c->nids);
-    if (!c->keys || !c->nids) {
-        ftz_ctx_free(c);
-        return NULL;
-    }
-    return c;
-}
+ftz_ctx *ftz_ctx_new(void) { return calloc(1, sizeof(ftz_ctx)); }
 
 void ftz_ctx_free(ftz_ctx *c)
 {
     if (!c)
         return;
-    free(c->keys);
-    free(c->nids);
-    free(c->vecs);
+    free(c->sets);
+    free(c->words);
     free(c->hashes);
     free(c->stack);
     free(c);
 }
 
-static void add_id(const ftz_model *m, float *x, uint32_t *nids, int64_t id)
+/* Empties the cache and sizes it for m. */
+static void cache_reset(ftz_ctx *c, const ftz_model *m)
+{
+    size_t nsets = (size_t)1 << CACHE_SET_BITS;
+    if (c->dim != m->dim) {
+        free(c->sets);
+        c->sets = NULL;
+        c->dim = 0;
+        size_t vb = ((size_t)m->dim * sizeof(float) + 63) & ~(size_t)63;
+        size_t sb = 64 + CACHE_WAYS * vb;
+        if (m->dim <= CACHE_DIM && (c->sets = aligned_alloc(64, nsets * sb))) {
+            c->dim = m->dim; /* without memory, no cache: still right */
+            c->vec_bytes = vb;
+            c->set_bytes = sb;
+        }
+    }
+    for (size_t i = 0; c->sets && i < nsets; i++)
+        memset(c->sets + i * c->set_bytes, 0, CACHE_WAYS * sizeof(uint64_t));
+    c->model = m;
+}
+
+/* x += input row id; returns 1, or 0 for a row the model lacks. */
+static uint32_t add_id(const ftz_model *m, float *x, int64_t id)
 {
     if (id < 0 || id >= m->in.m)
-        return; /* a malformed model: rows it does not have add nothing */
-    add_row(&m->in, x, id, 1.0f);
-    (*nids)++;
+        return 0; /* a malformed model: rows it does not have add nothing */
+    if (m->in_rows)
+        vec_add(x, m->in_rows + (size_t)id * (size_t)m->dim, m->dim);
+    else
+        add_row(&m->in, x, id, 1.0f);
+    return 1;
 }
 
-/* fastText's pushHash: a bucket id, through the pruning index if any. */
-static void add_bucket(const ftz_model *m, float *x, uint32_t *nids,
-                       int64_t id)
+/* x . output row i */
+static float out_dot(const ftz_model *m, const float *x, int64_t i)
 {
-    if (m->prune_n == 0)
-        return;
-    if (m->prune_n > 0 && (id = prune_map(m, (int32_t)id)) < 0)
-        return;
-    add_id(m, x, nids, m->nwords + id);
+    if (!m->out_rows)
+        return dot_row(&m->out, x, i);
+    const float *row = m->out_rows + (size_t)i * (size_t)m->dim;
+    float r = 0;
+    for (int k = 0; k < m->dim; k++)
+        r += x[k] * row[k]; /* in order: the quantised sum's order */
+    return r * m->out_norms[i];
 }
 
-/* The character n-grams of "<word>" (computeSubwords). */
-static void add_subwords(const ftz_model *m, float *x, uint32_t *nids,
-                         const char *w, size_t n)
+/* fastText's pushHash for n bucket ids, in order: each through the pruning
+ * index if any, then its row added.  The lookups of all n are started
+ * before the first is used (prefetch), so their cache misses overlap. */
+static uint32_t add_buckets(const ftz_model *m, float *x, int64_t *ids,
+                            size_t n)
+{
+    uint32_t nids = 0;
+    if (m->prune_n == 0)
+        return 0;
+    if (m->prune_n > 0) {
+        for (size_t i = 0; i < n; i++)
+            PREFETCH(m->prune +
+                     2 * (((uint32_t)ids[i] * 2654435761u) & m->pmask));
+        for (size_t i = 0; i < n; i++)
+            ids[i] = prune_map(m, (int32_t)ids[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= 0 && m->in_rows && m->nwords + ids[i] < m->in.m)
+            PREFETCH(m->in_rows + (size_t)(m->nwords + ids[i]) * m->dim);
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= 0)
+            nids += add_id(m, x, m->nwords + ids[i]);
+    return nids;
+}
+
+/* The character n-grams of "<word>" (computeSubwords): those starting at
+ * one character are prefixes of each other, so one FNV-1a pass over
+ * maxn characters gives all their hashes.  Rows are added in fastText's
+ * order, in batches (add_buckets). */
+static uint32_t add_subwords(const ftz_model *m, float *x, const char *w,
+                             size_t n)
 {
     char buf[4096 + 2];
+    int64_t ids[64];
+    size_t nb = 0;
+    uint32_t nids = 0;
     if (n > 4096 || m->maxn <= 0 || !m->bucket)
-        return; /* fastText would add them; such "words" are not text */
+        return 0; /* fastText would add them; such "words" are not text */
     buf[0] = '<';
     memcpy(buf + 1, w, n);
     buf[n + 1] = '>';
@@ -611,68 +740,129 @@ static void add_subwords(const ftz_model *m, float *x, uint32_t *nids,
         if (((unsigned char)buf[i] & 0xC0) == 0x80)
             continue;
         size_t j = i;
+        uint32_t h = 2166136261u;
         for (int k = 1; j < len && k <= m->maxn; k++) {
-            j++;
-            while (j < len && ((unsigned char)buf[j] & 0xC0) == 0x80)
-                j++;
-            if (k >= m->minn && !(k == 1 && (i == 0 || j == len)))
-                add_bucket(m, x, nids,
-                           ft_hash(buf + i, j - i) % (uint32_t)m->bucket);
+            do {
+                h ^= (uint32_t)(int32_t)(int8_t)buf[j++];
+                h *= 16777619u;
+            } while (j < len && ((unsigned char)buf[j] & 0xC0) == 0x80);
+            if (k >= m->minn && !(k == 1 && (i == 0 || j == len))) {
+                ids[nb++] = h % (uint32_t)m->bucket;
+                if (nb == sizeof ids / sizeof *ids) {
+                    nids += add_buckets(m, x, ids, nb);
+                    nb = 0;
+                }
+            }
         }
     }
+    return nids + add_buckets(m, x, ids, nb);
 }
 
-/* x += the word's contribution; returns the number of rows added. */
-static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const char *w,
-                            size_t n, uint32_t h, float *x)
+/* x = the word's contribution (x zeroed first); returns its row count. */
+static uint32_t compute_word(const ftz_model *m, const char *w, size_t n,
+                             float *x)
 {
-    float tmp[MAX_DIM];
     uint32_t nids = 0;
-    int dim = m->dim;
-    float *slot = NULL;
-    if (c->vecs && n <= 4096) {
-        uint64_t key = XXH3_64bits(w, n) | 1;
-        size_t mask = ((size_t)1 << CACHE_BITS) - 1, i = key & mask;
-        while (c->keys[i] && c->keys[i] != key)
-            i = (i + 1) & mask;
-        if (c->keys[i]) {
-            const float *v = c->vecs + i * (size_t)dim;
-            for (int k = 0; k < dim; k++)
-                x[k] += v[k];
-            return c->nids[i];
-        }
-        if (c->used < mask / 2) {
-            c->keys[i] = key;
-            c->used++;
-            slot = c->vecs + i * (size_t)dim;
-            nids = 0;
-            memset(slot, 0, (size_t)dim * sizeof *slot);
-            int32_t id = find_word(m, w, n, h);
-            if (id >= 0)
-                add_id(m, slot, &nids, id);
-            if (n != 4 || memcmp(w, EOS, 4))
-                add_subwords(m, slot, &nids, w, n);
-            c->nids[i] = nids;
-            for (int k = 0; k < dim; k++)
-                x[k] += slot[k];
-            return nids;
-        }
-    }
-    memset(tmp, 0, (size_t)dim * sizeof *tmp);
-    int32_t id = find_word(m, w, n, h);
+    memset(x, 0, (size_t)m->dim * sizeof *x);
+    int32_t id = find_word(m, w, n, ft_hash(w, n));
     if (id >= 0)
-        add_id(m, tmp, &nids, id);
+        nids += add_id(m, x, id);
     if (n != 4 || memcmp(w, EOS, 4))
-        add_subwords(m, tmp, &nids, w, n);
-    for (int k = 0; k < dim; k++)
-        x[k] += tmp[k];
+        nids += add_subwords(m, x, w, n);
     return nids;
 }
 
-static int is_ft_space(unsigned char ch)
+static unsigned char *cache_set(const ftz_ctx *c, uint64_t key)
 {
-    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\v' ||
-           ch == '\f' || ch == '\0';
+    size_t set = (size_t)(key >> 32) & (((size_t)1 << CACHE_SET_BITS) - 1);
+    return c->sets + set * c->set_bytes;
+}
+
+/* x += the word's contribution; returns the number of rows added. */
+static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const ft_word *wd,
+                            float *x)
+{
+    int dim = m->dim;
+    uint32_t nids;
+    if (!c->sets || wd->n > 4096) {
+        float tmp[MAX_DIM];
+        nids = compute_word(m, wd->w, wd->n, tmp);
+        vec_add(x, tmp, dim);
+        return nids;
+    }
+    unsigned char *set = cache_set(c, wd->key);
+    uint64_t *keys = (uint64_t *)(void *)set;
+    uint32_t *counts = (uint32_t *)(void *)(set + CACHE_WAYS * sizeof *keys);
+    float *vecs = (float *)(void *)(set + 64);
+    size_t vf = c->vec_bytes / sizeof(float);
+    int k = 0;
+    while (k < CACHE_WAYS && keys[k] != wd->key)
+        k++;
+    if (k < CACHE_WAYS) {
+        if (k > 0) { /* to the front: swap with the first entry */
+            float t[CACHE_DIM];
+            uint64_t tk = keys[0];
+            uint32_t tc = counts[0];
+            memcpy(t, vecs, (size_t)dim * sizeof *t);
+            memcpy(vecs, vecs + k * vf, (size_t)dim * sizeof *t);
+            memcpy(vecs + k * vf, t, (size_t)dim * sizeof *t);
+            keys[0] = keys[k];
+            counts[0] = counts[k];
+            keys[k] = tk;
+            counts[k] = tc;
+        }
+        vec_add(x, vecs, dim);
+        return counts[0];
+    }
+    /* a miss: the word takes the last place */
+    float *v = vecs + (CACHE_WAYS - 1) * vf;
+    keys[CACHE_WAYS - 1] = wd->key;
+    nids = counts[CACHE_WAYS - 1] = compute_word(m, wd->w, wd->n, v);
+    vec_add(x, v, dim);
+    return nids;
+}
+
+/* fastText splits on these bytes (and the NUL) */
+static const unsigned char ft_space[256] = {
+    [0] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+    [' '] = 1,
+};
+
+/* Splits text into c->words (the end-of-line token last, labels left
+ * out), with their cache keys.  Returns the count, or -1 without memory. */
+static ptrdiff_t split_words(ftz_ctx *c, const char *text, size_t n)
+{
+    size_t nw = 0, i = 0;
+    for (;;) {
+        while (i < n && ft_space[(unsigned char)text[i]])
+            i++;
+        ft_word wd;
+        int last = i >= n;
+        if (!last) {
+            size_t s = i;
+            while (i < n && !ft_space[(unsigned char)text[i]])
+                i++;
+            wd.w = text + s;
+            wd.n = i - s;
+            if (wd.n >= 9 && !memcmp(wd.w, "__label__", 9))
+                continue; /* a label, known or not, is not input */
+        } else {
+            wd.w = EOS;
+            wd.n = 4;
+        }
+        if (nw == c->wcap) {
+            size_t nc = c->wcap ? c->wcap * 2 : 1024;
+            ft_word *p = realloc(c->words, nc * sizeof *p);
+            if (!p)
+                return -1;
+            c->words = p;
+            c->wcap = nc;
+        }
+        wd.key = c->sets ? XXH3_64bits(wd.w, wd.n) | 1 : 0;
+        c->words[nw++] = wd;
+        if (last)
+            return (ptrdiff_t)nw;
+    }
 }
 
 typedef struct best {
@@ -717,7 +907,7 @@ static int dfs(const ftz_model *m, ftz_ctx *c, const float *hidden, best *b)
             }
             continue;
         }
-        float f = dot_row(&m->out, hidden, node - m->nlabels);
+        float f = out_dot(m, hidden, node - m->nlabels);
         f = 1.0f / (1.0f + expf(-f));
         st[sp++] = (dfs_item){m->right[node], it.score + std_log(f)};
         st[sp++] = (dfs_item){m->left[node], it.score + std_log(1.0f - f)};
@@ -749,67 +939,38 @@ static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
     float hidden[MAX_DIM];
     int dim = m->dim;
     memset(hidden, 0, (size_t)dim * sizeof *hidden);
-    if (c->model != m) {
-        memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
-        c->used = 0;
-        c->model = m;
-        if (c->dim != dim) {
-            free(c->vecs);
-            c->vecs = NULL;
-            c->dim = 0;
-            if (dim <= CACHE_DIM &&
-                (c->vecs = malloc(((size_t)1 << CACHE_BITS) * (size_t)dim *
-                                  sizeof *c->vecs)))
-                c->dim = dim; /* without memory, no cache: still right */
-        }
-    } else if (c->used >= (((size_t)1 << CACHE_BITS) - 1) / 2) {
-        memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
-        c->used = 0;
+    if (c->model != m)
+        cache_reset(c, m);
+    ptrdiff_t nw = split_words(c, text, n);
+    if (nw < 0)
+        return WN_ENOMEM;
+    if (m->word_ngrams > 1 && c->hcap < (size_t)nw) {
+        int32_t *p = realloc(c->hashes, (size_t)nw * sizeof *p);
+        if (!p)
+            return WN_ENOMEM;
+        c->hashes = p;
+        c->hcap = (size_t)nw;
     }
     uint64_t nids = 0;
-    c->nh = 0;
-    size_t i = 0;
-    int eos_done = 0;
-    while (!eos_done) {
-        while (i < n && is_ft_space((unsigned char)text[i]))
-            i++;
-        const char *w;
-        size_t wl;
-        if (i < n) {
-            size_t s = i;
-            while (i < n && !is_ft_space((unsigned char)text[i]))
-                i++;
-            w = text + s;
-            wl = i - s;
-        } else {
-            w = EOS;
-            wl = 4;
-            eos_done = 1;
+    for (ptrdiff_t i = 0; i < nw; i++) {
+        if (c->sets && i + PREFETCH_AHEAD < nw) {
+            const unsigned char *set =
+                cache_set(c, c->words[i + PREFETCH_AHEAD].key);
+            PREFETCH(set);
+            PREFETCH(set + 64);
         }
-        if (wl >= 9 && !memcmp(w, "__label__", 9))
-            continue; /* a label, known or not, is not input */
-        uint32_t h = ft_hash(w, wl);
-        nids += word_vector(m, c, w, wl, h, hidden);
-        if (m->word_ngrams > 1) {
-            if (c->nh == c->hcap) {
-                size_t nc = c->hcap ? c->hcap * 2 : 256;
-                int32_t *p = realloc(c->hashes, nc * sizeof *p);
-                if (!p)
-                    return WN_ENOMEM;
-                c->hashes = p;
-                c->hcap = nc;
-            }
-            c->hashes[c->nh++] = (int32_t)h;
-        }
+        nids += word_vector(m, c, &c->words[i], hidden);
+        if (m->word_ngrams > 1)
+            c->hashes[i] = (int32_t)ft_hash(c->words[i].w, c->words[i].n);
     }
-    for (size_t a = 0; m->bucket > 0 && a < c->nh; a++) {
+    size_t nh = m->word_ngrams > 1 ? (size_t)nw : 0;
+    for (size_t a = 0; m->bucket > 0 && a < nh; a++) {
         uint64_t h = (uint64_t)(int64_t)c->hashes[a]; /* sign-extended */
-        for (size_t b = a + 1; b < c->nh && b < a + (size_t)m->word_ngrams;
+        for (size_t b = a + 1; b < nh && b < a + (size_t)m->word_ngrams;
              b++) {
             h = h * 116049371 + (uint64_t)(int64_t)c->hashes[b];
-            uint32_t k = 0;
-            add_bucket(m, hidden, &k, (int64_t)(h % (uint64_t)m->bucket));
-            nids += k;
+            int64_t id = (int64_t)(h % (uint64_t)m->bucket);
+            nids += add_buckets(m, hidden, &id, 1);
         }
     }
     if (nids)
@@ -827,7 +988,7 @@ static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
     float mx = -INFINITY, sum = 0;
     int arg = 0;
     for (int32_t l = 0; l < m->nlabels; l++) {
-        float f = dot_row(&m->out, hidden, l);
+        float f = out_dot(m, hidden, l);
         if (f > mx) {
             mx = f;
             arg = l;
@@ -839,7 +1000,7 @@ static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
         return 0;
     }
     for (int32_t l = 0; l < m->nlabels; l++)
-        sum += expf(dot_row(&m->out, hidden, l) - mx);
+        sum += expf(out_dot(m, hidden, l) - mx);
     *label = arg;
     *prob = 1.0 / sum;
     return 0;
