@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #define XXH_INLINE_ALL /* words are short: the call costs more than the hash */
@@ -75,7 +76,11 @@ struct ftz_model {
      * the norm after the sum, as the quantised product does) */
     float *in_rows, *out_rows, *out_norms;
     int32_t *left, *right; /* hierarchical softmax tree, 2*nlabels-1 */
+    uint64_t uid; /* unique per load: a context's cache names its model by
+                   * this, as a freed model's address can be reused */
 };
+
+static atomic_ullong model_uids;
 
 /* ----------------------------------------------------------- byte reader */
 
@@ -562,6 +567,7 @@ int ftz_load_mem(const void *data, size_t n, const char *name,
         return rc;
     }
     expand_rows(m);
+    m->uid = (uint64_t)atomic_fetch_add(&model_uids, 1) + 1;
     *out = m;
     return 0;
 }
@@ -626,7 +632,8 @@ typedef struct ft_word {
 } ft_word;
 
 struct ftz_ctx {
-    const ftz_model *model; /* the cache holds this model's vectors */
+    uint64_t model;         /* the cache holds vectors of the model of this
+                               uid (0: none) */
     unsigned char *sets;    /* NULL: no cache (a wide model, or no memory) */
     size_t set_bytes, vec_bytes;
     int dim;                /* what sets was allocated for */
@@ -669,7 +676,7 @@ static void cache_reset(ftz_ctx *c, const ftz_model *m)
     }
     for (size_t i = 0; c->sets && i < nsets; i++)
         memset(c->sets + i * c->set_bytes, 0, CACHE_WAYS * sizeof(uint64_t));
-    c->model = m;
+    c->model = m->uid;
 }
 
 /* x += input row id; returns 1, or 0 for a row the model lacks. */
@@ -943,7 +950,7 @@ static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
     float hidden[MAX_DIM];
     int dim = m->dim;
     memset(hidden, 0, (size_t)dim * sizeof *hidden);
-    if (c->model != m)
+    if (c->model != m->uid)
         cache_reset(c, m);
     ptrdiff_t nw = split_words(c, text, n);
     if (nw < 0)
