@@ -634,6 +634,7 @@ typedef struct ft_word {
 struct ftz_ctx {
     uint64_t model;         /* the cache holds vectors of the model of this
                                uid (0: none) */
+    void *mem;              /* the cache's block, sets aligned inside */
     unsigned char *sets;    /* NULL: no cache (a wide model, or no memory) */
     size_t set_bytes, vec_bytes;
     int dim;                /* what sets was allocated for */
@@ -651,7 +652,7 @@ void ftz_ctx_free(ftz_ctx *c)
 {
     if (!c)
         return;
-    free(c->sets);
+    free(c->mem);
     free(c->words);
     free(c->hashes);
     free(c->stack);
@@ -663,19 +664,25 @@ static void cache_reset(ftz_ctx *c, const ftz_model *m)
 {
     size_t nsets = (size_t)1 << CACHE_SET_BITS;
     if (c->dim != m->dim) {
-        free(c->sets);
+        free(c->mem);
+        c->mem = NULL;
         c->sets = NULL;
         c->dim = 0;
         size_t vb = ((size_t)m->dim * sizeof(float) + 63) & ~(size_t)63;
         size_t sb = 64 + CACHE_WAYS * vb;
-        if (m->dim <= CACHE_DIM && (c->sets = aligned_alloc(64, nsets * sb))) {
+        /* calloc: a large block comes zeroed from the kernel, page by page
+         * as it is touched, so a new context costs nothing up front */
+        if (m->dim <= CACHE_DIM && (c->mem = calloc(1, nsets * sb + 63))) {
+            c->sets = (unsigned char *)(((uintptr_t)c->mem + 63) &
+                                        ~(uintptr_t)63);
             c->dim = m->dim; /* without memory, no cache: still right */
             c->vec_bytes = vb;
             c->set_bytes = sb;
         }
+    } else {
+        for (size_t i = 0; c->sets && i < nsets; i++)
+            memset(c->sets + i * c->set_bytes, 0, CACHE_WAYS * sizeof(uint64_t));
     }
-    for (size_t i = 0; c->sets && i < nsets; i++)
-        memset(c->sets + i * c->set_bytes, 0, CACHE_WAYS * sizeof(uint64_t));
     c->model = m->uid;
 }
 

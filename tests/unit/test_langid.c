@@ -193,10 +193,10 @@ TEST(ftz_end_of_line_and_cache)
     CHECK_INT(ftz_predict(m, warm, de, strlen(de), &l0, &p0), 0);
     CHECK(fabs(p0 - 0.944704) < 1e-5);
     static const char *const variants[] = {
-        "Der schnelle braune Fuchs springt \xc3\xbc" "ber den faulen Hund.\n",
-        "  Der schnelle braune Fuchs springt \xc3\xbc" "ber den faulen Hund. ",
-        "__label__de Der schnelle braune Fuchs springt \xc3\xbc" "ber den "
-        "faulen Hund."};
+        "Der schnelle braune Fuchs springt \303\274ber den faulen Hund.\n",
+        "  Der schnelle braune Fuchs springt \303\274ber den faulen Hund. ",
+        ("__label__de Der schnelle braune Fuchs springt \303\274ber den "
+         "faulen Hund.")};
     for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
         CHECK_INT(ftz_predict(m, warm, variants[i], strlen(variants[i]), &l,
                               &p), 0);
@@ -228,8 +228,8 @@ TEST(langid_sample_scores_two_windows)
     static const char *const des[] = {
         "Der Ausschuss hat den Haushalt f\xc3\xbcr das Jahr gebilligt. ",
         "Die Preise f\xc3\xbcr Weizen und Mais stiegen am Morgen stark. ",
-        "Sie sagte, die Firma werde bald zwei neue B\xc3\xbcros er\xc3\xb6"
-        "ffnen. "};
+        ("Sie sagte, die Firma werde bald zwei neue B\xc3\xbcros "
+         "er\303\266ffnen. ")};
     /* 8 KB of English then 9.5 KB of German: German as a whole; the first
      * 4 KB and the middle 4 KB are mostly English */
     wn_buf doc = WN_BUF_INIT;
