@@ -10,9 +10,9 @@
  *    libcld2 (cld2_shim.cc); the score is the share of the text's letters
  *    in the top language;
  *  - fasttext: a fastText model such as lid.176.ftz / lid.176.bin
- *    (langid.model), run by ftz.c, for parity with CCNet, datatrove and
- *    FineWeb; the score is the model's probability.  As datatrove does, the
- *    whole text is one line (newlines are spaces).
+ *    (langid.model), run by ftz_predict.c, for parity with CCNet,
+ *    datatrove and FineWeb; the score is the model's probability.  As
+ *    datatrove does, the whole text is one line (newlines are spaces).
  * engine=auto uses fasttext when a model is given, else cld2.
  *
  * With langid.sample = S > 0, a document longer than 3 x S bytes is
