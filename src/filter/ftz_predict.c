@@ -125,7 +125,8 @@ static void cache_reset(ftz_ctx *c, const ftz_model *m)
         }
     } else {
         for (size_t i = 0; c->sets && i < nsets; i++)
-            memset(c->sets + i * c->set_bytes, 0, CACHE_WAYS * sizeof(uint64_t));
+            memset(c->sets + i * c->set_bytes, 0,
+                   CACHE_WAYS * sizeof(uint64_t));
     }
     c->model = m->uid;
 }
