@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the multilingual JSONL that eval/langid_sample.sh scores.
+"""Builds the multilingual JSONL that eval/eval_langid_sample.sh scores.
 
 usage: langid_corpus.py SHARED OUT.jsonl [HANDBOOK_HTML_DIR]
 

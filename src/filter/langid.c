@@ -18,9 +18,9 @@
  * With langid.sample = S > 0, a document longer than 3 x S bytes is
  * scored on two windows of at most S bytes: its beginning and its middle
  * (each cut at whitespace, so no word is split), which bounds the cost of
- * a long page.  Either engine reads the same sample.  The agreement with
- * whole-document scoring is measured by eval/langid_sample.sh; 0 scores
- * the whole text.
+ * a long page.  Either engine reads the same sample.  The agreement
+ * with whole-document scoring is measured by eval/eval_langid_sample.sh;
+ * 0 (the default: it falls short of 99.9%) scores the whole text.
  */
 #include "../pipeline/stage.h"
 #include "cld2_shim.h"

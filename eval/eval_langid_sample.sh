@@ -9,7 +9,8 @@
 # share with the same label (goal >= 99.9%), the share with the same
 # verdict of the default run (language en with score >= 0.65), and the
 # langid stage's MB/s of text per core with and without the sample.
-# usage: eval/langid_sample.sh [BUILD] [WINDOW...]   (default 4096)
+# usage: eval/eval_langid_sample.sh [BUILD] [WINDOW...]  (default 4096;
+# `make eval` runs it with the default)
 set -u
 build=${1:-build}
 [ $# -gt 0 ] && shift
