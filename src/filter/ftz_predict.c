@@ -299,6 +299,34 @@ static const unsigned char ft_space[256] = {
     [' '] = 1,
 };
 
+/* The end of the word starting at i: 8 bytes at a time where the byte
+ * order allows (little-endian): a byte below 0x21 is flagged by the
+ * classic "has a byte less than" test, exact for the lowest flagged byte
+ * (a borrow only rises from a byte that is itself below 0x21), and only
+ * such a byte can be one of fastText's blanks. */
+static size_t word_end(const char *t, size_t i, size_t n)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                           \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, t + i, 8);
+        uint64_t low = (x - 0x2121212121212121ull) & ~x & 0x8080808080808080ull;
+        if (!low) {
+            i += 8;
+            continue;
+        }
+        i += (size_t)__builtin_ctzll(low) >> 3;
+        if (ft_space[(unsigned char)t[i]])
+            return i;
+        i++; /* a control byte that is not a blank: part of the word */
+    }
+#endif
+    while (i < n && !ft_space[(unsigned char)t[i]])
+        i++;
+    return i;
+}
+
 /* Splits text into c->words (the end-of-line token last, labels left
  * out), with their cache keys.  Returns the count, or -1 without memory. */
 static ptrdiff_t split_words(ftz_ctx *c, const char *text, size_t n)
@@ -311,8 +339,7 @@ static ptrdiff_t split_words(ftz_ctx *c, const char *text, size_t n)
         int last = i >= n;
         if (!last) {
             size_t s = i;
-            while (i < n && !ft_space[(unsigned char)text[i]])
-                i++;
+            i = word_end(text, i, n);
             wd.w = text + s;
             wd.n = i - s;
             if (wd.n >= 9 && !memcmp(wd.w, "__label__", 9))

@@ -202,6 +202,27 @@ TEST(ftz_end_of_line_and_cache)
                               &p), 0);
         CHECK(l == l0 && p == p0);
     }
+    /* every blank splits words, in any position of an 8-byte block (the
+     * word scan reads 8 bytes at a time); other control bytes do not */
+    static const char spaced[] =
+        "Der schnelle braune Fuchs springt \303\274ber den faulen Hund.";
+    static const char blanks[] = "\t\n\v\f\r ";
+    char t[sizeof spaced];
+    for (size_t b = 0; b < 6; b++) {
+        memcpy(t, spaced, sizeof spaced);
+        for (size_t i = 0; t[i]; i++)
+            if (t[i] == ' ')
+                t[i] = blanks[(i + b) % 6];
+        CHECK_INT(ftz_predict(m, warm, t, strlen(t), &l, &p), 0);
+        CHECK(l == l0 && p == p0);
+    }
+    memcpy(t, spaced, sizeof spaced);
+    for (size_t i = 0; t[i]; i++)
+        if (t[i] == ' ')
+            t[i] = '\x01';
+    double p1;
+    CHECK_INT(ftz_predict(m, warm, t, strlen(t), &l, &p1), 0);
+    CHECK(p1 != p0); /* one long word, not eight */
     /* a fresh cache and a warm one give the same bits */
     cold = ftz_ctx_new();
     CHECK_INT(ftz_predict(m, cold, en, strlen(en), &l0, &p0), 0);
