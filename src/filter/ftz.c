@@ -1,66 +1,24 @@
 /*
  * ftz.c - reads fastText's model format (version 12: args, dictionary,
- * input and output matrices, dense or product-quantised) and runs its
- * supervised prediction: the average of the input rows of a line's words,
- * their character n-grams (minn..maxn, hashed FNV-1a into `bucket` rows,
- * remapped by the pruning index of a quantised model) and word n-grams,
- * then hierarchical softmax (lid.176) or softmax over the labels.
+ * input and output matrices, dense or product-quantised) into an
+ * ftz_model (ftz_model.h); ftz_predict.c runs it.
  *
  * The reader is written for untrusted files (fuzz/fuzz_ftz.c): every
  * length is checked against the bytes left, every matrix shape against
  * the others, and every row index against the matrix at prediction time.
- *
- * Speed: a web page repeats its words, and a word's contribution (the sum
- * of its own row and its n-gram rows) depends on the word alone, so a
- * per-thread cache maps the word's 64-bit hash to that partial sum.  It
- * changes only the order of float additions: probabilities agree with
- * fastText's to about 1e-6.
+ * Quantised matrices are also expanded to floats here (expand_rows), once
+ * per model, for the prediction's speed.
  */
-#include "ftz.h"
+#include "ftz_model.h"
 
 #include <errno.h>
-#include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <xxhash.h>
 
 #define FTZ_MAGIC 793712314
-#define KSUB 256
-#define MAX_DIM 1024
-#define EOS "</s>"
 
-enum { LOSS_HS = 1, LOSS_NS = 2, LOSS_SOFTMAX = 3, LOSS_OVA = 4 };
-
-typedef struct pq {
-    int32_t dim, nsubq, dsub, lastdsub;
-    float *centroids; /* dim * KSUB */
-} pq;
-
-typedef struct matrix {
-    int quant;
-    int64_t m, n;
-    float *data;     /* dense: m * n */
-    int qnorm;
-    uint8_t *codes;  /* quantised: m * nsubq */
-    pq pq, npq;
-    uint8_t *norm_codes;
-} matrix;
-
-struct ftz_model {
-    int32_t dim, word_ngrams, loss, bucket, minn, maxn;
-    int32_t size, nwords, nlabels;
-    char **words;     /* size entries, into blob */
-    char *blob;
-    int64_t *counts;
-    uint32_t *whash;  /* fastText hash of each entry */
-    int32_t *table;   /* word lookup: open addressing, -1 empty */
-    uint32_t tmask;
-    int64_t prune_n;  /* -1: not pruned */
-    int32_t *prune_keys, *prune_vals;
-    uint32_t pmask;
-    matrix in, out;
-    int32_t *left, *right; /* hierarchical softmax tree, 2*nlabels-1 */
-};
+static atomic_ullong model_uids;
 
 /* ----------------------------------------------------------- byte reader */
 
@@ -199,101 +157,40 @@ static void free_matrix(matrix *mx)
     free(mx->norm_codes);
 }
 
-static const float *centroid(const pq *q, int m, uint8_t i)
+/* Expands the quantised matrices to floats when they fit in 256 MB (lid.176
+ * .ftz: 3.2 MB).  Input row i = norm_i * centroid values, the products
+ * add_row(..., 1.0f) forms; output rows hold the centroid values and
+ * out_norms the norms, which dot_row multiplies in after the sum.  Without
+ * memory the quantised code paths still answer, only slower. */
+static void expand_rows(ftz_model *m)
 {
-    if (m == q->nsubq - 1)
-        return q->centroids + (size_t)m * KSUB * q->dsub + (size_t)i * q->lastdsub;
-    return q->centroids + ((size_t)m * KSUB + i) * q->dsub;
-}
-
-/* x += a * row i */
-static void add_row(const matrix *mx, float *x, int64_t i, float a)
-{
-    if (!mx->quant) {
-        const float *row = mx->data + i * mx->n;
-        for (int64_t k = 0; k < mx->n; k++)
-            x[k] += a * row[k];
-        return;
+    const size_t cap = (size_t)256 << 20;
+    if (m->in.quant && (uint64_t)m->in.m <= cap / 4 / (uint64_t)m->dim &&
+        (m->in_rows = malloc((size_t)m->in.m * (size_t)m->dim * 4 + 4))) {
+        for (int64_t i = 0; i < m->in.m; i++) {
+            float *row = m->in_rows + (size_t)i * (size_t)m->dim;
+            memset(row, 0, (size_t)m->dim * sizeof *row);
+            add_row(&m->in, row, i, 1.0f);
+        }
     }
-    const pq *q = &mx->pq;
-    if (mx->qnorm)
-        a *= centroid(&mx->npq, 0, mx->norm_codes[i])[0];
-    const uint8_t *code = mx->codes + (size_t)q->nsubq * i;
-    int d = q->dsub;
-    for (int m = 0; m < q->nsubq; m++) {
-        const float *c = centroid(q, m, code[m]);
-        if (m == q->nsubq - 1)
-            d = q->lastdsub;
-        float *y = x + (size_t)m * q->dsub;
-        for (int k = 0; k < d; k++)
-            y[k] += a * c[k];
+    if (m->out.quant && (uint64_t)m->out.m <= cap / 4 / (uint64_t)m->dim &&
+        (m->out_rows = malloc((size_t)m->out.m * (size_t)m->dim * 4 + 4)) &&
+        (m->out_norms = malloc((size_t)m->out.m * 4 + 4))) {
+        for (int64_t i = 0; i < m->out.m; i++) {
+            float *row = m->out_rows + (size_t)i * (size_t)m->dim;
+            for (int j = 0, d; j < m->out.pq.nsubq; j++) {
+                const float *c = sub_centroid(&m->out, i, j, &d);
+                memcpy(row + (size_t)j * m->out.pq.dsub, c, (size_t)d * 4);
+            }
+            m->out_norms[i] = row_norm(&m->out, i);
+        }
+    } else {
+        free(m->out_rows);
+        m->out_rows = NULL;
     }
-}
-
-static float dot_row(const matrix *mx, const float *x, int64_t i)
-{
-    float r = 0;
-    if (!mx->quant) {
-        const float *row = mx->data + i * mx->n;
-        for (int64_t k = 0; k < mx->n; k++)
-            r += x[k] * row[k];
-        return r;
-    }
-    const pq *q = &mx->pq;
-    float norm = mx->qnorm ? centroid(&mx->npq, 0, mx->norm_codes[i])[0] : 1;
-    const uint8_t *code = mx->codes + (size_t)q->nsubq * i;
-    int d = q->dsub;
-    for (int m = 0; m < q->nsubq; m++) {
-        const float *c = centroid(q, m, code[m]);
-        if (m == q->nsubq - 1)
-            d = q->lastdsub;
-        const float *y = x + (size_t)m * q->dsub;
-        for (int k = 0; k < d; k++)
-            r += y[k] * c[k];
-    }
-    return r * norm;
 }
 
 /* ----------------------------------------------------------- dictionary */
-
-/* fastText's hash: FNV-1a over bytes read as signed chars. */
-static uint32_t ft_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint32_t)(int32_t)(int8_t)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-static int32_t find_word(const ftz_model *m, const char *w, size_t n,
-                         uint32_t h)
-{
-    uint32_t i = h & m->tmask;
-    for (;;) {
-        int32_t id = m->table[i];
-        if (id < 0)
-            return -1;
-        if (m->whash[id] == h && !strncmp(m->words[id], w, n) &&
-            !m->words[id][n])
-            return id;
-        i = (i + 1) & m->tmask;
-    }
-}
-
-/* Pruning index lookup: bucket id -> kept row, or -1. */
-static int32_t prune_map(const ftz_model *m, int32_t id)
-{
-    uint32_t i = ((uint32_t)id * 2654435761u) & m->pmask;
-    for (;;) {
-        if (m->prune_keys[i] == -1)
-            return -1;
-        if (m->prune_keys[i] == id)
-            return m->prune_vals[i];
-        i = (i + 1) & m->pmask;
-    }
-}
 
 static uint32_t pow2_above(uint64_t n)
 {
@@ -364,12 +261,11 @@ static int load_dict(rd *r, ftz_model *m)
         if ((uint64_t)m->prune_n > (r->n - r->off) / 8)
             return need(r, SIZE_MAX, "pruning index");
         uint32_t psz = pow2_above((uint64_t)m->prune_n);
-        m->prune_keys = malloc((size_t)psz * 4);
-        m->prune_vals = malloc((size_t)psz * 4);
-        if (!m->prune_keys || !m->prune_vals)
+        m->prune = malloc((size_t)psz * 8);
+        if (!m->prune)
             return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
         m->pmask = psz - 1;
-        memset(m->prune_keys, 0xff, (size_t)psz * 4);
+        memset(m->prune, 0xff, (size_t)psz * 8);
         for (int64_t i = 0; i < m->prune_n; i++) {
             int32_t a, v;
             get_i32(r, &a, "pruning index");
@@ -377,10 +273,10 @@ static int load_dict(rd *r, ftz_model *m)
             if (a < 0 || v < 0)
                 return bad(r, "pruning index entry");
             uint32_t k = ((uint32_t)a * 2654435761u) & m->pmask;
-            while (m->prune_keys[k] != -1 && m->prune_keys[k] != a)
+            while (m->prune[2 * k] != -1 && m->prune[2 * k] != a)
                 k = (k + 1) & m->pmask;
-            m->prune_keys[k] = a;
-            m->prune_vals[k] = v;
+            m->prune[2 * k] = a;
+            m->prune[2 * k + 1] = v;
         }
     }
     return 0;
@@ -431,10 +327,12 @@ void ftz_free(ftz_model *m)
     free(m->counts);
     free(m->whash);
     free(m->table);
-    free(m->prune_keys);
-    free(m->prune_vals);
+    free(m->prune);
     free_matrix(&m->in);
     free_matrix(&m->out);
+    free(m->in_rows);
+    free(m->out_rows);
+    free(m->out_norms);
     free(m->left);
     free(m->right);
     free(m);
@@ -495,6 +393,8 @@ int ftz_load_mem(const void *data, size_t n, const char *name,
         ftz_free(m);
         return rc;
     }
+    expand_rows(m);
+    m->uid = (uint64_t)atomic_fetch_add(&model_uids, 1) + 1;
     *out = m;
     return 0;
 }
@@ -528,319 +428,4 @@ const char *ftz_label(const ftz_model *m, int i)
 {
     const char *l = m->words[m->nwords + i];
     return strncmp(l, "__label__", 9) ? l : l + 9;
-}
-
-/* ------------------------------------------------------------ prediction */
-
-/* 2^17 slots, at most half used: 64K distinct words (a few MB for
- * lid.176's 16 dimensions) before the cache starts over. */
-#define CACHE_BITS 17
-#define CACHE_DIM 64 /* wider models skip the cache */
-
-struct ftz_ctx {
-    const ftz_model *model; /* the cache holds this model's vectors */
-    uint64_t *keys;         /* 0 = empty */
-    uint32_t *nids;
-    float *vecs;            /* model->dim floats per slot */
-    int dim;                /* what vecs was allocated for */
-    size_t used;
-    int32_t *hashes;        /* word hashes of the line (word n-grams) */
-    size_t nh, hcap;
-    struct dfs_item *stack; /* the tree search's */
-    size_t scap;
-};
-
-ftz_ctx *ftz_ctx_new(void)
-{
-    ftz_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    size_t n = (size_t)1 << CACHE_BITS;
-    c->keys = calloc(n, sizeof *c->keys);
-    c->nids = malloc(n * sizeof *c->nids);
-    if (!c->keys || !c->nids) {
-        ftz_ctx_free(c);
-        return NULL;
-    }
-    return c;
-}
-
-void ftz_ctx_free(ftz_ctx *c)
-{
-    if (!c)
-        return;
-    free(c->keys);
-    free(c->nids);
-    free(c->vecs);
-    free(c->hashes);
-    free(c->stack);
-    free(c);
-}
-
-static void add_id(const ftz_model *m, float *x, uint32_t *nids, int64_t id)
-{
-    if (id < 0 || id >= m->in.m)
-        return; /* a malformed model: rows it does not have add nothing */
-    add_row(&m->in, x, id, 1.0f);
-    (*nids)++;
-}
-
-/* fastText's pushHash: a bucket id, through the pruning index if any. */
-static void add_bucket(const ftz_model *m, float *x, uint32_t *nids,
-                       int64_t id)
-{
-    if (m->prune_n == 0)
-        return;
-    if (m->prune_n > 0 && (id = prune_map(m, (int32_t)id)) < 0)
-        return;
-    add_id(m, x, nids, m->nwords + id);
-}
-
-/* The character n-grams of "<word>" (computeSubwords). */
-static void add_subwords(const ftz_model *m, float *x, uint32_t *nids,
-                         const char *w, size_t n)
-{
-    char buf[4096 + 2];
-    if (n > 4096 || m->maxn <= 0 || !m->bucket)
-        return; /* fastText would add them; such "words" are not text */
-    buf[0] = '<';
-    memcpy(buf + 1, w, n);
-    buf[n + 1] = '>';
-    size_t len = n + 2;
-    for (size_t i = 0; i < len; i++) {
-        if (((unsigned char)buf[i] & 0xC0) == 0x80)
-            continue;
-        size_t j = i;
-        for (int k = 1; j < len && k <= m->maxn; k++) {
-            j++;
-            while (j < len && ((unsigned char)buf[j] & 0xC0) == 0x80)
-                j++;
-            if (k >= m->minn && !(k == 1 && (i == 0 || j == len)))
-                add_bucket(m, x, nids,
-                           ft_hash(buf + i, j - i) % (uint32_t)m->bucket);
-        }
-    }
-}
-
-/* x += the word's contribution; returns the number of rows added. */
-static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const char *w,
-                            size_t n, uint32_t h, float *x)
-{
-    float tmp[MAX_DIM];
-    uint32_t nids = 0;
-    int dim = m->dim;
-    float *slot = NULL;
-    if (c->vecs && n <= 4096) {
-        uint64_t key = XXH3_64bits(w, n) | 1;
-        size_t mask = ((size_t)1 << CACHE_BITS) - 1, i = key & mask;
-        while (c->keys[i] && c->keys[i] != key)
-            i = (i + 1) & mask;
-        if (c->keys[i]) {
-            const float *v = c->vecs + i * (size_t)dim;
-            for (int k = 0; k < dim; k++)
-                x[k] += v[k];
-            return c->nids[i];
-        }
-        if (c->used < mask / 2) {
-            c->keys[i] = key;
-            c->used++;
-            slot = c->vecs + i * (size_t)dim;
-            nids = 0;
-            memset(slot, 0, (size_t)dim * sizeof *slot);
-            int32_t id = find_word(m, w, n, h);
-            if (id >= 0)
-                add_id(m, slot, &nids, id);
-            if (n != 4 || memcmp(w, EOS, 4))
-                add_subwords(m, slot, &nids, w, n);
-            c->nids[i] = nids;
-            for (int k = 0; k < dim; k++)
-                x[k] += slot[k];
-            return nids;
-        }
-    }
-    memset(tmp, 0, (size_t)dim * sizeof *tmp);
-    int32_t id = find_word(m, w, n, h);
-    if (id >= 0)
-        add_id(m, tmp, &nids, id);
-    if (n != 4 || memcmp(w, EOS, 4))
-        add_subwords(m, tmp, &nids, w, n);
-    for (int k = 0; k < dim; k++)
-        x[k] += tmp[k];
-    return nids;
-}
-
-static int is_ft_space(unsigned char ch)
-{
-    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\v' ||
-           ch == '\f' || ch == '\0';
-}
-
-typedef struct best {
-    float score;
-    int label;
-} best;
-
-static float std_log(float x) { return logf(x + 1e-5f); }
-
-/* fastText's depth-first search of the Huffman tree for the best leaf,
- * pruning branches already worse than the best leaf found; iterative with
- * the stack in ctx, because a damaged model's tree can be a chain as deep
- * as it has labels.  Left before right, as fastText recurses. */
-typedef struct dfs_item {
-    int32_t node;
-    float score;
-} dfs_item;
-
-static int dfs(const ftz_model *m, ftz_ctx *c, const float *hidden, best *b)
-{
-    size_t need = 2 * (size_t)m->nlabels + 2;
-    if (c->scap < need) {
-        dfs_item *p = realloc(c->stack, need * sizeof *p);
-        if (!p)
-            return WN_ENOMEM;
-        c->stack = p;
-        c->scap = need;
-    }
-    dfs_item *st = c->stack;
-    size_t sp = 0;
-    const float floor_score = std_log(0.0f);
-    st[sp++] = (dfs_item){2 * m->nlabels - 2, 0.0f};
-    while (sp) {
-        dfs_item it = st[--sp];
-        if (it.score < floor_score || (b->label >= 0 && it.score < b->score))
-            continue;
-        int32_t node = it.node;
-        if (m->left[node] == -1 && m->right[node] == -1) {
-            if (b->label < 0 || it.score > b->score) {
-                b->score = it.score;
-                b->label = node;
-            }
-            continue;
-        }
-        float f = dot_row(&m->out, hidden, node - m->nlabels);
-        f = 1.0f / (1.0f + expf(-f));
-        st[sp++] = (dfs_item){m->right[node], it.score + std_log(f)};
-        st[sp++] = (dfs_item){m->left[node], it.score + std_log(1.0f - f)};
-    }
-    return 0;
-}
-
-static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
-                   size_t n, int *label, double *prob);
-
-int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
-                int *label, double *prob)
-{
-    int rc = predict(m, c, text, n, label, prob);
-    /* a model of NaN or infinite weights (a damaged file) still gives a
-     * probability in [0, 1] */
-    if (!(*prob >= 0))
-        *prob = 0;
-    else if (*prob > 1)
-        *prob = 1;
-    return rc;
-}
-
-static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
-                   size_t n, int *label, double *prob)
-{
-    *label = 0;
-    *prob = 0;
-    float hidden[MAX_DIM];
-    int dim = m->dim;
-    memset(hidden, 0, (size_t)dim * sizeof *hidden);
-    if (c->model != m) {
-        memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
-        c->used = 0;
-        c->model = m;
-        if (c->dim != dim) {
-            free(c->vecs);
-            c->vecs = NULL;
-            c->dim = 0;
-            if (dim <= CACHE_DIM &&
-                (c->vecs = malloc(((size_t)1 << CACHE_BITS) * (size_t)dim *
-                                  sizeof *c->vecs)))
-                c->dim = dim; /* without memory, no cache: still right */
-        }
-    } else if (c->used >= (((size_t)1 << CACHE_BITS) - 1) / 2) {
-        memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
-        c->used = 0;
-    }
-    uint64_t nids = 0;
-    c->nh = 0;
-    size_t i = 0;
-    int eos_done = 0;
-    while (!eos_done) {
-        while (i < n && is_ft_space((unsigned char)text[i]))
-            i++;
-        const char *w;
-        size_t wl;
-        if (i < n) {
-            size_t s = i;
-            while (i < n && !is_ft_space((unsigned char)text[i]))
-                i++;
-            w = text + s;
-            wl = i - s;
-        } else {
-            w = EOS;
-            wl = 4;
-            eos_done = 1;
-        }
-        if (wl >= 9 && !memcmp(w, "__label__", 9))
-            continue; /* a label, known or not, is not input */
-        uint32_t h = ft_hash(w, wl);
-        nids += word_vector(m, c, w, wl, h, hidden);
-        if (m->word_ngrams > 1) {
-            if (c->nh == c->hcap) {
-                size_t nc = c->hcap ? c->hcap * 2 : 256;
-                int32_t *p = realloc(c->hashes, nc * sizeof *p);
-                if (!p)
-                    return WN_ENOMEM;
-                c->hashes = p;
-                c->hcap = nc;
-            }
-            c->hashes[c->nh++] = (int32_t)h;
-        }
-    }
-    for (size_t a = 0; m->bucket > 0 && a < c->nh; a++) {
-        uint64_t h = (uint64_t)(int64_t)c->hashes[a]; /* sign-extended */
-        for (size_t b = a + 1; b < c->nh && b < a + (size_t)m->word_ngrams;
-             b++) {
-            h = h * 116049371 + (uint64_t)(int64_t)c->hashes[b];
-            uint32_t k = 0;
-            add_bucket(m, hidden, &k, (int64_t)(h % (uint64_t)m->bucket));
-            nids += k;
-        }
-    }
-    if (nids)
-        for (int k = 0; k < dim; k++)
-            hidden[k] *= (float)(1.0 / (double)nids);
-    if (m->loss == LOSS_HS) {
-        best b = {0, -1};
-        if (dfs(m, c, hidden, &b))
-            return WN_ENOMEM;
-        *label = b.label < 0 ? 0 : b.label;
-        *prob = b.label < 0 ? 0 : exp(b.score);
-        return 0;
-    }
-    /* softmax (or one-vs-all: sigmoid per label) over the output rows */
-    float mx = -INFINITY, sum = 0;
-    int arg = 0;
-    for (int32_t l = 0; l < m->nlabels; l++) {
-        float f = dot_row(&m->out, hidden, l);
-        if (f > mx) {
-            mx = f;
-            arg = l;
-        }
-    }
-    if (m->loss == LOSS_OVA) {
-        *label = arg;
-        *prob = 1.0 / (1.0 + exp(-mx));
-        return 0;
-    }
-    for (int32_t l = 0; l < m->nlabels; l++)
-        sum += expf(dot_row(&m->out, hidden, l) - mx);
-    *label = arg;
-    *prob = 1.0 / sum;
-    return 0;
 }

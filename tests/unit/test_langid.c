@@ -174,3 +174,124 @@ TEST(ftz_tiny_models_load_and_predict)
     }
     ftz_ctx_free(c);
 }
+
+TEST(ftz_end_of_line_and_cache)
+{
+    const char *model = t_data("langid/fasttext-lid176/lid.176.ftz");
+    if (!model)
+        return;
+    ftz_model *m;
+    wn_error err;
+    CHECK_INT(ftz_load(model, &m, &err), 0);
+    if (!m)
+        return;
+    ftz_ctx *warm = ftz_ctx_new(), *cold;
+    int l0, l;
+    double p0, p;
+    /* the end-of-line token is added whether or not the text ends in
+     * blanks (a bug once left it out when the last byte was a letter) */
+    CHECK_INT(ftz_predict(m, warm, de, strlen(de), &l0, &p0), 0);
+    CHECK(fabs(p0 - 0.944704) < 1e-5);
+    static const char *const variants[] = {
+        "Der schnelle braune Fuchs springt \303\274ber den faulen Hund.\n",
+        "  Der schnelle braune Fuchs springt \303\274ber den faulen Hund. ",
+        ("__label__de Der schnelle braune Fuchs springt \303\274ber den "
+         "faulen Hund.")};
+    for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
+        CHECK_INT(ftz_predict(m, warm, variants[i], strlen(variants[i]), &l,
+                              &p), 0);
+        CHECK(l == l0 && p == p0);
+    }
+    /* every blank splits words, in any position of an 8-byte block (the
+     * word scan reads 8 bytes at a time); other control bytes do not */
+    static const char spaced[] =
+        "Der schnelle braune Fuchs springt \303\274ber den faulen Hund.";
+    static const char blanks[] = "\t\n\v\f\r ";
+    char t[sizeof spaced];
+    for (size_t b = 0; b < 6; b++) {
+        memcpy(t, spaced, sizeof spaced);
+        for (size_t i = 0; t[i]; i++)
+            if (t[i] == ' ')
+                t[i] = blanks[(i + b) % 6];
+        CHECK_INT(ftz_predict(m, warm, t, strlen(t), &l, &p), 0);
+        CHECK(l == l0 && p == p0);
+    }
+    memcpy(t, spaced, sizeof spaced);
+    for (size_t i = 0; t[i]; i++)
+        if (t[i] == ' ')
+            t[i] = '\x01';
+    double p1;
+    CHECK_INT(ftz_predict(m, warm, t, strlen(t), &l, &p1), 0);
+    CHECK(p1 != p0); /* one long word, not eight */
+    /* a fresh cache and a warm one give the same bits */
+    cold = ftz_ctx_new();
+    CHECK_INT(ftz_predict(m, cold, en, strlen(en), &l0, &p0), 0);
+    CHECK_INT(ftz_predict(m, warm, en, strlen(en), &l, &p), 0);
+    CHECK(l == l0 && p == p0);
+    ftz_ctx_free(cold);
+    ftz_ctx_free(warm);
+    ftz_free(m);
+}
+
+/* n bytes of text from sentences, repeated in turn */
+static void fill(wn_buf *b, const char *const *s, size_t ns, size_t n)
+{
+    for (size_t i = 0; b->len < n; i++)
+        wn_buf_puts(b, s[i % ns]);
+}
+
+TEST(langid_sample_scores_two_windows)
+{
+    static const char *const ens[] = {
+        "The committee approved the budget for the next year. ",
+        "Prices of wheat and corn rose sharply in the morning. ",
+        "She said the company would open two new offices soon. "};
+    static const char *const des[] = {
+        "Der Ausschuss hat den Haushalt f\xc3\xbcr das Jahr gebilligt. ",
+        "Die Preise f\xc3\xbcr Weizen und Mais stiegen am Morgen stark. ",
+        ("Sie sagte, die Firma werde bald zwei neue B\xc3\xbcros "
+         "er\303\266ffnen. ")};
+    /* 8 KB of English then 9.5 KB of German: German as a whole; the first
+     * 4 KB and the middle 4 KB are mostly English */
+    wn_buf doc = WN_BUF_INIT;
+    fill(&doc, ens, 3, 8000);
+    size_t en_end = doc.len;
+    wn_buf de_part = WN_BUF_INIT;
+    fill(&de_part, des, 3, 9500);
+    wn_buf_append(&doc, de_part.data, de_part.len);
+    CHECK(en_end > 7500);
+    char lang[16];
+    double whole, score;
+    wn_buf why = WN_BUF_INIT;
+    wn_config *cfg = wn_config_new();
+    /* CLD2 squeezes repeated text, so only the score shows the sample */
+    detect(cfg, doc.data, lang, &whole, &why);
+    CHECK_STR(lang, "de");
+    wn_config_set(cfg, "langid.sample", "4096");
+    detect(cfg, doc.data, lang, &score, &why);
+    CHECK(score != whole);
+    /* up to 3 windows long, the whole text is scored */
+    wn_config_set(cfg, "langid.sample", "6k");
+    detect(cfg, doc.data, lang, &score, &why);
+    CHECK(score == whole);
+    const char *model = t_data("langid/fasttext-lid176/lid.176.ftz");
+    if (model) {
+        wn_config_set(cfg, "langid.model", model);
+        detect(cfg, doc.data, lang, &score, &why);
+        CHECK_STR(lang, "de");
+        wn_config_set(cfg, "langid.sample", "4096");
+        detect(cfg, doc.data, lang, &score, &why);
+        CHECK_STR(lang, "en");
+        wn_config_set(cfg, "langid.sample", "0");
+        detect(cfg, doc.data, lang, &score, &why);
+        CHECK_STR(lang, "de");
+    }
+    wn_config_set(cfg, "langid.sample", "-1");
+    wn_stage *st;
+    wn_error err;
+    CHECK_INT(wn_stage_new("langid", cfg, &st, &err), WN_EINVAL);
+    wn_config_free(cfg);
+    wn_buf_release(&doc);
+    wn_buf_release(&de_part);
+    wn_buf_release(&why);
+}

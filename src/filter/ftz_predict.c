@@ -1,0 +1,505 @@
+/*
+ * ftz_predict.c - fastText's supervised prediction on a model read by
+ * ftz.c: the average of the input rows of a line's words, their character
+ * n-grams (minn..maxn, hashed FNV-1a into `bucket` rows, remapped by the
+ * pruning index of a quantised model) and word n-grams, then hierarchical
+ * softmax (lid.176) or softmax over the labels.
+ *
+ * Speed: a web page repeats its words, and a word's contribution (the sum
+ * of its own row and its n-gram rows) depends on the word alone, so a
+ * per-thread cache maps the word's 64-bit hash to that partial sum.  It
+ * changes only the order of float additions: probabilities agree with
+ * fastText's to about 1e-6.  The cache is 4-way set-associative and
+ * least-recently-used, so a corpus with more distinct words than it holds
+ * keeps its frequent words cached; the words of a line are split first,
+ * so the cache lines of the words ahead are fetched (prefetch) while the
+ * current one is added.  A word it misses costs its ~3 x length n-grams:
+ * quantised rows are expanded to floats once at load (row = norm x
+ * centroids, the same products the quantised sum makes, so the same sums),
+ * and the n-grams starting at one character are hashed in one pass (FNV-1a
+ * of a prefix extends to the longer n-gram).  Neither changes a result: a
+ * word's vector is the same float sum cached or not, computed the same way.
+ */
+#include "ftz_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#define XXH_INLINE_ALL /* words are short: the call costs more than the hash */
+#include <xxhash.h>
+
+/* ------------------------------------------------------------ prediction */
+
+/* The word-vector cache: 2^CACHE_SET_BITS sets of CACHE_WAYS entries (20 MB
+ * for lid.176's 16 dimensions).  A set is one 64-byte line of keys (the
+ * words' 64-bit hashes, 0 = empty) and row counts, then the vectors, one
+ * 64-byte-aligned block each: a hit reads two lines.  Each set is kept in
+ * least-recently-used order, so the frequent words of a corpus with more
+ * distinct words than the cache holds stay.  On the news WET (7.3 M words,
+ * 174 K distinct, twice over) it misses 216 K times; the cache it replaces
+ * (64 K words, started over when full) missed 357 K times, and each miss
+ * costs ~3 x length n-gram rows. */
+#define CACHE_SET_BITS 16
+#define CACHE_WAYS 4
+#define CACHE_DIM 64 /* wider models skip the cache */
+#define PREFETCH_AHEAD 6 /* words: a lookup's lines arrive before it runs */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+typedef struct ft_word {
+    const char *w;
+    size_t n;
+    uint64_t key; /* cache key */
+} ft_word;
+
+struct ftz_ctx {
+    uint64_t model;         /* the cache holds vectors of the model of this
+                               uid (0: none) */
+    void *mem;              /* the cache's block, sets aligned inside */
+    unsigned char *sets;    /* NULL: no cache (a wide model, or no memory) */
+    size_t set_bytes, vec_bytes;
+    int dim;                /* what sets was allocated for */
+    ft_word *words;         /* the words of the line being predicted */
+    size_t wcap;
+    int32_t *hashes;        /* word hashes of the line (word n-grams) */
+    size_t hcap;
+    struct dfs_item *stack; /* the tree search's */
+    size_t scap;
+};
+
+ftz_ctx *ftz_ctx_new(void) { return calloc(1, sizeof(ftz_ctx)); }
+
+void ftz_ctx_free(ftz_ctx *c)
+{
+    if (!c)
+        return;
+    free(c->mem);
+    free(c->words);
+    free(c->hashes);
+    free(c->stack);
+    free(c);
+}
+
+/* Asks for 2 MB pages over [p, p+n) where the system has them on request
+ * (Linux with transparent huge pages in "madvise" mode): the cache is read
+ * at random over 20 MB, which with 4 KB pages misses the TLB on most
+ * lookups.  Only a hint; nothing changes without it. */
+static void huge_pages(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + ((uintptr_t)2 << 20) - 1) &
+                  ~(((uintptr_t)2 << 20) - 1);
+    uintptr_t b = ((uintptr_t)p + n) & ~(((uintptr_t)2 << 20) - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+/* Empties the cache and sizes it for m. */
+static void cache_reset(ftz_ctx *c, const ftz_model *m)
+{
+    size_t nsets = (size_t)1 << CACHE_SET_BITS;
+    if (c->dim != m->dim) {
+        free(c->mem);
+        c->mem = NULL;
+        c->sets = NULL;
+        c->dim = 0;
+        size_t vb = ((size_t)m->dim * sizeof(float) + 63) & ~(size_t)63;
+        size_t sb = 64 + CACHE_WAYS * vb;
+        /* calloc: a large block comes zeroed from the kernel, page by page
+         * as it is touched, so a new context costs nothing up front */
+        if (m->dim <= CACHE_DIM && (c->mem = calloc(1, nsets * sb + 63))) {
+            c->sets = (unsigned char *)(((uintptr_t)c->mem + 63) &
+                                        ~(uintptr_t)63);
+            huge_pages(c->mem, nsets * sb + 63);
+            c->dim = m->dim; /* without memory, no cache: still right */
+            c->vec_bytes = vb;
+            c->set_bytes = sb;
+        }
+    } else {
+        for (size_t i = 0; c->sets && i < nsets; i++)
+            memset(c->sets + i * c->set_bytes, 0,
+                   CACHE_WAYS * sizeof(uint64_t));
+    }
+    c->model = m->uid;
+}
+
+/* x += input row id; returns 1, or 0 for a row the model lacks. */
+static uint32_t add_id(const ftz_model *m, float *x, int64_t id)
+{
+    if (id < 0 || id >= m->in.m)
+        return 0; /* a malformed model: rows it does not have add nothing */
+    if (m->in_rows)
+        vec_add(x, m->in_rows + (size_t)id * (size_t)m->dim, m->dim);
+    else
+        add_row(&m->in, x, id, 1.0f);
+    return 1;
+}
+
+/* x . output row i */
+static float out_dot(const ftz_model *m, const float *x, int64_t i)
+{
+    if (!m->out_rows)
+        return dot_row(&m->out, x, i);
+    const float *row = m->out_rows + (size_t)i * (size_t)m->dim;
+    float r = 0;
+    for (int k = 0; k < m->dim; k++)
+        r += x[k] * row[k]; /* in order: the quantised sum's order */
+    return r * m->out_norms[i];
+}
+
+/* fastText's pushHash for n bucket ids, in order: each through the pruning
+ * index if any, then its row added.  The lookups of all n are started
+ * before the first is used (prefetch), so their cache misses overlap. */
+static uint32_t add_buckets(const ftz_model *m, float *x, int64_t *ids,
+                            size_t n)
+{
+    uint32_t nids = 0;
+    if (m->prune_n == 0)
+        return 0;
+    if (m->prune_n > 0) {
+        for (size_t i = 0; i < n; i++)
+            PREFETCH(m->prune +
+                     2 * (((uint32_t)ids[i] * 2654435761u) & m->pmask));
+        for (size_t i = 0; i < n; i++)
+            ids[i] = prune_map(m, (int32_t)ids[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= 0 && m->in_rows && m->nwords + ids[i] < m->in.m)
+            PREFETCH(m->in_rows + (size_t)(m->nwords + ids[i]) * m->dim);
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= 0)
+            nids += add_id(m, x, m->nwords + ids[i]);
+    return nids;
+}
+
+/* The character n-grams of "<word>" (computeSubwords): those starting at
+ * one character are prefixes of each other, so one FNV-1a pass over
+ * maxn characters gives all their hashes.  Rows are added in fastText's
+ * order, in batches (add_buckets). */
+static uint32_t add_subwords(const ftz_model *m, float *x, const char *w,
+                             size_t n)
+{
+    char buf[4096 + 2];
+    int64_t ids[64];
+    size_t nb = 0;
+    uint32_t nids = 0;
+    if (n > 4096 || m->maxn <= 0 || !m->bucket)
+        return 0; /* fastText would add them; such "words" are not text */
+    buf[0] = '<';
+    memcpy(buf + 1, w, n);
+    buf[n + 1] = '>';
+    size_t len = n + 2;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char)buf[i] & 0xC0) == 0x80)
+            continue;
+        size_t j = i;
+        uint32_t h = 2166136261u;
+        for (int k = 1; j < len && k <= m->maxn; k++) {
+            do {
+                h ^= (uint32_t)(int32_t)(int8_t)buf[j++];
+                h *= 16777619u;
+            } while (j < len && ((unsigned char)buf[j] & 0xC0) == 0x80);
+            if (k >= m->minn && !(k == 1 && (i == 0 || j == len))) {
+                ids[nb++] = h % (uint32_t)m->bucket;
+                if (nb == sizeof ids / sizeof *ids) {
+                    nids += add_buckets(m, x, ids, nb);
+                    nb = 0;
+                }
+            }
+        }
+    }
+    return nids + add_buckets(m, x, ids, nb);
+}
+
+/* x = the word's contribution (x zeroed first); returns its row count. */
+static uint32_t compute_word(const ftz_model *m, const char *w, size_t n,
+                             float *x)
+{
+    uint32_t nids = 0;
+    memset(x, 0, (size_t)m->dim * sizeof *x);
+    int32_t id = find_word(m, w, n, ft_hash(w, n));
+    if (id >= 0)
+        nids += add_id(m, x, id);
+    if (n != 4 || memcmp(w, EOS, 4))
+        nids += add_subwords(m, x, w, n);
+    return nids;
+}
+
+static unsigned char *cache_set(const ftz_ctx *c, uint64_t key)
+{
+    size_t set = (size_t)(key >> 32) & (((size_t)1 << CACHE_SET_BITS) - 1);
+    return c->sets + set * c->set_bytes;
+}
+
+/* x += the word's contribution; returns the number of rows added. */
+static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const ft_word *wd,
+                            float *x)
+{
+    int dim = m->dim;
+    uint32_t nids;
+    if (!c->sets || wd->n > 4096) {
+        float tmp[MAX_DIM];
+        nids = compute_word(m, wd->w, wd->n, tmp);
+        vec_add(x, tmp, dim);
+        return nids;
+    }
+    unsigned char *set = cache_set(c, wd->key);
+    uint64_t *keys = (uint64_t *)(void *)set;
+    uint32_t *counts = (uint32_t *)(void *)(set + CACHE_WAYS * sizeof *keys);
+    float *vecs = (float *)(void *)(set + 64);
+    size_t vf = c->vec_bytes / sizeof(float);
+    int k = 0;
+    while (k < CACHE_WAYS && keys[k] != wd->key)
+        k++;
+    if (k == 0) {
+        vec_add(x, vecs, dim);
+        return counts[0];
+    }
+    /* least recently used first out: the entries before k (or all but the
+     * last, on a miss) move back one place and the word takes the first.
+     * Plain loops: the sizes are tiny, a memmove call cost more than the
+     * moves (15% of the time on news text). */
+    int last = k < CACHE_WAYS ? k : CACHE_WAYS - 1;
+    float t[CACHE_DIM];
+    uint64_t tk = keys[last];
+    uint32_t tc = counts[last];
+    for (int d = 0; d < dim; d++)
+        t[d] = vecs[(size_t)last * vf + d];
+    for (int j = last; j > 0; j--) {
+        keys[j] = keys[j - 1];
+        counts[j] = counts[j - 1];
+        float *to = vecs + (size_t)j * vf;
+        for (int d = 0; d < dim; d++)
+            to[d] = to[d - (ptrdiff_t)vf];
+    }
+    if (k < CACHE_WAYS) {
+        keys[0] = tk;
+        counts[0] = tc;
+        for (int d = 0; d < dim; d++)
+            vecs[d] = t[d];
+    } else {
+        keys[0] = wd->key;
+        counts[0] = compute_word(m, wd->w, wd->n, vecs);
+    }
+    vec_add(x, vecs, dim);
+    return counts[0];
+}
+
+/* fastText splits on these bytes (and the NUL) */
+static const unsigned char ft_space[256] = {
+    [0] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+    [' '] = 1,
+};
+
+/* The end of the word starting at i: 8 bytes at a time where the byte
+ * order allows (little-endian): a byte below 0x21 is flagged by the
+ * classic "has a byte less than" test, exact for the lowest flagged byte
+ * (a borrow only rises from a byte that is itself below 0x21), and only
+ * such a byte can be one of fastText's blanks. */
+static size_t word_end(const char *t, size_t i, size_t n)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                           \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, t + i, 8);
+        uint64_t low = (x - 0x2121212121212121ull) & ~x & 0x8080808080808080ull;
+        if (!low) {
+            i += 8;
+            continue;
+        }
+        i += (size_t)__builtin_ctzll(low) >> 3;
+        if (ft_space[(unsigned char)t[i]])
+            return i;
+        i++; /* a control byte that is not a blank: part of the word */
+    }
+#endif
+    while (i < n && !ft_space[(unsigned char)t[i]])
+        i++;
+    return i;
+}
+
+/* Splits text into c->words (the end-of-line token last, labels left
+ * out), with their cache keys.  Returns the count, or -1 without memory. */
+static ptrdiff_t split_words(ftz_ctx *c, const char *text, size_t n)
+{
+    size_t nw = 0, i = 0;
+    for (;;) {
+        while (i < n && ft_space[(unsigned char)text[i]])
+            i++;
+        ft_word wd;
+        int last = i >= n;
+        if (!last) {
+            size_t s = i;
+            i = word_end(text, i, n);
+            wd.w = text + s;
+            wd.n = i - s;
+            if (wd.n >= 9 && !memcmp(wd.w, "__label__", 9))
+                continue; /* a label, known or not, is not input */
+        } else {
+            wd.w = EOS;
+            wd.n = 4;
+        }
+        if (nw == c->wcap) {
+            size_t nc = c->wcap ? c->wcap * 2 : 1024;
+            ft_word *p = realloc(c->words, nc * sizeof *p);
+            if (!p)
+                return -1;
+            c->words = p;
+            c->wcap = nc;
+        }
+        wd.key = c->sets ? XXH3_64bits(wd.w, wd.n) | 1 : 0;
+        c->words[nw++] = wd;
+        if (last)
+            return (ptrdiff_t)nw;
+    }
+}
+
+typedef struct best {
+    float score;
+    int label;
+} best;
+
+static float std_log(float x) { return logf(x + 1e-5f); }
+
+/* fastText's depth-first search of the Huffman tree for the best leaf,
+ * pruning branches already worse than the best leaf found; iterative with
+ * the stack in ctx, because a damaged model's tree can be a chain as deep
+ * as it has labels.  Left before right, as fastText recurses. */
+typedef struct dfs_item {
+    int32_t node;
+    float score;
+} dfs_item;
+
+static int dfs(const ftz_model *m, ftz_ctx *c, const float *hidden, best *b)
+{
+    size_t need = 2 * (size_t)m->nlabels + 2;
+    if (c->scap < need) {
+        dfs_item *p = realloc(c->stack, need * sizeof *p);
+        if (!p)
+            return WN_ENOMEM;
+        c->stack = p;
+        c->scap = need;
+    }
+    dfs_item *st = c->stack;
+    size_t sp = 0;
+    const float floor_score = std_log(0.0f);
+    st[sp++] = (dfs_item){2 * m->nlabels - 2, 0.0f};
+    while (sp) {
+        dfs_item it = st[--sp];
+        if (it.score < floor_score || (b->label >= 0 && it.score < b->score))
+            continue;
+        int32_t node = it.node;
+        if (m->left[node] == -1 && m->right[node] == -1) {
+            if (b->label < 0 || it.score > b->score) {
+                b->score = it.score;
+                b->label = node;
+            }
+            continue;
+        }
+        float f = out_dot(m, hidden, node - m->nlabels);
+        f = 1.0f / (1.0f + expf(-f));
+        st[sp++] = (dfs_item){m->right[node], it.score + std_log(f)};
+        st[sp++] = (dfs_item){m->left[node], it.score + std_log(1.0f - f)};
+    }
+    return 0;
+}
+
+static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
+                   size_t n, int *label, double *prob);
+
+int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
+                int *label, double *prob)
+{
+    int rc = predict(m, c, text, n, label, prob);
+    /* a model of NaN or infinite weights (a damaged file) still gives a
+     * probability in [0, 1] */
+    if (!(*prob >= 0))
+        *prob = 0;
+    else if (*prob > 1)
+        *prob = 1;
+    return rc;
+}
+
+static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
+                   size_t n, int *label, double *prob)
+{
+    *label = 0;
+    *prob = 0;
+    float hidden[MAX_DIM];
+    int dim = m->dim;
+    memset(hidden, 0, (size_t)dim * sizeof *hidden);
+    if (c->model != m->uid)
+        cache_reset(c, m);
+    ptrdiff_t nw = split_words(c, text, n);
+    if (nw < 0)
+        return WN_ENOMEM;
+    if (m->word_ngrams > 1 && c->hcap < (size_t)nw) {
+        int32_t *p = realloc(c->hashes, (size_t)nw * sizeof *p);
+        if (!p)
+            return WN_ENOMEM;
+        c->hashes = p;
+        c->hcap = (size_t)nw;
+    }
+    uint64_t nids = 0;
+    for (ptrdiff_t i = 0; i < nw; i++) {
+        if (c->sets && i + PREFETCH_AHEAD < nw) {
+            const unsigned char *set =
+                cache_set(c, c->words[i + PREFETCH_AHEAD].key);
+            PREFETCH(set);
+            PREFETCH(set + 64);
+        }
+        nids += word_vector(m, c, &c->words[i], hidden);
+        if (m->word_ngrams > 1)
+            c->hashes[i] = (int32_t)ft_hash(c->words[i].w, c->words[i].n);
+    }
+    size_t nh = m->word_ngrams > 1 ? (size_t)nw : 0;
+    for (size_t a = 0; m->bucket > 0 && a < nh; a++) {
+        uint64_t h = (uint64_t)(int64_t)c->hashes[a]; /* sign-extended */
+        for (size_t b = a + 1; b < nh && b < a + (size_t)m->word_ngrams;
+             b++) {
+            h = h * 116049371 + (uint64_t)(int64_t)c->hashes[b];
+            int64_t id = (int64_t)(h % (uint64_t)m->bucket);
+            nids += add_buckets(m, hidden, &id, 1);
+        }
+    }
+    if (nids)
+        for (int k = 0; k < dim; k++)
+            hidden[k] *= (float)(1.0 / (double)nids);
+    if (m->loss == LOSS_HS) {
+        best b = {0, -1};
+        if (dfs(m, c, hidden, &b))
+            return WN_ENOMEM;
+        *label = b.label < 0 ? 0 : b.label;
+        *prob = b.label < 0 ? 0 : exp(b.score);
+        return 0;
+    }
+    /* softmax (or one-vs-all: sigmoid per label) over the output rows */
+    float mx = -INFINITY, sum = 0;
+    int arg = 0;
+    for (int32_t l = 0; l < m->nlabels; l++) {
+        float f = out_dot(m, hidden, l);
+        if (f > mx) {
+            mx = f;
+            arg = l;
+        }
+    }
+    if (m->loss == LOSS_OVA) {
+        *label = arg;
+        *prob = 1.0 / (1.0 + exp(-mx));
+        return 0;
+    }
+    for (int32_t l = 0; l < m->nlabels; l++)
+        sum += expf(out_dot(m, hidden, l) - mx);
+    *label = arg;
+    *prob = 1.0 / sum;
+    return 0;
+}
