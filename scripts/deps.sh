@@ -23,13 +23,13 @@ done
 # libcld2 (language ID, src/filter/cld2_shim.cc) ships no .pc file
 [ -f /usr/include/cld2/public/compact_lang_det.h ] || missing="$missing libcld2-dev"
 # the Python package (make python, tests/e2e/python.sh): Debian's python3
-# with its headers, and setuptools, wheel and pip for the offline
+# with its headers, pytest (the suite), and setuptools, wheel and pip for the offline
 # pip install
 if [ -x /usr/bin/python3 ]; then
   /usr/bin/python3 -c 'import os, sys, sysconfig
 sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     2>/dev/null || missing="$missing python3-dev"
-  for m in setuptools:python3-setuptools \
+  for m in pytest:python3-pytest setuptools:python3-setuptools \
            wheel:python3-wheel pip:python3-pip; do
     /usr/bin/python3 -c "import ${m%%:*}" 2>/dev/null || missing="$missing ${m#*:}"
   done
