@@ -9,7 +9,7 @@ libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev inih:libinih-dev
 libdeflate:libdeflate-dev libisal:libisal-dev ompi-c:libopenmpi-dev gumbo:libgumbo-dev"
 # commands -> Debian package (tests and benchmarks use them)
 CMDS="pkg-config:pkg-config zstd:zstd gzip:gzip python3:python3 g++:g++
-chromium:chromium mpirun:openmpi-bin jq:jq"
+chromium:chromium mpirun:openmpi-bin jq:jq fasttext:fasttext"
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
 for m in $MODS; do

@@ -68,12 +68,13 @@ static const char filter_help[] =
  * when --redact asks for it (or --filters names it). */
 static int is_filter(const char *name, size_t n)
 {
-    for (size_t i = 0; wn_stage_name_at(i); i++) {
-        const char *s = wn_stage_name_at(i);
-        if (strlen(s) == n && !strncmp(s, name, n))
-            return !strcmp(wn_stage_group(s), "filter");
-    }
-    return 0;
+    char s[128]; /* "classifier@edu": an instance is its stage's group */
+    if (n >= sizeof s)
+        return 0;
+    memcpy(s, name, n);
+    s[n] = 0;
+    const char *g = wn_stage_group(s);
+    return g && !strcmp(g, "filter");
 }
 
 enum { O_FILTERS = 0x100, O_DISABLE, O_LANGS, O_MINSCORE, O_MODEL, O_REDACT,
@@ -126,6 +127,14 @@ static int choose(cli_job *j, const char *filters, const char *disable,
         if (want && !in_list(disable, name))
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
                                     len ? "," : "", name);
+    }
+    /* instances (classifier@edu) run where --filters names them */
+    for (const char *p = filters; p && *p && len < sizeof list;) {
+        size_t k = strcspn(p, ",");
+        if (memchr(p, '@', k))
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%.*s",
+                                    len ? "," : "", (int)k, p);
+        p += k + (p[k] == ',');
     }
     cli_job_set(j, "run.stages", len ? list : "none");
     return 0;

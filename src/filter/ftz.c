@@ -20,6 +20,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <xxhash.h>
@@ -60,7 +62,11 @@ struct ftz_model {
     uint32_t pmask;
     matrix in, out;
     int32_t *left, *right; /* hierarchical softmax tree, 2*nlabels-1 */
+    int32_t *parent;       /* its parents (-1 at the root) */
+    uint64_t serial;       /* unique per loaded model, from 1 */
 };
+
+static _Atomic uint64_t model_serial;
 
 /* ----------------------------------------------------------- byte reader */
 
@@ -394,12 +400,13 @@ static int build_tree(ftz_model *m, rd *r)
     int64_t *cnt = malloc((size_t)nn * sizeof *cnt);
     m->left = malloc((size_t)nn * sizeof *m->left);
     m->right = malloc((size_t)nn * sizeof *m->right);
-    if (!cnt || !m->left || !m->right) {
+    m->parent = malloc((size_t)nn * sizeof *m->parent);
+    if (!cnt || !m->left || !m->right || !m->parent) {
         free(cnt);
         return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
     }
     for (int32_t i = 0; i < nn; i++) {
-        m->left[i] = m->right[i] = -1;
+        m->left[i] = m->right[i] = m->parent[i] = -1;
         cnt[i] = i < osz ? m->counts[m->nwords + i] : (int64_t)1e15;
     }
     int32_t leaf = osz - 1, node = osz;
@@ -416,6 +423,7 @@ static int build_tree(ftz_model *m, rd *r)
         }
         m->left[i] = mini[0];
         m->right[i] = mini[1];
+        m->parent[mini[0]] = m->parent[mini[1]] = i;
         cnt[i] = cnt[mini[0]] + cnt[mini[1]];
     }
     free(cnt);
@@ -437,6 +445,7 @@ void ftz_free(ftz_model *m)
     free_matrix(&m->out);
     free(m->left);
     free(m->right);
+    free(m->parent);
     free(m);
 }
 
@@ -495,6 +504,7 @@ int ftz_load_mem(const void *data, size_t n, const char *name,
         ftz_free(m);
         return rc;
     }
+    m->serial = ++model_serial;
     *out = m;
     return 0;
 }
@@ -538,14 +548,19 @@ const char *ftz_label(const ftz_model *m, int i)
 #define CACHE_DIM 64 /* wider models skip the cache */
 
 struct ftz_ctx {
-    const ftz_model *model; /* the cache holds this model's vectors */
+    uint64_t serial;        /* the cache holds this model's vectors (its
+                             * serial: a pointer could be a new model's) */
     uint64_t *keys;         /* 0 = empty */
     uint32_t *nids;
     float *vecs;            /* model->dim floats per slot */
     int dim;                /* what vecs was allocated for */
     size_t used;
+    struct tok *toks;       /* the line's words */
+    size_t tcap;
     int32_t *hashes;        /* word hashes of the line (word n-grams) */
     size_t nh, hcap;
+    int64_t *rows;          /* the input rows of its word n-grams */
+    size_t rcap;
     struct dfs_item *stack; /* the tree search's */
     size_t scap;
 };
@@ -573,8 +588,65 @@ void ftz_ctx_free(ftz_ctx *c)
     free(c->nids);
     free(c->vecs);
     free(c->hashes);
+    free(c->rows);
+    free(c->toks);
     free(c->stack);
     free(c);
+}
+
+/* The fastText working memory of this thread (freed when it ends): one
+ * context per model, so that a pipeline running several models (langid
+ * and classifiers) keeps each one's word cache instead of clearing a
+ * shared one at every switch.  Beyond THREAD_MODELS models, contexts are
+ * reused in turn (still right, with colder caches). */
+#define THREAD_MODELS 8
+
+typedef struct thread_ctxs {
+    ftz_ctx *c[THREAD_MODELS];
+    int next;
+} thread_ctxs;
+
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static int ctx_key_ok;
+
+static void ctx_destroy(void *p)
+{
+    thread_ctxs *t = p;
+    for (int i = 0; i < THREAD_MODELS; i++)
+        ftz_ctx_free(t->c[i]);
+    free(t);
+}
+
+static void ctx_init(void)
+{
+    ctx_key_ok = pthread_key_create(&ctx_key, ctx_destroy) == 0;
+}
+
+ftz_ctx *ftz_thread_ctx(const ftz_model *m)
+{
+    pthread_once(&ctx_once, ctx_init);
+    if (!ctx_key_ok)
+        return NULL;
+    thread_ctxs *t = pthread_getspecific(ctx_key);
+    if (!t) {
+        if (!(t = calloc(1, sizeof *t)))
+            return NULL;
+        if (pthread_setspecific(ctx_key, t)) {
+            free(t);
+            return NULL;
+        }
+    }
+    int i = 0;
+    while (i < THREAD_MODELS && t->c[i] && t->c[i]->serial != m->serial)
+        i++;
+    if (i < THREAD_MODELS && t->c[i])
+        return t->c[i];
+    if (i == THREAD_MODELS)
+        i = t->next++ % THREAD_MODELS; /* predict() starts its cache over */
+    else if (!(t->c[i] = ftz_ctx_new()))
+        return NULL;
+    return t->c[i];
 }
 
 static void add_id(const ftz_model *m, float *x, uint32_t *nids, int64_t id)
@@ -624,14 +696,13 @@ static void add_subwords(const ftz_model *m, float *x, uint32_t *nids,
 
 /* x += the word's contribution; returns the number of rows added. */
 static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const char *w,
-                            size_t n, uint32_t h, float *x)
+                            size_t n, uint32_t h, uint64_t key, float *x)
 {
     float tmp[MAX_DIM];
     uint32_t nids = 0;
     int dim = m->dim;
     float *slot = NULL;
     if (c->vecs && n <= 4096) {
-        uint64_t key = XXH3_64bits(w, n) | 1;
         size_t mask = ((size_t)1 << CACHE_BITS) - 1, i = key & mask;
         while (c->keys[i] && c->keys[i] != key)
             i = (i + 1) & mask;
@@ -674,6 +745,13 @@ static int is_ft_space(unsigned char ch)
     return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\v' ||
            ch == '\f' || ch == '\0';
 }
+
+typedef struct tok {
+    const char *w;
+    size_t n;
+    uint32_t h;   /* fastText's hash */
+    uint64_t key; /* the word cache's (odd, never 0) */
+} tok;
 
 typedef struct best {
     float score;
@@ -741,18 +819,29 @@ int ftz_predict(const ftz_model *m, ftz_ctx *c, const char *text, size_t n,
     return rc;
 }
 
-static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
-                   size_t n, int *label, double *prob)
+/* Doubles the array *p of *cap elements of size el (256 at first). */
+static int grow(void **p, size_t *cap, size_t el)
 {
-    *label = 0;
-    *prob = 0;
-    float hidden[MAX_DIM];
+    size_t nc = *cap ? *cap * 2 : 256;
+    void *q = realloc(*p, nc * el);
+    if (!q)
+        return WN_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+/* fastText's computeHidden: the average of the input rows of the line's
+ * words, their subwords and word n-grams, into hidden (dim floats). */
+static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
+                          size_t n, float *hidden)
+{
     int dim = m->dim;
     memset(hidden, 0, (size_t)dim * sizeof *hidden);
-    if (c->model != m) {
+    if (c->serial != m->serial) {
         memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
         c->used = 0;
-        c->model = m;
+        c->serial = m->serial;
         if (c->dim != dim) {
             free(c->vecs);
             c->vecs = NULL;
@@ -766,9 +855,11 @@ static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
         memset(c->keys, 0, ((size_t)1 << CACHE_BITS) * sizeof *c->keys);
         c->used = 0;
     }
-    uint64_t nids = 0;
-    c->nh = 0;
-    size_t i = 0;
+    /* The words first, then their vectors: with the cache slots of the
+     * words a few ahead fetched meanwhile, since a web page's vocabulary
+     * spreads over a cache larger than L2 and each lookup would otherwise
+     * wait on memory */
+    size_t nt = 0, i = 0;
     int eos_done = 0;
     while (!eos_done) {
         while (i < n && is_ft_space((unsigned char)text[i]))
@@ -788,33 +879,78 @@ static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
         }
         if (wl >= 9 && !memcmp(w, "__label__", 9))
             continue; /* a label, known or not, is not input */
-        uint32_t h = ft_hash(w, wl);
-        nids += word_vector(m, c, w, wl, h, hidden);
-        if (m->word_ngrams > 1) {
-            if (c->nh == c->hcap) {
-                size_t nc = c->hcap ? c->hcap * 2 : 256;
-                int32_t *p = realloc(c->hashes, nc * sizeof *p);
-                if (!p)
-                    return WN_ENOMEM;
-                c->hashes = p;
-                c->hcap = nc;
-            }
-            c->hashes[c->nh++] = (int32_t)h;
-        }
+        if (nt == c->tcap &&
+            grow((void **)&c->toks, &c->tcap, sizeof *c->toks))
+            return WN_ENOMEM;
+        tok *t = &c->toks[nt++];
+        t->w = w;
+        t->n = wl;
+        t->h = ft_hash(w, wl);
+        t->key = c->vecs ? XXH3_64bits(w, wl) | 1 : 0;
     }
-    for (size_t a = 0; m->bucket > 0 && a < c->nh; a++) {
+    if (m->word_ngrams > 1 && c->hcap < nt) {
+        int32_t *p = realloc(c->hashes, nt * sizeof *p);
+        if (!p)
+            return WN_ENOMEM;
+        c->hashes = p;
+        c->hcap = nt;
+    }
+    uint64_t nids = 0;
+    size_t mask = ((size_t)1 << CACHE_BITS) - 1;
+    for (size_t j = 0; j < nt; j++) {
+        if (c->vecs && j + 8 < nt) {
+            size_t at = c->toks[j + 8].key & mask;
+            __builtin_prefetch(&c->keys[at]);
+            __builtin_prefetch(c->vecs + at * (size_t)dim);
+        }
+        const tok *t = &c->toks[j];
+        nids += word_vector(m, c, t->w, t->n, t->h, t->key, hidden);
+    }
+    c->nh = 0;
+    if (m->word_ngrams > 1)
+        for (size_t j = 0; j < nt; j++)
+            c->hashes[c->nh++] = (int32_t)c->toks[j].h;
+    /* The word n-gram rows: their ids first, then the sum, fetching rows
+     * a few ahead; n-gram rows are spread over the whole bucket matrix,
+     * so it is memory latency, not arithmetic, that bounds this loop */
+    size_t nr = 0;
+    for (size_t a = 0; m->bucket > 0 && m->prune_n && a < c->nh; a++) {
         uint64_t h = (uint64_t)(int64_t)c->hashes[a]; /* sign-extended */
         for (size_t b = a + 1; b < c->nh && b < a + (size_t)m->word_ngrams;
              b++) {
             h = h * 116049371 + (uint64_t)(int64_t)c->hashes[b];
-            uint32_t k = 0;
-            add_bucket(m, hidden, &k, (int64_t)(h % (uint64_t)m->bucket));
-            nids += k;
+            int64_t id = (int64_t)(h % (uint64_t)m->bucket);
+            if (m->prune_n > 0 && (id = prune_map(m, (int32_t)id)) < 0)
+                continue;
+            id += m->nwords;
+            if (id >= m->in.m)
+                continue; /* a malformed model: rows it does not have */
+            if (nr == c->rcap &&
+                grow((void **)&c->rows, &c->rcap, sizeof *c->rows))
+                return WN_ENOMEM;
+            c->rows[nr++] = id;
         }
     }
+    for (size_t r = 0; r < nr; r++) {
+        if (!m->in.quant && r + 8 < nr)
+            __builtin_prefetch(m->in.data + c->rows[r + 8] * m->in.n);
+        add_row(&m->in, hidden, c->rows[r], 1.0f);
+    }
+    nids += nr;
     if (nids)
         for (int k = 0; k < dim; k++)
             hidden[k] *= (float)(1.0 / (double)nids);
+    return 0;
+}
+
+static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
+                   size_t n, int *label, double *prob)
+{
+    *label = 0;
+    *prob = 0;
+    float hidden[MAX_DIM];
+    if (compute_hidden(m, c, text, n, hidden))
+        return WN_ENOMEM;
     if (m->loss == LOSS_HS) {
         best b = {0, -1};
         if (dfs(m, c, hidden, &b))
@@ -842,5 +978,61 @@ static int predict(const ftz_model *m, ftz_ctx *c, const char *text,
         sum += expf(dot_row(&m->out, hidden, l) - mx);
     *label = arg;
     *prob = 1.0 / sum;
+    return 0;
+}
+
+int ftz_find_label(const ftz_model *m, const char *name)
+{
+    for (int i = 0; i < m->nlabels; i++)
+        if (!strcmp(m->words[m->nwords + i], name) ||
+            !strcmp(ftz_label(m, i), name))
+            return i;
+    return -1;
+}
+
+/* The probability fastText's predict-prob prints for one label when asked
+ * for all (k = -1, threshold 0): exp(std_log(p)), so p + 1e-5, computed
+ * in float as there.  Hierarchical softmax: the sum of std_log along the
+ * leaf's path, the score fastText's search gives that leaf. */
+static double label_prob(const ftz_model *m, const float *hidden, int label)
+{
+    if (m->loss == LOSS_HS) {
+        float score = 0;
+        int32_t node = label;
+        for (int guard = 0; m->parent[node] >= 0 && guard < m->nlabels;
+             guard++) {
+            int32_t up = m->parent[node];
+            float f = dot_row(&m->out, hidden, up - m->nlabels);
+            f = (float)(1.0 / (1.0 + exp(-(double)f)));
+            score += std_log(m->left[up] == node ? 1.0f - f : f);
+            node = up;
+        }
+        return (double)expf(score);
+    }
+    float mine = dot_row(&m->out, hidden, label);
+    if (m->loss == LOSS_OVA)
+        return (double)expf(std_log((float)(1.0 / (1.0 + exp(-(double)mine)))));
+    float mx = -INFINITY, z = 0;
+    for (int32_t l = 0; l < m->nlabels; l++) {
+        float f = dot_row(&m->out, hidden, l);
+        if (f > mx)
+            mx = f;
+    }
+    for (int32_t l = 0; l < m->nlabels; l++)
+        z += expf(dot_row(&m->out, hidden, l) - mx);
+    return (double)expf(std_log(expf(mine - mx) / z));
+}
+
+int ftz_label_prob(const ftz_model *m, ftz_ctx *c, const char *text,
+                   size_t n, int label, double *prob)
+{
+    float hidden[MAX_DIM];
+    *prob = 0;
+    if (label < 0 || label >= m->nlabels)
+        return WN_EINVAL;
+    if (compute_hidden(m, c, text, n, hidden))
+        return WN_ENOMEM;
+    double p = label_prob(m, hidden, label);
+    *prob = p >= 0 ? p > 1 ? 1 : p : 0; /* NaN weights: still in [0, 1] */
     return 0;
 }

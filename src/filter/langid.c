@@ -19,7 +19,6 @@
 #include "cld2_shim.h"
 #include "ftz.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 
 #define LI "langid"
@@ -110,30 +109,6 @@ static int li_create(const void *opts, void **state, wn_error *err)
     return 0;
 }
 
-/* The fastText working memory of this thread (freed when it ends). */
-static pthread_key_t ctx_key;
-static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
-static int ctx_key_ok;
-
-static void ctx_destroy(void *p) { ftz_ctx_free(p); }
-static void ctx_init(void)
-{
-    ctx_key_ok = pthread_key_create(&ctx_key, ctx_destroy) == 0;
-}
-
-static ftz_ctx *thread_ctx(void)
-{
-    pthread_once(&ctx_once, ctx_init);
-    if (!ctx_key_ok)
-        return NULL;
-    ftz_ctx *c = pthread_getspecific(ctx_key);
-    if (!c && (c = ftz_ctx_new()) && pthread_setspecific(ctx_key, c)) {
-        ftz_ctx_free(c);
-        c = NULL;
-    }
-    return c;
-}
-
 static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
@@ -145,7 +120,7 @@ static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
     char code[16];
     double score;
     if (s->model) {
-        ftz_ctx *c = thread_ctx();
+        ftz_ctx *c = ftz_thread_ctx(s->model);
         int label;
         if (!c || ftz_predict(s->model, c, text, doc->text.len, &label,
                               &score))

@@ -47,6 +47,8 @@ struct wn_engine {
     const stage_ops *ops[TALLY_MAX_STAGES];
     void *states[TALLY_MAX_STAGES];
     const char *names[TALLY_MAX_STAGES + 1];
+    char *inst[TALLY_MAX_STAGES]; /* instance names run.stages lists */
+    size_t ninst;
     /* a last decision on the calling thread */
     int (*decide)(void *, wn_doc *, wn_buf *);
     void *dctx;
@@ -114,7 +116,30 @@ static int check_other_stages(const wn_engine *e, const wn_config *c,
     return rc;
 }
 
-/* The selection run.stages makes, in registry order. */
+/* The name of an instance in run.stages ("classifier@edu"), kept for the
+ * engine's life: the names array points to it. */
+static int add_instance(wn_engine *e, const char *p, size_t k, wn_error *err)
+{
+    for (size_t i = 0; i < e->ninst; i++)
+        if (strlen(e->inst[i]) == k && !strncmp(e->inst[i], p, k))
+            return 0;
+    if (e->ninst == TALLY_MAX_STAGES)
+        return wn_err(err, WN_ELIMIT, "", 0, "too many stages");
+    if (!(e->inst[e->ninst] = strndup(p, k)))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    if (!stage_find(e->inst[e->ninst])) {
+        wn_err(err, WN_EINVAL, "", 0,
+               "run.stages: '%s' is no instance of a stage that has them "
+               "(NAME@WORD, e.g. classifier@edu)", e->inst[e->ninst]);
+        free(e->inst[e->ninst]);
+        return WN_EINVAL;
+    }
+    e->ninst++;
+    return 0;
+}
+
+/* The selection run.stages makes, in registry order; a stage's instances
+ * right after it, in the order listed. */
 static int select_stages(wn_engine *e, const char *list, wn_error *err)
 {
     int want[TALLY_MAX_STAGES] = {0};
@@ -131,7 +156,11 @@ static int select_stages(wn_engine *e, const char *list, wn_error *err)
     } else {
         for (const char *p = list; *p;) {
             size_t k = strcspn(p, ", ");
-            if (k) {
+            if (k && memchr(p, '@', k)) {
+                int rc = add_instance(e, p, k, err);
+                if (rc)
+                    return rc;
+            } else if (k) {
                 size_t i = 0;
                 while (i < nreg && (strlen(wn_stage_name_at(i)) != k ||
                                     strncmp(wn_stage_name_at(i), p, k)))
@@ -146,9 +175,18 @@ static int select_stages(wn_engine *e, const char *list, wn_error *err)
             p += strspn(p, ", ");
         }
     }
-    for (size_t i = 0; i < nreg; i++)
+    for (size_t i = 0; i < nreg; i++) {
+        const char *base = wn_stage_name_at(i);
         if (want[i])
-            e->names[e->nstages++] = wn_stage_name_at(i);
+            e->names[e->nstages++] = base;
+        for (size_t j = 0; j < e->ninst; j++)
+            if (stage_base_len(e->inst[j]) == strlen(base) &&
+                !strncmp(e->inst[j], base, strlen(base))) {
+                if (e->nstages == TALLY_MAX_STAGES)
+                    return wn_err(err, WN_ELIMIT, "", 0, "too many stages");
+                e->names[e->nstages++] = e->inst[j];
+            }
+    }
     return 0;
 }
 
@@ -231,6 +269,8 @@ void wn_engine_free(wn_engine *e)
     }
     free(e->spools);
     free(e->workdir);
+    for (size_t i = 0; i < e->ninst; i++)
+        free(e->inst[i]);
     tally_release(&e->books);
     wn_buf_release(&e->problems);
     wn_buf_release(&e->reason);

@@ -69,6 +69,13 @@ typedef struct stage_ops {
      * with WN_EINVAL, leaving the state unchanged then. */
     int (*save)(void *state, wn_buf *out);
     int (*merge)(void *state, const void *data, size_t n, wn_error *err);
+    /* Optional: a stage with create_named may run as several instances in
+     * one pipeline ("classifier@edu" in run.stages, its options under
+     * "classifier@edu.", read through the same table as "classifier.").
+     * It is then created by create_named, given the name it runs under
+     * (which its reasons start with), instead of create. */
+    int (*create_named)(const void *opts, const char *name, void **state,
+                        wn_error *err);
 } stage_ops;
 
 /* Validates cfg's options of the stage (keys under "name." that the table
@@ -77,8 +84,11 @@ typedef struct stage_ops {
 int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
                  wn_error *err);
 
-/* The registry: every stage winnow knows, in pipeline order. */
+/* The registry: every stage winnow knows, in pipeline order.  stage_find
+ * also finds an instance name "base@inst" of a stage with create_named. */
 const stage_ops *stage_find(const char *name);
+/* The length of name's stage part ("classifier@edu" -> 10). */
+size_t stage_base_len(const char *name);
 const stage_ops *const *stage_all(size_t *n);
 
 #endif

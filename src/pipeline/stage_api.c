@@ -18,6 +18,7 @@
 
 struct wn_stage {
     const stage_ops *ops;
+    char *name; /* the name it runs under: ops->name, or an instance's */
     void *state;
     stage_scratch scratch;
     int prepared; /* prepare() has run (or the stage has no first pass) */
@@ -85,23 +86,68 @@ int wn_stage_option_at(const char *name, size_t i, const char **key,
     return 0;
 }
 
-int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
-                 wn_error *err)
+/* An instance's view of the configuration: its keys "name@inst.k" as
+ * "name.k", the keys its table reads (the base stage's own are left out). */
+struct view_ctx {
+    wn_config *view;
+    const char *inst;
+    size_t ilen, blen;
+    int rc;
+};
+
+static void view_key(void *ctx, const char *key, const char *value)
+{
+    struct view_ctx *v = ctx;
+    if (v->rc || strncmp(key, v->inst, v->ilen) || key[v->ilen] != '.')
+        return;
+    char k[512];
+    if ((size_t)snprintf(k, sizeof k, "%.*s%s", (int)v->blen, v->inst,
+                         key + v->ilen) >= sizeof k)
+        return; /* no table has such a key: left to the unknown-key check */
+    v->rc = wn_config_set(v->view, k, value);
+}
+
+static int create_named(const stage_ops *ops, const char *name,
+                        const wn_config *cfg, void **state, wn_error *err)
 {
     *state = NULL;
+    wn_config *view = NULL;
+    if (strcmp(name, ops->name)) {
+        struct view_ctx v = {wn_config_new(), name, strlen(name),
+                             stage_base_len(name), 0};
+        if (!v.view)
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        wn_config_each(cfg, view_key, &v);
+        if (v.rc) {
+            wn_config_free(v.view);
+            return wn_err(err, v.rc, "", 0, "out of memory");
+        }
+        cfg = view = v.view;
+    }
     const char *bad = config_unknown_key(ops->opts, ops->name, cfg);
-    if (bad)
-        return wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", bad);
+    if (bad) {
+        wn_err(err, WN_EINVAL, "", 0, "unknown option '%s%s'", name,
+               bad + strlen(ops->name));
+        wn_config_free(view);
+        return WN_EINVAL;
+    }
     void *opts = calloc(1, ops->opts_size ? ops->opts_size : 1);
-    if (!opts)
-        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    int rc = config_parse(ops->opts, cfg, opts, err);
+    int rc = opts ? config_parse(ops->opts, cfg, opts, err)
+                  : wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!rc)
-        rc = ops->create(opts, state, err);
+        rc = ops->create_named ? ops->create_named(opts, name, state, err)
+                               : ops->create(opts, state, err);
     free(opts);
+    wn_config_free(view);
     if (rc < 0)
         *state = NULL; /* a failed create cleans up itself */
     return rc < 0 ? rc : 0;
+}
+
+int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
+                 wn_error *err)
+{
+    return create_named(ops, ops->name, cfg, state, err);
 }
 
 int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
@@ -113,12 +159,15 @@ int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
         return wn_err(err, WN_EINVAL, "", 0, "unknown stage '%s'",
                       name ? name : "(null)");
     wn_stage *st = calloc(1, sizeof *st);
-    if (!st)
+    if (!st || !(st->name = strdup(name))) {
+        free(st);
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
     st->ops = ops;
     stage_scratch_init(&st->scratch);
-    int rc = stage_create(ops, cfg, &st->state, err);
+    int rc = create_named(ops, name, cfg, &st->state, err);
     if (rc < 0) {
+        free(st->name);
         free(st);
         return rc;
     }
@@ -127,7 +176,7 @@ int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
     return 0;
 }
 
-const char *wn_stage_name(const wn_stage *st) { return st->ops->name; }
+const char *wn_stage_name(const wn_stage *st) { return st->name; }
 
 int wn_stage_has_first_pass(const wn_stage *st)
 {
@@ -178,5 +227,6 @@ void wn_stage_free(wn_stage *st)
     if (st->state)
         st->ops->free(st->state);
     stage_scratch_release(&st->scratch);
+    free(st->name);
     free(st);
 }
