@@ -6,7 +6,8 @@ PREFIX   ?= /usr/local
 SHARED   ?= ../shared
 CC       ?= cc
 BUILD    ?= build
-PKGS     := zlib libdeflate libzstd libxxhash libutf8proc libpcre2-8 inih gumbo
+PKGS     := zlib libdeflate libzstd libxxhash libutf8proc libpcre2-8 inih gumbo \
+            libpsl
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-missing-field-initializers

@@ -64,6 +64,18 @@ static inline int fault_sim(int site)
  * exist (err untouched), or a negative code with err filled. */
 int read_whole_file(const char *path, wn_buf *out, wn_error *err);
 
+/* ---- URLs (src/core/url.c) ---- */
+
+/* The host of URL u[0..n) ("scheme://user@HOST:port/..."; a URL without
+ * a scheme starts with its host), lowercased, without port or trailing
+ * dot, into host (cap bytes, NUL-terminated, cut to fit).  Returns its
+ * length. */
+size_t url_host(const char *u, size_t n, char *host, size_t cap);
+/* The registered domain of a lowercased host (Public Suffix List through
+ * libpsl): a pointer into host, or host itself for an IP literal, a
+ * one-label host or a public suffix.  Thread-safe. */
+const char *url_registered_domain(const char *host);
+
 /* ---- publishing files atomically (src/core/atomic.c) ---- */
 
 /* A file being written under a temporary name beside its destination:

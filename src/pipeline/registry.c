@@ -13,9 +13,11 @@ extern const stage_ops stage_normalize, stage_site_lines, stage_clean;
 
 extern const stage_ops stage_langid, stage_gopher_quality,
     stage_gopher_repetition, stage_c4_filter, stage_fineweb,
-    stage_pii, stage_classifier; /* src/filter/ */
+    stage_pii, stage_classifier, stage_url_filter; /* src/filter/ */
 
 static const stage_ops *const stages[] = {
+    /* FineWeb's order: a page whose URL is blocked costs no extraction */
+    &stage_url_filter,
     &stage_extract, /* HTML -> text: before every text stage */
     &stage_normalize,
     &stage_site_lines,
