@@ -119,6 +119,13 @@ int write_full(int fd, const void *p, size_t n);
 
 /* ---- JSON scanning (src/core/json.c) ---- */
 
+/* Finds member key among the JSON object members base[0..len) (the text
+ * between the braces, as wn_doc.meta holds): sets the byte ranges of the
+ * member and of its value and returns 1, or returns 0. */
+int json_member_find(const char *base, size_t len, const char *key,
+                     size_t *mstart, size_t *mend, size_t *vstart,
+                     size_t *vend);
+
 /* Skips JSON whitespace from p; returns the new position. */
 const char *json_skip_ws(const char *p, const char *end);
 /* Validates one JSON value starting at *p (no leading whitespace); on

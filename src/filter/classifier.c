@@ -16,7 +16,9 @@
  * Several classifiers run in one pipeline as instances (run.stages =
  * classifier, classifier@edu; options under classifier@edu.*), each with
  * its own object and its own reasons ("classifier@edu:edu=0.2<0.5").
- * Without a model the stage keeps every document and writes nothing.
+ * Without a model the stage keeps every document and writes nothing; a
+ * threshold then applies only in winnow select, to the scores an annotated
+ * run wrote.
  */
 #include "../pipeline/stage.h"
 #include "ftz.h"
@@ -89,9 +91,7 @@ static int cl_create_named(const void *opts, const char *name, void **state,
                         name, o->model, o->label, all.data ? all.data : "");
             wn_buf_release(&all);
         }
-    } else if (!rc && !isnan(o->threshold))
-        rc = wn_err(err, WN_EINVAL, "", 0, "%s.threshold needs %s.model",
-                    name, name);
+    }
     if (!rc) {
         const char *f = *o->field ? o->field
                         : s->model ? ftz_label(s->model, s->label) : "";
@@ -111,6 +111,57 @@ static int cl_create(const void *opts, void **state, wn_error *err)
     return cl_create_named(opts, CL, state, err);
 }
 
+/* The verdict on score p. */
+static int cl_decide(const cl_state *s, const char *field, size_t fn,
+                     double p, wn_buf *reason)
+{
+    if (!(p < s->threshold)) /* a NaN threshold (off) keeps */
+        return STAGE_KEEP;
+    wn_buf_reset(reason);
+    if (wn_buf_printf(reason, "%s:%.*s=%.4g<%g", s->name, (int)fn, field, p,
+                      s->threshold))
+        return WN_ENOMEM;
+    return STAGE_DROP;
+}
+
+/* winnow select: the score an annotated run wrote (the stage's object
+ * holds it in any run; without classifier.field, its one member). */
+static int cl_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const cl_state *s = state;
+    const char *obj, *end;
+    size_t n;
+    if (!wn_doc_meta_get(doc, s->name, &obj, &n) || n < 2 || *obj != '{')
+        return STAGE_NO_SIGNALS;
+    end = obj + n;
+    const char *p = json_skip_ws(obj + 1, end);
+    wn_buf key = WN_BUF_INIT;
+    int rc = STAGE_NO_SIGNALS;
+    while (p < end && *p == '"' && rc == STAGE_NO_SIGNALS) {
+        wn_buf_reset(&key);
+        if (json_decode_string(&p, end, &key, NULL))
+            break;
+        p = json_skip_ws(p, end);
+        if (p >= end || *p != ':')
+            break;
+        p = json_skip_ws(p + 1, end);
+        const char *v = p;
+        if (json_skip_value(&p, end, 8))
+            break;
+        char *e;
+        double score = strtod(v, &e);
+        if ((!*s->field || !strcmp(key.data ? key.data : "", s->field)) &&
+            e == p)
+            rc = cl_decide(s, key.data ? key.data : "", key.len, score,
+                           reason);
+        p = json_skip_ws(p, end);
+        if (p < end && *p == ',')
+            p = json_skip_ws(p + 1, end);
+    }
+    wn_buf_release(&key);
+    return rc;
+}
+
 static int cl_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
@@ -122,21 +173,20 @@ static int cl_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if (!c || ftz_label_prob(s->model, c, doc->text.data ? doc->text.data : "",
                              doc->text.len, s->label, &p))
         return WN_ENOMEM;
+    /* the score is what the metadata says: decided on the printed value,
+     * winnow select decides the same from an annotated run */
+    char num[40];
+    snprintf(num, sizeof num, "%.8g", p);
+    p = strtod(num, NULL);
     wn_buf *v = &scratch->b[0];
     wn_buf_reset(v);
     int rc;
     if ((rc = wn_buf_putc(v, '{')) ||
         (rc = wn_json_put_string(v, s->field, strlen(s->field))) ||
-        (rc = wn_buf_printf(v, ":%.8g}", p)) ||
+        (rc = wn_buf_printf(v, ":%s}", num)) ||
         (rc = wn_doc_meta_set(doc, s->name, v->data, v->len)))
         return rc;
-    if (!(p < s->threshold)) /* a NaN threshold (off) keeps */
-        return STAGE_KEEP;
-    wn_buf_reset(reason);
-    if (wn_buf_printf(reason, "%s:%s=%.4g<%g", s->name, s->field, p,
-                      s->threshold))
-        return WN_ENOMEM;
-    return STAGE_DROP;
+    return cl_decide(s, s->field, strlen(s->field), p, reason);
 }
 
 const stage_ops stage_classifier = {
@@ -150,4 +200,5 @@ const stage_ops stage_classifier = {
     .process = cl_process,
     .free = cl_free,
     .create_named = cl_create_named,
+    .judge = cl_judge,
 };

@@ -109,11 +109,13 @@ static int li_create(const void *opts, void **state, wn_error *err)
     return 0;
 }
 
+static int li_decide(const li_state *s, const char *code, double score,
+                     wn_buf *reason);
+
 static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
     const li_state *s = state;
-    (void)scratch;
     if (!s->enabled)
         return STAGE_KEEP;
     const char *text = doc->text.data ? doc->text.data : "";
@@ -135,6 +137,45 @@ static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if ((rc = wn_doc_meta_set_str(doc, "language", code, strlen(code))) ||
         (rc = wn_doc_meta_set_num(doc, "language_score", score)))
         return rc;
+    if (scratch->annotate) {
+        /* the score unrounded, so that select decides as this run does */
+        wn_buf *v = &scratch->b[0];
+        wn_buf_reset(v);
+        if (wn_buf_puts(v, "{\"language\":") ||
+            wn_json_put_string(v, code, strlen(code)) ||
+            wn_buf_printf(v, ",\"language_score\":%.17g}", score) ||
+            stage_signals(doc, LI, v->data, v->len))
+            return WN_ENOMEM;
+    }
+    return li_decide(s, code, score, reason);
+}
+
+/* winnow select: the language and score an annotated run wrote. */
+static int li_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const li_state *s = state;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    const char *sig, *v;
+    size_t n, vn, ms, me, vs, ve;
+    double score;
+    if (!stage_signals_get(doc, LI, &sig, &n) ||
+        !stage_signal_num(sig, n, "language_score", &score) ||
+        !json_member_find(sig + 1, n - 2, "language", &ms, &me, &vs, &ve))
+        return STAGE_NO_SIGNALS;
+    v = sig + 1 + vs;
+    vn = ve - vs;
+    char code[16];
+    if (vn < 2 || vn - 2 >= sizeof code || *v != '"')
+        return STAGE_NO_SIGNALS;
+    memcpy(code, v + 1, vn - 2); /* codes need no escapes */
+    code[vn - 2] = '\0';
+    return li_decide(s, code, score, reason);
+}
+
+static int li_decide(const li_state *s, const char *code, double score,
+                     wn_buf *reason)
+{
     if (s->nlangs) {
         int ok = 0;
         for (int i = 0; i < s->nlangs && !ok; i++)
@@ -171,4 +212,5 @@ const stage_ops stage_langid = {
     .create = li_create,
     .process = li_process,
     .free = li_free,
+    .judge = li_judge,
 };

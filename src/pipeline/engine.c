@@ -522,7 +522,12 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
         (!e->rej || writer_format(e->rej) == WN_OUT_JSONL) &&
         (e->kept || e->rej))
         flags |= POOL_SERIALIZE;
-    int rc = pool_new(e->ops, e->states, nst, e->jobs, flags, &u.p);
+    /* run.mode = annotate: the main pass drops nothing (a first pass
+     * still sees only what the stages before it keep, as in a plain run,
+     * so that the signals are the ones a plain run computes) */
+    if (observe == MAIN_PASS && e->opts.annotate)
+        flags |= POOL_ANNOTATE;
+    int rc = pool_new(e->ops, e->states, e->names, nst, e->jobs, flags, &u.p);
     if (rc)
         return wn_err(err, rc, "", 0, "cannot start the workers");
     u.cur = pool_get(u.p);

@@ -43,6 +43,10 @@ static const config_opt run_opts[] = {
                "worker threads; 0 = one per core"),
     OPTION_LIST("run.stages", default_stage_list, NULL, OPT_EMPTY,
                 AT(stages), "per-document stages, in order, comma separated"),
+    OPTION_ENUM("run.mode", "filter", "filter|annotate", AT(annotate),
+                "filter: drop what a stage rejects; annotate: keep every "
+                "document, with each stage's signals and verdict in its "
+                "metadata, for winnow select (no dedup)"),
     OPTION_BOOL("run.dedup", "1", AT(dedup),
                 "remove exact and near duplicates (dedup.* options)"),
     OPTION_SIZE("run.shard_size", "256M", 1, OPT_NOLIMIT, AT(shard_size),
@@ -110,7 +114,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
     if (!rc && !(rc = wn_engine_new(r->cfg, &r->eng, err))) {
         const run_options *o = engine_options(r->eng);
         r->jobs = engine_jobs(r->eng);
-        r->dedup = o->dedup;
+        r->dedup = o->dedup && !o->annotate; /* annotate drops nothing */
         r->examples = o->examples;
         r->shard_size = o->shard_size;
         engine_book_final(r->eng, 0); /* the final output comes later */

@@ -38,7 +38,15 @@ enum { STAGE_DROP = 0, STAGE_KEEP = 1 };
 typedef struct stage_scratch {
     wn_buf b[4];
     void *tls[8]; /* per-thread stage-private state, indexed by stage id */
+    /* run.mode = annotate: the stage computes every signal it has (also
+     * those of rules switched off) and writes them with stage_signals();
+     * it still returns its verdict, which the engine records instead of
+     * dropping the document */
+    int annotate;
 } stage_scratch;
+
+/* Result of judge() when the document holds no signals of the stage. */
+enum { STAGE_NO_SIGNALS = 2 };
 
 typedef struct stage_ops {
     const char *name;        /* also the prefix of its config keys */
@@ -76,7 +84,21 @@ typedef struct stage_ops {
      * (which its reasons start with), instead of create. */
     int (*create_named)(const void *opts, const char *name, void **state,
                         wn_error *err);
+    /* Optional (winnow select): the verdict process() would give, decided
+     * from the signals an annotated run wrote into doc's metadata (see
+     * stage_signals_get), under the options state was created with, with
+     * the same reason; STAGE_NO_SIGNALS when doc has none. */
+    int (*judge)(void *state, const wn_doc *doc, wn_buf *reason);
 } stage_ops;
+
+/* Adds obj (a JSON object, n bytes) as member `stage` of doc's metadata
+ * object "signals" (made if absent).  Returns 0 or WN_ENOMEM. */
+int stage_signals(wn_doc *doc, const char *stage, const char *obj, size_t n);
+/* The signals object of stage in doc, or 0 if none. */
+int stage_signals_get(const wn_doc *doc, const char *stage,
+                      const char **obj, size_t *n);
+/* The number member key of JSON object obj[0..n); 0 if absent. */
+int stage_signal_num(const char *obj, size_t n, const char *key, double *v);
 
 /* Validates cfg's options of the stage (keys under "name." that the table
  * does not declare, values through config_parse) and calls create() with

@@ -230,3 +230,67 @@ void wn_stage_free(wn_stage *st)
     free(st->name);
     free(st);
 }
+
+/* ----------------------------------------------------- annotated signals */
+
+int stage_signals(wn_doc *doc, const char *stage, const char *obj, size_t n)
+{
+    const char *cur;
+    size_t cn;
+    wn_buf v = WN_BUF_INIT;
+    int rc;
+    if (wn_doc_meta_get(doc, "signals", &cur, &cn) && cn >= 2 &&
+        cur[0] == '{') {
+        /* members so far, without the closing brace */
+        while (cn && cur[cn - 1] != '}')
+            cn--;
+        rc = wn_buf_append(&v, cur, cn - 1);
+        if (!rc && cn > 2)
+            rc = wn_buf_putc(&v, ',');
+    } else {
+        rc = wn_buf_putc(&v, '{');
+    }
+    if (!rc && !(rc = wn_json_put_string(&v, stage, strlen(stage))) &&
+        !(rc = wn_buf_putc(&v, ':')) && !(rc = wn_buf_append(&v, obj, n)) &&
+        !(rc = wn_buf_putc(&v, '}')))
+        rc = wn_doc_meta_set(doc, "signals", v.data, v.len);
+    wn_buf_release(&v);
+    return rc;
+}
+
+/* The value of member key in JSON object obj[0..n). */
+static int member(const char *obj, size_t n, const char *key,
+                  const char **v, size_t *vn)
+{
+    if (n < 2 || obj[0] != '{')
+        return 0;
+    size_t ms, me, vs, ve;
+    if (!json_member_find(obj + 1, n - 2, key, &ms, &me, &vs, &ve))
+        return 0;
+    *v = obj + 1 + vs;
+    *vn = ve - vs;
+    return 1;
+}
+
+int stage_signals_get(const wn_doc *doc, const char *stage,
+                      const char **obj, size_t *n)
+{
+    const char *all;
+    size_t an;
+    return wn_doc_meta_get(doc, "signals", &all, &an) &&
+           member(all, an, stage, obj, n) && *n && **obj == '{';
+}
+
+int stage_signal_num(const char *obj, size_t n, const char *key, double *v)
+{
+    const char *p;
+    size_t pn;
+    char tmp[64];
+    if (!member(obj, n, key, &p, &pn) || !pn || pn >= sizeof tmp)
+        return 0;
+    memcpy(tmp, p, pn);
+    tmp[pn] = '\0';
+    char *e;
+    *v = strtod(tmp, &e);
+    return e != tmp && !*e;
+}
