@@ -212,9 +212,21 @@ static const float *centroid(const pq *q, int m, uint8_t i)
     return q->centroids + ((size_t)m * KSUB + i) * q->dsub;
 }
 
+/* x += row (restrict: the two never overlap, so the loop vectorises) */
+static void add_dense(float *restrict x, const float *restrict row,
+                      int64_t n)
+{
+    for (int64_t k = 0; k < n; k++)
+        x[k] += row[k];
+}
+
 /* x += a * row i */
 static void add_row(const matrix *mx, float *x, int64_t i, float a)
 {
+    if (!mx->quant && a == 1.0f) {
+        add_dense(x, mx->data + i * mx->n, mx->n);
+        return;
+    }
     if (!mx->quant) {
         const float *row = mx->data + i * mx->n;
         for (int64_t k = 0; k < mx->n; k++)
@@ -846,7 +858,7 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
             free(c->vecs);
             c->vecs = NULL;
             c->dim = 0;
-            if (dim <= CACHE_DIM &&
+            if (dim <= CACHE_DIM && m->maxn > 0 && m->bucket &&
                 (c->vecs = malloc(((size_t)1 << CACHE_BITS) * (size_t)dim *
                                   sizeof *c->vecs)))
                 c->dim = dim; /* without memory, no cache: still right */
@@ -886,7 +898,8 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         t->w = w;
         t->n = wl;
         t->h = ft_hash(w, wl);
-        t->key = c->vecs ? XXH3_64bits(w, wl) | 1 : 0;
+        t->key = c->vecs && m->maxn > 0 && m->bucket ? XXH3_64bits(w, wl) | 1
+                                                       : 0;
     }
     if (m->word_ngrams > 1 && c->hcap < nt) {
         int32_t *p = realloc(c->hashes, nt * sizeof *p);
@@ -896,8 +909,24 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         c->hcap = nt;
     }
     uint64_t nids = 0;
-    size_t mask = ((size_t)1 << CACHE_BITS) - 1;
-    for (size_t j = 0; j < nt; j++) {
+    size_t mask = ((size_t)1 << CACHE_BITS) - 1, nr = 0;
+    /* Without subwords (supervised models' default, DCLM's among them) a
+     * word is its one row: the rows' ids are gathered first, with the
+     * dictionary slots of words a few ahead fetched meanwhile, and summed
+     * below with the n-gram rows, rows a few ahead fetched meanwhile */
+    int direct = m->maxn <= 0 || !m->bucket;
+    for (size_t j = 0; direct && j < nt; j++) {
+        if (j + 8 < nt)
+            __builtin_prefetch(&m->table[c->toks[j + 8].h & m->tmask]);
+        const tok *t = &c->toks[j];
+        int32_t id = find_word(m, t->w, t->n, t->h);
+        if (id < 0 || id >= m->in.m)
+            continue;
+        if (nr == c->rcap && grow((void **)&c->rows, &c->rcap, sizeof *c->rows))
+            return WN_ENOMEM;
+        c->rows[nr++] = id;
+    }
+    for (size_t j = 0; !direct && j < nt; j++) {
         if (c->vecs && j + 8 < nt) {
             size_t at = c->toks[j + 8].key & mask;
             __builtin_prefetch(&c->keys[at]);
@@ -913,7 +942,6 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
     /* The word n-gram rows: their ids first, then the sum, fetching rows
      * a few ahead; n-gram rows are spread over the whole bucket matrix,
      * so it is memory latency, not arithmetic, that bounds this loop */
-    size_t nr = 0;
     for (size_t a = 0; m->bucket > 0 && m->prune_n && a < c->nh; a++) {
         uint64_t h = (uint64_t)(int64_t)c->hashes[a]; /* sign-extended */
         for (size_t b = a + 1; b < c->nh && b < a + (size_t)m->word_ngrams;
@@ -931,9 +959,13 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
             c->rows[nr++] = id;
         }
     }
+    size_t rowb = (size_t)m->in.n * sizeof(float);
     for (size_t r = 0; r < nr; r++) {
-        if (!m->in.quant && r + 8 < nr)
-            __builtin_prefetch(m->in.data + c->rows[r + 8] * m->in.n);
+        if (!m->in.quant && r + 8 < nr) {
+            const char *q = (const char *)(m->in.data + c->rows[r + 8] * m->in.n);
+            for (size_t b = 0; b < rowb; b += 64)
+                __builtin_prefetch(q + b);
+        }
         add_row(&m->in, hidden, c->rows[r], 1.0f);
     }
     nids += nr;
