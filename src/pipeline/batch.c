@@ -88,6 +88,7 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
                 return;
             }
             if (p->flags & POOL_ANNOTATE) {
+                b->flagged[s] += rc != STAGE_KEEP;
                 if ((rc = note(&b->notes[i], p->names[s], rc == STAGE_KEEP,
                                &b->reasons[i]))) {
                     b->error = rc;
@@ -253,6 +254,7 @@ batch *pool_get(pool *p)
     b->n = 0;
     b->error = 0;
     memset(b->cpu, 0, sizeof b->cpu);
+    memset(b->flagged, 0, sizeof b->flagged);
     memset(b->bytes, 0, sizeof b->bytes);
     return b;
 }

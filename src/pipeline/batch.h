@@ -25,6 +25,7 @@ typedef struct batch {
     int error;        /* a stage's negative code, if any */
     double cpu[TALLY_MAX_STAGES];     /* thread CPU seconds per stage */
     uint64_t bytes[TALLY_MAX_STAGES]; /* text bytes each stage was given */
+    uint64_t flagged[TALLY_MAX_STAGES]; /* POOL_ANNOTATE: would reject */
     uint64_t seq;
     int state;        /* internal */
 } batch;

@@ -418,7 +418,9 @@ static int commit(pump *u, batch *b, wn_error *err)
     for (size_t s = 0; s < e->upto; s++) {
         t->stage_cpu[s] += b->cpu[s];
         t->stage_bytes[s] += b->bytes[s];
+        t->stage_flagged[s] += b->flagged[s];
     }
+    t->annotated |= e->opts.annotate;
     size_t nbook = t->nstages;
     for (size_t i = 0; i < b->n; i++) {
         wn_doc *d = &b->docs[i];

@@ -31,6 +31,18 @@ cat_dir "$TMP/plain/data" >"$TMP/plain.jsonl"
 cat_dir "$TMP/plain/rejects" | reasons >"$TMP/plain.reasons"
 n=$(wc -l <"$TMP/ann.jsonl")
 [ "$n" -gt 20 ] && pass || fail "too few documents ($n)"
+python3 - "$TMP/ann.jsonl" "$TMP/ann/stats.json" <<'PY' && pass || fail "stats: would_reject = verdicts"
+import json, sys
+count = {}
+for l in open(sys.argv[1]):
+    for k, v in json.loads(l)["verdicts"].items():
+        count[k] = count.get(k, 0) + (v is not None)
+st = json.load(open(sys.argv[2]))
+assert st["documents"]["rejected"] == 0, st["documents"]
+got = {s["name"]: s["would_reject"] for s in st["stages"]}
+assert got == count, (got, count)
+assert sum(count.values()) > 0
+PY
 python3 - "$TMP/ann.jsonl" <<'PY' && pass || fail "annotated: verdicts and signals"
 import json, sys
 for l in open(sys.argv[1]):
