@@ -210,16 +210,9 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
     m[M_ELL_LINES] = nl ? (double)nell / nl : 0.0;
     m[M_ALPHA] = nw ? (double)nalpha / nw : 0.0;
     m[M_STOP] = (double)nstop;
-    if (all) {
-        wn_buf *v = &scratch->b[0];
-        wn_buf_reset(v);
-        for (int i = 0; i < NMEASURES; i++)
-            if (wn_buf_printf(v, "%c\"%s\":%.17g", i ? ',' : '{', m_name[i],
-                              m[i]))
-                return WN_ENOMEM;
-        if (wn_buf_putc(v, '}') || stage_signals(doc, GQ, v->data, v->len))
-            return WN_ENOMEM;
-    }
+    if (all && stage_signals_put_nums(doc, GQ, m_name, m, NMEASURES,
+                                      &scratch->b[0]))
+        return WN_ENOMEM;
     return gq_decide(s, m, reason);
 }
 
@@ -228,14 +221,9 @@ static int gq_judge(void *state, const wn_doc *doc, wn_buf *reason)
     const gq_state *s = state;
     if (!s->enabled)
         return STAGE_KEEP;
-    const char *sig;
-    size_t n;
     double m[NMEASURES];
-    if (!stage_signals_get(doc, GQ, &sig, &n))
+    if (!stage_signals_get_nums(doc, GQ, m_name, m, NMEASURES))
         return STAGE_NO_SIGNALS;
-    for (int i = 0; i < NMEASURES; i++)
-        if (!stage_signal_num(sig, n, m_name[i], &m[i]))
-            return STAGE_NO_SIGNALS;
     return gq_decide(s, m, reason);
 }
 

@@ -99,6 +99,14 @@ int stage_signals_get(const wn_doc *doc, const char *stage,
                       const char **obj, size_t *n);
 /* The number member key of JSON object obj[0..n); 0 if absent. */
 int stage_signal_num(const char *obj, size_t n, const char *key, double *v);
+/* The common case: k numbers v named names[] as stage's signals (printed
+ * exactly, %.17g, so that a judge reads back the very values), tmp as
+ * scratch; and back: 1 if doc has them all, else 0. */
+int stage_signals_put_nums(wn_doc *doc, const char *stage,
+                           const char *const *names, const double *v,
+                           size_t k, wn_buf *tmp);
+int stage_signals_get_nums(const wn_doc *doc, const char *stage,
+                           const char *const *names, double *v, size_t k);
 
 /* Validates cfg's options of the stage (keys under "name." that the table
  * does not declare, values through config_parse) and calls create() with

@@ -294,3 +294,30 @@ int stage_signal_num(const char *obj, size_t n, const char *key, double *v)
     *v = strtod(tmp, &e);
     return e != tmp && !*e;
 }
+
+int stage_signals_put_nums(wn_doc *doc, const char *stage,
+                           const char *const *names, const double *v,
+                           size_t k, wn_buf *tmp)
+{
+    wn_buf_reset(tmp);
+    for (size_t i = 0; i < k; i++)
+        if (wn_buf_printf(tmp, "%c\"%s\":%.17g", i ? ',' : '{', names[i],
+                          v[i]))
+            return WN_ENOMEM;
+    if (wn_buf_putc(tmp, '}'))
+        return WN_ENOMEM;
+    return stage_signals(doc, stage, tmp->data, tmp->len);
+}
+
+int stage_signals_get_nums(const wn_doc *doc, const char *stage,
+                           const char *const *names, double *v, size_t k)
+{
+    const char *sig;
+    size_t n;
+    if (!stage_signals_get(doc, stage, &sig, &n))
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if (!stage_signal_num(sig, n, names[i], &v[i]))
+            return 0;
+    return 1;
+}

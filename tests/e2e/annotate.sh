@@ -77,6 +77,20 @@ reasons <"$TMP/rej120.jsonl" >"$TMP/s120.reasons"
 cmp -s "$TMP/p120.reasons" "$TMP/s120.reasons" && pass ||
   fail "--set min_words=120: reasons differ"
 
+# fineweb keeps its signals too
+"$WINNOW" run -q --no-progress --no-dedup \
+  --set fineweb.min_line_punct_ratio=0.7 --set fineweb.max_short_line_ratio=0.2 \
+  $IN -o "$TMP/plainfw"
+cat_dir "$TMP/plainfw/data" >"$TMP/plainfw.jsonl"
+"$WINNOW" select -q --set fineweb.min_line_punct_ratio=0.7 \
+  --set fineweb.max_short_line_ratio=0.2 "$TMP/ann.jsonl" -o "$TMP/selfw.jsonl"
+cmp -s "$TMP/plainfw.jsonl" "$TMP/selfw.jsonl" && pass ||
+  fail "--set fineweb.*: kept differs from a plain run"
+cmp -s "$TMP/plainfw.jsonl" "$TMP/plain.jsonl" && fail "--set fineweb.*: no effect" || pass
+"$WINNOW" select -q --set fineweb.short_line_length=10 "$TMP/ann.jsonl" \
+  -o "$TMP/x.jsonl" 2>"$TMP/err"
+expect_eq "fineweb.short_line_length differs from the annotated run's: fails" 2 $?
+
 # --where on metadata and signals
 "$WINNOW" select -q --where 'language == "en" && gopher_quality.words >= 300' \
   "$TMP/ann.jsonl" -o "$TMP/w.jsonl" --rejects "$TMP/wr.jsonl"
