@@ -91,6 +91,16 @@ cmp -s "$TMP/plainfw.jsonl" "$TMP/plain.jsonl" && fail "--set fineweb.*: no effe
   -o "$TMP/x.jsonl" 2>"$TMP/err"
 expect_eq "fineweb.short_line_length differs from the annotated run's: fails" 2 $?
 
+# gopher_repetition keeps its signals too
+"$WINNOW" run -q --no-progress --no-dedup --set gopher_repetition.max_top_2gram=0.025 \
+  --set gopher_repetition.max_dup_5gram=0.02 $IN -o "$TMP/plaingr"
+cat_dir "$TMP/plaingr/data" >"$TMP/plaingr.jsonl"
+"$WINNOW" select -q --set gopher_repetition.max_top_2gram=0.025 \
+  --set gopher_repetition.max_dup_5gram=0.02 "$TMP/ann.jsonl" -o "$TMP/selgr.jsonl"
+cmp -s "$TMP/plaingr.jsonl" "$TMP/selgr.jsonl" && pass ||
+  fail "--set gopher_repetition.*: kept differs from a plain run"
+cmp -s "$TMP/plaingr.jsonl" "$TMP/plain.jsonl" && fail "--set gopher_repetition.*: no effect" || pass
+
 # --where on metadata and signals
 "$WINNOW" select -q --where 'language == "en" && gopher_quality.words >= 300' \
   "$TMP/ann.jsonl" -o "$TMP/w.jsonl" --rejects "$TMP/wr.jsonl"
