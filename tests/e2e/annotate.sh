@@ -77,29 +77,26 @@ reasons <"$TMP/rej120.jsonl" >"$TMP/s120.reasons"
 cmp -s "$TMP/p120.reasons" "$TMP/s120.reasons" && pass ||
   fail "--set min_words=120: reasons differ"
 
-# fineweb keeps its signals too
-"$WINNOW" run -q --no-progress --no-dedup \
-  --set fineweb.min_line_punct_ratio=0.7 --set fineweb.max_short_line_ratio=0.2 \
-  $IN -o "$TMP/plainfw"
-cat_dir "$TMP/plainfw/data" >"$TMP/plainfw.jsonl"
-"$WINNOW" select -q --set fineweb.min_line_punct_ratio=0.7 \
-  --set fineweb.max_short_line_ratio=0.2 "$TMP/ann.jsonl" -o "$TMP/selfw.jsonl"
-cmp -s "$TMP/plainfw.jsonl" "$TMP/selfw.jsonl" && pass ||
-  fail "--set fineweb.*: kept differs from a plain run"
-cmp -s "$TMP/plainfw.jsonl" "$TMP/plain.jsonl" && fail "--set fineweb.*: no effect" || pass
+# same_as_plain NAME ARGS...: select with ARGS keeps what a plain run with
+# ARGS keeps, which differs from what the defaults keep
+same_as_plain() {
+  name=$1; shift
+  # shellcheck disable=SC2086
+  "$WINNOW" run -q --no-progress --no-dedup "$@" $IN -o "$TMP/p-$name"
+  cat_dir "$TMP/p-$name/data" >"$TMP/p-$name.jsonl"
+  "$WINNOW" select -q "$@" "$TMP/ann.jsonl" -o "$TMP/s-$name.jsonl"
+  cmp -s "$TMP/p-$name.jsonl" "$TMP/s-$name.jsonl" && pass ||
+    fail "$name: kept differs from a plain run"
+  cmp -s "$TMP/p-$name.jsonl" "$TMP/plain.jsonl" && fail "$name: no effect" || pass
+}
+# fineweb and gopher_repetition keep their signals too
+same_as_plain fineweb --set fineweb.min_line_punct_ratio=0.7 \
+  --set fineweb.max_short_line_ratio=0.2
+same_as_plain gopher_repetition --set gopher_repetition.max_top_2gram=0.025 \
+  --set gopher_repetition.max_dup_5gram=0.02
 "$WINNOW" select -q --set fineweb.short_line_length=10 "$TMP/ann.jsonl" \
   -o "$TMP/x.jsonl" 2>"$TMP/err"
 expect_eq "fineweb.short_line_length differs from the annotated run's: fails" 2 $?
-
-# gopher_repetition keeps its signals too
-"$WINNOW" run -q --no-progress --no-dedup --set gopher_repetition.max_top_2gram=0.025 \
-  --set gopher_repetition.max_dup_5gram=0.02 $IN -o "$TMP/plaingr"
-cat_dir "$TMP/plaingr/data" >"$TMP/plaingr.jsonl"
-"$WINNOW" select -q --set gopher_repetition.max_top_2gram=0.025 \
-  --set gopher_repetition.max_dup_5gram=0.02 "$TMP/ann.jsonl" -o "$TMP/selgr.jsonl"
-cmp -s "$TMP/plaingr.jsonl" "$TMP/selgr.jsonl" && pass ||
-  fail "--set gopher_repetition.*: kept differs from a plain run"
-cmp -s "$TMP/plaingr.jsonl" "$TMP/plain.jsonl" && fail "--set gopher_repetition.*: no effect" || pass
 
 # --where on metadata and signals
 "$WINNOW" select -q --where 'language == "en" && gopher_quality.words >= 300' \
