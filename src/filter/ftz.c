@@ -22,11 +22,13 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <xxhash.h>
 
 #define FTZ_MAGIC 793712314
+#define HUGE_ALIGN ((size_t)2 << 20)
 #define KSUB 256
 #define MAX_DIM 1024
 #define EOS "</s>"
@@ -55,7 +57,15 @@ struct ftz_model {
     char *blob;
     int64_t *counts;
     uint32_t *whash;  /* fastText hash of each entry */
-    int32_t *table;   /* word lookup: open addressing, -1 empty */
+    /* word lookup, open addressing: a slot holds the word's hash and
+     * offset in blob beside its id, so that a lookup reads the slot and
+     * the word's bytes, and no other array (lookups are most of the work
+     * of a model without subwords) */
+    struct wslot {
+        uint32_t h;
+        int32_t id;   /* -1: empty */
+        size_t off;
+    } *table;
     uint32_t tmask;
     int64_t prune_n;  /* -1: not pruned */
     int32_t *prune_keys, *prune_vals;
@@ -121,8 +131,22 @@ static int get_floats(rd *r, int64_t k, float **out, const char *what)
 {
     if (k < 0 || (uint64_t)k > (r->n - r->off) / 4)
         return need(r, SIZE_MAX, what);
-    *out = malloc((size_t)k * 4 + 4);
-    if (!*out)
+    size_t bytes = (size_t)k * 4 + 4;
+    *out = NULL;
+#ifdef MADV_HUGEPAGE
+    /* a big matrix (a bigram model's buckets: hundreds of MB) is read at
+     * random rows, one per word n-gram: on 4 KiB pages nearly every row
+     * is also a TLB miss, so it goes on huge pages where the system
+     * allows (transparent huge pages in "madvise" mode, Debian's) */
+    if (bytes >= HUGE_ALIGN) {
+        void *p;
+        if (!posix_memalign(&p, HUGE_ALIGN, bytes)) {
+            madvise(p, bytes - bytes % HUGE_ALIGN, MADV_HUGEPAGE);
+            *out = p;
+        }
+    }
+#endif
+    if (!*out && !(*out = malloc(bytes)))
         return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
     memcpy(*out, r->p + r->off, (size_t)k * 4);
     r->off += (size_t)k * 4;
@@ -290,12 +314,12 @@ static int32_t find_word(const ftz_model *m, const char *w, size_t n,
 {
     uint32_t i = h & m->tmask;
     for (;;) {
-        int32_t id = m->table[i];
-        if (id < 0)
+        const struct wslot *sl = &m->table[i];
+        if (sl->id < 0)
             return -1;
-        if (m->whash[id] == h && !strncmp(m->words[id], w, n) &&
-            !m->words[id][n])
-            return id;
+        const char *e = m->blob + sl->off;
+        if (sl->h == h && !strncmp(e, w, n) && !e[n])
+            return sl->id;
         i = (i + 1) & m->tmask;
     }
 }
@@ -359,7 +383,8 @@ static int load_dict(rd *r, ftz_model *m)
     if (!m->blob || !m->words || !m->counts || !m->whash || !m->table)
         return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
     m->tmask = tsz - 1;
-    memset(m->table, 0xff, (size_t)tsz * sizeof *m->table);
+    for (uint32_t k = 0; k < tsz; k++)
+        m->table[k].id = -1;
     memcpy(m->blob, r->p + start, blob);
     size_t off = start, b = 0;
     for (int32_t i = 0; i < m->size; i++) {
@@ -374,9 +399,9 @@ static int load_dict(rd *r, ftz_model *m)
         if (find_word(m, w, len, m->whash[i]) >= 0)
             return bad(r, "duplicate dictionary entry");
         uint32_t k = m->whash[i] & m->tmask;
-        while (m->table[k] >= 0)
+        while (m->table[k].id >= 0)
             k = (k + 1) & m->tmask;
-        m->table[k] = i;
+        m->table[k] = (struct wslot){m->whash[i], i, (size_t)(w - m->blob)};
     }
     if (m->prune_n > 0) {
         if ((uint64_t)m->prune_n > (r->n - r->off) / 8)
@@ -961,8 +986,8 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
     }
     size_t rowb = (size_t)m->in.n * sizeof(float);
     for (size_t r = 0; r < nr; r++) {
-        if (!m->in.quant && r + 8 < nr) {
-            const char *q = (const char *)(m->in.data + c->rows[r + 8] * m->in.n);
+        if (!m->in.quant && r + 4 < nr) {
+            const char *q = (const char *)(m->in.data + c->rows[r + 4] * m->in.n);
             for (size_t b = 0; b < rowb; b += 64)
                 __builtin_prefetch(q + b);
         }
