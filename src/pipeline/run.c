@@ -501,7 +501,10 @@ static int print_section(const char *name, const config_opt *table,
         char what[320];
         config_describe(t, what, sizeof what);
         const char *dot = strchr(t->key, '.');
-        const char *v = wn_config_lookup(cfg, t->key);
+        /* an instance's section (classifier@edu) shows its own keys */
+        char key[256];
+        snprintf(key, sizeof key, "%s%s", name, dot ? dot : "");
+        const char *v = wn_config_lookup(cfg, dot ? key : t->key);
         wn_buf_printf(out, "; %s (%s)\n%s = %s\n", t->help, what,
                       dot ? dot + 1 : t->key, v ? v : t->def);
     }
@@ -523,8 +526,7 @@ int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err)
         snprintf(name, sizeof name, "%.*s", (int)n, item);
         const stage_ops *ops = stage_find(name);
         if (ops)
-            rc = print_section(ops->name, ops->opts, ops->opts_size, cfg, out,
-                               err);
+            rc = print_section(name, ops->opts, ops->opts_size, cfg, out, err);
     }
     /* dedup's cross-checks (bands * rows) live in wn_dedup_check_config */
     if (!rc && o.dedup && !(rc = wn_dedup_check_config(cfg, err)))

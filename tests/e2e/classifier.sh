@@ -9,6 +9,13 @@
 # Skips with a message when fasttext or the data is absent.
 . "$(dirname "$0")/lib.inc"
 DATA=$WN_SHARED/data/jsonl/dclm-quality-labels
+# an instance's options print as their own INI section and read back
+"$WINNOW" run --set run.stages=classifier,classifier@edu \
+  --set classifier@edu.threshold=0.3 --print-config >"$TMP/pc.ini"
+grep -A7 '^\[classifier@edu\]' "$TMP/pc.ini" | grep -q '^threshold = 0.3$' &&
+  pass || fail "print-config: instance section"
+"$WINNOW" run --config "$TMP/pc.ini" --print-config | cmp -s - "$TMP/pc.ini" &&
+  pass || fail "print-config: instance section reads back"
 if ! command -v fasttext >/dev/null 2>&1; then
   skip "fasttext not installed (apt-get install fasttext)"; finish; exit
 fi
