@@ -719,8 +719,8 @@ int wn_engine_process(wn_engine *e, const char *input, wn_error *err);
 /* winnow select (src/pipeline/select.c): decisions on a corpus written by
  * an annotated run (run.mode = annotate), from the verdicts and signals in
  * its metadata, nothing computed again.  cfg: options of stages that can
- * decide from their signals (gopher_quality, gopher_repetition, fineweb,
- * langid, classifier; others
+ * decide from their signals (gopher_quality, gopher_repetition,
+ * c4_filter, fineweb, langid, classifier; others
  * are WN_EINVAL); where: an expression such as 'classifier.hq >= 0.9 &&
  * language == "en"' (NULL: none).  wn_select_decide is a decide function
  * for wn_engine_set_decide: 1 keep, 0 reject with the reason a plain run
