@@ -720,7 +720,7 @@ int wn_engine_process(wn_engine *e, const char *input, wn_error *err);
  * an annotated run (run.mode = annotate), from the verdicts and signals in
  * its metadata, nothing computed again.  cfg: options of stages that can
  * decide from their signals (gopher_quality, gopher_repetition,
- * c4_filter, fineweb, langid, classifier; others
+ * c4_filter, fineweb, langid, classifier, url_filter; others
  * are WN_EINVAL); where: an expression such as 'classifier.hq >= 0.9 &&
  * language == "en"' (NULL: none).  wn_select_decide is a decide function
  * for wn_engine_set_decide: 1 keep, 0 reject with the reason a plain run

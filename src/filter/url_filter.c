@@ -230,10 +230,10 @@ static int check_words(const uf_state *s, const wn_buf *u, wn_buf *found,
                : STAGE_DROP;
 }
 
-static int uf_process(void *state, wn_doc *doc, stage_scratch *scratch,
-                      wn_buf *reason)
+/* The verdict on doc's URL, with u and found as working buffers. */
+static int uf_decide(const uf_state *s, const wn_doc *doc, wn_buf *u,
+                     wn_buf *found, wn_buf *reason)
 {
-    const uf_state *s = state;
     if (!s->any || !doc->url.data || !doc->url.len)
         return STAGE_KEEP;
     char host[256];
@@ -246,13 +246,33 @@ static int uf_process(void *state, wn_doc *doc, stage_scratch *scratch,
         url_set_has(s->set[S_DOMAIN], host, strlen(host), &list))
         return reject(reason, "subdomain", host, strlen(host),
                       s->lists[list]);
-    wn_buf *u = &scratch->b[0];
     int rc = url_set_key(URLSET_URL, doc->url.data, doc->url.len, u);
     if (rc)
         return rc;
     if (url_set_has(s->set[S_URL], u->data, u->len, &list))
         return reject(reason, "url", u->data, u->len, s->lists[list]);
-    return check_words(s, u, &scratch->b[1], reason);
+    return check_words(s, u, found, reason);
+}
+
+static int uf_process(void *state, wn_doc *doc, stage_scratch *scratch,
+                      wn_buf *reason)
+{
+    return uf_decide(state, doc, &scratch->b[0], &scratch->b[1], reason);
+}
+
+/* winnow select: the URL is metadata, so the lists given to select decide
+ * (read once, when select starts; no text is looked at); without lists,
+ * the annotated run's verdict stands. */
+static int uf_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const uf_state *s = state;
+    if (!s->any)
+        return STAGE_NO_SIGNALS; /* no lists given: the run's verdict */
+    wn_buf u = WN_BUF_INIT, found = WN_BUF_INIT;
+    int rc = uf_decide(state, doc, &u, &found, reason);
+    wn_buf_release(&u);
+    wn_buf_release(&found);
+    return rc;
 }
 
 const stage_ops stage_url_filter = {
@@ -265,4 +285,5 @@ const stage_ops stage_url_filter = {
     .create = uf_create,
     .process = uf_process,
     .free = uf_free,
+    .judge = uf_judge,
 };

@@ -9,8 +9,8 @@
  *   - the stage's judge() (stage.h) under select's options, when the
  *     stage has one and the document its signals: new thresholds apply,
  *     and the reason is the one process() would give (gopher_quality,
- *     gopher_repetition, c4_filter, fineweb, langid, classifier have
- *     one);
+ *     gopher_repetition, c4_filter, fineweb, langid, classifier and
+ *     url_filter have one);
  *   - else the recorded verdict.  Options of a stage without judge() are
  *     refused (wn_select_new): its verdict cannot change without its
  *     text being looked at again.

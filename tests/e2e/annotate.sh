@@ -95,6 +95,9 @@ same_as_plain fineweb --set fineweb.min_line_punct_ratio=0.7 \
 same_as_plain gopher_repetition --set gopher_repetition.max_top_2gram=0.025 \
   --set gopher_repetition.max_dup_5gram=0.02
 same_as_plain c4_filter --set c4_filter.min_sentences=12
+# url_filter decides on the URL (metadata) with the lists select is given
+printf 'harbortownledger.example\n' >"$TMP/block.txt"
+same_as_plain url_filter --set url_filter.domains="$TMP/block.txt"
 "$WINNOW" select -q --set fineweb.short_line_length=10 "$TMP/ann.jsonl" \
   -o "$TMP/x.jsonl" 2>"$TMP/err"
 expect_eq "fineweb.short_line_length differs from the annotated run's: fails" 2 $?
@@ -120,9 +123,9 @@ grep -q 'select:where=false' "$TMP/wr.jsonl" && pass || fail "--where: reason"
 expect_eq "--where: not, or, missing values" 0 "$(wc -l <"$TMP/w2.jsonl" | tr -d ' ')"
 
 # refused: a stage that keeps no signals; a bad expression
-"$WINNOW" select -q --set url_filter.soft_min=1 "$TMP/ann.jsonl" \
+"$WINNOW" select -q --set pii.redact=email "$TMP/ann.jsonl" \
   -o "$TMP/x.jsonl" 2>"$TMP/err"
-expect_eq "url_filter option: usage error" 2 $?
+expect_eq "pii option: usage error" 2 $?
 "$WINNOW" select -q --where 'language ==' "$TMP/ann.jsonl" -o "$TMP/x.jsonl" \
   2>"$TMP/err"
 expect_eq "bad --where: usage error" 2 $?
