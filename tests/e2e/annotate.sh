@@ -43,6 +43,12 @@ got = {s["name"]: s["would_reject"] for s in st["stages"]}
 assert got == count, (got, count)
 assert sum(count.values()) > 0
 PY
+want=$(json_get "$TMP/ann/stats.json" stages | python3 -c '
+import ast, sys
+print([s["would_reject"] for s in ast.literal_eval(sys.stdin.read())
+       if s["name"] == "gopher_quality"][0])')
+grep -q "id=\"stage-gopher_quality-would_reject\">$want<" "$TMP/ann/report.html" &&
+  pass || fail "report.html: would_reject column"
 python3 - "$TMP/ann.jsonl" <<'PY' && pass || fail "annotated: verdicts and signals"
 import json, sys
 for l in open(sys.argv[1]):
