@@ -69,6 +69,7 @@ typedef struct parser {
     wn_select *s;
     wn_error *err;
     int rc;
+    int depth; /* of '(' and '!': bounds the recursion */
 } parser;
 
 static void ws(parser *ps)
@@ -141,22 +142,26 @@ static int parse_or(parser *ps);
 static int parse_unary(parser *ps)
 {
     ws(ps);
-    if (*ps->p == '!' && ps->p[1] != '=') {
-        ps->p++;
-        int a = parse_unary(ps);
-        int n = a < 0 ? -1 : new_node(ps, N_NOT);
+    if ((*ps->p == '!' && ps->p[1] != '=') || *ps->p == '(') {
+        if (ps->depth == MAX_NODES)
+            return perr(ps, "nested too deep");
+        char c = *ps->p++;
+        ps->depth++;
+        int a = c == '!' ? parse_unary(ps) : parse_or(ps);
+        ps->depth--;
+        if (a < 0)
+            return -1;
+        if (c == '(') {
+            ws(ps);
+            if (*ps->p != ')')
+                return perr(ps, "expected ')'");
+            ps->p++;
+            return a;
+        }
+        int n = new_node(ps, N_NOT);
         if (n >= 0)
             ps->s->nodes[n].a = a;
         return n;
-    }
-    if (*ps->p == '(') {
-        ps->p++;
-        int a = parse_or(ps);
-        ws(ps);
-        if (a >= 0 && *ps->p != ')')
-            return perr(ps, "expected ')'");
-        ps->p++;
-        return a;
     }
     int n = new_node(ps, N_TRUTH);
     if (n < 0 || parse_operand(ps, &ps->s->nodes[n].l))
@@ -366,7 +371,7 @@ int wn_select_new(const wn_config *cfg, const char *where, wn_select **out,
     }
     s->root = -1;
     if (where && *where) {
-        parser ps = {where, s, err, 0};
+        parser ps = {where, s, err, 0, 0};
         if (!(s->where = strdup(where))) {
             wn_select_free(s);
             return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
