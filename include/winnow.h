@@ -729,6 +729,9 @@ typedef struct wn_select wn_select;
 int wn_select_new(const wn_config *cfg, const char *where, wn_select **out,
                   wn_error *err);
 int wn_select_decide(void *sel, wn_doc *doc, wn_buf *reason);
+/* Why wn_select_decide failed with WN_EINVAL (a stage's signals measured
+ * under other options), or NULL. */
+const char *wn_select_why(const wn_select *sel);
 void wn_select_free(wn_select *sel);
 
 int wn_engine_set_decide(wn_engine *e, const char *name, size_t upto,

@@ -104,6 +104,8 @@ int cmd_select(int argc, char **argv)
         status = EXIT_FAILED;
     } else {
         status = cli_job_exec(&j, e, argv + optind, (size_t)(argc - optind));
+        if (status && wn_select_why(sel))
+            cli_errorf("select: %s", wn_select_why(sel));
     }
     if (!j.quiet) {
         uint64_t nread, kept, rejected;

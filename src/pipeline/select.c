@@ -60,6 +60,7 @@ struct wn_select {
     wn_stage *judges[MAX_JUDGES];
     int nj;
     wn_buf val, tmp;
+    char why[256]; /* what made wn_select_decide fail, if anything */
 };
 
 /* --------------------------------------------------------------- parser */
@@ -389,6 +390,11 @@ int wn_select_new(const wn_config *cfg, const char *where, wn_select **out,
     return 0;
 }
 
+const char *wn_select_why(const wn_select *s)
+{
+    return s && s->why[0] ? s->why : NULL;
+}
+
 void wn_select_free(wn_select *s)
 {
     if (!s)
@@ -446,6 +452,10 @@ static int verdict(wn_select *s, const wn_doc *doc, const char *name,
     if (st) {
         wn_buf_reset(reason);
         rc = stage_api_ops(st)->judge(stage_api_shared(st), doc, reason);
+        if (rc == WN_EINVAL)
+            snprintf(s->why, sizeof s->why,
+                     "%s: the annotated run measured its signals under other "
+                     "options than select's (run it again with them)", name);
         if (rc != STAGE_NO_SIGNALS)
             return rc;
     }

@@ -107,6 +107,8 @@ same_as_plain url_filter --set url_filter.domains="$TMP/block.txt"
 "$WINNOW" select -q --set fineweb.short_line_length=10 "$TMP/ann.jsonl" \
   -o "$TMP/x.jsonl" 2>"$TMP/err"
 expect_eq "fineweb.short_line_length differs from the annotated run's: fails" 2 $?
+grep -q "fineweb: the annotated run measured its signals under other options" \
+  "$TMP/err" && pass || fail "fineweb.short_line_length: message"
 
 # --where on metadata and signals
 "$WINNOW" select -q --where 'language == "en" && gopher_quality.words >= 300' \
