@@ -142,6 +142,8 @@ int wn_doc_meta_set_num(wn_doc *d, const char *key, double v);
  * Returns 1 if found, 0 if not. */
 int wn_doc_meta_get(const wn_doc *d, const char *key, const char **json,
                     size_t *n);
+/* Removes metadata member key; returns 1 if it was there, else 0. */
+int wn_doc_meta_del(wn_doc *d, const char *key);
 
 /* ------------------------------------------------------------------ stats */
 
@@ -725,6 +727,24 @@ int wn_engine_process(wn_engine *e, const char *input, wn_error *err);
  * (explain does, to see each line's verdict).  A rejection is booked under
  * the stage its reason names, else under `name` (a stage of its own in the
  * books, e.g. "dedup"). */
+/* winnow select (src/pipeline/select.c): decisions on a corpus written by
+ * an annotated run (run.mode = annotate), from the verdicts and signals in
+ * its metadata, nothing computed again.  cfg: options of stages that can
+ * decide from their signals (gopher_quality, gopher_repetition,
+ * c4_filter, fineweb, langid, classifier, url_filter; others
+ * are WN_EINVAL); where: an expression such as 'classifier.hq >= 0.9 &&
+ * language == "en"' (NULL: none).  wn_select_decide is a decide function
+ * for wn_engine_set_decide: 1 keep, 0 reject with the reason a plain run
+ * gives, or a negative code; it removes "verdicts" and "signals". */
+typedef struct wn_select wn_select;
+int wn_select_new(const wn_config *cfg, const char *where, wn_select **out,
+                  wn_error *err);
+int wn_select_decide(void *sel, wn_doc *doc, wn_buf *reason);
+/* Why wn_select_decide failed with WN_EINVAL (a stage's signals measured
+ * under other options), or NULL. */
+const char *wn_select_why(const wn_select *sel);
+void wn_select_free(wn_select *sel);
+
 int wn_engine_set_decide(wn_engine *e, const char *name, size_t upto,
                          int (*fn)(void *ctx, wn_doc *doc, wn_buf *reason),
                          void *ctx);

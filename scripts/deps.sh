@@ -6,10 +6,11 @@ set -u
 # pkg-config module -> Debian package
 MODS="zlib:zlib1g-dev libzstd:libzstd-dev libxxhash:libxxhash-dev
 libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev inih:libinih-dev
-libdeflate:libdeflate-dev libisal:libisal-dev ompi-c:libopenmpi-dev gumbo:libgumbo-dev"
+libdeflate:libdeflate-dev libisal:libisal-dev ompi-c:libopenmpi-dev gumbo:libgumbo-dev
+libpsl:libpsl-dev"
 # commands -> Debian package (tests and benchmarks use them)
 CMDS="pkg-config:pkg-config zstd:zstd gzip:gzip python3:python3 g++:g++
-chromium:chromium mpirun:openmpi-bin jq:jq"
+chromium:chromium mpirun:openmpi-bin jq:jq fasttext:fasttext"
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
 for m in $MODS; do
@@ -20,6 +21,8 @@ for c in $CMDS; do
   cmd=${c%%:*}; pkg=${c#*:}
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
+# the Public Suffix List libpsl reads (src/core/url.c)
+[ -f /usr/share/publicsuffix/public_suffix_list.dafsa ] || missing="$missing publicsuffix"
 # libcld2 (language ID, src/filter/cld2_shim.cc) ships no .pc file
 [ -f /usr/include/cld2/public/compact_lang_det.h ] || missing="$missing libcld2-dev"
 # the Python package (make python, tests/e2e/python.sh): Debian's python3

@@ -1,7 +1,8 @@
 /*
- * cmd_filter.c - `winnow filter`: language identification, the quality
- * filters (Gopher, C4, FineWeb) and PII redaction over documents, every
- * rejection kept with its reason.
+ * cmd_filter.c - `winnow filter`: URL block lists, language
+ * identification, the quality filters (Gopher, C4, FineWeb, a fastText
+ * classifier) and PII redaction over documents, every rejection kept with
+ * its reason.
  *
  * The engine runs the chosen stages in registry order (langid,
  * gopher_repetition, gopher_quality, c4_filter, fineweb, then pii on the
@@ -20,9 +21,11 @@ static const char filter_help[] =
     "\n"
     "Identifies each document's language, drops documents that fail the\n"
     "Gopher, C4 or FineWeb quality rules (or are not in the wanted\n"
-    "languages) and optionally redacts e-mail addresses, IP addresses and\n"
-    "phone numbers.  Kept documents go to the output with metadata\n"
-    "language and language_score; rejected ones, with reject_reason (e.g.\n"
+    "languages), with block lists of domains, URLs and URL words\n"
+    "(url_filter.*) and with a fastText quality model (classifier.*), and\n"
+    "optionally redacts e-mail addresses, IP addresses and phone numbers.\n"
+    "Kept documents go to the output with metadata language and\n"
+    "language_score; rejected ones, with reject_reason (e.g.\n"
     "\"gopher_quality:mean_word_length=2.1<3\"), to --rejects.  Every\n"
     "threshold is an option: see docs/filters.md or\n"
     "'winnow run --print-config'.\n"
@@ -32,9 +35,12 @@ static const char filter_help[] =
     "  -o, --output FILE        kept documents (default: stdout)\n"
     "      --rejects FILE       rejected documents, with reject_reason\n"
     "      --filters LIST       stages to run; they run in pipeline order\n"
-    "                           whatever the list's order (default: langid,\n"
-    "                           gopher_repetition,gopher_quality,c4_filter,\n"
-    "                           fineweb)\n"
+    "                           whatever the list's order (default: every\n"
+    "                           filter but pii: url_filter, langid,\n"
+    "                           gopher_repetition, gopher_quality, c4_filter,\n"
+    "                           fineweb, classifier; url_filter keeps all\n"
+    "                           without lists, classifier without a model);\n"
+    "                           classifier@NAME adds a classifier instance\n"
     "      --disable FILTER     do not run FILTER (repeatable)\n"
     "      --languages LIST     keep only these languages, e.g. en,de\n"
     "      --min-language-score S  keep only language_score >= S\n"
@@ -62,18 +68,25 @@ static const char filter_help[] =
     "      --langid-model lid.176.ftz crawl.warc.wet.gz -o en-de.jsonl\n"
     "  winnow filter --redact email,ip,phone --disable c4_filter pages/\n"
     "  winnow filter --filters fineweb --set fineweb.max_dup_line_char_frac="
-    "0.1 x.jsonl\n";
+    "0.1 x.jsonl\n"
+    "  winnow filter --filters classifier --set classifier.model=dclm.bin \\\n"
+    "      --set classifier.label=__label__hq --set classifier.threshold=0.5 x.jsonl\n"
+    "  winnow filter --filters classifier,classifier@edu --set classifier.model=a.bin \\\n"
+    "      --set classifier@edu.model=edu.bin x.jsonl\n"
+    "  winnow filter --filters url_filter --set url_filter.ut1=blacklists/adult \\\n"
+    "      --set url_filter.banned_words=words.txt crawl.warc.wet.gz\n";
 
 /* The filters are the registry's "filter" stages, in its order; pii runs
  * when --redact asks for it (or --filters names it). */
 static int is_filter(const char *name, size_t n)
 {
-    for (size_t i = 0; wn_stage_name_at(i); i++) {
-        const char *s = wn_stage_name_at(i);
-        if (strlen(s) == n && !strncmp(s, name, n))
-            return !strcmp(wn_stage_group(s), "filter");
-    }
-    return 0;
+    char s[128]; /* "classifier@edu": an instance is its stage's group */
+    if (n >= sizeof s)
+        return 0;
+    memcpy(s, name, n);
+    s[n] = 0;
+    const char *g = wn_stage_group(s);
+    return g && !strcmp(g, "filter");
 }
 
 enum { O_FILTERS = 0x100, O_DISABLE, O_LANGS, O_MINSCORE, O_MODEL, O_REDACT,
@@ -126,6 +139,14 @@ static int choose(cli_job *j, const char *filters, const char *disable,
         if (want && !in_list(disable, name))
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
                                     len ? "," : "", name);
+    }
+    /* instances (classifier@edu) run where --filters names them */
+    for (const char *p = filters; p && *p && len < sizeof list;) {
+        size_t k = strcspn(p, ",");
+        if (memchr(p, '@', k))
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%.*s",
+                                    len ? "," : "", (int)k, p);
+        p += k + (p[k] == ',');
     }
     cli_job_set(j, "run.stages", len ? list : "none");
     return 0;

@@ -36,6 +36,10 @@ static const char run_help[] =
     "      --set KEY=VALUE     set one option, e.g. --set gopher_quality.min_words=30\n"
     "      --stages LIST       per-document stages, comma separated\n"
     "      --no-dedup          keep duplicates\n"
+    "      --annotate          drop nothing (but unreadable input): every\n"
+    "                          stage's verdict and signals go into the\n"
+    "                          metadata, for 'winnow select' (run.mode =\n"
+    "                          annotate; no dedup)\n"
     "      --languages LIST    languages to keep (default en; 'all' keeps all)\n"
     "      --shard-size SIZE   uncompressed bytes per output shard (256M)\n"
     "      --from FORMAT       auto (default), warc, jsonl or text\n"
@@ -66,13 +70,16 @@ static const char run_help[] =
     "  winnow run crawl/*.warc.wet.gz -o corpus\n"
     "  winnow run -j 8 --languages en,de dumps/ -o corpus\n"
     "  winnow run --config english.ini --print-config\n"
-    "  winnow run --set run.dedup=0 --stages normalize,clean pages/ -o out\n";
+    "  winnow run --set run.dedup=0 --stages normalize,clean pages/ -o out\n"
+    "  winnow run --annotate crawl/ -o annotated   # then: winnow select\n";
 
-/* Options of the preset for English web text, applied unless set. */
-static const char *const preset[][2] = {
+/* Options of the preset for English web text, applied unless set (also
+ * by winnow select, which decides as this run would). */
+const char *const cli_run_preset[][2] = {
     {"langid.languages", "en"},
     {"langid.min_score", "0.65"},
 };
+const size_t cli_run_npreset = sizeof cli_run_preset / sizeof *cli_run_preset;
 
 struct progress {
     wn_run *run;
@@ -157,6 +164,7 @@ int cmd_run(int argc, char **argv)
         {"no-progress", no_argument, 0, 11},
         {"force", no_argument, 0, 12},
         {"keep-work", no_argument, 0, 13},
+        {"annotate", no_argument, 0, 14},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -181,6 +189,7 @@ int cmd_run(int argc, char **argv)
         case 11: progress = 0; break;
         case 12: flags |= WN_RUN_FORCE; break;
         case 13: flags |= WN_RUN_KEEP_WORK; break;
+        case 14: cli_job_set(&j, "run.mode", "annotate"); break;
         case 'h':
             fputs(run_help, stdout);
             cli_job_release(&j);
@@ -206,8 +215,7 @@ int cmd_run(int argc, char **argv)
                    wn_stage_summary(wn_stage_name_at(i)));
         goto out;
     }
-    if ((rc = cli_job_config(&j, preset, sizeof preset / sizeof *preset,
-                             &cfg)))
+    if ((rc = cli_job_config(&j, cli_run_preset, cli_run_npreset, &cfg)))
         goto out;
     if (print) {
         wn_buf b = WN_BUF_INIT;

@@ -64,6 +64,18 @@ static inline int fault_sim(int site)
  * exist (err untouched), or a negative code with err filled. */
 int read_whole_file(const char *path, wn_buf *out, wn_error *err);
 
+/* ---- URLs (src/core/url.c) ---- */
+
+/* The host of URL u[0..n) ("scheme://user@HOST:port/..."; a URL without
+ * a scheme starts with its host), lowercased, without port or trailing
+ * dot, into host (cap bytes, NUL-terminated, cut to fit).  Returns its
+ * length. */
+size_t url_host(const char *u, size_t n, char *host, size_t cap);
+/* The registered domain of a lowercased host (Public Suffix List through
+ * libpsl): a pointer into host, or host itself for an IP literal, a
+ * one-label host or a public suffix.  Thread-safe. */
+const char *url_registered_domain(const char *host);
+
 /* ---- publishing files atomically (src/core/atomic.c) ---- */
 
 /* A file being written under a temporary name beside its destination:
@@ -114,6 +126,13 @@ int atomic_move_dir(const char *from, const char *to);
 int write_full(int fd, const void *p, size_t n);
 
 /* ---- JSON scanning (src/core/json.c) ---- */
+
+/* Finds member key among the JSON object members base[0..len) (the text
+ * between the braces, as wn_doc.meta holds): sets the byte ranges of the
+ * member and of its value and returns 1, or returns 0. */
+int json_member_find(const char *base, size_t len, const char *key,
+                     size_t *mstart, size_t *mend, size_t *vstart,
+                     size_t *vend);
 
 /* Skips JSON whitespace from p; returns the new position. */
 const char *json_skip_ws(const char *p, const char *end);

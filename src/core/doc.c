@@ -56,12 +56,13 @@ int wn_doc_copy(wn_doc *dst, const wn_doc *src)
 
 /* Finds member `key` in d->meta.  On success sets the byte range of the
  * whole member [*mstart, *mend) and of its value [*vstart, *vend). */
-static int meta_find(const wn_doc *d, const char *key, size_t *mstart,
-                     size_t *mend, size_t *vstart, size_t *vend)
+int json_member_find(const char *base, size_t len, const char *key,
+                     size_t *mstart, size_t *mend, size_t *vstart,
+                     size_t *vend)
 {
-    if (!d->meta.len)
+    if (!len)
         return 0;
-    const char *base = d->meta.data, *end = base + d->meta.len;
+    const char *end = base + len;
     const char *p = json_skip_ws(base, end);
     wn_buf k = WN_BUF_INIT;
     size_t klen = strlen(key);
@@ -107,6 +108,36 @@ static int meta_find(const wn_doc *d, const char *key, size_t *mstart,
     }
     wn_buf_release(&k);
     return found;
+}
+
+static int meta_find(const wn_doc *d, const char *key, size_t *mstart,
+                     size_t *mend, size_t *vstart, size_t *vend)
+{
+    return json_member_find(d->meta.data, d->meta.len, key, mstart, mend,
+                            vstart, vend);
+}
+
+int wn_doc_meta_del(wn_doc *d, const char *key)
+{
+    size_t ms, me, vs, ve;
+    if (!meta_find(d, key, &ms, &me, &vs, &ve))
+        return 0;
+    char *m = d->meta.data;
+    /* the member and the comma after it, or else the one before it */
+    size_t a = ms, b = me;
+    const char *q = json_skip_ws(m + b, m + d->meta.len);
+    if (q < m + d->meta.len && *q == ',')
+        b = (size_t)(json_skip_ws(q + 1, m + d->meta.len) - m);
+    else
+        while (a > 0 && (m[a - 1] == ',' || m[a - 1] == ' ' ||
+                         m[a - 1] == '\n' || m[a - 1] == '\t' ||
+                         m[a - 1] == '\r'))
+            if (m[--a] == ',')
+                break;
+    memmove(m + a, m + b, d->meta.len - b);
+    d->meta.len -= b - a;
+    m[d->meta.len] = '\0';
+    return 1;
 }
 
 int wn_doc_meta_get(const wn_doc *d, const char *key, const char **json,

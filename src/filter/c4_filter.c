@@ -145,36 +145,67 @@ static int has_lorem(const char *s, size_t n)
     return 0;
 }
 
+/* The measures, in rule order: "lorem ipsum" found (0/1), '{' count,
+ * sentences (counted to the end, where a plain run stops at enough). */
+enum { M_LOREM, M_CURLY, M_SENT, NMEASURES };
+static const char *const m_name[NMEASURES] = {"lorem_ipsum",
+                                              "curly_brackets", "sentences"};
+
+static int c4_decide(const c4_state *s, const double *m, wn_buf *reason)
+{
+    if (s->lorem && m[M_LOREM])
+        return freason(reason, C4, "lorem_ipsum", 1, ">", 0) ? WN_ENOMEM
+                                                              : STAGE_DROP;
+    if (s->curly && m[M_CURLY])
+        return freason(reason, C4, "curly_brackets", m[M_CURLY], ">", 0)
+                   ? WN_ENOMEM
+                   : STAGE_DROP;
+    if (s->sent_on && m[M_SENT] < s->min_sent)
+        return freason(reason, C4, "sentences", m[M_SENT], "<", s->min_sent)
+                   ? WN_ENOMEM
+                   : STAGE_DROP;
+    return STAGE_KEEP;
+}
+
 static int c4_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
     const c4_state *s = state;
-    (void)scratch;
     if (!s->enabled)
         return STAGE_KEEP;
     const char *x = doc->text.data ? doc->text.data : "";
     size_t n = doc->text.len;
-    if (s->lorem && has_lorem(x, n))
-        return freason(reason, C4, "lorem_ipsum", 1, ">", 0) ? WN_ENOMEM
-                                                              : STAGE_DROP;
-    if (s->curly && memchr(x, '{', n)) {
-        size_t k = 0;
+    int all = scratch->annotate;
+    double m[NMEASURES] = {0};
+    /* a plain run measures only what its rules need, and stops counting
+     * sentences once there are enough (a count under the bound is the
+     * same either way, so is the reason) */
+    if (all || s->lorem)
+        m[M_LOREM] = has_lorem(x, n);
+    if ((all || s->curly) && memchr(x, '{', n))
         for (const char *p = x; (p = memchr(p, '{', n - (size_t)(p - x)));
              p++)
-            k++;
-        return freason(reason, C4, "curly_brackets", (double)k, ">", 0)
-                   ? WN_ENOMEM
-                   : STAGE_DROP;
-    }
-    if (s->sent_on) {
-        double k = (double)c4_count_sentences(
-            x, n, s->min_sent > 0 ? (size_t)ceil(s->min_sent) : 1);
-        if (k < s->min_sent)
-            return freason(reason, C4, "sentences", k, "<", s->min_sent)
-                       ? WN_ENOMEM
-                       : STAGE_DROP;
-    }
-    return STAGE_KEEP;
+            m[M_CURLY]++;
+    if (all || s->sent_on)
+        m[M_SENT] = (double)c4_count_sentences(
+            x, n, all ? SIZE_MAX
+                      : s->min_sent > 0 ? (size_t)ceil(s->min_sent) : 1);
+    if (all &&
+        stage_signals_put_nums(doc, C4, m_name, m, NMEASURES, &scratch->b[0]))
+        return WN_ENOMEM;
+    return c4_decide(s, m, reason);
+}
+
+/* winnow select: the measures an annotated run wrote. */
+static int c4_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const c4_state *s = state;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    double m[NMEASURES];
+    if (!stage_signals_get_nums(doc, C4, m_name, m, NMEASURES))
+        return STAGE_NO_SIGNALS;
+    return c4_decide(s, m, reason);
 }
 
 static void c4_free(void *state) { free(state); }
@@ -189,4 +220,5 @@ const stage_ops stage_c4_filter = {
     .create = c4_create,
     .process = c4_process,
     .free = c4_free,
+    .judge = c4_judge,
 };

@@ -119,6 +119,43 @@ static int ends_punct(const char *s, size_t n)
     return 0;
 }
 
+/* The measures, in rule order (lines: non-blank lines, 0 drops). */
+enum { M_LINES, M_PUNCT, M_SHORT, M_DUPCHAR, M_NEWLINE, M_SHORT_LEN,
+       NMEASURES };
+static const char *const m_name[NMEASURES] = {
+    "lines", "line_punct_ratio", "short_line_ratio", "dup_line_char_frac",
+    "newline_word_ratio", "short_line_length"};
+
+static int fw_decide(const fw_state *s, const double *m, wn_buf *reason)
+{
+    if (!m[M_LINES])
+        return freason(reason, FW, "lines", 0, "<", 1) ? WN_ENOMEM
+                                                        : STAGE_DROP;
+    double r = m[M_PUNCT];
+    if (s->on[PUNCT] && r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero))
+        return freason(reason, FW, "line_punct_ratio", r, "<=", s->v[PUNCT])
+                   ? WN_ENOMEM
+                   : STAGE_DROP;
+    r = m[M_SHORT];
+    if (s->on[SHORT] && r >= s->v[SHORT])
+        return freason(reason, FW, "short_line_ratio", r, ">=", s->v[SHORT])
+                   ? WN_ENOMEM
+                   : STAGE_DROP;
+    r = m[M_DUPCHAR];
+    if (s->on[DUPCHAR] && r >= s->v[DUPCHAR])
+        return freason(reason, FW, "dup_line_char_frac", r, ">=",
+                       s->v[DUPCHAR])
+                   ? WN_ENOMEM
+                   : STAGE_DROP;
+    r = m[M_NEWLINE];
+    if (s->on[NEWLINE] && r > s->v[NEWLINE])
+        return freason(reason, FW, "newline_word_ratio", r, ">",
+                       s->v[NEWLINE])
+                   ? WN_ENOMEM
+                   : STAGE_DROP;
+    return STAGE_KEEP;
+}
+
 static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
@@ -128,10 +165,10 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
     const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
     if (!t)
         return WN_ENOMEM;
+    double m[NMEASURES] = {0};
     size_t nl = t->nlines - t->nblank;
-    if (!nl)
-        return freason(reason, FW, "lines", 0, "<", 1) ? WN_ENOMEM
-                                                        : STAGE_DROP;
+    m[M_LINES] = (double)nl;
+    m[M_SHORT_LEN] = (double)s->short_len;
     size_t npunct = 0, nshort = 0;
     for (size_t i = 0; i < t->nlines; i++) {
         const ftok_span *l = &t->lines[i];
@@ -140,17 +177,11 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
         npunct += ends_punct(t->text + l->off, l->len);
         nshort += l->cps <= s->short_len;
     }
-    double r = (double)npunct / nl;
-    if (s->on[PUNCT] && r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero))
-        return freason(reason, FW, "line_punct_ratio", r, "<=", s->v[PUNCT])
-                   ? WN_ENOMEM
-                   : STAGE_DROP;
-    r = (double)nshort / nl;
-    if (s->on[SHORT] && r >= s->v[SHORT])
-        return freason(reason, FW, "short_line_ratio", r, ">=", s->v[SHORT])
-                   ? WN_ENOMEM
-                   : STAGE_DROP;
-    if (s->on[DUPCHAR]) {
+    m[M_PUNCT] = nl ? (double)npunct / nl : 0;
+    m[M_SHORT] = nl ? (double)nshort / nl : 0;
+    /* the duplicate-line scan is skipped when its rule is off, unless
+     * annotating */
+    if (nl && (s->on[DUPCHAR] || scratch->annotate)) {
         ftok_count c;
         if (ftok_count_init(&c, scratch, t->nlines))
             return WN_ENOMEM;
@@ -160,20 +191,29 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
                 ftok_count_add(&c, t->lines[i].hash, (uint32_t)i) > 1)
                 dupc += t->lines[i].cps;
         size_t chars = t->cps - t->newlines;
-        r = chars ? (double)dupc / chars : 0;
-        if (r >= s->v[DUPCHAR])
-            return freason(reason, FW, "dup_line_char_frac", r, ">=",
-                           s->v[DUPCHAR])
-                       ? WN_ENOMEM
-                       : STAGE_DROP;
+        m[M_DUPCHAR] = chars ? (double)dupc / chars : 0;
     }
-    r = t->nwords ? (double)t->newlines / t->nwords : 0;
-    if (s->on[NEWLINE] && r > s->v[NEWLINE])
-        return freason(reason, FW, "newline_word_ratio", r, ">",
-                       s->v[NEWLINE])
-                   ? WN_ENOMEM
-                   : STAGE_DROP;
-    return STAGE_KEEP;
+    m[M_NEWLINE] = t->nwords ? (double)t->newlines / t->nwords : 0;
+    if (scratch->annotate &&
+        stage_signals_put_nums(doc, FW, m_name, m, NMEASURES, &scratch->b[0]))
+        return WN_ENOMEM;
+    return fw_decide(s, m, reason);
+}
+
+/* winnow select: the measures an annotated run wrote.  short_line_ratio
+ * was counted with that run's short_line_length: another one cannot be
+ * judged without the text. */
+static int fw_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const fw_state *s = state;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    double m[NMEASURES];
+    if (!stage_signals_get_nums(doc, FW, m_name, m, NMEASURES))
+        return STAGE_NO_SIGNALS;
+    if (m[M_SHORT_LEN] != (double)s->short_len)
+        return WN_EINVAL;
+    return fw_decide(s, m, reason);
 }
 
 static void fw_free(void *state) { free(state); }
@@ -188,4 +228,5 @@ const stage_ops stage_fineweb = {
     .create = fw_create,
     .process = fw_process,
     .free = fw_free,
+    .judge = fw_judge,
 };

@@ -1,24 +1,24 @@
 /*
  * ftz.c - reads fastText's model format (version 12: args, dictionary,
- * input and output matrices, dense or product-quantised) into an
- * ftz_model (ftz_model.h); ftz_predict.c runs it.
+ * input and output matrices, dense or product-quantised) into the
+ * structures of ftz_model.h; ftz_predict.c runs the model.
  *
  * The reader is written for untrusted files (fuzz/fuzz_ftz.c): every
  * length is checked against the bytes left, every matrix shape against
- * the others, and every row index against the matrix at prediction time.
- * Quantised matrices are also expanded to floats here (expand_rows), once
- * per model, for the prediction's speed.
+ * the others (row indices are checked at prediction time).
  */
 #include "ftz_model.h"
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define FTZ_MAGIC 793712314
+#define HUGE_ALIGN ((size_t)2 << 20)
 
-static atomic_ullong model_uids;
+static _Atomic uint64_t model_serial;
 
 /* ----------------------------------------------------------- byte reader */
 
@@ -73,8 +73,22 @@ static int get_floats(rd *r, int64_t k, float **out, const char *what)
 {
     if (k < 0 || (uint64_t)k > (r->n - r->off) / 4)
         return need(r, SIZE_MAX, what);
-    *out = malloc((size_t)k * 4 + 4);
-    if (!*out)
+    size_t bytes = (size_t)k * 4 + 4;
+    *out = NULL;
+#ifdef MADV_HUGEPAGE
+    /* a big matrix (a bigram model's buckets: hundreds of MB) is read at
+     * random rows, one per word n-gram: on 4 KiB pages nearly every row
+     * is also a TLB miss, so it goes on huge pages where the system
+     * allows (transparent huge pages in "madvise" mode, Debian's) */
+    if (bytes >= HUGE_ALIGN) {
+        void *p;
+        if (!posix_memalign(&p, HUGE_ALIGN, bytes)) {
+            madvise(p, bytes - bytes % HUGE_ALIGN, MADV_HUGEPAGE);
+            *out = p;
+        }
+    }
+#endif
+    if (!*out && !(*out = malloc(bytes)))
         return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
     memcpy(*out, r->p + r->off, (size_t)k * 4);
     r->off += (size_t)k * 4;
@@ -157,39 +171,6 @@ static void free_matrix(matrix *mx)
     free(mx->norm_codes);
 }
 
-/* Expands the quantised matrices to floats when they fit in 256 MB (lid.176
- * .ftz: 3.2 MB).  Input row i = norm_i * centroid values, the products
- * add_row(..., 1.0f) forms; output rows hold the centroid values and
- * out_norms the norms, which dot_row multiplies in after the sum.  Without
- * memory the quantised code paths still answer, only slower. */
-static void expand_rows(ftz_model *m)
-{
-    const size_t cap = (size_t)256 << 20;
-    if (m->in.quant && (uint64_t)m->in.m <= cap / 4 / (uint64_t)m->dim &&
-        (m->in_rows = malloc((size_t)m->in.m * (size_t)m->dim * 4 + 4))) {
-        for (int64_t i = 0; i < m->in.m; i++) {
-            float *row = m->in_rows + (size_t)i * (size_t)m->dim;
-            memset(row, 0, (size_t)m->dim * sizeof *row);
-            add_row(&m->in, row, i, 1.0f);
-        }
-    }
-    if (m->out.quant && (uint64_t)m->out.m <= cap / 4 / (uint64_t)m->dim &&
-        (m->out_rows = malloc((size_t)m->out.m * (size_t)m->dim * 4 + 4)) &&
-        (m->out_norms = malloc((size_t)m->out.m * 4 + 4))) {
-        for (int64_t i = 0; i < m->out.m; i++) {
-            float *row = m->out_rows + (size_t)i * (size_t)m->dim;
-            for (int j = 0, d; j < m->out.pq.nsubq; j++) {
-                const float *c = sub_centroid(&m->out, i, j, &d);
-                memcpy(row + (size_t)j * m->out.pq.dsub, c, (size_t)d * 4);
-            }
-            m->out_norms[i] = row_norm(&m->out, i);
-        }
-    } else {
-        free(m->out_rows);
-        m->out_rows = NULL;
-    }
-}
-
 /* ----------------------------------------------------------- dictionary */
 
 static uint32_t pow2_above(uint64_t n)
@@ -238,7 +219,8 @@ static int load_dict(rd *r, ftz_model *m)
     if (!m->blob || !m->words || !m->counts || !m->whash || !m->table)
         return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
     m->tmask = tsz - 1;
-    memset(m->table, 0xff, (size_t)tsz * sizeof *m->table);
+    for (uint32_t k = 0; k < tsz; k++)
+        m->table[k].id = -1;
     memcpy(m->blob, r->p + start, blob);
     size_t off = start, b = 0;
     for (int32_t i = 0; i < m->size; i++) {
@@ -253,19 +235,20 @@ static int load_dict(rd *r, ftz_model *m)
         if (find_word(m, w, len, m->whash[i]) >= 0)
             return bad(r, "duplicate dictionary entry");
         uint32_t k = m->whash[i] & m->tmask;
-        while (m->table[k] >= 0)
+        while (m->table[k].id >= 0)
             k = (k + 1) & m->tmask;
-        m->table[k] = i;
+        m->table[k] = (struct wslot){m->whash[i], i, (size_t)(w - m->blob)};
     }
     if (m->prune_n > 0) {
         if ((uint64_t)m->prune_n > (r->n - r->off) / 8)
             return need(r, SIZE_MAX, "pruning index");
         uint32_t psz = pow2_above((uint64_t)m->prune_n);
-        m->prune = malloc((size_t)psz * 8);
-        if (!m->prune)
+        m->prune_keys = malloc((size_t)psz * 4);
+        m->prune_vals = malloc((size_t)psz * 4);
+        if (!m->prune_keys || !m->prune_vals)
             return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
         m->pmask = psz - 1;
-        memset(m->prune, 0xff, (size_t)psz * 8);
+        memset(m->prune_keys, 0xff, (size_t)psz * 4);
         for (int64_t i = 0; i < m->prune_n; i++) {
             int32_t a, v;
             get_i32(r, &a, "pruning index");
@@ -273,10 +256,10 @@ static int load_dict(rd *r, ftz_model *m)
             if (a < 0 || v < 0)
                 return bad(r, "pruning index entry");
             uint32_t k = ((uint32_t)a * 2654435761u) & m->pmask;
-            while (m->prune[2 * k] != -1 && m->prune[2 * k] != a)
+            while (m->prune_keys[k] != -1 && m->prune_keys[k] != a)
                 k = (k + 1) & m->pmask;
-            m->prune[2 * k] = a;
-            m->prune[2 * k + 1] = v;
+            m->prune_keys[k] = a;
+            m->prune_vals[k] = v;
         }
     }
     return 0;
@@ -290,12 +273,13 @@ static int build_tree(ftz_model *m, rd *r)
     int64_t *cnt = malloc((size_t)nn * sizeof *cnt);
     m->left = malloc((size_t)nn * sizeof *m->left);
     m->right = malloc((size_t)nn * sizeof *m->right);
-    if (!cnt || !m->left || !m->right) {
+    m->parent = malloc((size_t)nn * sizeof *m->parent);
+    if (!cnt || !m->left || !m->right || !m->parent) {
         free(cnt);
         return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
     }
     for (int32_t i = 0; i < nn; i++) {
-        m->left[i] = m->right[i] = -1;
+        m->left[i] = m->right[i] = m->parent[i] = -1;
         cnt[i] = i < osz ? m->counts[m->nwords + i] : (int64_t)1e15;
     }
     int32_t leaf = osz - 1, node = osz;
@@ -312,6 +296,7 @@ static int build_tree(ftz_model *m, rd *r)
         }
         m->left[i] = mini[0];
         m->right[i] = mini[1];
+        m->parent[mini[0]] = m->parent[mini[1]] = i;
         cnt[i] = cnt[mini[0]] + cnt[mini[1]];
     }
     free(cnt);
@@ -327,14 +312,13 @@ void ftz_free(ftz_model *m)
     free(m->counts);
     free(m->whash);
     free(m->table);
-    free(m->prune);
+    free(m->prune_keys);
+    free(m->prune_vals);
     free_matrix(&m->in);
     free_matrix(&m->out);
-    free(m->in_rows);
-    free(m->out_rows);
-    free(m->out_norms);
     free(m->left);
     free(m->right);
+    free(m->parent);
     free(m);
 }
 
@@ -393,8 +377,7 @@ int ftz_load_mem(const void *data, size_t n, const char *name,
         ftz_free(m);
         return rc;
     }
-    expand_rows(m);
-    m->uid = (uint64_t)atomic_fetch_add(&model_uids, 1) + 1;
+    m->serial = ++model_serial;
     *out = m;
     return 0;
 }
@@ -428,4 +411,13 @@ const char *ftz_label(const ftz_model *m, int i)
 {
     const char *l = m->words[m->nwords + i];
     return strncmp(l, "__label__", 9) ? l : l + 9;
+}
+
+int ftz_find_label(const ftz_model *m, const char *name)
+{
+    for (int i = 0; i < m->nlabels; i++)
+        if (!strcmp(m->words[m->nwords + i], name) ||
+            !strcmp(ftz_label(m, i), name))
+            return i;
+    return -1;
 }

@@ -134,11 +134,35 @@ static int ends_ellipsis(const char *s, size_t n)
                                                                 : STAGE_DROP;\
     } while (0)
 
+/* The measures, in rule order; their names are the reasons' and the
+ * signals' (RedPajama-V2 calls them rps_doc_word_count, ...). */
+enum { M_WORDS, M_MWL, M_HASH, M_ELL, M_BULLET, M_ELL_LINES, M_ALPHA,
+       M_STOP, NMEASURES };
+static const char *const m_name[NMEASURES] = {
+    "words", "mean_word_length", "hash_word_ratio", "ellipsis_word_ratio",
+    "bullet_line_ratio", "ellipsis_line_ratio", "alpha_word_ratio",
+    "stop_words"};
+
+/* The verdict on measures m (the rules in datatrove's order). */
+static int gq_decide(const gq_state *s, const double *m, wn_buf *reason)
+{
+    FAIL_LT(MIN_WORDS, "words", m[M_WORDS]);
+    FAIL_GT(MAX_WORDS, "words", m[M_WORDS]);
+    FAIL_LT(MIN_MWL, "mean_word_length", m[M_MWL]);
+    FAIL_GT(MAX_MWL, "mean_word_length", m[M_MWL]);
+    FAIL_GT(MAX_HASH, "hash_word_ratio", m[M_HASH]);
+    FAIL_GT(MAX_ELL, "ellipsis_word_ratio", m[M_ELL]);
+    FAIL_GT(MAX_BULLET, "bullet_line_ratio", m[M_BULLET]);
+    FAIL_GT(MAX_ELL_LINES, "ellipsis_line_ratio", m[M_ELL_LINES]);
+    FAIL_LT(MIN_ALPHA, "alpha_word_ratio", m[M_ALPHA]);
+    FAIL_LT(MIN_STOP, "stop_words", m[M_STOP]);
+    return STAGE_KEEP;
+}
+
 static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
     const gq_state *s = state;
-    (void)scratch;
     if (!s->enabled)
         return STAGE_KEEP;
     const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
@@ -157,26 +181,23 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
         lensum += t->words[i].cps - (f >> FTOK_TRIM_SHIFT);
         nstop += (f & FTOK_STOP) != 0;
     }
+    double m[NMEASURES] = {0};
     double nw = (double)t->nwords, words = (double)(t->nwords - nsym);
-    FAIL_LT(MIN_WORDS, "words", words);
-    FAIL_GT(MAX_WORDS, "words", words);
-    double mwl = words ? (double)lensum / words : 0;
-    FAIL_LT(MIN_MWL, "mean_word_length", mwl);
-    FAIL_GT(MAX_MWL, "mean_word_length", mwl);
-    if (s->on[MAX_HASH]) {
+    m[M_WORDS] = words;
+    m[M_MWL] = words ? (double)lensum / words : 0;
+    /* the scans of rules switched off are skipped, unless annotating */
+    int all = scratch->annotate;
+    if (all || s->on[MAX_HASH]) {
         size_t h = 0;
         for (const char *p = x;
              (p = memchr(p, '#', t->len - (size_t)(p - x))); p++)
             h++;
-        double r = nw ? (double)h / nw : 0;
-        FAIL_GT(MAX_HASH, "hash_word_ratio", r);
+        m[M_HASH] = nw ? (double)h / nw : 0;
     }
-    if (s->on[MAX_ELL]) {
-        double r = nw ? (double)(count3(x, t->len, "...") +
+    if (all || s->on[MAX_ELL])
+        m[M_ELL] = nw ? (double)(count3(x, t->len, "...") +
                                  count3(x, t->len, "\xe2\x80\xa6")) / nw
                       : 0;
-        FAIL_GT(MAX_ELL, "ellipsis_word_ratio", r);
-    }
     size_t nl = t->nlines - t->nblank, nbullet = 0, nell = 0;
     for (size_t i = 0; i < t->nlines; i++) {
         const ftok_span *l = &t->lines[i];
@@ -185,12 +206,25 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
         nbullet += starts_bullet(x + l->off, l->len);
         nell += ends_ellipsis(x + l->off, l->len);
     }
-    FAIL_GT(MAX_BULLET, "bullet_line_ratio", nl ? (double)nbullet / nl : 0.0);
-    FAIL_GT(MAX_ELL_LINES, "ellipsis_line_ratio",
-            nl ? (double)nell / nl : 0.0);
-    FAIL_LT(MIN_ALPHA, "alpha_word_ratio", nw ? (double)nalpha / nw : 0.0);
-    FAIL_LT(MIN_STOP, "stop_words", (double)nstop);
-    return STAGE_KEEP;
+    m[M_BULLET] = nl ? (double)nbullet / nl : 0.0;
+    m[M_ELL_LINES] = nl ? (double)nell / nl : 0.0;
+    m[M_ALPHA] = nw ? (double)nalpha / nw : 0.0;
+    m[M_STOP] = (double)nstop;
+    if (all && stage_signals_put_nums(doc, GQ, m_name, m, NMEASURES,
+                                      &scratch->b[0]))
+        return WN_ENOMEM;
+    return gq_decide(s, m, reason);
+}
+
+static int gq_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const gq_state *s = state;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    double m[NMEASURES];
+    if (!stage_signals_get_nums(doc, GQ, m_name, m, NMEASURES))
+        return STAGE_NO_SIGNALS;
+    return gq_decide(s, m, reason);
 }
 
 static void gq_free(void *state) { free(state); }
@@ -204,4 +238,5 @@ const stage_ops stage_gopher_quality = {
     .create = gq_create,
     .process = gq_process,
     .free = gq_free,
+    .judge = gq_judge,
 };

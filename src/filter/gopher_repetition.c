@@ -113,12 +113,39 @@ static inline uint64_t ngram_hash(const uint64_t *pre, const uint64_t *pw,
     return pre[i + n] - pre[i] * pw[n];
 }
 
-#define FAIL(i, name, x)                                                     \
+/* The measures, one per rule and in rule order: their names are the
+ * reasons' and the signals'. */
+static const char *const m_name[NRULES] = {
+    "dup_para_frac", "dup_para_char_frac", "dup_line_frac",
+    "dup_line_char_frac", "top_2gram_char_frac", "top_3gram_char_frac",
+    "top_4gram_char_frac", "dup_5gram_char_frac", "dup_6gram_char_frac",
+    "dup_7gram_char_frac", "dup_8gram_char_frac", "dup_9gram_char_frac",
+    "dup_10gram_char_frac"};
+
+/* The verdict on measures m, the first failing rule in rule order. */
+static int gr_decide(const gr_state *s, const double *m, wn_buf *reason)
+{
+    for (int i = 0; i < NRULES; i++)
+        if (s->on[i] && m[i] > s->v[i])
+            return freason(reason, GR, m_name[i], m[i], ">", s->v[i])
+                       ? WN_ENOMEM
+                       : STAGE_DROP;
+    return STAGE_KEEP;
+}
+
+/* Measure i is x: a plain run stops at the first failing rule (the rest
+ * is work for nothing); an annotated one measures everything, and its
+ * verdict is the same first failing rule (gr_decide at the end). */
+#define FAIL(i, x)                                                           \
     do {                                                                     \
-        if (s->on[i] && (x) > s->v[i])                                       \
-            return freason(reason, GR, name, (x), ">", s->v[i]) ? WN_ENOMEM  \
-                                                                : STAGE_DROP;\
+        mv[i] = (x);                                                         \
+        if (!all && s->on[i] && mv[i] > s->v[i])                             \
+            return gr_decide(s, mv, reason);                                 \
     } while (0)
+
+static int gr_measure(const gr_state *s, const ftok_doc *t,
+                      stage_scratch *scratch, int all, double *mv,
+                      wn_buf *reason);
 
 static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
@@ -129,6 +156,34 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
     const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
     if (!t)
         return WN_ENOMEM;
+    double m[NRULES] = {0}; /* what is not measured repeats nowhere */
+    int all = scratch->annotate;
+    int rc = gr_measure(s, t, scratch, all, m, reason);
+    if (rc != STAGE_KEEP || !all)
+        return rc;
+    if (stage_signals_put_nums(doc, GR, m_name, m, NRULES, &scratch->b[3]))
+        return WN_ENOMEM;
+    return gr_decide(s, m, reason);
+}
+
+/* winnow select: the measures an annotated run wrote. */
+static int gr_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const gr_state *s = state;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    double m[NRULES];
+    if (!stage_signals_get_nums(doc, GR, m_name, m, NRULES))
+        return STAGE_NO_SIGNALS;
+    return gr_decide(s, m, reason);
+}
+
+/* The measures into mv, in rule order; without `all`, returns the verdict
+ * at the first failing rule. */
+static int gr_measure(const gr_state *s, const ftok_doc *t,
+                      stage_scratch *scratch, int all, double *mv,
+                      wn_buf *reason)
+{
     if (!t->cps)
         return STAGE_KEEP; /* nothing can repeat in an empty text */
     double tc = (double)t->cps;
@@ -139,11 +194,11 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
 
     size_t n, d, dc;
     find_dups(&c, t->paras, t->nparas, &n, &d, &dc);
-    FAIL(DUP_PARA, "dup_para_frac", n ? (double)d / n : 0.0);
-    FAIL(DUP_PARA_CHAR, "dup_para_char_frac", dc / tc);
+    FAIL(DUP_PARA, n ? (double)d / n : 0.0);
+    FAIL(DUP_PARA_CHAR, dc / tc);
     find_dups(&c, t->lines, t->nlines, &n, &d, &dc);
-    FAIL(DUP_LINE, "dup_line_frac", n ? (double)d / n : 0.0);
-    FAIL(DUP_LINE_CHAR, "dup_line_char_frac", dc / tc);
+    FAIL(DUP_LINE, n ? (double)d / n : 0.0);
+    FAIL(DUP_LINE_CHAR, dc / tc);
 
     /* prefix hashes pre[i] over words [0, i) and powers of POLY, and prefix
      * code-point sums, in scratch->b[0] */
@@ -171,9 +226,6 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
      * the 2-gram sweep is the only one over every word.  The top n-gram
      * (n = 2..4) comes out of the same sweeps, and the duplicate n-gram
      * scans (n = 5..10) visit only positions whose 5-gram repeats. */
-    static const char *const top_name[] = {"top_2gram_char_frac",
-                                           "top_3gram_char_frac",
-                                           "top_4gram_char_frac"};
     if (nw < 2)
         return STAGE_KEEP;
     wn_buf *mb = &scratch->b[2];
@@ -209,13 +261,13 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
                 at = e->first;
             }
         }
-        if (k <= 4 && s->on[TOP2 + (int)(k - 2)] && nw >= k) {
+        if (k <= 4 && (all || s->on[TOP2 + (int)(k - 2)]) && nw >= k) {
             if (best < 2) { /* nothing repeats: the first n-gram, once */
                 best = 1;
                 at = 0;
             }
             double chars = (double)(cpre[at + k] - cpre[at] + (k - 1)) * best;
-            FAIL(TOP2 + (int)(k - 2), top_name[k - 2], chars / tc);
+            FAIL(TOP2 + (int)(k - 2), chars / tc);
         }
         for (size_t j = 0; j < np; j++)
             if (mark[pos[j]] == k)
@@ -225,9 +277,6 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if (nw < 5 || !np)
         return STAGE_KEEP; /* no 5-gram repeats, so no longer one does */
 
-    static const char *const dup_name[] = {
-        "dup_5gram_char_frac", "dup_6gram_char_frac", "dup_7gram_char_frac",
-        "dup_8gram_char_frac", "dup_9gram_char_frac", "dup_10gram_char_frac"};
     for (size_t k = 5; k <= 10 && nw >= k; k++) {
         ftok_count_clear(&c);
         uint64_t rep = 0;
@@ -248,7 +297,7 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
             }
         }
         int rule = DUP5 + (int)(k - 5);
-        FAIL(rule, dup_name[k - 5], rep / tc);
+        FAIL(rule, rep / tc);
     }
     return STAGE_KEEP;
 }
@@ -265,4 +314,5 @@ const stage_ops stage_gopher_repetition = {
     .create = gr_create,
     .process = gr_process,
     .free = gr_free,
+    .judge = gr_judge,
 };

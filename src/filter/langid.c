@@ -26,7 +26,6 @@
 #include "cld2_shim.h"
 #include "ftz.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 
 #define LI "langid"
@@ -124,29 +123,8 @@ static int li_create(const void *opts, void **state, wn_error *err)
     return 0;
 }
 
-/* The fastText working memory of this thread (freed when it ends). */
-static pthread_key_t ctx_key;
-static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
-static int ctx_key_ok;
-
-static void ctx_destroy(void *p) { ftz_ctx_free(p); }
-static void ctx_init(void)
-{
-    ctx_key_ok = pthread_key_create(&ctx_key, ctx_destroy) == 0;
-}
-
-static ftz_ctx *thread_ctx(void)
-{
-    pthread_once(&ctx_once, ctx_init);
-    if (!ctx_key_ok)
-        return NULL;
-    ftz_ctx *c = pthread_getspecific(ctx_key);
-    if (!c && (c = ftz_ctx_new()) && pthread_setspecific(ctx_key, c)) {
-        ftz_ctx_free(c);
-        c = NULL;
-    }
-    return c;
-}
+static int li_decide(const li_state *s, const char *code, double score,
+                     wn_buf *reason);
 
 static int is_blank(unsigned char c)
 {
@@ -222,7 +200,7 @@ static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
     char code[16];
     double score;
     if (s->model) {
-        ftz_ctx *c = thread_ctx();
+        ftz_ctx *c = ftz_thread_ctx(s->model);
         int label;
         if (!c || ftz_predict(s->model, c, text, len, &label, &score))
             return WN_ENOMEM;
@@ -235,6 +213,45 @@ static int li_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if ((rc = wn_doc_meta_set_str(doc, "language", code, strlen(code))) ||
         (rc = wn_doc_meta_set_num(doc, "language_score", score)))
         return rc;
+    if (scratch->annotate) {
+        /* the score unrounded, so that select decides as this run does */
+        wn_buf *v = &scratch->b[0];
+        wn_buf_reset(v);
+        if (wn_buf_puts(v, "{\"language\":") ||
+            wn_json_put_string(v, code, strlen(code)) ||
+            wn_buf_printf(v, ",\"language_score\":%.17g}", score) ||
+            stage_signals(doc, LI, v->data, v->len))
+            return WN_ENOMEM;
+    }
+    return li_decide(s, code, score, reason);
+}
+
+/* winnow select: the language and score an annotated run wrote. */
+static int li_judge(void *state, const wn_doc *doc, wn_buf *reason)
+{
+    const li_state *s = state;
+    if (!s->enabled)
+        return STAGE_KEEP;
+    const char *sig, *v;
+    size_t n, vn, ms, me, vs, ve;
+    double score;
+    if (!stage_signals_get(doc, LI, &sig, &n) ||
+        !stage_signal_num(sig, n, "language_score", &score) ||
+        !json_member_find(sig + 1, n - 2, "language", &ms, &me, &vs, &ve))
+        return STAGE_NO_SIGNALS;
+    v = sig + 1 + vs;
+    vn = ve - vs;
+    char code[16];
+    if (vn < 2 || vn - 2 >= sizeof code || *v != '"')
+        return STAGE_NO_SIGNALS;
+    memcpy(code, v + 1, vn - 2); /* codes need no escapes */
+    code[vn - 2] = '\0';
+    return li_decide(s, code, score, reason);
+}
+
+static int li_decide(const li_state *s, const char *code, double score,
+                     wn_buf *reason)
+{
     if (s->nlangs) {
         int ok = 0;
         for (int i = 0; i < s->nlangs && !ok; i++)
@@ -271,4 +288,5 @@ const stage_ops stage_langid = {
     .create = li_create,
     .process = li_process,
     .free = li_free,
+    .judge = li_judge,
 };

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 #include <zstd.h>
 
 static void warn(const wn_reader_opts *ro, const wn_error *e)
@@ -80,57 +79,6 @@ int input_each(const char *path, const char *name, const wn_reader_opts *ro,
     wn_stats_add(st, wn_reader_stats(rd));
     wn_reader_close(rd);
     return rc < 0 ? rc : complete;
-}
-
-int input_fingerprint(const char *path, input_fp *fp, int head)
-{
-    memset(fp, 0, sizeof *fp);
-    if (!input_rereadable(path))
-        return 0;
-    struct stat sb;
-    if (!head) {
-        if (stat(path, &sb) || !S_ISREG(sb.st_mode))
-            return -1;
-    } else {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return -1;
-        enum { HEAD = 64 * 1024 };
-        char *b = malloc(HEAD);
-        ssize_t got = -1;
-        if (b && !fstat(fd, &sb) && S_ISREG(sb.st_mode)) {
-            size_t n = 0;
-            for (;;) {
-                ssize_t k = n < HEAD ? pread(fd, b + n, HEAD - n, (off_t)n) : 0;
-                if (k < 0 && errno == EINTR)
-                    continue;
-                got = k < 0 ? -1 : (ssize_t)n;
-                if (k <= 0)
-                    break;
-                n += (size_t)k;
-            }
-        }
-        close(fd);
-        int saved = errno;
-        if (got >= 0)
-            fp->head = XXH3_64bits(b, (size_t)got);
-        free(b);
-        if (got < 0) {
-            errno = saved;
-            return b ? -2 : -1;
-        }
-    }
-    fp->size = (long long)sb.st_size;
-    fp->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL +
-                   sb.st_mtim.tv_nsec;
-    return 1;
-}
-
-int input_fp_format(const input_fp *fp, int got, wn_buf *out)
-{
-    if (got != 1)
-        return wn_buf_puts(out, "-");
-    return wn_buf_printf(out, "%lld %lld", fp->size, fp->mtime_ns);
 }
 
 int input_rereadable(const char *path)

@@ -63,6 +63,22 @@ int input_fingerprint(const char *path, input_fp *fp, int head);
 /* Appends "SIZE MTIME_NS" (or "-" when got is not 1). */
 int input_fp_format(const input_fp *fp, int got, wn_buf *out);
 
+/* Fingerprints by input name (zeroed: empty). */
+typedef struct input_seen_entry {
+    char *name;
+    input_fp fp;
+} input_seen_entry;
+typedef struct input_seen {
+    input_seen_entry *v;
+    size_t n, cap, at;
+} input_seen;
+/* Notes name's fingerprint, unless it has one: 0 or WN_ENOMEM. */
+int input_seen_note(input_seen *t, const char *name, const input_fp *fp);
+/* 1 (and *w says how) when name has a fingerprint and the file now has
+ * another; 0 when it has none, is unchanged, or cannot be read now. */
+int input_seen_changed(input_seen *t, const char *name, wn_error *w);
+void input_seen_release(input_seen *t);
+
 /* Copies the stream path into a new file in dir, once: compressed input
  * (gzip, zstd) as it is, anything else through zstd level 1, so the copy
  * decodes to the same bytes and offsets.  *spool receives the malloc'd

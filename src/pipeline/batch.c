@@ -22,6 +22,7 @@ enum { B_FREE, B_FILLING, B_QUEUED, B_RUNNING, B_DONE };
 struct pool {
     const stage_ops *const *ops;
     void *const *states;
+    const char *const *names; /* what each stage runs under */
     size_t nstages;
     int jobs;
     batch *ring;
@@ -46,13 +47,28 @@ static double thread_cpu(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Appends stage's verdict to the document's verdicts object in notes. */
+static int note(wn_buf *notes, const char *stage, int keep,
+                const wn_buf *reason)
+{
+    int rc = wn_buf_putc(notes, notes->len ? ',' : '{');
+    if (!rc && !(rc = wn_json_put_string(notes, stage, strlen(stage))) &&
+        !(rc = wn_buf_putc(notes, ':')))
+        rc = keep ? wn_buf_puts(notes, "null")
+                  : wn_json_put_string(notes, reason->data, reason->len);
+    return rc;
+}
+
 /* Stage by stage over the batch (each document still meets the stages in
  * order and stops at the first that drops it), so each stage's time is
  * measured once per batch rather than once per document. */
 static void run_batch(pool *p, batch *b, stage_scratch *sc)
 {
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         b->dropped_at[i] = -1;
+        if (p->flags & POOL_ANNOTATE)
+            wn_buf_reset(&b->notes[i]);
+    }
     for (size_t s = 0; s < p->nstages; s++) {
         double t0 = thread_cpu();
         for (size_t i = 0; i < b->n; i++) {
@@ -62,20 +78,37 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
             wn_buf_reset(&b->reasons[i]);
             int rc = p->ops[s]->process(p->states[s], &b->docs[i], &sc[s],
                                         &b->reasons[i]);
-            if (rc == STAGE_KEEP)
-                continue;
             if (rc < 0) {
                 b->error = rc;
                 return;
             }
-            if (!b->reasons[i].len &&
-                wn_buf_printf(&b->reasons[i], "%s:rejected", p->ops[s]->name)) {
+            if (rc != STAGE_KEEP && !b->reasons[i].len &&
+                wn_buf_printf(&b->reasons[i], "%s:rejected", p->names[s])) {
                 b->error = WN_ENOMEM;
                 return;
             }
-            b->dropped_at[i] = (int)s;
+            if (p->flags & POOL_ANNOTATE) {
+                b->flagged[s] += rc != STAGE_KEEP;
+                if ((rc = note(&b->notes[i], p->names[s], rc == STAGE_KEEP,
+                               &b->reasons[i]))) {
+                    b->error = rc;
+                    return;
+                }
+                continue;
+            }
+            if (rc != STAGE_KEEP)
+                b->dropped_at[i] = (int)s;
         }
         b->cpu[s] += thread_cpu() - t0;
+    }
+    for (size_t i = 0; (p->flags & POOL_ANNOTATE) && i < b->n; i++) {
+        wn_buf *v = &b->notes[i];
+        int rc = wn_buf_putc(v, '}');
+        if (rc || (rc = wn_doc_meta_set(&b->docs[i], "verdicts", v->data,
+                                        v->len))) {
+            b->error = rc;
+            return;
+        }
     }
     if (!(p->flags & POOL_SERIALIZE))
         return;
@@ -132,11 +165,15 @@ static int batch_alloc(batch *b)
     b->reasons = calloc(b->cap, sizeof *b->reasons);
     b->dropped_at = calloc(b->cap, sizeof *b->dropped_at);
     b->lines = calloc(b->cap, sizeof *b->lines);
-    return b->docs && b->reasons && b->dropped_at && b->lines ? 0 : WN_ENOMEM;
+    b->notes = calloc(b->cap, sizeof *b->notes);
+    return b->docs && b->reasons && b->dropped_at && b->lines && b->notes
+               ? 0
+               : WN_ENOMEM;
 }
 
 int pool_new(const stage_ops *const *ops, void *const *states,
-             size_t nstages, int jobs, int flags, pool **out)
+             const char *const *names, size_t nstages, int jobs, int flags,
+             pool **out)
 {
     *out = NULL;
     pool *p = calloc(1, sizeof *p);
@@ -144,6 +181,7 @@ int pool_new(const stage_ops *const *ops, void *const *states,
         return WN_ENOMEM;
     p->ops = ops;
     p->states = states;
+    p->names = names;
     p->nstages = nstages;
     p->flags = flags;
     p->jobs = jobs < 1 ? 1 : jobs;
@@ -156,6 +194,8 @@ int pool_new(const stage_ops *const *ops, void *const *states,
         pool_free(p);
         return WN_ENOMEM;
     }
+    for (size_t i = 0; i < (size_t)p->jobs * (nstages ? nstages : 1); i++)
+        p->scratch[i].annotate = (flags & POOL_ANNOTATE) != 0;
     for (size_t i = 0; i < p->nring; i++)
         if (batch_alloc(&p->ring[i])) {
             pool_free(p);
@@ -214,6 +254,7 @@ batch *pool_get(pool *p)
     b->n = 0;
     b->error = 0;
     memset(b->cpu, 0, sizeof b->cpu);
+    memset(b->flagged, 0, sizeof b->flagged);
     memset(b->bytes, 0, sizeof b->bytes);
     return b;
 }
@@ -282,7 +323,10 @@ void pool_free(pool *p)
             wn_buf_release(&b->reasons[k]);
         for (size_t k = 0; k < b->cap && b->lines; k++)
             wn_buf_release(&b->lines[k]);
+        for (size_t k = 0; k < b->cap && b->notes; k++)
+            wn_buf_release(&b->notes[k]);
         free(b->lines);
+        free(b->notes);
         free(b->docs);
         free(b->reasons);
         free(b->dropped_at);

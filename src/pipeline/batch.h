@@ -18,12 +18,14 @@ typedef struct batch {
     wn_doc *docs;
     wn_buf *reasons;  /* reasons[i] when docs[i] was dropped */
     int *dropped_at;  /* stage index that dropped docs[i], or -1 */
+    wn_buf *notes;    /* with POOL_ANNOTATE: the verdicts of docs[i] */
     wn_buf *lines;    /* with POOL_SERIALIZE: docs[i] as a JSON line;
                        * a dropped one carries "reject_reason" */
     size_t n, cap;
     int error;        /* a stage's negative code, if any */
     double cpu[TALLY_MAX_STAGES];     /* thread CPU seconds per stage */
     uint64_t bytes[TALLY_MAX_STAGES]; /* text bytes each stage was given */
+    uint64_t flagged[TALLY_MAX_STAGES]; /* POOL_ANNOTATE: would reject */
     uint64_t seq;
     int state;        /* internal */
 } batch;
@@ -34,9 +36,13 @@ typedef struct pool pool;
  * (jobs == 1 runs inline).  With POOL_SERIALIZE the workers also turn each
  * document into its output line, so the thread that writes only
  * compresses. */
-enum { POOL_SERIALIZE = 1 };
+/* POOL_ANNOTATE (run.mode = annotate): no document is dropped; each gets
+ * metadata "verdicts", {"stage": null or "its reason", ...} in stage
+ * order, and the stages write their signals (stage_scratch.annotate). */
+enum { POOL_SERIALIZE = 1, POOL_ANNOTATE = 2 };
 int pool_new(const stage_ops *const *ops, void *const *states,
-             size_t nstages, int jobs, int flags, pool **out);
+             const char *const *names, size_t nstages, int jobs, int flags,
+             pool **out);
 /* A batch to fill (docs reset, n = 0), or NULL when every batch is in
  * flight: then call pool_next first. */
 batch *pool_get(pool *p);

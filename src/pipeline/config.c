@@ -189,7 +189,17 @@ const config_opt *config_find_any(const char *key)
     memcpy(name, key, plen);
     name[plen] = 0;
     const stage_ops *ops = stage_find(name);
-    return ops ? config_find(ops->opts, key) : NULL;
+    if (!ops)
+        return NULL;
+    size_t b = stage_base_len(name);
+    if (b == plen)
+        return config_find(ops->opts, key);
+    /* an instance's key: "classifier@edu.model" is classifier.model */
+    char base[256];
+    if ((size_t)snprintf(base, sizeof base, "%.*s%s", (int)b, key, dot) >=
+        sizeof base)
+        return NULL;
+    return config_find(ops->opts, base);
 }
 
 int wn_option_describe(const char *key, char *out, size_t outsz)

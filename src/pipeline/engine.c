@@ -30,11 +30,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-typedef struct seen_input {
-    char *name;
-    input_fp fp;
-} seen_input;
-
 /* Problems listed in detail per engine (all are counted). */
 #define MAX_LISTED ((uint64_t)1 << 20)
 
@@ -55,6 +50,8 @@ struct wn_engine {
     const stage_ops *ops[TALLY_MAX_STAGES];
     void *states[TALLY_MAX_STAGES];
     const char *names[TALLY_MAX_STAGES + 1];
+    char *inst[TALLY_MAX_STAGES]; /* instance names run.stages lists */
+    size_t ninst;
     /* a last decision on the calling thread */
     int (*decide)(void *, wn_doc *, wn_buf *);
     void *dctx;
@@ -76,8 +73,7 @@ struct wn_engine {
     uint64_t bytes_base;
     _Atomic int passes; /* first passes done */
     int partial;        /* a first pass could not read all of an input */
-    seen_input *seen;   /* fingerprints taken before a first pass */
-    size_t nseen, capseen, seen_at;
+    input_seen seen;    /* fingerprints taken before a first pass */
 };
 
 /* ------------------------------------------------------------- options */
@@ -124,7 +120,30 @@ static int check_other_stages(const wn_engine *e, const wn_config *c,
     return rc;
 }
 
-/* The selection run.stages makes, in registry order. */
+/* The name of an instance in run.stages ("classifier@edu"), kept for the
+ * engine's life: the names array points to it. */
+static int add_instance(wn_engine *e, const char *p, size_t k, wn_error *err)
+{
+    for (size_t i = 0; i < e->ninst; i++)
+        if (strlen(e->inst[i]) == k && !strncmp(e->inst[i], p, k))
+            return 0;
+    if (e->ninst == TALLY_MAX_STAGES)
+        return wn_err(err, WN_ELIMIT, "", 0, "too many stages");
+    if (!(e->inst[e->ninst] = strndup(p, k)))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    if (!stage_find(e->inst[e->ninst])) {
+        wn_err(err, WN_EINVAL, "", 0,
+               "run.stages: '%s' is no instance of a stage that has them "
+               "(NAME@WORD, e.g. classifier@edu)", e->inst[e->ninst]);
+        free(e->inst[e->ninst]);
+        return WN_EINVAL;
+    }
+    e->ninst++;
+    return 0;
+}
+
+/* The selection run.stages makes, in registry order; a stage's instances
+ * right after it, in the order listed. */
 static int select_stages(wn_engine *e, const char *list, wn_error *err)
 {
     int want[TALLY_MAX_STAGES] = {0};
@@ -141,7 +160,11 @@ static int select_stages(wn_engine *e, const char *list, wn_error *err)
     } else {
         for (const char *p = list; *p;) {
             size_t k = strcspn(p, ", ");
-            if (k) {
+            if (k && memchr(p, '@', k)) {
+                int rc = add_instance(e, p, k, err);
+                if (rc)
+                    return rc;
+            } else if (k) {
                 size_t i = 0;
                 while (i < nreg && (strlen(wn_stage_name_at(i)) != k ||
                                     strncmp(wn_stage_name_at(i), p, k)))
@@ -156,9 +179,18 @@ static int select_stages(wn_engine *e, const char *list, wn_error *err)
             p += strspn(p, ", ");
         }
     }
-    for (size_t i = 0; i < nreg; i++)
+    for (size_t i = 0; i < nreg; i++) {
+        const char *base = wn_stage_name_at(i);
         if (want[i])
-            e->names[e->nstages++] = wn_stage_name_at(i);
+            e->names[e->nstages++] = base;
+        for (size_t j = 0; j < e->ninst; j++)
+            if (stage_base_len(e->inst[j]) == strlen(base) &&
+                !strncmp(e->inst[j], base, strlen(base))) {
+                if (e->nstages == TALLY_MAX_STAGES)
+                    return wn_err(err, WN_ELIMIT, "", 0, "too many stages");
+                e->names[e->nstages++] = e->inst[j];
+            }
+    }
     return 0;
 }
 
@@ -240,10 +272,10 @@ void wn_engine_free(wn_engine *e)
         free(e->spools[i].name);
     }
     free(e->spools);
-    for (size_t i = 0; i < e->nseen; i++)
-        free(e->seen[i].name);
-    free(e->seen);
+    input_seen_release(&e->seen);
     free(e->workdir);
+    for (size_t i = 0; i < e->ninst; i++)
+        free(e->inst[i]);
     tally_release(&e->books);
     wn_buf_release(&e->problems);
     wn_buf_release(&e->reason);
@@ -379,7 +411,9 @@ static int commit(pump *u, batch *b, wn_error *err)
     for (size_t s = 0; s < e->upto; s++) {
         t->stage_cpu[s] += b->cpu[s];
         t->stage_bytes[s] += b->bytes[s];
+        t->stage_flagged[s] += b->flagged[s];
     }
+    t->annotated |= e->opts.annotate;
     size_t nbook = t->nstages;
     for (size_t i = 0; i < b->n; i++) {
         wn_doc *d = &b->docs[i];
@@ -483,7 +517,12 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
         (!e->rej || writer_format(e->rej) == WN_OUT_JSONL) &&
         (e->kept || e->rej))
         flags |= POOL_SERIALIZE;
-    int rc = pool_new(e->ops, e->states, nst, e->jobs, flags, &u.p);
+    /* run.mode = annotate: the main pass drops nothing (a first pass
+     * still sees only what the stages before it keep, as in a plain run,
+     * so that the signals are the ones a plain run computes) */
+    if (observe == MAIN_PASS && e->opts.annotate)
+        flags |= POOL_ANNOTATE;
+    int rc = pool_new(e->ops, e->states, e->names, nst, e->jobs, flags, &u.p);
     if (rc)
         return wn_err(err, rc, "", 0, "cannot start the workers");
     u.cur = pool_get(u.p);
@@ -547,62 +586,16 @@ static int spool_input(wn_engine *e, const char *name, wn_error *err)
     return 0;
 }
 
-/* The fingerprint noted for name, or NULL.  Inputs come in the order they
- * were noted, so the search starts where the last one ended. */
-static seen_input *seen_find(wn_engine *e, const char *name)
-{
-    for (size_t j = 0; j < e->nseen; j++) {
-        size_t i = (e->seen_at + j) % e->nseen;
-        if (!strcmp(e->seen[i].name, name)) {
-            e->seen_at = i + 1;
-            return &e->seen[i];
-        }
-    }
-    return NULL;
-}
-
-static int note_input(wn_engine *e, const char *name, const input_fp *fp)
-{
-    if (seen_find(e, name))
-        return 0;
-    if (e->nseen == e->capseen) {
-        size_t cap = e->capseen ? 2 * e->capseen : 16;
-        seen_input *n = realloc(e->seen, cap * sizeof *n);
-        if (!n)
-            return WN_ENOMEM;
-        e->seen = n;
-        e->capseen = cap;
-    }
-    if (!(e->seen[e->nseen].name = strdup(name)))
-        return WN_ENOMEM;
-    e->seen[e->nseen++].fp = *fp;
-    return 0;
-}
-
-/* Before the main pass: is name what the first pass (or the run, when it
- * started) saw?  A change is counted and reported; the input is still
- * read - what it holds now is what there is to read. */
+/* Before the main pass: is name what the first pass saw?  A change is
+ * counted and reported; the input is still read - what it holds now is
+ * what there is to read. */
 static void check_unchanged(wn_engine *e, const char *name, wn_stats *st)
 {
-    seen_input *s = seen_find(e, name);
-    if (!s)
-        return;
-    input_fp now;
-    int got = input_fingerprint(name, &now, 1);
-    /* an input that cannot be read now is reported by the read itself */
-    if (got != 1 || (now.size == s->fp.size && now.mtime_ns == s->fp.mtime_ns &&
-                     now.head == s->fp.head))
-        return;
-    st->inputs_changed++;
     wn_error w;
-    wn_err(&w, WN_EINVAL, name, 0,
-           now.size != s->fp.size
-               ? "input changed since the run first read it (size %lld, "
-                 "now %lld): counts of its first pass may not match"
-               : "input changed since the run first read it (modified or "
-                 "rewritten): counts of its first pass may not match",
-           s->fp.size, now.size);
-    engine_warn(e, &w);
+    if (input_seen_changed(&e->seen, name, &w)) {
+        st->inputs_changed++;
+        engine_warn(e, &w);
+    }
 }
 
 int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
@@ -625,7 +618,7 @@ int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
         /* an input that cannot be opened is reported by the main pass; a
          * read error is one like any other in a first pass (below) */
         int fpr = s ? 0 : input_fingerprint(files[i], &fp, 1);
-        if (fpr == 1 && (rc = note_input(e, files[i], &fp)))
+        if (fpr == 1 && (rc = input_seen_note(&e->seen, files[i], &fp)))
             return wn_err(err, rc, "", 0, "out of memory");
         if (fpr == -2) {
             wn_error w;

@@ -13,9 +13,11 @@ extern const stage_ops stage_normalize, stage_site_lines, stage_clean;
 
 extern const stage_ops stage_langid, stage_gopher_quality,
     stage_gopher_repetition, stage_c4_filter, stage_fineweb,
-    stage_pii; /* src/filter/ */
+    stage_pii, stage_classifier, stage_url_filter; /* src/filter/ */
 
 static const stage_ops *const stages[] = {
+    /* FineWeb's order: a page whose URL is blocked costs no extraction */
+    &stage_url_filter,
     &stage_extract, /* HTML -> text: before every text stage */
     &stage_normalize,
     &stage_site_lines,
@@ -23,7 +25,10 @@ static const stage_ops *const stages[] = {
     /* FineWeb's order (datatrove): repetition before quality, so a page
      * failing both gets the same reason as there */
     &stage_langid, &stage_gopher_repetition, &stage_gopher_quality,
-    &stage_c4_filter, &stage_fineweb, &stage_pii,
+    &stage_c4_filter, &stage_fineweb,
+    /* DCLM's order: the model scores what the heuristics kept (and sees
+     * the text before pii redacts it) */
+    &stage_classifier, &stage_pii,
     NULL, /* sentinel: keeps the array valid while no stage is registered */
 };
 
@@ -36,12 +41,23 @@ const stage_ops *const *stage_all(size_t *n)
     return stages;
 }
 
+size_t stage_base_len(const char *name)
+{
+    return strcspn(name, "@");
+}
+
 const stage_ops *stage_find(const char *name)
 {
-    size_t n;
+    size_t n, k = stage_base_len(name);
     const stage_ops *const *all = stage_all(&n);
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(all[i]->name, name))
+        if (strlen(all[i]->name) == k && !strncmp(all[i]->name, name, k)) {
+            /* an instance: of a stage that has them, named by a word */
+            if (name[k] && (!all[i]->create_named || !name[k + 1] ||
+                            name[k + 1 + strcspn(name + k + 1,
+                                                 "@.:=, \t")]))
+                return NULL;
             return all[i];
+        }
     return NULL;
 }

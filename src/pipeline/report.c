@@ -144,7 +144,11 @@ int run_write_report(wn_run *r, wn_error *err)
     PUTS("</tr></table><p>Every document read is either kept or "
          "rejected with a reason: read = kept + rejected.</p>\n");
     PUTS("<h2>Stages</h2><table><tr><th>stage</th><th>in</th>"
-         "<th>kept</th><th>rejected</th></tr>");
+         "<th>kept</th><th>rejected</th>");
+    /* an annotated run rejects nothing: what each stage would have */
+    if (t->annotated)
+        PUTS("<th>would reject</th>");
+    PUTS("</tr>");
     for (size_t i = 0; i <= t->nstages; i++) {
         const char *name;
         uint64_t in, rej;
@@ -164,6 +168,9 @@ int run_write_report(wn_run *r, wn_error *err)
         KEEP(num_cell(o, "stage", name, "in", in));
         KEEP(num_cell(o, "stage", name, "kept", in - rej));
         KEEP(num_cell(o, "stage", name, "rejected", rej));
+        if (t->annotated && i < t->nstages)
+            KEEP(num_cell(o, "stage", name, "would_reject",
+                          t->stage_flagged[i]));
         PUTS("</tr>");
     }
     PUTS("</table>\n");

@@ -43,6 +43,10 @@ static const config_opt run_opts[] = {
                "worker threads; 0 = one per core"),
     OPTION_LIST("run.stages", default_stage_list, NULL, OPT_EMPTY,
                 AT(stages), "per-document stages, in order, comma separated"),
+    OPTION_ENUM("run.mode", "filter", "filter|annotate", AT(annotate),
+                "filter: drop what a stage rejects; annotate: keep every "
+                "document, with each stage's signals and verdict in its "
+                "metadata, for winnow select (no dedup)"),
     OPTION_BOOL("run.dedup", "1", AT(dedup),
                 "remove exact and near duplicates (dedup.* options)"),
     OPTION_SIZE("run.shard_size", "256M", 1, OPT_NOLIMIT, AT(shard_size),
@@ -110,7 +114,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
     if (!rc && !(rc = wn_engine_new(r->cfg, &r->eng, err))) {
         const run_options *o = engine_options(r->eng);
         r->jobs = engine_jobs(r->eng);
-        r->dedup = o->dedup;
+        r->dedup = o->dedup && !o->annotate; /* annotate drops nothing */
         r->examples = o->examples;
         r->shard_size = o->shard_size;
         engine_book_final(r->eng, 0); /* the final output comes later */
@@ -492,7 +496,10 @@ static int print_section(const char *name, const config_opt *table,
         char what[320];
         config_describe(t, what, sizeof what);
         const char *dot = strchr(t->key, '.');
-        const char *v = wn_config_lookup(cfg, t->key);
+        /* an instance's section (classifier@edu) shows its own keys */
+        char key[256];
+        snprintf(key, sizeof key, "%s%s", name, dot ? dot : "");
+        const char *v = wn_config_lookup(cfg, dot ? key : t->key);
         wn_buf_printf(out, "; %s (%s)\n%s = %s\n", t->help, what,
                       dot ? dot + 1 : t->key, v ? v : t->def);
     }
@@ -514,8 +521,7 @@ int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err)
         snprintf(name, sizeof name, "%.*s", (int)n, item);
         const stage_ops *ops = stage_find(name);
         if (ops)
-            rc = print_section(ops->name, ops->opts, ops->opts_size, cfg, out,
-                               err);
+            rc = print_section(name, ops->opts, ops->opts_size, cfg, out, err);
     }
     /* dedup's cross-checks (bands * rows) live in wn_dedup_check_config */
     if (!rc && o.dedup && !(rc = wn_dedup_check_config(cfg, err)))

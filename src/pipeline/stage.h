@@ -38,7 +38,15 @@ enum { STAGE_DROP = 0, STAGE_KEEP = 1 };
 typedef struct stage_scratch {
     wn_buf b[4];
     void *tls[8]; /* per-thread stage-private state, indexed by stage id */
+    /* run.mode = annotate: the stage computes every signal it has (also
+     * those of rules switched off) and writes them with stage_signals();
+     * it still returns its verdict, which the engine records instead of
+     * dropping the document */
+    int annotate;
 } stage_scratch;
+
+/* Result of judge() when the document holds no signals of the stage. */
+enum { STAGE_NO_SIGNALS = 2 };
 
 typedef struct stage_ops {
     const char *name;        /* also the prefix of its config keys */
@@ -69,7 +77,36 @@ typedef struct stage_ops {
      * with WN_EINVAL, leaving the state unchanged then. */
     int (*save)(void *state, wn_buf *out);
     int (*merge)(void *state, const void *data, size_t n, wn_error *err);
+    /* Optional: a stage with create_named may run as several instances in
+     * one pipeline ("classifier@edu" in run.stages, its options under
+     * "classifier@edu.", read through the same table as "classifier.").
+     * It is then created by create_named, given the name it runs under
+     * (which its reasons start with), instead of create. */
+    int (*create_named)(const void *opts, const char *name, void **state,
+                        wn_error *err);
+    /* Optional (winnow select): the verdict process() would give, decided
+     * from the signals an annotated run wrote into doc's metadata (see
+     * stage_signals_get), under the options state was created with, with
+     * the same reason; STAGE_NO_SIGNALS when doc has none. */
+    int (*judge)(void *state, const wn_doc *doc, wn_buf *reason);
 } stage_ops;
+
+/* Adds obj (a JSON object, n bytes) as member `stage` of doc's metadata
+ * object "signals" (made if absent).  Returns 0 or WN_ENOMEM. */
+int stage_signals(wn_doc *doc, const char *stage, const char *obj, size_t n);
+/* The signals object of stage in doc, or 0 if none. */
+int stage_signals_get(const wn_doc *doc, const char *stage,
+                      const char **obj, size_t *n);
+/* The number member key of JSON object obj[0..n); 0 if absent. */
+int stage_signal_num(const char *obj, size_t n, const char *key, double *v);
+/* The common case: k numbers v named names[] as stage's signals (printed
+ * exactly, %.17g, so that a judge reads back the very values), tmp as
+ * scratch; and back: 1 if doc has them all, else 0. */
+int stage_signals_put_nums(wn_doc *doc, const char *stage,
+                           const char *const *names, const double *v,
+                           size_t k, wn_buf *tmp);
+int stage_signals_get_nums(const wn_doc *doc, const char *stage,
+                           const char *const *names, double *v, size_t k);
 
 /* Validates cfg's options of the stage (keys under "name." that the table
  * does not declare, values through config_parse) and calls create() with
@@ -77,8 +114,11 @@ typedef struct stage_ops {
 int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
                  wn_error *err);
 
-/* The registry: every stage winnow knows, in pipeline order. */
+/* The registry: every stage winnow knows, in pipeline order.  stage_find
+ * also finds an instance name "base@inst" of a stage with create_named. */
 const stage_ops *stage_find(const char *name);
+/* The length of name's stage part ("classifier@edu" -> 10). */
+size_t stage_base_len(const char *name);
 const stage_ops *const *stage_all(size_t *n);
 
 #endif

@@ -18,6 +18,7 @@
 
 struct wn_stage {
     const stage_ops *ops;
+    char *name; /* the name it runs under: ops->name, or an instance's */
     void *state;
     stage_scratch scratch;
     int prepared; /* prepare() has run (or the stage has no first pass) */
@@ -85,23 +86,68 @@ int wn_stage_option_at(const char *name, size_t i, const char **key,
     return 0;
 }
 
-int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
-                 wn_error *err)
+/* An instance's view of the configuration: its keys "name@inst.k" as
+ * "name.k", the keys its table reads (the base stage's own are left out). */
+struct view_ctx {
+    wn_config *view;
+    const char *inst;
+    size_t ilen, blen;
+    int rc;
+};
+
+static void view_key(void *ctx, const char *key, const char *value)
+{
+    struct view_ctx *v = ctx;
+    if (v->rc || strncmp(key, v->inst, v->ilen) || key[v->ilen] != '.')
+        return;
+    char k[512];
+    if ((size_t)snprintf(k, sizeof k, "%.*s%s", (int)v->blen, v->inst,
+                         key + v->ilen) >= sizeof k)
+        return; /* no table has such a key: left to the unknown-key check */
+    v->rc = wn_config_set(v->view, k, value);
+}
+
+static int create_named(const stage_ops *ops, const char *name,
+                        const wn_config *cfg, void **state, wn_error *err)
 {
     *state = NULL;
+    wn_config *view = NULL;
+    if (strcmp(name, ops->name)) {
+        struct view_ctx v = {wn_config_new(), name, strlen(name),
+                             stage_base_len(name), 0};
+        if (!v.view)
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        wn_config_each(cfg, view_key, &v);
+        if (v.rc) {
+            wn_config_free(v.view);
+            return wn_err(err, v.rc, "", 0, "out of memory");
+        }
+        cfg = view = v.view;
+    }
     const char *bad = config_unknown_key(ops->opts, ops->name, cfg);
-    if (bad)
-        return wn_err(err, WN_EINVAL, "", 0, "unknown option '%s'", bad);
+    if (bad) {
+        wn_err(err, WN_EINVAL, "", 0, "unknown option '%s%s'", name,
+               bad + strlen(ops->name));
+        wn_config_free(view);
+        return WN_EINVAL;
+    }
     void *opts = calloc(1, ops->opts_size ? ops->opts_size : 1);
-    if (!opts)
-        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    int rc = config_parse(ops->opts, cfg, opts, err);
+    int rc = opts ? config_parse(ops->opts, cfg, opts, err)
+                  : wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!rc)
-        rc = ops->create(opts, state, err);
+        rc = ops->create_named ? ops->create_named(opts, name, state, err)
+                               : ops->create(opts, state, err);
     free(opts);
+    wn_config_free(view);
     if (rc < 0)
         *state = NULL; /* a failed create cleans up itself */
     return rc < 0 ? rc : 0;
+}
+
+int stage_create(const stage_ops *ops, const wn_config *cfg, void **state,
+                 wn_error *err)
+{
+    return create_named(ops, ops->name, cfg, state, err);
 }
 
 int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
@@ -113,12 +159,15 @@ int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
         return wn_err(err, WN_EINVAL, "", 0, "unknown stage '%s'",
                       name ? name : "(null)");
     wn_stage *st = calloc(1, sizeof *st);
-    if (!st)
+    if (!st || !(st->name = strdup(name))) {
+        free(st);
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
     st->ops = ops;
     stage_scratch_init(&st->scratch);
-    int rc = stage_create(ops, cfg, &st->state, err);
+    int rc = create_named(ops, name, cfg, &st->state, err);
     if (rc < 0) {
+        free(st->name);
         free(st);
         return rc;
     }
@@ -127,7 +176,7 @@ int wn_stage_new(const char *name, const wn_config *cfg, wn_stage **out,
     return 0;
 }
 
-const char *wn_stage_name(const wn_stage *st) { return st->ops->name; }
+const char *wn_stage_name(const wn_stage *st) { return st->name; }
 
 int wn_stage_has_first_pass(const wn_stage *st)
 {
@@ -178,5 +227,97 @@ void wn_stage_free(wn_stage *st)
     if (st->state)
         st->ops->free(st->state);
     stage_scratch_release(&st->scratch);
+    free(st->name);
     free(st);
+}
+
+/* ----------------------------------------------------- annotated signals */
+
+int stage_signals(wn_doc *doc, const char *stage, const char *obj, size_t n)
+{
+    const char *cur;
+    size_t cn;
+    wn_buf v = WN_BUF_INIT;
+    int rc;
+    if (wn_doc_meta_get(doc, "signals", &cur, &cn) && cn >= 2 &&
+        cur[0] == '{') {
+        /* members so far, without the closing brace */
+        while (cn && cur[cn - 1] != '}')
+            cn--;
+        rc = wn_buf_append(&v, cur, cn - 1);
+        if (!rc && cn > 2)
+            rc = wn_buf_putc(&v, ',');
+    } else {
+        rc = wn_buf_putc(&v, '{');
+    }
+    if (!rc && !(rc = wn_json_put_string(&v, stage, strlen(stage))) &&
+        !(rc = wn_buf_putc(&v, ':')) && !(rc = wn_buf_append(&v, obj, n)) &&
+        !(rc = wn_buf_putc(&v, '}')))
+        rc = wn_doc_meta_set(doc, "signals", v.data, v.len);
+    wn_buf_release(&v);
+    return rc;
+}
+
+/* The value of member key in JSON object obj[0..n). */
+static int member(const char *obj, size_t n, const char *key,
+                  const char **v, size_t *vn)
+{
+    if (n < 2 || obj[0] != '{')
+        return 0;
+    size_t ms, me, vs, ve;
+    if (!json_member_find(obj + 1, n - 2, key, &ms, &me, &vs, &ve))
+        return 0;
+    *v = obj + 1 + vs;
+    *vn = ve - vs;
+    return 1;
+}
+
+int stage_signals_get(const wn_doc *doc, const char *stage,
+                      const char **obj, size_t *n)
+{
+    const char *all;
+    size_t an;
+    return wn_doc_meta_get(doc, "signals", &all, &an) &&
+           member(all, an, stage, obj, n) && *n && **obj == '{';
+}
+
+int stage_signal_num(const char *obj, size_t n, const char *key, double *v)
+{
+    const char *p;
+    size_t pn;
+    char tmp[64];
+    if (!member(obj, n, key, &p, &pn) || !pn || pn >= sizeof tmp)
+        return 0;
+    memcpy(tmp, p, pn);
+    tmp[pn] = '\0';
+    char *e;
+    *v = strtod(tmp, &e);
+    return e != tmp && !*e;
+}
+
+int stage_signals_put_nums(wn_doc *doc, const char *stage,
+                           const char *const *names, const double *v,
+                           size_t k, wn_buf *tmp)
+{
+    wn_buf_reset(tmp);
+    for (size_t i = 0; i < k; i++)
+        if (wn_buf_printf(tmp, "%c\"%s\":%.17g", i ? ',' : '{', names[i],
+                          v[i]))
+            return WN_ENOMEM;
+    if (wn_buf_putc(tmp, '}'))
+        return WN_ENOMEM;
+    return stage_signals(doc, stage, tmp->data, tmp->len);
+}
+
+int stage_signals_get_nums(const wn_doc *doc, const char *stage,
+                           const char *const *names, double *v, size_t k)
+{
+    const char *sig;
+    size_t n;
+    if (!stage_signals_get(doc, stage, &sig, &n))
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if (!stage_signal_num(sig, n, names[i], &v[i]))
+            return 0;
+    return 1;
 }

@@ -127,7 +127,9 @@ int tally_add(tally *a, const tally *b)
         a->stage_rejected[i] += b->stage_rejected[i];
         a->stage_cpu[i] += b->stage_cpu[i];
         a->stage_bytes[i] += b->stage_bytes[i];
+        a->stage_flagged[i] += b->stage_flagged[i];
     }
+    a->annotated |= b->annotated;
     a->problems += b->problems;
     a->unfinished += b->unfinished;
     for (int i = 0; i < 3; i++)
@@ -175,6 +177,9 @@ int tally_save(const tally *t, const char *path, wn_error *err)
     for (size_t i = 0; !rc && i < t->nreasons; i++)
         rc = wn_buf_printf(&b, "reason %s %llu\n", t->reasons[i].key,
                            (unsigned long long)t->reasons[i].n);
+    for (size_t i = 0; !rc && t->annotated && i < t->nstages; i++)
+        rc = wn_buf_printf(&b, "flagged %s %llu\n", t->stage_name[i],
+                           (unsigned long long)t->stage_flagged[i]);
     /* a counter missing from the file would be read back as 0 */
     if (rc)
         rc = wn_err(err, rc, path, 0, "cannot build the counters: %s",
@@ -224,6 +229,11 @@ int tally_load(tally *t, const char *path, wn_error *err)
             t->stage_bytes[st] = c;
             t->stage_cpu[st] = cpu;
             st++;
+        } else if (k == 3 && !strcmp(kind, "flagged")) {
+            t->annotated = 1;
+            for (size_t i = 0; i < t->nstages; i++)
+                if (!strcmp(t->stage_name[i], key))
+                    t->stage_flagged[i] = a;
         } else if (k == 3 && !strcmp(kind, "reason"))
             rc = tally_kv_add(&t->reasons, &t->nreasons, key, strlen(key), a);
         else
@@ -303,14 +313,20 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     rc |= wn_buf_puts(o, "\"rejected_by_reason\":");
     rc |= put_kv_object(o, t->reasons, t->nreasons);
     rc |= wn_buf_puts(o, ",\n\"stages\":[");
-    for (size_t i = 0; i < t->nstages; i++)
+    for (size_t i = 0; i < t->nstages; i++) {
         rc |= wn_buf_printf(o, "%s\n {\"name\":\"%s\",\"in\":%llu,"
-                               "\"kept\":%llu,\"rejected\":%llu}",
+                               "\"kept\":%llu,\"rejected\":%llu",
                             i ? "," : "", t->stage_name[i],
                             (unsigned long long)t->stage_in[i],
                             (unsigned long long)(t->stage_in[i] -
                                                  t->stage_rejected[i]),
                             (unsigned long long)t->stage_rejected[i]);
+        /* an annotated run rejects nothing: what each stage would have */
+        if (t->annotated)
+            rc |= wn_buf_printf(o, ",\"would_reject\":%llu",
+                                (unsigned long long)t->stage_flagged[i]);
+        rc |= wn_buf_putc(o, '}');
+    }
     if (dd)
         rc |= wn_buf_printf(o, "%s\n {\"name\":\"dedup\",\"in\":%llu,"
                                "\"kept\":%llu,\"rejected\":%llu}",

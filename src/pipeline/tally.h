@@ -26,6 +26,10 @@ typedef struct tally {
     uint64_t stage_rejected[TALLY_MAX_STAGES];
     double stage_cpu[TALLY_MAX_STAGES];     /* thread CPU seconds */
     uint64_t stage_bytes[TALLY_MAX_STAGES]; /* text bytes given to it */
+    /* run.mode = annotate: documents each stage would have rejected (all
+     * of them, not only those it would have been the first to reject) */
+    uint64_t stage_flagged[TALLY_MAX_STAGES];
+    int annotated;
     uint64_t problems;                     /* bad-input events recorded */
     uint64_t unfinished;                   /* inputs not read to the end */
     uint64_t redacted[3];                  /* PII: email, ip, phone */

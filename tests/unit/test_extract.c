@@ -280,8 +280,10 @@ TEST(extract_options_checked)
     wn_config_set(cfg, "extract.no_such_option", "1");
     CHECK_INT(wn_stage_new("extract", cfg, &st, &err), WN_EINVAL);
     wn_config_free(cfg);
-    /* extract is the first stage of the pipeline */
-    CHECK_STR(wn_stage_name_at(0), "extract");
+    /* extract is the first stage of the pipeline that reads text; only
+     * url_filter, which reads the URL alone, comes before it */
+    CHECK_STR(wn_stage_name_at(0), "url_filter");
+    CHECK_STR(wn_stage_name_at(1), "extract");
 }
 
 /* A WARC response in ISO-8859-1: the reader converts it to UTF-8, the

@@ -41,8 +41,9 @@ static void run_pool(int jobs, wn_buf *out)
 {
     const stage_ops *ops[1] = {&mod3};
     void *states[1] = {NULL};
+    const char *names[1] = {"mod3"};
     pool *p;
-    CHECK_INT(pool_new(ops, states, 1, jobs, 0, &p), 0);
+    CHECK_INT(pool_new(ops, states, names, 1, jobs, 0, &p), 0);
     int next = 0;
     for (;;) {
         batch *b = pool_get(p);
