@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct sharder {
@@ -25,6 +26,7 @@ typedef struct sharder {
     wn_writer *w;
     size_t shard, bytes;
     wn_buf line, path;
+    size_t file; /* the input whose documents are being copied */
 } sharder;
 
 static int shard_open(sharder *s, wn_error *err)
@@ -124,10 +126,13 @@ static int each_doc(wn_run *r, const char *path,
 
 static int put_kept(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
 {
+    sharder *s = ctx;
     int rc = tally_final_kept(&r->total, d);
     if (rc)
         return wn_err(err, rc, "", 0, "out of memory");
-    return shard_put(ctx, d, err);
+    if (r->finfo)
+        r->finfo[s->file].kept++;
+    return shard_put(s, d, err);
 }
 
 static int add_example(wn_run *r, const wn_doc *d, const char *reason,
@@ -150,8 +155,8 @@ static int add_example(wn_run *r, const wn_doc *d, const char *reason,
         wn_buf_set(&e->url, d->url.data, d->url.len) ||
         wn_buf_set(&e->reason, reason, rn))
         return WN_ENOMEM;
-    /* an excerpt of at most 400 bytes, cut on a character boundary */
-    size_t n = d->text.len < 400 ? d->text.len : 400;
+    /* an excerpt of at most 1000 bytes, cut on a character boundary */
+    size_t n = d->text.len < 1000 ? d->text.len : 1000;
     while (n < d->text.len && n && ((unsigned char)d->text.data[n] & 0xC0) == 0x80)
         n--;
     return wn_buf_set(&e->excerpt, d->text.data, n);
@@ -186,6 +191,9 @@ static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
         rc = tally_kv_add(&r->total.reasons, &r->total.nreasons, c->key.data,
                           c->key.len, 1);
     }
+    if (!rc)
+        rc = tally_final_rejected(&r->total, d, reason.data, reason.len,
+                                  c->count);
     if (!rc)
         rc = add_example(r, d, reason.data, reason.len, &c->key);
     wn_buf_release(&reason);
@@ -264,7 +272,7 @@ static void *write_rejects(void *arg)
 {
     rej_job *j = arg;
     wn_run *r = j->r;
-    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
+    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
     rej_ctx ctx = {&rej, 0, WN_BUF_INIT};
     wn_buf b = WN_BUF_INIT;
     int rc = shard_open(&rej, &j->err);
@@ -299,8 +307,9 @@ int run_assemble(wn_run *r, wn_error *err)
                           (const char *const *)io.p2, io.rejects, &r->dstats,
                           err);
     }
+    run_clock_lap(&r->clock, RT_DEDUP);
     r->phase = PH_WRITE;
-    sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
+    sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
     rej_job rj = {r, &io, n, 0, {0}};
     /* data and rejects touch disjoint counters, so with more than one job
      * the rejects are written by a second thread meanwhile */
@@ -309,8 +318,10 @@ int run_assemble(wn_run *r, wn_error *err)
                    pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc)
         rc = shard_open(&data, err);
-    for (size_t i = 0; i < n && !rc; i++)
+    for (size_t i = 0; i < n && !rc; i++) {
+        data.file = i;
         rc = each_doc(r, r->dedup ? io.p2[i] : io.p1[i], put_kept, &data, err);
+    }
     if (data.w) {
         int rc2 = shard_finish(&data, &r->data_shards, err);
         if (!rc)
@@ -365,10 +376,115 @@ static int write_problems(wn_run *r, wn_error *err)
     return rc;
 }
 
+/* Reopens the JSON object that ends out ("}\n") for more members. */
+static void reopen(wn_buf *out, size_t at)
+{
+    if (out->len >= at + 2 && !memcmp(out->data + out->len - 2, "}\n", 2))
+        out->len -= 2;
+}
+
 int wn_run_stats_json(wn_run *r, wn_buf *out)
 {
-    return tally_json(&r->total, r->dedup ? &r->dstats : NULL,
-                      r->data_shards, r->reject_shards, out);
+    size_t at = out->len;
+    int rc = tally_json(&r->total, r->dedup ? &r->dstats : NULL,
+                        r->data_shards, r->reject_shards, out);
+    if (rc)
+        return rc;
+    /* and what only a run has: its input files, in order */
+    reopen(out, at);
+    rc |= wn_buf_puts(out, ",\n\"inputs\":[");
+    for (size_t i = 0; i < r->nfiles && r->finfo; i++) {
+        const run_file *f = &r->finfo[i];
+        rc |= wn_buf_puts(out, i ? ",\n {\"file\":" : "\n {\"file\":");
+        rc |= wn_json_put_string(out, r->files[i], strlen(r->files[i]));
+        rc |= wn_buf_printf(out, ",\"bytes\":%llu,\"read\":%llu,"
+                                 "\"kept_by_stages\":%llu,\"kept\":%llu,"
+                                 "\"problems\":%llu}",
+                            (unsigned long long)f->bytes,
+                            (unsigned long long)f->read,
+                            (unsigned long long)f->stage_kept,
+                            (unsigned long long)f->kept,
+                            (unsigned long long)f->problems);
+    }
+    rc |= wn_buf_puts(out, "]\n}\n");
+    return rc ? WN_ENOMEM : 0;
+}
+
+/* "2026-11-30T19:40:01Z" */
+static int put_time(wn_buf *o, double t)
+{
+    time_t s = (time_t)t;
+    struct tm tm;
+    char b[32];
+    if (!gmtime_r(&s, &tm) || !strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        b[0] = 0;
+    return wn_buf_printf(o, "\"%s\"", b);
+}
+
+/* timing.json: the stages' CPU time (tally_timing_json), then the run's
+ * phases, threads, start and end, and command line. */
+static int timing_json(wn_run *r, wn_buf *o)
+{
+    int rc = tally_timing_json(&r->total, o);
+    if (rc)
+        return rc;
+    reopen(o, 0);
+    static const char *const names[RT_N] = {"read", "dedup", "write"};
+    const run_clock *c = &r->clock;
+    rc |= wn_buf_printf(o, ",\n\"threads\":%d,\"start\":", r->jobs);
+    rc |= put_time(o, c->start_real);
+    rc |= wn_buf_puts(o, ",\"end\":");
+    rc |= put_time(o, c->end_real);
+    rc |= wn_buf_printf(o, ",\"wall_seconds\":%.3f,\"input_bytes\":%llu,"
+                           "\n\"command\":",
+                        c->end_real - c->start_real,
+                        (unsigned long long)r->total.input.bytes_in);
+    const char *cmd = r->command ? r->command : "";
+    rc |= wn_json_put_string(o, cmd, strlen(cmd));
+    rc |= wn_buf_puts(o, ",\n\"phases\":[");
+    for (int i = 0; i < RT_N; i++) {
+        /* reading is measured on the input bytes, dedup and writing on
+         * the text they handle */
+        uint64_t bytes = i == RT_READ ? r->total.input.bytes_in
+                         : i == RT_DEDUP ? (r->dedup ? r->total.kept_bytes : 0)
+                                         : r->total.kept_bytes;
+        rc |= wn_buf_printf(o, "%s\n {\"name\":\"%s\",\"wall_seconds\":%.3f,"
+                               "\"cpu_seconds\":%.3f,\"bytes\":%llu,"
+                               "\"mb_per_s\":%.1f}",
+                            i ? "," : "", names[i], c->wall[i], c->cpu[i],
+                            (unsigned long long)bytes,
+                            c->wall[i] > 0 ? bytes / 1e6 / c->wall[i] : 0);
+    }
+    rc |= wn_buf_puts(o, "]}\n");
+    return rc ? WN_ENOMEM : 0;
+}
+
+int run_write_examples(wn_run *r, wn_error *err)
+{
+    wn_buf o = WN_BUF_INIT, p = WN_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < r->nex; i++) {
+        const run_example *e = &r->ex[i];
+        rc |= wn_buf_puts(&o, "{\"reason_key\":");
+        rc |= wn_json_put_string(&o, e->reason_key, strlen(e->reason_key));
+#define FIELD(name, b)                                                     \
+    rc |= wn_buf_puts(&o, ",\"" name "\":");                                \
+    rc |= wn_json_put_string(&o, (b).data ? (b).data : "", (b).len)
+        FIELD("reason", e->reason);
+        FIELD("id", e->id);
+        FIELD("url", e->url);
+        FIELD("text", e->excerpt);
+#undef FIELD
+        rc |= wn_buf_puts(&o, "}\n");
+    }
+    const char *name = rc ? NULL : run_path(r, &p, "examples.jsonl");
+    if (!name)
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    else
+        rc = write_text_file(name, &o, err);
+    wn_buf_release(&o);
+    wn_buf_release(&p);
+    return rc;
 }
 
 int run_write_stats(wn_run *r, wn_error *err)
@@ -382,13 +498,16 @@ int run_write_stats(wn_run *r, wn_error *err)
     else
         rc = write_text_file(path.data, &o, err);
     wn_buf_reset(&o);
-    if (!rc && ((rc = tally_timing_json(&r->total, &o)) ||
+    run_clock_lap(&r->clock, RT_WRITE);
+    if (!rc && ((rc = timing_json(r, &o)) ||
                 !run_path(r, &path, "timing.json")))
         rc = wn_err(err, rc ? rc : WN_ENOMEM, "", 0, "out of memory");
     else if (!rc)
         rc = write_text_file(path.data, &o, err);
     if (!rc)
         rc = write_problems(r, err);
+    if (!rc)
+        rc = run_write_examples(r, err);
     wn_buf_release(&o);
     wn_buf_release(&path);
     return rc;

@@ -62,8 +62,10 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
             wn_buf_reset(&b->reasons[i]);
             int rc = p->ops[s]->process(p->states[s], &b->docs[i], &sc[s],
                                         &b->reasons[i]);
-            if (rc == STAGE_KEEP)
+            if (rc == STAGE_KEEP) {
+                b->bytes_out[s] += b->docs[i].text.len;
                 continue;
+            }
             if (rc < 0) {
                 b->error = rc;
                 return;
@@ -74,6 +76,7 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
                 return;
             }
             b->dropped_at[i] = (int)s;
+            b->bytes_rej[s] += b->docs[i].text.len;
         }
         b->cpu[s] += thread_cpu() - t0;
     }
@@ -215,6 +218,8 @@ batch *pool_get(pool *p)
     b->error = 0;
     memset(b->cpu, 0, sizeof b->cpu);
     memset(b->bytes, 0, sizeof b->bytes);
+    memset(b->bytes_out, 0, sizeof b->bytes_out);
+    memset(b->bytes_rej, 0, sizeof b->bytes_rej);
     return b;
 }
 

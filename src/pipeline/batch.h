@@ -24,6 +24,9 @@ typedef struct batch {
     int error;        /* a stage's negative code, if any */
     double cpu[TALLY_MAX_STAGES];     /* thread CPU seconds per stage */
     uint64_t bytes[TALLY_MAX_STAGES]; /* text bytes each stage was given */
+    uint64_t bytes_out[TALLY_MAX_STAGES]; /* ... of the documents it kept,
+                                           * after its edits */
+    uint64_t bytes_rej[TALLY_MAX_STAGES]; /* ... of the ones it dropped */
     uint64_t seq;
     int state;        /* internal */
 } batch;

@@ -60,6 +60,8 @@ struct wn_engine {
     spool *spools;
     size_t nspools;
     tally books;
+    tally_kv *line_base; /* the line cleaners' counters when last booked */
+    size_t nline_base;
     int final;        /* book kept documents as the final output */
     int pii;          /* the pii stage runs: book its redactions */
     wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
@@ -69,6 +71,8 @@ struct wn_engine {
     _Atomic int passes; /* first passes done */
     int partial;        /* a first pass could not read all of an input */
 };
+
+static int book_lines(wn_engine *e, int book);
 
 /* ------------------------------------------------------------- options */
 
@@ -232,6 +236,9 @@ void wn_engine_free(wn_engine *e)
     free(e->spools);
     free(e->workdir);
     tally_release(&e->books);
+    for (size_t i = 0; i < e->nline_base; i++)
+        free(e->line_base[i].key);
+    free(e->line_base);
     wn_buf_release(&e->problems);
     wn_buf_release(&e->reason);
     wn_buf_release(&e->key);
@@ -378,6 +385,8 @@ static int commit(pump *u, batch *b, wn_error *err)
     for (size_t s = 0; s < e->upto; s++) {
         t->stage_cpu[s] += b->cpu[s];
         t->stage_bytes[s] += b->bytes[s];
+        t->stage_bytes_out[s] += b->bytes_out[s];
+        t->stage_bytes_rej[s] += b->bytes_rej[s];
     }
     size_t nbook = t->nstages;
     for (size_t i = 0; i < b->n; i++) {
@@ -411,6 +420,7 @@ static int commit(pump *u, batch *b, wn_error *err)
         }
         if (at == SIZE_MAX) {
             t->docs_kept++;
+            t->kept_bytes += d->text.len;
             e->docs_kept++;
             if (e->pii)
                 tally_redactions(t, d);
@@ -635,6 +645,8 @@ int engine_observe_files(wn_engine *e, char *const *files, size_t n,
         if (!rc)
             rc = wn_stage_prepare(e->st[k], err);
     }
+    if (!rc && (rc = book_lines(e, 0)))
+        rc = wn_err(err, rc, "", 0, "out of memory");
     return rc;
 }
 
@@ -777,8 +789,49 @@ int engine_first_passes(const wn_engine *e)
 
 int engine_passes_done(const wn_engine *e) { return e->passes; }
 
+/* What the line cleaners' per-rule counters (wn_clean_rule_at) grew by
+ * since they were last booked: into the books when `book`, else only
+ * noted (lines a first pass dropped are not the main pass's). */
+static int book_lines(wn_engine *e, int book)
+{
+    wn_buf key = WN_BUF_INIT;
+    int rc = 0;
+    for (size_t s = 0; s < e->nstages && !rc; s++) {
+        const char *name;
+        uint64_t n;
+        for (size_t i = 0; !rc && wn_clean_rule_at(e->st[s], i, &name, &n);
+             i++) {
+            wn_buf_reset(&key);
+            if ((rc = wn_buf_printf(&key, "%s:%s", e->names[s], name)))
+                break;
+            for (size_t k = 0; k < key.len; k++) /* keys are one token */
+                if ((unsigned char)key.data[k] <= ' ')
+                    key.data[k] = '_';
+            uint64_t was = 0;
+            size_t k;
+            for (k = 0; k < e->nline_base; k++)
+                if (!strcmp(e->line_base[k].key, key.data))
+                    break;
+            if (k < e->nline_base) {
+                was = e->line_base[k].n;
+                e->line_base[k].n = n;
+            } else
+                rc = tally_kv_add(&e->line_base, &e->nline_base, key.data,
+                                  key.len, n);
+            if (!rc && book && n > was)
+                rc = tally_kv_add(&e->books.lines, &e->books.nlines,
+                                  key.data, key.len, n - was);
+        }
+    }
+    wn_buf_release(&key);
+    return rc;
+}
+
 int engine_take_books(wn_engine *e, tally *dst)
 {
+    int rc0 = book_lines(e, 1);
+    if (rc0)
+        return rc0;
     tally fresh;
     tally_init(&fresh);
     int rc = tally_set_stages(&fresh, (const char *const *)e->books.stage_name,

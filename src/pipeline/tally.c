@@ -36,6 +36,12 @@ void tally_release(tally *t)
     kv_free(t->reasons, t->nreasons);
     kv_free(t->langs, t->nlangs);
     kv_free(t->clusters, t->nclusters);
+    kv_free(t->lines, t->nlines);
+    kv_free(t->langs_rej, t->nlangs_rej);
+    for (size_t i = 0; i < t->nmeasures; i++)
+        free(t->measures[i].key);
+    counter_release(&t->domains_kept);
+    counter_release(&t->domains_rej);
     memset(t, 0, sizeof *t);
 }
 
@@ -106,7 +112,10 @@ int tally_add(tally *a, const tally *b)
         a->stage_rejected[i] += b->stage_rejected[i];
         a->stage_cpu[i] += b->stage_cpu[i];
         a->stage_bytes[i] += b->stage_bytes[i];
+        a->stage_bytes_out[i] += b->stage_bytes_out[i];
+        a->stage_bytes_rej[i] += b->stage_bytes_rej[i];
     }
+    a->kept_bytes += b->kept_bytes;
     a->problems += b->problems;
     a->unfinished += b->unfinished;
     for (int i = 0; i < 3; i++)
@@ -114,6 +123,10 @@ int tally_add(tally *a, const tally *b)
     for (size_t i = 0; i < b->nreasons; i++)
         if ((rc = tally_kv_add(&a->reasons, &a->nreasons, b->reasons[i].key,
                                strlen(b->reasons[i].key), b->reasons[i].n)))
+            return rc;
+    for (size_t i = 0; i < b->nlines; i++)
+        if ((rc = tally_kv_add(&a->lines, &a->nlines, b->lines[i].key,
+                               strlen(b->lines[i].key), b->lines[i].n)))
             return rc;
     return 0;
 }
@@ -131,10 +144,12 @@ size_t tally_len_bucket(uint64_t chars)
 int tally_save(const tally *t, const char *path, wn_error *err)
 {
     wn_buf b = WN_BUF_INIT;
-    int rc = wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nproblems %llu\n"
+    int rc = wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nkept_bytes %llu\n"
+                               "problems %llu\n"
                                "unfinished %llu\nredacted %llu %llu %llu\n",
                            (unsigned long long)t->docs_read,
                            (unsigned long long)t->docs_kept,
+                           (unsigned long long)t->kept_bytes,
                            (unsigned long long)t->problems,
                            (unsigned long long)t->unfinished,
                            (unsigned long long)t->redacted[0],
@@ -145,15 +160,20 @@ int tally_save(const tally *t, const char *path, wn_error *err)
         rc = wn_buf_printf(&b, "input %s %llu\n", stats_field_name(i),
                            (unsigned long long)*stats_field(&in, i));
     for (size_t i = 0; !rc && i < t->nstages; i++)
-        rc = wn_buf_printf(&b, "stage %s %llu %llu %llu %.6f\n",
+        rc = wn_buf_printf(&b, "stage %s %llu %llu %llu %.6f %llu %llu\n",
                            t->stage_name[i],
                            (unsigned long long)t->stage_in[i],
                            (unsigned long long)t->stage_rejected[i],
                            (unsigned long long)t->stage_bytes[i],
-                           t->stage_cpu[i]);
+                           t->stage_cpu[i],
+                           (unsigned long long)t->stage_bytes_out[i],
+                           (unsigned long long)t->stage_bytes_rej[i]);
     for (size_t i = 0; !rc && i < t->nreasons; i++)
         rc = wn_buf_printf(&b, "reason %s %llu\n", t->reasons[i].key,
                            (unsigned long long)t->reasons[i].n);
+    for (size_t i = 0; !rc && i < t->nlines; i++)
+        rc = wn_buf_printf(&b, "lines %s %llu\n", t->lines[i].key,
+                           (unsigned long long)t->lines[i].n);
     /* a counter missing from the file would be read back as 0 */
     if (rc)
         rc = wn_err(err, rc, path, 0, "cannot build the counters: %s",
@@ -175,14 +195,16 @@ int tally_load(tally *t, const char *path, wn_error *err)
     size_t st = 0;
     while (!rc && fgets(line, sizeof line, f)) {
         char kind[32], key[800];
-        unsigned long long a = 0, b = 0, c = 0;
+        unsigned long long a = 0, b = 0, c = 0, bo = 0, br = 0;
         double cpu = 0;
-        int k = sscanf(line, "%31s %799s %llu %llu %llu %lf", kind, key, &a,
-                       &b, &c, &cpu);
+        int k = sscanf(line, "%31s %799s %llu %llu %llu %lf %llu %llu", kind,
+                       key, &a, &b, &c, &cpu, &bo, &br);
         if (k >= 2 && !strcmp(kind, "docs_read"))
             t->docs_read = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "docs_kept"))
             t->docs_kept = strtoull(key, NULL, 10);
+        else if (k >= 2 && !strcmp(kind, "kept_bytes"))
+            t->kept_bytes = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "problems"))
             t->problems = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "unfinished"))
@@ -196,15 +218,20 @@ int tally_load(tally *t, const char *path, wn_error *err)
             for (size_t i = 0; i < stats_nfields(); i++)
                 if (!strcmp(stats_field_name(i), key))
                     *stats_field(&t->input, i) = a;
-        } else if (k == 6 && !strcmp(kind, "stage") && st < t->nstages &&
+        } else if ((k == 6 || k == 8) && !strcmp(kind, "stage") &&
+                   st < t->nstages &&
                    !strcmp(t->stage_name[st], key)) {
             t->stage_in[st] = a;
             t->stage_rejected[st] = b;
             t->stage_bytes[st] = c;
             t->stage_cpu[st] = cpu;
+            t->stage_bytes_out[st] = bo;
+            t->stage_bytes_rej[st] = br;
             st++;
         } else if (k == 3 && !strcmp(kind, "reason"))
             rc = tally_kv_add(&t->reasons, &t->nreasons, key, strlen(key), a);
+        else if (k == 3 && !strcmp(kind, "lines"))
+            rc = tally_kv_add(&t->lines, &t->nlines, key, strlen(key), a);
         else
             rc = wn_err(err, WN_EFORMAT, path, 0, "bad counters line: %s",
                         line);
@@ -216,19 +243,131 @@ int tally_load(tally *t, const char *path, wn_error *err)
     return rc;
 }
 
+static size_t doc_chars(const wn_doc *d)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < d->text.len; i++)
+        chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
+    return chars;
+}
+
+int tally_doc_host(const wn_doc *d, wn_buf *out)
+{
+    const char *u = d->url.data ? d->url.data : "";
+    size_t n = d->url.len;
+    const char *p = memchr(u, ':', n);
+    if (p && p + 2 < u + n && p[1] == '/' && p[2] == '/')
+        p += 3;
+    else
+        p = u;
+    const char *e = p;
+    while (e < u + n && *e != '/' && *e != '?' && *e != '#' && *e != ':')
+        e++;
+    const char *at = memchr(p, '@', (size_t)(e - p)); /* user@host */
+    if (at)
+        p = at + 1;
+    int rc = wn_buf_set(out, p, (size_t)(e - p));
+    for (size_t i = 0; !rc && i < out->len; i++) {
+        char c = out->data[i];
+        out->data[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32)
+                       : (unsigned char)c <= ' ' ? '_' : c;
+    }
+    return rc;
+}
+
+/* One document into a by-domain counter ("(no url)" when it has none). */
+static int count_domain(counter *c, const wn_doc *d)
+{
+    wn_buf h = WN_BUF_INIT;
+    int rc = tally_doc_host(d, &h);
+    if (!rc)
+        rc = h.len ? counter_add(c, h.data, h.len, 1)
+                   : counter_add(c, "(no url)", 8, 1);
+    wn_buf_release(&h);
+    return rc;
+}
+
+/* The language in d's metadata, or "none". */
+static int count_language(tally_kv **kv, size_t *n, const wn_doc *d)
+{
+    const char *v;
+    size_t vn;
+    if (wn_doc_meta_get(d, "language", &v, &vn) && vn >= 2 && v[0] == '"')
+        return tally_kv_add(kv, n, v + 1, vn - 2, 1);
+    return tally_kv_add(kv, n, "none", 4, 1);
+}
+
+/* "stage:measure=value<bound" (or >): the value into its histogram. */
+static int count_measure(tally *t, const char *r, size_t n)
+{
+    const char *eq = memchr(r, '=', n), *end = r + n;
+    if (!eq || !memchr(r, ':', (size_t)(eq - r)))
+        return 0;
+    char num[64];
+    size_t k = (size_t)(end - eq - 1);
+    if (k >= sizeof num)
+        return 0;
+    memcpy(num, eq + 1, k);
+    num[k] = 0;
+    char *p;
+    double v = strtod(num, &p);
+    if (p == num || (*p != '<' && *p != '>') || p[1] == '=')
+        return 0;
+    char op = *p;
+    char *q;
+    double bound = strtod(p + 1, &q);
+    if (q == p + 1 || *q)
+        return 0;
+    size_t klen = (size_t)(eq - r), i;
+    for (i = 0; i < t->nmeasures; i++)
+        if (strlen(t->measures[i].key) == klen &&
+            !memcmp(t->measures[i].key, r, klen))
+            break;
+    if (i == t->nmeasures) {
+        if (i == TALLY_MAX_MEASURES)
+            return 0; /* more kinds than a page shows */
+        tally_measure *m = &t->measures[i];
+        memset(m, 0, sizeof *m);
+        if (!(m->key = malloc(klen + 1)))
+            return WN_ENOMEM;
+        memcpy(m->key, r, klen);
+        m->key[klen] = 0;
+        m->op[0] = op;
+        m->bound = bound;
+        m->hi = bound > 0 ? 2 * bound : 1;
+        t->nmeasures++;
+    }
+    tally_measure *m = &t->measures[i];
+    double b = v <= 0 ? 0 : v / m->hi * TALLY_MEASURE_BINS;
+    m->bins[b >= TALLY_MEASURE_BINS ? TALLY_MEASURE_BINS - 1 : (size_t)b]++;
+    return 0;
+}
+
+int tally_final_rejected(tally *t, const wn_doc *d, const char *reason,
+                         size_t n, int dup)
+{
+    int rc;
+    if (dup)
+        t->dup_bytes += d->text.len;
+    t->len_hist_rej[tally_len_bucket(doc_chars(d))]++;
+    if ((rc = count_language(&t->langs_rej, &t->nlangs_rej, d)) ||
+        (rc = count_domain(&t->domains_rej, d)))
+        return rc;
+    return count_measure(t, reason, n);
+}
+
 int tally_final_kept(tally *t, const wn_doc *d)
 {
     t->final_kept++;
     t->final_bytes += d->text.len;
-    size_t chars = 0;
-    for (size_t i = 0; i < d->text.len; i++)
-        chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
-    t->len_hist[tally_len_bucket(chars)]++;
+    t->len_hist[tally_len_bucket(doc_chars(d))]++;
     const char *v;
     size_t n;
     int rc;
     if (wn_doc_meta_get(d, "language", &v, &n) && n >= 2 && v[0] == '"' &&
         (rc = tally_kv_add(&t->langs, &t->nlangs, v + 1, n - 2, 1)))
+        return rc;
+    if ((rc = count_domain(&t->domains_kept, d)))
         return rc;
     if (wn_doc_meta_get(d, "duplicate_count", &v, &n)) {
         char tmp[32];
@@ -265,6 +404,27 @@ static int put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
     return rc ? WN_ENOMEM : 0;
 }
 
+/* {"distinct":N,"other":N,"top":{...}}: the largest counts of c. */
+static int put_top(wn_buf *o, const counter *c)
+{
+    tally_kv *top;
+    size_t n;
+    int rc = counter_top(c, TALLY_TOP_DOMAINS, &top, &n);
+    if (rc)
+        return rc;
+    uint64_t rest = c->other;
+    for (size_t i = 0; i < c->cap; i++)
+        rest += c->slot[i].key ? c->slot[i].n : 0;
+    for (size_t i = 0; i < n; i++)
+        rest -= top[i].n;
+    rc |= wn_buf_printf(o, "{\"distinct\":%zu,\"others\":%llu,\"top\":",
+                        c->n, (unsigned long long)rest);
+    rc |= put_kv_object(o, top, n);
+    rc |= wn_buf_putc(o, '}');
+    free(top);
+    return rc ? WN_ENOMEM : 0;
+}
+
 int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
                size_t reject_shards, wn_buf *o)
 {
@@ -284,20 +444,30 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     rc |= wn_buf_puts(o, ",\n\"stages\":[");
     for (size_t i = 0; i < t->nstages; i++)
         rc |= wn_buf_printf(o, "%s\n {\"name\":\"%s\",\"in\":%llu,"
-                               "\"kept\":%llu,\"rejected\":%llu}",
+                               "\"kept\":%llu,\"rejected\":%llu,"
+                               "\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                               "\"bytes_rejected\":%llu}",
                             i ? "," : "", t->stage_name[i],
                             (unsigned long long)t->stage_in[i],
                             (unsigned long long)(t->stage_in[i] -
                                                  t->stage_rejected[i]),
-                            (unsigned long long)t->stage_rejected[i]);
+                            (unsigned long long)t->stage_rejected[i],
+                            (unsigned long long)t->stage_bytes[i],
+                            (unsigned long long)t->stage_bytes_out[i],
+                            (unsigned long long)t->stage_bytes_rej[i]);
     if (dd)
         rc |= wn_buf_printf(o, "%s\n {\"name\":\"dedup\",\"in\":%llu,"
-                               "\"kept\":%llu,\"rejected\":%llu}",
+                               "\"kept\":%llu,\"rejected\":%llu,"
+                               "\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                               "\"bytes_rejected\":%llu}",
                             t->nstages ? "," : "",
                             (unsigned long long)t->docs_kept,
                             (unsigned long long)(t->docs_kept -
                                                  t->dup_rejected),
-                            (unsigned long long)t->dup_rejected);
+                            (unsigned long long)t->dup_rejected,
+                            (unsigned long long)t->kept_bytes,
+                            (unsigned long long)t->final_bytes,
+                            (unsigned long long)t->dup_bytes);
     rc |= wn_buf_puts(o, "],\n\"input\":");
     rc |= wn_stats_write_json(&t->input, o);
     rc |= wn_buf_printf(o, ",\n\"problems\":%llu,\"unfinished_inputs\":%llu",
@@ -329,6 +499,30 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     rc |= put_kv_object(o, t->langs, t->nlangs);
     rc |= wn_buf_puts(o, ",\"duplicate_group_size\":");
     rc |= put_kv_object(o, t->clusters, t->nclusters);
+    rc |= wn_buf_puts(o, ",\n \"length_chars_log2_rejected\":[");
+    for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
+        rc |= wn_buf_printf(o, "%s%llu", i ? "," : "",
+                            (unsigned long long)t->len_hist_rej[i]);
+    rc |= wn_buf_puts(o, "],\"language_rejected\":");
+    rc |= put_kv_object(o, t->langs_rej, t->nlangs_rej);
+    rc |= wn_buf_puts(o, ",\n \"measures_rejected\":{");
+    for (size_t i = 0; i < t->nmeasures; i++) {
+        const tally_measure *m = &t->measures[i];
+        rc |= wn_buf_printf(o, "%s\n  ", i ? "," : "");
+        rc |= wn_json_put_string(o, m->key, strlen(m->key));
+        rc |= wn_buf_printf(o, ":{\"op\":\"%s\",\"bound\":%.6g,\"hi\":%.6g,"
+                               "\"bins\":[", m->op, m->bound, m->hi);
+        for (size_t k = 0; k < TALLY_MEASURE_BINS; k++)
+            rc |= wn_buf_printf(o, "%s%llu", k ? "," : "",
+                                (unsigned long long)m->bins[k]);
+        rc |= wn_buf_puts(o, "]}");
+    }
+    rc |= wn_buf_puts(o, "}},\n\"cleaning\":{\"lines_dropped\":");
+    rc |= put_kv_object(o, t->lines, t->nlines);
+    rc |= wn_buf_puts(o, "},\n\"domains\":{\"kept\":");
+    rc |= put_top(o, &t->domains_kept);
+    rc |= wn_buf_puts(o, ",\"rejected\":");
+    rc |= put_top(o, &t->domains_rej);
     rc |= wn_buf_puts(o, "}\n}\n");
     return rc ? WN_ENOMEM : 0;
 }
@@ -372,6 +566,7 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
     /* no per-document stages: the dedup section makes the one stage */
     t.docs_read = t.docs_kept = st->docs;
     t.final_kept = st->kept;
+    t.kept_bytes = st->text_bytes;
     t.input.docs = st->docs;
     t.input.text_bytes = st->text_bytes;
     t.dup_rejected = st->exact_dups + st->near_dups;

@@ -11,11 +11,40 @@
 
 #define TALLY_MAX_STAGES 32
 #define TALLY_LEN_BUCKETS 16
+#define TALLY_MEASURE_BINS 20
+#define TALLY_MAX_MEASURES 32
+#define TALLY_TOP_DOMAINS 30
 
 typedef struct tally_kv {
     char *key;
     uint64_t n;
 } tally_kv;
+
+/* Documents per key (domains) for any number of keys: exact counts in a
+ * hash table of up to COUNTER_MAX_KEYS keys (counter.c); keys met after it
+ * is full are counted in `other`, so the result still depends only on the
+ * input order. */
+typedef struct counter {
+    tally_kv *slot; /* open addressing; key NULL = empty */
+    size_t cap, n;
+    uint64_t other;
+} counter;
+int counter_add(counter *c, const char *key, size_t klen, uint64_t by);
+/* The k largest counts, sorted (count descending, then key), as a malloc'd
+ * array of borrowed keys; *out NULL when k or the counter is empty. */
+int counter_top(const counter *c, size_t k, tally_kv **out, size_t *n);
+void counter_release(counter *c);
+
+/* Values of a numeric reason ("stage:measure=value<bound") among the
+ * rejected documents, in TALLY_MEASURE_BINS equal bins over [0, hi),
+ * hi = 2 * bound (1 for a bound of 0); the last bin takes what is
+ * beyond. */
+typedef struct tally_measure {
+    char *key;       /* "stage:measure" */
+    char op[3];      /* "<" or ">" (reject when value op bound) */
+    double bound, hi;
+    uint64_t bins[TALLY_MEASURE_BINS];
+} tally_measure;
 
 typedef struct tally {
     wn_stats input;                        /* reader counters */
@@ -26,6 +55,11 @@ typedef struct tally {
     uint64_t stage_rejected[TALLY_MAX_STAGES];
     double stage_cpu[TALLY_MAX_STAGES];     /* thread CPU seconds */
     uint64_t stage_bytes[TALLY_MAX_STAGES]; /* text bytes given to it */
+    uint64_t stage_bytes_out[TALLY_MAX_STAGES]; /* of those it kept */
+    uint64_t stage_bytes_rej[TALLY_MAX_STAGES]; /* of those it dropped */
+    uint64_t kept_bytes;                   /* text of docs_kept */
+    tally_kv *lines;                       /* lines dropped, "stage:rule" */
+    size_t nlines;
     uint64_t problems;                     /* bad-input events recorded */
     uint64_t unfinished;                   /* inputs not read to the end */
     uint64_t redacted[3];                  /* PII: email, ip, phone */
@@ -38,6 +72,14 @@ typedef struct tally {
     size_t nlangs;
     tally_kv *clusters;                    /* "size" -> number of groups */
     size_t nclusters;
+    /* the rejected documents, counted while the rejects are written */
+    uint64_t dup_bytes;                    /* text of the duplicates */
+    uint64_t len_hist_rej[TALLY_LEN_BUCKETS];
+    tally_kv *langs_rej;
+    size_t nlangs_rej;
+    tally_measure measures[TALLY_MAX_MEASURES];
+    size_t nmeasures;
+    counter domains_kept, domains_rej;     /* by host of the url */
 } tally;
 
 void tally_init(tally *t);
@@ -64,6 +106,13 @@ size_t tally_len_bucket(uint64_t chars);
 /* Counts a kept document of the final output: length histogram, language,
  * duplicate group size, final_kept and final_bytes. */
 int tally_final_kept(tally *t, const wn_doc *d);
+/* Counts a rejected document of the final output (reason: its full
+ * reject_reason): length, language, domain, and the value of a numeric
+ * reason.  dup: a duplicate (its bytes go to dup_bytes). */
+int tally_final_rejected(tally *t, const wn_doc *d, const char *reason,
+                         size_t n, int dup);
+/* The host of a document's url ("" when it has none), into out. */
+int tally_doc_host(const wn_doc *d, wn_buf *out);
 /* Adds the redactions the pii stage recorded in d's metadata. */
 void tally_redactions(tally *t, const wn_doc *d);
 
