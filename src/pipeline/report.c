@@ -1,267 +1,887 @@
 /*
- * report.c - OUTDIR/report.html: what the run did, in one self-contained
- * page (inline CSS and SVG, no scripts, no network).
+ * report.c - OUTDIR/report.html: where the data went and whether the run
+ * was healthy, on one self-contained page (inline CSS and SVG, no script,
+ * no network), drawn from the run's files (report_load.c).
  *
- * Every figure sits in an element with a stable id (docs-read,
- * reason-<key>, stage-<name>-in, ...) so a test can read the rendered page
- * and compare it with stats.json.  Document text in examples is escaped.
+ * Sections, in the order a reader asks: the funnel (documents and bytes
+ * through each stage, what each removed), time, why documents went (with
+ * examples), cleaning, distributions of kept vs rejected, sources, and
+ * problems.  Every number carries its origin (data-stat, data-timing; see
+ * report.h).  The time section is the only part that changes from one
+ * run of the same job to the next; it sits between "<!-- timing -->" and
+ * "<!-- /timing -->" lines so that comparisons can leave it out.
  */
+#include "report.h"
 #include "run_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Appends to o, keeping the first failure in rc: a page that lacks a part
- * must fail, not be published short. */
 #define PUTC(c) keep_first(&rc, wn_buf_putc(o, c))
 #define PUTS(s) keep_first(&rc, wn_buf_puts(o, s))
 #define PUTF(...) keep_first(&rc, wn_buf_printf(o, __VA_ARGS__))
 #define KEEP(call) keep_first(&rc, call)
 
-static int esc(wn_buf *o, const char *s, size_t n)
+#define TOP_LANGS 20
+#define MAX_BARS 64
+#define PROBLEMS_SHOWN 100
+
+/* <td class=n data-stat="ptr">N</td> for the integer at ptr. */
+static int stat_cell(wn_buf *o, const report_src *s, const char *ptr)
 {
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        switch (s[i]) {
-        case '&': PUTS("&amp;"); break;
-        case '<': PUTS("&lt;"); break;
-        case '>': PUTS("&gt;"); break;
-        case '"': PUTS("&quot;"); break;
-        case '\'': PUTS("&#39;"); break;
-        default: PUTC(s[i]);
+    PUTS("<td class=n data-stat=\"");
+    KEEP(rh_escs(o, ptr));
+    PUTS("\">");
+    KEEP(rh_num(o, report_u64(s, ptr)));
+    PUTS("</td>");
+    return rc;
+}
+
+/* A cell for a signed difference of pointers (expr in report.h's form). */
+static int calc_cell(wn_buf *o, const char *expr, int64_t v)
+{
+    int rc = 0;
+    PUTS("<td class=n data-stat=\"");
+    KEEP(rh_escs(o, expr));
+    PUTS("\">");
+    if (v < 0)
+        PUTC('-');
+    KEEP(rh_num(o, (uint64_t)(v < 0 ? -v : v)));
+    PUTS("</td>");
+    return rc;
+}
+
+/* <td class=n data-timing="ptr">x</td> with a number of timing.json. */
+static int timing_cell(wn_buf *o, const report_src *s, const char *ptr,
+                       const char *fmt)
+{
+    int rc = 0;
+    jview v;
+    double x = jview_path(s->timing, ptr, &v) ? jview_num(v) : 0;
+    PUTS("<td class=n data-timing=\"");
+    KEEP(rh_escs(o, ptr));
+    PUTS("\">");
+    PUTF(fmt, x);
+    PUTS("</td>");
+    return rc;
+}
+
+/* Bars of the members of the object at parts (counts), at most max, in
+ * the file's order (stats.json sorts them by count). */
+static size_t object_bars(const report_src *s, const char *const *parts,
+                          rh_bar *b, size_t max, int series)
+{
+    char ptr[256];
+    rh_stat(ptr, sizeof ptr, parts);
+    jview obj, it, val;
+    wn_buf key = WN_BUF_INIT;
+    size_t n = 0;
+    if (jview_path(s->stats, ptr, &obj) && jview_iter(obj, &it))
+        while (n < max && jview_next(&it, &key, &val)) {
+            rh_bar *x = &b[n++];
+            memset(x, 0, sizeof *x);
+            snprintf(x->label, sizeof x->label, "%s", key.data ? key.data : "");
+            x->v[series] = jview_u64(val);
+            const char *p[8];
+            size_t k = 0;
+            for (; parts[k] && k < 6; k++)
+                p[k] = parts[k];
+            p[k++] = key.data ? key.data : "";
+            p[k] = NULL;
+            rh_stat(x->stat[series], sizeof x->stat[series], p);
         }
+    wn_buf_release(&key);
+    return n;
+}
+
+/* ------------------------------------------------------------- header */
+
+static int kpi(wn_buf *o, const report_src *s, const char *label,
+               const char *ptr)
+{
+    int rc = 0;
+    PUTS("<div><b data-stat=\"");
+    KEEP(rh_escs(o, ptr));
+    PUTS("\">");
+    KEEP(rh_num(o, report_u64(s, ptr)));
+    PUTF("</b>%s</div>", label);
+    return rc;
+}
+
+static int header(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    wn_buf v = WN_BUF_INIT;
+    jview x;
+    if (jview_path(s->stats, "/winnow_version", &x))
+        KEEP(jview_str(x, &v));
+    PUTS("<h1>winnow report</h1><p class=note>");
+    KEEP(rh_escs(o, s->dir));
+    PUTS(" &middot; winnow ");
+    KEEP(rh_escs(o, v.data ? v.data : "?"));
+    PUTS(" &middot; every document read is kept or rejected with a reason: "
+         "read = kept + rejected</p><div class=kpi>");
+    KEEP(kpi(o, s, "documents read", "/documents/read"));
+    KEEP(kpi(o, s, "kept", "/documents/kept"));
+    KEEP(kpi(o, s, "rejected", "/documents/rejected"));
+    KEEP(kpi(o, s, "input files", "/input/files"));
+    KEEP(kpi(o, s, "bad-input events", "/problems"));
+    PUTS("</div>\n");
+    wn_buf_release(&v);
+    return rc;
+}
+
+/* ------------------------------------------------------------- funnel */
+
+typedef struct stage_row {
+    char name[64];
+    uint64_t in, rej, bin, bout, brej;
+} stage_row;
+
+static size_t stage_rows(const report_src *s, stage_row *r, size_t max)
+{
+    jview arr, it, st, v;
+    wn_buf name = WN_BUF_INIT;
+    size_t n = 0;
+    if (jview_path(s->stats, "/stages", &arr) && jview_iter(arr, &it))
+        while (n < max && jview_next(&it, NULL, &st)) {
+            stage_row *x = &r[n++];
+            memset(x, 0, sizeof *x);
+            if (jview_get(st, "name", &v) && !jview_str(v, &name))
+                snprintf(x->name, sizeof x->name, "%s", name.data);
+            static const char *const k[] = {"in", "rejected", "bytes_in",
+                                            "bytes_out", "bytes_rejected"};
+            uint64_t *f[] = {&x->in, &x->rej, &x->bin, &x->bout, &x->brej};
+            for (int j = 0; j < 5; j++)
+                *f[j] = jview_get(st, k[j], &v) ? jview_u64(v) : 0;
+        }
+    wn_buf_release(&name);
+    return n;
+}
+
+/* A stacked bar: parts drawn left to right, each with its pointer. */
+static int stacked(wn_buf *o, double y, double scale, const uint64_t *v,
+                   const char *const *stat, const char *const *fill, int n)
+{
+    int rc = 0;
+    double x = 130;
+    for (int i = 0; i < n; i++) {
+        double w = (double)v[i] * scale;
+        PUTF("<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"14\" "
+             "fill=\"%s\" data-v=\"%llu\" data-stat=\"",
+             x, y, w, fill[i], (unsigned long long)v[i]);
+        KEEP(rh_escs(o, stat[i]));
+        PUTS("\"/>");
+        x += w;
     }
     return rc;
 }
 
-static int escs(wn_buf *o, const char *s) { return esc(o, s, strlen(s)); }
-
-/* An id-safe form of a key: [A-Za-z0-9_-], others become '-'. */
-static int idpart(wn_buf *o, const char *s)
+static int funnel(wn_buf *o, const report_src *s)
 {
     int rc = 0;
-    for (; *s && !rc; s++) {
-        unsigned char c = (unsigned char)*s;
-        PUTC((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     (c >= '0' && c <= '9') || c == '_' || c == '-'
-                 ? (char)c
-                 : '-');
-    }
-    return rc;
-}
-
-static int num_cell(wn_buf *o, const char *id1, const char *id2,
-                    const char *id3, uint64_t v)
-{
-    int rc = 0;
-    PUTS("<td class=n id=\"");
-    KEEP(idpart(o, id1));
-    if (id2) {
-        PUTC('-');
-        KEEP(idpart(o, id2));
-    }
-    if (id3) {
-        PUTC('-');
-        KEEP(idpart(o, id3));
-    }
-    return PUTF("\">%llu</td>", (unsigned long long)v);
-}
-
-static int cmp_count_desc(const void *a, const void *b)
-{
-    const tally_kv *x = a, *y = b;
-    if (x->n != y->n)
-        return x->n < y->n ? 1 : -1;
-    return strcmp(x->key, y->key);
-}
-
-/* Horizontal bar chart as inline SVG. */
-static int bars(wn_buf *o, const char *const *labels, const uint64_t *v,
-                size_t n)
-{
-    int rc = 0;
-    uint64_t max = 1;
-    for (size_t i = 0; i < n; i++)
-        if (v[i] > max)
-            max = v[i];
-    PUTF("<svg width=\"560\" height=\"%zu\" role=img>", n * 18 + 4);
-    for (size_t i = 0; i < n; i++) {
-        double w = 380.0 * (double)v[i] / (double)max;
-        PUTF("<text x=\"0\" y=\"%zu\" font-size=\"11\">", i * 18 + 13);
-        KEEP(escs(o, labels[i]));
-        PUTF("</text><rect x=\"120\" y=\"%zu\" width=\"%.1f\" "
-             "height=\"14\" fill=\"#4a7fb5\"/><text x=\"%.1f\" y=\"%zu\" "
-             "font-size=\"11\">%llu</text>",
-             i * 18 + 2, w, 124 + w, i * 18 + 13, (unsigned long long)v[i]);
-    }
-    return PUTS("</svg>");
-}
-
-static int kv_table(wn_buf *o, const char *title, const char *idp,
-                    tally_kv *kv, size_t n, const char *col)
-{
-    int rc = 0;
-    if (n)
-        qsort(kv, n, sizeof *kv, cmp_count_desc);
-    PUTF("<h2>%s</h2>", title);
+    stage_row st[TALLY_MAX_STAGES + 1];
+    size_t n = stage_rows(s, st, TALLY_MAX_STAGES + 1);
+    PUTS("<h2 id=funnel>Funnel</h2><p class=note>Each stage's input: "
+         "documents (left) and bytes of text (right).  Blue goes on to the "
+         "next stage, red is documents the stage rejected, orange is text it "
+         "cut from documents it kept (lines removed by cleaning, characters "
+         "struck by redaction).</p>");
     if (!n)
-        return PUTS("<p>none</p>");
-    PUTF("<table><tr><th>%s</th><th>documents</th></tr>", col);
+        return PUTS("<p>no stages</p>");
+    uint64_t maxd = 1, maxb = 1;
     for (size_t i = 0; i < n; i++) {
-        PUTS("<tr><td>");
-        KEEP(escs(o, kv[i].key));
-        PUTS("</td>");
-        KEEP(num_cell(o, idp, kv[i].key, NULL, kv[i].n));
-        PUTS("</tr>");
+        maxd = st[i].in > maxd ? st[i].in : maxd;
+        maxb = st[i].bin > maxb ? st[i].bin : maxb;
     }
-    return PUTS("</table>");
-}
-
-int run_write_report(wn_run *r, wn_error *err)
-{
-    tally *t = &r->total;
-    uint64_t read, kept, rejected;
-    wn_run_totals(r, &read, &kept, &rejected);
-    wn_buf page = WN_BUF_INIT, *o = &page;
-    int rc = 0;
-    PUTS("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-         "<title>winnow report</title><style>"
-         "body{font:14px/1.4 sans-serif;margin:2em;max-width:60em}"
-         "table{border-collapse:collapse;margin:.5em 0}"
-         "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
-         "td.n{text-align:right;font-variant-numeric:tabular-nums}"
-         "pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em;"
-         "max-height:12em;overflow:auto}"
-         "</style></head><body>\n");
-    PUTF("<h1>winnow report</h1><p>winnow %s &middot; %zu input "
-         "files &middot; %zu data shards, %zu reject shards</p>\n",
-         wn_version(), r->nfiles, r->data_shards, r->reject_shards);
-    PUTS("<h2>Documents</h2><table><tr><th>read</th><th>kept</th>"
-         "<th>rejected</th></tr><tr>");
-    KEEP(num_cell(o, "docs-read", NULL, NULL, read));
-    KEEP(num_cell(o, "docs-kept", NULL, NULL, kept));
-    KEEP(num_cell(o, "docs-rejected", NULL, NULL, rejected));
-    PUTS("</tr></table><p>Every document read is either kept or "
-         "rejected with a reason: read = kept + rejected.</p>\n");
-    PUTS("<h2>Stages</h2><table><tr><th>stage</th><th>in</th>"
-         "<th>kept</th><th>rejected</th></tr>");
-    for (size_t i = 0; i <= t->nstages; i++) {
-        const char *name;
-        uint64_t in, rej;
-        if (i < t->nstages) {
-            name = t->stage_name[i];
-            in = t->stage_in[i];
-            rej = t->stage_rejected[i];
-        } else if (r->dedup) {
-            name = "dedup";
-            in = t->docs_kept;
-            rej = t->dup_rejected;
-        } else
-            break;
+    static const char *const fill[] = {"#4a7fb5", "#c0504d", "#e8a33d"};
+    for (int pass = 0; pass < 2; pass++) {
+        double scale = 290.0 / (double)(pass ? maxb : maxd);
+        PUTF("%s<svg class=chart data-fig=\"funnel-%s\" width=\"430\" "
+             "height=\"%zu\" role=img data-scale=\"%.6f\">",
+             pass ? "" : "<div class=cols>", pass ? "bytes" : "documents",
+             n * 20 + 18, scale);
+        PUTF("<text x=\"130\" y=\"11\" class=l>%s</text>",
+             pass ? "bytes of text" : "documents");
+        for (size_t i = 0; i < n; i++) {
+            double y = 16 + i * 20.0;
+            char p[3][200];
+            const char *ps[3] = {p[0], p[1], p[2]};
+            uint64_t v[3];
+            int parts;
+            PUTF("<text x=\"124\" y=\"%.1f\" text-anchor=end class=l>",
+                 y + 11);
+            KEEP(rh_escs(o, st[i].name));
+            PUTS("</text>");
+            if (!pass) {
+                snprintf(p[0], sizeof p[0], "/stages/%zu/kept", i);
+                snprintf(p[1], sizeof p[1], "/stages/%zu/rejected", i);
+                v[0] = st[i].in - st[i].rej;
+                v[1] = st[i].rej;
+                parts = 2;
+            } else {
+                snprintf(p[0], sizeof p[0], "/stages/%zu/bytes_out", i);
+                snprintf(p[1], sizeof p[1], "/stages/%zu/bytes_rejected", i);
+                snprintf(p[2], sizeof p[2],
+                         "/stages/%zu/bytes_in - /stages/%zu/bytes_out - "
+                         "/stages/%zu/bytes_rejected", i, i, i);
+                v[0] = st[i].bout;
+                v[1] = st[i].brej;
+                /* text a stage added (normalize may) is not drawn */
+                v[2] = st[i].bin > st[i].bout + st[i].brej
+                           ? st[i].bin - st[i].bout - st[i].brej : 0;
+                parts = v[2] ? 3 : 2;
+            }
+            KEEP(stacked(o, y, scale, v, ps, fill, parts));
+        }
+        PUTS(pass ? "</svg></div>\n" : "</svg>");
+    }
+    /* the numbers */
+    PUTS("<table><tr><th>stage</th><th class=n>documents in</th>"
+         "<th class=n>rejected</th><th class=n>kept</th>"
+         "<th class=n>bytes in</th><th class=n>bytes of rejected</th>"
+         "<th class=n>bytes cut (+ added)</th><th class=n>bytes out</th>"
+         "<th>also</th></tr>");
+    for (size_t i = 0; i < n; i++) {
+        char p[200];
         PUTS("<tr><td>");
-        KEEP(escs(o, name));
+        KEEP(rh_escs(o, st[i].name));
         PUTS("</td>");
-        KEEP(num_cell(o, "stage", name, "in", in));
-        KEEP(num_cell(o, "stage", name, "kept", in - rej));
-        KEEP(num_cell(o, "stage", name, "rejected", rej));
-        PUTS("</tr>");
+        static const char *const f[] = {"in", "rejected", "kept", "bytes_in",
+                                        "bytes_rejected"};
+        for (int k = 0; k < 5; k++) {
+            snprintf(p, sizeof p, "/stages/%zu/%s", i, f[k]);
+            KEEP(stat_cell(o, s, p));
+        }
+        snprintf(p, sizeof p,
+                 "/stages/%zu/bytes_in - /stages/%zu/bytes_out - "
+                 "/stages/%zu/bytes_rejected", i, i, i);
+        KEEP(calc_cell(o, p, (int64_t)(st[i].bin - st[i].bout - st[i].brej)));
+        snprintf(p, sizeof p, "/stages/%zu/bytes_out", i);
+        KEEP(stat_cell(o, s, p));
+        PUTS("<td>");
+        /* what else the stage did: lines dropped, values redacted */
+        uint64_t lines = 0;
+        jview obj, it, val;
+        wn_buf key = WN_BUF_INIT;
+        size_t nl = strlen(st[i].name);
+        if (jview_path(s->stats, "/cleaning/lines_dropped", &obj) &&
+            jview_iter(obj, &it))
+            while (jview_next(&it, &key, &val))
+                if (key.data && !strncmp(key.data, st[i].name, nl) &&
+                    key.data[nl] == ':')
+                    lines += jview_u64(val);
+        wn_buf_release(&key);
+        if (lines) {
+            KEEP(rh_num(o, lines));
+            PUTS(" lines dropped");
+        }
+        if (!strcmp(st[i].name, "pii")) {
+            PUTS("redacted: ");
+            KEEP(rh_num(o, report_u64(s, "/redacted/email")));
+            PUTS(" e-mail, ");
+            KEEP(rh_num(o, report_u64(s, "/redacted/ip")));
+            PUTS(" IP, ");
+            KEEP(rh_num(o, report_u64(s, "/redacted/phone")));
+            PUTS(" phone");
+        }
+        PUTS("</td></tr>");
     }
     PUTS("</table>\n");
-    KEEP(kv_table(o, "Rejected, by reason", "reason", t->reasons,
-                  t->nreasons, "reason"));
-    /* length histogram: buckets [2^k, 2^(k+1)) characters */
-    PUTS("<h2>Length of kept documents (characters)</h2>");
-    char lab[TALLY_LEN_BUCKETS][32];
-    const char *labels[TALLY_LEN_BUCKETS];
-    size_t first = TALLY_LEN_BUCKETS, last = 0;
-    for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
-        if (t->len_hist[i]) {
-            if (first == TALLY_LEN_BUCKETS)
-                first = i;
-            last = i;
+    return rc;
+}
+
+/* --------------------------------------------------------------- time */
+
+static int time_section(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    PUTS("<!-- timing -->\n<h2 id=time>Time</h2>");
+    if (!s->timing.p) {
+        PUTS("<p>no timing.json</p>\n<!-- /timing -->\n");
+        return rc;
+    }
+    wn_buf str = WN_BUF_INIT;
+    jview v;
+    PUTS("<table>");
+    static const char *const what[][2] = {{"start (UTC)", "/start"},
+                                          {"end (UTC)", "/end"}};
+    for (int i = 0; i < 2; i++)
+        if (jview_path(s->timing, what[i][1], &v) && !jview_str(v, &str)) {
+            PUTF("<tr><th>%s</th><td>", what[i][0]);
+            KEEP(rh_escs(o, str.data));
+            PUTS("</td></tr>");
         }
-    if (first == TALLY_LEN_BUCKETS)
-        PUTS("<p>none</p>");
+    PUTS("<tr><th>wall seconds</th>");
+    KEEP(timing_cell(o, s, "/wall_seconds", "%.3f"));
+    PUTS("</tr><tr><th>threads</th>");
+    KEEP(timing_cell(o, s, "/threads", "%.0f"));
+    PUTS("</tr></table>");
+    if (jview_path(s->timing, "/command", &v) && !jview_str(v, &str) &&
+        str.len) {
+        PUTS("<p>command line:</p><pre>");
+        KEEP(rh_escs(o, str.data));
+        PUTS("</pre>");
+    }
+    /* phases, then stages */
+    jview arr, it, el;
+    PUTS("<h3>Phases</h3><table><tr><th>phase</th><th class=n>wall s</th>"
+         "<th class=n>CPU s</th><th class=n>MB/s</th></tr>");
+    size_t i = 0;
+    if (jview_path(s->timing, "/phases", &arr) && jview_iter(arr, &it))
+        for (; jview_next(&it, NULL, &el); i++) {
+            char p[64];
+            PUTS("<tr><td>");
+            if (jview_get(el, "name", &v) && !jview_str(v, &str))
+                KEEP(rh_escs(o, str.data));
+            PUTS("</td>");
+            static const char *const k[] = {"wall_seconds", "cpu_seconds",
+                                            "mb_per_s"};
+            for (int j = 0; j < 3; j++) {
+                snprintf(p, sizeof p, "/phases/%zu/%s", i, k[j]);
+                KEEP(timing_cell(o, s, p, j < 2 ? "%.3f" : "%.1f"));
+            }
+            PUTS("</tr>");
+        }
+    PUTS("</table><h3>Stages (thread CPU time)</h3><table><tr><th>stage</th>"
+         "<th class=n>CPU s</th><th class=n>text bytes</th>"
+         "<th class=n>MB/s</th></tr>");
+    i = 0;
+    if (jview_path(s->timing, "/stages", &arr) && jview_iter(arr, &it))
+        for (; jview_next(&it, NULL, &el); i++) {
+            char p[64];
+            PUTS("<tr><td>");
+            if (jview_get(el, "name", &v) && !jview_str(v, &str))
+                KEEP(rh_escs(o, str.data));
+            PUTS("</td>");
+            static const char *const k[] = {"cpu_seconds", "text_bytes",
+                                            "mb_per_s"};
+            static const char *const fmt[] = {"%.3f", "%.0f", "%.1f"};
+            for (int j = 0; j < 3; j++) {
+                snprintf(p, sizeof p, "/stages/%zu/%s", i, k[j]);
+                KEEP(timing_cell(o, s, p, fmt[j]));
+            }
+            PUTS("</tr>");
+        }
+    PUTS("</table>");
+    if (s->conf.len) {
+        PUTS("<details><summary>configuration and inputs "
+             "(work/run.conf)</summary><pre>");
+        KEEP(rh_esc(o, s->conf.data, s->conf.len));
+        PUTS("</pre></details>");
+    }
+    PUTS("\n<!-- /timing -->\n");
+    wn_buf_release(&str);
+    return rc;
+}
+
+/* ------------------------------------------------------------ reasons */
+
+/* The reason with its measured value marked: "stage:m=<mark>v<b</mark>". */
+static int reason_text(wn_buf *o, const char *r)
+{
+    int rc = 0;
+    const char *eq = strchr(r, '=');
+    if (!eq)
+        return rh_escs(o, r);
+    KEEP(rh_esc(o, r, (size_t)(eq - r) + 1));
+    PUTS("<mark>");
+    KEEP(rh_escs(o, eq + 1));
+    PUTS("</mark>");
+    return rc;
+}
+
+static int examples_of(wn_buf *o, const report_src *s, const char *key)
+{
+    int rc = 0;
+    const char *p = s->examples.data, *end = p + s->examples.len;
+    wn_buf k = WN_BUF_INIT, str = WN_BUF_INIT;
+    int shown = 0;
+    while (p && p < end && !rc) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        jview line, v;
+        if (!jview_parse(p, (size_t)(le - p), &line) &&
+            jview_get(line, "reason_key", &v) && !jview_str(v, &k) &&
+            !strcmp(k.data, key)) {
+            PUTS("<div class=ex><p><b>");
+            if (jview_get(line, "reason", &v) && !jview_str(v, &str))
+                KEEP(reason_text(o, str.data));
+            PUTS("</b></p><p>");
+            if (jview_get(line, "id", &v) && !jview_str(v, &str))
+                KEEP(rh_escs(o, str.data));
+            if (jview_get(line, "url", &v) && !jview_str(v, &str) &&
+                str.len) {
+                PUTS(" &middot; ");
+                KEEP(rh_escs(o, str.data));
+            }
+            PUTS("</p><pre>");
+            if (jview_get(line, "text", &v) && !jview_str(v, &str))
+                KEEP(rh_escs(o, str.data));
+            PUTS("</pre></div>");
+            shown++;
+        }
+        p = le + 1;
+    }
+    if (!shown)
+        PUTS("<p class=note>no example kept</p>");
+    wn_buf_release(&k);
+    wn_buf_release(&str);
+    return rc;
+}
+
+static int reasons(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    rh_bar *b = calloc(MAX_BARS, sizeof *b);
+    if (!b)
+        return WN_ENOMEM;
+    static const char *const parts[] = {"rejected_by_reason", NULL};
+    size_t n = object_bars(s, parts, b, MAX_BARS, 0);
+    PUTS("<h2 id=reasons>Why documents went</h2>");
+    if (!n)
+        PUTS("<p>no document was rejected</p>");
     else {
-        for (size_t i = first; i <= last; i++) {
-            snprintf(lab[i], sizeof lab[i], i + 1 == TALLY_LEN_BUCKETS ? "%llu+" : "%llu-%llu",
-                     i ? 1ULL << i : 0ULL, (1ULL << (i + 1)) - 1);
-            labels[i] = lab[i];
+        KEEP(rh_hbars(o, "reasons", b, n, 1, NULL));
+        PUTS("<p class=note>Examples: the first documents rejected for each "
+             "reason, in input order (run.examples of them), with the "
+             "measured value that decided.</p>");
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        PUTS("<h3>");
+        KEEP(rh_escs(o, b[i].label));
+        PUTS(" &middot; ");
+        KEEP(rh_num(o, b[i].v[0]));
+        PUTS("</h3>");
+        KEEP(examples_of(o, s, b[i].label));
+    }
+    free(b);
+    return rc;
+}
+
+/* ----------------------------------------------------------- cleaning */
+
+static int cleaning(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    rh_bar *b = calloc(MAX_BARS, sizeof *b);
+    if (!b)
+        return WN_ENOMEM;
+    static const char *const parts[] = {"cleaning", "lines_dropped", NULL};
+    size_t n = object_bars(s, parts, b, MAX_BARS, 0);
+    PUTS("<h2 id=cleaning>Cleaning</h2><p class=note>Lines dropped, by the "
+         "rule that dropped them (stage:rule); site_lines:site_lines are "
+         "lines repeated across many pages of one site (site templates).  "
+         "Documents left empty are counted under Why documents went.</p>");
+    if (!n)
+        PUTS("<p>no line dropped</p>");
+    else
+        KEEP(rh_hbars(o, "lines", b, n, 1, NULL));
+    free(b);
+    return rc;
+}
+
+/* ------------------------------------------------------ distributions */
+
+static int lengths(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    uint64_t v[2][TALLY_LEN_BUCKETS];
+    static const char *const arr[2] = {"length_chars_log2",
+                                       "length_chars_log2_rejected"};
+    size_t first = TALLY_LEN_BUCKETS, last = 0;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++) {
+            char p[96];
+            snprintf(p, sizeof p, "/histograms/%s/%zu", arr[k], i);
+            v[k][i] = report_u64(s, p);
+            if (v[k][i]) {
+                first = i < first ? i : first;
+                last = i > last ? i : last;
+            }
         }
-        KEEP(bars(o, labels + first, t->len_hist + first, last - first + 1));
-        PUTS("<table><tr><th>characters</th><th>documents</th></tr>");
-        for (size_t i = first; i <= last; i++) {
-            PUTF("<tr><td>%s</td>", lab[i]);
-            char id[16];
-            snprintf(id, sizeof id, "%zu", i);
-            KEEP(num_cell(o, "len", id, NULL, t->len_hist[i]));
+    PUTS("<h3>Length (characters)</h3>");
+    if (first == TALLY_LEN_BUCKETS)
+        return PUTS("<p>no documents</p>");
+    rh_bar b[TALLY_LEN_BUCKETS];
+    size_t n = 0;
+    for (size_t i = first; i <= last; i++, n++) {
+        memset(&b[n], 0, sizeof b[n]);
+        if (i + 1 == TALLY_LEN_BUCKETS)
+            snprintf(b[n].label, sizeof b[n].label, "%llu+", 1ULL << i);
+        else
+            snprintf(b[n].label, sizeof b[n].label, "%llu-%llu",
+                     i ? 1ULL << i : 0ULL, (1ULL << (i + 1)) - 1);
+        for (int k = 0; k < 2; k++) {
+            b[n].v[k] = v[k][i];
+            snprintf(b[n].stat[k], sizeof b[n].stat[k], "/histograms/%s/%zu",
+                     arr[k], i);
+        }
+    }
+    static const char *const names[] = {"kept", "rejected"};
+    return rh_columns(o, "length", b, n, 2, names, -1, NULL);
+}
+
+static int cmp_bar_total(const void *a, const void *b)
+{
+    const rh_bar *x = a, *y = b;
+    uint64_t tx = x->v[0] + x->v[1], ty = y->v[0] + y->v[1];
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
+    return strcmp(x->label, y->label);
+}
+
+static int languages(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    size_t cap = 256;
+    rh_bar *b = calloc(cap * 2, sizeof *b);
+    if (!b)
+        return WN_ENOMEM;
+    static const char *const pk[] = {"histograms", "language", NULL};
+    static const char *const pr[] = {"histograms", "language_rejected", NULL};
+    size_t nk = object_bars(s, pk, b, cap, 0);
+    size_t nr = object_bars(s, pr, b + cap, cap, 1);
+    /* merge: one bar per language, kept and rejected side by side */
+    size_t n = nk;
+    for (size_t i = 0; i < nr; i++) {
+        size_t j;
+        for (j = 0; j < n; j++)
+            if (!strcmp(b[j].label, b[cap + i].label))
+                break;
+        if (j == n)
+            memcpy(&b[n++], &b[cap + i], sizeof *b);
+        else {
+            b[j].v[1] = b[cap + i].v[1];
+            memcpy(b[j].stat[1], b[cap + i].stat[1], sizeof b[j].stat[1]);
+        }
+    }
+    qsort(b, n, sizeof *b, cmp_bar_total);
+    PUTS("<h3>Language (top 20)</h3>");
+    static const char *const names[] = {"kept", "rejected"};
+    if (!n)
+        PUTS("<p>no language recorded</p>");
+    else
+        KEEP(rh_hbars(o, "language", b, n < TOP_LANGS ? n : TOP_LANGS, 2,
+                      names));
+    free(b);
+    return rc;
+}
+
+static int measures(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    jview obj, it, m, v;
+    wn_buf key = WN_BUF_INIT, op = WN_BUF_INIT;
+    PUTS("<h3>Quality measures of the rejected documents</h3><p class=note>"
+         "For each numeric rule (Gopher, C4, FineWeb, ...): the measured "
+         "value of the documents it rejected, against its threshold (dashed). "
+         "Values of kept documents are not recorded.</p>");
+    int any = 0;
+    if (jview_path(s->stats, "/histograms/measures_rejected", &obj) &&
+        jview_iter(obj, &it))
+        while (!rc && jview_next(&it, &key, &m)) {
+            double bound = jview_get(m, "bound", &v) ? jview_num(v) : 0;
+            double hi = jview_get(m, "hi", &v) ? jview_num(v) : 1;
+            if (!jview_get(m, "op", &v) || jview_str(v, &op))
+                continue;
+            rh_bar b[TALLY_MEASURE_BINS];
+            jview bins, bit, bv;
+            size_t n = 0;
+            if (jview_get(m, "bins", &bins) && jview_iter(bins, &bit))
+                while (n < TALLY_MEASURE_BINS && jview_next(&bit, NULL, &bv)) {
+                    memset(&b[n], 0, sizeof b[n]);
+                    if (n % 5 == 0)
+                        snprintf(b[n].label, sizeof b[n].label, "%.3g",
+                                 hi * n / TALLY_MEASURE_BINS);
+                    b[n].v[1] = jview_u64(bv);
+                    const char *p[] = {"histograms", "measures_rejected",
+                                       key.data, "bins", NULL};
+                    char idx[16];
+                    snprintf(idx, sizeof idx, "%zu", n);
+                    rh_stat(b[n].stat[1], sizeof b[n].stat[1], p);
+                    size_t l = strlen(b[n].stat[1]);
+                    if (l && l + strlen(idx) + 2 < sizeof b[n].stat[1])
+                        snprintf(b[n].stat[1] + l, sizeof b[n].stat[1] - l,
+                                 "/%s", idx);
+                    n++;
+                }
+            /* only the rejected series: draw it as the second colour */
+            for (size_t i = 0; i < n; i++) {
+                b[i].v[0] = b[i].v[1];
+                memcpy(b[i].stat[0], b[i].stat[1], sizeof b[i].stat[0]);
+            }
+            char mark[96];
+            snprintf(mark, sizeof mark, "reject if %s %.4g", op.data, bound);
+            PUTS("<p><b>");
+            KEEP(rh_escs(o, key.data));
+            PUTS("</b></p>");
+            KEEP(rh_columns(o, "measure", b, n, 1, NULL,
+                            hi > 0 ? bound / hi * TALLY_MEASURE_BINS : 0,
+                            mark));
+            any = 1;
+        }
+    if (!any)
+        PUTS("<p>no document rejected on a numeric measure</p>");
+    wn_buf_release(&key);
+    wn_buf_release(&op);
+    return rc;
+}
+
+static int cmp_bar_label_num(const void *a, const void *b)
+{
+    const rh_bar *x = a, *y = b;
+    unsigned long long p = strtoull(x->label, NULL, 10),
+                       q = strtoull(y->label, NULL, 10);
+    return p < q ? -1 : p > q;
+}
+
+static int distributions(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    PUTS("<h2 id=distributions>Distributions: kept vs rejected</h2>");
+    KEEP(lengths(o, s));
+    KEEP(languages(o, s));
+    KEEP(measures(o, s));
+    rh_bar *b = calloc(MAX_BARS, sizeof *b);
+    if (!b)
+        return WN_ENOMEM;
+    static const char *const parts[] = {"histograms", "duplicate_group_size",
+                                        NULL};
+    size_t n = object_bars(s, parts, b, MAX_BARS, 0);
+    qsort(b, n, sizeof *b, cmp_bar_label_num);
+    PUTS("<h3>Duplicate groups, by size (the kept document and its "
+         "copies)</h3>");
+    if (!n)
+        PUTS("<p>no duplicates</p>");
+    else
+        KEEP(rh_hbars(o, "dupsize", b, n, 1, NULL));
+    free(b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ sources */
+
+static int domains(wn_buf *o, const report_src *s, const char *which)
+{
+    int rc = 0;
+    rh_bar *b = calloc(TALLY_TOP_DOMAINS, sizeof *b);
+    if (!b)
+        return WN_ENOMEM;
+    const char *parts[] = {"domains", which, "top", NULL};
+    int series = !strcmp(which, "rejected");
+    size_t n = object_bars(s, parts, b, TALLY_TOP_DOMAINS, series);
+    char p[64];
+    PUTF("<div><h3>Top domains, %s</h3><p class=note>", which);
+    snprintf(p, sizeof p, "/domains/%s/distinct", which);
+    PUTS("<span data-stat=\"");
+    PUTS(p);
+    PUTS("\">");
+    KEEP(rh_num(o, report_u64(s, p)));
+    PUTS("</span> domains; documents of the others: ");
+    snprintf(p, sizeof p, "/domains/%s/others", which);
+    PUTS("<span data-stat=\"");
+    PUTS(p);
+    PUTS("\">");
+    KEEP(rh_num(o, report_u64(s, p)));
+    PUTS("</span></p>");
+    if (n) {
+        /* a chart of one series in its own colour */
+        if (series)
+            for (size_t i = 0; i < n; i++) {
+                b[i].v[0] = b[i].v[1];
+                memcpy(b[i].stat[0], b[i].stat[1], sizeof b[i].stat[0]);
+            }
+        KEEP(rh_hbars(o, series ? "domains-rejected" : "domains-kept", b, n,
+                      1, NULL));
+    }
+    PUTS("</div>");
+    free(b);
+    return rc;
+}
+
+static int sources(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    PUTS("<h2 id=sources>Sources</h2><div class=cols>");
+    KEEP(domains(o, s, "kept"));
+    KEEP(domains(o, s, "rejected"));
+    PUTS("</div><h3>Input files</h3>");
+    jview arr, it, f, v;
+    wn_buf name = WN_BUF_INIT;
+    if (!jview_path(s->stats, "/inputs", &arr) || !jview_iter(arr, &it))
+        PUTS("<p>not recorded</p>");
+    else {
+        PUTS("<table><tr><th>file</th><th class=n>bytes</th>"
+             "<th class=n>documents</th><th class=n>kept by the stages</th>"
+             "<th class=n>kept</th><th class=n>bad-input events</th></tr>");
+        for (size_t i = 0; jview_next(&it, NULL, &f); i++) {
+            PUTS("<tr><td>");
+            if (jview_get(f, "file", &v) && !jview_str(v, &name))
+                KEEP(rh_escs(o, name.data));
+            PUTS("</td>");
+            static const char *const k[] = {"bytes", "read", "kept_by_stages",
+                                            "kept", "problems"};
+            for (int j = 0; j < 5; j++) {
+                char p[64];
+                snprintf(p, sizeof p, "/inputs/%zu/%s", i, k[j]);
+                KEEP(stat_cell(o, s, p));
+            }
             PUTS("</tr>");
         }
         PUTS("</table>");
     }
-    KEEP(kv_table(o, "Language of kept documents", "lang", t->langs,
-                  t->nlangs, "language"));
-    KEEP(kv_table(o, "Duplicate groups by size (kept document + copies)",
-                  "dupsize", t->clusters, t->nclusters, "group size"));
-    PUTS("<h2>Examples of rejected documents</h2>");
-    if (!r->nex)
-        PUTS("<p>none</p>");
-    for (size_t i = 0; i < r->nex; i++) {
-        run_example *e = &r->ex[i];
-        PUTS("<h3 class=example>");
-        KEEP(escs(o, e->reason_key));
-        PUTS("</h3><p><b>reason:</b> ");
-        KEEP(esc(o, e->reason.data ? e->reason.data : "", e->reason.len));
-        PUTS("<br><b>id:</b> ");
-        KEEP(esc(o, e->id.data ? e->id.data : "", e->id.len));
-        if (e->url.len) {
-            PUTS("<br><b>url:</b> ");
-            KEEP(esc(o, e->url.data, e->url.len));
+    wn_buf_release(&name);
+    /* the reader's counters, the ones that are not zero */
+    jview in;
+    PUTS("<h3>Reading</h3><table><tr><th>counter</th><th class=n>value</th>"
+         "</tr>");
+    if (jview_path(s->stats, "/input", &in) && jview_iter(in, &it))
+        while (jview_next(&it, &name, &v))
+            if (jview_u64(v)) {
+                char p[96];
+                const char *parts[] = {"input", name.data, NULL};
+                rh_stat(p, sizeof p, parts);
+                PUTS("<tr><td>");
+                KEEP(rh_escs(o, name.data));
+                PUTS("</td>");
+                KEEP(stat_cell(o, s, p));
+                PUTS("</tr>");
+            }
+    PUTS("</table>\n");
+    wn_buf_release(&name);
+    return rc;
+}
+
+/* ----------------------------------------------------------- problems */
+
+static int cmp_kv_desc(const void *a, const void *b)
+{
+    const tally_kv *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+typedef struct pgroup {
+    char *key; /* "code: message" with the digits of the message as N */
+    uint64_t n;
+} pgroup;
+
+static int problems(wn_buf *o, const report_src *s)
+{
+    int rc = 0;
+    PUTS("<h2 id=problems-list>Problems</h2><p><span data-stat=\"/problems\" "
+         "id=problems>");
+    KEEP(rh_num(o, report_u64(s, "/problems")));
+    PUTS("</span> bad-input events; all of them, with file and offset, are "
+         "in problems.jsonl.</p>");
+    const char *p = s->problems.data, *end = p + s->problems.len;
+    tally_kv *g = NULL;
+    size_t ng = 0, shown = 0;
+    wn_buf key = WN_BUF_INIT, str = WN_BUF_INIT, list = WN_BUF_INIT;
+    while (p && p < end && !rc) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        jview line, v;
+        if (!jview_parse(p, (size_t)(le - p), &line)) {
+            wn_buf_reset(&key);
+            if (jview_get(line, "code", &v) && !jview_str(v, &str))
+                KEEP(wn_buf_append(&key, str.data, str.len));
+            KEEP(wn_buf_puts(&key, ": "));
+            if (jview_get(line, "message", &v) && !jview_str(v, &str))
+                for (size_t i = 0; i < str.len && !rc; i++) {
+                    char c = str.data[i];
+                    if (c >= '0' && c <= '9') {
+                        while (i + 1 < str.len && str.data[i + 1] >= '0' &&
+                               str.data[i + 1] <= '9')
+                            i++;
+                        c = 'N';
+                    }
+                    KEEP(wn_buf_putc(&key, c));
+                }
+            if (!rc && key.data)
+                KEEP(tally_kv_add(&g, &ng, key.data, key.len, 1));
+            if (shown < PROBLEMS_SHOWN) {
+                shown++;
+                wn_buf *l = &list;
+                int *lrc = &rc;
+                keep_first(lrc, wn_buf_puts(l, "<tr><td>"));
+                if (jview_get(line, "file", &v) && !jview_str(v, &str))
+                    keep_first(lrc, rh_escs(l, str.data));
+                keep_first(lrc, wn_buf_puts(l, "</td><td class=n>"));
+                if (jview_get(line, "offset", &v))
+                    keep_first(lrc, rh_num(l, jview_u64(v)));
+                keep_first(lrc, wn_buf_puts(l, "</td><td>"));
+                if (jview_get(line, "message", &v) && !jview_str(v, &str))
+                    keep_first(lrc, rh_escs(l, str.data));
+                keep_first(lrc, wn_buf_puts(l, "</td></tr>"));
+            }
         }
-        PUTS("</p><pre>");
-        KEEP(esc(o, e->excerpt.data ? e->excerpt.data : "", e->excerpt.len));
-        PUTS("</pre>\n");
+        p = le + 1;
     }
-    /* every bad-input event is in problems.jsonl; the first ones here */
-    PUTF("<h2>Problems</h2><p><span id=problems>%llu</span> bad-input events "
-         "(all of them in problems.jsonl)", (unsigned long long)t->problems);
-    wn_buf pp = WN_BUF_INIT;
-    const char *pname = run_path(r, &pp, "problems.jsonl");
-    FILE *pf = pname ? fopen(pname, "r") : NULL;
-    if (!pname)
-        keep_first(&rc, WN_ENOMEM);
-    int shown = 0;
-    if (pf) {
-        char line[2048];
-        while (shown < 100 && fgets(line, sizeof line, pf)) {
-            if (!shown++)
-                PUTS("; the first 100:</p><pre class=problems>");
-            KEEP(escs(o, line));
+    if (ng) {
+        qsort(g, ng, sizeof *g, cmp_kv_desc);
+        PUTS("<table><tr><th>kind</th><th class=n>events</th></tr>");
+        for (size_t i = 0; i < ng; i++) {
+            PUTS("<tr><td>");
+            KEEP(rh_escs(o, g[i].key));
+            PUTS("</td><td class=n>");
+            KEEP(rh_num(o, g[i].n));
+            PUTS("</td></tr>");
         }
-        fclose(pf);
+        PUTF("</table><h3>The first %zu</h3><table><tr><th>file</th>"
+             "<th class=n>offset</th><th>message</th></tr>", shown);
+        KEEP(wn_buf_append(o, list.data ? list.data : "", list.len));
+        PUTS("</table>\n");
     }
-    PUTS(shown ? "</pre>\n" : ".</p>\n");
-    wn_buf_release(&pp);
-    PUTS("<h2>Input</h2><table><tr><th>counter</th><th>value</th></tr>");
-    wn_stats in = t->input;
-    for (size_t i = 0; i < stats_nfields(); i++) {
-        PUTF("<tr><td>%s</td>", stats_field_name(i));
-        KEEP(num_cell(o, "input", stats_field_name(i), NULL,
-                      *stats_field(&in, i)));
-        PUTS("</tr>");
+    wn_buf_release(&key);
+    wn_buf_release(&str);
+    wn_buf_release(&list);
+    for (size_t i = 0; i < ng; i++)
+        free(g[i].key);
+    free(g);
+    return rc;
+}
+
+/* --------------------------------------------------------------- page */
+
+int wn_report_write(const char *outdir, const char *out_path, wn_error *err)
+{
+    report_src s;
+    int rc = report_load(&s, outdir, err);
+    wn_buf page = WN_BUF_INIT, path = WN_BUF_INIT, *o = &page;
+    if (!rc) {
+        int brc = 0;
+        keep_first(&brc, report_head(o, "winnow report"));
+        keep_first(&brc, header(o, &s));
+        PUTS("<p class=note>Sections: <a href=\"#funnel\">funnel</a> &middot; "
+             "<a href=\"#time\">time</a> &middot; <a href=\"#reasons\">why "
+             "documents went</a> &middot; <a href=\"#cleaning\">cleaning</a> "
+             "&middot; <a href=\"#distributions\">distributions</a> &middot; "
+             "<a href=\"#sources\">sources</a> &middot; "
+             "<a href=\"#problems-list\">problems</a></p>\n");
+        keep_first(&brc, funnel(o, &s));
+        keep_first(&brc, time_section(o, &s));
+        keep_first(&brc, reasons(o, &s));
+        keep_first(&brc, cleaning(o, &s));
+        keep_first(&brc, distributions(o, &s));
+        keep_first(&brc, sources(o, &s));
+        keep_first(&brc, problems(o, &s));
+        keep_first(&brc, report_tail(o));
+        keep_first(&brc, rc);
+        if (!out_path && !(brc = brc ? brc : wn_buf_printf(&path, "%s/report.html", outdir)))
+            out_path = path.data;
+        rc = report_publish(out_path ? out_path : outdir, o, brc, err);
     }
-    PUTS("</table>\n</body></html>\n");
-    wn_buf path = WN_BUF_INIT;
-    const char *name = run_path(r, &path, "report.html");
-    if (rc)
-        rc = wn_err(err, rc, name, 0, "cannot build: %s", wn_strerror(rc));
-    else
-        rc = write_text_file(name, o, err);
+    report_release(&s);
     wn_buf_release(&page);
     wn_buf_release(&path);
     return rc;
 }
-#undef PUTC
-#undef PUTS
-#undef PUTF
-#undef KEEP
+
+int run_write_report(wn_run *r, wn_error *err)
+{
+    return wn_report_write(r->outdir, NULL, err);
+}
