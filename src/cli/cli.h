@@ -124,5 +124,6 @@ int clean_option(cli_job *j, clean_opts *co, int c, const char *arg);
 int clean_select(cli_job *j, const clean_opts *co);
 int cmd_dedup(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const cli_cmd commands[] = {
     {"explain", "show which rule keeps or drops each line", cmd_explain},
     {"dedup", "remove exact and near-duplicate documents", cmd_dedup},
     {"filter", "language ID, quality filters, PII redaction", cmd_filter},
+    {"report", "draw a run's report again, or compare two runs", cmd_report},
 };
 
 static void usage(FILE *f)

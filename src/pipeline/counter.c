@@ -14,7 +14,7 @@
 
 #define COUNTER_MAX_KEYS ((size_t)1 << 20)
 
-static uint64_t fnv1a(const char *s, size_t n)
+uint64_t counter_hash(const char *s, size_t n)
 {
     uint64_t h = 14695981039346656037ULL;
     for (size_t i = 0; i < n; i++)
@@ -26,7 +26,7 @@ static uint64_t fnv1a(const char *s, size_t n)
 static tally_kv *find(tally_kv *slot, size_t cap, const char *key,
                       size_t klen)
 {
-    size_t i = (size_t)fnv1a(key, klen) & (cap - 1);
+    size_t i = (size_t)counter_hash(key, klen) & (cap - 1);
     while (slot[i].key && (strncmp(slot[i].key, key, klen) ||
                            slot[i].key[klen]))
         i = (i + 1) & (cap - 1);
@@ -72,14 +72,6 @@ int counter_add(counter *c, const char *key, size_t klen, uint64_t by)
     return 0;
 }
 
-static int cmp_top(const void *a, const void *b)
-{
-    const tally_kv *x = a, *y = b;
-    if (x->n != y->n)
-        return x->n > y->n ? -1 : 1;
-    return strcmp(x->key, y->key);
-}
-
 int counter_top(const counter *c, size_t k, tally_kv **out, size_t *n)
 {
     *out = NULL;
@@ -93,7 +85,7 @@ int counter_top(const counter *c, size_t k, tally_kv **out, size_t *n)
     for (size_t i = 0; i < c->cap; i++)
         if (c->slot[i].key)
             all[m++] = c->slot[i];
-    qsort(all, m, sizeof *all, cmp_top);
+    qsort(all, m, sizeof *all, tally_kv_cmp);
     *out = all;
     *n = m < k ? m : k;
     return 0;

@@ -756,13 +756,6 @@ static int sources(wn_buf *o, const report_src *s)
 
 /* ----------------------------------------------------------- problems */
 
-static int cmp_kv_desc(const void *a, const void *b)
-{
-    const tally_kv *x = a, *y = b;
-    if (x->n != y->n)
-        return x->n > y->n ? -1 : 1;
-    return strcmp(x->key, y->key);
-}
 
 typedef struct pgroup {
     char *key; /* "code: message" with the digits of the message as N */
@@ -822,7 +815,7 @@ static int problems(wn_buf *o, const report_src *s)
         p = le + 1;
     }
     if (ng) {
-        qsort(g, ng, sizeof *g, cmp_kv_desc);
+        qsort(g, ng, sizeof *g, tally_kv_cmp);
         PUTS("<table><tr><th>kind</th><th class=n>events</th></tr>");
         for (size_t i = 0; i < ng; i++) {
             PUTS("<tr><td>");

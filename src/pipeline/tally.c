@@ -380,7 +380,7 @@ int tally_final_kept(tally *t, const wn_doc *d)
     return 0;
 }
 
-static int cmp_kv(const void *a, const void *b)
+int tally_kv_cmp(const void *a, const void *b)
 {
     const tally_kv *x = a, *y = b;
     if (x->n != y->n)
@@ -392,7 +392,7 @@ static int put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
 {
     int rc = 0;
     if (n)
-        qsort(kv, n, sizeof *kv, cmp_kv);
+        qsort(kv, n, sizeof *kv, tally_kv_cmp);
     rc |= wn_buf_putc(o, '{');
     for (size_t i = 0; i < n; i++) {
         if (i)

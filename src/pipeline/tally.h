@@ -34,6 +34,9 @@ int counter_add(counter *c, const char *key, size_t klen, uint64_t by);
  * array of borrowed keys; *out NULL when k or the counter is empty. */
 int counter_top(const counter *c, size_t k, tally_kv **out, size_t *n);
 void counter_release(counter *c);
+/* FNV-1a of n bytes: the counter's hash, and the key of a document when
+ * two runs are compared (report_diff.c). */
+uint64_t counter_hash(const char *s, size_t n);
 
 /* Values of a numeric reason ("stage:measure=value<bound") among the
  * rejected documents, in TALLY_MEASURE_BINS equal bins over [0, hi),
@@ -89,6 +92,8 @@ int tally_set_stages(tally *t, const char *const *names, size_t n);
  * trailing ":of" dropped ("near_duplicate:of=..." -> "near_duplicate").
  * Returns 0 or WN_ENOMEM. */
 int tally_reason_key(const char *reason, size_t n, wn_buf *key);
+/* qsort order of tally_kv: count descending, then key. */
+int tally_kv_cmp(const void *a, const void *b);
 int tally_kv_add(tally_kv **kv, size_t *n, const char *key, size_t klen,
                  uint64_t by);
 /* a += b (stage lists must match). */
