@@ -30,6 +30,9 @@
 static int stat_cell(wn_buf *o, const report_src *s, const char *ptr)
 {
     int rc = 0;
+    jview v;
+    if (!jview_path(s->stats, ptr, &v)) /* an older stats.json */
+        return PUTS("<td class=n>-</td>");
     PUTS("<td class=n data-stat=\"");
     KEEP(rh_escs(o, ptr));
     PUTS("\">");
@@ -116,9 +119,7 @@ static int header(wn_buf *o, const report_src *s)
     jview x;
     if (jview_path(s->stats, "/winnow_version", &x))
         KEEP(jview_str(x, &v));
-    PUTS("<h1>winnow report</h1><p class=note>");
-    KEEP(rh_escs(o, s->dir));
-    PUTS(" &middot; winnow ");
+    PUTS("<h1>winnow report</h1><p class=note>winnow ");
     KEEP(rh_escs(o, v.data ? v.data : "?"));
     PUTS(" &middot; every document read is kept or rejected with a reason: "
          "read = kept + rejected</p><div class=kpi>");
@@ -199,7 +200,7 @@ static int funnel(wn_buf *o, const report_src *s)
     for (int pass = 0; pass < 2; pass++) {
         double scale = 290.0 / (double)(pass ? maxb : maxd);
         PUTF("%s<svg class=chart data-fig=\"funnel-%s\" width=\"430\" "
-             "height=\"%zu\" role=img data-scale=\"%.6f\">",
+             "height=\"%zu\" role=img data-axis=x data-scale=\"%.6f\">",
              pass ? "" : "<div class=cols>", pass ? "bytes" : "documents",
              n * 20 + 18, scale);
         PUTF("<text x=\"130\" y=\"11\" class=l>%s</text>",
@@ -297,14 +298,18 @@ static int funnel(wn_buf *o, const report_src *s)
 static int time_section(wn_buf *o, const report_src *s)
 {
     int rc = 0;
-    PUTS("<!-- timing -->\n<h2 id=time>Time</h2>");
+    PUTS("<!-- timing -->\n<h2 id=time>Time</h2><p class=note>What "
+         "differs from one run of the same job to the next: where, when, how "
+         "long, how many threads.</p>");
     if (!s->timing.p) {
         PUTS("<p>no timing.json</p>\n<!-- /timing -->\n");
         return rc;
     }
     wn_buf str = WN_BUF_INIT;
     jview v;
-    PUTS("<table>");
+    PUTS("<table><tr><th>output directory</th><td>");
+    KEEP(rh_escs(o, s->dir));
+    PUTS("</td></tr>");
     static const char *const what[][2] = {{"start (UTC)", "/start"},
                                           {"end (UTC)", "/end"}};
     for (int i = 0; i < 2; i++)

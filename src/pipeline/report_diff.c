@@ -200,6 +200,9 @@ static void side_release(side *s)
 static int cell(wn_buf *o, const side *sd, char r, const char *ptr)
 {
     int rc = 0;
+    jview v;
+    if (!jview_path(sd->s.stats, ptr, &v)) /* a reason the run never met */
+        return PUTS("<td class=n>0</td>");
     PUTF("<td class=n data-stat=\"%c:", r);
     KEEP(rh_escs(o, ptr));
     PUTS("\">");
@@ -373,8 +376,10 @@ static int reasons(wn_buf *o, side *sd)
                 char p[240];
                 rh_stat(p, sizeof p, parts);
                 b[i].v[r] = row[i].v[r];
-                snprintf(b[i].stat[r], sizeof b[i].stat[r], "%c:%s", "ab"[r],
-                         p);
+                jview v;
+                if (jview_path(sd[r].s.stats, p, &v))
+                    snprintf(b[i].stat[r], sizeof b[i].stat[r], "%c:%s",
+                             "ab"[r], p);
                 KEEP(cell(o, &sd[r], "ab"[r], p));
             }
             KEEP(change_cell(o, row[i].v[0], row[i].v[1]));

@@ -159,7 +159,8 @@ int rh_hbars(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
     double scale = bw / (double)max_of(b, n, series);
     KEEP(legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
-         "viewBox=\"0 0 %.0f %.0f\" role=img data-scale=\"%.6f\">",
+         "viewBox=\"0 0 %.0f %.0f\" role=img data-axis=x "
+         "data-scale=\"%.6f\">",
          fig, lw + bw + 80, n * row + 4, lw + bw + 80, n * row + 4, scale);
     for (size_t i = 0; i < n; i++) {
         double y = i * row + 2;
@@ -198,7 +199,8 @@ int rh_columns(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
     double scale = (ch - 14) / (double)max_of(b, n, series);
     KEEP(legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
-         "viewBox=\"0 0 %.0f %.0f\" role=img data-scale=\"%.6f\">",
+         "viewBox=\"0 0 %.0f %.0f\" role=img data-axis=y "
+         "data-scale=\"%.6f\">",
          fig, width, height, width, height, scale);
     PUTF("<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
          "stroke=\"#888\"/>", left, top + ch, width - 10, top + ch);

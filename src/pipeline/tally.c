@@ -275,14 +275,14 @@ int tally_doc_host(const wn_doc *d, wn_buf *out)
     return rc;
 }
 
-/* One document into a by-domain counter ("(no url)" when it has none). */
+/* One document into a by-domain counter ("(none)" without a url). */
 static int count_domain(counter *c, const wn_doc *d)
 {
     wn_buf h = WN_BUF_INIT;
     int rc = tally_doc_host(d, &h);
     if (!rc)
         rc = h.len ? counter_add(c, h.data, h.len, 1)
-                   : counter_add(c, "(no url)", 8, 1);
+                   : counter_add(c, "(none)", 6, 1);
     wn_buf_release(&h);
     return rc;
 }
