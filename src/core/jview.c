@@ -35,7 +35,55 @@ int jview_iter(jview v, jview *it)
     return 1;
 }
 
-int jview_next(jview *it, wn_buf *key, jview *val)
+/* Decodes the member name at p (a valid string literal) into key, cut to
+ * cap - 1 bytes: no allocation, so walking a document cannot fail. */
+static void decode_key(const char *p, char *key, size_t cap)
+{
+    size_t n = 0;
+    for (p++; *p != '"'; p++) {
+        char tmp[4];
+        size_t k = 1;
+        tmp[0] = *p;
+        if (*p == '\\') {
+            p++;
+            switch (*p) {
+            case 'b': tmp[0] = '\b'; break;
+            case 'f': tmp[0] = '\f'; break;
+            case 'n': tmp[0] = '\n'; break;
+            case 'r': tmp[0] = '\r'; break;
+            case 't': tmp[0] = '\t'; break;
+            case 'u': {
+                unsigned c = (unsigned)strtoul((char[5]){p[1], p[2], p[3], p[4], 0},
+                                               NULL, 16);
+                p += 4;
+                if (c >= 0xD800 && c < 0xE000)
+                    c = 0xFFFD; /* a key is a label: no pairs needed */
+                if (c < 0x80)
+                    tmp[0] = (char)c;
+                else if (c < 0x800) {
+                    tmp[0] = (char)(0xC0 | c >> 6);
+                    tmp[1] = (char)(0x80 | (c & 0x3F));
+                    k = 2;
+                } else {
+                    tmp[0] = (char)(0xE0 | c >> 12);
+                    tmp[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+                    tmp[2] = (char)(0x80 | (c & 0x3F));
+                    k = 3;
+                }
+                break;
+            }
+            default: tmp[0] = *p; /* " \\ / */
+            }
+        }
+        if (n + k >= cap)
+            break;
+        memcpy(key + n, tmp, k);
+        n += k;
+    }
+    key[n] = 0;
+}
+
+int jview_next(jview *it, char *key, size_t cap, jview *val)
 {
     const char *p = json_skip_ws(it->p, it->end);
     if (p < it->end && *p == ',')
@@ -49,12 +97,8 @@ int jview_next(jview *it, wn_buf *key, jview *val)
         if (json_skip_value(&q, it->end, 1) == 0) {
             const char *c = json_skip_ws(q, it->end);
             if (c < it->end && *c == ':') {
-                if (key) {
-                    wn_buf_reset(key);
-                    const char *k = p;
-                    if (json_decode_string(&k, it->end, key, NULL))
-                        return 0;
-                }
+                if (key && cap)
+                    decode_key(p, key, cap);
                 p = json_skip_ws(c + 1, it->end);
             }
         }
@@ -70,16 +114,14 @@ int jview_next(jview *it, wn_buf *key, jview *val)
 int jview_get(jview v, const char *key, jview *out)
 {
     jview it, val;
-    wn_buf k = WN_BUF_INIT;
-    int found = 0;
+    char k[JVIEW_KEY];
     if (v.p < v.end && *v.p == '{' && jview_iter(v, &it))
-        while (!found && jview_next(&it, &k, &val))
-            if (k.data && !strcmp(k.data, key)) {
+        while (jview_next(&it, k, sizeof k, &val))
+            if (!strcmp(k, key)) {
                 *out = val;
-                found = 1;
+                return 1;
             }
-    wn_buf_release(&k);
-    return found;
+    return 0;
 }
 
 int jview_path(jview v, const char *path, jview *out)
@@ -99,7 +141,8 @@ int jview_path(jview v, const char *path, jview *out)
             jview it, val;
             int found = 0;
             jview_iter(v, &it);
-            for (unsigned long k = 0; !found && jview_next(&it, NULL, &val);
+            for (unsigned long k = 0;
+                 !found && jview_next(&it, NULL, 0, &val);
                  k++)
                 found = k == i;
             if (!found || *e)
@@ -132,6 +175,17 @@ uint64_t jview_u64(jview v)
     memcpy(b, v.p, n);
     b[n] = 0;
     return strtoull(b, NULL, 10);
+}
+
+int jview_cstr(jview v, char *out, size_t cap)
+{
+    if (!cap)
+        return 0;
+    out[0] = 0;
+    if (v.p >= v.end || *v.p != '"')
+        return 0;
+    decode_key(v.p, out, cap);
+    return 1;
 }
 
 int jview_str(jview v, wn_buf *out)

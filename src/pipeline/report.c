@@ -78,23 +78,22 @@ static size_t object_bars(const report_src *s, const char *const *parts,
     char ptr[256];
     rh_stat(ptr, sizeof ptr, parts);
     jview obj, it, val;
-    wn_buf key = WN_BUF_INIT;
+    char key[JVIEW_KEY];
     size_t n = 0;
     if (jview_path(s->stats, ptr, &obj) && jview_iter(obj, &it))
-        while (n < max && jview_next(&it, &key, &val)) {
+        while (n < max && jview_next(&it, key, sizeof key, &val)) {
             rh_bar *x = &b[n++];
             memset(x, 0, sizeof *x);
-            snprintf(x->label, sizeof x->label, "%s", key.data ? key.data : "");
+            snprintf(x->label, sizeof x->label, "%s", key);
             x->v[series] = jview_u64(val);
             const char *p[8];
             size_t k = 0;
             for (; parts[k] && k < 6; k++)
                 p[k] = parts[k];
-            p[k++] = key.data ? key.data : "";
+            p[k++] = key;
             p[k] = NULL;
             rh_stat(x->stat[series], sizeof x->stat[series], p);
         }
-    wn_buf_release(&key);
     return n;
 }
 
@@ -115,12 +114,12 @@ static int kpi(wn_buf *o, const report_src *s, const char *label,
 static int header(wn_buf *o, const report_src *s)
 {
     int rc = 0;
-    wn_buf v = WN_BUF_INIT;
+    char v[64] = "?";
     jview x;
     if (jview_path(s->stats, "/winnow_version", &x))
-        KEEP(jview_str(x, &v));
+        jview_cstr(x, v, sizeof v);
     PUTS("<h1>winnow report</h1><p class=note>winnow ");
-    KEEP(rh_escs(o, v.data ? v.data : "?"));
+    KEEP(rh_escs(o, v));
     PUTS(" &middot; every document read is kept or rejected with a reason: "
          "read = kept + rejected</p><div class=kpi>");
     KEEP(kpi(o, s, "documents read", "/documents/read"));
@@ -129,7 +128,6 @@ static int header(wn_buf *o, const report_src *s)
     KEEP(kpi(o, s, "input files", "/input/files"));
     KEEP(kpi(o, s, "bad-input events", "/problems"));
     PUTS("</div>\n");
-    wn_buf_release(&v);
     return rc;
 }
 
@@ -143,21 +141,19 @@ typedef struct stage_row {
 static size_t stage_rows(const report_src *s, stage_row *r, size_t max)
 {
     jview arr, it, st, v;
-    wn_buf name = WN_BUF_INIT;
     size_t n = 0;
     if (jview_path(s->stats, "/stages", &arr) && jview_iter(arr, &it))
-        while (n < max && jview_next(&it, NULL, &st)) {
+        while (n < max && jview_next(&it, NULL, 0, &st)) {
             stage_row *x = &r[n++];
             memset(x, 0, sizeof *x);
-            if (jview_get(st, "name", &v) && !jview_str(v, &name))
-                snprintf(x->name, sizeof x->name, "%s", name.data);
+            if (jview_get(st, "name", &v))
+                jview_cstr(v, x->name, sizeof x->name);
             static const char *const k[] = {"in", "rejected", "bytes_in",
                                             "bytes_out", "bytes_rejected"};
             uint64_t *f[] = {&x->in, &x->rej, &x->bin, &x->bout, &x->brej};
             for (int j = 0; j < 5; j++)
                 *f[j] = jview_get(st, k[j], &v) ? jview_u64(v) : 0;
         }
-    wn_buf_release(&name);
     return n;
 }
 
@@ -265,15 +261,13 @@ static int funnel(wn_buf *o, const report_src *s)
         /* what else the stage did: lines dropped, values redacted */
         uint64_t lines = 0;
         jview obj, it, val;
-        wn_buf key = WN_BUF_INIT;
+        char key[JVIEW_KEY];
         size_t nl = strlen(st[i].name);
         if (jview_path(s->stats, "/cleaning/lines_dropped", &obj) &&
             jview_iter(obj, &it))
-            while (jview_next(&it, &key, &val))
-                if (key.data && !strncmp(key.data, st[i].name, nl) &&
-                    key.data[nl] == ':')
+            while (jview_next(&it, key, sizeof key, &val))
+                if (!strncmp(key, st[i].name, nl) && key[nl] == ':')
                     lines += jview_u64(val);
-        wn_buf_release(&key);
         if (lines) {
             KEEP(rh_num(o, lines));
             PUTS(" lines dropped");
@@ -306,6 +300,7 @@ static int time_section(wn_buf *o, const report_src *s)
         return rc;
     }
     wn_buf str = WN_BUF_INIT;
+    char name[128];
     jview v;
     PUTS("<table><tr><th>output directory</th><td>");
     KEEP(rh_escs(o, s->dir));
@@ -313,9 +308,10 @@ static int time_section(wn_buf *o, const report_src *s)
     static const char *const what[][2] = {{"start (UTC)", "/start"},
                                           {"end (UTC)", "/end"}};
     for (int i = 0; i < 2; i++)
-        if (jview_path(s->timing, what[i][1], &v) && !jview_str(v, &str)) {
+        if (jview_path(s->timing, what[i][1], &v) &&
+            jview_cstr(v, name, sizeof name)) {
             PUTF("<tr><th>%s</th><td>", what[i][0]);
-            KEEP(rh_escs(o, str.data));
+            KEEP(rh_escs(o, name));
             PUTS("</td></tr>");
         }
     PUTS("<tr><th>wall seconds</th>");
@@ -323,7 +319,7 @@ static int time_section(wn_buf *o, const report_src *s)
     PUTS("</tr><tr><th>threads</th>");
     KEEP(timing_cell(o, s, "/threads", "%.0f"));
     PUTS("</tr></table>");
-    if (jview_path(s->timing, "/command", &v) && !jview_str(v, &str) &&
+    if (jview_path(s->timing, "/command", &v) && !KEEP(jview_str(v, &str)) &&
         str.len) {
         PUTS("<p>command line:</p><pre>");
         KEEP(rh_escs(o, str.data));
@@ -335,11 +331,11 @@ static int time_section(wn_buf *o, const report_src *s)
          "<th class=n>CPU s</th><th class=n>MB/s</th></tr>");
     size_t i = 0;
     if (jview_path(s->timing, "/phases", &arr) && jview_iter(arr, &it))
-        for (; jview_next(&it, NULL, &el); i++) {
+        for (; jview_next(&it, NULL, 0, &el); i++) {
             char p[64];
             PUTS("<tr><td>");
-            if (jview_get(el, "name", &v) && !jview_str(v, &str))
-                KEEP(rh_escs(o, str.data));
+            if (jview_get(el, "name", &v) && jview_cstr(v, name, sizeof name))
+                KEEP(rh_escs(o, name));
             PUTS("</td>");
             static const char *const k[] = {"wall_seconds", "cpu_seconds",
                                             "mb_per_s"};
@@ -354,11 +350,11 @@ static int time_section(wn_buf *o, const report_src *s)
          "<th class=n>MB/s</th></tr>");
     i = 0;
     if (jview_path(s->timing, "/stages", &arr) && jview_iter(arr, &it))
-        for (; jview_next(&it, NULL, &el); i++) {
+        for (; jview_next(&it, NULL, 0, &el); i++) {
             char p[64];
             PUTS("<tr><td>");
-            if (jview_get(el, "name", &v) && !jview_str(v, &str))
-                KEEP(rh_escs(o, str.data));
+            if (jview_get(el, "name", &v) && jview_cstr(v, name, sizeof name))
+                KEEP(rh_escs(o, name));
             PUTS("</td>");
             static const char *const k[] = {"cpu_seconds", "text_bytes",
                                             "mb_per_s"};
@@ -401,28 +397,29 @@ static int examples_of(wn_buf *o, const report_src *s, const char *key)
 {
     int rc = 0;
     const char *p = s->examples.data, *end = p + s->examples.len;
-    wn_buf k = WN_BUF_INIT, str = WN_BUF_INIT;
+    char k[JVIEW_KEY];
+    wn_buf str = WN_BUF_INIT;
     int shown = 0;
     while (p && p < end && !rc) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         jview line, v;
         if (!jview_parse(p, (size_t)(le - p), &line) &&
-            jview_get(line, "reason_key", &v) && !jview_str(v, &k) &&
-            !strcmp(k.data, key)) {
+            jview_get(line, "reason_key", &v) && jview_cstr(v, k, sizeof k) &&
+            !strcmp(k, key)) {
             PUTS("<div class=ex><p><b>");
-            if (jview_get(line, "reason", &v) && !jview_str(v, &str))
+            if (jview_get(line, "reason", &v) && !KEEP(jview_str(v, &str)))
                 KEEP(reason_text(o, str.data));
             PUTS("</b></p><p>");
-            if (jview_get(line, "id", &v) && !jview_str(v, &str))
+            if (jview_get(line, "id", &v) && !KEEP(jview_str(v, &str)))
                 KEEP(rh_escs(o, str.data));
-            if (jview_get(line, "url", &v) && !jview_str(v, &str) &&
+            if (jview_get(line, "url", &v) && !KEEP(jview_str(v, &str)) &&
                 str.len) {
                 PUTS(" &middot; ");
                 KEEP(rh_escs(o, str.data));
             }
             PUTS("</p><pre>");
-            if (jview_get(line, "text", &v) && !jview_str(v, &str))
+            if (jview_get(line, "text", &v) && !KEEP(jview_str(v, &str)))
                 KEEP(rh_escs(o, str.data));
             PUTS("</pre></div>");
             shown++;
@@ -431,7 +428,6 @@ static int examples_of(wn_buf *o, const report_src *s, const char *key)
     }
     if (!shown)
         PUTS("<p class=note>no example kept</p>");
-    wn_buf_release(&k);
     wn_buf_release(&str);
     return rc;
 }
@@ -578,7 +574,7 @@ static int measures(wn_buf *o, const report_src *s)
 {
     int rc = 0;
     jview obj, it, m, v;
-    wn_buf key = WN_BUF_INIT, op = WN_BUF_INIT;
+    char key[JVIEW_KEY], op[8];
     PUTS("<h3>Quality measures of the rejected documents</h3><p class=note>"
          "For each numeric rule (Gopher, C4, FineWeb, ...): the measured "
          "value of the documents it rejected, against its threshold (dashed). "
@@ -586,23 +582,24 @@ static int measures(wn_buf *o, const report_src *s)
     int any = 0;
     if (jview_path(s->stats, "/histograms/measures_rejected", &obj) &&
         jview_iter(obj, &it))
-        while (!rc && jview_next(&it, &key, &m)) {
+        while (!rc && jview_next(&it, key, sizeof key, &m)) {
             double bound = jview_get(m, "bound", &v) ? jview_num(v) : 0;
             double hi = jview_get(m, "hi", &v) ? jview_num(v) : 1;
-            if (!jview_get(m, "op", &v) || jview_str(v, &op))
+            if (!jview_get(m, "op", &v) || !jview_cstr(v, op, sizeof op))
                 continue;
             rh_bar b[TALLY_MEASURE_BINS];
             jview bins, bit, bv;
             size_t n = 0;
             if (jview_get(m, "bins", &bins) && jview_iter(bins, &bit))
-                while (n < TALLY_MEASURE_BINS && jview_next(&bit, NULL, &bv)) {
+                while (n < TALLY_MEASURE_BINS &&
+                       jview_next(&bit, NULL, 0, &bv)) {
                     memset(&b[n], 0, sizeof b[n]);
                     if (n % 5 == 0)
                         snprintf(b[n].label, sizeof b[n].label, "%.3g",
                                  hi * n / TALLY_MEASURE_BINS);
                     b[n].v[1] = jview_u64(bv);
                     const char *p[] = {"histograms", "measures_rejected",
-                                       key.data, "bins", NULL};
+                                       key, "bins", NULL};
                     char idx[16];
                     snprintf(idx, sizeof idx, "%zu", n);
                     rh_stat(b[n].stat[1], sizeof b[n].stat[1], p);
@@ -618,9 +615,9 @@ static int measures(wn_buf *o, const report_src *s)
                 memcpy(b[i].stat[0], b[i].stat[1], sizeof b[i].stat[0]);
             }
             char mark[96];
-            snprintf(mark, sizeof mark, "reject if %s %.4g", op.data, bound);
+            snprintf(mark, sizeof mark, "reject if %s %.4g", op, bound);
             PUTS("<p><b>");
-            KEEP(rh_escs(o, key.data));
+            KEEP(rh_escs(o, key));
             PUTS("</b></p>");
             KEEP(rh_columns(o, "measure", b, n, 1, NULL,
                             hi > 0 ? bound / hi * TALLY_MEASURE_BINS : 0,
@@ -629,8 +626,6 @@ static int measures(wn_buf *o, const report_src *s)
         }
     if (!any)
         PUTS("<p>no document rejected on a numeric measure</p>");
-    wn_buf_release(&key);
-    wn_buf_release(&op);
     return rc;
 }
 
@@ -714,17 +709,17 @@ static int sources(wn_buf *o, const report_src *s)
     KEEP(domains(o, s, "rejected"));
     PUTS("</div><h3>Input files</h3>");
     jview arr, it, f, v;
-    wn_buf name = WN_BUF_INIT;
+    char name[1024];
     if (!jview_path(s->stats, "/inputs", &arr) || !jview_iter(arr, &it))
         PUTS("<p>not recorded</p>");
     else {
         PUTS("<table><tr><th>file</th><th class=n>bytes</th>"
              "<th class=n>documents</th><th class=n>kept by the stages</th>"
              "<th class=n>kept</th><th class=n>bad-input events</th></tr>");
-        for (size_t i = 0; jview_next(&it, NULL, &f); i++) {
+        for (size_t i = 0; jview_next(&it, NULL, 0, &f); i++) {
             PUTS("<tr><td>");
-            if (jview_get(f, "file", &v) && !jview_str(v, &name))
-                KEEP(rh_escs(o, name.data));
+            if (jview_get(f, "file", &v) && jview_cstr(v, name, sizeof name))
+                KEEP(rh_escs(o, name));
             PUTS("</td>");
             static const char *const k[] = {"bytes", "read", "kept_by_stages",
                                             "kept", "problems"};
@@ -737,25 +732,23 @@ static int sources(wn_buf *o, const report_src *s)
         }
         PUTS("</table>");
     }
-    wn_buf_release(&name);
     /* the reader's counters, the ones that are not zero */
     jview in;
     PUTS("<h3>Reading</h3><table><tr><th>counter</th><th class=n>value</th>"
          "</tr>");
     if (jview_path(s->stats, "/input", &in) && jview_iter(in, &it))
-        while (jview_next(&it, &name, &v))
+        while (jview_next(&it, name, sizeof name, &v))
             if (jview_u64(v)) {
                 char p[96];
-                const char *parts[] = {"input", name.data, NULL};
+                const char *parts[] = {"input", name, NULL};
                 rh_stat(p, sizeof p, parts);
                 PUTS("<tr><td>");
-                KEEP(rh_escs(o, name.data));
+                KEEP(rh_escs(o, name));
                 PUTS("</td>");
                 KEEP(stat_cell(o, s, p));
                 PUTS("</tr>");
             }
     PUTS("</table>\n");
-    wn_buf_release(&name);
     return rc;
 }
 
@@ -785,10 +778,10 @@ static int problems(wn_buf *o, const report_src *s)
         jview line, v;
         if (!jview_parse(p, (size_t)(le - p), &line)) {
             wn_buf_reset(&key);
-            if (jview_get(line, "code", &v) && !jview_str(v, &str))
+            if (jview_get(line, "code", &v) && !KEEP(jview_str(v, &str)))
                 KEEP(wn_buf_append(&key, str.data, str.len));
             KEEP(wn_buf_puts(&key, ": "));
-            if (jview_get(line, "message", &v) && !jview_str(v, &str))
+            if (jview_get(line, "message", &v) && !KEEP(jview_str(v, &str)))
                 for (size_t i = 0; i < str.len && !rc; i++) {
                     char c = str.data[i];
                     if (c >= '0' && c <= '9') {
@@ -806,13 +799,15 @@ static int problems(wn_buf *o, const report_src *s)
                 wn_buf *l = &list;
                 int *lrc = &rc;
                 keep_first(lrc, wn_buf_puts(l, "<tr><td>"));
-                if (jview_get(line, "file", &v) && !jview_str(v, &str))
+                if (jview_get(line, "file", &v) &&
+                    !keep_first(lrc, jview_str(v, &str)))
                     keep_first(lrc, rh_escs(l, str.data));
                 keep_first(lrc, wn_buf_puts(l, "</td><td class=n>"));
                 if (jview_get(line, "offset", &v))
                     keep_first(lrc, rh_num(l, jview_u64(v)));
                 keep_first(lrc, wn_buf_puts(l, "</td><td>"));
-                if (jview_get(line, "message", &v) && !jview_str(v, &str))
+                if (jview_get(line, "message", &v) &&
+                    !keep_first(lrc, jview_str(v, &str)))
                     keep_first(lrc, rh_escs(l, str.data));
                 keep_first(lrc, wn_buf_puts(l, "</td></tr>"));
             }

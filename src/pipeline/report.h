@@ -50,7 +50,7 @@ int rh_bytes(wn_buf *o, uint64_t v);
 /* One bar of a chart: a label and up to two series (kept, rejected), each
  * with the stats.json pointer it comes from ("" when it is not one). */
 typedef struct rh_bar {
-    char label[200];
+    char label[JVIEW_KEY];
     uint64_t v[2];
     char stat[2][256];
 } rh_bar;

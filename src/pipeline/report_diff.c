@@ -245,14 +245,13 @@ static int totals(wn_buf *o, side *sd)
 static long stage_index(const report_src *s, const char *name)
 {
     jview arr, it, st, v;
-    wn_buf n = WN_BUF_INIT;
+    char n[64];
     long i = 0, at = -1;
     if (jview_path(s->stats, "/stages", &arr) && jview_iter(arr, &it))
-        for (; at < 0 && jview_next(&it, NULL, &st); i++)
-            if (jview_get(st, "name", &v) && !jview_str(v, &n) &&
-                !strcmp(n.data, name))
+        for (; at < 0 && jview_next(&it, NULL, 0, &st); i++)
+            if (jview_get(st, "name", &v) && jview_cstr(v, n, sizeof n) &&
+                !strcmp(n, name))
                 at = i;
-    wn_buf_release(&n);
     return at;
 }
 
@@ -262,21 +261,20 @@ static int funnels(wn_buf *o, side *sd)
     /* the stages of A, then those only B has */
     char names[2 * TALLY_MAX_STAGES + 2][64];
     size_t n = 0;
-    wn_buf nm = WN_BUF_INIT;
+    char nm[64];
     for (int r = 0; r < 2; r++) {
         jview arr, it, st, v;
         if (jview_path(sd[r].s.stats, "/stages", &arr) && jview_iter(arr, &it))
             while (n < sizeof names / sizeof *names &&
-                   jview_next(&it, NULL, &st))
-                if (jview_get(st, "name", &v) && !jview_str(v, &nm)) {
+                   jview_next(&it, NULL, 0, &st))
+                if (jview_get(st, "name", &v) && jview_cstr(v, nm, sizeof nm)) {
                     size_t j;
-                    for (j = 0; j < n && strcmp(names[j], nm.data); j++)
+                    for (j = 0; j < n && strcmp(names[j], nm); j++)
                         ;
                     if (j == n)
-                        snprintf(names[n++], sizeof names[0], "%s", nm.data);
+                        memcpy(names[n++], nm, sizeof nm);
                 }
     }
-    wn_buf_release(&nm);
     rh_bar *b = calloc(n ? n : 1, sizeof *b);
     if (!b)
         return WN_ENOMEM;
@@ -317,7 +315,7 @@ static int funnels(wn_buf *o, side *sd)
 }
 
 typedef struct reason_row {
-    char key[200];
+    char key[JVIEW_KEY];
     uint64_t v[2];
 } reason_row;
 
@@ -338,24 +336,23 @@ static int reasons(wn_buf *o, side *sd)
     reason_row *row = calloc(cap, sizeof *row);
     if (!row)
         return WN_ENOMEM;
-    wn_buf key = WN_BUF_INIT;
+    char key[JVIEW_KEY];
     for (int r = 0; r < 2; r++) {
         jview obj, it, v;
         if (jview_path(sd[r].s.stats, "/rejected_by_reason", &obj) &&
             jview_iter(obj, &it))
-            while (jview_next(&it, &key, &v) && key.data) {
+            while (jview_next(&it, key, sizeof key, &v)) {
                 size_t j;
-                for (j = 0; j < n && strcmp(row[j].key, key.data); j++)
+                for (j = 0; j < n && strcmp(row[j].key, key); j++)
                     ;
                 if (j == n) {
                     if (n == cap)
                         continue;
-                    snprintf(row[n++].key, sizeof row[0].key, "%s", key.data);
+                    memcpy(row[n++].key, key, sizeof key);
                 }
                 row[j].v[r] = jview_u64(v);
             }
     }
-    wn_buf_release(&key);
     qsort(row, n, sizeof *row, cmp_change);
     PUTS("<h2 id=reasons>Reasons that grew or shrank</h2>");
     if (!n)
