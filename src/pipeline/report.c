@@ -609,17 +609,12 @@ static int measures(wn_buf *o, const report_src *s)
                                  "/%s", idx);
                     n++;
                 }
-            /* only the rejected series: draw it as the second colour */
-            for (size_t i = 0; i < n; i++) {
-                b[i].v[0] = b[i].v[1];
-                memcpy(b[i].stat[0], b[i].stat[1], sizeof b[i].stat[0]);
-            }
             char mark[96];
             snprintf(mark, sizeof mark, "reject if %s %.4g", op, bound);
             PUTS("<p><b>");
             KEEP(rh_escs(o, key));
             PUTS("</b></p>");
-            KEEP(rh_columns(o, "measure", b, n, 1, NULL,
+            KEEP(rh_columns(o, "measure", b, n, RH_REJECTED, NULL,
                             hi > 0 ? bound / hi * TALLY_MEASURE_BINS : 0,
                             mark));
             any = 1;
@@ -687,14 +682,8 @@ static int domains(wn_buf *o, const report_src *s, const char *which)
     KEEP(rh_num(o, report_u64(s, p)));
     PUTS("</span></p>");
     if (n) {
-        /* a chart of one series in its own colour */
-        if (series)
-            for (size_t i = 0; i < n; i++) {
-                b[i].v[0] = b[i].v[1];
-                memcpy(b[i].stat[0], b[i].stat[1], sizeof b[i].stat[0]);
-            }
         KEEP(rh_hbars(o, series ? "domains-rejected" : "domains-kept", b, n,
-                      1, NULL));
+                      series ? RH_REJECTED : 1, NULL));
     }
     PUTS("</div>");
     free(b);

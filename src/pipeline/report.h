@@ -55,7 +55,9 @@ typedef struct rh_bar {
     char stat[2][256];
 } rh_bar;
 /* Horizontal bars, one row each; series 1 or 2 (drawn side by side, in
- * blue then red); names: the legend (may be NULL). */
+ * blue then red), or RH_REJECTED: series 1 alone, in red; names: the
+ * legend (may be NULL). */
+#define RH_REJECTED (-1)
 int rh_hbars(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
              int series, const char *const *names);
 /* Vertical columns (a histogram); mark >= 0 draws a threshold line at

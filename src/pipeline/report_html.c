@@ -141,11 +141,20 @@ static int legend(wn_buf *o, int series, const char *const *names)
     return rc;
 }
 
+/* The series drawn: [*s0, *s0 + *ns); RH_REJECTED is series 1 alone. */
+static void series_range(int series, int *s0, int *ns)
+{
+    *s0 = series == RH_REJECTED;
+    *ns = series == RH_REJECTED ? 1 : series;
+}
+
 static uint64_t max_of(const rh_bar *b, size_t n, int series)
 {
     uint64_t m = 1;
+    int s0, ns;
+    series_range(series, &s0, &ns);
     for (size_t i = 0; i < n; i++)
-        for (int s = 0; s < series; s++)
+        for (int s = s0; s < s0 + ns; s++)
             if (b[i].v[s] > m)
                 m = b[i].v[s];
     return m;
@@ -155,7 +164,9 @@ int rh_hbars(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
              int series, const char *const *names)
 {
     int rc = 0;
-    const double lw = 230, bw = 380, row = series == 2 ? 26 : 18;
+    int s0, ns;
+    series_range(series, &s0, &ns);
+    const double lw = 230, bw = 380, row = ns == 2 ? 26 : 18;
     double scale = bw / (double)max_of(b, n, series);
     KEEP(legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
@@ -169,15 +180,15 @@ int rh_hbars(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
         while (cut < ln && cut && ((unsigned char)b[i].label[cut] & 0xC0) == 0x80)
             cut--;
         PUTF("<text x=\"%.0f\" y=\"%.1f\" text-anchor=end class=l><title>",
-             lw - 6, y + (series == 2 ? 15 : 11));
+             lw - 6, y + (ns == 2 ? 15 : 11));
         KEEP(rh_escs(o, b[i].label));
         PUTS("</title>");
         KEEP(rh_esc(o, b[i].label, cut));
         if (cut < ln)
             PUTS("\xE2\x80\xA6");
         PUTS("</text>");
-        for (int s = 0; s < series; s++) {
-            double h = 11, yy = y + s * 12;
+        for (int s = s0; s < s0 + ns; s++) {
+            double h = 11, yy = y + (s - s0) * 12;
             double w = (double)b[i].v[s] * scale;
             KEEP(bar_rect(o, lw, yy, w, h, s, b[i].stat[s], b[i].v[s]));
             KEEP(value_text(o, lw + w + 4, yy + 9.5, "start", b[i].stat[s],
@@ -193,9 +204,11 @@ int rh_columns(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
                const char *mark_label)
 {
     int rc = 0;
+    int s0, ns;
+    series_range(series, &s0, &ns);
     const double left = 10, top = 16, ch = 120, cw = n > 16 ? 28 : 40;
-    double gw = cw - 6, sw = gw / series;
-    double width = left + n * cw + 10, height = top + ch + 44;
+    double gw = cw - 6, sw = gw / ns;
+    double width = left + n * cw + 10, height = top + ch + 60;
     double scale = (ch - 14) / (double)max_of(b, n, series);
     KEEP(legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
@@ -206,12 +219,12 @@ int rh_columns(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
          "stroke=\"#888\"/>", left, top + ch, width - 10, top + ch);
     for (size_t i = 0; i < n; i++) {
         double x = left + i * cw + 3;
-        for (int s = 0; s < series; s++) {
-            double h = (double)b[i].v[s] * scale;
+        for (int s = s0; s < s0 + ns; s++) {
+            double h = (double)b[i].v[s] * scale, xs = x + (s - s0) * sw;
             /* the height is what data-v scales to; the bar grows up */
             PUTF("<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
                  "fill=\"%s\" data-v=\"%llu\"",
-                 x + s * sw, top + ch - h, sw - 1, h, colour[s],
+                 xs, top + ch - h, sw - 1, h, colour[s],
                  (unsigned long long)b[i].v[s]);
             if (*b[i].stat[s]) {
                 PUTS(" data-stat=\"");
@@ -220,7 +233,7 @@ int rh_columns(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
             }
             PUTS("/>");
             if (b[i].v[s])
-                KEEP(value_text(o, x + s * sw + (sw - 1) / 2,
+                KEEP(value_text(o, xs + (sw - 1) / 2,
                                 top + ch - h - 3, "middle", b[i].stat[s],
                                 b[i].v[s]));
         }
