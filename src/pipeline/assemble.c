@@ -376,13 +376,6 @@ static int write_problems(wn_run *r, wn_error *err)
     return rc;
 }
 
-/* Reopens the JSON object that ends out ("}\n") for more members. */
-static void reopen(wn_buf *out, size_t at)
-{
-    if (out->len >= at + 2 && !memcmp(out->data + out->len - 2, "}\n", 2))
-        out->len -= 2;
-}
-
 int wn_run_stats_json(wn_run *r, wn_buf *out)
 {
     size_t at = out->len;
@@ -391,7 +384,7 @@ int wn_run_stats_json(wn_run *r, wn_buf *out)
     if (rc)
         return rc;
     /* and what only a run has: its input files, in order */
-    reopen(out, at);
+    tally_json_reopen(out, at);
     rc |= wn_buf_puts(out, ",\n\"inputs\":[");
     for (size_t i = 0; i < r->nfiles && r->finfo; i++) {
         const run_file *f = &r->finfo[i];
@@ -428,7 +421,7 @@ static int timing_json(wn_run *r, wn_buf *o)
     int rc = tally_timing_json(&r->total, o);
     if (rc)
         return rc;
-    reopen(o, 0);
+    tally_json_reopen(o, 0);
     static const char *const names[RT_N] = {"read", "dedup", "write"};
     const run_clock *c = &r->clock;
     rc |= wn_buf_printf(o, ",\n\"threads\":%d,\"start\":", r->jobs);

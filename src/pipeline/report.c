@@ -289,6 +289,31 @@ static int funnel(wn_buf *o, const report_src *s)
 
 /* --------------------------------------------------------------- time */
 
+/* One row per element of timing.json's array `arr`: its name, then the
+ * three numbers k with formats fmt. */
+static int timing_rows(wn_buf *o, const report_src *s, const char *arr,
+                       const char *const *k, const char *const *fmt)
+{
+    int rc = 0;
+    char p[64], name[128];
+    jview a, it, el, v;
+    snprintf(p, sizeof p, "/%s", arr);
+    if (!jview_path(s->timing, p, &a) || !jview_iter(a, &it))
+        return 0;
+    for (size_t i = 0; jview_next(&it, NULL, 0, &el); i++) {
+        PUTS("<tr><td>");
+        if (jview_get(el, "name", &v) && jview_cstr(v, name, sizeof name))
+            KEEP(rh_escs(o, name));
+        PUTS("</td>");
+        for (int j = 0; j < 3; j++) {
+            snprintf(p, sizeof p, "/%s/%zu/%s", arr, i, k[j]);
+            KEEP(timing_cell(o, s, p, fmt[j]));
+        }
+        PUTS("</tr>");
+    }
+    return rc;
+}
+
 static int time_section(wn_buf *o, const report_src *s)
 {
     int rc = 0;
@@ -325,46 +350,18 @@ static int time_section(wn_buf *o, const report_src *s)
         KEEP(rh_escs(o, str.data));
         PUTS("</pre>");
     }
-    /* phases, then stages */
-    jview arr, it, el;
+    static const char *const pk[] = {"wall_seconds", "cpu_seconds",
+                                     "mb_per_s"};
+    static const char *const pf[] = {"%.3f", "%.3f", "%.1f"};
     PUTS("<h3>Phases</h3><table><tr><th>phase</th><th class=n>wall s</th>"
          "<th class=n>CPU s</th><th class=n>MB/s</th></tr>");
-    size_t i = 0;
-    if (jview_path(s->timing, "/phases", &arr) && jview_iter(arr, &it))
-        for (; jview_next(&it, NULL, 0, &el); i++) {
-            char p[64];
-            PUTS("<tr><td>");
-            if (jview_get(el, "name", &v) && jview_cstr(v, name, sizeof name))
-                KEEP(rh_escs(o, name));
-            PUTS("</td>");
-            static const char *const k[] = {"wall_seconds", "cpu_seconds",
-                                            "mb_per_s"};
-            for (int j = 0; j < 3; j++) {
-                snprintf(p, sizeof p, "/phases/%zu/%s", i, k[j]);
-                KEEP(timing_cell(o, s, p, j < 2 ? "%.3f" : "%.1f"));
-            }
-            PUTS("</tr>");
-        }
+    KEEP(timing_rows(o, s, "phases", pk, pf));
+    static const char *const sk[] = {"cpu_seconds", "text_bytes", "mb_per_s"};
+    static const char *const sf[] = {"%.3f", "%.0f", "%.1f"};
     PUTS("</table><h3>Stages (thread CPU time)</h3><table><tr><th>stage</th>"
          "<th class=n>CPU s</th><th class=n>text bytes</th>"
          "<th class=n>MB/s</th></tr>");
-    i = 0;
-    if (jview_path(s->timing, "/stages", &arr) && jview_iter(arr, &it))
-        for (; jview_next(&it, NULL, 0, &el); i++) {
-            char p[64];
-            PUTS("<tr><td>");
-            if (jview_get(el, "name", &v) && jview_cstr(v, name, sizeof name))
-                KEEP(rh_escs(o, name));
-            PUTS("</td>");
-            static const char *const k[] = {"cpu_seconds", "text_bytes",
-                                            "mb_per_s"};
-            static const char *const fmt[] = {"%.3f", "%.0f", "%.1f"};
-            for (int j = 0; j < 3; j++) {
-                snprintf(p, sizeof p, "/stages/%zu/%s", i, k[j]);
-                KEEP(timing_cell(o, s, p, fmt[j]));
-            }
-            PUTS("</tr>");
-        }
+    KEEP(timing_rows(o, s, "stages", sk, sf));
     PUTS("</table>");
     if (s->conf.len) {
         PUTS("<details><summary>configuration and inputs "

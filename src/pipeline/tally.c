@@ -404,6 +404,23 @@ static int put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
     return rc ? WN_ENOMEM : 0;
 }
 
+/* [a,b,c] */
+static int put_u64s(wn_buf *o, const uint64_t *v, size_t n)
+{
+    int rc = wn_buf_putc(o, '[');
+    for (size_t i = 0; i < n; i++)
+        rc |= wn_buf_printf(o, "%s%llu", i ? "," : "",
+                            (unsigned long long)v[i]);
+    rc |= wn_buf_putc(o, ']');
+    return rc;
+}
+
+void tally_json_reopen(wn_buf *out, size_t at)
+{
+    if (out->len >= at + 2 && !memcmp(out->data + out->len - 2, "}\n", 2))
+        out->len -= 2;
+}
+
 /* {"distinct":N,"other":N,"top":{...}}: the largest counts of c. */
 static int put_top(wn_buf *o, const counter *c)
 {
@@ -491,19 +508,15 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
                            "\"reject_shards\":%zu,\"text_bytes\":%llu}",
                         data_shards, reject_shards,
                         (unsigned long long)t->final_bytes);
-    rc |= wn_buf_puts(o, ",\n\"histograms\":{\"length_chars_log2\":[");
-    for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
-        rc |= wn_buf_printf(o, "%s%llu", i ? "," : "",
-                            (unsigned long long)t->len_hist[i]);
-    rc |= wn_buf_puts(o, "],\"language\":");
+    rc |= wn_buf_puts(o, ",\n\"histograms\":{\"length_chars_log2\":");
+    rc |= put_u64s(o, t->len_hist, TALLY_LEN_BUCKETS);
+    rc |= wn_buf_puts(o, ",\"language\":");
     rc |= put_kv_object(o, t->langs, t->nlangs);
     rc |= wn_buf_puts(o, ",\"duplicate_group_size\":");
     rc |= put_kv_object(o, t->clusters, t->nclusters);
-    rc |= wn_buf_puts(o, ",\n \"length_chars_log2_rejected\":[");
-    for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
-        rc |= wn_buf_printf(o, "%s%llu", i ? "," : "",
-                            (unsigned long long)t->len_hist_rej[i]);
-    rc |= wn_buf_puts(o, "],\"language_rejected\":");
+    rc |= wn_buf_puts(o, ",\n \"length_chars_log2_rejected\":");
+    rc |= put_u64s(o, t->len_hist_rej, TALLY_LEN_BUCKETS);
+    rc |= wn_buf_puts(o, ",\"language_rejected\":");
     rc |= put_kv_object(o, t->langs_rej, t->nlangs_rej);
     rc |= wn_buf_puts(o, ",\n \"measures_rejected\":{");
     for (size_t i = 0; i < t->nmeasures; i++) {
@@ -511,11 +524,9 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
         rc |= wn_buf_printf(o, "%s\n  ", i ? "," : "");
         rc |= wn_json_put_string(o, m->key, strlen(m->key));
         rc |= wn_buf_printf(o, ":{\"op\":\"%s\",\"bound\":%.6g,\"hi\":%.6g,"
-                               "\"bins\":[", m->op, m->bound, m->hi);
-        for (size_t k = 0; k < TALLY_MEASURE_BINS; k++)
-            rc |= wn_buf_printf(o, "%s%llu", k ? "," : "",
-                                (unsigned long long)m->bins[k]);
-        rc |= wn_buf_puts(o, "]}");
+                               "\"bins\":", m->op, m->bound, m->hi);
+        rc |= put_u64s(o, m->bins, TALLY_MEASURE_BINS);
+        rc |= wn_buf_putc(o, '}');
     }
     rc |= wn_buf_puts(o, "}},\n\"cleaning\":{\"lines_dropped\":");
     rc |= put_kv_object(o, t->lines, t->nlines);
@@ -582,9 +593,8 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
         rc = tally_json(&t, st, 0, 0, out);
     /* and what only a dedup run has: its work (which depends on resuming
      * and on the memory budget, so winnow run's stats.json leaves it out) */
-    if (!rc && out->len >= at + 2 &&
-        !memcmp(out->data + out->len - 2, "}\n", 2))
-        out->len -= 2; /* reopen the object */
+    if (!rc)
+        tally_json_reopen(out, at);
     if (!rc)
         rc = wn_buf_printf(out, ",\n\"dedup_work\":{\"verified_pairs\":%llu,"
                                 "\"refuted_pairs\":%llu,"

@@ -127,6 +127,9 @@ void tally_redactions(tally *t, const wn_doc *d);
  * histograms.  Appends one JSON object and a newline to out. */
 int tally_json(tally *t, const wn_dedup_stats *dedup, size_t data_shards,
                size_t reject_shards, wn_buf *out);
+/* Reopens the JSON object that tally_json (or another writer) ended at
+ * out's end with "}\n", started at offset at, to append members. */
+void tally_json_reopen(wn_buf *out, size_t at);
 /* The stages' CPU time and speed (not in stats.json, which is the same
  * bytes for the same inputs and options; time is not). */
 int tally_timing_json(const tally *t, wn_buf *out);
