@@ -196,7 +196,7 @@ static int funnel(wn_buf *o, const report_src *s)
     for (int pass = 0; pass < 2; pass++) {
         double scale = 290.0 / (double)(pass ? maxb : maxd);
         PUTF("%s<svg class=chart data-fig=\"funnel-%s\" width=\"430\" "
-             "height=\"%zu\" role=img data-axis=x data-scale=\"%.6f\">",
+             "height=\"%zu\" role=img data-axis=x data-scale=\"%.9g\">",
              pass ? "" : "<div class=cols>", pass ? "bytes" : "documents",
              n * 20 + 18, scale);
         PUTF("<text x=\"130\" y=\"11\" class=l>%s</text>",

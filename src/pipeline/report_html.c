@@ -171,7 +171,7 @@ int rh_hbars(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
     KEEP(legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
          "viewBox=\"0 0 %.0f %.0f\" role=img data-axis=x "
-         "data-scale=\"%.6f\">",
+         "data-scale=\"%.9g\">",
          fig, lw + bw + 80, n * row + 4, lw + bw + 80, n * row + 4, scale);
     for (size_t i = 0; i < n; i++) {
         double y = i * row + 2;
@@ -213,7 +213,7 @@ int rh_columns(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
     KEEP(legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
          "viewBox=\"0 0 %.0f %.0f\" role=img data-axis=y "
-         "data-scale=\"%.6f\">",
+         "data-scale=\"%.9g\">",
          fig, width, height, width, height, scale);
     PUTF("<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
          "stroke=\"#888\"/>", left, top + ch, width - 10, top + ch);
@@ -249,8 +249,9 @@ int rh_columns(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
         double x = left + mark * cw;
         PUTF("<line class=mark x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" "
              "y2=\"%.0f\" stroke=\"#222\" stroke-dasharray=\"4 3\"/>"
-             "<text x=\"%.1f\" y=\"11\" text-anchor=middle class=l>",
-             x, top - 2, x, top + ch, x);
+             "<text x=\"%.1f\" y=\"11\" text-anchor=%s class=l>",
+             x, top - 2, x, top + ch, x,
+             x < 60 ? "start" : x > width - 60 ? "end" : "middle");
         KEEP(rh_escs(o, mark_label ? mark_label : ""));
         PUTS("</text>");
     }
