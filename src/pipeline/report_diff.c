@@ -12,9 +12,11 @@
  */
 #include "report.h"
 #include "run_internal.h"
+#include "../io/input.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define PUTC(c) keep_first(&rc, wn_buf_putc(o, c))
 #define PUTS(s) keep_first(&rc, wn_buf_puts(o, s))
@@ -47,13 +49,48 @@ static uint64_t doc_hash(const wn_doc *d)
     return counter_hash(k->data ? k->data : "", k->len);
 }
 
-/* Every document of OUTDIR/sub/part-NNNNN.jsonl.zst, in order, into fn. */
+typedef struct shard_read {
+    int (*fn)(void *, const wn_doc *);
+    void *ctx;
+    wn_doc doc;
+    int bad;         /* problems met: a damaged shard */
+    wn_error first;
+} shard_read;
+
+static wn_doc *shard_slot(void *ctx) { return &((shard_read *)ctx)->doc; }
+
+static int shard_take(void *ctx, wn_doc *d, wn_error *err)
+{
+    shard_read *c = ctx;
+    int rc = c->fn(c->ctx, d);
+    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
+}
+
+static void shard_warn(void *ctx, const wn_error *e)
+{
+    shard_read *c = ctx;
+    if (!c->bad++)
+        c->first = *e;
+}
+
+/* Every document of OUTDIR/sub/part-NNNNN.jsonl.zst, in order, into fn,
+ * through the one reader loop (input_each); a problem in a run's own
+ * output fails the comparison. */
 static int each_shard_doc(const char *dir, const char *sub,
                           int (*fn)(void *, const wn_doc *), void *ctx,
                           wn_error *err)
 {
     wn_buf path = WN_BUF_INIT;
-    wn_doc d = WN_DOC_INIT;
+    shard_read c;
+    memset(&c, 0, sizeof c);
+    c.fn = fn;
+    c.ctx = ctx;
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    ro.format = WN_FMT_JSONL;
+    ro.max_record = (size_t)1 << 30;
+    ro.warn = shard_warn;
+    ro.warn_ctx = &c;
+    doc_sink sink = {shard_slot, shard_take, NULL, &c};
     int rc = 0;
     for (size_t k = 0; !rc; k++) {
         wn_buf_reset(&path);
@@ -62,27 +99,19 @@ static int each_shard_doc(const char *dir, const char *sub,
             rc = wn_err(err, rc, dir, 0, "out of memory");
             break;
         }
-        FILE *f = fopen(path.data, "rb");
-        if (!f)
+        if (access(path.data, F_OK))
             break; /* past the last shard */
-        fclose(f);
-        wn_reader_opts ro = WN_READER_OPTS_INIT;
-        ro.format = WN_FMT_JSONL;
-        ro.max_record = (size_t)1 << 30;
-        wn_reader *r;
-        if ((rc = wn_reader_open(path.data, &ro, &r, err)))
-            break;
-        int got;
-        while ((got = wn_reader_next(r, &d, err)) == WN_DOC)
-            if ((rc = fn(ctx, &d))) {
-                rc = wn_err(err, rc, path.data, 0, "out of memory");
-                break;
-            }
-        if (!rc && got < 0)
-            rc = got; /* a damaged shard is not a comparison */
-        wn_reader_close(r);
+        wn_stats st;
+        memset(&st, 0, sizeof st);
+        rc = input_each(path.data, NULL, &ro, &sink, &st, err);
+        if (rc >= 0 && (c.bad || !rc))
+            rc = wn_err(err, WN_EFORMAT, path.data, c.first.offset,
+                        "damaged output shard: %s",
+                        c.bad ? c.first.msg : "unreadable");
+        else if (rc > 0)
+            rc = 0;
     }
-    wn_doc_release(&d);
+    wn_doc_release(&c.doc);
     wn_buf_release(&path);
     return rc;
 }
