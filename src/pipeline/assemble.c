@@ -452,6 +452,50 @@ static int timing_json(wn_run *r, wn_buf *o)
     return rc ? WN_ENOMEM : 0;
 }
 
+/* The tasks' examples of line rules, in input order, the first
+ * r->examples of each rule, appended to o. */
+static int line_examples(wn_run *r, wn_buf *o, wn_error *err)
+{
+    wn_buf all = WN_BUF_INIT, p = WN_BUF_INIT;
+    tally_kv *count = NULL;
+    size_t ncount = 0;
+    int rc = 0;
+    for (size_t i = 0; i < r->nfiles && !rc; i++) {
+        const char *name = run_path(r, &p, "work/p1/%05zu.lines.jsonl", i);
+        wn_buf_reset(&all);
+        if (!name)
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        else if ((rc = read_whole_file(name, &all, err)) > 0)
+            rc = 0; /* no examples in this input */
+        const char *at = all.data, *end = at + all.len;
+        while (!rc && at && at < end) {
+            const char *nl = memchr(at, '\n', (size_t)(end - at));
+            const char *le = nl ? nl : end;
+            jview line, v;
+            char key[JVIEW_KEY];
+            if (jview_parse(at, (size_t)(le - at), &line) ||
+                !jview_get(line, "rule", &v) || !jview_cstr(v, key, sizeof key))
+                rc = wn_err(err, WN_EIO, name, 0, "damaged work file");
+            size_t have = 0;
+            for (size_t k = 0; !rc && k < ncount; k++)
+                if (!strcmp(count[k].key, key))
+                    have = count[k].n;
+            if (!rc && have < r->examples &&
+                !(rc = wn_buf_append(o, at, (size_t)(le - at) + 1)))
+                rc = tally_kv_add(&count, &ncount, key, strlen(key), 1);
+            if (rc == WN_ENOMEM)
+                rc = wn_err(err, rc, "", 0, "out of memory");
+            at = le + 1;
+        }
+    }
+    for (size_t k = 0; k < ncount; k++)
+        free(count[k].key);
+    free(count);
+    wn_buf_release(&all);
+    wn_buf_release(&p);
+    return rc;
+}
+
 int run_write_examples(wn_run *r, wn_error *err)
 {
     wn_buf o = WN_BUF_INIT, p = WN_BUF_INIT;
@@ -469,6 +513,13 @@ int run_write_examples(wn_run *r, wn_error *err)
         FIELD("text", e->excerpt);
 #undef FIELD
         rc |= wn_buf_puts(&o, "}\n");
+    }
+    if (!rc) {
+        rc = line_examples(r, &o, err);
+        if (rc) {
+            wn_buf_release(&o);
+            return rc;
+        }
     }
     const char *name = rc ? NULL : run_path(r, &p, "examples.jsonl");
     if (!name)

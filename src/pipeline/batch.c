@@ -12,6 +12,7 @@
 #include "stage_api.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -36,6 +37,8 @@ struct pool {
     int stop;
     int flags;
     int inited; /* mutex and conditions exist */
+    int pre_slot[TALLY_MAX_STAGES]; /* capture slot + 1 of each stage */
+    _Atomic int capturing;
 };
 
 /* CPU time of the calling thread: a stage's cost whatever else runs. */
@@ -59,6 +62,15 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
             if (b->dropped_at[i] >= 0)
                 continue;
             b->bytes[s] += b->docs[i].text.len;
+            int k = p->pre_slot[s] - 1;
+            if (k >= 0 && atomic_load_explicit(&p->capturing,
+                                               memory_order_relaxed)) {
+                const wn_doc *d = &b->docs[i];
+                /* no copy, no example: never a failure of the run */
+                b->pre_ok[k * b->cap + i] =
+                    !wn_buf_set(&b->pre[k * b->cap + i],
+                                d->text.data ? d->text.data : "", d->text.len);
+            }
             wn_buf_reset(&b->reasons[i]);
             int rc = p->ops[s]->process(p->states[s], &b->docs[i], &sc[s],
                                         &b->reasons[i]);
@@ -135,7 +147,12 @@ static int batch_alloc(batch *b)
     b->reasons = calloc(b->cap, sizeof *b->reasons);
     b->dropped_at = calloc(b->cap, sizeof *b->dropped_at);
     b->lines = calloc(b->cap, sizeof *b->lines);
-    return b->docs && b->reasons && b->dropped_at && b->lines ? 0 : WN_ENOMEM;
+    b->pre = calloc(b->cap * POOL_CAPTURE, sizeof *b->pre);
+    b->pre_ok = calloc(b->cap * POOL_CAPTURE, 1);
+    return b->docs && b->reasons && b->dropped_at && b->lines && b->pre &&
+                   b->pre_ok
+               ? 0
+               : WN_ENOMEM;
 }
 
 int pool_new(const stage_ops *const *ops, void *const *states,
@@ -185,6 +202,16 @@ int pool_new(const stage_ops *const *ops, void *const *states,
     return 0;
 }
 
+void pool_capture(pool *p, size_t s, int k)
+{
+    if (s < TALLY_MAX_STAGES && k >= 0 && k < POOL_CAPTURE) {
+        p->pre_slot[s] = k + 1;
+        atomic_store(&p->capturing, 1);
+    }
+}
+
+void pool_capture_stop(pool *p) { atomic_store(&p->capturing, 0); }
+
 /* States are read by workers under the mutex, so every change of a state
  * takes it too (with one job there are no workers and no lock). */
 static void lock(pool *p)
@@ -220,6 +247,7 @@ batch *pool_get(pool *p)
     memset(b->bytes, 0, sizeof b->bytes);
     memset(b->bytes_out, 0, sizeof b->bytes_out);
     memset(b->bytes_rej, 0, sizeof b->bytes_rej);
+    memset(b->pre_ok, 0, b->cap * POOL_CAPTURE);
     return b;
 }
 
@@ -288,6 +316,10 @@ void pool_free(pool *p)
         for (size_t k = 0; k < b->cap && b->lines; k++)
             wn_buf_release(&b->lines[k]);
         free(b->lines);
+        for (size_t k = 0; k < b->cap * POOL_CAPTURE && b->pre; k++)
+            wn_buf_release(&b->pre[k]);
+        free(b->pre);
+        free(b->pre_ok);
         free(b->docs);
         free(b->reasons);
         free(b->dropped_at);

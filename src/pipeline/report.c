@@ -460,6 +460,72 @@ static int reasons(wn_buf *o, const report_src *s)
 
 /* ----------------------------------------------------------- cleaning */
 
+/* The lines of one example page: those `rule` dropped struck through and
+ * marked, those other rules dropped greyed, with the rule's name. */
+static int page_lines(wn_buf *o, jview lines, const char *rule)
+{
+    int rc = 0;
+    jview it, l, it2, text, r;
+    char rn[JVIEW_KEY];
+    wn_buf str = WN_BUF_INIT;
+    PUTS("<div class=page>");
+    if (jview_iter(lines, &it))
+        while (!rc && jview_next(&it, NULL, 0, &l)) {
+            if (!jview_iter(l, &it2) || !jview_next(&it2, NULL, 0, &text) ||
+                !jview_next(&it2, NULL, 0, &r))
+                continue;
+            int dropped = jview_cstr(r, rn, sizeof rn);
+            if (KEEP(jview_str(text, &str)))
+                break;
+            PUTS(!dropped ? "<div>" : strcmp(rn, rule) ? "<div class=drop>"
+                                                       : "<div class=hit>");
+            if (dropped) {
+                PUTS("<span class=r>");
+                KEEP(rh_escs(o, rn));
+                PUTS("</span>");
+            }
+            KEEP(rh_esc(o, str.data, str.len));
+            PUTS("</div>");
+        }
+    PUTS("</div>");
+    wn_buf_release(&str);
+    return rc;
+}
+
+/* The example pages of line rule key ("stage:rule") in examples.jsonl. */
+static int line_examples_of(wn_buf *o, const report_src *s, const char *key)
+{
+    int rc = 0;
+    const char *p = s->examples.data, *end = p + s->examples.len;
+    const char *colon = strchr(key, ':');
+    const char *rule = colon ? colon + 1 : key;
+    char k[JVIEW_KEY];
+    wn_buf str = WN_BUF_INIT;
+    while (p && p < end && !rc) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        jview line, v, lines;
+        if (!jview_parse(p, (size_t)(le - p), &line) &&
+            jview_get(line, "rule", &v) && jview_cstr(v, k, sizeof k) &&
+            !strcmp(k, key) && jview_get(line, "lines", &lines)) {
+            PUTS("<div class=ex><p>");
+            if (jview_get(line, "id", &v) && !KEEP(jview_str(v, &str)))
+                KEEP(rh_escs(o, str.data));
+            if (jview_get(line, "url", &v) && !KEEP(jview_str(v, &str)) &&
+                str.len) {
+                PUTS(" &middot; ");
+                KEEP(rh_escs(o, str.data));
+            }
+            PUTS("</p>");
+            KEEP(page_lines(o, lines, rule));
+            PUTS("</div>");
+        }
+        p = le + 1;
+    }
+    wn_buf_release(&str);
+    return rc;
+}
+
 static int cleaning(wn_buf *o, const report_src *s)
 {
     int rc = 0;
@@ -474,8 +540,21 @@ static int cleaning(wn_buf *o, const report_src *s)
          "Documents left empty are counted under Why documents went.</p>");
     if (!n)
         PUTS("<p>no line dropped</p>");
-    else
+    else {
         KEEP(rh_hbars(o, "lines", b, n, 1, NULL));
+        PUTS("<p class=note>Examples: for each rule, the first pages where it "
+             "dropped lines (up to run.examples, among the first 300 pages of "
+             "each input), as the stage received them: the rule's lines "
+             "struck through in red, lines other rules dropped in grey.</p>");
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        PUTS("<h3>");
+        KEEP(rh_escs(o, b[i].label));
+        PUTS(" &middot; ");
+        KEEP(rh_num(o, b[i].v[0]));
+        PUTS(" lines</h3>");
+        KEEP(line_examples_of(o, s, b[i].label));
+    }
     free(b);
     return rc;
 }

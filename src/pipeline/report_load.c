@@ -96,13 +96,20 @@ static const char style[] =
     "vertical-align:-.1em}"
     ".ex{border-left:3px solid #c0504d;padding-left:.6em;margin:.6em 0}"
     ".ex p{margin:.1em 0;font-size:12px;word-break:break-all}"
-    "mark{background:#f6d7a7}del{background:#f4c7c3;text-decoration:none}"
+    "mark{background:#f6d7a7}"
+    ".page{font:12px/1.35 monospace;background:#f7f7f7;padding:.4em;"
+    "max-height:22em;overflow:auto}"
+    ".page div{white-space:pre-wrap;word-break:break-word;min-height:1.2em}"
+    ".page .hit{background:#f4c7c3;text-decoration:line-through}"
+    ".page .drop{color:#999;text-decoration:line-through}"
+    ".page .r{float:right;font-size:10px;color:#a33;margin-left:1em;"
+    "text-decoration:none}"
     ".note{color:#666;font-size:12px}"
     ".cols{display:flex;gap:2em;flex-wrap:wrap}"
     "summary{cursor:pointer}"
     "@media print{body{max-width:none;margin:0;font-size:11px}"
     "h2{break-after:avoid}.chart,table,.ex{break-inside:avoid}"
-    "pre{max-height:none}}";
+    "pre,.page{max-height:none}}";
 
 int report_head(wn_buf *o, const char *title)
 {

@@ -115,6 +115,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
         r->examples = o->examples;
         r->shard_size = o->shard_size;
         engine_book_final(r->eng, 0); /* the final output comes later */
+        engine_line_examples(r->eng, r->examples);
         tally *b = engine_books(r->eng);
         rc = tally_set_stages(&r->total, (const char *const *)b->stage_name,
                               b->nstages);

@@ -124,6 +124,18 @@ int run_task(wn_run *r, size_t i, wn_error *err)
          * kept with it; the next task starts a list of its own */
         engine_clear_problems(r->eng);
     }
+    if (!rc) {
+        /* and so are its examples of line rules (examples.jsonl) */
+        wn_buf lx = WN_BUF_INIT;
+        if ((rc = engine_take_line_examples(r->eng, &lx)) ||
+            !run_path(r, &p, "work/p1/%05zu.lines.jsonl", i))
+            rc = wn_err(err, rc ? rc : WN_ENOMEM, "", 0, "out of memory");
+        else if (lx.len)
+            rc = write_work_file(p.data, &lx, err);
+        else
+            unlink(p.data);
+        wn_buf_release(&lx);
+    }
     if (!rc && !run_path(r, &p, "work/p1/%05zu.counts", i))
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!rc)

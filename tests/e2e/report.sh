@@ -27,6 +27,24 @@ grep -qi '<script' "$R" && fail "report.html holds a script tag (document text n
 grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;' "$R" && pass || fail "document text escaped in the examples"
 grep -Eqi '(src|href)="?(https?:)?//' "$R" && fail "report.html fetches something" || pass
 grep -Eqi '<link|@import|url\(' "$R" && fail "report.html refers to outside resources" || pass
+# line rules: their pages, with the dropped lines marked, for each rule
+python3 - "$A" <<'PY' && pass || fail "examples of line rules"
+import json, sys, html
+o = sys.argv[1]
+s = json.load(open(o + "/stats.json"))
+ex = [json.loads(l) for l in open(o + "/examples.jsonl")]
+lines = [e for e in ex if "rule" in e]
+rules = {e["rule"] for e in lines}
+assert rules and rules <= set(s["cleaning"]["lines_dropped"]), rules
+for e in lines:  # each example shows its rule dropping a line
+    short = e["rule"].split(":", 1)[1]
+    assert any(r == short for _, r in e["lines"]), e["rule"]
+page = open(o + "/report.html").read()
+assert page.count("<div class=hit>") >= len(lines)
+cookie = [t for e in lines for t, r in e["lines"] if r and "cookie" in t.lower()]
+esc = lambda t: html.escape(t, quote=False).replace('"', "&quot;").replace("'", "&#39;")
+assert cookie and esc(cookie[0]) in page
+PY
 for id in funnel time reasons cleaning distributions sources problems-list; do
   grep -q "id=$id>" "$R" && pass || fail "section $id missing"
 done
