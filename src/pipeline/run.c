@@ -57,7 +57,7 @@ static const config_opt run_opts[] = {
     OPTION_BOOL("run.html", "1", AT(html),
                 "read HTML responses from WARC files"),
     OPTION_INT("run.examples", "3", 0, OPT_NOLIMIT, 0, AT(examples),
-               "rejected examples per reason in the report"),
+               "examples per reject reason and per line rule in the report"),
     OPTION_END,
 };
 
