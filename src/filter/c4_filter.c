@@ -149,7 +149,6 @@ static int c4_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
     const c4_state *s = state;
-    (void)scratch;
     if (!s->enabled)
         return STAGE_KEEP;
     const char *x = doc->text.data ? doc->text.data : "";
@@ -169,6 +168,10 @@ static int c4_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if (s->sent_on) {
         double k = (double)c4_count_sentences(
             x, n, s->min_sent > 0 ? (size_t)ceil(s->min_sent) : 1);
+        /* for the report (stage_measure); counting stops at the bound,
+         * so every kept page shows as the bound */
+        stage_measure(scratch, C4, "sentences", k, "<", s->min_sent,
+                      k < s->min_sent);
         if (k < s->min_sent)
             return freason(reason, C4, "sentences", k, "<", s->min_sent)
                        ? WN_ENOMEM

@@ -141,11 +141,18 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
         nshort += l->cps <= s->short_len;
     }
     double r = (double)npunct / nl;
+    /* each check also tells the report its value (stage_measure) */
+    if (s->on[PUNCT])
+        stage_measure(scratch, FW, "line_punct_ratio", r, "<=", s->v[PUNCT],
+                      r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero));
     if (s->on[PUNCT] && r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero))
         return freason(reason, FW, "line_punct_ratio", r, "<=", s->v[PUNCT])
                    ? WN_ENOMEM
                    : STAGE_DROP;
     r = (double)nshort / nl;
+    if (s->on[SHORT])
+        stage_measure(scratch, FW, "short_line_ratio", r, ">=", s->v[SHORT],
+                      r >= s->v[SHORT]);
     if (s->on[SHORT] && r >= s->v[SHORT])
         return freason(reason, FW, "short_line_ratio", r, ">=", s->v[SHORT])
                    ? WN_ENOMEM
@@ -161,6 +168,8 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
                 dupc += t->lines[i].cps;
         size_t chars = t->cps - t->newlines;
         r = chars ? (double)dupc / chars : 0;
+        stage_measure(scratch, FW, "dup_line_char_frac", r, ">=",
+                      s->v[DUPCHAR], r >= s->v[DUPCHAR]);
         if (r >= s->v[DUPCHAR])
             return freason(reason, FW, "dup_line_char_frac", r, ">=",
                            s->v[DUPCHAR])
@@ -168,6 +177,9 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
                        : STAGE_DROP;
     }
     r = t->nwords ? (double)t->newlines / t->nwords : 0;
+    if (s->on[NEWLINE])
+        stage_measure(scratch, FW, "newline_word_ratio", r, ">",
+                      s->v[NEWLINE], r > s->v[NEWLINE]);
     if (s->on[NEWLINE] && r > s->v[NEWLINE])
         return freason(reason, FW, "newline_word_ratio", r, ">",
                        s->v[NEWLINE])

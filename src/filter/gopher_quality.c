@@ -121,14 +121,21 @@ static int ends_ellipsis(const char *s, size_t n)
            (n >= 3 && !memcmp(s + n - 3, "\xe2\x80\xa6", 3));
 }
 
+/* Each check also tells the report its value (stage_measure). */
 #define FAIL_LT(i, name, x)                                                  \
     do {                                                                     \
+        if (s->on[i])                                                        \
+            stage_measure(scratch, GQ, name, (x), "<", s->v[i],              \
+                          (x) < s->v[i]);                                    \
         if (s->on[i] && (x) < s->v[i])                                       \
             return freason(reason, GQ, name, (x), "<", s->v[i]) ? WN_ENOMEM  \
                                                                 : STAGE_DROP;\
     } while (0)
 #define FAIL_GT(i, name, x)                                                  \
     do {                                                                     \
+        if (s->on[i])                                                        \
+            stage_measure(scratch, GQ, name, (x), ">", s->v[i],              \
+                          (x) > s->v[i]);                                    \
         if (s->on[i] && (x) > s->v[i])                                       \
             return freason(reason, GQ, name, (x), ">", s->v[i]) ? WN_ENOMEM  \
                                                                 : STAGE_DROP;\
@@ -138,7 +145,6 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
     const gq_state *s = state;
-    (void)scratch;
     if (!s->enabled)
         return STAGE_KEEP;
     const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);

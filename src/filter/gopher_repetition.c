@@ -113,8 +113,12 @@ static inline uint64_t ngram_hash(const uint64_t *pre, const uint64_t *pw,
     return pre[i + n] - pre[i] * pw[n];
 }
 
+/* Each check also tells the report its value (stage_measure). */
 #define FAIL(i, name, x)                                                     \
     do {                                                                     \
+        if (s->on[i])                                                        \
+            stage_measure(scratch, GR, name, (x), ">", s->v[i],              \
+                          (x) > s->v[i]);                                    \
         if (s->on[i] && (x) > s->v[i])                                       \
             return freason(reason, GR, name, (x), ">", s->v[i]) ? WN_ENOMEM  \
                                                                 : STAGE_DROP;\

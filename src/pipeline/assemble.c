@@ -192,8 +192,7 @@ static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
                           c->key.len, 1);
     }
     if (!rc)
-        rc = tally_final_rejected(&r->total, d, reason.data, reason.len,
-                                  c->count);
+        rc = tally_final_rejected(&r->total, d, c->count);
     if (!rc)
         rc = add_example(r, d, reason.data, reason.len, &c->key);
     wn_buf_release(&reason);

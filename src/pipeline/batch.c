@@ -58,6 +58,7 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
         b->dropped_at[i] = -1;
     for (size_t s = 0; s < p->nstages; s++) {
         double t0 = thread_cpu();
+        sc[s].measures = &b->meas;
         for (size_t i = 0; i < b->n; i++) {
             if (b->dropped_at[i] >= 0)
                 continue;
@@ -91,6 +92,7 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
             b->bytes_rej[s] += b->docs[i].text.len;
         }
         b->cpu[s] += thread_cpu() - t0;
+        sc[s].measures = NULL;
     }
     if (!(p->flags & POOL_SERIALIZE))
         return;
@@ -248,6 +250,7 @@ batch *pool_get(pool *p)
     memset(b->bytes_out, 0, sizeof b->bytes_out);
     memset(b->bytes_rej, 0, sizeof b->bytes_rej);
     memset(b->pre_ok, 0, b->cap * POOL_CAPTURE);
+    b->meas.n = 0;
     return b;
 }
 

@@ -30,6 +30,7 @@ typedef struct batch {
     wn_buf *pre;      /* pool_capture: pre[k * cap + i], docs[i]'s text as
                        * the stage of slot k received it ... */
     unsigned char *pre_ok; /* ... when pre_ok[k * cap + i] */
+    stage_measures meas;   /* what the stages measured (stage_measure) */
     uint64_t seq;
     int state;        /* internal */
 } batch;

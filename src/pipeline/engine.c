@@ -537,6 +537,8 @@ static int commit(pump *u, batch *b, wn_error *err)
         t->stage_bytes_out[s] += b->bytes_out[s];
         t->stage_bytes_rej[s] += b->bytes_rej[s];
     }
+    if ((rc = tally_add_measures(t, &b->meas)))
+        return wn_err(err, rc, "", 0, "out of memory");
     size_t nbook = t->nstages;
     for (size_t i = 0; i < b->n; i++) {
         wn_doc *d = &b->docs[i];

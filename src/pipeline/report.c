@@ -651,12 +651,16 @@ static int measures(wn_buf *o, const report_src *s)
     int rc = 0;
     jview obj, it, m, v;
     char key[JVIEW_KEY], op[8];
-    PUTS("<h3>Quality measures of the rejected documents</h3><p class=note>"
-         "For each numeric rule (Gopher, C4, FineWeb, ...): the measured "
-         "value of the documents it rejected, against its threshold (dashed). "
-         "Values of kept documents are not recorded.</p>");
+    PUTS("<h3>Quality measures against their thresholds</h3><p class=note>"
+         "For each numeric rule (Gopher, C4, FineWeb): the measured value of "
+         "every document that met the check, those it passed (blue) and "
+         "those it rejected (red), the threshold dashed.  A document "
+         "rejected by an earlier check of the same stage is not measured by "
+         "the later ones.</p>");
     int any = 0;
-    if (jview_path(s->stats, "/histograms/measures_rejected", &obj) &&
+    static const char *const side[2] = {"passed", "rejected"};
+    static const char *const names[2] = {"passed the check", "rejected"};
+    if (jview_path(s->stats, "/histograms/measures", &obj) &&
         jview_iter(obj, &it))
         while (!rc && jview_next(&it, key, sizeof key, &m)) {
             double bound = jview_get(m, "bound", &v) ? jview_num(v) : 0;
@@ -664,39 +668,39 @@ static int measures(wn_buf *o, const report_src *s)
             if (!jview_get(m, "op", &v) || !jview_cstr(v, op, sizeof op))
                 continue;
             rh_bar b[TALLY_MEASURE_BINS];
-            jview bins, bit, bv;
-            size_t n = 0;
-            if (jview_get(m, "bins", &bins) && jview_iter(bins, &bit))
-                while (n < TALLY_MEASURE_BINS &&
-                       jview_next(&bit, NULL, 0, &bv)) {
-                    memset(&b[n], 0, sizeof b[n]);
-                    if (n % 5 == 0)
-                        snprintf(b[n].label, sizeof b[n].label, "%.3g",
-                                 hi * n / TALLY_MEASURE_BINS);
-                    b[n].v[1] = jview_u64(bv);
-                    const char *p[] = {"histograms", "measures_rejected",
-                                       key, "bins", NULL};
-                    char idx[16];
-                    snprintf(idx, sizeof idx, "%zu", n);
-                    rh_stat(b[n].stat[1], sizeof b[n].stat[1], p);
-                    size_t l = strlen(b[n].stat[1]);
-                    if (l && l + strlen(idx) + 2 < sizeof b[n].stat[1])
-                        snprintf(b[n].stat[1] + l, sizeof b[n].stat[1] - l,
-                                 "/%s", idx);
-                    n++;
-                }
+            memset(b, 0, sizeof b);
+            for (size_t n = 0; n < TALLY_MEASURE_BINS; n += 5)
+                snprintf(b[n].label, sizeof b[n].label, "%.3g",
+                         hi * (double)n / TALLY_MEASURE_BINS);
+            for (int f = 0; f < 2; f++) {
+                jview bins, bit, bv;
+                size_t n = 0;
+                if (jview_get(m, side[f], &bins) && jview_iter(bins, &bit))
+                    for (; n < TALLY_MEASURE_BINS &&
+                           jview_next(&bit, NULL, 0, &bv);
+                         n++) {
+                        char idx[16];
+                        snprintf(idx, sizeof idx, "%zu", n);
+                        const char *p[] = {"histograms", "measures", key,
+                                           side[f], idx, NULL};
+                        b[n].v[f] = jview_u64(bv);
+                        rh_stat(b[n].stat[f], sizeof b[n].stat[f], p);
+                    }
+            }
             char mark[96];
             snprintf(mark, sizeof mark, "reject if %s %.4g", op, bound);
-            PUTS("<p><b>");
+            if (!any)
+                KEEP(rh_legend(o, 2, names));
+            PUTS(any ? "<div><p><b>" : "<div class=cols><div><p><b>");
             KEEP(rh_escs(o, key));
             PUTS("</b></p>");
-            KEEP(rh_columns(o, "measure", b, n, RH_REJECTED, NULL,
+            KEEP(rh_columns(o, "measure", b, TALLY_MEASURE_BINS, 2, NULL,
                             hi > 0 ? bound / hi * TALLY_MEASURE_BINS : 0,
                             mark));
+            PUTS("</div>");
             any = 1;
         }
-    if (!any)
-        PUTS("<p>no document rejected on a numeric measure</p>");
+    PUTS(any ? "</div>" : "<p>no numeric rule ran</p>");
     return rc;
 }
 

@@ -54,6 +54,8 @@ typedef struct rh_bar {
     uint64_t v[2];
     char stat[2][256];
 } rh_bar;
+/* The legend of a chart of `series` series (nothing for one). */
+int rh_legend(wn_buf *o, int series, const char *const *names);
 /* Horizontal bars, one row each; series 1 or 2 (drawn side by side, in
  * blue then red), or RH_REJECTED: series 1 alone, in red; names: the
  * legend (may be NULL). */

@@ -126,7 +126,7 @@ static int bar_rect(wn_buf *o, double x, double y, double w, double h,
     return rc;
 }
 
-static int legend(wn_buf *o, int series, const char *const *names)
+int rh_legend(wn_buf *o, int series, const char *const *names)
 {
     int rc = 0;
     if (!names || series < 2)
@@ -168,7 +168,7 @@ int rh_hbars(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
     series_range(series, &s0, &ns);
     const double lw = 230, bw = 380, row = ns == 2 ? 26 : 18;
     double scale = bw / (double)max_of(b, n, series);
-    KEEP(legend(o, series, names));
+    KEEP(rh_legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
          "viewBox=\"0 0 %.0f %.0f\" role=img data-axis=x "
          "data-scale=\"%.9g\">",
@@ -206,11 +206,13 @@ int rh_columns(wn_buf *o, const char *fig, const rh_bar *b, size_t n,
     int rc = 0;
     int s0, ns;
     series_range(series, &s0, &ns);
-    const double left = 10, top = 16, ch = 120, cw = n > 16 ? 28 : 40;
+    /* many narrow bins (a measure's 20) make a small multiple */
+    const double left = 10, top = 16, ch = n > 16 ? 80 : 120,
+                 cw = n > 16 ? 16 : 40;
     double gw = cw - 6, sw = gw / ns;
     double width = left + n * cw + 10, height = top + ch + 60;
     double scale = (ch - 14) / (double)max_of(b, n, series);
-    KEEP(legend(o, series, names));
+    KEEP(rh_legend(o, series, names));
     PUTF("<svg class=chart data-fig=\"%s\" width=\"%.0f\" height=\"%.0f\" "
          "viewBox=\"0 0 %.0f %.0f\" role=img data-axis=y "
          "data-scale=\"%.9g\">",

@@ -38,7 +38,17 @@ enum { STAGE_DROP = 0, STAGE_KEEP = 1 };
 typedef struct stage_scratch {
     wn_buf b[4];
     void *tls[8]; /* per-thread stage-private state, indexed by stage id */
+    struct stage_measures *measures; /* see stage_measure; may be NULL */
 } stage_scratch;
+
+/* For the report's distributions: a stage that decides on a measured
+ * value (Gopher, C4, FineWeb) tells each value it measured, its
+ * threshold ("reject when value op bound") and whether the document
+ * failed it.  Counted in a histogram per measure when the caller of
+ * process() set sc->measures; nothing otherwise.  stage and name must be
+ * string constants (they are compared by address first). */
+void stage_measure(stage_scratch *sc, const char *stage, const char *name,
+                   double value, const char *op, double bound, int failed);
 
 typedef struct stage_ops {
     const char *name;        /* also the prefix of its config keys */

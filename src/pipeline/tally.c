@@ -2,11 +2,16 @@
  * tally.c - counters of a run (see tally.h).
  */
 #include "tally.h"
+#include "stage.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+static tally_measure *find_measure(tally *t, const char *key, size_t klen,
+                                   const char *op, double bound, int *rc);
 
 int write_work_file(const char *path, const wn_buf *text, wn_error *err)
 {
@@ -128,6 +133,17 @@ int tally_add(tally *a, const tally *b)
         if ((rc = tally_kv_add(&a->lines, &a->nlines, b->lines[i].key,
                                strlen(b->lines[i].key), b->lines[i].n)))
             return rc;
+    for (size_t i = 0; i < b->nmeasures; i++) {
+        const tally_measure *bm = &b->measures[i];
+        rc = 0;
+        tally_measure *m = find_measure(a, bm->key, strlen(bm->key), bm->op,
+                                        bm->bound, &rc);
+        for (int f = 0; m && f < 2; f++)
+            for (size_t k = 0; k < TALLY_MEASURE_BINS; k++)
+                m->bins[f][k] += bm->bins[f][k];
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -174,6 +190,17 @@ int tally_save(const tally *t, const char *path, wn_error *err)
     for (size_t i = 0; !rc && i < t->nlines; i++)
         rc = wn_buf_printf(&b, "lines %s %llu\n", t->lines[i].key,
                            (unsigned long long)t->lines[i].n);
+    for (size_t i = 0; !rc && i < t->nmeasures; i++) {
+        const tally_measure *m = &t->measures[i];
+        rc = wn_buf_printf(&b, "measure %s %s %.17g", m->key, m->op,
+                           m->bound);
+        for (int f = 0; f < 2; f++)
+            for (size_t k = 0; !rc && k < TALLY_MEASURE_BINS; k++)
+                rc = wn_buf_printf(&b, " %llu",
+                                   (unsigned long long)m->bins[f][k]);
+        if (!rc)
+            rc = wn_buf_putc(&b, '\n');
+    }
     /* a counter missing from the file would be read back as 0 */
     if (rc)
         rc = wn_err(err, rc, path, 0, "cannot build the counters: %s",
@@ -184,13 +211,38 @@ int tally_save(const tally *t, const char *path, wn_error *err)
     return rc;
 }
 
+/* "measure KEY OP BOUND p0..p19 r0..r19" */
+static int load_measure(tally *t, const char *line, const char *path,
+                        wn_error *err)
+{
+    char key[160], op[3];
+    double bound;
+    int used = 0, rc = 0;
+    if (sscanf(line, "measure %159s %2s %lf%n", key, op, &bound, &used) < 3)
+        return wn_err(err, WN_EFORMAT, path, 0, "bad counters line: %s", line);
+    tally_measure *m = find_measure(t, key, strlen(key), op, bound, &rc);
+    const char *p = line + used;
+    for (int f = 0; f < 2; f++)
+        for (size_t k = 0; k < TALLY_MEASURE_BINS; k++) {
+            char *e;
+            unsigned long long v = strtoull(p, &e, 10);
+            if (e == p)
+                return wn_err(err, WN_EFORMAT, path, 0,
+                              "bad counters line: %s", line);
+            if (m)
+                m->bins[f][k] += v;
+            p = e;
+        }
+    return rc ? wn_err(err, rc, path, 0, "out of memory") : 0;
+}
+
 int tally_load(tally *t, const char *path, wn_error *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return wn_err(err, WN_EIO, path, 0, "cannot open: %s",
                       strerror(errno));
-    char line[1024];
+    char line[4096];
     int rc = 0;
     size_t st = 0;
     while (!rc && fgets(line, sizeof line, f)) {
@@ -232,6 +284,8 @@ int tally_load(tally *t, const char *path, wn_error *err)
             rc = tally_kv_add(&t->reasons, &t->nreasons, key, strlen(key), a);
         else if (k == 3 && !strcmp(kind, "lines"))
             rc = tally_kv_add(&t->lines, &t->nlines, key, strlen(key), a);
+        else if (k >= 2 && !strcmp(kind, "measure"))
+            rc = load_measure(t, line, path, err);
         else
             rc = wn_err(err, WN_EFORMAT, path, 0, "bad counters line: %s",
                         line);
@@ -297,63 +351,94 @@ static int count_language(tally_kv **kv, size_t *n, const wn_doc *d)
     return tally_kv_add(kv, n, "none", 4, 1);
 }
 
-/* "stage:measure=value<bound" (or >): the value into its histogram. */
-static int count_measure(tally *t, const char *r, size_t n)
+/* The measure key (klen bytes), made with op and bound if new; NULL when
+ * out of memory, or when the table is full (more kinds than a page
+ * shows: not counted). */
+static tally_measure *find_measure(tally *t, const char *key, size_t klen,
+                                   const char *op, double bound, int *rc)
 {
-    const char *eq = memchr(r, '=', n), *end = r + n;
-    if (!eq || !memchr(r, ':', (size_t)(eq - r)))
-        return 0;
-    char num[64];
-    size_t k = (size_t)(end - eq - 1);
-    if (k >= sizeof num)
-        return 0;
-    memcpy(num, eq + 1, k);
-    num[k] = 0;
-    char *p;
-    double v = strtod(num, &p);
-    if (p == num || (*p != '<' && *p != '>') || p[1] == '=')
-        return 0;
-    char op = *p;
-    char *q;
-    double bound = strtod(p + 1, &q);
-    if (q == p + 1 || *q)
-        return 0;
-    size_t klen = (size_t)(eq - r), i;
-    for (i = 0; i < t->nmeasures; i++)
+    for (size_t i = 0; i < t->nmeasures; i++)
         if (strlen(t->measures[i].key) == klen &&
-            !memcmp(t->measures[i].key, r, klen))
-            break;
-    if (i == t->nmeasures) {
-        if (i == TALLY_MAX_MEASURES)
-            return 0; /* more kinds than a page shows */
-        tally_measure *m = &t->measures[i];
-        memset(m, 0, sizeof *m);
-        if (!(m->key = malloc(klen + 1)))
-            return WN_ENOMEM;
-        memcpy(m->key, r, klen);
-        m->key[klen] = 0;
-        m->op[0] = op;
-        m->bound = bound;
-        m->hi = bound > 0 ? 2 * bound : 1;
-        t->nmeasures++;
+            !memcmp(t->measures[i].key, key, klen))
+            return &t->measures[i];
+    if (t->nmeasures == TALLY_MAX_MEASURES)
+        return NULL;
+    tally_measure *m = &t->measures[t->nmeasures];
+    memset(m, 0, sizeof *m);
+    if (!(m->key = malloc(klen + 1))) {
+        *rc = WN_ENOMEM;
+        return NULL;
     }
-    tally_measure *m = &t->measures[i];
-    double b = v <= 0 ? 0 : v / m->hi * TALLY_MEASURE_BINS;
-    m->bins[b >= TALLY_MEASURE_BINS ? TALLY_MEASURE_BINS - 1 : (size_t)b]++;
-    return 0;
+    memcpy(m->key, key, klen);
+    m->key[klen] = 0;
+    snprintf(m->op, sizeof m->op, "%s", op);
+    m->bound = bound;
+    m->hi = bound > 0 ? 2 * bound : 1;
+    t->nmeasures++;
+    return m;
 }
 
-int tally_final_rejected(tally *t, const wn_doc *d, const char *reason,
-                         size_t n, int dup)
+static size_t measure_bin(double v, double bound)
+{
+    double hi = bound > 0 ? 2 * bound : 1;
+    double b = v <= 0 ? 0 : v / hi * TALLY_MEASURE_BINS;
+    return b >= TALLY_MEASURE_BINS ? TALLY_MEASURE_BINS - 1 : (size_t)b;
+}
+
+void stage_measure(stage_scratch *sc, const char *stage, const char *name,
+                   double value, const char *op, double bound, int failed)
+{
+    stage_measures *m = sc ? sc->measures : NULL;
+    if (!m || isnan(value))
+        return;
+    size_t i;
+    for (i = 0; i < m->n; i++)
+        if (m->m[i].op[0] == op[0] &&
+            ((m->m[i].name == name && m->m[i].stage == stage) ||
+             (!strcmp(m->m[i].name, name) && !strcmp(m->m[i].stage, stage))))
+            break;
+    if (i == m->n) {
+        if (i == TALLY_MAX_MEASURES)
+            return;
+        memset(&m->m[i], 0, sizeof m->m[i]);
+        m->m[i].stage = stage;
+        m->m[i].name = name;
+        snprintf(m->m[i].op, sizeof m->m[i].op, "%s", op);
+        m->m[i].bound = bound;
+        m->n++;
+    }
+    m->m[i].bins[failed != 0][measure_bin(value, m->m[i].bound)]++;
+}
+
+int tally_add_measures(tally *t, stage_measures *m)
+{
+    int rc = 0;
+    char key[160];
+    for (size_t i = 0; i < m->n && !rc; i++) {
+        /* a measure may have a lower and an upper bound (Gopher's words) */
+        int k = snprintf(key, sizeof key, "%s:%s.%s", m->m[i].stage,
+                         m->m[i].name, m->m[i].op[0] == '<' ? "min" : "max");
+        if (k < 0 || (size_t)k >= sizeof key)
+            continue;
+        tally_measure *tm = find_measure(t, key, (size_t)k, m->m[i].op,
+                                         m->m[i].bound, &rc);
+        for (int f = 0; tm && f < 2; f++)
+            for (size_t b = 0; b < TALLY_MEASURE_BINS; b++)
+                tm->bins[f][b] += m->m[i].bins[f][b];
+    }
+    m->n = 0;
+    return rc;
+}
+
+int tally_final_rejected(tally *t, const wn_doc *d, int dup)
 {
     int rc;
     if (dup)
         t->dup_bytes += d->text.len;
     t->len_hist_rej[tally_len_bucket(doc_chars(d))]++;
-    if ((rc = count_language(&t->langs_rej, &t->nlangs_rej, d)) ||
-        (rc = count_domain(&t->domains_rej, d)))
+    if ((rc = count_language(&t->langs_rej, &t->nlangs_rej, d)))
         return rc;
-    return count_measure(t, reason, n);
+    return count_domain(&t->domains_rej, d);
 }
 
 int tally_final_kept(tally *t, const wn_doc *d)
@@ -518,14 +603,16 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     rc |= put_u64s(o, t->len_hist_rej, TALLY_LEN_BUCKETS);
     rc |= wn_buf_puts(o, ",\"language_rejected\":");
     rc |= put_kv_object(o, t->langs_rej, t->nlangs_rej);
-    rc |= wn_buf_puts(o, ",\n \"measures_rejected\":{");
+    rc |= wn_buf_puts(o, ",\n \"measures\":{");
     for (size_t i = 0; i < t->nmeasures; i++) {
         const tally_measure *m = &t->measures[i];
         rc |= wn_buf_printf(o, "%s\n  ", i ? "," : "");
         rc |= wn_json_put_string(o, m->key, strlen(m->key));
         rc |= wn_buf_printf(o, ":{\"op\":\"%s\",\"bound\":%.6g,\"hi\":%.6g,"
-                               "\"bins\":", m->op, m->bound, m->hi);
-        rc |= put_u64s(o, m->bins, TALLY_MEASURE_BINS);
+                               "\"passed\":", m->op, m->bound, m->hi);
+        rc |= put_u64s(o, m->bins[0], TALLY_MEASURE_BINS);
+        rc |= wn_buf_puts(o, ",\"rejected\":");
+        rc |= put_u64s(o, m->bins[1], TALLY_MEASURE_BINS);
         rc |= wn_buf_putc(o, '}');
     }
     rc |= wn_buf_puts(o, "}},\n\"cleaning\":{\"lines_dropped\":");

@@ -38,18 +38,32 @@ void counter_release(counter *c);
  * two runs are compared (report_diff.c). */
 uint64_t counter_hash(const char *s, size_t n);
 
-/* Values of a numeric reason ("stage:measure=value<bound") among the
- * rejected documents, in TALLY_MEASURE_BINS equal bins over [0, hi),
- * hi = 2 * bound (1 for a bound of 0); the last bin takes what is
- * beyond. */
+/* The values of one measure (stage_measure) over the documents that met
+ * its check, those that passed it (bins[0]) and those it rejected
+ * (bins[1]), in TALLY_MEASURE_BINS equal bins over [0, hi), hi = 2 *
+ * bound (1 for a bound of 0); the last bin takes what is beyond. */
 typedef struct tally_measure {
     char *key;       /* "stage:measure" */
-    char op[3];      /* "<" or ">" (reject when value op bound) */
+    char op[3];      /* "<", "<=", ">", ">=" (reject when value op bound) */
     double bound, hi;
-    uint64_t bins[TALLY_MEASURE_BINS];
+    uint64_t bins[2][TALLY_MEASURE_BINS];
 } tally_measure;
 
+/* The same, gathered by a worker over one batch (no allocation: keys are
+ * the stage's constant strings). */
+typedef struct stage_measures {
+    struct {
+        const char *stage, *name;
+        char op[3];
+        double bound;
+        uint64_t bins[2][TALLY_MEASURE_BINS];
+    } m[TALLY_MAX_MEASURES];
+    size_t n;
+} stage_measures;
+
 typedef struct tally {
+    tally_measure measures[TALLY_MAX_MEASURES]; /* stage_measure */
+    size_t nmeasures;
     wn_stats input;                        /* reader counters */
     uint64_t docs_read, docs_kept;         /* after the per-doc stages */
     size_t nstages;
@@ -80,12 +94,12 @@ typedef struct tally {
     uint64_t len_hist_rej[TALLY_LEN_BUCKETS];
     tally_kv *langs_rej;
     size_t nlangs_rej;
-    tally_measure measures[TALLY_MAX_MEASURES];
-    size_t nmeasures;
     counter domains_kept, domains_rej;     /* by host of the url */
 } tally;
 
 void tally_init(tally *t);
+/* Adds a batch's measures into t; m is emptied. */
+int tally_add_measures(tally *t, stage_measures *m);
 void tally_release(tally *t);
 int tally_set_stages(tally *t, const char *const *names, size_t n);
 /* The reason key of a full reason: text before the first '=', with a
@@ -111,11 +125,9 @@ size_t tally_len_bucket(uint64_t chars);
 /* Counts a kept document of the final output: length histogram, language,
  * duplicate group size, final_kept and final_bytes. */
 int tally_final_kept(tally *t, const wn_doc *d);
-/* Counts a rejected document of the final output (reason: its full
- * reject_reason): length, language, domain, and the value of a numeric
- * reason.  dup: a duplicate (its bytes go to dup_bytes). */
-int tally_final_rejected(tally *t, const wn_doc *d, const char *reason,
-                         size_t n, int dup);
+/* Counts a rejected document of the final output: length, language,
+ * domain.  dup: a duplicate (its bytes go to dup_bytes). */
+int tally_final_rejected(tally *t, const wn_doc *d, int dup);
 /* The host of a document's url ("" when it has none), into out. */
 int tally_doc_host(const wn_doc *d, wn_buf *out);
 /* Adds the redactions the pii stage recorded in d's metadata. */

@@ -27,6 +27,19 @@ grep -qi '<script' "$R" && fail "report.html holds a script tag (document text n
 grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;' "$R" && pass || fail "document text escaped in the examples"
 grep -Eqi '(src|href)="?(https?:)?//' "$R" && fail "report.html fetches something" || pass
 grep -Eqi '<link|@import|url\(' "$R" && fail "report.html refers to outside resources" || pass
+# measures: every document that met a check counted once, passed or not;
+# Gopher quality rejects only on its measures
+python3 - "$A/stats.json" <<'PY' && pass || fail "quality measures vs the stages"
+import json, sys
+s = json.load(open(sys.argv[1]))
+m = s["histograms"]["measures"]
+st = {x["name"]: x for x in s["stages"]}
+gq = {k: v for k, v in m.items() if k.startswith("gopher_quality:")}
+assert sum(gq["gopher_quality:words.min"]["passed"] + gq["gopher_quality:words.min"]["rejected"]) == st["gopher_quality"]["in"]
+assert sum(sum(v["rejected"]) for v in gq.values()) == st["gopher_quality"]["rejected"]
+gr = [v for k, v in m.items() if k.startswith("gopher_repetition:")]
+assert sum(sum(v["rejected"]) for v in gr) == st["gopher_repetition"]["rejected"] > 0
+PY
 # line rules: their pages, with the dropped lines marked, for each rule
 python3 - "$A" <<'PY' && pass || fail "examples of line rules"
 import json, sys, html
