@@ -73,8 +73,7 @@ static int shard_finish(sharder *s, size_t *count, wn_error *err)
 }
 
 typedef struct each_ctx {
-    wn_run *r;
-    int (*fn)(wn_run *, wn_doc *, void *, wn_error *);
+    int (*fn)(void *, wn_doc *, wn_error *);
     void *ctx;
     wn_doc doc;
     wn_error first; /* the first problem met */
@@ -86,7 +85,7 @@ static wn_doc *each_slot(void *ctx) { return &((each_ctx *)ctx)->doc; }
 static int each_take(void *ctx, wn_doc *d, wn_error *err)
 {
     each_ctx *c = ctx;
-    int rc = c->fn(c->r, d, c->ctx, err);
+    int rc = c->fn(c->ctx, d, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -97,15 +96,12 @@ static void each_warn(void *ctx, const wn_error *e)
         c->first = *e;
 }
 
-/* Reads every document of our own work file path into fn (through the one
- * reader loop): any problem there is a failure of the run, not bad input. */
-static int each_doc(wn_run *r, const char *path,
-                    int (*fn)(wn_run *, wn_doc *, void *, wn_error *),
-                    void *ctx, wn_error *err)
+int run_each_own_doc(const char *path,
+                     int (*fn)(void *, wn_doc *, wn_error *), void *ctx,
+                     wn_error *err)
 {
     each_ctx c;
     memset(&c, 0, sizeof c);
-    c.r = r;
     c.fn = fn;
     c.ctx = ctx;
     wn_reader_opts ro = WN_READER_OPTS_INIT;
@@ -124,9 +120,10 @@ static int each_doc(wn_run *r, const char *path,
     return rc < 0 ? rc : 0;
 }
 
-static int put_kept(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
+static int put_kept(void *ctx, wn_doc *d, wn_error *err)
 {
     sharder *s = ctx;
+    wn_run *r = s->r;
     int rc = tally_final_kept(&r->total, d);
     if (rc)
         return wn_err(err, rc, "", 0, "out of memory");
@@ -168,9 +165,10 @@ typedef struct rej_ctx {
     wn_buf key;
 } rej_ctx;
 
-static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
+static int put_rejected(void *ctx, wn_doc *d, wn_error *err)
 {
     rej_ctx *c = ctx;
+    wn_run *r = c->s->r;
     const char *v;
     size_t n;
     int rc;
@@ -276,11 +274,12 @@ static void *write_rejects(void *arg)
     wn_buf b = WN_BUF_INIT;
     int rc = shard_open(&rej, &j->err);
     for (size_t i = 0; i < j->n && !rc; i++)
-        rc = each_doc(r, run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
-                      put_rejected, &ctx, &j->err);
+        rc = run_each_own_doc(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst",
+                                       i),
+                              put_rejected, &ctx, &j->err);
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
-        rc = each_doc(r, j->io->rejects, put_rejected, &ctx, &j->err);
+        rc = run_each_own_doc(j->io->rejects, put_rejected, &ctx, &j->err);
     }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
@@ -319,7 +318,8 @@ int run_assemble(wn_run *r, wn_error *err)
         rc = shard_open(&data, err);
     for (size_t i = 0; i < n && !rc; i++) {
         data.file = i;
-        rc = each_doc(r, r->dedup ? io.p2[i] : io.p1[i], put_kept, &data, err);
+        rc = run_each_own_doc(r->dedup ? io.p2[i] : io.p1[i], put_kept, &data,
+                              err);
     }
     if (data.w) {
         int rc2 = shard_finish(&data, &r->data_shards, err);

@@ -376,6 +376,30 @@ static int time_section(wn_buf *o, const report_src *s)
 
 /* ------------------------------------------------------------ reasons */
 
+/* Bars of counts, then under a heading per bar ("label · N unit") its
+ * examples (ex); none: the text `none`. */
+static int bars_and_examples(wn_buf *o, const report_src *s, const char *fig,
+                             const rh_bar *b, size_t n, const char *none,
+                             const char *note, const char *unit,
+                             int (*ex)(wn_buf *, const report_src *,
+                                       const char *))
+{
+    int rc = 0;
+    if (!n)
+        return PUTF("<p>%s</p>", none);
+    KEEP(rh_hbars(o, fig, b, n, 1, NULL));
+    PUTF("<p class=note>%s</p>", note);
+    for (size_t i = 0; i < n && !rc; i++) {
+        PUTS("<h3>");
+        KEEP(rh_escs(o, b[i].label));
+        PUTS(" &middot; ");
+        KEEP(rh_num(o, b[i].v[0]));
+        PUTF("%s</h3>", unit);
+        KEEP(ex(o, s, b[i].label));
+    }
+    return rc;
+}
+
 /* The reason with its measured value marked: "stage:m=<mark>v<b</mark>". */
 static int reason_text(wn_buf *o, const char *r)
 {
@@ -438,22 +462,11 @@ static int reasons(wn_buf *o, const report_src *s)
     static const char *const parts[] = {"rejected_by_reason", NULL};
     size_t n = object_bars(s, parts, b, MAX_BARS, 0);
     PUTS("<h2 id=reasons>Why documents went</h2>");
-    if (!n)
-        PUTS("<p>no document was rejected</p>");
-    else {
-        KEEP(rh_hbars(o, "reasons", b, n, 1, NULL));
-        PUTS("<p class=note>Examples: the first documents rejected for each "
-             "reason, in input order (run.examples of them), with the "
-             "measured value that decided.</p>");
-    }
-    for (size_t i = 0; i < n && !rc; i++) {
-        PUTS("<h3>");
-        KEEP(rh_escs(o, b[i].label));
-        PUTS(" &middot; ");
-        KEEP(rh_num(o, b[i].v[0]));
-        PUTS("</h3>");
-        KEEP(examples_of(o, s, b[i].label));
-    }
+    KEEP(bars_and_examples(o, s, "reasons", b, n, "no document was rejected",
+                           "Examples: the first documents rejected for each "
+                           "reason, in input order (run.examples of them), "
+                           "with the measured value that decided.",
+                           "", examples_of));
     free(b);
     return rc;
 }
@@ -538,23 +551,13 @@ static int cleaning(wn_buf *o, const report_src *s)
          "rule that dropped them (stage:rule); site_lines:site_lines are "
          "lines repeated across many pages of one site (site templates).  "
          "Documents left empty are counted under Why documents went.</p>");
-    if (!n)
-        PUTS("<p>no line dropped</p>");
-    else {
-        KEEP(rh_hbars(o, "lines", b, n, 1, NULL));
-        PUTS("<p class=note>Examples: for each rule, the first pages where it "
-             "dropped lines (up to run.examples, among the first 300 pages of "
-             "each input), as the stage received them: the rule's lines "
-             "struck through in red, lines other rules dropped in grey.</p>");
-    }
-    for (size_t i = 0; i < n && !rc; i++) {
-        PUTS("<h3>");
-        KEEP(rh_escs(o, b[i].label));
-        PUTS(" &middot; ");
-        KEEP(rh_num(o, b[i].v[0]));
-        PUTS(" lines</h3>");
-        KEEP(line_examples_of(o, s, b[i].label));
-    }
+    KEEP(bars_and_examples(o, s, "lines", b, n, "no line dropped",
+                           "Examples: for each rule, the first pages where it "
+                           "dropped lines (up to run.examples, among the first "
+                           "300 pages of each input), as the stage received "
+                           "them: the rule's lines struck through in red, "
+                           "lines other rules dropped in grey.",
+                           " lines", line_examples_of));
     free(b);
     return rc;
 }

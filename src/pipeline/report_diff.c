@@ -12,7 +12,6 @@
  */
 #include "report.h"
 #include "run_internal.h"
-#include "../io/input.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,48 +48,13 @@ static uint64_t doc_hash(const wn_doc *d)
     return counter_hash(k->data ? k->data : "", k->len);
 }
 
-typedef struct shard_read {
-    int (*fn)(void *, const wn_doc *);
-    void *ctx;
-    wn_doc doc;
-    int bad;         /* problems met: a damaged shard */
-    wn_error first;
-} shard_read;
-
-static wn_doc *shard_slot(void *ctx) { return &((shard_read *)ctx)->doc; }
-
-static int shard_take(void *ctx, wn_doc *d, wn_error *err)
-{
-    shard_read *c = ctx;
-    int rc = c->fn(c->ctx, d);
-    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
-}
-
-static void shard_warn(void *ctx, const wn_error *e)
-{
-    shard_read *c = ctx;
-    if (!c->bad++)
-        c->first = *e;
-}
-
-/* Every document of OUTDIR/sub/part-NNNNN.jsonl.zst, in order, into fn,
- * through the one reader loop (input_each); a problem in a run's own
- * output fails the comparison. */
+/* Every document of OUTDIR/sub/part-NNNNN.jsonl.zst, in order, into fn;
+ * a problem in a run's own output fails the comparison. */
 static int each_shard_doc(const char *dir, const char *sub,
-                          int (*fn)(void *, const wn_doc *), void *ctx,
+                          int (*fn)(void *, wn_doc *, wn_error *), void *ctx,
                           wn_error *err)
 {
     wn_buf path = WN_BUF_INIT;
-    shard_read c;
-    memset(&c, 0, sizeof c);
-    c.fn = fn;
-    c.ctx = ctx;
-    wn_reader_opts ro = WN_READER_OPTS_INIT;
-    ro.format = WN_FMT_JSONL;
-    ro.max_record = (size_t)1 << 30;
-    ro.warn = shard_warn;
-    ro.warn_ctx = &c;
-    doc_sink sink = {shard_slot, shard_take, NULL, &c};
     int rc = 0;
     for (size_t k = 0; !rc; k++) {
         wn_buf_reset(&path);
@@ -101,29 +65,20 @@ static int each_shard_doc(const char *dir, const char *sub,
         }
         if (access(path.data, F_OK))
             break; /* past the last shard */
-        wn_stats st;
-        memset(&st, 0, sizeof st);
-        rc = input_each(path.data, NULL, &ro, &sink, &st, err);
-        if (rc >= 0 && (c.bad || !rc))
-            rc = wn_err(err, WN_EFORMAT, path.data, c.first.offset,
-                        "damaged output shard: %s",
-                        c.bad ? c.first.msg : "unreadable");
-        else if (rc > 0)
-            rc = 0;
+        rc = run_each_own_doc(path.data, fn, ctx, err);
     }
-    wn_doc_release(&c.doc);
     wn_buf_release(&path);
     return rc;
 }
 
-static int add_kept(void *ctx, const wn_doc *d)
+static int add_kept(void *ctx, wn_doc *d, wn_error *err)
 {
     side *s = ctx;
     if (s->nkept == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;
         uint64_t *n = realloc(s->kept, cap * sizeof *n);
         if (!n)
-            return WN_ENOMEM;
+            return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         s->kept = n;
         s->cap = cap;
     }
@@ -156,7 +111,7 @@ static int set_only(side *s, const side *o)
 }
 
 /* Examples: the first documents of s's data that the other did not keep. */
-static int pick_example(void *ctx, const wn_doc *d)
+static int pick_example(void *ctx, wn_doc *d, wn_error *err)
 {
     side *s = ctx;
     if (s->nex == DIFF_EXAMPLES)
@@ -172,12 +127,12 @@ static int pick_example(void *ctx, const wn_doc *d)
     if (wn_buf_set(&e->id, d->id.data ? d->id.data : "", d->id.len) ||
         wn_buf_set(&e->url, d->url.data ? d->url.data : "", d->url.len) ||
         wn_buf_set(&e->text, d->text.data ? d->text.data : "", n))
-        return WN_ENOMEM;
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     return 0;
 }
 
 /* A reject of the other run: why it went, if s kept it. */
-static int other_reject(void *ctx, const wn_doc *d)
+static int other_reject(void *ctx, wn_doc *d, wn_error *err)
 {
     side *s = ctx;
     uint64_t h = doc_hash(d);
@@ -204,7 +159,7 @@ static int other_reject(void *ctx, const wn_doc *d)
             rc = wn_buf_set(&s->ex[i].other_reason, reason.data, reason.len);
     wn_buf_release(&reason);
     wn_buf_release(&key);
-    return rc;
+    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
 }
 
 static void side_release(side *s)

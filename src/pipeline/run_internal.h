@@ -108,6 +108,12 @@ void run_dedup_io_release(wn_run *r, run_dedup_io *io);
 /* assemble.c: dedup (if on), then data/ and rejects/ shards, stats.json. */
 int run_assemble(wn_run *r, wn_error *err);
 int run_write_stats(wn_run *r, wn_error *err);
+/* assemble.c: every document of a file winnow wrote itself (work files,
+ * output shards) into fn, through the one reader loop; any problem there
+ * is a failure ("damaged work file"), not bad input. */
+int run_each_own_doc(const char *path,
+                     int (*fn)(void *, wn_doc *, wn_error *), void *ctx,
+                     wn_error *err);
 /* assemble.c: OUTDIR/examples.jsonl, the examples the report shows. */
 int run_write_examples(wn_run *r, wn_error *err);
 /* report.c */
