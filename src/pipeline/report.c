@@ -376,17 +376,23 @@ static int time_section(wn_buf *o, const report_src *s)
 
 /* ------------------------------------------------------------ reasons */
 
-/* Bars of counts, then under a heading per bar ("label · N unit") its
- * examples (ex); none: the text `none`. */
+/* Bars of the counts in the object at parts, then under a heading per
+ * bar ("label · N unit") its examples (ex); none: the text `none`. */
 static int bars_and_examples(wn_buf *o, const report_src *s, const char *fig,
-                             const rh_bar *b, size_t n, const char *none,
+                             const char *const *parts, const char *none,
                              const char *note, const char *unit,
                              int (*ex)(wn_buf *, const report_src *,
                                        const char *))
 {
     int rc = 0;
-    if (!n)
+    rh_bar *b = calloc(MAX_BARS, sizeof *b);
+    if (!b)
+        return WN_ENOMEM;
+    size_t n = object_bars(s, parts, b, MAX_BARS, 0);
+    if (!n) {
+        free(b);
         return PUTF("<p>%s</p>", none);
+    }
     KEEP(rh_hbars(o, fig, b, n, 1, NULL));
     PUTF("<p class=note>%s</p>", note);
     for (size_t i = 0; i < n && !rc; i++) {
@@ -397,6 +403,7 @@ static int bars_and_examples(wn_buf *o, const report_src *s, const char *fig,
         PUTF("%s</h3>", unit);
         KEEP(ex(o, s, b[i].label));
     }
+    free(b);
     return rc;
 }
 
@@ -456,18 +463,13 @@ static int examples_of(wn_buf *o, const report_src *s, const char *key)
 static int reasons(wn_buf *o, const report_src *s)
 {
     int rc = 0;
-    rh_bar *b = calloc(MAX_BARS, sizeof *b);
-    if (!b)
-        return WN_ENOMEM;
     static const char *const parts[] = {"rejected_by_reason", NULL};
-    size_t n = object_bars(s, parts, b, MAX_BARS, 0);
     PUTS("<h2 id=reasons>Why documents went</h2>");
-    KEEP(bars_and_examples(o, s, "reasons", b, n, "no document was rejected",
+    KEEP(bars_and_examples(o, s, "reasons", parts, "no document was rejected",
                            "Examples: the first documents rejected for each "
                            "reason, in input order (run.examples of them), "
                            "with the measured value that decided.",
                            "", examples_of));
-    free(b);
     return rc;
 }
 
@@ -542,23 +544,18 @@ static int line_examples_of(wn_buf *o, const report_src *s, const char *key)
 static int cleaning(wn_buf *o, const report_src *s)
 {
     int rc = 0;
-    rh_bar *b = calloc(MAX_BARS, sizeof *b);
-    if (!b)
-        return WN_ENOMEM;
     static const char *const parts[] = {"cleaning", "lines_dropped", NULL};
-    size_t n = object_bars(s, parts, b, MAX_BARS, 0);
     PUTS("<h2 id=cleaning>Cleaning</h2><p class=note>Lines dropped, by the "
          "rule that dropped them (stage:rule); site_lines:site_lines are "
          "lines repeated across many pages of one site (site templates).  "
          "Documents left empty are counted under Why documents went.</p>");
-    KEEP(bars_and_examples(o, s, "lines", b, n, "no line dropped",
+    KEEP(bars_and_examples(o, s, "lines", parts, "no line dropped",
                            "Examples: for each rule, the first pages where it "
                            "dropped lines (up to run.examples, among the first "
                            "300 pages of each input), as the stage received "
                            "them: the rule's lines struck through in red, "
                            "lines other rules dropped in grey.",
                            " lines", line_examples_of));
-    free(b);
     return rc;
 }
 
