@@ -29,6 +29,21 @@ int report_load(report_src *s, const char *outdir, wn_error *err);
 void report_release(report_src *s);
 /* The integer at a pointer of stats.json (0 when absent). */
 uint64_t report_u64(const report_src *s, const char *ptr);
+/* <td class=n data-stat="ptr">N</td> for the integer at ptr ("-" and no
+ * pointer when stats.json lacks it). */
+int report_stat_cell(wn_buf *o, const report_src *s, const char *ptr);
+/* The most bars a chart of a stats.json object gets. */
+#define MAX_BARS 64
+struct rh_bar;
+/* Bars of the members of the object at parts (counts), at most max, in
+ * the file's order (stats.json sorts them by count), as series `series`
+ * with their pointers. */
+size_t report_object_bars(const report_src *s, const char *const *parts,
+                          struct rh_bar *b, size_t max, int series);
+/* The sections of report_dist.c. */
+int report_distributions(wn_buf *o, const report_src *s);
+int report_sources(wn_buf *o, const report_src *s);
+int report_problems(wn_buf *o, const report_src *s);
 /* The style sheet and the page's head, and its end. */
 int report_head(wn_buf *o, const char *title);
 int report_tail(wn_buf *o);

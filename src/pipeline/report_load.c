@@ -10,6 +10,10 @@
  */
 #include "report.h"
 
+#define PUTS(s) keep_first(&rc, wn_buf_puts(o, s))
+#define KEEP(call) keep_first(&rc, call)
+
+#include <stdio.h>
 #include <stdlib.h>
 
 /* One file of dir into b: 0, 1 if absent, or a negative code. */
@@ -70,6 +74,48 @@ uint64_t report_u64(const report_src *s, const char *ptr)
 {
     jview v;
     return jview_path(s->stats, ptr, &v) ? jview_u64(v) : 0;
+}
+
+/* <td class=n data-stat="ptr">N</td> for the integer at ptr. */
+int report_stat_cell(wn_buf *o, const report_src *s, const char *ptr)
+{
+    int rc = 0;
+    jview v;
+    if (!jview_path(s->stats, ptr, &v)) /* an older stats.json */
+        return PUTS("<td class=n>-</td>");
+    PUTS("<td class=n data-stat=\"");
+    KEEP(rh_escs(o, ptr));
+    PUTS("\">");
+    KEEP(rh_num(o, report_u64(s, ptr)));
+    PUTS("</td>");
+    return rc;
+}
+
+/* Bars of the members of the object at parts (counts), at most max, in
+ * the file's order (stats.json sorts them by count). */
+size_t report_object_bars(const report_src *s, const char *const *parts,
+                          rh_bar *b, size_t max, int series)
+{
+    char ptr[256];
+    rh_stat(ptr, sizeof ptr, parts);
+    jview obj, it, val;
+    char key[JVIEW_KEY];
+    size_t n = 0;
+    if (jview_path(s->stats, ptr, &obj) && jview_iter(obj, &it))
+        while (n < max && jview_next(&it, key, sizeof key, &val)) {
+            rh_bar *x = &b[n++];
+            memset(x, 0, sizeof *x);
+            snprintf(x->label, sizeof x->label, "%s", key);
+            x->v[series] = jview_u64(val);
+            const char *p[8];
+            size_t k = 0;
+            for (; parts[k] && k < 6; k++)
+                p[k] = parts[k];
+            p[k++] = key;
+            p[k] = NULL;
+            rh_stat(x->stat[series], sizeof x->stat[series], p);
+        }
+    return n;
 }
 
 /* Screen and paper: charts keep their size, sections do not break inside
