@@ -18,6 +18,7 @@
  */
 #include "engine.h"
 #include "batch.h"
+#include "linebook.h"
 #include "stage_api.h"
 #include "../io/input.h"
 #include "../io/io.h"
@@ -60,21 +61,7 @@ struct wn_engine {
     spool *spools;
     size_t nspools;
     tally books;
-    tally_kv *line_base; /* the line cleaners' counters when last booked */
-    size_t nline_base;
-    /* examples of line rules (engine_line_examples): the pages, as the
-     * line stage lx_stage[k] received them, where a rule dropped lines */
-    size_t lx_want;     /* per rule; 0 = off */
-    int lx_n;
-    size_t lx_stage[POOL_CAPTURE];
-    unsigned lx_evals;  /* documents decided again in this input */
-    tally_kv *lx_count; /* examples per "stage:rule" */
-    size_t nlx_count;
-    wn_buf lx_out;      /* JSON lines */
-    wn_doc lx_doc;
-    struct lx_line { const char *p; size_t n; const char *rule; } *lx_lines;
-    size_t lx_nlines, lx_cap;
-    int lx_oom;
+    linebook lb;      /* lines per rule, examples of line rules */
     int final;        /* book kept documents as the final output */
     int pii;          /* the pii stage runs: book its redactions */
     wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
@@ -84,8 +71,6 @@ struct wn_engine {
     _Atomic int passes; /* first passes done */
     int partial;        /* a first pass could not read all of an input */
 };
-
-static int book_lines(wn_engine *e, int book);
 
 /* ------------------------------------------------------------- options */
 
@@ -249,15 +234,7 @@ void wn_engine_free(wn_engine *e)
     free(e->spools);
     free(e->workdir);
     tally_release(&e->books);
-    for (size_t i = 0; i < e->nline_base; i++)
-        free(e->line_base[i].key);
-    free(e->line_base);
-    for (size_t i = 0; i < e->nlx_count; i++)
-        free(e->lx_count[i].key);
-    free(e->lx_count);
-    free(e->lx_lines);
-    wn_buf_release(&e->lx_out);
-    wn_doc_release(&e->lx_doc);
+    linebook_release(&e->lb);
     wn_buf_release(&e->problems);
     wn_buf_release(&e->reason);
     wn_buf_release(&e->key);
@@ -383,136 +360,6 @@ static int write_doc(wn_writer *w, wn_doc *d, const wn_buf *line,
     return wn_writer_write(w, d, err);
 }
 
-/* ------------------------------------------------ examples of line rules */
-
-/* Documents whose lines are decided again, per input, at most: the
- * examples of the common rules come early; this bounds the cost (one
- * more decision per document, on this thread) of the rare ones. */
-#define LX_BUDGET 300
-/* Lines of an example: around the rule's lines, each cut to LX_LINE. */
-#define LX_CONTEXT 6
-#define LX_MAX_LINES 60
-#define LX_LINE 300
-
-static void lx_line(void *ctx, const char *line, size_t n, const char *rule)
-{
-    wn_engine *e = ctx;
-    if (e->lx_nlines == e->lx_cap) {
-        size_t cap = e->lx_cap ? e->lx_cap * 2 : 256;
-        struct lx_line *nl = realloc(e->lx_lines, cap * sizeof *nl);
-        if (!nl) {
-            e->lx_oom = 1;
-            return;
-        }
-        e->lx_lines = nl;
-        e->lx_cap = cap;
-    }
-    e->lx_lines[e->lx_nlines++] = (struct lx_line){line, n, rule};
-}
-
-/* One example: {"rule","id","url","first","lines":[[text,rule|null]..]},
- * the lines around those `rule` dropped. */
-static int lx_example(wn_engine *e, const char *key, const char *rule,
-                      const wn_doc *d)
-{
-    size_t first = SIZE_MAX, last = 0;
-    for (size_t j = 0; j < e->lx_nlines; j++)
-        if (e->lx_lines[j].rule == rule) {
-            first = first == SIZE_MAX ? j : first;
-            last = j;
-        }
-    size_t from = first > LX_CONTEXT ? first - LX_CONTEXT : 0;
-    size_t to = last + LX_CONTEXT + 1 < e->lx_nlines ? last + LX_CONTEXT + 1
-                                                      : e->lx_nlines;
-    if (to - from > LX_MAX_LINES)
-        to = from + LX_MAX_LINES;
-    wn_buf *o = &e->lx_out;
-    size_t at = o->len;
-    int rc = wn_buf_puts(o, "{\"rule\":");
-    rc |= wn_json_put_string(o, key, strlen(key));
-    rc |= wn_buf_puts(o, ",\"id\":");
-    rc |= wn_json_put_string(o, d->id.data ? d->id.data : "", d->id.len);
-    rc |= wn_buf_puts(o, ",\"url\":");
-    rc |= wn_json_put_string(o, d->url.data ? d->url.data : "", d->url.len);
-    rc |= wn_buf_printf(o, ",\"first\":%zu,\"lines\":[", from);
-    for (size_t j = from; j < to; j++) {
-        const struct lx_line *l = &e->lx_lines[j];
-        size_t n = l->n < LX_LINE ? l->n : LX_LINE;
-        while (n < l->n && n && ((unsigned char)l->p[n] & 0xC0) == 0x80)
-            n--; /* on a character boundary */
-        rc |= wn_buf_puts(o, j > from ? ",[" : "[");
-        rc |= wn_json_put_string(o, l->p, n);
-        if (l->rule) {
-            rc |= wn_buf_putc(o, ',');
-            rc |= wn_json_put_string(o, l->rule, strlen(l->rule));
-            rc |= wn_buf_putc(o, ']');
-        } else
-            rc |= wn_buf_puts(o, ",null]");
-    }
-    rc |= wn_buf_puts(o, "]}\n");
-    if (rc)
-        o->len = at; /* no example rather than half a line */
-    return rc ? WN_ENOMEM : 0;
-}
-
-/* Document i of b, if the pool kept its text for a line stage: decides
- * its lines again (wn_clean_lines, the stage's own decision) and keeps it
- * as the example of each rule that dropped lines of it and has fewer
- * than lx_want.  Deterministic: in input order, and the copies stop only
- * once no later document is wanted. */
-static int lx_document(wn_engine *e, pool *p, batch *b, size_t i)
-{
-    const wn_doc *d = &b->docs[i];
-    wn_buf key = WN_BUF_INIT;
-    int rc = 0;
-    for (int k = 0; k < e->lx_n && !rc; k++) {
-        if (!b->pre_ok[k * b->cap + i])
-            continue;
-        if (e->lx_evals++ >= LX_BUDGET) {
-            pool_capture_stop(p);
-            break;
-        }
-        size_t s = e->lx_stage[k];
-        wn_doc *t = &e->lx_doc;
-        const wn_buf *pre = &b->pre[k * b->cap + i];
-        wn_doc_reset(t);
-        if (wn_buf_set(&t->text, pre->data ? pre->data : "", pre->len) ||
-            wn_buf_set(&t->url, d->url.data ? d->url.data : "", d->url.len) ||
-            wn_buf_set(&t->source, d->source.data ? d->source.data : "",
-                       d->source.len))
-            continue; /* no example; the run goes on */
-        e->lx_nlines = 0;
-        e->lx_oom = 0;
-        if (wn_clean_lines(e->st[s], t, NULL, lx_line, e) < 0 || e->lx_oom)
-            continue;
-        for (size_t j = 0; j < e->lx_nlines && !rc; j++) {
-            const char *rule = e->lx_lines[j].rule;
-            size_t seen = 0;
-            for (size_t q = 0; rule && q < j && !seen; q++)
-                seen = e->lx_lines[q].rule == rule;
-            if (!rule || seen)
-                continue;
-            wn_buf_reset(&key);
-            if (wn_buf_printf(&key, "%s:%s", e->names[s], rule))
-                break;
-            size_t have = 0, c;
-            for (c = 0; c < e->nlx_count; c++)
-                if (!strcmp(e->lx_count[c].key, key.data)) {
-                    have = e->lx_count[c].n;
-                    break;
-                }
-            if (have >= e->lx_want)
-                continue;
-            /* a rule's example counts only once it is written */
-            if (!lx_example(e, key.data, rule, d))
-                rc = tally_kv_add(&e->lx_count, &e->nlx_count, key.data,
-                                  key.len, 1);
-        }
-    }
-    wn_buf_release(&key);
-    return rc;
-}
-
 /* One processed batch, in input order: decide, write, book. */
 static int commit(pump *u, batch *b, wn_error *err)
 {
@@ -545,7 +392,8 @@ static int commit(pump *u, batch *b, wn_error *err)
         size_t at = b->dropped_at[i] < 0 ? SIZE_MAX : (size_t)b->dropped_at[i];
         const wn_buf *why = &b->reasons[i];
         const wn_buf *line = b->lines[i].data ? &b->lines[i] : NULL;
-        if (e->lx_want && (rc = lx_document(e, u->p, b, i)))
+        if (e->lb.want &&
+            (rc = linebook_document(&e->lb, e->st, e->names, u->p, b, i)))
             return wn_err(err, rc, "", 0, "out of memory");
         t->docs_read++;
         e->docs_read++;
@@ -648,9 +496,8 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
     int rc = pool_new(e->ops, e->states, nst, e->jobs, flags, &u.p);
     if (rc)
         return wn_err(err, rc, "", 0, "cannot start the workers");
-    for (int k = 0; observe == MAIN_PASS && e->lx_want && k < e->lx_n; k++)
-        if (e->lx_stage[k] < nst)
-            pool_capture(u.p, e->lx_stage[k], k);
+    if (observe == MAIN_PASS)
+        linebook_capture(&e->lb, u.p, nst);
     u.cur = pool_get(u.p);
     doc_sink sink = {pump_slot, pump_take, pump_progress, &u};
     int got = input_each(path, name, &e->ro, &sink, st, err);
@@ -801,7 +648,9 @@ int engine_observe_files(wn_engine *e, char *const *files, size_t n,
         if (!rc)
             rc = wn_stage_prepare(e->st[k], err);
     }
-    if (!rc && (rc = book_lines(e, 0)))
+    /* lines a first pass dropped are not the main pass's */
+    if (!rc && (rc = linebook_count(&e->lb, e->st, e->names, e->nstages,
+                                    NULL)))
         rc = wn_err(err, rc, "", 0, "out of memory");
     return rc;
 }
@@ -945,70 +794,10 @@ int engine_first_passes(const wn_engine *e)
 
 int engine_passes_done(const wn_engine *e) { return e->passes; }
 
-/* What the line cleaners' per-rule counters (wn_clean_rule_at) grew by
- * since they were last booked: into the books when `book`, else only
- * noted (lines a first pass dropped are not the main pass's). */
-static int book_lines(wn_engine *e, int book)
-{
-    wn_buf key = WN_BUF_INIT;
-    int rc = 0;
-    for (size_t s = 0; s < e->nstages && !rc; s++) {
-        const char *name;
-        uint64_t n;
-        for (size_t i = 0; !rc && wn_clean_rule_at(e->st[s], i, &name, &n);
-             i++) {
-            wn_buf_reset(&key);
-            if ((rc = wn_buf_printf(&key, "%s:%s", e->names[s], name)))
-                break;
-            for (size_t k = 0; k < key.len; k++) /* keys are one token */
-                if ((unsigned char)key.data[k] <= ' ')
-                    key.data[k] = '_';
-            uint64_t was = 0;
-            size_t k;
-            for (k = 0; k < e->nline_base; k++)
-                if (!strcmp(e->line_base[k].key, key.data))
-                    break;
-            if (k < e->nline_base) {
-                was = e->line_base[k].n;
-                e->line_base[k].n = n;
-            } else
-                rc = tally_kv_add(&e->line_base, &e->nline_base, key.data,
-                                  key.len, n);
-            if (!rc && book && n > was)
-                rc = tally_kv_add(&e->books.lines, &e->books.nlines,
-                                  key.data, key.len, n - was);
-        }
-    }
-    wn_buf_release(&key);
-    return rc;
-}
-
-void engine_line_examples(wn_engine *e, size_t per_rule)
-{
-    e->lx_want = per_rule;
-    e->lx_n = 0;
-    for (size_t s = 0; s < e->upto && e->lx_n < POOL_CAPTURE; s++)
-        if (wn_clean_rule_at(e->st[s], 0, NULL, NULL))
-            e->lx_stage[e->lx_n++] = s;
-}
-
-int engine_take_line_examples(wn_engine *e, wn_buf *out)
-{
-    int rc = wn_buf_append(out, e->lx_out.data ? e->lx_out.data : "",
-                           e->lx_out.len);
-    wn_buf_reset(&e->lx_out);
-    for (size_t i = 0; i < e->nlx_count; i++)
-        free(e->lx_count[i].key);
-    free(e->lx_count);
-    e->lx_count = NULL;
-    e->nlx_count = 0;
-    e->lx_evals = 0;
-    return rc;
-}
-
 int engine_take_books(wn_engine *e, tally *dst)
 {
-    int rc0 = book_lines(e, 1);
+    int rc0 = linebook_count(&e->lb, e->st, e->names, e->nstages,
+                             &e->books);
     if (rc0)
         return rc0;
     tally fresh;
@@ -1022,4 +811,14 @@ int engine_take_books(wn_engine *e, tally *dst)
     *dst = e->books;
     e->books = fresh;
     return 0;
+}
+
+void engine_line_examples(wn_engine *e, size_t per_rule)
+{
+    linebook_examples(&e->lb, e->st, e->upto, per_rule);
+}
+
+int engine_take_line_examples(wn_engine *e, wn_buf *out)
+{
+    return linebook_take(&e->lb, out);
 }
