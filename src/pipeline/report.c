@@ -362,6 +362,20 @@ static int bars_and_examples(wn_buf *o, const report_src *s, const char *fig,
     return rc;
 }
 
+/* "id · url" of an example line (str: scratch). */
+static int id_url(wn_buf *o, jview line, wn_buf *str)
+{
+    int rc = 0;
+    jview v;
+    if (jview_get(line, "id", &v) && !KEEP(jview_str(v, str)))
+        KEEP(rh_escs(o, str->data));
+    if (jview_get(line, "url", &v) && !KEEP(jview_str(v, str)) && str->len) {
+        PUTS(" &middot; ");
+        KEEP(rh_escs(o, str->data));
+    }
+    return rc;
+}
+
 /* The reason with its measured value marked: "stage:m=<mark>v<b</mark>". */
 static int reason_text(wn_buf *o, const char *r)
 {
@@ -394,13 +408,7 @@ static int examples_of(wn_buf *o, const report_src *s, const char *key)
             if (jview_get(line, "reason", &v) && !KEEP(jview_str(v, &str)))
                 KEEP(reason_text(o, str.data));
             PUTS("</b></p><p>");
-            if (jview_get(line, "id", &v) && !KEEP(jview_str(v, &str)))
-                KEEP(rh_escs(o, str.data));
-            if (jview_get(line, "url", &v) && !KEEP(jview_str(v, &str)) &&
-                str.len) {
-                PUTS(" &middot; ");
-                KEEP(rh_escs(o, str.data));
-            }
+            KEEP(id_url(o, line, &str));
             PUTS("</p><pre>");
             if (jview_get(line, "text", &v) && !KEEP(jview_str(v, &str)))
                 KEEP(rh_escs(o, str.data));
@@ -479,13 +487,7 @@ static int line_examples_of(wn_buf *o, const report_src *s, const char *key)
             jview_get(line, "rule", &v) && jview_cstr(v, k, sizeof k) &&
             !strcmp(k, key) && jview_get(line, "lines", &lines)) {
             PUTS("<div class=ex><p>");
-            if (jview_get(line, "id", &v) && !KEEP(jview_str(v, &str)))
-                KEEP(rh_escs(o, str.data));
-            if (jview_get(line, "url", &v) && !KEEP(jview_str(v, &str)) &&
-                str.len) {
-                PUTS(" &middot; ");
-                KEEP(rh_escs(o, str.data));
-            }
+            KEEP(id_url(o, line, &str));
             PUTS("</p>");
             KEEP(page_lines(o, lines, rule));
             PUTS("</div>");

@@ -198,6 +198,17 @@ int report_distributions(wn_buf *o, const report_src *s)
 
 /* ------------------------------------------------------------ sources */
 
+/* <span data-stat="ptr">N</span> */
+static int stat_span(wn_buf *o, const report_src *s, const char *ptr)
+{
+    int rc = 0;
+    PUTS("<span data-stat=\"");
+    KEEP(rh_escs(o, ptr));
+    PUTS("\">");
+    KEEP(rh_num(o, report_u64(s, ptr)));
+    return PUTS("</span>");
+}
+
 static int domains(wn_buf *o, const report_src *s, const char *which)
 {
     int rc = 0;
@@ -210,17 +221,11 @@ static int domains(wn_buf *o, const report_src *s, const char *which)
     char p[64];
     PUTF("<div><h3>Top domains, %s</h3><p class=note>", which);
     snprintf(p, sizeof p, "/domains/%s/distinct", which);
-    PUTS("<span data-stat=\"");
-    PUTS(p);
-    PUTS("\">");
-    KEEP(rh_num(o, report_u64(s, p)));
-    PUTS("</span> domains; documents of the others: ");
+    KEEP(stat_span(o, s, p));
+    PUTS(" domains; documents of the others: ");
     snprintf(p, sizeof p, "/domains/%s/others", which);
-    PUTS("<span data-stat=\"");
-    PUTS(p);
-    PUTS("\">");
-    KEEP(rh_num(o, report_u64(s, p)));
-    PUTS("</span></p>");
+    KEEP(stat_span(o, s, p));
+    PUTS("</p>");
     if (n) {
         KEEP(rh_hbars(o, series ? "domains-rejected" : "domains-kept", b, n,
                       series ? RH_REJECTED : 1, NULL));
