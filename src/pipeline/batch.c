@@ -67,10 +67,13 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
             if (k >= 0 && atomic_load_explicit(&p->capturing,
                                                memory_order_relaxed)) {
                 const wn_doc *d = &b->docs[i];
-                /* no copy, no example: never a failure of the run */
-                b->pre_ok[k * b->cap + i] =
-                    !wn_buf_set(&b->pre[k * b->cap + i],
-                                d->text.data ? d->text.data : "", d->text.len);
+                if (wn_buf_set(&b->pre[k * b->cap + i],
+                               d->text.data ? d->text.data : "",
+                               d->text.len)) {
+                    b->error = WN_ENOMEM; /* else examples would vary */
+                    return;
+                }
+                b->pre_ok[k * b->cap + i] = 1;
             }
             wn_buf_reset(&b->reasons[i]);
             int rc = p->ops[s]->process(p->states[s], &b->docs[i], &sc[s],

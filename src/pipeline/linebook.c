@@ -141,12 +141,18 @@ int linebook_document(linebook *lb, wn_stage *const *st,
         if (wn_buf_set(&t->text, pre->data ? pre->data : "", pre->len) ||
             wn_buf_set(&t->url, d->url.data ? d->url.data : "", d->url.len) ||
             wn_buf_set(&t->source, d->source.data ? d->source.data : "",
-                       d->source.len))
-            continue; /* no example; the run goes on */
+                       d->source.len)) {
+            /* a failure here fails the run: examples that depended on
+             * the memory at hand would make a resumed run differ */
+            rc = WN_ENOMEM;
+            break;
+        }
         lb->nlines = 0;
         lb->oom = 0;
-        if (wn_clean_lines(st[s], t, NULL, lx_line, lb) < 0 || lb->oom)
-            continue;
+        if ((rc = wn_clean_lines(st[s], t, NULL, lx_line, lb)) >= 0)
+            rc = lb->oom ? WN_ENOMEM : 0;
+        if (rc)
+            break;
         for (size_t j = 0; j < lb->nlines && !rc; j++) {
             const char *rule = lb->lines[j].rule;
             size_t seen = 0;
@@ -155,7 +161,7 @@ int linebook_document(linebook *lb, wn_stage *const *st,
             if (!rule || seen)
                 continue;
             wn_buf_reset(&key);
-            if (wn_buf_printf(&key, "%s:%s", names[s], rule))
+            if ((rc = wn_buf_printf(&key, "%s:%s", names[s], rule)))
                 break;
             size_t have = 0, c;
             for (c = 0; c < lb->ncount; c++)
@@ -166,7 +172,7 @@ int linebook_document(linebook *lb, wn_stage *const *st,
             if (have >= lb->want)
                 continue;
             /* a rule's example counts only once it is written */
-            if (!lx_example(lb, key.data, rule, d))
+            if (!(rc = lx_example(lb, key.data, rule, d)))
                 rc = tally_kv_add(&lb->count, &lb->ncount, key.data,
                                   key.len, 1);
         }
