@@ -564,6 +564,24 @@ int wn_run_stats_json(wn_run *r, wn_buf *out);
 void wn_run_totals(const wn_run *r, uint64_t *read, uint64_t *kept,
                    uint64_t *rejected);
 void wn_run_free(wn_run *r);
+/* The command line shown in the report's Time section (timing.json
+ * "command"); line is copied.  Returns 0 or WN_ENOMEM. */
+int wn_run_set_command(wn_run *r, const char *line);
+
+/* ----------------------------------------------------------------- report */
+
+/* Renders the report of a finished run from the files of OUTDIR
+ * (stats.json; timing.json, problems.jsonl, examples.jsonl and
+ * work/run.conf when present) into out_path (NULL: OUTDIR/report.html),
+ * written atomically.  One self-contained HTML page: inline CSS and SVG,
+ * no script.  Returns 0 or a negative code (err filled). */
+int wn_report_write(const char *outdir, const char *out_path, wn_error *err);
+/* Compares two finished runs a and b (e.g. two threshold settings) on one
+ * page: the funnel of each, the reasons that grew or shrank, and the
+ * documents kept by one and not the other (read from data/), with
+ * examples.  Returns 0 or a negative code (err filled). */
+int wn_report_diff(const char *a, const char *b, const char *out_path,
+                   wn_error *err);
 /* The i-th run.* option (key, default, help); 0 past the end. */
 int wn_run_option_at(size_t i, const char **key, const char **def,
                      const char **help);

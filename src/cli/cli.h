@@ -128,5 +128,6 @@ int cmd_select(int argc, char **argv);
 /* winnow run's preset options (cmd_run.c), which select decides under. */
 extern const char *const cli_run_preset[][2];
 extern const size_t cli_run_npreset;
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -136,6 +136,27 @@ static void *progress_main(void *arg)
     return NULL;
 }
 
+/* The command line for the report: "winnow run ARGS", an argument with
+ * blanks or quotes in single quotes. */
+static void set_command(wn_run *run, int argc, char **argv)
+{
+    wn_buf b = WN_BUF_INIT;
+    int rc = wn_buf_puts(&b, "winnow");
+    for (int i = 0; i < argc && !rc; i++) {
+        const char *a = argv[i];
+        if (a[strcspn(a, " \t\n'\"\\$`")] || !*a) {
+            rc = wn_buf_puts(&b, " '");
+            for (; *a && !rc; a++)
+                rc = *a == '\'' ? wn_buf_puts(&b, "'\\''") : wn_buf_putc(&b, *a);
+            rc = rc ? rc : wn_buf_putc(&b, '\'');
+        } else
+            rc = wn_buf_printf(&b, " %s", a);
+    }
+    if (!rc)
+        wn_run_set_command(run, b.data); /* without it, no command shown */
+    wn_buf_release(&b);
+}
+
 /* How the run is executed: in this process by default; winnow-mpi
  * (src/mpi) spreads it over MPI ranks.  The executor may replace *run with
  * the handle whose totals should be reported, or set it to NULL when this
@@ -242,6 +263,7 @@ int cmd_run(int argc, char **argv)
     }
     wn_run_set_warn(run, cli_warn, NULL);
     wn_run_set_flags(run, flags);
+    set_command(run, argc, argv);
     struct progress pg;
     memset(&pg, 0, sizeof pg);
     pg.run = run;

@@ -16,6 +16,7 @@ static const cli_cmd commands[] = {
     {"filter", "language ID, quality filters, PII redaction", cmd_filter},
     {"select", "new thresholds on an annotated corpus, nothing recomputed",
      cmd_select},
+    {"report", "draw a run's report again, or compare two runs", cmd_report},
 };
 
 static void usage(FILE *f)

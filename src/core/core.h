@@ -146,6 +146,36 @@ int json_skip_value(const char **p, const char *end, int depth);
 int json_decode_string(const char **p, const char *end, wn_buf *out,
                        size_t *repaired);
 
+/* ---- reading small JSON documents in place (src/core/jview.c) ---- */
+
+/* A validated JSON value: [p, end) in the caller's buffer. */
+typedef struct jview {
+    const char *p, *end;
+} jview;
+/* The value that is all of s (whitespace around it allowed): 0, or
+ * WN_EFORMAT if s is not one valid JSON value. */
+int jview_parse(const char *s, size_t n, jview *out);
+/* Iteration over an object's members or an array's elements: jview_iter
+ * (0 if v is neither), then jview_next until it returns 0; key (may be
+ * NULL) gets an object member's decoded name, cut to cap - 1 bytes.
+ * Nothing is allocated: walking a view cannot fail. */
+#define JVIEW_KEY 256
+int jview_iter(jview v, jview *it);
+int jview_next(jview *it, char *key, size_t cap, jview *val);
+/* The member key of object v: 1 found, 0 not. */
+int jview_get(jview v, const char *key, jview *out);
+/* The value at a slash path ("/stages/3/name": members and array
+ * indices): 1 found, 0 not. */
+int jview_path(jview v, const char *path, jview *out);
+/* A number (0 if v is not one), an unsigned count, a decoded string
+ * (empty if v is not a string; 0 or WN_ENOMEM). */
+double jview_num(jview v);
+/* A string into out, cut to cap - 1 bytes (1 if v is a string, else 0
+ * and out empty): for names and labels, without allocating. */
+int jview_cstr(jview v, char *out, size_t cap);
+uint64_t jview_u64(jview v);
+int jview_str(jview v, wn_buf *out);
+
 /* ---- stats fields by index (src/core/stats.c) ---- */
 
 size_t stats_nfields(void);

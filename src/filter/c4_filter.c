@@ -151,8 +151,9 @@ enum { M_LOREM, M_CURLY, M_SENT, NMEASURES };
 static const char *const m_name[NMEASURES] = {"lorem_ipsum",
                                               "curly_brackets", "sentences"};
 
-static int c4_decide(const c4_state *s, const double *m, wn_buf *reason)
+static int c4_decide(stage_scratch *sc, const c4_state *s, const double *m, wn_buf *reason)
 {
+    /* each check also tells the report its value (stage_measure) */
     if (s->lorem && m[M_LOREM])
         return freason(reason, C4, "lorem_ipsum", 1, ">", 0) ? WN_ENOMEM
                                                               : STAGE_DROP;
@@ -160,6 +161,9 @@ static int c4_decide(const c4_state *s, const double *m, wn_buf *reason)
         return freason(reason, C4, "curly_brackets", m[M_CURLY], ">", 0)
                    ? WN_ENOMEM
                    : STAGE_DROP;
+    if (s->sent_on)
+        stage_measure(sc, C4, "sentences", m[M_SENT], "<", s->min_sent,
+                      m[M_SENT] < s->min_sent);
     if (s->sent_on && m[M_SENT] < s->min_sent)
         return freason(reason, C4, "sentences", m[M_SENT], "<", s->min_sent)
                    ? WN_ENOMEM
@@ -193,7 +197,7 @@ static int c4_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if (all &&
         stage_signals_put_nums(doc, C4, m_name, m, NMEASURES, &scratch->b[0]))
         return WN_ENOMEM;
-    return c4_decide(s, m, reason);
+    return c4_decide(scratch, s, m, reason);
 }
 
 /* winnow select: the measures an annotated run wrote. */
@@ -205,7 +209,7 @@ static int c4_judge(void *state, const wn_doc *doc, wn_buf *reason)
     double m[NMEASURES];
     if (!stage_signals_get_nums(doc, C4, m_name, m, NMEASURES))
         return STAGE_NO_SIGNALS;
-    return c4_decide(s, m, reason);
+    return c4_decide(NULL, s, m, reason);
 }
 
 static void c4_free(void *state) { free(state); }

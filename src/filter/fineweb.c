@@ -126,28 +126,42 @@ static const char *const m_name[NMEASURES] = {
     "lines", "line_punct_ratio", "short_line_ratio", "dup_line_char_frac",
     "newline_word_ratio", "short_line_length"};
 
-static int fw_decide(const fw_state *s, const double *m, wn_buf *reason)
+static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
+                     wn_buf *reason)
 {
     if (!m[M_LINES])
         return freason(reason, FW, "lines", 0, "<", 1) ? WN_ENOMEM
                                                         : STAGE_DROP;
+    /* each check also tells the report its value (stage_measure) */
     double r = m[M_PUNCT];
-    if (s->on[PUNCT] && r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero))
+    int f = r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero);
+    if (s->on[PUNCT])
+        stage_measure(sc, FW, "line_punct_ratio", r, "<=", s->v[PUNCT], f);
+    if (s->on[PUNCT] && f)
         return freason(reason, FW, "line_punct_ratio", r, "<=", s->v[PUNCT])
                    ? WN_ENOMEM
                    : STAGE_DROP;
     r = m[M_SHORT];
+    if (s->on[SHORT])
+        stage_measure(sc, FW, "short_line_ratio", r, ">=", s->v[SHORT],
+                      r >= s->v[SHORT]);
     if (s->on[SHORT] && r >= s->v[SHORT])
         return freason(reason, FW, "short_line_ratio", r, ">=", s->v[SHORT])
                    ? WN_ENOMEM
                    : STAGE_DROP;
     r = m[M_DUPCHAR];
+    if (s->on[DUPCHAR])
+        stage_measure(sc, FW, "dup_line_char_frac", r, ">=", s->v[DUPCHAR],
+                      r >= s->v[DUPCHAR]);
     if (s->on[DUPCHAR] && r >= s->v[DUPCHAR])
         return freason(reason, FW, "dup_line_char_frac", r, ">=",
                        s->v[DUPCHAR])
                    ? WN_ENOMEM
                    : STAGE_DROP;
     r = m[M_NEWLINE];
+    if (s->on[NEWLINE])
+        stage_measure(sc, FW, "newline_word_ratio", r, ">", s->v[NEWLINE],
+                      r > s->v[NEWLINE]);
     if (s->on[NEWLINE] && r > s->v[NEWLINE])
         return freason(reason, FW, "newline_word_ratio", r, ">",
                        s->v[NEWLINE])
@@ -197,7 +211,7 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if (scratch->annotate &&
         stage_signals_put_nums(doc, FW, m_name, m, NMEASURES, &scratch->b[0]))
         return WN_ENOMEM;
-    return fw_decide(s, m, reason);
+    return fw_decide(scratch, s, m, reason);
 }
 
 /* winnow select: the measures an annotated run wrote.  short_line_ratio
@@ -213,7 +227,7 @@ static int fw_judge(void *state, const wn_doc *doc, wn_buf *reason)
         return STAGE_NO_SIGNALS;
     if (m[M_SHORT_LEN] != (double)s->short_len)
         return WN_EINVAL;
-    return fw_decide(s, m, reason);
+    return fw_decide(NULL, s, m, reason);
 }
 
 static void fw_free(void *state) { free(state); }

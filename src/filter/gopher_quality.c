@@ -121,14 +121,21 @@ static int ends_ellipsis(const char *s, size_t n)
            (n >= 3 && !memcmp(s + n - 3, "\xe2\x80\xa6", 3));
 }
 
+/* Each check also tells the report its value (stage_measure). */
 #define FAIL_LT(i, name, x)                                                  \
     do {                                                                     \
+        if (s->on[i])                                                        \
+            stage_measure(sc, GQ, name, (x), "<", s->v[i],              \
+                          (x) < s->v[i]);                                    \
         if (s->on[i] && (x) < s->v[i])                                       \
             return freason(reason, GQ, name, (x), "<", s->v[i]) ? WN_ENOMEM  \
                                                                 : STAGE_DROP;\
     } while (0)
 #define FAIL_GT(i, name, x)                                                  \
     do {                                                                     \
+        if (s->on[i])                                                        \
+            stage_measure(sc, GQ, name, (x), ">", s->v[i],              \
+                          (x) > s->v[i]);                                    \
         if (s->on[i] && (x) > s->v[i])                                       \
             return freason(reason, GQ, name, (x), ">", s->v[i]) ? WN_ENOMEM  \
                                                                 : STAGE_DROP;\
@@ -144,7 +151,7 @@ static const char *const m_name[NMEASURES] = {
     "stop_words"};
 
 /* The verdict on measures m (the rules in datatrove's order). */
-static int gq_decide(const gq_state *s, const double *m, wn_buf *reason)
+static int gq_decide(stage_scratch *sc, const gq_state *s, const double *m, wn_buf *reason)
 {
     FAIL_LT(MIN_WORDS, "words", m[M_WORDS]);
     FAIL_GT(MAX_WORDS, "words", m[M_WORDS]);
@@ -213,7 +220,7 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
     if (all && stage_signals_put_nums(doc, GQ, m_name, m, NMEASURES,
                                       &scratch->b[0]))
         return WN_ENOMEM;
-    return gq_decide(s, m, reason);
+    return gq_decide(scratch, s, m, reason);
 }
 
 static int gq_judge(void *state, const wn_doc *doc, wn_buf *reason)
@@ -224,7 +231,7 @@ static int gq_judge(void *state, const wn_doc *doc, wn_buf *reason)
     double m[NMEASURES];
     if (!stage_signals_get_nums(doc, GQ, m_name, m, NMEASURES))
         return STAGE_NO_SIGNALS;
-    return gq_decide(s, m, reason);
+    return gq_decide(NULL, s, m, reason);
 }
 
 static void gq_free(void *state) { free(state); }

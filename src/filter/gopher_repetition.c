@@ -123,13 +123,18 @@ static const char *const m_name[NRULES] = {
     "dup_10gram_char_frac"};
 
 /* The verdict on measures m, the first failing rule in rule order. */
-static int gr_decide(const gr_state *s, const double *m, wn_buf *reason)
+static int gr_decide(stage_scratch *sc, const gr_state *s, const double *m, wn_buf *reason)
 {
-    for (int i = 0; i < NRULES; i++)
-        if (s->on[i] && m[i] > s->v[i])
+    for (int i = 0; i < NRULES; i++) {
+        if (!s->on[i])
+            continue;
+        /* each check also tells the report its value (stage_measure) */
+        stage_measure(sc, GR, m_name[i], m[i], ">", s->v[i], m[i] > s->v[i]);
+        if (m[i] > s->v[i])
             return freason(reason, GR, m_name[i], m[i], ">", s->v[i])
                        ? WN_ENOMEM
                        : STAGE_DROP;
+    }
     return STAGE_KEEP;
 }
 
@@ -140,7 +145,7 @@ static int gr_decide(const gr_state *s, const double *m, wn_buf *reason)
     do {                                                                     \
         mv[i] = (x);                                                         \
         if (!all && s->on[i] && mv[i] > s->v[i])                             \
-            return gr_decide(s, mv, reason);                                 \
+            return gr_decide(scratch, s, mv, reason);                                 \
     } while (0)
 
 static int gr_measure(const gr_state *s, const ftok_doc *t,
@@ -163,7 +168,7 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
         return rc;
     if (stage_signals_put_nums(doc, GR, m_name, m, NRULES, &scratch->b[3]))
         return WN_ENOMEM;
-    return gr_decide(s, m, reason);
+    return gr_decide(scratch, s, m, reason);
 }
 
 /* winnow select: the measures an annotated run wrote. */
@@ -175,7 +180,7 @@ static int gr_judge(void *state, const wn_doc *doc, wn_buf *reason)
     double m[NRULES];
     if (!stage_signals_get_nums(doc, GR, m_name, m, NRULES))
         return STAGE_NO_SIGNALS;
-    return gr_decide(s, m, reason);
+    return gr_decide(NULL, s, m, reason);
 }
 
 /* The measures into mv, in rule order; without `all`, returns the verdict

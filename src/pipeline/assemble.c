@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct sharder {
@@ -25,6 +26,7 @@ typedef struct sharder {
     wn_writer *w;
     size_t shard, bytes;
     wn_buf line, path;
+    size_t file; /* the input whose documents are being copied */
 } sharder;
 
 static int shard_open(sharder *s, wn_error *err)
@@ -65,8 +67,7 @@ static int shard_finish(sharder *s, size_t *count, wn_error *err)
 }
 
 typedef struct each_ctx {
-    wn_run *r;
-    int (*fn)(wn_run *, wn_doc *, void *, wn_error *);
+    int (*fn)(void *, wn_doc *, wn_error *);
     void *ctx;
     wn_doc doc;
     wn_error first; /* the first problem met */
@@ -78,7 +79,7 @@ static wn_doc *each_slot(void *ctx) { return &((each_ctx *)ctx)->doc; }
 static int each_take(void *ctx, wn_doc *d, wn_error *err)
 {
     each_ctx *c = ctx;
-    int rc = c->fn(c->r, d, c->ctx, err);
+    int rc = c->fn(c->ctx, d, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -89,15 +90,12 @@ static void each_warn(void *ctx, const wn_error *e)
         c->first = *e;
 }
 
-/* Reads every document of our own work file path into fn (through the one
- * reader loop): any problem there is a failure of the run, not bad input. */
-static int each_doc(wn_run *r, const char *path,
-                    int (*fn)(wn_run *, wn_doc *, void *, wn_error *),
-                    void *ctx, wn_error *err)
+int run_each_own_doc(const char *path,
+                     int (*fn)(void *, wn_doc *, wn_error *), void *ctx,
+                     wn_error *err)
 {
     each_ctx c;
     memset(&c, 0, sizeof c);
-    c.r = r;
     c.fn = fn;
     c.ctx = ctx;
     wn_reader_opts ro = WN_READER_OPTS_INIT;
@@ -116,12 +114,16 @@ static int each_doc(wn_run *r, const char *path,
     return rc < 0 ? rc : 0;
 }
 
-static int put_kept(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
+static int put_kept(void *ctx, wn_doc *d, wn_error *err)
 {
+    sharder *s = ctx;
+    wn_run *r = s->r;
     int rc = tally_final_kept(&r->total, d);
     if (rc)
         return wn_err(err, rc, "", 0, "out of memory");
-    return shard_put(ctx, d, err);
+    if (r->finfo)
+        r->finfo[s->file].kept++;
+    return shard_put(s, d, err);
 }
 
 static int add_example(wn_run *r, const wn_doc *d, const char *reason,
@@ -144,8 +146,8 @@ static int add_example(wn_run *r, const wn_doc *d, const char *reason,
         wn_buf_set(&e->url, d->url.data, d->url.len) ||
         wn_buf_set(&e->reason, reason, rn))
         return WN_ENOMEM;
-    /* an excerpt of at most 400 bytes, cut on a character boundary */
-    size_t n = d->text.len < 400 ? d->text.len : 400;
+    /* an excerpt of at most 1000 bytes, cut on a character boundary */
+    size_t n = d->text.len < 1000 ? d->text.len : 1000;
     while (n < d->text.len && n && ((unsigned char)d->text.data[n] & 0xC0) == 0x80)
         n--;
     return wn_buf_set(&e->excerpt, d->text.data, n);
@@ -157,9 +159,10 @@ typedef struct rej_ctx {
     wn_buf key;
 } rej_ctx;
 
-static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
+static int put_rejected(void *ctx, wn_doc *d, wn_error *err)
 {
     rej_ctx *c = ctx;
+    wn_run *r = c->s->r;
     const char *v;
     size_t n;
     int rc;
@@ -180,6 +183,8 @@ static int put_rejected(wn_run *r, wn_doc *d, void *ctx, wn_error *err)
         rc = tally_kv_add(&r->total.reasons, &r->total.nreasons, c->key.data,
                           c->key.len, 1);
     }
+    if (!rc)
+        rc = tally_final_rejected(&r->total, d, c->count);
     if (!rc)
         rc = add_example(r, d, reason.data, reason.len, &c->key);
     wn_buf_release(&reason);
@@ -258,16 +263,17 @@ static void *write_rejects(void *arg)
 {
     rej_job *j = arg;
     wn_run *r = j->r;
-    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
+    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
     rej_ctx ctx = {&rej, 0, WN_BUF_INIT};
     wn_buf b = WN_BUF_INIT;
     int rc = shard_open(&rej, &j->err);
     for (size_t i = 0; i < j->n && !rc; i++)
-        rc = each_doc(r, run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
-                      put_rejected, &ctx, &j->err);
+        rc = run_each_own_doc(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst",
+                                       i),
+                              put_rejected, &ctx, &j->err);
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
-        rc = each_doc(r, j->io->rejects, put_rejected, &ctx, &j->err);
+        rc = run_each_own_doc(j->io->rejects, put_rejected, &ctx, &j->err);
     }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
@@ -293,8 +299,9 @@ int run_assemble(wn_run *r, wn_error *err)
                           (const char *const *)io.p2, io.rejects, &r->dstats,
                           err);
     }
+    run_clock_lap(&r->clock, RT_DEDUP);
     r->phase = PH_WRITE;
-    sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT};
+    sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
     rej_job rj = {r, &io, n, 0, {0}};
     /* data and rejects touch disjoint counters, so with more than one job
      * the rejects are written by a second thread meanwhile */
@@ -303,8 +310,11 @@ int run_assemble(wn_run *r, wn_error *err)
                    pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc)
         rc = shard_open(&data, err);
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = each_doc(r, r->dedup ? io.p2[i] : io.p1[i], put_kept, &data, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        data.file = i;
+        rc = run_each_own_doc(r->dedup ? io.p2[i] : io.p1[i], put_kept, &data,
+                              err);
+    }
     if (data.w) {
         int rc2 = shard_finish(&data, &r->data_shards, err);
         if (!rc)
@@ -366,8 +376,157 @@ static int write_problems(wn_run *r, wn_error *err)
 
 int wn_run_stats_json(wn_run *r, wn_buf *out)
 {
-    return tally_json(&r->total, r->dedup ? &r->dstats : NULL,
-                      r->data_shards, r->reject_shards, out);
+    size_t at = out->len;
+    int rc = tally_json(&r->total, r->dedup ? &r->dstats : NULL,
+                        r->data_shards, r->reject_shards, out);
+    if (rc)
+        return rc;
+    /* and what only a run has: its input files, in order */
+    tally_json_reopen(out, at);
+    rc |= wn_buf_puts(out, ",\n\"inputs\":[");
+    for (size_t i = 0; i < r->nfiles && r->finfo; i++) {
+        const run_file *f = &r->finfo[i];
+        rc |= wn_buf_puts(out, i ? ",\n {\"file\":" : "\n {\"file\":");
+        rc |= wn_json_put_string(out, r->files[i], strlen(r->files[i]));
+        rc |= wn_buf_printf(out, ",\"bytes\":%llu,\"read\":%llu,"
+                                 "\"kept_by_stages\":%llu,\"kept\":%llu,"
+                                 "\"problems\":%llu}",
+                            (unsigned long long)f->bytes,
+                            (unsigned long long)f->read,
+                            (unsigned long long)f->stage_kept,
+                            (unsigned long long)f->kept,
+                            (unsigned long long)f->problems);
+    }
+    rc |= wn_buf_puts(out, "]\n}\n");
+    return rc ? WN_ENOMEM : 0;
+}
+
+/* "2026-11-30T19:40:01Z" */
+static int put_time(wn_buf *o, double t)
+{
+    time_t s = (time_t)t;
+    struct tm tm;
+    char b[32];
+    if (!gmtime_r(&s, &tm) || !strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        b[0] = 0;
+    return wn_buf_printf(o, "\"%s\"", b);
+}
+
+/* timing.json: the stages' CPU time (tally_timing_json), then the run's
+ * phases, threads, start and end, and command line. */
+static int timing_json(wn_run *r, wn_buf *o)
+{
+    int rc = tally_timing_json(&r->total, o);
+    if (rc)
+        return rc;
+    tally_json_reopen(o, 0);
+    static const char *const names[RT_N] = {"read", "dedup", "write"};
+    const run_clock *c = &r->clock;
+    rc |= wn_buf_printf(o, ",\n\"threads\":%d,\"start\":", r->jobs);
+    rc |= put_time(o, c->start_real);
+    rc |= wn_buf_puts(o, ",\"end\":");
+    rc |= put_time(o, c->end_real);
+    rc |= wn_buf_printf(o, ",\"wall_seconds\":%.3f,\"input_bytes\":%llu,"
+                           "\n\"command\":",
+                        c->end_real - c->start_real,
+                        (unsigned long long)r->total.input.bytes_in);
+    const char *cmd = r->command ? r->command : "";
+    rc |= wn_json_put_string(o, cmd, strlen(cmd));
+    rc |= wn_buf_puts(o, ",\n\"phases\":[");
+    for (int i = 0; i < RT_N; i++) {
+        /* reading is measured on the input bytes, dedup and writing on
+         * the text they handle */
+        uint64_t bytes = i == RT_READ ? r->total.input.bytes_in
+                         : i == RT_DEDUP ? (r->dedup ? r->total.kept_bytes : 0)
+                                         : r->total.kept_bytes;
+        rc |= wn_buf_printf(o, "%s\n {\"name\":\"%s\",\"wall_seconds\":%.3f,"
+                               "\"cpu_seconds\":%.3f,\"bytes\":%llu,"
+                               "\"mb_per_s\":%.1f}",
+                            i ? "," : "", names[i], c->wall[i], c->cpu[i],
+                            (unsigned long long)bytes,
+                            c->wall[i] > 0 ? bytes / 1e6 / c->wall[i] : 0);
+    }
+    rc |= wn_buf_puts(o, "]}\n");
+    return rc ? WN_ENOMEM : 0;
+}
+
+/* The tasks' examples of line rules, in input order, the first
+ * r->examples of each rule, appended to o. */
+static int line_examples(wn_run *r, wn_buf *o, wn_error *err)
+{
+    wn_buf all = WN_BUF_INIT, p = WN_BUF_INIT;
+    tally_kv *count = NULL;
+    size_t ncount = 0;
+    int rc = 0;
+    for (size_t i = 0; i < r->nfiles && !rc; i++) {
+        const char *name = run_path(r, &p, "work/p1/%05zu.lines.jsonl", i);
+        wn_buf_reset(&all);
+        if (!name)
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        else if ((rc = read_whole_file(name, &all, err)) > 0)
+            rc = 0; /* no examples in this input */
+        const char *at = all.data, *end = at + all.len;
+        while (!rc && at && at < end) {
+            const char *nl = memchr(at, '\n', (size_t)(end - at));
+            const char *le = nl ? nl : end;
+            jview line, v;
+            char key[JVIEW_KEY];
+            if (jview_parse(at, (size_t)(le - at), &line) ||
+                !jview_get(line, "rule", &v) || !jview_cstr(v, key, sizeof key))
+                rc = wn_err(err, WN_EIO, name, 0, "damaged work file");
+            size_t have = 0;
+            for (size_t k = 0; !rc && k < ncount; k++)
+                if (!strcmp(count[k].key, key))
+                    have = count[k].n;
+            if (!rc && have < r->examples &&
+                !(rc = wn_buf_append(o, at, (size_t)(le - at) + 1)))
+                rc = tally_kv_add(&count, &ncount, key, strlen(key), 1);
+            if (rc == WN_ENOMEM)
+                rc = wn_err(err, rc, "", 0, "out of memory");
+            at = le + 1;
+        }
+    }
+    for (size_t k = 0; k < ncount; k++)
+        free(count[k].key);
+    free(count);
+    wn_buf_release(&all);
+    wn_buf_release(&p);
+    return rc;
+}
+
+int run_write_examples(wn_run *r, wn_error *err)
+{
+    wn_buf o = WN_BUF_INIT, p = WN_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < r->nex; i++) {
+        const run_example *e = &r->ex[i];
+        rc |= wn_buf_puts(&o, "{\"reason_key\":");
+        rc |= wn_json_put_string(&o, e->reason_key, strlen(e->reason_key));
+#define FIELD(name, b)                                                     \
+    rc |= wn_buf_puts(&o, ",\"" name "\":");                                \
+    rc |= wn_json_put_string(&o, (b).data ? (b).data : "", (b).len)
+        FIELD("reason", e->reason);
+        FIELD("id", e->id);
+        FIELD("url", e->url);
+        FIELD("text", e->excerpt);
+#undef FIELD
+        rc |= wn_buf_puts(&o, "}\n");
+    }
+    if (!rc) {
+        rc = line_examples(r, &o, err);
+        if (rc) {
+            wn_buf_release(&o);
+            return rc;
+        }
+    }
+    const char *name = rc ? NULL : run_path(r, &p, "examples.jsonl");
+    if (!name)
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    else
+        rc = write_text_file(name, &o, err);
+    wn_buf_release(&o);
+    wn_buf_release(&p);
+    return rc;
 }
 
 int run_write_stats(wn_run *r, wn_error *err)
@@ -381,13 +540,16 @@ int run_write_stats(wn_run *r, wn_error *err)
     else
         rc = write_text_file(path.data, &o, err);
     wn_buf_reset(&o);
-    if (!rc && ((rc = tally_timing_json(&r->total, &o)) ||
+    run_clock_lap(&r->clock, RT_WRITE);
+    if (!rc && ((rc = timing_json(r, &o)) ||
                 !run_path(r, &path, "timing.json")))
         rc = wn_err(err, rc ? rc : WN_ENOMEM, "", 0, "out of memory");
     else if (!rc)
         rc = write_text_file(path.data, &o, err);
     if (!rc)
         rc = write_problems(r, err);
+    if (!rc)
+        rc = run_write_examples(r, err);
     wn_buf_release(&o);
     wn_buf_release(&path);
     return rc;

@@ -12,6 +12,7 @@
 #include "stage_api.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -37,6 +38,8 @@ struct pool {
     int stop;
     int flags;
     int inited; /* mutex and conditions exist */
+    int pre_slot[TALLY_MAX_STAGES]; /* capture slot + 1 of each stage */
+    _Atomic int capturing;
 };
 
 /* CPU time of the calling thread: a stage's cost whatever else runs. */
@@ -71,10 +74,23 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
     }
     for (size_t s = 0; s < p->nstages; s++) {
         double t0 = thread_cpu();
+        sc[s].measures = &b->meas;
         for (size_t i = 0; i < b->n; i++) {
             if (b->dropped_at[i] >= 0)
                 continue;
             b->bytes[s] += b->docs[i].text.len;
+            int k = p->pre_slot[s] - 1;
+            if (k >= 0 && atomic_load_explicit(&p->capturing,
+                                               memory_order_relaxed)) {
+                const wn_doc *d = &b->docs[i];
+                if (wn_buf_set(&b->pre[k * b->cap + i],
+                               d->text.data ? d->text.data : "",
+                               d->text.len)) {
+                    b->error = WN_ENOMEM; /* else examples would vary */
+                    return;
+                }
+                b->pre_ok[k * b->cap + i] = 1;
+            }
             wn_buf_reset(&b->reasons[i]);
             int rc = p->ops[s]->process(p->states[s], &b->docs[i], &sc[s],
                                         &b->reasons[i]);
@@ -89,6 +105,7 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
             }
             if (p->flags & POOL_ANNOTATE) {
                 b->flagged[s] += rc != STAGE_KEEP;
+                b->bytes_out[s] += b->docs[i].text.len; /* passed on */
                 if ((rc = note(&b->notes[i], p->names[s], rc == STAGE_KEEP,
                                &b->reasons[i]))) {
                     b->error = rc;
@@ -96,10 +113,15 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
                 }
                 continue;
             }
-            if (rc != STAGE_KEEP)
-                b->dropped_at[i] = (int)s;
+            if (rc == STAGE_KEEP) {
+                b->bytes_out[s] += b->docs[i].text.len;
+                continue;
+            }
+            b->dropped_at[i] = (int)s;
+            b->bytes_rej[s] += b->docs[i].text.len;
         }
         b->cpu[s] += thread_cpu() - t0;
+        sc[s].measures = NULL;
     }
     for (size_t i = 0; (p->flags & POOL_ANNOTATE) && i < b->n; i++) {
         wn_buf *v = &b->notes[i];
@@ -166,7 +188,10 @@ static int batch_alloc(batch *b)
     b->dropped_at = calloc(b->cap, sizeof *b->dropped_at);
     b->lines = calloc(b->cap, sizeof *b->lines);
     b->notes = calloc(b->cap, sizeof *b->notes);
-    return b->docs && b->reasons && b->dropped_at && b->lines && b->notes
+    b->pre = calloc(b->cap * POOL_CAPTURE, sizeof *b->pre);
+    b->pre_ok = calloc(b->cap * POOL_CAPTURE, 1);
+    return b->docs && b->reasons && b->dropped_at && b->lines && b->notes &&
+                   b->pre && b->pre_ok
                ? 0
                : WN_ENOMEM;
 }
@@ -222,6 +247,16 @@ int pool_new(const stage_ops *const *ops, void *const *states,
     return 0;
 }
 
+void pool_capture(pool *p, size_t s, int k)
+{
+    if (s < TALLY_MAX_STAGES && k >= 0 && k < POOL_CAPTURE) {
+        p->pre_slot[s] = k + 1;
+        atomic_store(&p->capturing, 1);
+    }
+}
+
+void pool_capture_stop(pool *p) { atomic_store(&p->capturing, 0); }
+
 /* States are read by workers under the mutex, so every change of a state
  * takes it too (with one job there are no workers and no lock). */
 static void lock(pool *p)
@@ -256,6 +291,10 @@ batch *pool_get(pool *p)
     memset(b->cpu, 0, sizeof b->cpu);
     memset(b->flagged, 0, sizeof b->flagged);
     memset(b->bytes, 0, sizeof b->bytes);
+    memset(b->bytes_out, 0, sizeof b->bytes_out);
+    memset(b->bytes_rej, 0, sizeof b->bytes_rej);
+    memset(b->pre_ok, 0, b->cap * POOL_CAPTURE);
+    b->meas.n = 0;
     return b;
 }
 
@@ -327,6 +366,10 @@ void pool_free(pool *p)
             wn_buf_release(&b->notes[k]);
         free(b->lines);
         free(b->notes);
+        for (size_t k = 0; k < b->cap * POOL_CAPTURE && b->pre; k++)
+            wn_buf_release(&b->pre[k]);
+        free(b->pre);
+        free(b->pre_ok);
         free(b->docs);
         free(b->reasons);
         free(b->dropped_at);

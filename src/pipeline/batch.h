@@ -26,6 +26,13 @@ typedef struct batch {
     double cpu[TALLY_MAX_STAGES];     /* thread CPU seconds per stage */
     uint64_t bytes[TALLY_MAX_STAGES]; /* text bytes each stage was given */
     uint64_t flagged[TALLY_MAX_STAGES]; /* POOL_ANNOTATE: would reject */
+    uint64_t bytes_out[TALLY_MAX_STAGES]; /* ... of the documents it kept,
+                                           * after its edits */
+    uint64_t bytes_rej[TALLY_MAX_STAGES]; /* ... of the ones it dropped */
+    wn_buf *pre;      /* pool_capture: pre[k * cap + i], docs[i]'s text as
+                       * the stage of slot k received it ... */
+    unsigned char *pre_ok; /* ... when pre_ok[k * cap + i] */
+    stage_measures meas;   /* what the stages measured (stage_measure) */
     uint64_t seq;
     int state;        /* internal */
 } batch;
@@ -52,5 +59,13 @@ void pool_submit(pool *p, batch *b);
 batch *pool_next(pool *p);
 void pool_release(pool *p, batch *b);
 void pool_free(pool *p);
+/* Report examples of line rules (engine.c): while capturing is on, the
+ * workers keep a copy of each document's text as stage s receives it in
+ * the batch's slot k < POOL_CAPTURE.  Set up before the first submit;
+ * pool_capture_stop may be called any time from the submitting thread
+ * (documents after it need no copy). */
+#define POOL_CAPTURE 2
+void pool_capture(pool *p, size_t s, int k);
+void pool_capture_stop(pool *p);
 
 #endif

@@ -20,6 +20,7 @@
  */
 #include "engine.h"
 #include "batch.h"
+#include "linebook.h"
 #include "stage_api.h"
 #include "../io/input.h"
 #include "../io/io.h"
@@ -65,6 +66,7 @@ struct wn_engine {
     spool *spools;
     size_t nspools;
     tally books;
+    linebook lb;      /* lines per rule, examples of line rules */
     int final;        /* book kept documents as the final output */
     int pii;          /* the pii stage runs: book its redactions */
     wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
@@ -277,6 +279,7 @@ void wn_engine_free(wn_engine *e)
     for (size_t i = 0; i < e->ninst; i++)
         free(e->inst[i]);
     tally_release(&e->books);
+    linebook_release(&e->lb);
     wn_buf_release(&e->problems);
     wn_buf_release(&e->reason);
     wn_buf_release(&e->key);
@@ -412,14 +415,21 @@ static int commit(pump *u, batch *b, wn_error *err)
         t->stage_cpu[s] += b->cpu[s];
         t->stage_bytes[s] += b->bytes[s];
         t->stage_flagged[s] += b->flagged[s];
+        t->stage_bytes_out[s] += b->bytes_out[s];
+        t->stage_bytes_rej[s] += b->bytes_rej[s];
     }
     t->annotated |= e->opts.annotate;
+    if ((rc = tally_add_measures(t, &b->meas)))
+        return wn_err(err, rc, "", 0, "out of memory");
     size_t nbook = t->nstages;
     for (size_t i = 0; i < b->n; i++) {
         wn_doc *d = &b->docs[i];
         size_t at = b->dropped_at[i] < 0 ? SIZE_MAX : (size_t)b->dropped_at[i];
         const wn_buf *why = &b->reasons[i];
         const wn_buf *line = b->lines[i].data ? &b->lines[i] : NULL;
+        if (e->lb.want &&
+            (rc = linebook_document(&e->lb, e->st, e->names, u->p, b, i)))
+            return wn_err(err, rc, "", 0, "out of memory");
         t->docs_read++;
         e->docs_read++;
         size_t upto = at == SIZE_MAX ? e->upto : at + 1;
@@ -446,6 +456,7 @@ static int commit(pump *u, batch *b, wn_error *err)
         }
         if (at == SIZE_MAX) {
             t->docs_kept++;
+            t->kept_bytes += d->text.len;
             e->docs_kept++;
             if (e->pii)
                 tally_redactions(t, d);
@@ -525,6 +536,8 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
     int rc = pool_new(e->ops, e->states, e->names, nst, e->jobs, flags, &u.p);
     if (rc)
         return wn_err(err, rc, "", 0, "cannot start the workers");
+    if (observe == MAIN_PASS)
+        linebook_capture(&e->lb, u.p, nst);
     u.cur = pool_get(u.p);
     doc_sink sink = {pump_slot, pump_take, pump_progress, &u};
     int got = input_each(path, name, &e->ro, &sink, st, err);
@@ -700,6 +713,10 @@ int engine_observe_files(wn_engine *e, char *const *files, size_t n,
         if (!rc)
             rc = wn_stage_prepare(e->st[k], err);
     }
+    /* lines a first pass dropped are not the main pass's */
+    if (!rc && (rc = linebook_count(&e->lb, e->st, e->names, e->nstages,
+                                    NULL)))
+        rc = wn_err(err, rc, "", 0, "out of memory");
     return rc;
 }
 
@@ -846,6 +863,10 @@ int engine_passes_done(const wn_engine *e) { return e->passes; }
 
 int engine_take_books(wn_engine *e, tally *dst)
 {
+    int rc0 = linebook_count(&e->lb, e->st, e->names, e->nstages,
+                             &e->books);
+    if (rc0)
+        return rc0;
     tally fresh;
     tally_init(&fresh);
     int rc = tally_set_stages(&fresh, (const char *const *)e->books.stage_name,
@@ -857,4 +878,14 @@ int engine_take_books(wn_engine *e, tally *dst)
     *dst = e->books;
     e->books = fresh;
     return 0;
+}
+
+void engine_line_examples(wn_engine *e, size_t per_rule)
+{
+    linebook_examples(&e->lb, e->st, e->upto, per_rule);
+}
+
+int engine_take_line_examples(wn_engine *e, wn_buf *out)
+{
+    return linebook_take(&e->lb, out);
 }

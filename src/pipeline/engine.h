@@ -57,6 +57,13 @@ void engine_reset_progress(wn_engine *e);
 /* Stages with a first pass, and first passes done so far. */
 int engine_first_passes(const wn_engine *e);
 int engine_passes_done(const wn_engine *e);
+/* Examples of line rules for the report: up to per_rule pages per rule of
+ * the line stages (clean, site_lines) where the rule dropped lines, as
+ * JSON lines {"rule","id","url","first","lines":[[text, rule|null]..]};
+ * 0 = off (the default).  take appends them to out and starts afresh
+ * (per input: each task keeps its own). */
+void engine_line_examples(wn_engine *e, size_t per_rule);
+int engine_take_line_examples(wn_engine *e, wn_buf *out);
 /* Moves the books into dst (which must be released by the caller) and
  * starts new, empty ones with the same stages. */
 int engine_take_books(wn_engine *e, tally *dst);

@@ -4,7 +4,7 @@
  *
  * A run writes into OUTDIR only when everything there is its own: files of
  * the names it writes (data/ and rejects/ shards, stats.json, timing.json,
- * problems.jsonl, report.html, manifest.json, work/) left by an unfinished
+ * problems.jsonl, examples.jsonl, report.html, manifest.json, work/) left by an unfinished
  * attempt of the same run (work/run.conf matches) or by a finished one
  * (manifest.json records the same run.conf).  Anything else - a file winnow
  * does not write, a shard or stats.json with no record of the run that
@@ -30,7 +30,7 @@
 static const char *const top_names[] = {
     "data",          "rejects",       "work",           "work.removing",
     "stats.json",    "timing.json",   "problems.jsonl", "report.html",
-    "manifest.json",
+    "examples.jsonl", "manifest.json",
 };
 #define NDIRS 4 /* the first ones are folders */
 
@@ -120,33 +120,11 @@ static int manifest_run(wn_run *r, wn_buf *conf)
         wn_buf_release(&text);
         return rc == 1 ? 0 : -1;
     }
-    const char *s = text.data, *end = text.data + text.len;
-    wn_buf key = WN_BUF_INIT;
+    jview v, run;
     int found = -1;
-    s = json_skip_ws(s, end);
-    if (s < end && *s == '{')
-        s = json_skip_ws(s + 1, end);
-    else
-        s = end;
-    while (s < end && *s == '"' && found < 1) {
-        wn_buf_reset(&key);
-        if (json_decode_string(&s, end, &key, NULL))
-            break;
-        s = json_skip_ws(s, end);
-        if (s >= end || *s != ':')
-            break;
-        s = json_skip_ws(s + 1, end);
-        if (s < end && *s == '"' && key.len == 3 && !memcmp(key.data, "run", 3)) {
-            found = json_decode_string(&s, end, conf, NULL) ? -1 : 1;
-            break;
-        }
-        if (json_skip_value(&s, end, 16))
-            break;
-        s = json_skip_ws(s, end);
-        if (s < end && *s == ',')
-            s = json_skip_ws(s + 1, end);
-    }
-    wn_buf_release(&key);
+    if (!jview_parse(text.data, text.len, &v) && jview_get(v, "run", &run) &&
+        *run.p == '"')
+        found = jview_str(run, conf) ? -1 : 1;
     wn_buf_release(&text);
     return found;
 }
@@ -336,6 +314,14 @@ static void remove_stale(wn_run *r, const char *rel, size_t count)
     wn_buf_release(&p);
 }
 
+/* Files whose bytes depend on the machine (CPU seconds, wall time): the
+ * manifest names them without a size, so that it is itself the same
+ * bytes for the same job. */
+static int machine_bytes(const char *rel)
+{
+    return !strcmp(rel, "timing.json") || !strcmp(rel, "report.html");
+}
+
 static int list_file(wn_run *r, wn_buf *o, wn_buf *p, const char *rel,
                      const char **sep)
 {
@@ -348,7 +334,9 @@ static int list_file(wn_run *r, wn_buf *o, wn_buf *p, const char *rel,
     if (!rc)
         rc = wn_json_put_string(o, rel, strlen(rel));
     if (!rc)
-        rc = wn_buf_printf(o, ",\"bytes\":%lld}", (long long)sb.st_size);
+        rc = machine_bytes(rel) ? wn_buf_puts(o, ",\"bytes\":null}")
+                                : wn_buf_printf(o, ",\"bytes\":%lld}",
+                                                (long long)sb.st_size);
     *sep = ",";
     return rc;
 }
@@ -374,11 +362,8 @@ int outdir_finish(wn_run *r, wn_error *err)
         snprintf(rel, sizeof rel, "rejects/part-%05zu.jsonl.zst", i);
         rc = list_file(r, &o, &p, rel, &sep);
     }
-    /* timing.json is left out: its bytes depend on the machine, and the
-     * manifest, like the rest of the output, must not */
     for (size_t i = NDIRS; i < sizeof top_names / sizeof *top_names - 1 && !rc; i++)
-        if (strcmp(top_names[i], "timing.json"))
-            rc = list_file(r, &o, &p, top_names[i], &sep);
+        rc = list_file(r, &o, &p, top_names[i], &sep);
     if (!rc)
         rc = wn_buf_puts(&o, "\n]}\n");
     if (rc)

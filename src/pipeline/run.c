@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Every registered stage, in registry order (the only order). */
@@ -60,7 +61,7 @@ static const config_opt run_opts[] = {
     OPTION_BOOL("run.html", "1", AT(html),
                 "read HTML responses from WARC files"),
     OPTION_INT("run.examples", "3", 0, OPT_NOLIMIT, 0, AT(examples),
-               "rejected examples per reason in the report"),
+               "examples per reject reason and per line rule in the report"),
     OPTION_END,
 };
 
@@ -118,6 +119,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
         r->examples = o->examples;
         r->shard_size = o->shard_size;
         engine_book_final(r->eng, 0); /* the final output comes later */
+        engine_line_examples(r->eng, r->examples);
         tally *b = engine_books(r->eng);
         rc = tally_set_stages(&r->total, (const char *const *)b->stage_name,
                               b->nstages);
@@ -314,6 +316,8 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
         if (!stat(r->files[i], &sb))
             r->bytes_total += (uint64_t)sb.st_size;
     }
+    if (r->nfiles && !(r->finfo = calloc(r->nfiles, sizeof *r->finfo)))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     return 0;
 }
 
@@ -351,12 +355,49 @@ static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
     return rc;
 }
 
+static double now(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+void run_clock_start(run_clock *c)
+{
+    memset(c, 0, sizeof *c);
+    c->start_real = now(CLOCK_REALTIME);
+    c->mark_wall = now(CLOCK_MONOTONIC);
+    c->mark_cpu = now(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+void run_clock_lap(run_clock *c, int ph)
+{
+    double w = now(CLOCK_MONOTONIC), u = now(CLOCK_PROCESS_CPUTIME_ID);
+    c->wall[ph] += w - c->mark_wall;
+    c->cpu[ph] += u - c->mark_cpu;
+    c->mark_wall = w;
+    c->mark_cpu = u;
+    c->end_real = now(CLOCK_REALTIME);
+}
+
+int wn_run_set_command(wn_run *r, const char *line)
+{
+    char *c = strdup(line ? line : "");
+    if (!c)
+        return WN_ENOMEM;
+    free(r->command);
+    r->command = c;
+    return 0;
+}
+
 int wn_run_exec(wn_run *r, const char *const *inputs, size_t n,
                 const char *outdir, wn_error *err)
 {
+    run_clock_start(&r->clock);
     int rc = run_setup(r, inputs, n, outdir, 1, err);
     if (!rc)
         rc = run_tasks(r, 0, 1, err);
+    run_clock_lap(&r->clock, RT_READ);
     if (!rc)
         rc = run_assemble(r, err);
     if (!rc)
@@ -463,6 +504,8 @@ void wn_run_free(wn_run *r)
         wn_buf_release(&r->ex[i].excerpt);
     }
     free(r->ex);
+    free(r->finfo);
+    free(r->command);
     tally_release(&r->total);
     wn_buf_release(&r->conf);
     wn_buf_release(&r->setup_problems);

@@ -14,6 +14,22 @@
 
 enum run_phase { PH_IDLE, PH_SITE, PH_PROCESS, PH_DEDUP, PH_WRITE, PH_DONE };
 
+/* What one input file gave (stats.json "inputs"). */
+typedef struct run_file {
+    uint64_t read, stage_kept, kept, problems, bytes;
+} run_file;
+
+/* Wall and CPU seconds of the phases of wn_run_exec (timing.json). */
+enum { RT_READ, RT_DEDUP, RT_WRITE, RT_N };
+typedef struct run_clock {
+    double start_real, end_real;   /* seconds since the epoch */
+    double wall[RT_N], cpu[RT_N];
+    double mark_wall, mark_cpu;    /* when the current phase began */
+} run_clock;
+void run_clock_start(run_clock *c);
+/* Ends phase ph (its time since the last mark) and marks now. */
+void run_clock_lap(run_clock *c, int ph);
+
 typedef struct run_example {
     char *reason_key;
     wn_buf id, url, reason, excerpt;
@@ -49,6 +65,9 @@ struct wn_run {
     run_example *ex;
     size_t nex;
     size_t data_shards, reject_shards;
+    run_file *finfo;    /* nfiles of them */
+    run_clock clock;
+    char *command;      /* wn_run_set_command */
     /* run_observe.c: the first passes of a part (wn_run_observe_part) */
     struct {
         int started, done; /* done: every first pass prepared */
@@ -108,6 +127,14 @@ void run_dedup_io_release(wn_run *r, run_dedup_io *io);
 /* assemble.c: dedup (if on), then data/ and rejects/ shards, stats.json. */
 int run_assemble(wn_run *r, wn_error *err);
 int run_write_stats(wn_run *r, wn_error *err);
+/* assemble.c: every document of a file winnow wrote itself (work files,
+ * output shards) into fn, through the one reader loop; any problem there
+ * is a failure ("damaged work file"), not bad input. */
+int run_each_own_doc(const char *path,
+                     int (*fn)(void *, wn_doc *, wn_error *), void *ctx,
+                     wn_error *err);
+/* assemble.c: OUTDIR/examples.jsonl, the examples the report shows. */
+int run_write_examples(wn_run *r, wn_error *err);
 /* report.c */
 int run_write_report(wn_run *r, wn_error *err);
 

@@ -48,6 +48,18 @@ int run_task_done(wn_run *r, size_t i)
     return rc == 1;
 }
 
+/* The figures of input i for the report. */
+static void note_file(wn_run *r, size_t i, const tally *t)
+{
+    if (!r->finfo)
+        return;
+    run_file *f = &r->finfo[i];
+    f->read = t->docs_read;
+    f->stage_kept = t->docs_kept;
+    f->problems = t->problems;
+    f->bytes = t->input.bytes_in;
+}
+
 int run_task(wn_run *r, size_t i, wn_error *err)
 {
     wn_buf p = WN_BUF_INIT;
@@ -56,8 +68,10 @@ int run_task(wn_run *r, size_t i, wn_error *err)
     int rc = load_done(r, i, &t, err);
     if (rc) {
         /* finished by an earlier run: take its books */
-        if (rc > 0)
+        if (rc > 0) {
+            note_file(r, i, &t);
             rc = tally_add(&r->total, &t);
+        }
         tally_release(&t);
         wn_buf_release(&p);
         return rc;
@@ -110,12 +124,26 @@ int run_task(wn_run *r, size_t i, wn_error *err)
          * kept with it; the next task starts a list of its own */
         engine_clear_problems(r->eng);
     }
+    if (!rc) {
+        /* and so are its examples of line rules (examples.jsonl) */
+        wn_buf lx = WN_BUF_INIT;
+        if ((rc = engine_take_line_examples(r->eng, &lx)) ||
+            !run_path(r, &p, "work/p1/%05zu.lines.jsonl", i))
+            rc = wn_err(err, rc ? rc : WN_ENOMEM, "", 0, "out of memory");
+        else if (lx.len)
+            rc = write_work_file(p.data, &lx, err);
+        else
+            unlink(p.data);
+        wn_buf_release(&lx);
+    }
     if (!rc && !run_path(r, &p, "work/p1/%05zu.counts", i))
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!rc)
         rc = tally_save(&t, p.data, err);
-    if (!rc)
+    if (!rc) {
+        note_file(r, i, &t);
         rc = tally_add(&r->total, &t);
+    }
     wn_writer_abort(kept);
     wn_writer_abort(rej);
     tally_release(&t);

@@ -43,10 +43,21 @@ typedef struct stage_scratch {
      * it still returns its verdict, which the engine records instead of
      * dropping the document */
     int annotate;
+    struct stage_measures *measures; /* see stage_measure; may be NULL */
 } stage_scratch;
 
 /* Result of judge() when the document holds no signals of the stage. */
 enum { STAGE_NO_SIGNALS = 2 };
+
+/* For the report's distributions: a stage that decides on a measured
+ * value (Gopher, C4, FineWeb) tells each value it measured, its
+ * threshold ("reject when value op bound") and whether the document
+ * failed it.  Counted in a histogram per measure when the caller of
+ * process() set sc->measures; nothing otherwise (sc may be NULL).  stage
+ * and name must be string constants (they are compared by address
+ * first). */
+void stage_measure(stage_scratch *sc, const char *stage, const char *name,
+                   double value, const char *op, double bound, int failed);
 
 typedef struct stage_ops {
     const char *name;        /* also the prefix of its config keys */

@@ -2,11 +2,16 @@
  * tally.c - counters of a run (see tally.h).
  */
 #include "tally.h"
+#include "stage.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+static tally_measure *find_measure(tally *t, const char *key, size_t klen,
+                                   const char *op, double bound, int *rc);
 
 int write_work_file(const char *path, const wn_buf *text, wn_error *err)
 {
@@ -57,6 +62,12 @@ void tally_release(tally *t)
     kv_free(t->reasons, t->nreasons);
     kv_free(t->langs, t->nlangs);
     kv_free(t->clusters, t->nclusters);
+    kv_free(t->lines, t->nlines);
+    kv_free(t->langs_rej, t->nlangs_rej);
+    for (size_t i = 0; i < t->nmeasures; i++)
+        free(t->measures[i].key);
+    counter_release(&t->domains_kept);
+    counter_release(&t->domains_rej);
     memset(t, 0, sizeof *t);
 }
 
@@ -128,8 +139,11 @@ int tally_add(tally *a, const tally *b)
         a->stage_cpu[i] += b->stage_cpu[i];
         a->stage_bytes[i] += b->stage_bytes[i];
         a->stage_flagged[i] += b->stage_flagged[i];
+        a->stage_bytes_out[i] += b->stage_bytes_out[i];
+        a->stage_bytes_rej[i] += b->stage_bytes_rej[i];
     }
     a->annotated |= b->annotated;
+    a->kept_bytes += b->kept_bytes;
     a->problems += b->problems;
     a->unfinished += b->unfinished;
     for (int i = 0; i < 3; i++)
@@ -138,6 +152,21 @@ int tally_add(tally *a, const tally *b)
         if ((rc = tally_kv_add(&a->reasons, &a->nreasons, b->reasons[i].key,
                                strlen(b->reasons[i].key), b->reasons[i].n)))
             return rc;
+    for (size_t i = 0; i < b->nlines; i++)
+        if ((rc = tally_kv_add(&a->lines, &a->nlines, b->lines[i].key,
+                               strlen(b->lines[i].key), b->lines[i].n)))
+            return rc;
+    for (size_t i = 0; i < b->nmeasures; i++) {
+        const tally_measure *bm = &b->measures[i];
+        rc = 0;
+        tally_measure *m = find_measure(a, bm->key, strlen(bm->key), bm->op,
+                                        bm->bound, &rc);
+        for (int f = 0; m && f < 2; f++)
+            for (size_t k = 0; k < TALLY_MEASURE_BINS; k++)
+                m->bins[f][k] += bm->bins[f][k];
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -154,10 +183,12 @@ size_t tally_len_bucket(uint64_t chars)
 int tally_save(const tally *t, const char *path, wn_error *err)
 {
     wn_buf b = WN_BUF_INIT;
-    int rc = wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nproblems %llu\n"
+    int rc = wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nkept_bytes %llu\n"
+                               "problems %llu\n"
                                "unfinished %llu\nredacted %llu %llu %llu\n",
                            (unsigned long long)t->docs_read,
                            (unsigned long long)t->docs_kept,
+                           (unsigned long long)t->kept_bytes,
                            (unsigned long long)t->problems,
                            (unsigned long long)t->unfinished,
                            (unsigned long long)t->redacted[0],
@@ -168,18 +199,34 @@ int tally_save(const tally *t, const char *path, wn_error *err)
         rc = wn_buf_printf(&b, "input %s %llu\n", stats_field_name(i),
                            (unsigned long long)*stats_field(&in, i));
     for (size_t i = 0; !rc && i < t->nstages; i++)
-        rc = wn_buf_printf(&b, "stage %s %llu %llu %llu %.6f\n",
+        rc = wn_buf_printf(&b, "stage %s %llu %llu %llu %.6f %llu %llu\n",
                            t->stage_name[i],
                            (unsigned long long)t->stage_in[i],
                            (unsigned long long)t->stage_rejected[i],
                            (unsigned long long)t->stage_bytes[i],
-                           t->stage_cpu[i]);
+                           t->stage_cpu[i],
+                           (unsigned long long)t->stage_bytes_out[i],
+                           (unsigned long long)t->stage_bytes_rej[i]);
     for (size_t i = 0; !rc && i < t->nreasons; i++)
         rc = wn_buf_printf(&b, "reason %s %llu\n", t->reasons[i].key,
                            (unsigned long long)t->reasons[i].n);
     for (size_t i = 0; !rc && t->annotated && i < t->nstages; i++)
         rc = wn_buf_printf(&b, "flagged %s %llu\n", t->stage_name[i],
                            (unsigned long long)t->stage_flagged[i]);
+    for (size_t i = 0; !rc && i < t->nlines; i++)
+        rc = wn_buf_printf(&b, "lines %s %llu\n", t->lines[i].key,
+                           (unsigned long long)t->lines[i].n);
+    for (size_t i = 0; !rc && i < t->nmeasures; i++) {
+        const tally_measure *m = &t->measures[i];
+        rc = wn_buf_printf(&b, "measure %s %s %.17g", m->key, m->op,
+                           m->bound);
+        for (int f = 0; f < 2; f++)
+            for (size_t k = 0; !rc && k < TALLY_MEASURE_BINS; k++)
+                rc = wn_buf_printf(&b, " %llu",
+                                   (unsigned long long)m->bins[f][k]);
+        if (!rc)
+            rc = wn_buf_putc(&b, '\n');
+    }
     /* a counter missing from the file would be read back as 0 */
     if (rc)
         rc = wn_err(err, rc, path, 0, "cannot build the counters: %s",
@@ -190,25 +237,52 @@ int tally_save(const tally *t, const char *path, wn_error *err)
     return rc;
 }
 
+/* "measure KEY OP BOUND p0..p19 r0..r19" */
+static int load_measure(tally *t, const char *line, const char *path,
+                        wn_error *err)
+{
+    char key[160], op[3];
+    double bound;
+    int used = 0, rc = 0;
+    if (sscanf(line, "measure %159s %2s %lf%n", key, op, &bound, &used) < 3)
+        return wn_err(err, WN_EFORMAT, path, 0, "bad counters line: %s", line);
+    tally_measure *m = find_measure(t, key, strlen(key), op, bound, &rc);
+    const char *p = line + used;
+    for (int f = 0; f < 2; f++)
+        for (size_t k = 0; k < TALLY_MEASURE_BINS; k++) {
+            char *e;
+            unsigned long long v = strtoull(p, &e, 10);
+            if (e == p)
+                return wn_err(err, WN_EFORMAT, path, 0,
+                              "bad counters line: %s", line);
+            if (m)
+                m->bins[f][k] += v;
+            p = e;
+        }
+    return rc ? wn_err(err, rc, path, 0, "out of memory") : 0;
+}
+
 int tally_load(tally *t, const char *path, wn_error *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return wn_err(err, WN_EIO, path, 0, "cannot open: %s",
                       strerror(errno));
-    char line[1024];
+    char line[4096];
     int rc = 0;
     size_t st = 0;
     while (!rc && fgets(line, sizeof line, f)) {
         char kind[32], key[800];
-        unsigned long long a = 0, b = 0, c = 0;
+        unsigned long long a = 0, b = 0, c = 0, bo = 0, br = 0;
         double cpu = 0;
-        int k = sscanf(line, "%31s %799s %llu %llu %llu %lf", kind, key, &a,
-                       &b, &c, &cpu);
+        int k = sscanf(line, "%31s %799s %llu %llu %llu %lf %llu %llu", kind,
+                       key, &a, &b, &c, &cpu, &bo, &br);
         if (k >= 2 && !strcmp(kind, "docs_read"))
             t->docs_read = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "docs_kept"))
             t->docs_kept = strtoull(key, NULL, 10);
+        else if (k >= 2 && !strcmp(kind, "kept_bytes"))
+            t->kept_bytes = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "problems"))
             t->problems = strtoull(key, NULL, 10);
         else if (k >= 2 && !strcmp(kind, "unfinished"))
@@ -222,12 +296,15 @@ int tally_load(tally *t, const char *path, wn_error *err)
             for (size_t i = 0; i < stats_nfields(); i++)
                 if (!strcmp(stats_field_name(i), key))
                     *stats_field(&t->input, i) = a;
-        } else if (k == 6 && !strcmp(kind, "stage") && st < t->nstages &&
+        } else if ((k == 6 || k == 8) && !strcmp(kind, "stage") &&
+                   st < t->nstages &&
                    !strcmp(t->stage_name[st], key)) {
             t->stage_in[st] = a;
             t->stage_rejected[st] = b;
             t->stage_bytes[st] = c;
             t->stage_cpu[st] = cpu;
+            t->stage_bytes_out[st] = bo;
+            t->stage_bytes_rej[st] = br;
             st++;
         } else if (k == 3 && !strcmp(kind, "flagged")) {
             t->annotated = 1;
@@ -236,6 +313,10 @@ int tally_load(tally *t, const char *path, wn_error *err)
                     t->stage_flagged[i] = a;
         } else if (k == 3 && !strcmp(kind, "reason"))
             rc = tally_kv_add(&t->reasons, &t->nreasons, key, strlen(key), a);
+        else if (k == 3 && !strcmp(kind, "lines"))
+            rc = tally_kv_add(&t->lines, &t->nlines, key, strlen(key), a);
+        else if (k >= 2 && !strcmp(kind, "measure"))
+            rc = load_measure(t, line, path, err);
         else
             rc = wn_err(err, WN_EFORMAT, path, 0, "bad counters line: %s",
                         line);
@@ -247,19 +328,162 @@ int tally_load(tally *t, const char *path, wn_error *err)
     return rc;
 }
 
+static size_t doc_chars(const wn_doc *d)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < d->text.len; i++)
+        chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
+    return chars;
+}
+
+int tally_doc_host(const wn_doc *d, wn_buf *out)
+{
+    const char *u = d->url.data ? d->url.data : "";
+    size_t n = d->url.len;
+    const char *p = memchr(u, ':', n);
+    if (p && p + 2 < u + n && p[1] == '/' && p[2] == '/')
+        p += 3;
+    else
+        p = u;
+    const char *e = p;
+    while (e < u + n && *e != '/' && *e != '?' && *e != '#' && *e != ':')
+        e++;
+    const char *at = memchr(p, '@', (size_t)(e - p)); /* user@host */
+    if (at)
+        p = at + 1;
+    int rc = wn_buf_set(out, p, (size_t)(e - p));
+    for (size_t i = 0; !rc && i < out->len; i++) {
+        char c = out->data[i];
+        out->data[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32)
+                       : (unsigned char)c <= ' ' ? '_' : c;
+    }
+    return rc;
+}
+
+/* One document into a by-domain counter ("(none)" without a url). */
+static int count_domain(counter *c, const wn_doc *d)
+{
+    wn_buf h = WN_BUF_INIT;
+    int rc = tally_doc_host(d, &h);
+    if (!rc)
+        rc = h.len ? counter_add(c, h.data, h.len, 1)
+                   : counter_add(c, "(none)", 6, 1);
+    wn_buf_release(&h);
+    return rc;
+}
+
+/* The language in d's metadata, or "none". */
+static int count_language(tally_kv **kv, size_t *n, const wn_doc *d)
+{
+    const char *v;
+    size_t vn;
+    if (wn_doc_meta_get(d, "language", &v, &vn) && vn >= 2 && v[0] == '"')
+        return tally_kv_add(kv, n, v + 1, vn - 2, 1);
+    return tally_kv_add(kv, n, "none", 4, 1);
+}
+
+/* The measure key (klen bytes), made with op and bound if new; NULL when
+ * out of memory, or when the table is full (more kinds than a page
+ * shows: not counted). */
+static tally_measure *find_measure(tally *t, const char *key, size_t klen,
+                                   const char *op, double bound, int *rc)
+{
+    for (size_t i = 0; i < t->nmeasures; i++)
+        if (strlen(t->measures[i].key) == klen &&
+            !memcmp(t->measures[i].key, key, klen))
+            return &t->measures[i];
+    if (t->nmeasures == TALLY_MAX_MEASURES)
+        return NULL;
+    tally_measure *m = &t->measures[t->nmeasures];
+    memset(m, 0, sizeof *m);
+    if (!(m->key = malloc(klen + 1))) {
+        *rc = WN_ENOMEM;
+        return NULL;
+    }
+    memcpy(m->key, key, klen);
+    m->key[klen] = 0;
+    snprintf(m->op, sizeof m->op, "%s", op);
+    m->bound = bound;
+    m->hi = bound > 0 ? 2 * bound : 1;
+    t->nmeasures++;
+    return m;
+}
+
+static size_t measure_bin(double v, double bound)
+{
+    double hi = bound > 0 ? 2 * bound : 1;
+    double b = v <= 0 ? 0 : v / hi * TALLY_MEASURE_BINS;
+    return b >= TALLY_MEASURE_BINS ? TALLY_MEASURE_BINS - 1 : (size_t)b;
+}
+
+void stage_measure(stage_scratch *sc, const char *stage, const char *name,
+                   double value, const char *op, double bound, int failed)
+{
+    stage_measures *m = sc ? sc->measures : NULL;
+    if (!m || isnan(value))
+        return;
+    size_t i;
+    for (i = 0; i < m->n; i++)
+        if (m->m[i].op[0] == op[0] &&
+            ((m->m[i].name == name && m->m[i].stage == stage) ||
+             (!strcmp(m->m[i].name, name) && !strcmp(m->m[i].stage, stage))))
+            break;
+    if (i == m->n) {
+        if (i == TALLY_MAX_MEASURES)
+            return;
+        memset(&m->m[i], 0, sizeof m->m[i]);
+        m->m[i].stage = stage;
+        m->m[i].name = name;
+        snprintf(m->m[i].op, sizeof m->m[i].op, "%s", op);
+        m->m[i].bound = bound;
+        m->n++;
+    }
+    m->m[i].bins[failed != 0][measure_bin(value, m->m[i].bound)]++;
+}
+
+int tally_add_measures(tally *t, stage_measures *m)
+{
+    int rc = 0;
+    char key[160];
+    for (size_t i = 0; i < m->n && !rc; i++) {
+        /* a measure may have a lower and an upper bound (Gopher's words) */
+        int k = snprintf(key, sizeof key, "%s:%s.%s", m->m[i].stage,
+                         m->m[i].name, m->m[i].op[0] == '<' ? "min" : "max");
+        if (k < 0 || (size_t)k >= sizeof key)
+            continue;
+        tally_measure *tm = find_measure(t, key, (size_t)k, m->m[i].op,
+                                         m->m[i].bound, &rc);
+        for (int f = 0; tm && f < 2; f++)
+            for (size_t b = 0; b < TALLY_MEASURE_BINS; b++)
+                tm->bins[f][b] += m->m[i].bins[f][b];
+    }
+    m->n = 0;
+    return rc;
+}
+
+int tally_final_rejected(tally *t, const wn_doc *d, int dup)
+{
+    int rc;
+    if (dup)
+        t->dup_bytes += d->text.len;
+    t->len_hist_rej[tally_len_bucket(doc_chars(d))]++;
+    if ((rc = count_language(&t->langs_rej, &t->nlangs_rej, d)))
+        return rc;
+    return count_domain(&t->domains_rej, d);
+}
+
 int tally_final_kept(tally *t, const wn_doc *d)
 {
     t->final_kept++;
     t->final_bytes += d->text.len;
-    size_t chars = 0;
-    for (size_t i = 0; i < d->text.len; i++)
-        chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
-    t->len_hist[tally_len_bucket(chars)]++;
+    t->len_hist[tally_len_bucket(doc_chars(d))]++;
     const char *v;
     size_t n;
     int rc;
     if (wn_doc_meta_get(d, "language", &v, &n) && n >= 2 && v[0] == '"' &&
         (rc = tally_kv_add(&t->langs, &t->nlangs, v + 1, n - 2, 1)))
+        return rc;
+    if ((rc = count_domain(&t->domains_kept, d)))
         return rc;
     if (wn_doc_meta_get(d, "duplicate_count", &v, &n)) {
         char tmp[32];
@@ -272,7 +496,7 @@ int tally_final_kept(tally *t, const wn_doc *d)
     return 0;
 }
 
-static int cmp_kv(const void *a, const void *b)
+int tally_kv_cmp(const void *a, const void *b)
 {
     const tally_kv *x = a, *y = b;
     if (x->n != y->n)
@@ -284,7 +508,7 @@ static int put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
 {
     int rc = 0;
     if (n)
-        qsort(kv, n, sizeof *kv, cmp_kv);
+        qsort(kv, n, sizeof *kv, tally_kv_cmp);
     rc |= wn_buf_putc(o, '{');
     for (size_t i = 0; i < n; i++) {
         if (i)
@@ -293,6 +517,44 @@ static int put_kv_object(wn_buf *o, tally_kv *kv, size_t n)
         rc |= wn_buf_printf(o, ":%llu", (unsigned long long)kv[i].n);
     }
     rc |= wn_buf_putc(o, '}');
+    return rc ? WN_ENOMEM : 0;
+}
+
+/* [a,b,c] */
+static int put_u64s(wn_buf *o, const uint64_t *v, size_t n)
+{
+    int rc = wn_buf_putc(o, '[');
+    for (size_t i = 0; i < n; i++)
+        rc |= wn_buf_printf(o, "%s%llu", i ? "," : "",
+                            (unsigned long long)v[i]);
+    rc |= wn_buf_putc(o, ']');
+    return rc;
+}
+
+void tally_json_reopen(wn_buf *out, size_t at)
+{
+    if (out->len >= at + 2 && !memcmp(out->data + out->len - 2, "}\n", 2))
+        out->len -= 2;
+}
+
+/* {"distinct":N,"other":N,"top":{...}}: the largest counts of c. */
+static int put_top(wn_buf *o, const counter *c)
+{
+    tally_kv *top;
+    size_t n;
+    int rc = counter_top(c, TALLY_TOP_DOMAINS, &top, &n);
+    if (rc)
+        return rc;
+    uint64_t rest = c->other;
+    for (size_t i = 0; i < c->cap; i++)
+        rest += c->slot[i].key ? c->slot[i].n : 0;
+    for (size_t i = 0; i < n; i++)
+        rest -= top[i].n;
+    rc |= wn_buf_printf(o, "{\"distinct\":%zu,\"others\":%llu,\"top\":",
+                        c->n, (unsigned long long)rest);
+    rc |= put_kv_object(o, top, n);
+    rc |= wn_buf_putc(o, '}');
+    free(top);
     return rc ? WN_ENOMEM : 0;
 }
 
@@ -315,12 +577,17 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     rc |= wn_buf_puts(o, ",\n\"stages\":[");
     for (size_t i = 0; i < t->nstages; i++) {
         rc |= wn_buf_printf(o, "%s\n {\"name\":\"%s\",\"in\":%llu,"
-                               "\"kept\":%llu,\"rejected\":%llu",
+                               "\"kept\":%llu,\"rejected\":%llu,"
+                               "\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                               "\"bytes_rejected\":%llu",
                             i ? "," : "", t->stage_name[i],
                             (unsigned long long)t->stage_in[i],
                             (unsigned long long)(t->stage_in[i] -
                                                  t->stage_rejected[i]),
-                            (unsigned long long)t->stage_rejected[i]);
+                            (unsigned long long)t->stage_rejected[i],
+                            (unsigned long long)t->stage_bytes[i],
+                            (unsigned long long)t->stage_bytes_out[i],
+                            (unsigned long long)t->stage_bytes_rej[i]);
         /* an annotated run rejects nothing: what each stage would have */
         if (t->annotated)
             rc |= wn_buf_printf(o, ",\"would_reject\":%llu",
@@ -329,12 +596,17 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     }
     if (dd)
         rc |= wn_buf_printf(o, "%s\n {\"name\":\"dedup\",\"in\":%llu,"
-                               "\"kept\":%llu,\"rejected\":%llu}",
+                               "\"kept\":%llu,\"rejected\":%llu,"
+                               "\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                               "\"bytes_rejected\":%llu}",
                             t->nstages ? "," : "",
                             (unsigned long long)t->docs_kept,
                             (unsigned long long)(t->docs_kept -
                                                  t->dup_rejected),
-                            (unsigned long long)t->dup_rejected);
+                            (unsigned long long)t->dup_rejected,
+                            (unsigned long long)t->kept_bytes,
+                            (unsigned long long)t->final_bytes,
+                            (unsigned long long)t->dup_bytes);
     rc |= wn_buf_puts(o, "],\n\"input\":");
     rc |= wn_stats_write_json(&t->input, o);
     rc |= wn_buf_printf(o, ",\n\"problems\":%llu,\"unfinished_inputs\":%llu",
@@ -358,14 +630,34 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
                            "\"reject_shards\":%zu,\"text_bytes\":%llu}",
                         data_shards, reject_shards,
                         (unsigned long long)t->final_bytes);
-    rc |= wn_buf_puts(o, ",\n\"histograms\":{\"length_chars_log2\":[");
-    for (size_t i = 0; i < TALLY_LEN_BUCKETS; i++)
-        rc |= wn_buf_printf(o, "%s%llu", i ? "," : "",
-                            (unsigned long long)t->len_hist[i]);
-    rc |= wn_buf_puts(o, "],\"language\":");
+    rc |= wn_buf_puts(o, ",\n\"histograms\":{\"length_chars_log2\":");
+    rc |= put_u64s(o, t->len_hist, TALLY_LEN_BUCKETS);
+    rc |= wn_buf_puts(o, ",\"language\":");
     rc |= put_kv_object(o, t->langs, t->nlangs);
     rc |= wn_buf_puts(o, ",\"duplicate_group_size\":");
     rc |= put_kv_object(o, t->clusters, t->nclusters);
+    rc |= wn_buf_puts(o, ",\n \"length_chars_log2_rejected\":");
+    rc |= put_u64s(o, t->len_hist_rej, TALLY_LEN_BUCKETS);
+    rc |= wn_buf_puts(o, ",\"language_rejected\":");
+    rc |= put_kv_object(o, t->langs_rej, t->nlangs_rej);
+    rc |= wn_buf_puts(o, ",\n \"measures\":{");
+    for (size_t i = 0; i < t->nmeasures; i++) {
+        const tally_measure *m = &t->measures[i];
+        rc |= wn_buf_printf(o, "%s\n  ", i ? "," : "");
+        rc |= wn_json_put_string(o, m->key, strlen(m->key));
+        rc |= wn_buf_printf(o, ":{\"op\":\"%s\",\"bound\":%.6g,\"hi\":%.6g,"
+                               "\"passed\":", m->op, m->bound, m->hi);
+        rc |= put_u64s(o, m->bins[0], TALLY_MEASURE_BINS);
+        rc |= wn_buf_puts(o, ",\"rejected\":");
+        rc |= put_u64s(o, m->bins[1], TALLY_MEASURE_BINS);
+        rc |= wn_buf_putc(o, '}');
+    }
+    rc |= wn_buf_puts(o, "}},\n\"cleaning\":{\"lines_dropped\":");
+    rc |= put_kv_object(o, t->lines, t->nlines);
+    rc |= wn_buf_puts(o, "},\n\"domains\":{\"kept\":");
+    rc |= put_top(o, &t->domains_kept);
+    rc |= wn_buf_puts(o, ",\"rejected\":");
+    rc |= put_top(o, &t->domains_rej);
     rc |= wn_buf_puts(o, "}\n}\n");
     return rc ? WN_ENOMEM : 0;
 }
@@ -409,6 +701,7 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
     /* no per-document stages: the dedup section makes the one stage */
     t.docs_read = t.docs_kept = st->docs;
     t.final_kept = st->kept;
+    t.kept_bytes = st->text_bytes;
     t.input.docs = st->docs;
     t.input.text_bytes = st->text_bytes;
     t.dup_rejected = st->exact_dups + st->near_dups;
@@ -424,9 +717,8 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
         rc = tally_json(&t, st, 0, 0, out);
     /* and what only a dedup run has: its work (which depends on resuming
      * and on the memory budget, so winnow run's stats.json leaves it out) */
-    if (!rc && out->len >= at + 2 &&
-        !memcmp(out->data + out->len - 2, "}\n", 2))
-        out->len -= 2; /* reopen the object */
+    if (!rc)
+        tally_json_reopen(out, at);
     if (!rc)
         rc = wn_buf_printf(out, ",\n\"dedup_work\":{\"verified_pairs\":%llu,"
                                 "\"refuted_pairs\":%llu,"

@@ -11,13 +11,59 @@
 
 #define TALLY_MAX_STAGES 32
 #define TALLY_LEN_BUCKETS 16
+#define TALLY_MEASURE_BINS 20
+#define TALLY_MAX_MEASURES 32
+#define TALLY_TOP_DOMAINS 30
 
 typedef struct tally_kv {
     char *key;
     uint64_t n;
 } tally_kv;
 
+/* Documents per key (domains) for any number of keys: exact counts in a
+ * hash table of up to COUNTER_MAX_KEYS keys (counter.c); keys met after it
+ * is full are counted in `other`, so the result still depends only on the
+ * input order. */
+typedef struct counter {
+    tally_kv *slot; /* open addressing; key NULL = empty */
+    size_t cap, n;
+    uint64_t other;
+} counter;
+int counter_add(counter *c, const char *key, size_t klen, uint64_t by);
+/* The k largest counts, sorted (count descending, then key), as a malloc'd
+ * array of borrowed keys; *out NULL when k or the counter is empty. */
+int counter_top(const counter *c, size_t k, tally_kv **out, size_t *n);
+void counter_release(counter *c);
+/* FNV-1a of n bytes: the counter's hash, and the key of a document when
+ * two runs are compared (report_diff.c). */
+uint64_t counter_hash(const char *s, size_t n);
+
+/* The values of one measure (stage_measure) over the documents that met
+ * its check, those that passed it (bins[0]) and those it rejected
+ * (bins[1]), in TALLY_MEASURE_BINS equal bins over [0, hi), hi = 2 *
+ * bound (1 for a bound of 0); the last bin takes what is beyond. */
+typedef struct tally_measure {
+    char *key;       /* "stage:measure" */
+    char op[3];      /* "<", "<=", ">", ">=" (reject when value op bound) */
+    double bound, hi;
+    uint64_t bins[2][TALLY_MEASURE_BINS];
+} tally_measure;
+
+/* The same, gathered by a worker over one batch (no allocation: keys are
+ * the stage's constant strings). */
+typedef struct stage_measures {
+    struct {
+        const char *stage, *name;
+        char op[3];
+        double bound;
+        uint64_t bins[2][TALLY_MEASURE_BINS];
+    } m[TALLY_MAX_MEASURES];
+    size_t n;
+} stage_measures;
+
 typedef struct tally {
+    tally_measure measures[TALLY_MAX_MEASURES]; /* stage_measure */
+    size_t nmeasures;
     wn_stats input;                        /* reader counters */
     uint64_t docs_read, docs_kept;         /* after the per-doc stages */
     size_t nstages;
@@ -30,6 +76,11 @@ typedef struct tally {
      * of them, not only those it would have been the first to reject) */
     uint64_t stage_flagged[TALLY_MAX_STAGES];
     int annotated;
+    uint64_t stage_bytes_out[TALLY_MAX_STAGES]; /* of those it kept */
+    uint64_t stage_bytes_rej[TALLY_MAX_STAGES]; /* of those it dropped */
+    uint64_t kept_bytes;                   /* text of docs_kept */
+    tally_kv *lines;                       /* lines dropped, "stage:rule" */
+    size_t nlines;
     uint64_t problems;                     /* bad-input events recorded */
     uint64_t unfinished;                   /* inputs not read to the end */
     uint64_t redacted[3];                  /* PII: email, ip, phone */
@@ -42,6 +93,12 @@ typedef struct tally {
     size_t nlangs;
     tally_kv *clusters;                    /* "size" -> number of groups */
     size_t nclusters;
+    /* the rejected documents, counted while the rejects are written */
+    uint64_t dup_bytes;                    /* text of the duplicates */
+    uint64_t len_hist_rej[TALLY_LEN_BUCKETS];
+    tally_kv *langs_rej;
+    size_t nlangs_rej;
+    counter domains_kept, domains_rej;     /* by host of the url */
 } tally;
 
 /* Counts one bad-input event in t and lists it in list as a JSON line
@@ -50,12 +107,16 @@ typedef struct tally {
 int tally_problem(tally *t, wn_buf *list, size_t max_listed,
                   const wn_error *w);
 void tally_init(tally *t);
+/* Adds a batch's measures into t; m is emptied. */
+int tally_add_measures(tally *t, stage_measures *m);
 void tally_release(tally *t);
 int tally_set_stages(tally *t, const char *const *names, size_t n);
 /* The reason key of a full reason: text before the first '=', with a
  * trailing ":of" dropped ("near_duplicate:of=..." -> "near_duplicate").
  * Returns 0 or WN_ENOMEM. */
 int tally_reason_key(const char *reason, size_t n, wn_buf *key);
+/* qsort order of tally_kv: count descending, then key. */
+int tally_kv_cmp(const void *a, const void *b);
 int tally_kv_add(tally_kv **kv, size_t *n, const char *key, size_t klen,
                  uint64_t by);
 /* a += b (stage lists must match). */
@@ -73,6 +134,11 @@ size_t tally_len_bucket(uint64_t chars);
 /* Counts a kept document of the final output: length histogram, language,
  * duplicate group size, final_kept and final_bytes. */
 int tally_final_kept(tally *t, const wn_doc *d);
+/* Counts a rejected document of the final output: length, language,
+ * domain.  dup: a duplicate (its bytes go to dup_bytes). */
+int tally_final_rejected(tally *t, const wn_doc *d, int dup);
+/* The host of a document's url ("" when it has none), into out. */
+int tally_doc_host(const wn_doc *d, wn_buf *out);
 /* Adds the redactions the pii stage recorded in d's metadata. */
 void tally_redactions(tally *t, const wn_doc *d);
 
@@ -82,6 +148,9 @@ void tally_redactions(tally *t, const wn_doc *d);
  * histograms.  Appends one JSON object and a newline to out. */
 int tally_json(tally *t, const wn_dedup_stats *dedup, size_t data_shards,
                size_t reject_shards, wn_buf *out);
+/* Reopens the JSON object that tally_json (or another writer) ended at
+ * out's end with "}\n", started at offset at, to append members. */
+void tally_json_reopen(wn_buf *out, size_t at);
 /* The stages' CPU time and speed (not in stats.json, which is the same
  * bytes for the same inputs and options; time is not). */
 int tally_timing_json(const tally *t, wn_buf *out);
