@@ -59,7 +59,7 @@ int report_load(report_src *s, const char *outdir, wn_error *err)
     if (!s->conf.len && !(rc = load_file(outdir, "manifest.json", &man, err)) &&
         !jview_parse(man.data, man.len, &mv) && jview_get(mv, "run", &run) &&
         jview_str(run, &s->conf))
-        wn_buf_reset(&s->conf);
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     wn_buf_release(&man);
     if (rc < 0)
         return rc;
