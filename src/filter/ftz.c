@@ -171,6 +171,45 @@ static void free_matrix(matrix *mx)
     free(mx->norm_codes);
 }
 
+/* Expands the quantised matrices to floats when they fit in 256 MB (lid.176
+ * .ftz: 3.2 MB), so that prediction adds a row instead of decoding one per
+ * sub-quantiser.  Input row i = norm_i * centroid values: the products
+ * add_row(..., 1.0f) forms, so sums come out with the same bits.  Output
+ * rows hold the centroid values and out_norms the norms, which the dot
+ * product multiplies in after the sum, as dot_row does.  Without memory
+ * the quantised code paths still answer, only slower. */
+static void expand_rows(ftz_model *m)
+{
+    const uint64_t cap = (uint64_t)256 << 20;
+    size_t dim = (size_t)m->dim;
+    if (m->in.quant && (uint64_t)m->in.m <= cap / 4 / dim &&
+        (m->in_rows = malloc((size_t)m->in.m * dim * 4 + 4)))
+        for (int64_t i = 0; i < m->in.m; i++) {
+            float *row = m->in_rows + (size_t)i * dim;
+            memset(row, 0, dim * sizeof *row);
+            add_row(&m->in, row, i, 1.0f);
+        }
+    if (m->out.quant && (uint64_t)m->out.m <= cap / 4 / dim &&
+        (m->out_rows = malloc((size_t)m->out.m * dim * 4 + 4)) &&
+        (m->out_norms = malloc((size_t)m->out.m * 4 + 4))) {
+        const pq *q = &m->out.pq;
+        for (int64_t i = 0; i < m->out.m; i++) {
+            float *row = m->out_rows + (size_t)i * dim;
+            const uint8_t *code = m->out.codes + (size_t)q->nsubq * i;
+            for (int j = 0; j < q->nsubq; j++)
+                memcpy(row + (size_t)j * q->dsub, centroid(q, j, code[j]),
+                       (size_t)(j == q->nsubq - 1 ? q->lastdsub : q->dsub) *
+                           sizeof *row);
+            m->out_norms[i] =
+                m->out.qnorm ? centroid(&m->out.npq, 0, m->out.norm_codes[i])[0]
+                             : 1;
+        }
+    } else {
+        free(m->out_rows);
+        m->out_rows = NULL;
+    }
+}
+
 /* ----------------------------------------------------------- dictionary */
 
 static uint32_t pow2_above(uint64_t n)
@@ -316,6 +355,9 @@ void ftz_free(ftz_model *m)
     free(m->prune_vals);
     free_matrix(&m->in);
     free_matrix(&m->out);
+    free(m->in_rows);
+    free(m->out_rows);
+    free(m->out_norms);
     free(m->left);
     free(m->right);
     free(m->parent);
@@ -377,6 +419,7 @@ int ftz_load_mem(const void *data, size_t n, const char *name,
         ftz_free(m);
         return rc;
     }
+    expand_rows(m);
     m->serial = ++model_serial;
     *out = m;
     return 0;

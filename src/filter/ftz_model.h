@@ -50,10 +50,84 @@ struct ftz_model {
     int32_t *prune_keys, *prune_vals;
     uint32_t pmask;
     matrix in, out;
+    /* quantised matrices expanded to floats at load (NULL: dense, or too
+     * big): input rows scaled by their norms, output rows not (the norm
+     * is applied after the dot product, as the quantised product does) */
+    float *in_rows, *out_rows, *out_norms;
     int32_t *left, *right; /* hierarchical softmax tree, 2*nlabels-1 */
     int32_t *parent;       /* its parents (-1 at the root) */
     uint64_t serial;       /* unique per loaded model, from 1 */
 };
+
+static inline const float *centroid(const pq *q, int m, uint8_t i)
+{
+    if (m == q->nsubq - 1)
+        return q->centroids + (size_t)m * KSUB * q->dsub + (size_t)i * q->lastdsub;
+    return q->centroids + ((size_t)m * KSUB + i) * q->dsub;
+}
+
+/* x[0..n) += v[0..n) (restrict: the two never overlap, so the loop
+ * vectorises; each element gets the one addition a scalar loop gives) */
+static inline void vec_add(float *restrict x, const float *restrict v,
+                           int64_t n)
+{
+    for (int64_t k = 0; k < n; k++)
+        x[k] += v[k];
+}
+
+/* x += a * row i */
+static inline void add_row(const matrix *mx, float *x, int64_t i, float a)
+{
+    if (!mx->quant && a == 1.0f) {
+        vec_add(x, mx->data + i * mx->n, mx->n);
+        return;
+    }
+    if (!mx->quant) {
+        const float *row = mx->data + i * mx->n;
+        for (int64_t k = 0; k < mx->n; k++)
+            x[k] += a * row[k];
+        return;
+    }
+    const pq *q = &mx->pq;
+    if (mx->qnorm)
+        a *= centroid(&mx->npq, 0, mx->norm_codes[i])[0];
+    const uint8_t *code = mx->codes + (size_t)q->nsubq * i;
+    int d = q->dsub;
+    for (int m = 0; m < q->nsubq; m++) {
+        const float *c = centroid(q, m, code[m]);
+        if (m == q->nsubq - 1)
+            d = q->lastdsub;
+        float *y = x + (size_t)m * q->dsub;
+        for (int k = 0; k < d; k++)
+            y[k] += a * c[k];
+    }
+}
+
+/* x . row i, summed in order over the row (the norm of a quantised row
+ * multiplied in after the sum) */
+static inline float dot_row(const matrix *mx, const float *x, int64_t i)
+{
+    float r = 0;
+    if (!mx->quant) {
+        const float *row = mx->data + i * mx->n;
+        for (int64_t k = 0; k < mx->n; k++)
+            r += x[k] * row[k];
+        return r;
+    }
+    const pq *q = &mx->pq;
+    float norm = mx->qnorm ? centroid(&mx->npq, 0, mx->norm_codes[i])[0] : 1;
+    const uint8_t *code = mx->codes + (size_t)q->nsubq * i;
+    int d = q->dsub;
+    for (int m = 0; m < q->nsubq; m++) {
+        const float *c = centroid(q, m, code[m]);
+        if (m == q->nsubq - 1)
+            d = q->lastdsub;
+        const float *y = x + (size_t)m * q->dsub;
+        for (int k = 0; k < d; k++)
+            r += y[k] * c[k];
+    }
+    return r * norm;
+}
 
 /* fastText's hash: FNV-1a over bytes read as signed chars. */
 static inline uint32_t ft_hash(const char *s, size_t n)
