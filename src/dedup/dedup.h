@@ -43,6 +43,7 @@ typedef struct dd_opts {
     unsigned partitions, threads;
     size_t memory, max_listed;
     uint64_t seed;
+    int level; /* of compressed outputs: no effect on results */
 } dd_opts;
 
 int dd_opts_parse(const wn_config *cfg, dd_opts *o, wn_error *err);

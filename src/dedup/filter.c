@@ -152,6 +152,7 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     if ((rc = wn_writer_open(c->outputs[shard], WN_OUT_JSONL, &x.out, err)) ||
         (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &x.rej, err)))
         goto out;
+    (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
     /* the one reader loop; bad input is skipped as the sig stage skipped
      * it (and reported there, once) */
     doc_sink sink = {split_slot, split_doc, NULL, &x};

@@ -45,6 +45,8 @@ static const config_opt dedup_table[] = {
                "most copies listed in \"duplicates\""),
     OPTION_INT("dedup.seed", "0", 0, 18446744073709551615.0, 0, AT(seed),
                "seed of the hash functions (64 bits)"),
+    OPTION_INT("dedup.level", "3", 1, 19, 0, AT(level),
+               "compression level of .zst/.gz outputs (gzip: at most 9)"),
     OPTION_END,
 };
 

@@ -230,6 +230,10 @@ int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
             snprintf(j, sizeof j, "%d", r->jobs);
             rc = wn_config_set(io->cfg, "dedup.threads", j);
         }
+        /* its outputs are work files, read once by the final copy: the
+         * fastest level (level 3 cost ~0.2 s of CPU per 35 MB of text) */
+        if (!rc && !wn_config_lookup(io->cfg, "dedup.level"))
+            rc = wn_config_set(io->cfg, "dedup.level", "1");
     }
     wn_buf_release(&b);
     return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;

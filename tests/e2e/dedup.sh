@@ -120,6 +120,15 @@ if [ -f "$E/news-page-2.txt" ]; then
   expect_eq "news page 2: the wrapped copy is a near duplicate" 1 \
     "$(json_get pages.json dedup.near_duplicates)"
 fi
+# ---- dedup.level changes the compressed bytes, never the documents
+cp "$F/small.jsonl" "$TMP/lv.jsonl"
+gzip -c "$F/small.jsonl" >"$TMP/lv.jsonl.gz"
+"$WINNOW" dedup -q --set dedup.level=1 -o "$TMP/lv1" "$TMP/lv.jsonl.gz"
+"$WINNOW" dedup -q --set dedup.level=9 -o "$TMP/lv9" "$TMP/lv.jsonl.gz"
+[ "$(zcat "$TMP/lv1/lv.jsonl.gz" | md5sum)" = "$(zcat "$TMP/lv9/lv.jsonl.gz" | md5sum)" ] &&
+  pass || fail "dedup.level: other documents"
+"$WINNOW" dedup -q --set dedup.level=0 -o "$TMP/lv0" "$TMP/lv.jsonl" 2>/dev/null
+expect_eq "dedup.level=0: usage error" 2 $?
 # ---- two whole runs on one work directory: the second is refused (it
 # would rename the first one's files away), exit 3, with a message
 mkdir -p "$TMP/lk/.dedup"
