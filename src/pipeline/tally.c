@@ -620,12 +620,19 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
     rc |= wn_buf_printf(o, ",\n\"dedup\":{\"enabled\":%s,"
                            "\"exact_duplicates\":%llu,"
                            "\"near_duplicates\":%llu,\"groups\":%llu,"
-                           "\"candidate_pairs\":%llu}",
+                           "\"candidate_pairs\":%llu,"
+                           "\"paragraphs\":{\"checked\":%llu,"
+                           "\"removed\":%llu,\"bytes_removed\":%llu,"
+                           "\"documents_emptied\":%llu}}",
                         dd ? "true" : "false",
                         (unsigned long long)(dd ? dd->exact_dups : 0),
                         (unsigned long long)(dd ? dd->near_dups : 0),
                         (unsigned long long)(dd ? dd->groups : 0),
-                        (unsigned long long)(dd ? dd->candidate_pairs : 0));
+                        (unsigned long long)(dd ? dd->candidate_pairs : 0),
+                        (unsigned long long)(dd ? dd->paragraphs : 0),
+                        (unsigned long long)(dd ? dd->paragraphs_removed : 0),
+                        (unsigned long long)(dd ? dd->paragraph_bytes : 0),
+                        (unsigned long long)(dd ? dd->paragraph_emptied : 0));
     rc |= wn_buf_printf(o, ",\n\"output\":{\"data_shards\":%zu,"
                            "\"reject_shards\":%zu,\"text_bytes\":%llu}",
                         data_shards, reject_shards,
@@ -704,7 +711,7 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
     t.kept_bytes = st->text_bytes;
     t.input.docs = st->docs;
     t.input.text_bytes = st->text_bytes;
-    t.dup_rejected = st->exact_dups + st->near_dups;
+    t.dup_rejected = st->exact_dups + st->near_dups + st->paragraph_emptied;
     t.problems = st->bad_input;
     if (st->exact_dups)
         rc = tally_kv_add(&t.reasons, &t.nreasons, "exact_duplicate", 15,
@@ -712,6 +719,9 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
     if (!rc && st->near_dups)
         rc = tally_kv_add(&t.reasons, &t.nreasons, "near_duplicate", 14,
                           st->near_dups);
+    if (!rc && st->paragraph_emptied)
+        rc = tally_kv_add(&t.reasons, &t.nreasons, "paragraph_dedup:kept_bytes",
+                          26, st->paragraph_emptied);
     size_t at = out->len;
     if (!rc)
         rc = tally_json(&t, st, 0, 0, out);
