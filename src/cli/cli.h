@@ -124,6 +124,7 @@ int clean_option(cli_job *j, clean_opts *co, int c, const char *arg);
 int clean_select(cli_job *j, const clean_opts *co);
 int cmd_dedup(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_decontaminate(int argc, char **argv);
 int cmd_select(int argc, char **argv);
 /* winnow run's preset options (cmd_run.c), which select decides under. */
 extern const char *const cli_run_preset[][2];
