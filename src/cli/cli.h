@@ -36,6 +36,10 @@ int cli_is_regular(const char *path);
  * (reported). */
 int cli_write_text(const char *path, const wn_buf *text);
 
+/* Appends item to the comma-separated list *list (malloc'd; NULL is the
+ * empty list).  0, or -1 when out of memory. */
+int cli_list_add(char **list, const char *item);
+
 /* ---- job.c: what every engine command shares ---- */
 
 /* Long options of job.c, for a command's getopt table. */

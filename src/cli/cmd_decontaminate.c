@@ -65,19 +65,6 @@ static const char decontaminate_help[] =
 enum { O_AGAINST = 0x200, O_FIELDS, O_DROP, O_NGRAM, O_MIN_NGRAM,
        O_REMOVE, O_SPLITS, O_PIECE };
 
-static int add_list(char **list, const char *item)
-{
-    size_t a = *list ? strlen(*list) : 0, b = strlen(item);
-    char *p = realloc(*list, a + b + 2);
-    if (!p)
-        return -1;
-    if (a)
-        p[a++] = ',';
-    memcpy(p + a, item, b + 1);
-    *list = p;
-    return 0;
-}
-
 int cmd_decontaminate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -109,7 +96,7 @@ int cmd_decontaminate(int argc, char **argv)
             continue;
         switch (c) {
         case O_AGAINST:
-            if (add_list(&against, optarg))
+            if (cli_list_add(&against, optarg))
                 j.usage = EXIT_FAILED;
             break;
         case O_DROP: cli_job_set(&j, "decontaminate.mode", "drop"); break;

@@ -45,10 +45,8 @@ struct wn_para {
     /* exact: open addressing over nonzero keys */
     uint64_t *set;
     size_t cap, used;
-    para_hash *h; /* the n-grams of the paragraph being decided */
-    size_t hcap;
-    uint64_t *wh; /* its word hashes */
-    size_t whcap;
+    wn_buf h;  /* para_hash: the n-grams of the paragraph being decided */
+    wn_buf wh; /* uint64_t: its word hashes */
     wn_buf out, spans;
 };
 
@@ -104,8 +102,8 @@ void wn_para_free(wn_para *p)
         return;
     free(p->bits);
     free(p->set);
-    free(p->h);
-    free(p->wh);
+    wn_buf_release(&p->h);
+    wn_buf_release(&p->wh);
     wn_buf_release(&p->out);
     wn_buf_release(&p->spans);
     free(p);
@@ -176,21 +174,6 @@ static int set_add(wn_para *p, para_hash h)
 
 /* ---- one paragraph ---- */
 
-static int grow(void **a, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *x = realloc(*a, n * size);
-    if (!x)
-        return WN_ENOMEM;
-    *a = x;
-    *cap = n;
-    return 0;
-}
-
 static para_hash ngram_hash(const uint64_t *w, size_t n)
 {
     XXH128_hash_t x = XXH3_128bits(w, n * sizeof *w);
@@ -209,21 +192,24 @@ static int decide(wn_para *p, size_t nw, wn_dedup_stats *st)
         nh = 1, g = nw;
     else
         return 0; /* too short to judge: BFF leaves it alone */
-    if (grow((void **)&p->h, &p->hcap, nh, sizeof *p->h))
+    wn_buf_reset(&p->h);
+    if (wn_buf_reserve(&p->h, nh * sizeof(para_hash)))
         return WN_ENOMEM;
+    para_hash *h = (para_hash *)(void *)p->h.data;
+    const uint64_t *wh = (const uint64_t *)(void *)p->wh.data;
     size_t seen = 0;
     int exact = p->o.para_filter == DD_PARA_EXACT;
     for (size_t i = 0; i < nh; i++) {
-        p->h[i] = ngram_hash(p->wh + i, g);
-        seen += exact ? set_has(p, p->h[i]) : bloom_has(p, p->h[i]);
+        h[i] = ngram_hash(wh + i, g);
+        seen += exact ? set_has(p, h[i]) : bloom_has(p, h[i]);
     }
     st->paragraphs++;
     if ((double)seen / (double)nh > p->o.para_threshold)
         return 1;
     for (size_t i = 0; i < nh; i++) {
         if (!exact)
-            bloom_add(p, p->h[i]);
-        else if (set_add(p, p->h[i]))
+            bloom_add(p, h[i]);
+        else if (set_add(p, h[i]))
             return WN_ENOMEM;
     }
     return 0;
@@ -255,11 +241,10 @@ int wn_para_check(wn_para *p, wn_doc *doc, wn_buf *reason,
         size_t start = t->lines[li].off;
         size_t end = li + 1 < t->nlines ? t->lines[li + 1].off : len;
         size_t nw = 0;
-        for (; w < t->nwords && t->words[w].off < end; w++) {
-            if (grow((void **)&p->wh, &p->whcap, nw + 1, sizeof *p->wh))
+        wn_buf_reset(&p->wh);
+        for (; w < t->nwords && t->words[w].off < end; w++, nw++)
+            if (wn_buf_append(&p->wh, &t->words[w].hash, sizeof(uint64_t)))
                 return WN_ENOMEM;
-            p->wh[nw++] = t->words[w].hash;
-        }
         int dup = decide(p, nw, st);
         if (dup < 0)
             return dup;
