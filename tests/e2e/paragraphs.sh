@@ -74,10 +74,6 @@ grep -q "paragraphs removed" rund/report.html && pass ||
   fail "report: no paragraphs removed"
 expect_eq "run with dedup: after the near copies" 67 \
   "$(json_get rund/stats.json dedup.paragraphs.removed)"
-"$WINNOW" run -q --no-progress --set run.stages=none c.jsonl -o run0 \
-  >/dev/null 2>&1
-expect_eq "run: off by default" 0 \
-  "$(json_get run0/stats.json dedup.paragraphs.removed)"
 
 # ---- real text: false removals of the Bloom filter <= the rate
 B=$WN_SHARED/data/text/bbc-news-2225/bbc-news-2225.jsonl.gz
