@@ -419,6 +419,11 @@ typedef struct wn_dedup_stats {
     uint64_t skipped_units;   /* units whose outputs existed (resume) */
     uint64_t bad_input;       /* bad-input events while reading */
     uint64_t prefiltered_pairs; /* of refuted: by signature prefixes alone */
+    /* paragraph dedup (dedup.paragraphs, wn_para) */
+    uint64_t paragraphs;         /* paragraphs with n-grams, checked */
+    uint64_t paragraphs_removed; /* of them: seen before, removed */
+    uint64_t paragraph_bytes;    /* text bytes removed with them */
+    uint64_t paragraph_emptied;  /* documents left without text: rejected */
 } wn_dedup_stats;
 
 #define WN_DEDUP_STATS_INIT {sizeof(wn_dedup_stats)}
@@ -693,6 +698,27 @@ int wn_dedup_stream_new(const wn_config *cfg, wn_dedup_stream **out,
 int wn_dedup_stream_check(wn_dedup_stream *s, const wn_doc *doc,
                           wn_buf *reason);
 void wn_dedup_stream_free(wn_dedup_stream *s);
+
+/* Paragraph deduplication (dedup.paragraphs; BFF's rule, docs/dedup.md
+ * "Paragraphs"): a paragraph is a '\n'-separated line; it is removed when
+ * more than dedup.para_threshold of its word n-grams are in the filter,
+ * else its n-grams are added.  Decisions depend on the order of the calls
+ * (the first occurrence stays), so call wn_para_check on each document in
+ * corpus order, from one thread.  wn_para_new refuses (WN_EINVAL, with
+ * the size it needs) a Bloom filter larger than dedup.memory.
+ * wn_para_check removes the duplicate paragraphs from doc's text (or, with
+ * dedup.para_annotate, lists their byte spans in "paragraph_duplicates")
+ * and returns 1 (keep), 0 (nothing left: reason
+ * "paragraph_dedup:kept_bytes=0<1") or a negative code; its counters are
+ * added to *st (paragraphs, paragraphs_removed, paragraph_bytes,
+ * paragraph_emptied). */
+typedef struct wn_para wn_para;
+int wn_para_new(const wn_config *cfg, wn_para **out, wn_error *err);
+int wn_para_check(wn_para *p, wn_doc *doc, wn_buf *reason,
+                  wn_dedup_stats *st);
+/* Bytes the filter holds (the Bloom filter, or the hash set now). */
+size_t wn_para_memory(const wn_para *p);
+void wn_para_free(wn_para *p);
 
 /* ---------------------------------------------------------------- cleaning */
 

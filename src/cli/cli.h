@@ -36,6 +36,10 @@ int cli_is_regular(const char *path);
  * (reported). */
 int cli_write_text(const char *path, const wn_buf *text);
 
+/* Appends item to the comma-separated list *list (malloc'd; NULL is the
+ * empty list).  0, or -1 when out of memory. */
+int cli_list_add(char **list, const char *item);
+
 /* ---- job.c: what every engine command shares ---- */
 
 /* Long options of job.c, for a command's getopt table. */
@@ -124,6 +128,7 @@ int clean_option(cli_job *j, clean_opts *co, int c, const char *arg);
 int clean_select(cli_job *j, const clean_opts *co);
 int cmd_dedup(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_decontaminate(int argc, char **argv);
 int cmd_select(int argc, char **argv);
 /* winnow run's preset options (cmd_run.c), which select decides under. */
 extern const char *const cli_run_preset[][2];

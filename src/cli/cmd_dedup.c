@@ -52,6 +52,18 @@ static const char dedup_help[] =
     "                        all units of the stage)\n"
     "      --streaming       one pass in fixed memory (no workdir, no\n"
     "                        \"duplicates\" lists, no verification)\n"
+    "      --paragraphs      paragraph dedup instead (BFF): a line more than\n"
+    "                        --threshold (0.8) of whose word 13-grams were\n"
+    "                        seen before is removed, the first occurrence\n"
+    "                        stays; one pass in input order, in a Bloom\n"
+    "                        filter sized by the next options (over\n"
+    "                        --memory: refused, exit 2)\n"
+    "      --fp-rate P       Bloom filter false-positive rate (0.01)\n"
+    "      --expected-docs N documents to size it for (1000000; times\n"
+    "                        dedup.ngrams_per_doc, 500)\n"
+    "      --expected-ngrams N  n-grams to size it for (overrides)\n"
+    "      --annotate        with --paragraphs: keep the text, list removed\n"
+    "                        byte spans in \"paragraph_duplicates\"\n"
     "      --stats FILE      counters as JSON (winnow run's stats.json schema)\n"
     "  -q, --quiet           no summary line\n"
     "  -h, --help            this help\n"
@@ -63,7 +75,9 @@ static const char dedup_help[] =
     "  winnow dedup -o dedup/ -r rejects.jsonl shards/*.jsonl.zst\n"
     "  winnow dedup --verify=none --keep longest -j 2 -o out/ a.jsonl\n"
     "  winnow dedup --stage sig --unit 3 -w work/ -o out/ shards/*.jsonl\n"
-    "  winnow dedup --streaming -m 256M -o out/ -r rej.jsonl a.jsonl\n";
+    "  winnow dedup --streaming -m 256M -o out/ -r rej.jsonl a.jsonl\n"
+    "  winnow dedup --paragraphs --expected-docs 50000 -o out/ a.jsonl\n"
+    "  winnow dedup --paragraphs --annotate --fp-rate 0.001 -o out/ a.jsonl\n";
 
 static int set(wn_config *cfg, const char *k, const char *v)
 {
@@ -85,15 +99,22 @@ static void report_problem(void *ctx, const char *msg)
 struct stream_ctx {
     wn_dedup_stream *s;
     wn_dedup_stats *st;
+    wn_para *para; /* --paragraphs instead of the stream */
 };
 
 /* The engine's last decision, in corpus order: a copy of an earlier
- * document is rejected. */
+ * document is rejected; with --paragraphs, the paragraphs seen before are
+ * cut and a document left empty is rejected. */
 static int stream_decide(void *ctx, wn_doc *doc, wn_buf *reason)
 {
     struct stream_ctx *c = ctx;
     c->st->docs++;
     c->st->text_bytes += doc->text.len;
+    if (c->para) {
+        int r = wn_para_check(c->para, doc, reason, c->st);
+        c->st->kept += r == 1;
+        return r;
+    }
     int rc = wn_dedup_stream_check(c->s, doc, reason);
     if (rc == 1)
         c->st->kept++;
@@ -105,13 +126,14 @@ static int stream_decide(void *ctx, wn_doc *doc, wn_buf *reason)
 }
 
 /* Single pass: every input through the engine, in order, each into its own
- * output; the stream decides on the calling thread. */
+ * output; the stream (or the paragraph filter) decides on the calling
+ * thread, so the output does not depend on --threads. */
 static int run_streaming(const wn_config *cfg, char **in, char **out,
                          size_t n, const char *rejects, wn_dedup_stats *st,
-                         const char *stats)
+                         const char *stats, int paragraphs)
 {
     wn_error err = {0};
-    struct stream_ctx sc = {NULL, st};
+    struct stream_ctx sc = {NULL, st, NULL};
     wn_writer *rej = NULL;
     wn_engine *e = NULL;
     wn_config *ec = wn_config_new();
@@ -119,7 +141,8 @@ static int run_streaming(const wn_config *cfg, char **in, char **out,
     if (!ec || wn_config_set(ec, "run.stages", "none") ||
         wn_config_set(ec, "run.jobs", "1"))
         status = EXIT_FAILED;
-    if (!status && (wn_dedup_stream_new(cfg, &sc.s, &err) ||
+    if (!status && ((paragraphs ? wn_para_new(cfg, &sc.para, &err)
+                                : wn_dedup_stream_new(cfg, &sc.s, &err)) ||
                     wn_engine_new(ec, &e, &err))) {
         cli_report(&err);
         status = err.code == WN_EINVAL ? EXIT_USAGE : EXIT_FAILED;
@@ -127,7 +150,8 @@ static int run_streaming(const wn_config *cfg, char **in, char **out,
     wn_config_free(ec);
     if (!status) {
         wn_engine_set_warn(e, cli_warn, NULL);
-        if (wn_engine_set_decide(e, "dedup", 0, stream_decide, &sc))
+        if (wn_engine_set_decide(e, paragraphs ? "paragraph_dedup" : "dedup",
+                                 0, stream_decide, &sc))
             status = EXIT_FAILED;
     }
     if (!status && rejects &&
@@ -172,6 +196,7 @@ static int run_streaming(const wn_config *cfg, char **in, char **out,
     }
     wn_engine_free(e);
     wn_dedup_stream_free(sc.s);
+    wn_para_free(sc.para);
     return status;
 }
 
@@ -225,6 +250,11 @@ int cmd_dedup(int argc, char **argv)
         {"unit", required_argument, 0, 13},
         {"streaming", no_argument, 0, 14},
         {"stats", required_argument, 0, 15},
+        {"paragraphs", no_argument, 0, 16},
+        {"fp-rate", required_argument, 0, 17},
+        {"expected-docs", required_argument, 0, 18},
+        {"expected-ngrams", required_argument, 0, 19},
+        {"annotate", no_argument, 0, 20},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -236,7 +266,7 @@ int cmd_dedup(int argc, char **argv)
     const char *outdir = NULL, *rejects = NULL, *workdir = NULL,
                *stage = NULL, *stats_path = NULL;
     long unit = -1;
-    int streaming = 0, quiet = 0, c, rc = EXIT_CLEAN;
+    int streaming = 0, paragraphs = 0, quiet = 0, c, rc = EXIT_CLEAN;
     wn_config *cfg = wn_config_new();
     if (!cfg)
         return EXIT_FAILED;
@@ -278,6 +308,14 @@ int cmd_dedup(int argc, char **argv)
         }
         case 14: streaming = 1; break;
         case 15: stats_path = optarg; break;
+        case 16:
+            paragraphs = 1;
+            bad = set(cfg, "dedup.paragraphs", "1");
+            break;
+        case 17: bad = set(cfg, "dedup.fp_rate", optarg); break;
+        case 18: bad = set(cfg, "dedup.expected_docs", optarg); break;
+        case 19: bad = set(cfg, "dedup.expected_ngrams", optarg); break;
+        case 20: bad = set(cfg, "dedup.para_annotate", "1"); break;
         case 'q': quiet = 1; break;
         case 'h':
             fputs(dedup_help, stdout);
@@ -333,8 +371,18 @@ int cmd_dedup(int argc, char **argv)
             rc = EXIT_USAGE;
             goto out;
         }
+    if (paragraphs) {
+        /* --threshold is the paragraph's share of n-grams seen here */
+        const char *th = wn_config_lookup(cfg, "dedup.threshold");
+        if (th && set(cfg, "dedup.para_threshold", th)) {
+            rc = EXIT_FAILED;
+            goto out;
+        }
+        rc = run_streaming(cfg, files, outs, n, rejects, &st, NULL, 1);
+        goto summary;
+    }
     if (streaming) {
-        rc = run_streaming(cfg, files, outs, n, rejects, &st, stats_path);
+        rc = run_streaming(cfg, files, outs, n, rejects, &st, stats_path, 0);
         stats_path = NULL; /* written by the engine, in the same schema */
         goto summary;
     }
@@ -387,7 +435,15 @@ summary:
     }
     if (st.bad_input && rc == EXIT_CLEAN)
         rc = EXIT_BAD_INPUT;
-    if (!quiet)
+    if (!quiet && paragraphs)
+        fprintf(stderr,
+                "winnow dedup: %llu documents (%.1f MB): %llu of %llu "
+                "paragraphs removed (%.1f MB), %llu documents left empty\n",
+                (unsigned long long)st.docs, st.text_bytes / 1e6,
+                (unsigned long long)st.paragraphs_removed,
+                (unsigned long long)st.paragraphs, st.paragraph_bytes / 1e6,
+                (unsigned long long)st.paragraph_emptied);
+    else if (!quiet)
         fprintf(stderr,
                 "winnow dedup: %llu documents (%.1f MB): kept %llu, exact "
                 "copies %llu, near copies %llu in %llu groups\n",

@@ -152,19 +152,6 @@ static int choose(cli_job *j, const char *filters, const char *disable,
     return 0;
 }
 
-static int add_list(char **list, const char *item)
-{
-    size_t a = *list ? strlen(*list) : 0, b = strlen(item);
-    char *p = realloc(*list, a + b + 2);
-    if (!p)
-        return -1;
-    if (a)
-        p[a++] = ',';
-    memcpy(p + a, item, b + 1);
-    *list = p;
-    return 0;
-}
-
 int cmd_filter(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -192,7 +179,7 @@ int cmd_filter(int argc, char **argv)
         switch (c) {
         case O_FILTERS: filters = optarg; break;
         case O_DISABLE:
-            if (add_list(&disable, optarg))
+            if (cli_list_add(&disable, optarg))
                 j.usage = EXIT_FAILED;
             break;
         case O_LANGS: cli_job_set(&j, "langid.languages", optarg); break;

@@ -14,6 +14,8 @@ static const cli_cmd commands[] = {
     {"explain", "show which rule keeps or drops each line", cmd_explain},
     {"dedup", "remove exact and near-duplicate documents", cmd_dedup},
     {"filter", "language ID, quality filters, PII redaction", cmd_filter},
+    {"decontaminate", "cut evaluation-set n-grams out of documents",
+     cmd_decontaminate},
     {"select", "new thresholds on an annotated corpus, nothing recomputed",
      cmd_select},
     {"report", "draw a run's report again, or compare two runs", cmd_report},

@@ -40,3 +40,17 @@ void cli_errorf(const char *fmt, ...)
 }
 
 unsigned long cli_suppressed(void) { return nsup; }
+
+/* Appends item to the comma-separated list *list (malloc'd, NULL = empty). */
+int cli_list_add(char **list, const char *item)
+{
+    size_t a = *list ? strlen(*list) : 0, b = strlen(item);
+    char *p = realloc(*list, a + b + 2);
+    if (!p)
+        return -1;
+    if (a)
+        p[a++] = ',';
+    memcpy(p + a, item, b + 1);
+    *list = p;
+    return 0;
+}

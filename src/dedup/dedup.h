@@ -33,6 +33,7 @@ enum { DD_MH_OPH = 0, DD_MH_PERM = 1 };
 enum { DD_VERIFY_NONE = 0, DD_VERIFY_ESTIMATE = 1, DD_VERIFY_EXACT = 2 };
 enum { DD_KEEP_FIRST = 0, DD_KEEP_LONGEST = 1, DD_KEEP_EARLIEST = 2 };
 enum { DD_KIND_EXACT = 1, DD_KIND_NEAR = 2 };
+enum { DD_PARA_BLOOM = 0, DD_PARA_EXACT = 1 };
 
 /* Parsed options (options.c). */
 typedef struct dd_opts {
@@ -44,6 +45,11 @@ typedef struct dd_opts {
     size_t memory, max_listed;
     uint64_t seed;
     int level; /* of compressed outputs: no effect on results */
+    /* paragraph dedup (para.c) */
+    int paragraphs, para_filter, para_annotate;
+    unsigned para_ngram, para_min_words;
+    double para_threshold, fp_rate;
+    uint64_t expected_docs, ngrams_per_doc, expected_ngrams;
 } dd_opts;
 
 int dd_opts_parse(const wn_config *cfg, dd_opts *o, wn_error *err);

@@ -47,6 +47,34 @@ static const config_opt dedup_table[] = {
                "seed of the hash functions (64 bits)"),
     OPTION_INT("dedup.level", "3", 1, 19, 0, AT(level),
                "compression level of .zst/.gz outputs (gzip: at most 9)"),
+    /* paragraph dedup (para.c): a step of its own, after document dedup */
+    OPTION_BOOL("dedup.paragraphs", "0", AT(paragraphs),
+                "remove paragraphs seen before (Bloom filter of word "
+                "n-grams, BFF); winnow run: a step after dedup"),
+    OPTION_INT("dedup.para_ngram", "13", 1, 64, 0, AT(para_ngram),
+               "words per paragraph n-gram"),
+    OPTION_INT("dedup.para_min_words", "5", 1, 64, 0, AT(para_min_words),
+               "a shorter paragraph (fewer than para_ngram words) is one "
+               "n-gram when it has this many words; below, left alone"),
+    OPTION_DOUBLE("dedup.para_threshold", "0.8", 0, 1, 0, AT(para_threshold),
+                  "share of a paragraph's n-grams seen before above which "
+                  "it is removed"),
+    OPTION_DOUBLE("dedup.fp_rate", "0.01", 1e-9, 0.5, 0, AT(fp_rate),
+                  "false-positive rate of the Bloom filter at the expected "
+                  "n-gram count"),
+    OPTION_INT("dedup.expected_docs", "1000000", 1, 1e15, 0,
+               AT(expected_docs), "documents the Bloom filter is sized for"),
+    OPTION_INT("dedup.ngrams_per_doc", "500", 1, 1e9, 0, AT(ngrams_per_doc),
+               "n-grams per document assumed when sizing the filter"),
+    OPTION_INT("dedup.expected_ngrams", "0", 0, 1e18, 0, AT(expected_ngrams),
+               "n-grams the filter is sized for; 0 = expected_docs * "
+               "ngrams_per_doc"),
+    OPTION_ENUM("dedup.para_filter", "bloom", "bloom|exact", AT(para_filter),
+                "bloom: fixed memory; exact: a hash set of every n-gram "
+                "(grows; the reference the Bloom filter is measured on)"),
+    OPTION_BOOL("dedup.para_annotate", "0", AT(para_annotate),
+                "keep the text; list the duplicate paragraphs' byte spans "
+                "in \"paragraph_duplicates\""),
     OPTION_END,
 };
 

@@ -279,6 +279,11 @@ static void *write_rejects(void *arg)
         ctx.count = 1;
         rc = run_each_own_doc(j->io->rejects, put_rejected, &ctx, &j->err);
     }
+    if (!rc && r->para && j->n) { /* documents the paragraph step emptied */
+        ctx.count = 1;
+        rc = run_each_own_doc(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
+                              put_rejected, &ctx, &j->err);
+    }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
         if (!rc)
@@ -303,6 +308,8 @@ int run_assemble(wn_run *r, wn_error *err)
                           (const char *const *)io.p2, io.rejects, &r->dstats,
                           err);
     }
+    if (!rc && r->para && n)
+        rc = run_paragraphs(r, r->dedup ? io.p2 : io.p1, err);
     run_clock_lap(&r->clock, RT_DEDUP);
     r->phase = PH_WRITE;
     sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
@@ -314,11 +321,16 @@ int run_assemble(wn_run *r, wn_error *err)
                    pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc)
         rc = shard_open(&data, err);
+    wn_buf p3 = WN_BUF_INIT;
     for (size_t i = 0; i < n && !rc; i++) {
         data.file = i;
-        rc = run_each_own_doc(r->dedup ? io.p2[i] : io.p1[i], put_kept, &data,
-                              err);
+        const char *in = r->dedup ? io.p2[i] : io.p1[i];
+        if (r->para && !(in = run_path(r, &p3, "work/p3/%05zu.jsonl.zst", i)))
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        if (!rc)
+            rc = run_each_own_doc(in, put_kept, &data, err);
     }
+    wn_buf_release(&p3);
     if (data.w) {
         int rc2 = shard_finish(&data, &r->data_shards, err);
         if (!rc)
@@ -381,7 +393,7 @@ static int write_problems(wn_run *r, wn_error *err)
 int wn_run_stats_json(wn_run *r, wn_buf *out)
 {
     size_t at = out->len;
-    int rc = tally_json(&r->total, r->dedup ? &r->dstats : NULL,
+    int rc = tally_json(&r->total, r->dedup || r->para ? &r->dstats : NULL,
                         r->data_shards, r->reject_shards, out);
     if (rc)
         return rc;

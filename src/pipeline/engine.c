@@ -69,6 +69,7 @@ struct wn_engine {
     linebook lb;      /* lines per rule, examples of line rules */
     int final;        /* book kept documents as the final output */
     int pii;          /* the pii stage runs: book its redactions */
+    int decontam;     /* decontaminate runs: book documents by set */
     wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
     wn_buf reason, key, line;
     _Atomic uint64_t bytes_done, docs_read, docs_kept;
@@ -246,8 +247,10 @@ int wn_engine_new(const wn_config *cfg, wn_engine **out, wn_error *err)
         }
     }
     e->upto = e->nstages;
-    for (size_t i = 0; i < e->nstages; i++)
+    for (size_t i = 0; i < e->nstages; i++) {
         e->pii |= !strcmp(e->names[i], "pii");
+        e->decontam |= !strcmp(e->names[i], "decontaminate");
+    }
     if (!rc)
         rc = tally_set_stages(&e->books, e->names, e->nstages);
     if (rc) {
@@ -454,6 +457,8 @@ static int commit(pump *u, batch *b, wn_error *err)
             }
             line = NULL; /* the decision may have changed the document */
         }
+        if (e->decontam && (rc = tally_decontaminated(t, d)))
+            return wn_err(err, rc, "", 0, "out of memory");
         if (at == SIZE_MAX) {
             t->docs_kept++;
             t->kept_bytes += d->text.len;

@@ -13,7 +13,8 @@ extern const stage_ops stage_normalize, stage_site_lines, stage_clean;
 
 extern const stage_ops stage_langid, stage_gopher_quality,
     stage_gopher_repetition, stage_c4_filter, stage_fineweb,
-    stage_pii, stage_classifier, stage_url_filter; /* src/filter/ */
+    stage_pii, stage_classifier, stage_url_filter,
+    stage_decontaminate; /* src/filter/ */
 
 static const stage_ops *const stages[] = {
     /* FineWeb's order: a page whose URL is blocked costs no extraction */
@@ -29,6 +30,8 @@ static const stage_ops *const stages[] = {
     /* DCLM's order: the model scores what the heuristics kept (and sees
      * the text before pii redacts it) */
     &stage_classifier, &stage_pii,
+    /* last: evaluation text is cut from the text the output will hold */
+    &stage_decontaminate,
     NULL, /* sentinel: keeps the array valid while no stage is registered */
 };
 

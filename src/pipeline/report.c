@@ -247,6 +247,28 @@ static int funnel(wn_buf *o, const report_src *s)
             KEEP(rh_num(o, report_u64(s, "/redacted/phone")));
             PUTS(" phone");
         }
+        /* documents decontaminated, by evaluation set */
+        if (!strcmp(st[i].name, "decontaminate") &&
+            jview_path(s->stats, "/decontaminated", &obj) &&
+            jview_iter(obj, &it)) {
+            int first = 1;
+            while (jview_next(&it, key, sizeof key, &val)) {
+                PUTS(first ? "decontaminated: " : ", ");
+                KEEP(rh_num(o, jview_u64(val)));
+                PUTS(" (");
+                KEEP(rh_escs(o, key));
+                PUTS(")");
+                first = 0;
+            }
+        }
+        if (!strcmp(st[i].name, "dedup") &&
+            report_u64(s, "/dedup/paragraphs/removed")) {
+            PUTS("paragraphs removed: ");
+            KEEP(rh_num(o, report_u64(s, "/dedup/paragraphs/removed")));
+            PUTS(" (");
+            KEEP(rh_num(o, report_u64(s, "/dedup/paragraphs/bytes_removed")));
+            PUTS(" bytes)");
+        }
         PUTS("</td></tr>");
     }
     PUTS("</table>\n");

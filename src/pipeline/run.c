@@ -116,6 +116,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
         const run_options *o = engine_options(r->eng);
         r->jobs = engine_jobs(r->eng);
         r->dedup = o->dedup && !o->annotate; /* annotate drops nothing */
+        r->para = !o->annotate && run_paragraphs_on(r);
         r->examples = o->examples;
         r->shard_size = o->shard_size;
         engine_book_final(r->eng, 0); /* the final output comes later */
@@ -300,6 +301,7 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
         outdir_remove_old_work(r);
     if ((rc = mkdir_p(run_path(r, &p, "work/p1"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "work/p2"), err)) ||
+        (rc = mkdir_p(run_path(r, &p, "work/p3"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "data"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "rejects"), err)) ||
         (rc = check_workdir(r, err))) {
@@ -307,7 +309,8 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
         return rc;
     }
     static const char *const dirs[] = {"data", "rejects", "work", "work/p1",
-                                       "work/p2", "work/dedup", ""};
+                                       "work/p2", "work/p3", "work/dedup",
+                                       ""};
     for (size_t i = 0; whole && i < sizeof dirs / sizeof *dirs; i++)
         remove_temporaries(run_path(r, &p, "%s", dirs[i]));
     wn_buf_release(&p);
@@ -348,7 +351,9 @@ static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
         wn_buf p = WN_BUF_INIT;
         outdir_remove_tree(run_path(r, &p, "work/dedup"));
         outdir_remove_tree(run_path(r, &p, "work/p2"));
-        if (mkdir_p(run_path(r, &p, "work/p2"), err))
+        outdir_remove_tree(run_path(r, &p, "work/p3"));
+        if (mkdir_p(run_path(r, &p, "work/p2"), err) ||
+            mkdir_p(run_path(r, &p, "work/p3"), err))
             rc = err->code;
         wn_buf_release(&p);
     }

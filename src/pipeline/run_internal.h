@@ -40,6 +40,7 @@ struct wn_run {
     wn_engine *eng;     /* the document loop and its stages */
     int jobs;
     int dedup;
+    int para;           /* dedup.paragraphs: the paragraph step runs */
     size_t shard_size;
     size_t examples;
     void (*warn)(void *, const wn_error *);
@@ -135,6 +136,11 @@ int run_each_own_doc(const char *path,
                      wn_error *err);
 /* assemble.c: OUTDIR/examples.jsonl, the examples the report shows. */
 int run_write_examples(wn_run *r, wn_error *err);
+/* run_para.c: is dedup.paragraphs on?  The paragraph step over the files
+ * in (nfiles of them) into work/p3 (skipped when done); adds its counters
+ * to r->dstats. */
+int run_paragraphs_on(const wn_run *r);
+int run_paragraphs(wn_run *r, char *const *in, wn_error *err);
 /* report.c */
 int run_write_report(wn_run *r, wn_error *err);
 

@@ -63,6 +63,7 @@ void tally_release(tally *t)
     kv_free(t->langs, t->nlangs);
     kv_free(t->clusters, t->nclusters);
     kv_free(t->lines, t->nlines);
+    kv_free(t->decontam, t->ndecontam);
     kv_free(t->langs_rej, t->nlangs_rej);
     for (size_t i = 0; i < t->nmeasures; i++)
         free(t->measures[i].key);
@@ -156,6 +157,11 @@ int tally_add(tally *a, const tally *b)
         if ((rc = tally_kv_add(&a->lines, &a->nlines, b->lines[i].key,
                                strlen(b->lines[i].key), b->lines[i].n)))
             return rc;
+    for (size_t i = 0; i < b->ndecontam; i++)
+        if ((rc = tally_kv_add(&a->decontam, &a->ndecontam,
+                               b->decontam[i].key,
+                               strlen(b->decontam[i].key), b->decontam[i].n)))
+            return rc;
     for (size_t i = 0; i < b->nmeasures; i++) {
         const tally_measure *bm = &b->measures[i];
         rc = 0;
@@ -216,6 +222,9 @@ int tally_save(const tally *t, const char *path, wn_error *err)
     for (size_t i = 0; !rc && i < t->nlines; i++)
         rc = wn_buf_printf(&b, "lines %s %llu\n", t->lines[i].key,
                            (unsigned long long)t->lines[i].n);
+    for (size_t i = 0; !rc && i < t->ndecontam; i++)
+        rc = wn_buf_printf(&b, "decontam %s %llu\n", t->decontam[i].key,
+                           (unsigned long long)t->decontam[i].n);
     for (size_t i = 0; !rc && i < t->nmeasures; i++) {
         const tally_measure *m = &t->measures[i];
         rc = wn_buf_printf(&b, "measure %s %s %.17g", m->key, m->op,
@@ -315,6 +324,9 @@ int tally_load(tally *t, const char *path, wn_error *err)
             rc = tally_kv_add(&t->reasons, &t->nreasons, key, strlen(key), a);
         else if (k == 3 && !strcmp(kind, "lines"))
             rc = tally_kv_add(&t->lines, &t->nlines, key, strlen(key), a);
+        else if (k == 3 && !strcmp(kind, "decontam"))
+            rc = tally_kv_add(&t->decontam, &t->ndecontam, key, strlen(key),
+                              a);
         else if (k >= 2 && !strcmp(kind, "measure"))
             rc = load_measure(t, line, path, err);
         else
@@ -617,15 +629,24 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
                         (unsigned long long)t->redacted[0],
                         (unsigned long long)t->redacted[1],
                         (unsigned long long)t->redacted[2]);
+    rc |= wn_buf_puts(o, ",\n\"decontaminated\":");
+    rc |= put_kv_object(o, t->decontam, t->ndecontam);
     rc |= wn_buf_printf(o, ",\n\"dedup\":{\"enabled\":%s,"
                            "\"exact_duplicates\":%llu,"
                            "\"near_duplicates\":%llu,\"groups\":%llu,"
-                           "\"candidate_pairs\":%llu}",
+                           "\"candidate_pairs\":%llu,"
+                           "\"paragraphs\":{\"checked\":%llu,"
+                           "\"removed\":%llu,\"bytes_removed\":%llu,"
+                           "\"documents_emptied\":%llu}}",
                         dd ? "true" : "false",
                         (unsigned long long)(dd ? dd->exact_dups : 0),
                         (unsigned long long)(dd ? dd->near_dups : 0),
                         (unsigned long long)(dd ? dd->groups : 0),
-                        (unsigned long long)(dd ? dd->candidate_pairs : 0));
+                        (unsigned long long)(dd ? dd->candidate_pairs : 0),
+                        (unsigned long long)(dd ? dd->paragraphs : 0),
+                        (unsigned long long)(dd ? dd->paragraphs_removed : 0),
+                        (unsigned long long)(dd ? dd->paragraph_bytes : 0),
+                        (unsigned long long)(dd ? dd->paragraph_emptied : 0));
     rc |= wn_buf_printf(o, ",\n\"output\":{\"data_shards\":%zu,"
                            "\"reject_shards\":%zu,\"text_bytes\":%llu}",
                         data_shards, reject_shards,
@@ -688,6 +709,29 @@ void tally_redactions(tally *t, const wn_doc *d)
     }
 }
 
+int tally_decontaminated(tally *t, const wn_doc *d)
+{
+    const char *v;
+    size_t n;
+    jview obj, sets, it, el;
+    if (!wn_doc_meta_get(d, "decontaminated", &v, &n) ||
+        jview_parse(v, n, &obj) || !jview_get(obj, "sets", &sets) ||
+        !jview_iter(sets, &it))
+        return 0;
+    char name[JVIEW_KEY];
+    int rc = 0;
+    while (!rc && jview_next(&it, NULL, 0, &el))
+        if (jview_cstr(el, name, sizeof name)) {
+            /* the books are "kind key count" lines: no blanks in keys */
+            for (char *p = name; *p; p++)
+                if (*p == ' ' || *p == '\t' || *p == '\n')
+                    *p = '_';
+            rc = tally_kv_add(&t->decontam, &t->ndecontam, name,
+                              strlen(name), 1);
+        }
+    return rc;
+}
+
 int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
 {
     /* the caller's struct may be an older, shorter one */
@@ -704,7 +748,7 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
     t.kept_bytes = st->text_bytes;
     t.input.docs = st->docs;
     t.input.text_bytes = st->text_bytes;
-    t.dup_rejected = st->exact_dups + st->near_dups;
+    t.dup_rejected = st->exact_dups + st->near_dups + st->paragraph_emptied;
     t.problems = st->bad_input;
     if (st->exact_dups)
         rc = tally_kv_add(&t.reasons, &t.nreasons, "exact_duplicate", 15,
@@ -712,6 +756,9 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
     if (!rc && st->near_dups)
         rc = tally_kv_add(&t.reasons, &t.nreasons, "near_duplicate", 14,
                           st->near_dups);
+    if (!rc && st->paragraph_emptied)
+        rc = tally_kv_add(&t.reasons, &t.nreasons, "paragraph_dedup:kept_bytes",
+                          26, st->paragraph_emptied);
     size_t at = out->len;
     if (!rc)
         rc = tally_json(&t, st, 0, 0, out);

@@ -99,6 +99,8 @@ typedef struct tally {
     tally_kv *langs_rej;
     size_t nlangs_rej;
     counter domains_kept, domains_rej;     /* by host of the url */
+    tally_kv *decontam;                    /* documents by evaluation set */
+    size_t ndecontam;
 } tally;
 
 /* Counts one bad-input event in t and lists it in list as a JSON line
@@ -141,6 +143,9 @@ int tally_final_rejected(tally *t, const wn_doc *d, int dup);
 int tally_doc_host(const wn_doc *d, wn_buf *out);
 /* Adds the redactions the pii stage recorded in d's metadata. */
 void tally_redactions(tally *t, const wn_doc *d);
+/* Counts d under each evaluation set its "decontaminated" metadata (the
+ * decontaminate stage) names.  0 or WN_ENOMEM. */
+int tally_decontaminated(tally *t, const wn_doc *d);
 
 /* The one stats schema (stats.json of winnow run, --stats of every
  * command): documents read = kept + rejected, by reason and by stage (with
