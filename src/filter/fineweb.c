@@ -176,7 +176,7 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
     const fw_state *s = state;
     if (!s->enabled)
         return STAGE_KEEP;
-    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    const ftok_doc *t = ftok_get_doc(doc);
     if (!t)
         return WN_ENOMEM;
     double m[NMEASURES] = {0};

@@ -172,7 +172,7 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
     const gq_state *s = state;
     if (!s->enabled)
         return STAGE_KEEP;
-    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    const ftok_doc *t = ftok_get_doc(doc);
     if (!t)
         return WN_ENOMEM;
     const char *x = t->text;

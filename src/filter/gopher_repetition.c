@@ -158,7 +158,7 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
     const gr_state *s = state;
     if (!s->enabled)
         return STAGE_KEEP;
-    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    const ftok_doc *t = ftok_get_doc(doc);
     if (!t)
         return WN_ENOMEM;
     double m[NRULES] = {0}; /* what is not measured repeats nowhere */

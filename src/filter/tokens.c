@@ -11,6 +11,7 @@
  * destructor frees it when a thread ends, so worker threads do not leak.
  */
 #include "tokens.h"
+#include "wordseg.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -209,6 +210,96 @@ static int add_word(tok_mem *m, const char *s, size_t off, size_t end,
     return 0;
 }
 
+/* A word whose flags (class, trim) the caller found: the pieces ICU cut
+ * from an unspaced run. */
+static int add_word_flags(tok_mem *m, const char *s, size_t off, size_t end,
+                          uint32_t cps, uint32_t flags)
+{
+    ftok_doc *t = &m->d;
+    if (WN_UNLIKELY(t->nwords == m->wcap) &&
+        grow((void **)&t->words, &m->wcap, t->nwords + 1, sizeof(ftok_word)))
+        return WN_ENOMEM;
+    ftok_word *w = &t->words[t->nwords++];
+    w->off = (uint32_t)off;
+    w->len = (uint32_t)(end - off);
+    w->cps = cps;
+    w->flags = flags;
+    w->hash = word_hash(s + off, end - off);
+    return 0;
+}
+
+/* Class and code points of s[off..end), and the code points that are
+ * neither letter nor digit at its two ends (its trim, as word_extras
+ * counts ASCII punctuation). */
+static uint32_t piece_flags(const char *s, size_t off, size_t end,
+                            uint32_t *cps)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t f = 0, n = 0, lead = 0, tail = 0;
+    int seen = 0;
+    for (size_t i = off; i < end;) {
+        int32_t cp;
+        size_t len = decode(p + i, end - i, &cp);
+        uint32_t k = cp < 0x80 ? ascii_class((unsigned)cp) : unicode_class(cp);
+        f |= k;
+        if (k & FTOK_ALNUM) {
+            seen = 1;
+            tail = 0;
+        } else if (!seen)
+            lead++;
+        else
+            tail++;
+        n++;
+        i += len;
+    }
+    *cps = n;
+    return f | (seen ? (lead + tail) << FTOK_TRIM_SHIFT : 0);
+}
+
+typedef struct seg_ctx {
+    tok_mem *m;
+    const char *text;
+    size_t base, cur, end; /* the piece being built: [cur, end) */
+    int has_word;
+} seg_ctx;
+
+static int seg_emit(seg_ctx *c)
+{
+    if (c->end <= c->cur)
+        return 0;
+    uint32_t cps, f = piece_flags(c->text, c->cur, c->end, &cps);
+    return add_word_flags(c->m, c->text, c->cur, c->end, cps, f);
+}
+
+/* ICU's segments become words; punctuation segments stay attached to the
+ * word before them (to the next one at the start of the run), as they
+ * are in spaced text ("end."), so symbol-only words stay as rare as there. */
+static int seg_piece(void *ctx, size_t off, size_t len, int word)
+{
+    seg_ctx *c = ctx;
+    off += c->base;
+    if (word && c->has_word) {
+        if (seg_emit(c))
+            return WN_ENOMEM;
+        c->cur = off;
+        c->has_word = 0;
+    }
+    c->end = off + len;
+    c->has_word |= word;
+    return 0;
+}
+
+/* Cuts the run text[off..end), which holds unspaced-script characters,
+ * into ICU's words. */
+static int add_unspaced(tok_mem *m, const char *text, size_t off, size_t end)
+{
+    seg_ctx c = {m, text, off, off, off, 0};
+    int rc = wseg_icu(text + off, end - off, seg_piece, &c);
+    if (rc)
+        return rc;
+    return seg_emit(&c);
+}
+
 static int add_paras(tok_mem *m)
 {
     ftok_doc *t = &m->d;
@@ -314,7 +405,7 @@ done:
  * >= 0x80 are decoded.  Lines are closed at each '\n' and their code
  * points counted there: bytes less the continuation bytes of the
  * characters decoded (an invalid byte decodes alone, as one U+FFFD). */
-static int tokenise(tok_mem *m, const char *text, size_t n)
+static int tokenise(tok_mem *m, const char *text, size_t n, int icu)
 {
     ftok_doc *t = &m->d;
     const unsigned char *p = (const unsigned char *)text;
@@ -345,6 +436,7 @@ static int tokenise(tok_mem *m, const char *text, size_t n)
         }
         size_t w0 = i;
         uint32_t wcps = 0, wflags = 0;
+        int unspaced = 0;
         for (;;) {
             size_t j = scan_ascii(p, i, n, cls, &wflags);
             wcps += (uint32_t)(j - i);
@@ -356,11 +448,17 @@ static int tokenise(tok_mem *m, const char *text, size_t n)
             if (unicode_ws(cp))
                 break;
             wflags |= unicode_class(cp);
+            unspaced |= icu && wseg_is_unspaced(cp);
             i += len;
             cont += len - 1;
             wcps++;
         }
-        if (i > w0) {
+        if (WN_UNLIKELY(unspaced)) {
+            int rc = add_unspaced(m, text, w0, i);
+            if (rc)
+                return rc;
+            blank = 0;
+        } else if (i > w0) {
             if (add_word(m, text, w0, i, wcps, wflags))
                 return WN_ENOMEM;
             blank = 0;
@@ -383,9 +481,16 @@ static int tokenise(tok_mem *m, const char *text, size_t n)
 
 int ftok_build(ftok_doc *t, const char *text, size_t len)
 {
+    return ftok_build_lang(t, text, len, NULL);
+}
+
+int ftok_build_lang(ftok_doc *t, const char *text, size_t len,
+                    const char *lang)
+{
     tok_mem m;
     memset(&m, 0, sizeof m);
-    int rc = tokenise(&m, text, len);
+    int rc = tokenise(&m, text, len,
+                      lang && wseg_lang_needs_icu(lang, strlen(lang)));
     *t = m.d;
     if (rc)
         ftok_release(t);
@@ -407,7 +512,7 @@ typedef struct tok_cache {
     const char *text;
     size_t len;
     uint64_t hash;
-    int valid;
+    int valid, icu;
 } tok_cache;
 
 static pthread_key_t cache_key;
@@ -430,6 +535,19 @@ static void cache_init(void)
 
 const ftok_doc *ftok_get(const char *text, size_t len)
 {
+    return ftok_get_lang(text, len, NULL);
+}
+
+const ftok_doc *ftok_get_doc(const wn_doc *doc)
+{
+    char lang[16];
+    wseg_doc_lang(doc, lang, sizeof lang);
+    return ftok_get_lang(doc->text.data, doc->text.len, lang);
+}
+
+const ftok_doc *ftok_get_lang(const char *text, size_t len, const char *lang)
+{
+    int icu = lang && *lang && wseg_lang_needs_icu(lang, strlen(lang));
     pthread_once(&cache_once, cache_init);
     if (!cache_key_ok)
         return NULL;
@@ -445,11 +563,13 @@ const ftok_doc *ftok_get(const char *text, size_t len)
     if (!text)
         text = "";
     uint64_t h = XXH3_64bits(text, len);
-    if (c->valid && c->text == text && c->len == len && c->hash == h)
+    if (c->valid && c->text == text && c->len == len && c->hash == h &&
+        c->icu == icu)
         return &c->m.d;
     c->valid = 0;
-    if (tokenise(&c->m, text, len))
+    if (tokenise(&c->m, text, len, icu))
         return NULL;
+    c->icu = icu;
     c->text = text;
     c->len = len;
     c->hash = h;

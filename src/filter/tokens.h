@@ -12,6 +12,10 @@
  * Definitions (docs/filters.md explains the choices):
  *  - a word is a maximal run of characters other than whitespace (ASCII
  *    whitespace, U+00A0, U+3000): the Gopher paper's and C4's definition;
+ *    in a document whose language is written without spaces (Chinese,
+ *    Japanese, Thai, Lao, Khmer, Burmese: wordseg.h), a run holding such
+ *    characters is cut into ICU's words, punctuation kept on the word
+ *    before it;
  *  - a line is a '\n'-separated piece, a trailing '\r' removed; blank lines
  *    (whitespace only) are kept in the array but flagged;
  *  - a paragraph is a run of non-blank lines between blank lines;
@@ -63,9 +67,15 @@ typedef struct ftok_doc {
  * thread's cache and stays valid until its next ftok_get() call.  Returns
  * NULL only when out of memory. */
 const ftok_doc *ftok_get(const char *text, size_t len);
+/* The same for a text in language lang (NULL or "": spaced words only). */
+const ftok_doc *ftok_get_lang(const char *text, size_t len, const char *lang);
+/* The same for doc's text in its `language` (metadata). */
+const ftok_doc *ftok_get_doc(const wn_doc *doc);
 
 /* Tokenises into a caller-owned ftok_doc (no cache); ftok_release frees. */
 int ftok_build(ftok_doc *t, const char *text, size_t len);
+int ftok_build_lang(ftok_doc *t, const char *text, size_t len,
+                    const char *lang);
 void ftok_release(ftok_doc *t);
 
 /* Code points of s[0..n). */
