@@ -69,7 +69,25 @@ typedef struct gr_state {
     int enabled;
     int on[NRULES];
     double v[NRULES];
+    stage_langs langs; /* per-language states */
 } gr_state;
+
+static void gr_free(void *state)
+{
+    gr_state *s = state;
+    if (s)
+        stage_langs_release(&s->langs, gr_free);
+    free(s);
+}
+
+static int gr_create(const void *opts, void **state, wn_error *err);
+
+static int gr_add_language(void *state, const char *lang, const void *opts,
+                           wn_error *err)
+{
+    return stage_langs_create(&((gr_state *)state)->langs, lang, opts,
+                              gr_create, gr_free, err);
+}
 
 #define POLY 0x9E3779B97F4A7C15ULL
 #define PF 8 /* prefetch distance, in n-grams */ /* odd: powers never vanish mod 2^64 */
@@ -155,7 +173,7 @@ static int gr_measure(const gr_state *s, const ftok_doc *t,
 static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
-    const gr_state *s = state;
+    const gr_state *s = stage_langs_pick(&((gr_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
     const ftok_doc *t = ftok_get_doc(doc);
@@ -174,7 +192,7 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
 /* winnow select: the measures an annotated run wrote. */
 static int gr_judge(void *state, const wn_doc *doc, wn_buf *reason)
 {
-    const gr_state *s = state;
+    const gr_state *s = stage_langs_pick(&((gr_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
     double m[NRULES];
@@ -307,7 +325,6 @@ static int gr_measure(const gr_state *s, const ftok_doc *t,
     return STAGE_KEEP;
 }
 
-static void gr_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_repetition = {
     .name = GR,
@@ -319,5 +336,6 @@ const stage_ops stage_gopher_repetition = {
     .create = gr_create,
     .process = gr_process,
     .free = gr_free,
+    .add_language = gr_add_language,
     .judge = gr_judge,
 };

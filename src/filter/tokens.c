@@ -577,6 +577,84 @@ const ftok_doc *ftok_get_lang(const char *text, size_t len, const char *lang)
     return &c->m.d;
 }
 
+/* ------------------------------------------------- terminal punctuation */
+
+/* datatrove's TERMINAL_PUNCTUATION (datatrove/utils/text.py), its
+ * characters of the Basic Multilingual Plane, sorted: the sentence ends
+ * of Armenian, Arabic, Syriac, N'Ko, Samaritan, Devanagari and Bengali
+ * (dandas), Myanmar, Ethiopic, Canadian syllabics, Tagalog-family,
+ * Khmer, Mongolian, Limbu, Tai Tham, Balinese, Lepcha, Ol Chiki, CJK,
+ * Vai, Bamum, Phags-pa, Saurashtra, Kayah Li, Javanese, Cham, Tai Viet,
+ * Meetei Mayek, and the fullwidth and small forms. */
+static const int32_t terminal[] = {
+    0x0021, 0x002E, 0x003F, 0x0589, 0x061D, 0x061E, 0x061F, 0x06D4,
+    0x0700, 0x0701, 0x0702, 0x07F9, 0x0837, 0x0839, 0x083D, 0x083E,
+    0x0964, 0x0965, 0x104A, 0x104B, 0x1362, 0x1367, 0x1368, 0x166E,
+    0x1735, 0x1736, 0x17D4, 0x17D5, 0x17D6, 0x17D9, 0x17DA, 0x1803,
+    0x1809, 0x1944, 0x1945, 0x1AA8, 0x1AA9, 0x1AAA, 0x1AAB, 0x1B5A,
+    0x1B5B, 0x1B5E, 0x1B5F, 0x1B7D, 0x1B7E, 0x1C3B, 0x1C3C, 0x1C7E,
+    0x1C7F, 0x203C, 0x203D, 0x2047, 0x2048, 0x2049, 0x2E2E, 0x2E3C,
+    0x2E53, 0x2E54, 0x3002, 0xA4FF, 0xA60E, 0xA60F, 0xA6F3, 0xA6F7,
+    0xA876, 0xA877, 0xA8CE, 0xA8CF, 0xA92F, 0xA9C8, 0xA9C9, 0xAA5D,
+    0xAA5E, 0xAA5F, 0xAAF0, 0xAAF1, 0xABEB, 0xFE52, 0xFE56, 0xFE57,
+    0xFF01, 0xFF0E, 0xFF1F, 0xFF61};
+
+int ftok_terminal_punct(int32_t cp)
+{
+    size_t lo = 0, hi = sizeof terminal / sizeof *terminal;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (terminal[mid] == cp)
+            return 1;
+        if (terminal[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+size_t ftok_terminal_at(const char *s, size_t n)
+{
+    int32_t cp;
+    size_t len = decode((const unsigned char *)s, n, &cp);
+    return ftok_terminal_punct(cp) ? len : 0;
+}
+
+/* ------------------------------------------------------------- word keys */
+
+int ftok_word_key(const char *s, size_t n, uint64_t *key)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t pend = 0; /* code points after the last letter/digit, hashed
+                      * only once another letter or digit follows */
+    int32_t held[64];
+    int seen = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t len = decode(p + i, n - i, &cp);
+        i += len;
+        uint32_t k = cp < 0x80 ? ascii_class((unsigned)cp) : unicode_class(cp);
+        if (!(k & FTOK_ALNUM)) {
+            if (seen && pend < 64)
+                held[pend++] = cp;
+            else if (seen)
+                return 0; /* not a word any list holds */
+            continue;
+        }
+        for (size_t j = 0; j < pend; j++)
+            h = (h ^ (uint64_t)held[j]) * 0x100000001b3ULL;
+        pend = 0;
+        seen = 1;
+        cp = cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp)
+                       : utf8proc_tolower(cp);
+        h = (h ^ (uint64_t)cp) * 0x100000001b3ULL;
+    }
+    *key = mix64(h);
+    return seen;
+}
+
 /* ----------------------------------------------------------- count table */
 
 int ftok_count_init(ftok_count *c, stage_scratch *s, size_t n)

@@ -78,6 +78,18 @@ int ftok_build_lang(ftok_doc *t, const char *text, size_t len,
                     const char *lang);
 void ftok_release(ftok_doc *t);
 
+/* Whether cp ends sentences (datatrove's TERMINAL_PUNCTUATION, in the
+ * Basic Multilingual Plane: . ! ? and their counterparts in other
+ * scripts, e.g. U+3002, U+0964, U+104B, U+17D4, U+061F). */
+int ftok_terminal_punct(int32_t cp);
+/* The length of the character at s (n > 0 bytes) if it is one, else 0. */
+size_t ftok_terminal_at(const char *s, size_t n);
+
+/* The key a stop word list compares: word s[0..n) without the characters
+ * other than letters and digits at its two ends, lowercased, hashed.
+ * Returns 0 (no key) when nothing is left. */
+int ftok_word_key(const char *s, size_t n, uint64_t *key);
+
 /* Code points of s[0..n). */
 size_t ftok_cps(const char *s, size_t n);
 
