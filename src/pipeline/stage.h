@@ -125,6 +125,10 @@ int stage_langs_create(stage_langs *l, const char *lang, const void *opts,
                        void (*free_state)(void *), wn_error *err);
 /* The state of doc's language (its `language` metadata), else dflt. */
 void *stage_langs_pick(const stage_langs *l, const wn_doc *doc, void *dflt);
+/* --print-config: "[name.L]" sections of the per-language values (and
+ * where each comes from) of a stage with add_language.  0 or WN_ENOMEM. */
+int stage_print_languages(const stage_ops *ops, const wn_config *cfg,
+                          wn_buf *out);
 /* Frees the arrays after calling free_state on each state. */
 void stage_langs_release(stage_langs *l, void (*free_state)(void *));
 

@@ -211,30 +211,36 @@ static int lang_view(const stage_ops *ops, const wn_config *cfg,
     return 0;
 }
 
-#define MAX_USER_LANGS 256
+#define MAX_LANGS 256
+
+/* The languages with per-language values for the stage: the user's
+ * ("name.L.option" keys) first, then the table's; each once.  Returns how
+ * many were written to out. */
+static size_t stage_languages(const stage_ops *ops, const wn_config *cfg,
+                              char (*out)[16])
+{
+    struct lang_scan sc = {ops->name, strlen(ops->name), out, 0, MAX_LANGS};
+    wn_config_each(cfg, scan_lang, &sc);
+    const char *tl;
+    for (size_t i = 0; sc.n < MAX_LANGS && (tl = langconf_lang_at(i)); i++) {
+        int seen = 0;
+        for (size_t k = 0; k < sc.n; k++)
+            seen |= !strcmp(out[k], tl);
+        if (!seen)
+            snprintf(out[sc.n++], 16, "%s", tl);
+    }
+    return sc.n;
+}
 
 /* Calls add_language for each language the table or cfg has values for. */
 static int add_languages(const stage_ops *ops, const wn_config *cfg,
                          void *state, wn_error *err)
 {
-    char user[MAX_USER_LANGS][16];
-    struct lang_scan sc = {ops->name, strlen(ops->name), user, 0,
-                           MAX_USER_LANGS};
-    wn_config_each(cfg, scan_lang, &sc);
+    char langs[MAX_LANGS][16];
+    size_t n = stage_languages(ops, cfg, langs);
     int rc = 0;
-    const char *tl;
-    for (size_t i = 0; !rc && i < 1000000; i++) {
-        const char *lang = i < sc.n ? user[i] : NULL;
-        if (!lang) {
-            if (!(tl = langconf_lang_at(i - sc.n)))
-                break;
-            int seen = 0;
-            for (size_t k = 0; k < sc.n; k++)
-                seen |= !strcmp(user[k], tl);
-            if (seen)
-                continue;
-            lang = tl;
-        }
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *lang = langs[i];
         wn_config *view = wn_config_new();
         int any = 0;
         rc = !view || wn_config_merge(view, cfg) ||
@@ -248,8 +254,8 @@ static int add_languages(const stage_ops *ops, const wn_config *cfg,
                       : wn_err(err, WN_ENOMEM, "", 0, "out of memory");
             if (rc == WN_EINVAL) { /* say which language's value it was */
                 char m[sizeof err->msg];
-                snprintf(m, sizeof m, "[%.64s.%.15s] %.400s", ops->name, lang,
-                         err->msg);
+                snprintf(m, sizeof m, "[%.64s.%.15s] %.400s", ops->name,
+                         lang, err->msg);
                 memcpy(err->msg, m, sizeof m);
             }
             if (!rc)
@@ -257,6 +263,35 @@ static int add_languages(const stage_ops *ops, const wn_config *cfg,
         }
         free(opts);
         wn_config_free(view);
+    }
+    return rc;
+}
+
+int stage_print_languages(const stage_ops *ops, const wn_config *cfg,
+                          wn_buf *out)
+{
+    char langs[MAX_LANGS][16];
+    size_t n = ops->add_language ? stage_languages(ops, cfg, langs) : 0;
+    size_t plen = strlen(ops->name);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        int head = 0;
+        for (const config_opt *o = ops->opts; !rc && o->key; o++) {
+            char k[256];
+            snprintf(k, sizeof k, "%.64s.%.15s%.160s", ops->name, langs[i],
+                     o->key + plen);
+            const char *src = "set in the configuration";
+            const char *v = wn_config_lookup(cfg, k);
+            if (!v)
+                v = langconf_get(langs[i], o->key, &src);
+            if (!v)
+                continue;
+            if (!head++)
+                rc = wn_buf_printf(out, "\n[%s.%s]\n", ops->name, langs[i]);
+            if (!rc)
+                rc = wn_buf_printf(out, "; %s\n%s = %s\n", src,
+                                   o->key + plen + 1, v);
+        }
     }
     return rc;
 }
