@@ -66,4 +66,32 @@ expect_eq "[gopher_quality.zh] printed with its source" 1 \
 "$WINNOW" run --preset multilingual --print-config >"$TMP/cfg2"
 expect_eq "--preset multilingual keeps every language" "languages = all" \
   "$(grep '^languages' "$TMP/cfg2")"
+
+# MinHash near copies: the UDHR cut into 6-line documents, each with a
+# copy that has one word in 100 replaced; Chinese and Japanese copies are
+# found as English ones are (ICU words), and not at all without the
+# language (a whole line is one whitespace word)
+zcat "$U" >"$TMP/udhr.jsonl"
+pr() { # UDHR-CODE LANG LABEL -> "found/pairs precision"
+  python3 "$(dirname "$0")/make_neardup.py" "$1" "$2" "$3" "$TMP/udhr.jsonl" \
+    >"$TMP/d.jsonl"
+  rm -rf "$TMP/dd"
+  "$WINNOW" dedup -q -o "$TMP/dd" -r "$TMP/dr.jsonl" "$TMP/d.jsonl" 2>/dev/null
+  python3 -c 'import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+true = {("c" + d["id"][1:], "o" + d["id"][1:]) for d in docs if d["id"][0] == "c"}
+found = set()
+for l in open(sys.argv[2]):
+    d = json.loads(l)
+    if d["reject_reason"].startswith("near_duplicate:of="):
+        o = d["reject_reason"].split("=")[1].split(",")[0]
+        found.add(tuple(sorted((d["id"], o))))
+print("%d/%d %s" % (len(found & true), len(true),
+                    "exact" if found <= true else "false pairs"))' \
+    "$TMP/d.jsonl" "$TMP/dr.jsonl"
+}
+expect_eq "English near copies" "14/15 exact" "$(pr eng en en)"
+expect_eq "Chinese near copies" "15/15 exact" "$(pr cmn_hans zh zh)"
+expect_eq "Japanese near copies" "15/15 exact" "$(pr jpn ja ja)"
+expect_eq "Chinese without its language" "0/15 exact" "$(pr cmn_hans zh -)"
 finish
