@@ -38,7 +38,7 @@ if [ -n "${BASE:-}" ]; then
   ${CC:-cc} -O2 -DWORDS_BASE -Iinclude -o "$tmp/wb0" bench/words_bench.c \
     "$BASE/libwinnow.a" $libs || { echo "FAIL: cannot build baseline"; exit 1; }
   # alternate the two builds, 3 rounds, so machine noise hits both alike
-  for r in 1 2 3; do
+  for r in 1 2 3 4 5; do
     "$tmp/wb0" 7 "$tmp/en.jsonl" - | sed 's/.*words, //; s/ MB.*//' >>"$tmp/b0"
     "$tmp/wb" 7 "$tmp/en.jsonl" en | sed 's/.*words, //; s/ MB.*//' >>"$tmp/b1"
   done

@@ -405,7 +405,17 @@ done:
  * >= 0x80 are decoded.  Lines are closed at each '\n' and their code
  * points counted there: bytes less the continuation bytes of the
  * characters decoded (an invalid byte decodes alone, as one U+FFFD). */
-static int tokenise(tok_mem *m, const char *text, size_t n, int icu)
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* icu is a constant at both call sites below: the whitespace-only
+ * tokeniser is compiled without the unspaced-script test, so English pays
+ * nothing for it (bench/bench_words.sh). */
+static ALWAYS_INLINE int tokenise_as(tok_mem *m, const char *text, size_t n,
+                                     const int icu)
 {
     ftok_doc *t = &m->d;
     const unsigned char *p = (const unsigned char *)text;
@@ -477,6 +487,11 @@ static int tokenise(tok_mem *m, const char *text, size_t n, int icu)
         t->cps += cps;
     }
     return add_paras(m);
+}
+
+static int tokenise(tok_mem *m, const char *text, size_t n, int icu)
+{
+    return icu ? tokenise_as(m, text, n, 1) : tokenise_as(m, text, n, 0);
 }
 
 int ftok_build(ftok_doc *t, const char *text, size_t len)

@@ -213,23 +213,28 @@ static int lang_view(const stage_ops *ops, const wn_config *cfg,
 
 #define MAX_LANGS 256
 
-/* The languages with per-language values for the stage: the user's
- * ("name.L.option" keys) first, then the table's; each once.  Returns how
- * many were written to out. */
+/* The languages with per-language values for the stage: the table's, in
+ * its order, then those only the user's "name.L.option" keys name; each
+ * once.  Returns how many were written to out. */
 static size_t stage_languages(const stage_ops *ops, const wn_config *cfg,
                               char (*out)[16])
 {
-    struct lang_scan sc = {ops->name, strlen(ops->name), out, 0, MAX_LANGS};
+    char user[MAX_LANGS][16];
+    struct lang_scan sc = {ops->name, strlen(ops->name), user, 0, MAX_LANGS};
     wn_config_each(cfg, scan_lang, &sc);
+    size_t n = 0;
     const char *tl;
-    for (size_t i = 0; sc.n < MAX_LANGS && (tl = langconf_lang_at(i)); i++) {
+    for (size_t i = 0; n < MAX_LANGS && (tl = langconf_lang_at(i)); i++)
+        snprintf(out[n++], 16, "%s", tl);
+    size_t ntable = n;
+    for (size_t i = 0; i < sc.n && n < MAX_LANGS; i++) {
         int seen = 0;
-        for (size_t k = 0; k < sc.n; k++)
-            seen |= !strcmp(out[k], tl);
+        for (size_t k = 0; k < ntable; k++)
+            seen |= !strcmp(out[k], user[i]);
         if (!seen)
-            snprintf(out[sc.n++], 16, "%s", tl);
+            memcpy(out[n++], user[i], 16);
     }
-    return sc.n;
+    return n;
 }
 
 /* Calls add_language for each language the table or cfg has values for. */
@@ -280,10 +285,13 @@ int stage_print_languages(const stage_ops *ops, const wn_config *cfg,
             char k[256];
             snprintf(k, sizeof k, "%.64s.%.15s%.160s", ops->name, langs[i],
                      o->key + plen);
-            const char *src = "set in the configuration";
+            const char *src = "set in the configuration", *tsrc = NULL;
             const char *v = wn_config_lookup(cfg, k);
-            if (!v)
-                v = langconf_get(langs[i], o->key, &src);
+            const char *tv = langconf_get(langs[i], o->key, &tsrc);
+            if (!v || (tv && !strcmp(v, tv))) { /* the table's */
+                v = tv;
+                src = tsrc;
+            }
             if (!v)
                 continue;
             if (!head++)
