@@ -295,6 +295,10 @@ static int add_unspaced(tok_mem *m, const char *text, size_t off, size_t end)
 {
     seg_ctx c = {m, text, off, off, off, 0};
     int rc = wseg_icu(text + off, end - off, seg_piece, &c);
+    if (rc == WN_EINVAL && c.cur == off) { /* no ICU data: one word */
+        c.end = end;
+        rc = 0;
+    }
     if (rc)
         return rc;
     return seg_emit(&c);
