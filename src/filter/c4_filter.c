@@ -91,8 +91,17 @@ static inline size_t term_punct(const unsigned char *p, size_t n)
         return *p == '.' || *p == '!' || *p == '?';
     if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xA6) /* … */
         return 3;
-    /* the sentence ends of other scripts: U+3002, U+FF01, U+0964 ... */
-    return ftok_terminal_at((const char *)p, n);
+    /* the sentence ends of other scripts: U+3002, U+FF01, U+0964 ...
+     * all start with one of these lead bytes; letters of Latin, Greek
+     * and Cyrillic scripts (and continuation bytes) are passed over
+     * without decoding */
+    switch (*p) {
+    case 0xD6: case 0xD8: case 0xDB: case 0xDC: case 0xDF: case 0xE0:
+    case 0xE1: case 0xE2: case 0xE3: case 0xEA: case 0xEF:
+        return ftok_terminal_at((const char *)p, n);
+    default:
+        return 0;
+    }
 }
 
 static int is_space(unsigned char c)
