@@ -168,3 +168,64 @@ TEST(multilingual_filters_on_udhr)
     for (size_t i = 0; i < NF; i++)
         wn_stage_free(st[i]);
 }
+
+size_t c4_count_sentences(const char *text, size_t n, size_t enough);
+
+TEST(multilingual_sentence_ends_of_other_scripts)
+{
+    const char *hi = "यह पहला वाक्य है। यह दूसरा है। और तीसरा।";
+    CHECK_INT((long)c4_count_sentences(hi, strlen(hi), 10), 3);
+    const char *hy = "Առաջին նախադասություն։ Երկրորդ։";
+    CHECK_INT((long)c4_count_sentences(hy, strlen(hy), 10), 2);
+    const char *km = "ប្រយោគទីមួយ។ ប្រយោគទីពីរ។";
+    CHECK_INT((long)c4_count_sentences(km, strlen(km), 10), 2);
+    const char *fr = "Déjà été. Ça va? Oui!";
+    CHECK_INT((long)c4_count_sentences(fr, strlen(fr), 10), 3);
+}
+
+TEST(multilingual_stop_word_keys)
+{
+    uint64_t a, b;
+    CHECK_INT(ftok_word_key("Für,", 5, &a), 1);
+    CHECK_INT(ftok_word_key("für", 4, &b), 1);
+    CHECK(a == b);
+    CHECK_INT(ftok_word_key("«ДЛЯ»", strlen("«ДЛЯ»"), &a), 1);
+    CHECK_INT(ftok_word_key("для", strlen("для"), &b), 1);
+    CHECK(a == b);
+    CHECK_INT(ftok_word_key("...", 3, &a), 0);
+    CHECK_INT(ftok_word_key("г.", strlen("г."), &a), 1);
+    CHECK_INT(ftok_word_key("г", strlen("г"), &b), 1);
+    CHECK(a == b);
+}
+
+TEST(multilingual_language_sections)
+{
+    /* [gopher_quality.de] changes German documents only */
+    wn_config *cfg = wn_config_new();
+    wn_config_set(cfg, "gopher_quality.de.min_words", "1000");
+    wn_config_set(cfg, "gopher_quality.min_words", "5");
+    wn_stage *st;
+    wn_error err;
+    const char *de = "Der Rat hat den Plan für die neue Bibliothek beraten und "
+                     "die Mitglieder waren sich einig, dass das alte Gebäude "
+                     "zu klein ist.";
+    wn_buf why = WN_BUF_INIT;
+    wn_doc d = WN_DOC_INIT;
+    wn_buf_append(&d.text, de, strlen(de));
+    CHECK_INT(wn_stage_new("gopher_quality", cfg, &st, &err), 0);
+    wn_doc_meta_set_str(&d, "language", "de", 2);
+    CHECK_INT(wn_stage_process(st, &d, &why), 0);
+    CHECK_STR(why.data, "gopher_quality:words=23<1000");
+    /* as Dutch: min_words 5 holds; Dutch stop words are not in it */
+    wn_doc_meta_set_str(&d, "language", "nl", 2);
+    CHECK_INT(wn_stage_process(st, &d, &why), 0);
+    CHECK(!strncmp(why.data, "gopher_quality:stop_words=0<", 28));
+    wn_stage_free(st);
+    /* a bad per-language value names its section */
+    wn_config_set(cfg, "gopher_quality.zh.min_words", "many");
+    CHECK_INT(wn_stage_new("gopher_quality", cfg, &st, &err), WN_EINVAL);
+    CHECK(strstr(err.msg, "[gopher_quality.zh]") != NULL);
+    wn_config_free(cfg);
+    wn_doc_release(&d);
+    wn_buf_release(&why);
+}
