@@ -142,7 +142,8 @@ static int gq_add_language(void *state, const char *lang, const void *opts,
 }
 
 /* Is word w one of s's stop words? */
-static int is_stop(const gq_state *s, const char *text, const ftok_word *w)
+static inline int is_stop(const gq_state *s, const char *text,
+                          const ftok_word *w)
 {
     if (s->gopher_stop)
         return (w->flags & FTOK_STOP) != 0;

@@ -720,13 +720,17 @@ const char *langconf_get(const char *lang, const char *key,
 {
     static _Thread_local char src[96];
     for (size_t i = 0; i < N(own); i++)
-        if (!strcmp(own[i].lang, lang) && !strcmp(own[i].key, key)) {
+        if (own[i].lang[0] == lang[0] && !strcmp(own[i].lang, lang) &&
+            !strcmp(own[i].key, key)) {
             if (source)
                 *source = own[i].why;
             return own[i].value;
         }
     for (size_t i = 0; i < N(fw2); i++) {
-        if (strcmp(fw2[i].lang, lang) || strcmp(fw2[i].key, key))
+        /* the first letter first: called for every option of every
+         * language when stages are created */
+        if (fw2[i].lang[0] != lang[0] || strcmp(fw2[i].lang, lang) ||
+            strcmp(fw2[i].key, key))
             continue;
         for (size_t k = 0; source && k < N(sources); k++)
             if (!strcmp(sources[k].lang, lang))

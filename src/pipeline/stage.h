@@ -112,7 +112,8 @@ typedef struct stage_ops {
 /* Per-language states of a stage with add_language, by canonical code. */
 typedef struct stage_langs {
     size_t n;
-    char (*code)[16];
+    uint64_t *code; /* canonical codes packed into integers: compared per
+                     * document by every such stage */
     void **state;
 } stage_langs;
 

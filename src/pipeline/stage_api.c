@@ -109,9 +109,21 @@ static void view_key(void *ctx, const char *key, const char *value)
 
 /* ------------------------------------------------- per-language states */
 
+/* A canonical code (at most 15 bytes, langconf_canon) as an integer:
+ * its first 8 bytes, which tell apart every code the table or a user's
+ * section can hold (2-3 letters, or the whole of a longer code's first
+ * 8 bytes: longer codes are cut to their primary subtag anyway). */
+static uint64_t lang_key(const char *code)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < 8 && code[i]; i++)
+        k |= (uint64_t)(unsigned char)code[i] << (8 * i);
+    return k;
+}
+
 int stage_langs_add(stage_langs *l, const char *lang, void *state)
 {
-    char(*c)[16] = realloc(l->code, (l->n + 1) * sizeof *c);
+    uint64_t *c = realloc(l->code, (l->n + 1) * sizeof *c);
     if (!c)
         return WN_ENOMEM;
     l->code = c;
@@ -119,7 +131,7 @@ int stage_langs_add(stage_langs *l, const char *lang, void *state)
     if (!s)
         return WN_ENOMEM;
     l->state = s;
-    snprintf(l->code[l->n], sizeof l->code[0], "%s", lang);
+    l->code[l->n] = lang_key(lang);
     l->state[l->n++] = state;
     return 0;
 }
@@ -146,8 +158,9 @@ void *stage_langs_pick(const stage_langs *l, const wn_doc *doc, void *dflt)
         return dflt;
     char code[16];
     langconf_canon(v + 1, n - 2, code, sizeof code);
+    uint64_t k = lang_key(code);
     for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->code[i], code))
+        if (l->code[i] == k)
             return l->state[i];
     return dflt;
 }
