@@ -64,6 +64,7 @@ typedef struct fw_state {
     int enabled, exclude_zero;
     int on[NRULES];
     double v[NRULES];
+    double rv[NRULES]; /* the report's bounds (see gopher_quality.c) */
     size_t short_len;
     stage_langs langs; /* per-language states */
 } fw_state;
@@ -81,8 +82,14 @@ static int fw_create(const void *opts, void **state, wn_error *err);
 static int fw_add_language(void *state, const char *lang, const void *opts,
                            wn_error *err)
 {
-    return stage_langs_create(&((fw_state *)state)->langs, lang, opts,
-                              fw_create, fw_free, err);
+    fw_state *s = state;
+    int rc = stage_langs_create(&s->langs, lang, opts, fw_create, fw_free,
+                                err);
+    fw_state *sub = rc ? NULL : s->langs.state[s->langs.n - 1];
+    for (int i = 0; sub && i < NRULES; i++)
+        if (!isnan(s->v[i])) /* a rule only this language has: its own */
+            sub->rv[i] = s->v[i];
+    return rc;
 }
 
 static int fw_create(const void *opts, void **state, wn_error *err)
@@ -95,7 +102,7 @@ static int fw_create(const void *opts, void **state, wn_error *err)
     s->exclude_zero = o->exclude_zero;
     for (int i = 0; i < NRULES; i++) {
         s->on[i] = !isnan(o->v[i]);
-        s->v[i] = o->v[i];
+        s->rv[i] = s->v[i] = o->v[i];
     }
     s->short_len = o->short_len;
     *state = s;
@@ -138,14 +145,14 @@ static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
     double r = m[M_PUNCT];
     int f = r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero);
     if (s->on[PUNCT])
-        stage_measure(sc, FW, "line_punct_ratio", r, "<=", s->v[PUNCT], f);
+        stage_measure(sc, FW, "line_punct_ratio", r, "<=", s->rv[PUNCT], f);
     if (s->on[PUNCT] && f)
         return freason(reason, FW, "line_punct_ratio", r, "<=", s->v[PUNCT])
                    ? WN_ENOMEM
                    : STAGE_DROP;
     r = m[M_SHORT];
     if (s->on[SHORT])
-        stage_measure(sc, FW, "short_line_ratio", r, ">=", s->v[SHORT],
+        stage_measure(sc, FW, "short_line_ratio", r, ">=", s->rv[SHORT],
                       r >= s->v[SHORT]);
     if (s->on[SHORT] && r >= s->v[SHORT])
         return freason(reason, FW, "short_line_ratio", r, ">=", s->v[SHORT])
@@ -153,7 +160,7 @@ static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
                    : STAGE_DROP;
     r = m[M_DUPCHAR];
     if (s->on[DUPCHAR])
-        stage_measure(sc, FW, "dup_line_char_frac", r, ">=", s->v[DUPCHAR],
+        stage_measure(sc, FW, "dup_line_char_frac", r, ">=", s->rv[DUPCHAR],
                       r >= s->v[DUPCHAR]);
     if (s->on[DUPCHAR] && r >= s->v[DUPCHAR])
         return freason(reason, FW, "dup_line_char_frac", r, ">=",
@@ -162,7 +169,7 @@ static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
                    : STAGE_DROP;
     r = m[M_NEWLINE];
     if (s->on[NEWLINE])
-        stage_measure(sc, FW, "newline_word_ratio", r, ">", s->v[NEWLINE],
+        stage_measure(sc, FW, "newline_word_ratio", r, ">", s->rv[NEWLINE],
                       r > s->v[NEWLINE]);
     if (s->on[NEWLINE] && r > s->v[NEWLINE])
         return freason(reason, FW, "newline_word_ratio", r, ">",

@@ -75,6 +75,9 @@ typedef struct gq_state {
     int enabled;
     int on[NRULES];
     double v[NRULES];
+    double rv[NRULES]; /* bounds the report bins against: the options'
+                        * (English's) in every language's state, so one
+                        * histogram holds every language */
     /* stop words: Gopher's list is the tokeniser's FTOK_STOP flag (the
      * English fast path); any other list is the keys (ftok_word_key) of
      * its words, compared word by word */
@@ -124,7 +127,7 @@ static int gq_create(const void *opts, void **state, wn_error *err)
     s->enabled = o->enabled;
     for (int i = 0; i < NRULES; i++) {
         s->on[i] = !isnan(o->v[i]);
-        s->v[i] = o->v[i];
+        s->rv[i] = s->v[i] = o->v[i];
     }
     if (gq_stop_words(s, o->stop_words)) {
         gq_free(s);
@@ -137,8 +140,14 @@ static int gq_create(const void *opts, void **state, wn_error *err)
 static int gq_add_language(void *state, const char *lang, const void *opts,
                            wn_error *err)
 {
-    return stage_langs_create(&((gq_state *)state)->langs, lang, opts,
-                              gq_create, gq_free, err);
+    gq_state *s = state;
+    int rc = stage_langs_create(&s->langs, lang, opts, gq_create, gq_free,
+                                err);
+    gq_state *sub = rc ? NULL : s->langs.state[s->langs.n - 1];
+    for (int i = 0; sub && i < NRULES; i++)
+        if (!isnan(s->v[i])) /* a rule only this language has: its own */
+            sub->rv[i] = s->v[i];
+    return rc;
 }
 
 /* Is word w one of s's stop words? */
@@ -196,7 +205,7 @@ static int ends_ellipsis(const char *s, size_t n)
 #define FAIL_LT(i, name, x)                                                  \
     do {                                                                     \
         if (s->on[i])                                                        \
-            stage_measure(sc, GQ, name, (x), "<", s->v[i],              \
+            stage_measure(sc, GQ, name, (x), "<", s->rv[i],              \
                           (x) < s->v[i]);                                    \
         if (s->on[i] && (x) < s->v[i])                                       \
             return freason(reason, GQ, name, (x), "<", s->v[i]) ? WN_ENOMEM  \
@@ -205,7 +214,7 @@ static int ends_ellipsis(const char *s, size_t n)
 #define FAIL_GT(i, name, x)                                                  \
     do {                                                                     \
         if (s->on[i])                                                        \
-            stage_measure(sc, GQ, name, (x), ">", s->v[i],              \
+            stage_measure(sc, GQ, name, (x), ">", s->rv[i],              \
                           (x) > s->v[i]);                                    \
         if (s->on[i] && (x) > s->v[i])                                       \
             return freason(reason, GQ, name, (x), ">", s->v[i]) ? WN_ENOMEM  \

@@ -69,6 +69,7 @@ typedef struct gr_state {
     int enabled;
     int on[NRULES];
     double v[NRULES];
+    double rv[NRULES]; /* the report's bounds (see gopher_quality.c) */
     stage_langs langs; /* per-language states */
 } gr_state;
 
@@ -85,8 +86,14 @@ static int gr_create(const void *opts, void **state, wn_error *err);
 static int gr_add_language(void *state, const char *lang, const void *opts,
                            wn_error *err)
 {
-    return stage_langs_create(&((gr_state *)state)->langs, lang, opts,
-                              gr_create, gr_free, err);
+    gr_state *s = state;
+    int rc = stage_langs_create(&s->langs, lang, opts, gr_create, gr_free,
+                                err);
+    gr_state *sub = rc ? NULL : s->langs.state[s->langs.n - 1];
+    for (int i = 0; sub && i < NRULES; i++)
+        if (!isnan(s->v[i])) /* a rule only this language has: its own */
+            sub->rv[i] = s->v[i];
+    return rc;
 }
 
 #define POLY 0x9E3779B97F4A7C15ULL
@@ -101,7 +108,7 @@ static int gr_create(const void *opts, void **state, wn_error *err)
     s->enabled = o->enabled;
     for (int i = 0; i < NRULES; i++) {
         s->on[i] = !isnan(o->v[i]);
-        s->v[i] = o->v[i];
+        s->rv[i] = s->v[i] = o->v[i];
     }
     *state = s;
     return 0;
@@ -147,7 +154,8 @@ static int gr_decide(stage_scratch *sc, const gr_state *s, const double *m, wn_b
         if (!s->on[i])
             continue;
         /* each check also tells the report its value (stage_measure) */
-        stage_measure(sc, GR, m_name[i], m[i], ">", s->v[i], m[i] > s->v[i]);
+        stage_measure(sc, GR, m_name[i], m[i], ">", s->rv[i],
+                      m[i] > s->v[i]);
         if (m[i] > s->v[i])
             return freason(reason, GR, m_name[i], m[i], ">", s->v[i])
                        ? WN_ENOMEM
