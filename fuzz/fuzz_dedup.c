@@ -3,9 +3,13 @@
  * arbitrary bytes - shingling (word splitting over any UTF-8, valid or
  * not), date keys, signatures and the streaming checker.  Invariants:
  * shingling is deterministic, a text and its copy are exact duplicates of
- * each other in the streaming mode, dates parse or give INT64_MAX.
+ * each other in the streaming mode, dates parse or give INT64_MAX.  The
+ * ICU word segmentation of unspaced scripts (src/filter/wordseg.c), as
+ * shingling and the filters' tokeniser use it: deterministic, and its
+ * words lie in order inside the text.
  */
 #include "../src/dedup/dedup.h"
+#include "../src/filter/tokens.h"
 
 #include <stdlib.h>
 
@@ -20,6 +24,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long nb = dd_shingles(t, size, 5, &b, &cb);
     if (na != nb || na < 0 || (na > 0 && memcmp(a, b, (size_t)na * 8)))
         abort();
+    static const char *const langs[] = {"zh", "th"};
+    for (int k = 0; k < 2; k++) {
+        uint64_t *x = NULL, *y = NULL;
+        size_t cx = 0, cy = 0;
+        long nx = dd_shingles_lang(t, size, langs[k], 5, &x, &cx);
+        long ny = dd_shingles_lang(t, size, langs[k], 5, &y, &cy);
+        if (nx != ny || (nx > 0 && memcmp(x, y, (size_t)nx * 8)))
+            abort();
+        free(x);
+        free(y);
+    }
+    ftok_doc td;
+    if (!ftok_build_lang(&td, t, size, "ja")) {
+        size_t end = 0;
+        for (size_t i = 0; i < td.nwords; i++) {
+            if (td.words[i].off < end || !td.words[i].len ||
+                td.words[i].off + td.words[i].len > size)
+                abort();
+            end = td.words[i].off + td.words[i].len;
+        }
+        ftok_release(&td);
+    }
     dd_opts o;
     if (dd_opts_parse(NULL, &o, NULL))
         abort();

@@ -15,6 +15,10 @@ mkdir -p "$T/in"
 cp sample/crawl.warc.wet sample/feed.jsonl "$T/in/"
 R=$S/data/text/reuters-21578/reuters-21578.jsonl.gz
 [ -f "$R" ] && zcat "$R" | head -2000 > "$T/in/reuters.jsonl"
+# Chinese, Japanese and Thai: ICU's word break iterators, one per thread
+U=$S/data/langid/udhr/udhr-532.jsonl.gz
+[ -f "$U" ] && zcat "$U" | grep -E '"code": "(cmn_hans|jpn|tha|cmn_hant|jpn_tokyo)"' \
+  > "$T/in/udhr.jsonl"
 pass=0 fail=0
 TSAN_OPTIONS="halt_on_error=0 exitcode=66" $B/winnow run -q --no-progress -j 4 \
   --languages all "$T/in" -o "$T/out" 2>"$T/err"

@@ -74,6 +74,12 @@ void dd_hasher_init(dd_hasher *h, const dd_opts *o);
  * the count or a negative code. */
 long dd_shingles(const char *text, size_t n, unsigned ngram, uint64_t **sh,
                  size_t *cap);
+/* The same for a text in language lang (NULL or "": as dd_shingles): in
+ * a language written without spaces (src/filter/wordseg.h) the words are
+ * ICU's (then normalised the same way), so that a shingle of Chinese is
+ * n words, not n sentences. */
+long dd_shingles_lang(const char *text, size_t n, const char *lang,
+                      unsigned ngram, uint64_t **sh, size_t *cap);
 /* MinHash signature of k values from the shingle hashes (count > 0). */
 void dd_signature(const dd_hasher *h, const uint64_t *sh, size_t count,
                   uint32_t *sig);

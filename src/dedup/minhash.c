@@ -22,6 +22,7 @@
  *    vectorises (AVX2 build of the same loop in minhash_avx2.c).
  */
 #include "dedup.h"
+#include "../filter/wordseg.h"
 
 #include <stdlib.h>
 #include <utf8proc.h>
@@ -174,6 +175,72 @@ long dd_shingles(const char *text, size_t n, unsigned ngram, uint64_t **sh,
         push(sh, cap, &cnt, shingle_of(ring, at, (unsigned)words)))
         return WN_ENOMEM;
     return (long)cnt;
+}
+
+/* ICU's words of an unspaced text, each hashed as dd_shingles hashes a
+ * word (letters lowercased, digits folded, other characters left out). */
+typedef struct icu_shingler {
+    const unsigned char *text;
+    uint64_t ring[8], **sh;
+    size_t *cap, words, cnt;
+    unsigned at, ngram;
+} icu_shingler;
+
+static int icu_word(void *ctx, size_t off, size_t len, int word)
+{
+    icu_shingler *c = ctx;
+    if (!word)
+        return 0;
+    const unsigned char *p = c->text + off, *end = p + len;
+    uint64_t w = FNV_OFF;
+    int any = 0;
+    while (p < end) {
+        int32_t cp;
+        if (*p < 0x80) {
+            unsigned f = ascii_fold[*p++];
+            if (f) {
+                w = (w ^ f) * FNV_MUL;
+                any = 1;
+            }
+            continue;
+        }
+        utf8proc_ssize_t l = utf8proc_iterate(p, end - p, &cp);
+        p += l > 0 ? l : 1;
+        if (l <= 0 || !is_word_cp(cp))
+            continue;
+        cp = utf8proc_category(cp) == UTF8PROC_CATEGORY_ND
+                 ? '0'
+                 : utf8proc_tolower(cp);
+        w = (w ^ (uint64_t)cp) * FNV_MUL;
+        any = 1;
+    }
+    if (!any)
+        return 0;
+    c->ring[c->at & 7] = fmix64(w);
+    c->at++;
+    c->words++;
+    if (c->words >= c->ngram &&
+        push(c->sh, c->cap, &c->cnt, shingle_of(c->ring, c->at, c->ngram)))
+        return WN_ENOMEM;
+    return 0;
+}
+
+long dd_shingles_lang(const char *text, size_t n, const char *lang,
+                      unsigned ngram, uint64_t **sh, size_t *cap)
+{
+    if (!lang || !*lang || !wseg_lang_needs_icu(lang, strlen(lang)))
+        return dd_shingles(text, n, ngram, sh, cap);
+    if (ngram < 1 || ngram > 8)
+        return WN_EINVAL;
+    icu_shingler c = {(const unsigned char *)text, {0}, sh, cap, 0, 0, 0,
+                      ngram};
+    int rc = wseg_icu(text, n, icu_word, &c);
+    if (rc)
+        return rc;
+    if (c.words > 0 && c.words < ngram &&
+        push(sh, cap, &c.cnt, shingle_of(c.ring, c.at, (unsigned)c.words)))
+        return WN_ENOMEM;
+    return (long)c.cnt;
 }
 
 /* ----------------------------------------------------------- signatures */

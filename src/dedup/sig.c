@@ -12,6 +12,7 @@
  * lands in the same partition, so the pairs stage works on 1/P of the keys.
  */
 #include "dedup.h"
+#include "../filter/wordseg.h"
 #include "../io/input.h"
 
 #include <stdlib.h>
@@ -102,8 +103,11 @@ static int sign_doc(void *ctx, wn_doc *doc, wn_error *err)
     rec->shoff = g->shoff;
     long cnt = 0;
     if (o->near) {
-        cnt = dd_shingles(doc->text.data ? doc->text.data : "", doc->text.len,
-                          o->ngram, &g->sh, &g->shcap);
+        char lang[16];
+        wseg_doc_lang(doc, lang, sizeof lang);
+        cnt = dd_shingles_lang(doc->text.data ? doc->text.data : "",
+                               doc->text.len, lang, o->ngram, &g->sh,
+                               &g->shcap);
         if (cnt < 0)
             return wn_err(err, (int)cnt, in, doc->offset,
                           "cannot shingle document");

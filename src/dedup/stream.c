@@ -18,6 +18,7 @@
  * that falls once the corpus holds more keys than the table.
  */
 #include "dedup.h"
+#include "../filter/wordseg.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -206,8 +207,10 @@ int wn_dedup_stream_check(wn_dedup_stream *s, const wn_doc *doc,
         s->keys[nk++] = key;
     }
     if (s->o.near) {
-        long cnt = dd_shingles(text, doc->text.len, s->o.ngram, &s->sh,
-                               &s->shcap);
+        char lang[16];
+        wseg_doc_lang(doc, lang, sizeof lang);
+        long cnt = dd_shingles_lang(text, doc->text.len, lang, s->o.ngram,
+                                    &s->sh, &s->shcap);
         if (cnt < 0)
             return (int)cnt;
         if (cnt > 0) {

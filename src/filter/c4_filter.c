@@ -11,9 +11,9 @@
  * are the cleaning stage's c4 preset (src/clean/), to run before this one.
  *
  * Sentences: C4 counts them with NLTK's punkt tokenizer.  Here a sentence
- * ends at a run of terminal punctuation (. ! ? and their CJK/fullwidth
- * forms) that follows a non-space character and is followed by whitespace
- * or the end of the text (closing quotes and brackets may sit between);
+ * ends at a run of terminal punctuation (. ! ?, … and the sentence ends of
+ * other scripts, ftok_terminal_punct) that follows a non-space character
+ * and is followed by whitespace or the end of the text (closing quotes and brackets may sit between);
  * trailing text without punctuation is one more sentence.  Without punkt's
  * abbreviation list "Dr. Who" counts as two, so counts err high by a little
  * on abbreviation-heavy text; tests pin the behaviour.
@@ -49,7 +49,25 @@ static const config_opt c4_table[] = {
 typedef struct c4_state {
     int enabled, lorem, curly, sent_on;
     double min_sent;
+    stage_langs langs; /* per-language states */
 } c4_state;
+
+static void c4_free(void *state)
+{
+    c4_state *s = state;
+    if (s)
+        stage_langs_release(&s->langs, c4_free);
+    free(s);
+}
+
+static int c4_create(const void *opts, void **state, wn_error *err);
+
+static int c4_add_language(void *state, const char *lang, const void *opts,
+                           wn_error *err)
+{
+    return stage_langs_create(&((c4_state *)state)->langs, lang, opts,
+                              c4_create, c4_free, err);
+}
 
 static int c4_create(const void *opts, void **state, wn_error *err)
 {
@@ -71,14 +89,19 @@ static inline size_t term_punct(const unsigned char *p, size_t n)
 {
     if (*p < 0x80)
         return *p == '.' || *p == '!' || *p == '?';
-    if (n >= 3 && p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x82) /* U+3002 */
-        return 3;
-    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBC &&
-        (p[2] == 0x81 || p[2] == 0x9F || p[2] == 0x8E)) /* ！ ？ ． */
-        return 3;
     if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xA6) /* … */
         return 3;
-    return 0;
+    /* the sentence ends of other scripts: U+3002, U+FF01, U+0964 ...
+     * all start with one of these lead bytes; letters of Latin, Greek
+     * and Cyrillic scripts (and continuation bytes) are passed over
+     * without decoding */
+    switch (*p) {
+    case 0xD6: case 0xD8: case 0xDB: case 0xDC: case 0xDF: case 0xE0:
+    case 0xE1: case 0xE2: case 0xE3: case 0xEA: case 0xEF:
+        return ftok_terminal_at((const char *)p, n);
+    default:
+        return 0;
+    }
 }
 
 static int is_space(unsigned char c)
@@ -174,7 +197,7 @@ static int c4_decide(stage_scratch *sc, const c4_state *s, const double *m, wn_b
 static int c4_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
-    const c4_state *s = state;
+    const c4_state *s = stage_langs_pick(&((c4_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
     const char *x = doc->text.data ? doc->text.data : "";
@@ -203,7 +226,7 @@ static int c4_process(void *state, wn_doc *doc, stage_scratch *scratch,
 /* winnow select: the measures an annotated run wrote. */
 static int c4_judge(void *state, const wn_doc *doc, wn_buf *reason)
 {
-    const c4_state *s = state;
+    const c4_state *s = stage_langs_pick(&((c4_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
     double m[NMEASURES];
@@ -212,7 +235,6 @@ static int c4_judge(void *state, const wn_doc *doc, wn_buf *reason)
     return c4_decide(NULL, s, m, reason);
 }
 
-static void c4_free(void *state) { free(state); }
 
 const stage_ops stage_c4_filter = {
     .name = C4,
@@ -224,5 +246,6 @@ const stage_ops stage_c4_filter = {
     .create = c4_create,
     .process = c4_process,
     .free = c4_free,
+    .add_language = c4_add_language,
     .judge = c4_judge,
 };

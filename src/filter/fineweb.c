@@ -64,8 +64,33 @@ typedef struct fw_state {
     int enabled, exclude_zero;
     int on[NRULES];
     double v[NRULES];
+    double rv[NRULES]; /* the report's bounds (see gopher_quality.c) */
     size_t short_len;
+    stage_langs langs; /* per-language states */
 } fw_state;
+
+static void fw_free(void *state)
+{
+    fw_state *s = state;
+    if (s)
+        stage_langs_release(&s->langs, fw_free);
+    free(s);
+}
+
+static int fw_create(const void *opts, void **state, wn_error *err);
+
+static int fw_add_language(void *state, const char *lang, const void *opts,
+                           wn_error *err)
+{
+    fw_state *s = state;
+    int rc = stage_langs_create(&s->langs, lang, opts, fw_create, fw_free,
+                                err);
+    fw_state *sub = rc ? NULL : s->langs.state[s->langs.n - 1];
+    for (int i = 0; sub && i < NRULES; i++)
+        if (!isnan(s->v[i])) /* a rule only this language has: its own */
+            sub->rv[i] = s->v[i];
+    return rc;
+}
 
 static int fw_create(const void *opts, void **state, wn_error *err)
 {
@@ -77,7 +102,7 @@ static int fw_create(const void *opts, void **state, wn_error *err)
     s->exclude_zero = o->exclude_zero;
     for (int i = 0; i < NRULES; i++) {
         s->on[i] = !isnan(o->v[i]);
-        s->v[i] = o->v[i];
+        s->rv[i] = s->v[i] = o->v[i];
     }
     s->short_len = o->short_len;
     *state = s;
@@ -85,7 +110,7 @@ static int fw_create(const void *opts, void **state, wn_error *err)
 }
 
 /* Does the line end in terminal punctuation (datatrove's
- * TERMINAL_PUNCTUATION, its common scripts)? */
+ * TERMINAL_PUNCTUATION, see ftok_terminal_punct)? */
 static int ends_punct(const char *s, size_t n)
 {
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
@@ -100,23 +125,7 @@ static int ends_punct(const char *s, size_t n)
     size_t i = n - 1;
     while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
         i--;
-    int32_t cp = 0;
-    const unsigned char *p = (const unsigned char *)s + i;
-    size_t k = n - i;
-    if (k == 2 && (p[0] & 0xE0) == 0xC0)
-        cp = ((p[0] & 0x1F) << 6) | (p[1] & 0x3F);
-    else if (k == 3 && (p[0] & 0xF0) == 0xE0)
-        cp = ((p[0] & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-    static const int32_t tp[] = {
-        0x0589, 0x061F, 0x06D4, 0x0700, 0x0701, 0x0702, 0x07F9, 0x0964,
-        0x0965, 0x104A, 0x104B, 0x1362, 0x1367, 0x1368, 0x166E, 0x1803,
-        0x1809, 0x203C, 0x203D, 0x2047, 0x2048, 0x2049, 0x2E2E, 0x2E3C,
-        0x3002, 0xA4FF, 0xA60E, 0xA60F, 0xFE52, 0xFE56, 0xFE57, 0xFF01,
-        0xFF0E, 0xFF1F, 0xFF61};
-    for (size_t j = 0; j < sizeof tp / sizeof *tp; j++)
-        if (tp[j] == cp)
-            return 1;
-    return 0;
+    return ftok_terminal_at(s + i, n - i) == n - i;
 }
 
 /* The measures, in rule order (lines: non-blank lines, 0 drops). */
@@ -136,14 +145,14 @@ static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
     double r = m[M_PUNCT];
     int f = r <= s->v[PUNCT] && !(r == 0 && s->exclude_zero);
     if (s->on[PUNCT])
-        stage_measure(sc, FW, "line_punct_ratio", r, "<=", s->v[PUNCT], f);
+        stage_measure(sc, FW, "line_punct_ratio", r, "<=", s->rv[PUNCT], f);
     if (s->on[PUNCT] && f)
         return freason(reason, FW, "line_punct_ratio", r, "<=", s->v[PUNCT])
                    ? WN_ENOMEM
                    : STAGE_DROP;
     r = m[M_SHORT];
     if (s->on[SHORT])
-        stage_measure(sc, FW, "short_line_ratio", r, ">=", s->v[SHORT],
+        stage_measure(sc, FW, "short_line_ratio", r, ">=", s->rv[SHORT],
                       r >= s->v[SHORT]);
     if (s->on[SHORT] && r >= s->v[SHORT])
         return freason(reason, FW, "short_line_ratio", r, ">=", s->v[SHORT])
@@ -151,7 +160,7 @@ static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
                    : STAGE_DROP;
     r = m[M_DUPCHAR];
     if (s->on[DUPCHAR])
-        stage_measure(sc, FW, "dup_line_char_frac", r, ">=", s->v[DUPCHAR],
+        stage_measure(sc, FW, "dup_line_char_frac", r, ">=", s->rv[DUPCHAR],
                       r >= s->v[DUPCHAR]);
     if (s->on[DUPCHAR] && r >= s->v[DUPCHAR])
         return freason(reason, FW, "dup_line_char_frac", r, ">=",
@@ -160,7 +169,7 @@ static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
                    : STAGE_DROP;
     r = m[M_NEWLINE];
     if (s->on[NEWLINE])
-        stage_measure(sc, FW, "newline_word_ratio", r, ">", s->v[NEWLINE],
+        stage_measure(sc, FW, "newline_word_ratio", r, ">", s->rv[NEWLINE],
                       r > s->v[NEWLINE]);
     if (s->on[NEWLINE] && r > s->v[NEWLINE])
         return freason(reason, FW, "newline_word_ratio", r, ">",
@@ -173,10 +182,10 @@ static int fw_decide(stage_scratch *sc, const fw_state *s, const double *m,
 static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
-    const fw_state *s = state;
+    const fw_state *s = stage_langs_pick(&((fw_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
-    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    const ftok_doc *t = ftok_get_doc(doc);
     if (!t)
         return WN_ENOMEM;
     double m[NMEASURES] = {0};
@@ -219,7 +228,7 @@ static int fw_process(void *state, wn_doc *doc, stage_scratch *scratch,
  * judged without the text. */
 static int fw_judge(void *state, const wn_doc *doc, wn_buf *reason)
 {
-    const fw_state *s = state;
+    const fw_state *s = stage_langs_pick(&((fw_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
     double m[NMEASURES];
@@ -230,7 +239,6 @@ static int fw_judge(void *state, const wn_doc *doc, wn_buf *reason)
     return fw_decide(NULL, s, m, reason);
 }
 
-static void fw_free(void *state) { free(state); }
 
 const stage_ops stage_fineweb = {
     .name = FW,
@@ -242,5 +250,6 @@ const stage_ops stage_fineweb = {
     .create = fw_create,
     .process = fw_process,
     .free = fw_free,
+    .add_language = fw_add_language,
     .judge = fw_judge,
 };

@@ -29,7 +29,10 @@ enum { MIN_WORDS, MAX_WORDS, MIN_MWL, MAX_MWL, MAX_HASH, MAX_ELL, MAX_BULLET,
 typedef struct gq_opts {
     int enabled;
     double v[NRULES];
+    const char *stop_words;
 } gq_opts;
+
+#define GOPHER_STOP_WORDS "the be to of and that have with"
 
 #define AT(i) OPT_AT(gq_opts, v[i])
 #define NUM OPT_NOLIMIT
@@ -60,7 +63,11 @@ static const config_opt gq_table[] = {
     OPTION_DOUBLE(GQ ".min_alpha_words", "0.8", 0, 1, OPT_OFF, AT(MIN_ALPHA),
                   "smallest fraction of words with a letter"),
     OPTION_INT(GQ ".min_stop_words", "2", 0, NUM, OPT_OFF, AT(MIN_STOP),
-               "fewest stop words (the, be, to, of, and, that, have, with)"),
+               "fewest stop words (occurrences of stop_words)"),
+    OPTION_STRING(GQ ".stop_words", GOPHER_STOP_WORDS, 0,
+                  OPT_AT(gq_opts, stop_words),
+                  "the stop words, separated by spaces (any case; "
+                  "punctuation at a word's ends is ignored)"),
     OPTION_END,
 };
 
@@ -68,7 +75,48 @@ typedef struct gq_state {
     int enabled;
     int on[NRULES];
     double v[NRULES];
+    double rv[NRULES]; /* bounds the report bins against: the options'
+                        * (English's) in every language's state, so one
+                        * histogram holds every language */
+    /* stop words: Gopher's list is the tokeniser's FTOK_STOP flag (the
+     * English fast path); any other list is the keys (ftok_word_key) of
+     * its words, compared word by word */
+    int gopher_stop;
+    uint64_t *stop;
+    size_t nstop;
+    stage_langs langs; /* per-language states */
 } gq_state;
+
+static void gq_free(void *state)
+{
+    gq_state *s = state;
+    if (!s)
+        return;
+    stage_langs_release(&s->langs, gq_free);
+    free(s->stop);
+    free(s);
+}
+
+static int gq_stop_words(gq_state *s, const char *list)
+{
+    s->gopher_stop = !strcmp(list, GOPHER_STOP_WORDS);
+    if (s->gopher_stop)
+        return 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, " \t\n");
+        uint64_t k;
+        if (n && ftok_word_key(p, n, &k)) {
+            uint64_t *m = realloc(s->stop, (s->nstop + 1) * sizeof *m);
+            if (!m)
+                return WN_ENOMEM;
+            s->stop = m;
+            s->stop[s->nstop++] = k;
+        }
+        p += n;
+        p += strspn(p, " \t\n");
+    }
+    return 0;
+}
 
 static int gq_create(const void *opts, void **state, wn_error *err)
 {
@@ -79,9 +127,41 @@ static int gq_create(const void *opts, void **state, wn_error *err)
     s->enabled = o->enabled;
     for (int i = 0; i < NRULES; i++) {
         s->on[i] = !isnan(o->v[i]);
-        s->v[i] = o->v[i];
+        s->rv[i] = s->v[i] = o->v[i];
+    }
+    if (gq_stop_words(s, o->stop_words)) {
+        gq_free(s);
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
     *state = s;
+    return 0;
+}
+
+static int gq_add_language(void *state, const char *lang, const void *opts,
+                           wn_error *err)
+{
+    gq_state *s = state;
+    int rc = stage_langs_create(&s->langs, lang, opts, gq_create, gq_free,
+                                err);
+    gq_state *sub = rc ? NULL : s->langs.state[s->langs.n - 1];
+    for (int i = 0; sub && i < NRULES; i++)
+        if (!isnan(s->v[i])) /* a rule only this language has: its own */
+            sub->rv[i] = s->v[i];
+    return rc;
+}
+
+/* Is word w one of s's stop words? */
+static inline int is_stop(const gq_state *s, const char *text,
+                          const ftok_word *w)
+{
+    if (s->gopher_stop)
+        return (w->flags & FTOK_STOP) != 0;
+    uint64_t k;
+    if (!s->nstop || !ftok_word_key(text + w->off, w->len, &k))
+        return 0;
+    for (size_t i = 0; i < s->nstop; i++)
+        if (s->stop[i] == k)
+            return 1;
     return 0;
 }
 
@@ -125,7 +205,7 @@ static int ends_ellipsis(const char *s, size_t n)
 #define FAIL_LT(i, name, x)                                                  \
     do {                                                                     \
         if (s->on[i])                                                        \
-            stage_measure(sc, GQ, name, (x), "<", s->v[i],              \
+            stage_measure(sc, GQ, name, (x), "<", s->rv[i],              \
                           (x) < s->v[i]);                                    \
         if (s->on[i] && (x) < s->v[i])                                       \
             return freason(reason, GQ, name, (x), "<", s->v[i]) ? WN_ENOMEM  \
@@ -134,7 +214,7 @@ static int ends_ellipsis(const char *s, size_t n)
 #define FAIL_GT(i, name, x)                                                  \
     do {                                                                     \
         if (s->on[i])                                                        \
-            stage_measure(sc, GQ, name, (x), ">", s->v[i],              \
+            stage_measure(sc, GQ, name, (x), ">", s->rv[i],              \
                           (x) > s->v[i]);                                    \
         if (s->on[i] && (x) > s->v[i])                                       \
             return freason(reason, GQ, name, (x), ">", s->v[i]) ? WN_ENOMEM  \
@@ -169,10 +249,11 @@ static int gq_decide(stage_scratch *sc, const gq_state *s, const double *m, wn_b
 static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
-    const gq_state *s = state;
+    const gq_state *s = stage_langs_pick(&((gq_state *)state)->langs, doc,
+                                         state);
     if (!s->enabled)
         return STAGE_KEEP;
-    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    const ftok_doc *t = ftok_get_doc(doc);
     if (!t)
         return WN_ENOMEM;
     const char *x = t->text;
@@ -186,7 +267,7 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
         }
         /* trimmed bytes are ASCII: one code point each */
         lensum += t->words[i].cps - (f >> FTOK_TRIM_SHIFT);
-        nstop += (f & FTOK_STOP) != 0;
+        nstop += is_stop(s, x, &t->words[i]);
     }
     double m[NMEASURES] = {0};
     double nw = (double)t->nwords, words = (double)(t->nwords - nsym);
@@ -225,7 +306,8 @@ static int gq_process(void *state, wn_doc *doc, stage_scratch *scratch,
 
 static int gq_judge(void *state, const wn_doc *doc, wn_buf *reason)
 {
-    const gq_state *s = state;
+    const gq_state *s = stage_langs_pick(&((gq_state *)state)->langs, doc,
+                                         state);
     if (!s->enabled)
         return STAGE_KEEP;
     double m[NMEASURES];
@@ -233,8 +315,6 @@ static int gq_judge(void *state, const wn_doc *doc, wn_buf *reason)
         return STAGE_NO_SIGNALS;
     return gq_decide(NULL, s, m, reason);
 }
-
-static void gq_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_quality = {
     .name = GQ,
@@ -246,4 +326,5 @@ const stage_ops stage_gopher_quality = {
     .process = gq_process,
     .free = gq_free,
     .judge = gq_judge,
+    .add_language = gq_add_language,
 };

@@ -69,7 +69,32 @@ typedef struct gr_state {
     int enabled;
     int on[NRULES];
     double v[NRULES];
+    double rv[NRULES]; /* the report's bounds (see gopher_quality.c) */
+    stage_langs langs; /* per-language states */
 } gr_state;
+
+static void gr_free(void *state)
+{
+    gr_state *s = state;
+    if (s)
+        stage_langs_release(&s->langs, gr_free);
+    free(s);
+}
+
+static int gr_create(const void *opts, void **state, wn_error *err);
+
+static int gr_add_language(void *state, const char *lang, const void *opts,
+                           wn_error *err)
+{
+    gr_state *s = state;
+    int rc = stage_langs_create(&s->langs, lang, opts, gr_create, gr_free,
+                                err);
+    gr_state *sub = rc ? NULL : s->langs.state[s->langs.n - 1];
+    for (int i = 0; sub && i < NRULES; i++)
+        if (!isnan(s->v[i])) /* a rule only this language has: its own */
+            sub->rv[i] = s->v[i];
+    return rc;
+}
 
 #define POLY 0x9E3779B97F4A7C15ULL
 #define PF 8 /* prefetch distance, in n-grams */ /* odd: powers never vanish mod 2^64 */
@@ -83,7 +108,7 @@ static int gr_create(const void *opts, void **state, wn_error *err)
     s->enabled = o->enabled;
     for (int i = 0; i < NRULES; i++) {
         s->on[i] = !isnan(o->v[i]);
-        s->v[i] = o->v[i];
+        s->rv[i] = s->v[i] = o->v[i];
     }
     *state = s;
     return 0;
@@ -129,7 +154,8 @@ static int gr_decide(stage_scratch *sc, const gr_state *s, const double *m, wn_b
         if (!s->on[i])
             continue;
         /* each check also tells the report its value (stage_measure) */
-        stage_measure(sc, GR, m_name[i], m[i], ">", s->v[i], m[i] > s->v[i]);
+        stage_measure(sc, GR, m_name[i], m[i], ">", s->rv[i],
+                      m[i] > s->v[i]);
         if (m[i] > s->v[i])
             return freason(reason, GR, m_name[i], m[i], ">", s->v[i])
                        ? WN_ENOMEM
@@ -155,10 +181,10 @@ static int gr_measure(const gr_state *s, const ftok_doc *t,
 static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
                       wn_buf *reason)
 {
-    const gr_state *s = state;
+    const gr_state *s = stage_langs_pick(&((gr_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
-    const ftok_doc *t = ftok_get(doc->text.data, doc->text.len);
+    const ftok_doc *t = ftok_get_doc(doc);
     if (!t)
         return WN_ENOMEM;
     double m[NRULES] = {0}; /* what is not measured repeats nowhere */
@@ -174,7 +200,7 @@ static int gr_process(void *state, wn_doc *doc, stage_scratch *scratch,
 /* winnow select: the measures an annotated run wrote. */
 static int gr_judge(void *state, const wn_doc *doc, wn_buf *reason)
 {
-    const gr_state *s = state;
+    const gr_state *s = stage_langs_pick(&((gr_state *)state)->langs, doc, state);
     if (!s->enabled)
         return STAGE_KEEP;
     double m[NRULES];
@@ -307,7 +333,6 @@ static int gr_measure(const gr_state *s, const ftok_doc *t,
     return STAGE_KEEP;
 }
 
-static void gr_free(void *state) { free(state); }
 
 const stage_ops stage_gopher_repetition = {
     .name = GR,
@@ -319,5 +344,6 @@ const stage_ops stage_gopher_repetition = {
     .create = gr_create,
     .process = gr_process,
     .free = gr_free,
+    .add_language = gr_add_language,
     .judge = gr_judge,
 };

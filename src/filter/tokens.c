@@ -11,6 +11,7 @@
  * destructor frees it when a thread ends, so worker threads do not leak.
  */
 #include "tokens.h"
+#include "wordseg.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -19,6 +20,12 @@
 #include <utf8proc.h>
 #define XXH_INLINE_ALL /* short words: the call costs more than the hash */
 #include <xxhash.h>
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
 
 /* ---------------------------------------------------------- classification */
 
@@ -143,7 +150,7 @@ static inline uint64_t load_le(const unsigned char *p, size_t n)
     return v;
 }
 
-static inline uint64_t word_hash(const char *s, size_t n)
+static ALWAYS_INLINE uint64_t word_hash(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     if (n <= 8)
@@ -158,7 +165,7 @@ static inline int is_punct(unsigned char c)
     return c > ' ' && c < 0x7f && !ascii_class(c);
 }
 
-static int is_stop_word(const unsigned char *p, size_t n)
+static ALWAYS_INLINE int is_stop_word(const unsigned char *p, size_t n)
 {
     char w[4];
     for (size_t i = 0; i < n; i++)
@@ -180,7 +187,7 @@ static int is_stop_word(const unsigned char *p, size_t n)
 /* The per-word facts gopher_quality needs, found while the word's bytes are
  * in cache: punctuation trimmed at its ends, and whether the rest is a stop
  * word. */
-static inline uint32_t word_extras(const unsigned char *p, size_t n)
+static ALWAYS_INLINE uint32_t word_extras(const unsigned char *p, size_t n)
 {
     size_t b = 0, e = n;
     while (b < e && is_punct(p[b]))
@@ -193,8 +200,10 @@ static inline uint32_t word_extras(const unsigned char *p, size_t n)
     return f;
 }
 
-static int add_word(tok_mem *m, const char *s, size_t off, size_t end,
-                    uint32_t cps, uint32_t flags)
+/* Inlined into both copies of the tokeniser: as a call it costs ~10% of
+ * tokenising English (callgrind). */
+static ALWAYS_INLINE int add_word(tok_mem *m, const char *s, size_t off,
+                                  size_t end, uint32_t cps, uint32_t flags)
 {
     ftok_doc *t = &m->d;
     if (WN_UNLIKELY(t->nwords == m->wcap) &&
@@ -207,6 +216,100 @@ static int add_word(tok_mem *m, const char *s, size_t off, size_t end,
     w->flags = flags | word_extras((const unsigned char *)s + off, end - off);
     w->hash = word_hash(s + off, end - off);
     return 0;
+}
+
+/* A word whose flags (class, trim) the caller found: the pieces ICU cut
+ * from an unspaced run. */
+static int add_word_flags(tok_mem *m, const char *s, size_t off, size_t end,
+                          uint32_t cps, uint32_t flags)
+{
+    ftok_doc *t = &m->d;
+    if (WN_UNLIKELY(t->nwords == m->wcap) &&
+        grow((void **)&t->words, &m->wcap, t->nwords + 1, sizeof(ftok_word)))
+        return WN_ENOMEM;
+    ftok_word *w = &t->words[t->nwords++];
+    w->off = (uint32_t)off;
+    w->len = (uint32_t)(end - off);
+    w->cps = cps;
+    w->flags = flags;
+    w->hash = word_hash(s + off, end - off);
+    return 0;
+}
+
+/* Class and code points of s[off..end), and the code points that are
+ * neither letter nor digit at its two ends (its trim, as word_extras
+ * counts ASCII punctuation). */
+static uint32_t piece_flags(const char *s, size_t off, size_t end,
+                            uint32_t *cps)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t f = 0, n = 0, lead = 0, tail = 0;
+    int seen = 0;
+    for (size_t i = off; i < end;) {
+        int32_t cp;
+        size_t len = decode(p + i, end - i, &cp);
+        uint32_t k = cp < 0x80 ? ascii_class((unsigned)cp) : unicode_class(cp);
+        f |= k;
+        if (k & FTOK_ALNUM) {
+            seen = 1;
+            tail = 0;
+        } else if (!seen)
+            lead++;
+        else
+            tail++;
+        n++;
+        i += len;
+    }
+    *cps = n;
+    return f | (seen ? (lead + tail) << FTOK_TRIM_SHIFT : 0);
+}
+
+typedef struct seg_ctx {
+    tok_mem *m;
+    const char *text;
+    size_t base, cur, end; /* the piece being built: [cur, end) */
+    int has_word;
+} seg_ctx;
+
+static int seg_emit(seg_ctx *c)
+{
+    if (c->end <= c->cur)
+        return 0;
+    uint32_t cps, f = piece_flags(c->text, c->cur, c->end, &cps);
+    return add_word_flags(c->m, c->text, c->cur, c->end, cps, f);
+}
+
+/* ICU's segments become words; punctuation segments stay attached to the
+ * word before them (to the next one at the start of the run), as they
+ * are in spaced text ("end."), so symbol-only words stay as rare as there. */
+static int seg_piece(void *ctx, size_t off, size_t len, int word)
+{
+    seg_ctx *c = ctx;
+    off += c->base;
+    if (word && c->has_word) {
+        if (seg_emit(c))
+            return WN_ENOMEM;
+        c->cur = off;
+        c->has_word = 0;
+    }
+    c->end = off + len;
+    c->has_word |= word;
+    return 0;
+}
+
+/* Cuts the run text[off..end), which holds unspaced-script characters,
+ * into ICU's words. */
+static int add_unspaced(tok_mem *m, const char *text, size_t off, size_t end)
+{
+    seg_ctx c = {m, text, off, off, off, 0};
+    int rc = wseg_icu(text + off, end - off, seg_piece, &c);
+    if (rc == WN_EINVAL && c.cur == off) { /* no ICU data: one word */
+        c.end = end;
+        rc = 0;
+    }
+    if (rc)
+        return rc;
+    return seg_emit(&c);
 }
 
 static int add_paras(tok_mem *m)
@@ -314,7 +417,11 @@ done:
  * >= 0x80 are decoded.  Lines are closed at each '\n' and their code
  * points counted there: bytes less the continuation bytes of the
  * characters decoded (an invalid byte decodes alone, as one U+FFFD). */
-static int tokenise(tok_mem *m, const char *text, size_t n)
+/* icu is a constant at both call sites below: the whitespace-only
+ * tokeniser is compiled without the unspaced-script test, so English pays
+ * nothing for it (bench/bench_words.sh). */
+static ALWAYS_INLINE int tokenise_as(tok_mem *m, const char *text, size_t n,
+                                     const int icu)
 {
     ftok_doc *t = &m->d;
     const unsigned char *p = (const unsigned char *)text;
@@ -345,6 +452,7 @@ static int tokenise(tok_mem *m, const char *text, size_t n)
         }
         size_t w0 = i;
         uint32_t wcps = 0, wflags = 0;
+        int unspaced = 0;
         for (;;) {
             size_t j = scan_ascii(p, i, n, cls, &wflags);
             wcps += (uint32_t)(j - i);
@@ -356,11 +464,17 @@ static int tokenise(tok_mem *m, const char *text, size_t n)
             if (unicode_ws(cp))
                 break;
             wflags |= unicode_class(cp);
+            unspaced |= icu && wseg_is_unspaced(cp);
             i += len;
             cont += len - 1;
             wcps++;
         }
-        if (i > w0) {
+        if (WN_UNLIKELY(unspaced)) {
+            int rc = add_unspaced(m, text, w0, i);
+            if (rc)
+                return rc;
+            blank = 0;
+        } else if (i > w0) {
             if (add_word(m, text, w0, i, wcps, wflags))
                 return WN_ENOMEM;
             blank = 0;
@@ -381,11 +495,23 @@ static int tokenise(tok_mem *m, const char *text, size_t n)
     return add_paras(m);
 }
 
+static int tokenise(tok_mem *m, const char *text, size_t n, int icu)
+{
+    return icu ? tokenise_as(m, text, n, 1) : tokenise_as(m, text, n, 0);
+}
+
 int ftok_build(ftok_doc *t, const char *text, size_t len)
+{
+    return ftok_build_lang(t, text, len, NULL);
+}
+
+int ftok_build_lang(ftok_doc *t, const char *text, size_t len,
+                    const char *lang)
 {
     tok_mem m;
     memset(&m, 0, sizeof m);
-    int rc = tokenise(&m, text, len);
+    int rc = tokenise(&m, text, len,
+                      lang && wseg_lang_needs_icu(lang, strlen(lang)));
     *t = m.d;
     if (rc)
         ftok_release(t);
@@ -407,7 +533,7 @@ typedef struct tok_cache {
     const char *text;
     size_t len;
     uint64_t hash;
-    int valid;
+    int valid, icu;
 } tok_cache;
 
 static pthread_key_t cache_key;
@@ -430,6 +556,19 @@ static void cache_init(void)
 
 const ftok_doc *ftok_get(const char *text, size_t len)
 {
+    return ftok_get_lang(text, len, NULL);
+}
+
+const ftok_doc *ftok_get_doc(const wn_doc *doc)
+{
+    char lang[16];
+    wseg_doc_lang(doc, lang, sizeof lang);
+    return ftok_get_lang(doc->text.data, doc->text.len, lang);
+}
+
+const ftok_doc *ftok_get_lang(const char *text, size_t len, const char *lang)
+{
+    int icu = lang && *lang && wseg_lang_needs_icu(lang, strlen(lang));
     pthread_once(&cache_once, cache_init);
     if (!cache_key_ok)
         return NULL;
@@ -445,16 +584,96 @@ const ftok_doc *ftok_get(const char *text, size_t len)
     if (!text)
         text = "";
     uint64_t h = XXH3_64bits(text, len);
-    if (c->valid && c->text == text && c->len == len && c->hash == h)
+    if (c->valid && c->text == text && c->len == len && c->hash == h &&
+        c->icu == icu)
         return &c->m.d;
     c->valid = 0;
-    if (tokenise(&c->m, text, len))
+    if (tokenise(&c->m, text, len, icu))
         return NULL;
+    c->icu = icu;
     c->text = text;
     c->len = len;
     c->hash = h;
     c->valid = 1;
     return &c->m.d;
+}
+
+/* ------------------------------------------------- terminal punctuation */
+
+/* datatrove's TERMINAL_PUNCTUATION (datatrove/utils/text.py), its
+ * characters of the Basic Multilingual Plane, sorted: the sentence ends
+ * of Armenian, Arabic, Syriac, N'Ko, Samaritan, Devanagari and Bengali
+ * (dandas), Myanmar, Ethiopic, Canadian syllabics, Tagalog-family,
+ * Khmer, Mongolian, Limbu, Tai Tham, Balinese, Lepcha, Ol Chiki, CJK,
+ * Vai, Bamum, Phags-pa, Saurashtra, Kayah Li, Javanese, Cham, Tai Viet,
+ * Meetei Mayek, and the fullwidth and small forms. */
+static const int32_t terminal[] = {
+    0x0021, 0x002E, 0x003F, 0x0589, 0x061D, 0x061E, 0x061F, 0x06D4,
+    0x0700, 0x0701, 0x0702, 0x07F9, 0x0837, 0x0839, 0x083D, 0x083E,
+    0x0964, 0x0965, 0x104A, 0x104B, 0x1362, 0x1367, 0x1368, 0x166E,
+    0x1735, 0x1736, 0x17D4, 0x17D5, 0x17D6, 0x17D9, 0x17DA, 0x1803,
+    0x1809, 0x1944, 0x1945, 0x1AA8, 0x1AA9, 0x1AAA, 0x1AAB, 0x1B5A,
+    0x1B5B, 0x1B5E, 0x1B5F, 0x1B7D, 0x1B7E, 0x1C3B, 0x1C3C, 0x1C7E,
+    0x1C7F, 0x203C, 0x203D, 0x2047, 0x2048, 0x2049, 0x2E2E, 0x2E3C,
+    0x2E53, 0x2E54, 0x3002, 0xA4FF, 0xA60E, 0xA60F, 0xA6F3, 0xA6F7,
+    0xA876, 0xA877, 0xA8CE, 0xA8CF, 0xA92F, 0xA9C8, 0xA9C9, 0xAA5D,
+    0xAA5E, 0xAA5F, 0xAAF0, 0xAAF1, 0xABEB, 0xFE52, 0xFE56, 0xFE57,
+    0xFF01, 0xFF0E, 0xFF1F, 0xFF61};
+
+int ftok_terminal_punct(int32_t cp)
+{
+    size_t lo = 0, hi = sizeof terminal / sizeof *terminal;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (terminal[mid] == cp)
+            return 1;
+        if (terminal[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+size_t ftok_terminal_at(const char *s, size_t n)
+{
+    int32_t cp;
+    size_t len = decode((const unsigned char *)s, n, &cp);
+    return ftok_terminal_punct(cp) ? len : 0;
+}
+
+/* ------------------------------------------------------------- word keys */
+
+int ftok_word_key(const char *s, size_t n, uint64_t *key)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t pend = 0; /* code points after the last letter/digit, hashed
+                      * only once another letter or digit follows */
+    int32_t held[64];
+    int seen = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t len = decode(p + i, n - i, &cp);
+        i += len;
+        uint32_t k = cp < 0x80 ? ascii_class((unsigned)cp) : unicode_class(cp);
+        if (!(k & FTOK_ALNUM)) {
+            if (seen && pend < 64)
+                held[pend++] = cp;
+            else if (seen)
+                return 0; /* not a word any list holds */
+            continue;
+        }
+        for (size_t j = 0; j < pend; j++)
+            h = (h ^ (uint64_t)held[j]) * 0x100000001b3ULL;
+        pend = 0;
+        seen = 1;
+        cp = cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp)
+                       : utf8proc_tolower(cp);
+        h = (h ^ (uint64_t)cp) * 0x100000001b3ULL;
+    }
+    *key = mix64(h);
+    return seen;
 }
 
 /* ----------------------------------------------------------- count table */

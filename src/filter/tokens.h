@@ -12,6 +12,10 @@
  * Definitions (docs/filters.md explains the choices):
  *  - a word is a maximal run of characters other than whitespace (ASCII
  *    whitespace, U+00A0, U+3000): the Gopher paper's and C4's definition;
+ *    in a document whose language is written without spaces (Chinese,
+ *    Japanese, Thai, Lao, Khmer, Burmese: wordseg.h), a run holding such
+ *    characters is cut into ICU's words, punctuation kept on the word
+ *    before it;
  *  - a line is a '\n'-separated piece, a trailing '\r' removed; blank lines
  *    (whitespace only) are kept in the array but flagged;
  *  - a paragraph is a run of non-blank lines between blank lines;
@@ -63,10 +67,28 @@ typedef struct ftok_doc {
  * thread's cache and stays valid until its next ftok_get() call.  Returns
  * NULL only when out of memory. */
 const ftok_doc *ftok_get(const char *text, size_t len);
+/* The same for a text in language lang (NULL or "": spaced words only). */
+const ftok_doc *ftok_get_lang(const char *text, size_t len, const char *lang);
+/* The same for doc's text in its `language` (metadata). */
+const ftok_doc *ftok_get_doc(const wn_doc *doc);
 
 /* Tokenises into a caller-owned ftok_doc (no cache); ftok_release frees. */
 int ftok_build(ftok_doc *t, const char *text, size_t len);
+int ftok_build_lang(ftok_doc *t, const char *text, size_t len,
+                    const char *lang);
 void ftok_release(ftok_doc *t);
+
+/* Whether cp ends sentences (datatrove's TERMINAL_PUNCTUATION, in the
+ * Basic Multilingual Plane: . ! ? and their counterparts in other
+ * scripts, e.g. U+3002, U+0964, U+104B, U+17D4, U+061F). */
+int ftok_terminal_punct(int32_t cp);
+/* The length of the character at s (n > 0 bytes) if it is one, else 0. */
+size_t ftok_terminal_at(const char *s, size_t n);
+
+/* The key a stop word list compares: word s[0..n) without the characters
+ * other than letters and digits at its two ends, lowercased, hashed.
+ * Returns 0 (no key) when nothing is left. */
+int ftok_word_key(const char *s, size_t n, uint64_t *key);
 
 /* Code points of s[0..n). */
 size_t ftok_cps(const char *s, size_t n);

@@ -192,6 +192,14 @@ const config_opt *config_find_any(const char *key)
     if (!ops)
         return NULL;
     size_t b = stage_base_len(name);
+    const char *rest;
+    if (b == plen && ops->add_language && config_lang_part(key, plen, &rest)) {
+        /* "gopher_quality.zh.min_words" is gopher_quality.min_words */
+        char k[256];
+        if ((size_t)snprintf(k, sizeof k, "%s%s", name, rest) >= sizeof k)
+            return NULL;
+        return config_find(ops->opts, k);
+    }
     if (b == plen)
         return config_find(ops->opts, key);
     /* an instance's key: "classifier@edu.model" is classifier.model */
@@ -219,7 +227,33 @@ struct unknown_ctx {
     const char *prefix;
     size_t plen;
     const char *bad;
+    int langs;
 };
+
+size_t config_lang_part(const char *key, size_t plen, const char **rest)
+{
+    const char *l = key + plen + 1;
+    if (key[plen] != '.')
+        return 0;
+    size_t n = 0;
+    while (l[n] >= 'a' && l[n] <= 'z')
+        n++;
+    if (n < 2 || n > 3)
+        return 0;
+    if (l[n] == '-' || l[n] == '_') { /* a script or region: zh-hant */
+        n++;
+        size_t k = 0;
+        while ((l[n + k] | 0x20) >= 'a' && (l[n + k] | 0x20) <= 'z')
+            k++;
+        if (!k)
+            return 0;
+        n += k;
+    }
+    if (l[n] != '.' || !l[n + 1])
+        return 0;
+    *rest = l + n;
+    return n;
+}
 
 static void find_unknown(void *ctx, const char *key, const char *value)
 {
@@ -227,14 +261,29 @@ static void find_unknown(void *ctx, const char *key, const char *value)
     (void)value;
     if (u->bad || strncmp(key, u->prefix, u->plen) || key[u->plen] != '.')
         return;
-    if (!config_find(u->table, key))
-        u->bad = key;
+    if (config_find(u->table, key))
+        return;
+    const char *rest;
+    char k[256];
+    if (u->langs && config_lang_part(key, u->plen, &rest) &&
+        (size_t)snprintf(k, sizeof k, "%s%s", u->prefix, rest) < sizeof k &&
+        config_find(u->table, k))
+        return;
+    u->bad = key;
 }
 
 const char *config_unknown_key(const config_opt *table, const char *prefix,
                                const wn_config *cfg)
 {
-    struct unknown_ctx u = {table, prefix, strlen(prefix), NULL};
+    struct unknown_ctx u = {table, prefix, strlen(prefix), NULL, 0};
+    wn_config_each(cfg, find_unknown, &u);
+    return u.bad;
+}
+
+const char *config_unknown_key_lang(const config_opt *table,
+                                    const char *prefix, const wn_config *cfg)
+{
+    struct unknown_ctx u = {table, prefix, strlen(prefix), NULL, 1};
     wn_config_each(cfg, find_unknown, &u);
     return u.bad;
 }

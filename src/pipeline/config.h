@@ -132,6 +132,34 @@ size_t config_list_next(const char **cursor, const char **item);
  * config_parse. */
 unsigned config_list_mask(const config_opt *o, const char *v);
 
+/* ------------------------------------------------ per-language settings
+ *
+ * A stage with add_language (stage.h) takes per-language values of its
+ * options: documents in language L are judged under the values of
+ *   1. the key "stage.L.option" ([stage.L] in the INI), if set;
+ *   2. else the language table (lang_table.c: FineWeb-2's published
+ *      per-language choices, or winnow's documented defaults);
+ *   3. else "stage.option" (the user's value or the default).
+ * Language codes are langid's (ISO 639-1 where one exists). */
+
+/* The table's value of key for language lang (canonical code), or NULL;
+ * *source (may be NULL) gets where the value comes from. */
+const char *langconf_get(const char *lang, const char *key,
+                         const char **source);
+/* The i-th language of the table, or NULL past the end. */
+const char *langconf_lang_at(size_t i);
+/* lang[0..n) in canonical form into out: lowercase, the region or script
+ * after '-' or '_' dropped, CLD2's older codes renamed (iw -> he, nb ->
+ * no, jw -> jv, tl -> fil); "" when it is not a language code. */
+void langconf_canon(const char *lang, size_t n, char *out, size_t outsz);
+/* For "stage.L.rest" (stage plen bytes long) where L is a language code:
+ * the length of L, with *rest pointing at ".rest"; else 0. */
+size_t config_lang_part(const char *key, size_t plen, const char **rest);
+/* config_unknown_key, also accepting "prefix.L.option" for every option
+ * of table. */
+const char *config_unknown_key_lang(const config_opt *table,
+                                    const char *prefix, const wn_config *cfg);
+
 /* The option tables of the run (run.c) and of dedup (dedup/options.c). */
 const config_opt *run_option_table(void);
 const config_opt *dedup_option_table(void);

@@ -570,6 +570,8 @@ int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err)
         const stage_ops *ops = stage_find(name);
         if (ops)
             rc = print_section(name, ops->opts, ops->opts_size, cfg, out, err);
+        if (ops && !rc && stage_print_languages(ops, cfg, out))
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
     /* dedup's cross-checks (bands * rows) live in wn_dedup_check_config */
     if (!rc && o.dedup && !(rc = wn_dedup_check_config(cfg, err)))

@@ -100,7 +100,38 @@ typedef struct stage_ops {
      * stage_signals_get), under the options state was created with, with
      * the same reason; STAGE_NO_SIGNALS when doc has none. */
     int (*judge)(void *state, const wn_doc *doc, wn_buf *reason);
+    /* Optional: the stage takes per-language values of its options
+     * (config.h).  After create(), called once per language that has any
+     * (the language table's or the user's "name.L.option" keys) with the
+     * options parsed for that language; the stage keeps a state for it
+     * (stage_langs) and judges documents whose `language` is L under it. */
+    int (*add_language)(void *state, const char *lang, const void *opts,
+                        wn_error *err);
 } stage_ops;
+
+/* Per-language states of a stage with add_language, by canonical code. */
+typedef struct stage_langs {
+    size_t n;
+    uint64_t *code; /* canonical codes packed into integers: compared per
+                     * document by every such stage */
+    void **state;
+} stage_langs;
+
+/* Adds lang's state (owned by the caller).  Returns 0 or WN_ENOMEM. */
+int stage_langs_add(stage_langs *l, const char *lang, void *state);
+/* The same with a new state made by create from opts (freed by
+ * free_state if it cannot be added).  Returns 0 or a WN_E* code. */
+int stage_langs_create(stage_langs *l, const char *lang, const void *opts,
+                       int (*create)(const void *, void **, wn_error *),
+                       void (*free_state)(void *), wn_error *err);
+/* The state of doc's language (its `language` metadata), else dflt. */
+void *stage_langs_pick(const stage_langs *l, const wn_doc *doc, void *dflt);
+/* --print-config: "[name.L]" sections of the per-language values (and
+ * where each comes from) of a stage with add_language.  0 or WN_ENOMEM. */
+int stage_print_languages(const stage_ops *ops, const wn_config *cfg,
+                          wn_buf *out);
+/* Frees the arrays after calling free_state on each state. */
+void stage_langs_release(stage_langs *l, void (*free_state)(void *));
 
 /* Adds obj (a JSON object, n bytes) as member `stage` of doc's metadata
  * object "signals" (made if absent).  Returns 0 or WN_ENOMEM. */

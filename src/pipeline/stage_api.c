@@ -107,6 +107,216 @@ static void view_key(void *ctx, const char *key, const char *value)
     v->rc = wn_config_set(v->view, k, value);
 }
 
+/* ------------------------------------------------- per-language states */
+
+/* A canonical code (at most 15 bytes, langconf_canon) as an integer:
+ * its first 8 bytes, which tell apart every code the table or a user's
+ * section can hold (2-3 letters, or the whole of a longer code's first
+ * 8 bytes: longer codes are cut to their primary subtag anyway). */
+static uint64_t lang_key(const char *code)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < 8 && code[i]; i++)
+        k |= (uint64_t)(unsigned char)code[i] << (8 * i);
+    return k;
+}
+
+int stage_langs_add(stage_langs *l, const char *lang, void *state)
+{
+    uint64_t *c = realloc(l->code, (l->n + 1) * sizeof *c);
+    if (!c)
+        return WN_ENOMEM;
+    l->code = c;
+    void **s = realloc(l->state, (l->n + 1) * sizeof *s);
+    if (!s)
+        return WN_ENOMEM;
+    l->state = s;
+    l->code[l->n] = lang_key(lang);
+    l->state[l->n++] = state;
+    return 0;
+}
+
+int stage_langs_create(stage_langs *l, const char *lang, const void *opts,
+                       int (*create)(const void *, void **, wn_error *),
+                       void (*free_state)(void *), wn_error *err)
+{
+    void *sub;
+    int rc = create(opts, &sub, err);
+    if (!rc && stage_langs_add(l, lang, sub)) {
+        free_state(sub);
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
+    return rc;
+}
+
+void *stage_langs_pick(const stage_langs *l, const wn_doc *doc, void *dflt)
+{
+    const char *v;
+    size_t n;
+    if (!l->n || !wn_doc_meta_get(doc, "language", &v, &n) || n < 4 ||
+        v[0] != '"')
+        return dflt;
+    char code[16];
+    langconf_canon(v + 1, n - 2, code, sizeof code);
+    uint64_t k = lang_key(code);
+    for (size_t i = 0; i < l->n; i++)
+        if (l->code[i] == k)
+            return l->state[i];
+    return dflt;
+}
+
+void stage_langs_release(stage_langs *l, void (*free_state)(void *))
+{
+    for (size_t i = 0; i < l->n; i++)
+        free_state(l->state[i]);
+    free(l->code);
+    free(l->state);
+    memset(l, 0, sizeof *l);
+}
+
+struct lang_scan {
+    const char *prefix;
+    size_t plen;
+    char (*found)[16];
+    size_t n, cap;
+};
+
+/* Collects the L of every "prefix.L.option" key (once each). */
+static void scan_lang(void *ctx, const char *key, const char *value)
+{
+    struct lang_scan *c = ctx;
+    const char *rest;
+    (void)value;
+    if (strncmp(key, c->prefix, c->plen))
+        return;
+    size_t n = config_lang_part(key, c->plen, &rest);
+    if (!n || c->n == c->cap)
+        return;
+    char code[16];
+    langconf_canon(key + c->plen + 1, n, code, sizeof code);
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->found[i], code))
+            return;
+    if (*code)
+        memcpy(c->found[c->n++], code, sizeof code);
+}
+
+/* The view of cfg for documents in lang: every option of the table that
+ * has a per-language value (the user's "name.L.x", else the language
+ * table's) set as "name.x".  *any: whether there was one. */
+static int lang_view(const stage_ops *ops, const wn_config *cfg,
+                     const char *lang, wn_config *view, int *any)
+{
+    size_t plen = strlen(ops->name);
+    *any = 0;
+    for (const config_opt *o = ops->opts; o->key; o++) {
+        char k[256];
+        snprintf(k, sizeof k, "%.64s.%.15s%.160s", ops->name, lang, o->key + plen);
+        const char *v = wn_config_lookup(cfg, k);
+        if (!v)
+            v = langconf_get(lang, o->key, NULL);
+        if (!v)
+            continue;
+        *any = 1;
+        if (wn_config_set(view, o->key, v))
+            return WN_ENOMEM;
+    }
+    return 0;
+}
+
+#define MAX_LANGS 256
+
+/* The languages with per-language values for the stage: the table's, in
+ * its order, then those only the user's "name.L.option" keys name; each
+ * once.  Returns how many were written to out. */
+static size_t stage_languages(const stage_ops *ops, const wn_config *cfg,
+                              char (*out)[16])
+{
+    char user[MAX_LANGS][16];
+    struct lang_scan sc = {ops->name, strlen(ops->name), user, 0, MAX_LANGS};
+    wn_config_each(cfg, scan_lang, &sc);
+    size_t n = 0;
+    const char *tl;
+    for (size_t i = 0; n < MAX_LANGS && (tl = langconf_lang_at(i)); i++)
+        snprintf(out[n++], 16, "%s", tl);
+    size_t ntable = n;
+    for (size_t i = 0; i < sc.n && n < MAX_LANGS; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < ntable; k++)
+            seen |= !strcmp(out[k], user[i]);
+        if (!seen)
+            memcpy(out[n++], user[i], 16);
+    }
+    return n;
+}
+
+/* Calls add_language for each language the table or cfg has values for. */
+static int add_languages(const stage_ops *ops, const wn_config *cfg,
+                         void *state, wn_error *err)
+{
+    char langs[MAX_LANGS][16];
+    size_t n = stage_languages(ops, cfg, langs);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *lang = langs[i];
+        wn_config *view = wn_config_new();
+        int any = 0;
+        rc = !view || wn_config_merge(view, cfg) ||
+                     lang_view(ops, cfg, lang, view, &any)
+                 ? wn_err(err, WN_ENOMEM, "", 0, "out of memory")
+                 : 0;
+        void *opts = NULL;
+        if (!rc && any) {
+            opts = calloc(1, ops->opts_size ? ops->opts_size : 1);
+            rc = opts ? config_parse(ops->opts, view, opts, err)
+                      : wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+            if (rc == WN_EINVAL) { /* say which language's value it was */
+                char m[sizeof err->msg];
+                snprintf(m, sizeof m, "[%.64s.%.15s] %.400s", ops->name,
+                         lang, err->msg);
+                memcpy(err->msg, m, sizeof m);
+            }
+            if (!rc)
+                rc = ops->add_language(state, lang, opts, err);
+        }
+        free(opts);
+        wn_config_free(view);
+    }
+    return rc;
+}
+
+int stage_print_languages(const stage_ops *ops, const wn_config *cfg,
+                          wn_buf *out)
+{
+    char langs[MAX_LANGS][16];
+    size_t n = ops->add_language ? stage_languages(ops, cfg, langs) : 0;
+    size_t plen = strlen(ops->name);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        int head = 0;
+        for (const config_opt *o = ops->opts; !rc && o->key; o++) {
+            char k[256];
+            snprintf(k, sizeof k, "%.64s.%.15s%.160s", ops->name, langs[i],
+                     o->key + plen);
+            const char *src = "set in the configuration", *tsrc = NULL;
+            const char *v = wn_config_lookup(cfg, k);
+            const char *tv = langconf_get(langs[i], o->key, &tsrc);
+            if (!v || (tv && !strcmp(v, tv))) { /* the table's */
+                v = tv;
+                src = tsrc;
+            }
+            if (!v)
+                continue;
+            if (!head++)
+                rc = wn_buf_printf(out, "\n[%s.%s]\n", ops->name, langs[i]);
+            if (!rc)
+                rc = wn_buf_printf(out, "; %s\n%s = %s\n", src,
+                                   o->key + plen + 1, v);
+        }
+    }
+    return rc;
+}
+
 static int create_named(const stage_ops *ops, const char *name,
                         const wn_config *cfg, void **state, wn_error *err)
 {
@@ -124,7 +334,9 @@ static int create_named(const stage_ops *ops, const char *name,
         }
         cfg = view = v.view;
     }
-    const char *bad = config_unknown_key(ops->opts, ops->name, cfg);
+    const char *bad = ops->add_language
+                          ? config_unknown_key_lang(ops->opts, ops->name, cfg)
+                          : config_unknown_key(ops->opts, ops->name, cfg);
     if (bad) {
         wn_err(err, WN_EINVAL, "", 0, "unknown option '%s%s'", name,
                bad + strlen(ops->name));
@@ -137,6 +349,10 @@ static int create_named(const stage_ops *ops, const char *name,
     if (!rc)
         rc = ops->create_named ? ops->create_named(opts, name, state, err)
                                : ops->create(opts, state, err);
+    if (!rc && ops->add_language && (rc = add_languages(ops, cfg, *state, err))) {
+        ops->free(*state);
+        *state = NULL;
+    }
     free(opts);
     wn_config_free(view);
     if (rc < 0)

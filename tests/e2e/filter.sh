@@ -70,7 +70,8 @@ check "missing model" 2 $?
 # --- default filters: each fixture document fails for its known reason
 run default "$FX/docs.jsonl"
 check "default exit" 0 $rc
-check "default kept" "good-en pii" "$(ids "$tmp/kept.jsonl")"
+# good-de is judged under German's settings (docs/filters.md, languages)
+check "default kept" "good-en good-de pii" "$(ids "$tmp/kept.jsonl")"
 # the registry's order (FineWeb's): repetition is checked before quality,
 # in winnow filter as in winnow run
 check "short reason" "gopher_repetition:top_2gram_char_frac=0.2353>0.2" \
@@ -81,9 +82,11 @@ check "code reason" "c4_filter:curly_brackets=1>0" \
   "$(field "$tmp/rej.jsonl" code reject_reason)"
 check "lorem reason" "c4_filter:lorem_ipsum=1>0" \
   "$(field "$tmp/rej.jsonl" lorem reject_reason)"
+check "language metadata" "en" "$(field "$tmp/kept.jsonl" good-en language)"
+run english_de --set "gopher_quality.de.stop_words=the be to of and that have with" \
+  "$FX/docs.jsonl"
 check "German fails English stop words" "gopher_quality:stop_words=0<2" \
   "$(field "$tmp/rej.jsonl" good-de reject_reason)"
-check "language metadata" "en" "$(field "$tmp/kept.jsonl" good-en language)"
 check "language of a reject" "de" "$(field "$tmp/rej.jsonl" good-de language)"
 n=$(python3 -c "import json,re,sys
 print(sum(1 for l in open(sys.argv[1]) if not re.match(r'^[a-z0-9_]+:[a-z0-9_]+=', json.loads(l)['reject_reason'])))" "$tmp/rej.jsonl")
