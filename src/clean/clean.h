@@ -115,6 +115,11 @@ int clean_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
 int site_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
                 wn_buf *tmp);
 const cl_counts *clean_counts(void *state);
+/* normalize's line verdicts (debris lines) on the raw text, and its
+ * counter. */
+int norm_lines(void *state, const wn_doc *doc, wn_line_verdict_fn fn,
+               void *ctx);
+const cl_counts *norm_counts(void *state);
 const cl_counts *site_counts(void *state);
 /* Table fill of the site stage: keys held, slots, keys refused after the
  * table froze, eviction sweeps run. */

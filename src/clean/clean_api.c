@@ -14,6 +14,9 @@ int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
 {
     void *cs = stage_api_state(st, &stage_clean);
     void *ss = stage_api_state(st, &stage_site_lines);
+    void *ns = stage_api_state(st, &stage_normalize);
+    if (ns)
+        return norm_lines(ns, doc, fn, ctx);
     if (!cs && !ss)
         return WN_EINVAL;
     wn_error err;
@@ -46,7 +49,11 @@ int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,
 {
     void *cs = stage_api_state(st, &stage_clean);
     void *ss = stage_api_state(st, &stage_site_lines);
-    const cl_counts *c = cs ? clean_counts(cs) : ss ? site_counts(ss) : NULL;
+    void *ns = stage_api_state(st, &stage_normalize);
+    const cl_counts *c = cs   ? clean_counts(cs)
+                         : ss ? site_counts(ss)
+                         : ns ? norm_counts(ns)
+                              : NULL;
     if (!c || i >= c->n)
         return 0;
     if (name)

@@ -85,8 +85,8 @@ static void collect(void *ctx, const char *line, size_t n, const char *rule)
 #define MAX_TALLY 300
 struct explain_run {
     wn_stage *norm, *site, *clean;
-    wn_doc copy;
-    vlist site_v, clean_v;
+    wn_doc copy, raw;
+    vlist norm_v, site_v, clean_v, merged;
     wn_buf reason, out;
     const char *tname[MAX_TALLY];
     uint64_t tcount[MAX_TALLY];
@@ -131,8 +131,14 @@ static int explain_one(void *ctx, wn_doc *doc, wn_buf *why)
     wn_buf_printf(&r->out, "# %.*s %.*s\n", (int)doc->id.len,
                   doc->id.data ? doc->id.data : "", (int)doc->url.len,
                   doc->url.data ? doc->url.data : "");
-    int rc = wn_stage_process(r->norm, doc, &r->reason);
-    r->site_v.n = r->clean_v.n = 0;
+    r->norm_v.n = r->site_v.n = r->clean_v.n = r->merged.n = 0;
+    /* normalize's verdicts are on the raw lines: the lines it removes as
+     * debris, and the rest, each of which is one line after it */
+    int rc = wn_doc_copy(&r->raw, doc) ? WN_ENOMEM : 1;
+    if (rc == 1)
+        rc = wn_clean_lines(r->norm, &r->raw, NULL, collect, &r->norm_v);
+    if (rc == 1)
+        rc = wn_stage_process(r->norm, doc, &r->reason);
     const char *doc_reason = NULL;
     if (rc == 1 && r->site) {
         rc = wn_clean_lines(r->site, doc, NULL, collect, &r->site_v);
@@ -147,7 +153,7 @@ static int explain_one(void *ctx, wn_doc *doc, wn_buf *why)
             doc_reason = r->reason.data;
     } else if (rc == 0)
         doc_reason = r->reason.data;
-    if (rc < 0 || r->site_v.oom || r->clean_v.oom)
+    if (rc < 0 || r->norm_v.oom || r->site_v.oom || r->clean_v.oom)
         return rc < 0 ? rc : WN_ENOMEM;
     if (r->site) {
         /* Lines the site stage kept are, in order, the lines the clean
@@ -157,12 +163,24 @@ static int explain_one(void *ctx, wn_doc *doc, wn_buf *why)
             verdict v = r->site_v.v[i];
             if (!v.rule && k < r->clean_v.n)
                 v.rule = r->clean_v.v[k++].rule;
-            put_line(r, &v);
+            collect(&r->merged, v.s, v.n, v.rule);
         }
     } else {
         for (size_t i = 0; i < r->clean_v.n; i++)
-            put_line(r, &r->clean_v.v[i]);
+            collect(&r->merged, r->clean_v.v[i].s, r->clean_v.v[i].n,
+                    r->clean_v.v[i].rule);
     }
+    if (r->merged.oom)
+        return WN_ENOMEM;
+    /* Raw lines normalize kept are, in order, the lines after it. */
+    size_t k = 0;
+    for (size_t i = 0; i < r->norm_v.n; i++)
+        if (r->norm_v.v[i].rule)
+            put_line(r, &r->norm_v.v[i]);
+        else if (k < r->merged.n)
+            put_line(r, &r->merged.v[k++]);
+    while (k < r->merged.n)
+        put_line(r, &r->merged.v[k++]);
     if (doc_reason) {
         wn_buf_printf(&r->out, "# dropped: %s\n", doc_reason);
         if (wn_buf_puts(why, doc_reason))
@@ -240,6 +258,7 @@ int cmd_explain(int argc, char **argv)
     run->clean = wn_engine_stage(e, co.site ? 2 : 1);
     wn_doc init = WN_DOC_INIT;
     run->copy = init;
+    run->raw = init;
     if (wn_engine_set_decide(e, "clean", 0, explain_one, run))
         status = EXIT_FAILED;
     wn_error err = {0};
@@ -262,6 +281,9 @@ int cmd_explain(int argc, char **argv)
                     (unsigned long long)run->tcount[i]);
     }
     wn_doc_release(&run->copy);
+    wn_doc_release(&run->raw);
+    free(run->norm_v.v);
+    free(run->merged.v);
     free(run->site_v.v);
     free(run->clean_v.v);
     wn_buf_release(&run->reason);
