@@ -7,7 +7,8 @@
 # (article) or DROP (boilerplate); see its README), and every set that
 # eval/make_line_sets.py derived into BUILD_DIR/data/lines/ from the shared
 # extraction sets with HTML and human text (made here when python3 is
-# present).  Each page is cleaned alone (site lines off: most pages have no
+# present); of those only the pages of held-out sites ("split": "test",
+# 30% of the sites) are scored: the line model was trained on the rest.  Each page is cleaned alone (site lines off: most pages have no
 # siblings) through `winnow explain`, which prints the verdict of every
 # line, and the verdicts are compared with the labels.  Reported per set
 # and system: share of KEEP lines kept (goal >= 98.5%), share of DROP lines
@@ -51,6 +52,8 @@ blank='def blank: test("^[\\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*$");
 # a cleaner sees them), labels (one per non-blank line, in order) and
 # blank (the blank lines, as verdicts).
 prepare() {
+  gzip -dc "$1" | jq -c 'select(.split != "train")' | gzip -1 >"$tmp/set.gz"
+  set -- "$tmp/set.gz"
   gzip -dc "$1" | jq -c "$blank"'{id: .id, url: .url,
     text: ([.lines[] | select(.text | blank | not) | .text | oneline]
            | join("\n"))}' >"$tmp/docs.jsonl"

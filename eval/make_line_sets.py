@@ -23,7 +23,10 @@ format, plus "site" and "set"):
   - the headline (og:title / title, an exact line, the last one before the
     article) is KEEP.
 Dragnet's gold is cut at its "COMMENTS" separator (the article only).
-Python standard library only; deterministic (pages in name order).  Writes
+Each page has "split": "test" for 30% of the sites (crc32 of the site),
+"train" for the rest: eval/train_line_model.py trains on "train" pages
+only and eval/eval_clean.sh scores the "test" pages.  Python standard
+library only; deterministic (pages in name order).  Writes
 OUT_DIR/<set>-lines.jsonl.gz, skipped when newer than this script.
 """
 import collections
@@ -34,6 +37,7 @@ import os
 import re
 import sys
 import tarfile
+import zlib
 
 BLOCK = set("""address article aside blockquote body br caption center dd details
 dialog dir div dl dt fieldset figcaption figure footer form frameset h1 h2 h3
@@ -265,8 +269,12 @@ def make(name, archives, goldf, src, dst):
             if "KEEP" not in lab:
                 continue
             pid = f"{tag}/{stem}"
-            pages.append({"id": pid, "url": url,
-                          "site": site_of(url, pid), "set": name,
+            site = site_of(url, pid)
+            # 30% of the sites are held out from training (by site, so
+            # that a site's template is never on both sides)
+            split = "test" if zlib.crc32(site.encode()) % 10 < 3 else "train"
+            pages.append({"id": pid, "url": url, "site": site, "set": name,
+                          "split": split,
                           "lines": [{"text": t, "label": l}
                                     for t, l in zip(p.lines, lab)]})
     tmp = dst + ".tmp"
