@@ -10,8 +10,9 @@
 # present); of those only the pages of held-out sites ("split": "test",
 # 30% of the sites) are scored: the line model was trained on the rest.  Each page is cleaned alone (site lines off: most pages have no
 # siblings) through `winnow explain`, which prints the verdict of every
-# line, and the verdicts are compared with the labels.  Reported per set
-# and system: share of KEEP lines kept (goal >= 98.5%), share of DROP lines
+# line, and the verdicts are compared with the labels.  Systems: winnow
+# (rules + line model, the default), rules (clean.model=0: winnow's rules
+# alone, nav_run a veto), c4 (--preset c4).  Reported per set and system: share of KEEP lines kept (goal >= 98.5%), share of DROP lines
 # dropped (goal >= 90%), the same by words; for winnow on the AEB set also
 # the lines each rule removed and how many of them were KEEP lines (its
 # mistakes), and the KEEP lines lost, so a rule's errors can be read.
@@ -134,6 +135,8 @@ for set in "$data" "$build"/data/lines/*.jsonl.gz; do
     score "$name" winnow "$detail" >>"$rows" 2>"$tmp/detail"
     [ "$detail" = 1 ] && cat "$tmp/detail"
   else rc=1; fi
+  if verdicts --set clean.model=0 "$@"; then
+    score "$name" rules 0 >>"$rows"; else rc=1; fi
   if verdicts --preset c4; then score "$name" c4 0 >>"$rows"; else rc=1; fi
 done
 echo "line cleaning, each page alone, site lines off (goal: KEEP lines kept >= 98.5%,"

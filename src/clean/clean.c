@@ -335,8 +335,13 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
                           t > be + (size_t)st->nav_margin;
             int far = st->nav_far > 0 && (t + (size_t)st->nav_far < bs ||
                                           t > be + (size_t)st->nav_far);
-            if (((run_ok && outside) || far) && !lines[idx[t]].rule)
-                lines[idx[t]].rule = R_NAV;
+            if (((run_ok && outside) || far) && !lines[idx[t]].rule) {
+                /* with the model on, nav_run is one of its features
+                 * (by measurement: docs/clean.md), not a veto */
+                lines[idx[t]].nav = 1;
+                if (!(st->model && !st->no_model))
+                    lines[idx[t]].rule = R_NAV;
+            }
         }
         j = k > j ? k : j + 1;
     }
@@ -347,9 +352,12 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
  * drops those below the threshold. */
 static int model(clean_state *st, const char *text, cl_line *lines,
                  const uint32_t *idx, size_t m, size_t bs, size_t be,
-                 int span, wn_buf *feat)
+                 int span, wn_buf *feat, wn_buf *hstore)
 {
     float x[LM_NFEAT];
+    uint32_t *hashes = lm_repeats(text, lines, idx, m, hstore);
+    if (!hashes)
+        return WN_ENOMEM;
     if (feat) {
         feat->len = 0;
         if (wn_buf_reserve(feat, (m + 1) * sizeof x))
@@ -360,7 +368,7 @@ static int model(clean_state *st, const char *text, cl_line *lines,
         cl_line *l = &lines[idx[j]];
         if (l->rule)
             continue;
-        lm_features(text, lines, idx, m, j, bs, be, span, x);
+        lm_features(text, lines, idx, m, j, bs, be, span, hashes, x);
         l->score = lm_score(x);
         if (feat)
             memcpy(feat->data + j * sizeof x, x, sizeof x);
@@ -398,7 +406,7 @@ int clean_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
     structural(st, text, lines, n, &sc->b[2], &m, &bs, &be, &span);
     if ((st->model && !st->no_model) || feat) {
         int rc = model(st, text, lines, (const uint32_t *)(void *)sc->b[2].data,
-                       m, bs, be, span, feat);
+                       m, bs, be, span, feat, &sc->b[1]);
         if (rc)
             return rc;
     }

@@ -24,6 +24,7 @@ typedef struct cl_line {
     uint32_t chars;    /* code points */
     const char *rule;  /* verdict: NULL keep, else rule name */
     float score;       /* line model: P(article); -1 when not scored */
+    uint8_t nav;       /* nav_run would drop it (a model feature) */
 } cl_line;
 
 /* Splits text into lines stored in `store` (used as an array of cl_line);

@@ -1,7 +1,7 @@
 /*
- * line_model.c - a logistic-regression score per line (probability that the
- * line is article text), over cheap features of the line and its
- * neighbours, for the lines the rules left.
+ * line_model.c - a score per line (probability that the line is article
+ * text) from a small gradient-boosted tree ensemble over cheap features of
+ * the line and its neighbours, for the lines the rules left.
  *
  * The rules decide first and stay hard vetoes: the model only scores what
  * they kept, and clean drops a kept line as "line_model" when its score is
@@ -13,10 +13,19 @@
 #include "line_model.h"
 
 #include <math.h>
+#include <xxhash.h>
+
+/* A tree node: feature f <= v goes to left, else right; f < 0 is a leaf
+ * of value v. */
+typedef struct lm_node {
+    int16_t f;
+    int32_t left, right;
+    float v;
+} lm_node;
 
 #include "line_model_weights.h"
 
-_Static_assert(sizeof lm_weights / sizeof *lm_weights == LM_NFEAT + 1,
+_Static_assert(LM_TRAINED_NFEAT == LM_NFEAT,
                "line_model_weights.h does not match LM_NFEAT");
 
 /* Words that are common in running text in the languages of the sets
@@ -110,9 +119,49 @@ static void word_shares(const char *s, size_t n, float *stopw, float *furn,
     *seps = (float)np / dw;
 }
 
+uint32_t *lm_repeats(const char *text, const cl_line *lines,
+                     const uint32_t *idx, size_t m, wn_buf *store)
+{
+    /* open addressing on the lines' XXH3: slots of (hash, count), then
+     * per line the count of its hash */
+    size_t cap = 16;
+    while (cap < 2 * m)
+        cap *= 2;
+    store->len = 0;
+    size_t need = cap * sizeof(uint64_t) + cap * sizeof(uint32_t) +
+                  (m + 1) * sizeof(uint32_t);
+    if (wn_buf_reserve(store, need))
+        return NULL;
+    uint64_t *h = (uint64_t *)(void *)store->data;
+    uint32_t *cnt = (uint32_t *)(void *)(h + cap);
+    uint32_t *out = cnt + cap;
+    memset(h, 0, cap * sizeof *h);
+    memset(cnt, 0, cap * sizeof *cnt);
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t j = 0; j < m; j++) {
+            const cl_line *l = &lines[idx[j]];
+            uint64_t k = XXH3_64bits(text + l->off, l->len) | 1;
+            size_t s = (size_t)k & (cap - 1);
+            while (h[s] && h[s] != k)
+                s = (s + 1) & (cap - 1);
+            if (!pass) {
+                h[s] = k;
+                cnt[s]++;
+            } else
+                out[j] = cnt[s] - 1;
+        }
+    return out;
+}
+
+/* Is line l "sentence-like": long enough and ending like a sentence. */
+static int prose(const char *text, const cl_line *l)
+{
+    return l->words >= 8 && cl_ends_sentence(text + l->off, l->len);
+}
+
 void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
                  size_t m, size_t j, size_t bs, size_t be, int span,
-                 float *x)
+                 const uint32_t *repeats, float *x)
 {
     const cl_line *l = &lines[idx[j]];
     const char *s = text + l->off;
@@ -141,12 +190,59 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
     x[k++] = q ? logf(1.0f + (float)q->words) : 0.0f;
     x[k++] = q ? (float)cl_ends_sentence(text + q->off, q->len) : 0.0f;
     x[k++] = q ? (float)(q->rule != NULL) : 1.0f;
+    x[k++] = (float)l->nav;
+    x[k++] = logf(1.0f + (float)repeats[j]);
+    size_t up = 0, letters = 0;
+    for (size_t i = 0; i < l->len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        up += c >= 'A' && c <= 'Z';
+        letters += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    }
+    x[k++] = letters ? (float)up / (float)letters : 0.0f;
+    /* the neighbourhood, 3 lines either side */
+    size_t lo = j >= 3 ? j - 3 : 0, hi = j + 4 < m ? j + 4 : m, w = 0;
+    float np = 0, nr = 0, lw = 0;
+    for (size_t t = lo; t < hi; t++) {
+        if (t == j)
+            continue;
+        const cl_line *o = &lines[idx[t]];
+        np += (float)prose(text, o);
+        nr += (float)(o->rule != NULL);
+        lw += logf(1.0f + (float)o->words);
+        w++;
+    }
+    float dw = w ? (float)w : 1.0f;
+    x[k++] = np / dw;
+    x[k++] = nr / dw;
+    x[k++] = lw / dw;
+    unsigned char c0 = l->len ? (unsigned char)s[0] : 0;
+    x[k++] = (float)(c0 < 0x80 && !(c0 >= 'A' && c0 <= 'Z') &&
+                     !(c0 >= 'a' && c0 <= 'z') && c0 != '"' && c0 != '\'');
+    x[k++] = (float)(l->len && s[l->len - 1] == ':');
+    /* the run of short unpunctuated lines around it (menus, lists) */
+    size_t a = j, b = j;
+#define SHORT(t)                                                             \
+    (lines[idx[t]].words <= 4 &&                                             \
+     !cl_ends_sentence(text + lines[idx[t]].off, lines[idx[t]].len))
+    if (SHORT(j)) {
+        while (a > 0 && SHORT(a - 1))
+            a--;
+        while (b + 1 < m && SHORT(b + 1))
+            b++;
+    }
+#undef SHORT
+    x[k++] = logf((float)(b - a + 1));
 }
 
 float lm_score(const float *x)
 {
-    float z = lm_weights[LM_NFEAT];
-    for (size_t k = 0; k < LM_NFEAT; k++)
-        z += lm_weights[k] * ((x[k] - lm_mean[k]) / lm_scale[k]);
+    float z = 0;
+    for (size_t t = 0; t < sizeof lm_root / sizeof *lm_root; t++) {
+        const lm_node *nd = &lm_nodes[lm_root[t]];
+        while (nd->f >= 0)
+            nd = &lm_nodes[x[nd->f] <= nd->v ? nd->left : nd->right];
+        z += nd->v;
+    }
+    z = lm_init + lm_rate * z;
     return 1.0f / (1.0f + expf(-z));
 }

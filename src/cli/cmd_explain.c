@@ -104,7 +104,7 @@ static void collect_scored(void *ctx, const char *line, size_t n,
     if (feat && l->feats) {
         l->v[before].feat = l->feats->len;
         for (size_t i = 0; i < nfeat; i++)
-            if (wn_buf_printf(l->feats, i ? " %.4g" : "%.4g", feat[i]))
+            if (wn_buf_printf(l->feats, i ? " %.9g" : "%.9g", feat[i]))
                 l->oom = 1;
         if (wn_buf_putc(l->feats, 0))
             l->oom = 1;
