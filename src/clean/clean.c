@@ -355,8 +355,8 @@ static int model(clean_state *st, const char *text, cl_line *lines,
                  int span, wn_buf *feat, wn_buf *hstore)
 {
     float x[LM_NFEAT];
-    uint32_t *hashes = lm_repeats(text, lines, idx, m, hstore);
-    if (!hashes)
+    lm_page pg;
+    if (lm_prepare(text, lines, idx, m, hstore, &pg))
         return WN_ENOMEM;
     if (feat) {
         feat->len = 0;
@@ -368,7 +368,7 @@ static int model(clean_state *st, const char *text, cl_line *lines,
         cl_line *l = &lines[idx[j]];
         if (l->rule)
             continue;
-        lm_features(text, lines, idx, m, j, bs, be, span, hashes, x);
+        lm_features(text, lines, idx, m, j, bs, be, span, &pg, x);
         l->score = lm_score(x);
         if (feat)
             memcpy(feat->data + j * sizeof x, x, sizeof x);

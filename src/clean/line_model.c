@@ -119,56 +119,70 @@ static void word_shares(const char *s, size_t n, float *stopw, float *furn,
     *seps = (float)np / dw;
 }
 
-uint32_t *lm_repeats(const char *text, const cl_line *lines,
-                     const uint32_t *idx, size_t m, wn_buf *store)
+int lm_prepare(const char *text, const cl_line *lines, const uint32_t *idx,
+               size_t m, wn_buf *store, lm_page *pg)
 {
-    /* open addressing on the lines' XXH3: slots of (hash, count), then
-     * per line the count of its hash */
+    /* open addressing on the lines' XXH3: slots of (hash, count) */
     size_t cap = 16;
     while (cap < 2 * m)
         cap *= 2;
     store->len = 0;
     size_t need = cap * sizeof(uint64_t) + cap * sizeof(uint32_t) +
-                  (m + 1) * sizeof(uint32_t);
+                  (m + 1) * (3 * sizeof(float) + 2);
     if (wn_buf_reserve(store, need))
-        return NULL;
+        return WN_ENOMEM;
     uint64_t *h = (uint64_t *)(void *)store->data;
     uint32_t *cnt = (uint32_t *)(void *)(h + cap);
-    uint32_t *out = cnt + cap;
+    pg->lw = (float *)(void *)(cnt + cap);
+    pg->rep = pg->lw + m + 1;
+    pg->run = pg->rep + m + 1;
+    pg->prose = (uint8_t *)(pg->run + m + 1);
+    uint8_t *shrt = pg->prose + m + 1;
     memset(h, 0, cap * sizeof *h);
     memset(cnt, 0, cap * sizeof *cnt);
     for (size_t pass = 0; pass < 2; pass++)
         for (size_t j = 0; j < m; j++) {
             const cl_line *l = &lines[idx[j]];
             uint64_t k = XXH3_64bits(text + l->off, l->len) | 1;
-            size_t s = (size_t)k & (cap - 1);
-            while (h[s] && h[s] != k)
-                s = (s + 1) & (cap - 1);
+            size_t sl = (size_t)k & (cap - 1);
+            while (h[sl] && h[sl] != k)
+                sl = (sl + 1) & (cap - 1);
             if (!pass) {
-                h[s] = k;
-                cnt[s]++;
-            } else
-                out[j] = cnt[s] - 1;
+                h[sl] = k;
+                cnt[sl]++;
+                continue;
+            }
+            int ends = cl_ends_sentence(text + l->off, l->len);
+            pg->rep[j] = logf(1.0f + (float)(cnt[sl] - 1));
+            pg->lw[j] = logf(1.0f + (float)l->words);
+            pg->prose[j] = (uint8_t)(l->words >= 8 && ends);
+            shrt[j] = (uint8_t)(l->words <= 4 && !ends);
         }
-    return out;
-}
-
-/* Is line l "sentence-like": long enough and ending like a sentence. */
-static int prose(const char *text, const cl_line *l)
-{
-    return l->words >= 8 && cl_ends_sentence(text + l->off, l->len);
+    /* the run of short unpunctuated lines each line is in (menus,
+     * lists): log of its length, 0 for a line that is not short */
+    for (size_t j = 0; j < m;) {
+        size_t e = j + 1;
+        if (shrt[j])
+            while (e < m && shrt[e])
+                e++;
+        float v = shrt[j] ? logf((float)(e - j)) : 0.0f;
+        for (size_t t = j; t < e; t++)
+            pg->run[t] = v;
+        j = e;
+    }
+    return 0;
 }
 
 void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
                  size_t m, size_t j, size_t bs, size_t be, int span,
-                 const uint32_t *repeats, float *x)
+                 const lm_page *pg, float *x)
 {
     const cl_line *l = &lines[idx[j]];
     const char *s = text + l->off;
     const cl_line *p = j > 0 ? &lines[idx[j - 1]] : NULL;
     const cl_line *q = j + 1 < m ? &lines[idx[j + 1]] : NULL;
     size_t k = 0;
-    x[k++] = logf(1.0f + (float)l->words);
+    x[k++] = pg->lw[j];
     x[k++] = logf(1.0f + (float)l->chars);
     x[k++] = (float)cl_ends_sentence(s, l->len);
     word_shares(s, l->len, &x[k], &x[k + 1], &x[k + 2], &x[k + 3],
@@ -184,14 +198,14 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
     x[k++] = m > 1 ? (float)j / (float)(m - 1) : 0.0f;
     /* neighbours: their size, sentence ending, and whether a rule took
      * them (the rule that fired) */
-    x[k++] = p ? logf(1.0f + (float)p->words) : 0.0f;
+    x[k++] = p ? pg->lw[j - 1] : 0.0f;
     x[k++] = p ? (float)cl_ends_sentence(text + p->off, p->len) : 0.0f;
     x[k++] = p ? (float)(p->rule != NULL) : 1.0f;
-    x[k++] = q ? logf(1.0f + (float)q->words) : 0.0f;
+    x[k++] = q ? pg->lw[j + 1] : 0.0f;
     x[k++] = q ? (float)cl_ends_sentence(text + q->off, q->len) : 0.0f;
     x[k++] = q ? (float)(q->rule != NULL) : 1.0f;
     x[k++] = (float)l->nav;
-    x[k++] = logf(1.0f + (float)repeats[j]);
+    x[k++] = pg->rep[j];
     size_t up = 0, letters = 0;
     for (size_t i = 0; i < l->len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -206,9 +220,9 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
         if (t == j)
             continue;
         const cl_line *o = &lines[idx[t]];
-        np += (float)prose(text, o);
+        np += (float)pg->prose[t];
         nr += (float)(o->rule != NULL);
-        lw += logf(1.0f + (float)o->words);
+        lw += pg->lw[t];
         w++;
     }
     float dw = w ? (float)w : 1.0f;
@@ -219,19 +233,7 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
     x[k++] = (float)(c0 < 0x80 && !(c0 >= 'A' && c0 <= 'Z') &&
                      !(c0 >= 'a' && c0 <= 'z') && c0 != '"' && c0 != '\'');
     x[k++] = (float)(l->len && s[l->len - 1] == ':');
-    /* the run of short unpunctuated lines around it (menus, lists) */
-    size_t a = j, b = j;
-#define SHORT(t)                                                             \
-    (lines[idx[t]].words <= 4 &&                                             \
-     !cl_ends_sentence(text + lines[idx[t]].off, lines[idx[t]].len))
-    if (SHORT(j)) {
-        while (a > 0 && SHORT(a - 1))
-            a--;
-        while (b + 1 < m && SHORT(b + 1))
-            b++;
-    }
-#undef SHORT
-    x[k++] = logf((float)(b - a + 1));
+    x[k++] = pg->run[j];
 }
 
 float lm_score(const float *x)
