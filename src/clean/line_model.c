@@ -13,20 +13,22 @@
 #include "line_model.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <xxhash.h>
 
-/* A tree node: feature f <= v goes to left, else right; f < 0 is a leaf
- * of value v. */
-typedef struct lm_node {
-    int16_t f;
-    int32_t left, right;
-    float v;
-} lm_node;
+/* A complete tree of depth LM_DEPTH: internal node i (children 2i+1 left,
+ * 2i+2 right) sends x to the right when x[f[i]] > t[i]; leaves in order. */
+#define LM_MAXDEPTH 3
+typedef struct lm_tree {
+    uint8_t f[(1 << LM_MAXDEPTH) - 1];
+    float t[(1 << LM_MAXDEPTH) - 1];
+    float leaf[1 << LM_MAXDEPTH];
+} lm_tree;
 
 #include "line_model_weights.h"
 
-_Static_assert(LM_TRAINED_NFEAT == LM_NFEAT,
-               "line_model_weights.h does not match LM_NFEAT");
+_Static_assert(LM_TRAINED_NFEAT == LM_NFEAT && LM_DEPTH == LM_MAXDEPTH,
+               "line_model_weights.h does not match LM_NFEAT or lm_tree");
 
 /* Words that are common in running text in the languages of the sets
  * (en, de, fr, es, it, nl, pt), sorted for bsearch. */
@@ -58,19 +60,42 @@ static const char *const furniture[] = {
     "terms",    "tweet",    "twitter",  "username", "view",    "website",
 };
 
-static int in_list(const char *const *list, size_t n, const char *w)
+/* The lists bucketed by first letter and length, built once: a word is
+ * compared only with the few of its bucket (a bsearch of strcmp calls was a
+ * quarter of the model's cost). */
+#define LM_BUCKET 12
+typedef struct wordset {
+    uint8_t n[26][16];
+    uint8_t at[26][16][LM_BUCKET];
+} wordset;
+static wordset stop_set, furn_set;
+static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
+
+static void fill(wordset *ws, const char *const *list, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(w, list[mid]);
-        if (!c)
-            return 1;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(list[i]);
+        int c = list[i][0] - 'a';
+        if (l < 16 && c >= 0 && c < 26 && ws->n[c][l] < LM_BUCKET)
+            ws->at[c][l][ws->n[c][l]++] = (uint8_t)i;
     }
+}
+
+static void sets_init(void)
+{
+    fill(&stop_set, stop, sizeof stop / sizeof *stop);
+    fill(&furn_set, furniture, sizeof furniture / sizeof *furniture);
+}
+
+static int in_set(const wordset *ws, const char *const *list, const char *w,
+                  size_t wl)
+{
+    int c = w[0] - 'a';
+    if (c < 0 || c >= 26 || wl >= 16)
+        return 0;
+    for (size_t k = 0; k < ws->n[c][wl]; k++)
+        if (!memcmp(list[ws->at[c][wl][k]], w, wl))
+            return 1;
     return 0;
 }
 
@@ -102,10 +127,8 @@ static void word_shares(const char *s, size_t n, float *stopw, float *furn,
             nc += (size_t)cap;
             if (!over) {
                 w[wl] = 0;
-                ns += (size_t)in_list(stop, sizeof stop / sizeof *stop, w);
-                nf += (size_t)in_list(furniture,
-                                      sizeof furniture / sizeof *furniture,
-                                      w);
+                ns += (size_t)in_set(&stop_set, stop, w, wl);
+                nf += (size_t)in_set(&furn_set, furniture, w, wl);
             }
         }
         wl = 0;
@@ -122,6 +145,7 @@ static void word_shares(const char *s, size_t n, float *stopw, float *furn,
 int lm_prepare(const char *text, const cl_line *lines, const uint32_t *idx,
                size_t m, wn_buf *store, lm_page *pg)
 {
+    pthread_once(&sets_once, sets_init);
     /* open addressing on the lines' XXH3: slots of (hash, count) */
     size_t cap = 16;
     while (cap < 2 * m)
@@ -239,11 +263,12 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
 float lm_score(const float *x)
 {
     float z = 0;
-    for (size_t t = 0; t < sizeof lm_root / sizeof *lm_root; t++) {
-        const lm_node *nd = &lm_nodes[lm_root[t]];
-        while (nd->f >= 0)
-            nd = &lm_nodes[x[nd->f] <= nd->v ? nd->left : nd->right];
-        z += nd->v;
+    for (size_t t = 0; t < sizeof lm_trees / sizeof *lm_trees; t++) {
+        const lm_tree *tr = &lm_trees[t];
+        unsigned i = 0;
+        for (int d = 0; d < LM_MAXDEPTH; d++)
+            i = 2 * i + 1 + (x[tr->f[i]] > tr->t[i]);
+        z += tr->leaf[i - ((1u << LM_MAXDEPTH) - 1)];
     }
     z = lm_init + lm_rate * z;
     return 1.0f / (1.0f + expf(-z));
