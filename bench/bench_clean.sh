@@ -1,8 +1,9 @@
 #!/bin/sh
 # Clean throughput, MB of input text per second on one core.
 #  1. In memory (bench/bench_clean.c): documents loaded first, then pushed
-#     through normalize, clean (the single-page rules; and with
-#     clean.combined=0, matching rule by rule), normalize+clean,
+#     through normalize, clean (the single-page rules and the line model;
+#     with clean.model=0 the rules alone; with clean.combined=0, matching
+#     rule by rule), normalize+clean,
 #     and site_lines (its process pass; its observe pass printed apart);
 #     baseline "copy" = the per-document copy every chain pays.  Medians of
 #     5 runs.  Goal: >= 200 MB/s for the single-page rules (clean).
@@ -43,8 +44,8 @@ news=build/bench/clean-bbc.jsonl
 [ -s "$news" ] || gzip -dc "$bbc" >"$news"
 echo "in memory, one thread, MB/s of input text (median of 5 runs):"
 for f in "$web" "$news"; do
-  "$B" 5 "$f" copy normalize clean 'clean?clean.combined=0' \
-    normalize,clean site_lines |
+  "$B" 5 "$f" copy normalize clean 'clean?clean.model=0' \
+    'clean?clean.combined=0' normalize,clean site_lines |
     awk -v f="$f" '/^docs/ {d = $0; next} {printf "  %-28s %-22s %8.1f\n", f, $1, $2} END {print "  " f ": " d}'
 done
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

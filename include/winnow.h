@@ -737,13 +737,26 @@ typedef void (*wn_line_verdict_fn)(void *ctx, const char *line, size_t n,
 
 /* Decides every line of doc for a "clean" or "site_lines" handle without
  * changing doc, by the same code as wn_stage_process, and calls fn per
- * line.  Returns 1 (document kept), 0 (the whole document is dropped by a
+ * line.  For a "normalize" handle: fn per non-blank line of the raw text
+ * (not trimmed), rule "debris_line" for the lines it removes as
+ * mis-decoding debris.  Returns 1 (document kept), 0 (the whole document is dropped by a
  * document rule, e.g. a preset's; reason says which; fn is still called),
  * or a negative code (WN_EINVAL for other stages).  Does not count. */
 int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
                    wn_line_verdict_fn fn, void *ctx);
 
-/* The i-th rule of a "clean" or "site_lines" handle and how many lines
+/* As wn_clean_lines, also giving the line model's score of each line
+ * (probability that it is article text; -1 where the model did not score
+ * it: blank lines, lines a rule dropped, site_lines handles) and, when
+ * features is non-zero, the model's nfeat features of a scored line (else
+ * feat is NULL).  WN_EINVAL for a "normalize" handle. */
+typedef void (*wn_line_score_fn)(void *ctx, const char *line, size_t n,
+                                 const char *rule, double score,
+                                 const float *feat, size_t nfeat);
+int wn_clean_lines_scored(wn_stage *st, const wn_doc *doc, wn_buf *reason,
+                          wn_line_score_fn fn, int features, void *ctx);
+
+/* The i-th rule of a "clean", "site_lines" or "normalize" handle and how many lines
  * (documents, for document rules such as "c4:sentences") it dropped in
  * wn_stage_process calls so far.  Returns 1, or 0 past the end. */
 int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,

@@ -24,6 +24,7 @@
  * silently.  Per-rule counters are atomics shared by all threads.
  */
 #include "clean.h"
+#include "line_model.h"
 #include "presets.h"
 
 #include <stdlib.h>
@@ -31,12 +32,13 @@
 static const char R_REPEAT[] = "repeated_line";
 static const char R_BYLINE[] = "byline_alone";
 static const char R_NAV[] = "nav_run";
+static const char R_MODEL[] = "line_model";
 
 typedef struct clean_opts {
     const char *rules, *disable;
-    int preset, builtin, combined, nav_attach;
+    int preset, builtin, combined, nav_attach, model;
     long nav_words, nav_chars, nav_run, nav_margin, nav_far, core_words;
-    double core_penalty;
+    double core_penalty, model_threshold;
 } clean_opts;
 
 #define AT(f) OPT_AT(clean_opts, f)
@@ -73,17 +75,25 @@ static const config_opt clean_table[] = {
                "article span: sentence lines of >= N words count for it"),
     OPTION_DOUBLE("clean.core_penalty", "2", 0, OPT_NOLIMIT, 0,
                   AT(core_penalty), "article span: cost of any other line"),
+    OPTION_BOOL("clean.model", "1", AT(model),
+                "line_model: drop a line the rules kept when the line "
+                "model scores it below clean.model_threshold"),
+    OPTION_DOUBLE("clean.model_threshold", LM_THRESHOLD_S, 0, 1, 0,
+                  AT(model_threshold),
+                  "line_model: least P(article) a line needs to stay"),
     OPTION_END,
 };
 
 typedef struct clean_state {
     cl_rules *rules;
     int preset;
-    int no_repeat, no_byline, no_nav;
+    int no_repeat, no_byline, no_nav, no_model;
     long nav_words, nav_chars, nav_run, nav_margin, core_words;
     int nav_attach;
     long nav_far;
     double core_penalty;
+    int model;
+    double model_threshold;
     const char *ts_name, *rel_name; /* interned timestamp rule names */
     cl_counts counts;
 } clean_state;
@@ -114,6 +124,8 @@ static int disable_list(clean_state *st, const char *list, wn_error *err)
             st->no_byline = 1;
         else if (!strcmp(name, R_NAV))
             st->no_nav = 1;
+        else if (!strcmp(name, R_MODEL))
+            st->no_model = 1;
         else if (presets_has_rule(name))
             ; /* preset rules are fixed; naming them is not an error */
         else {
@@ -154,6 +166,8 @@ static int clean_setup(clean_state *st, const clean_opts *o, wn_error *err)
     st->nav_attach = o->nav_attach;
     st->nav_far = o->nav_far;
     st->core_penalty = o->core_penalty;
+    st->model = o->model;
+    st->model_threshold = o->model_threshold;
     int rc = cl_rules_new(o->builtin, o->rules, NULL, &st->rules, err);
     if (rc)
         return rc;
@@ -171,6 +185,7 @@ static int clean_setup(clean_state *st, const clean_opts *o, wn_error *err)
         cl_counts_slot(&st->counts, R_REPEAT);
         cl_counts_slot(&st->counts, R_BYLINE);
         cl_counts_slot(&st->counts, R_NAV);
+        cl_counts_slot(&st->counts, R_MODEL);
         for (size_t i = 0; i < cl_rules_count(st->rules); i++) {
             const char *nm = cl_rules_name(st->rules, i);
             if (!strcmp(nm, "timestamp_alone"))
@@ -228,9 +243,15 @@ static int name_like(const char *s, size_t n, const cl_line *l)
     return 1;
 }
 
+/* The structural rules; the non-empty lines' indexes are left in store
+ * (*m of them) and the article span over them in *bs..*be (*span 0: none),
+ * for the line model. */
 static void structural(clean_state *st, const char *text, cl_line *lines,
-                       size_t n, wn_buf *store)
+                       size_t n, wn_buf *store, size_t *pm, size_t *pbs,
+                       size_t *pbe, int *span)
 {
+    *pm = 0;
+    *span = 0;
     /* Work on the non-empty lines only: blank lines carry no evidence. */
     store->len = 0;
     if (wn_buf_reserve(store, (n + 1) * sizeof(uint32_t)))
@@ -258,7 +279,8 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
                 (next && (next == st->ts_name || next == st->rel_name)))
                 l->rule = R_BYLINE;
         }
-    if (st->no_nav || m == 0)
+    *pm = m;
+    if (m == 0)
         return;
     /* The article span: maximum-sum run of line scores. */
     double best = 0, cur = 0;
@@ -282,7 +304,10 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
             found = 1;
         }
     }
-    if (!found)
+    *pbs = bs;
+    *pbe = be;
+    *span = found;
+    if (!found || st->no_nav)
         return; /* no prose at all: nothing to measure "outside" against */
     size_t j = 0;
     while (j < m) {
@@ -310,15 +335,57 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
                           t > be + (size_t)st->nav_margin;
             int far = st->nav_far > 0 && (t + (size_t)st->nav_far < bs ||
                                           t > be + (size_t)st->nav_far);
-            if (((run_ok && outside) || far) && !lines[idx[t]].rule)
-                lines[idx[t]].rule = R_NAV;
+            if (((run_ok && outside) || far) && !lines[idx[t]].rule) {
+                /* with the model on, nav_run is one of its features
+                 * (by measurement: docs/clean.md), not a veto */
+                lines[idx[t]].nav = 1;
+                if (!(st->model && !st->no_model))
+                    lines[idx[t]].rule = R_NAV;
+            }
         }
         j = k > j ? k : j + 1;
     }
 }
 
+/* Scores the lines the rules kept (all of them first: a line's features
+ * read its neighbours' verdicts, which must be the rules' alone), then
+ * drops those below the threshold. */
+static int model(clean_state *st, const char *text, cl_line *lines,
+                 const uint32_t *idx, size_t m, size_t bs, size_t be,
+                 int span, wn_buf *feat, wn_buf *hstore)
+{
+    float x[LM_NFEAT];
+    lm_page pg;
+    if (lm_prepare(text, lines, idx, m, hstore, &pg))
+        return WN_ENOMEM;
+    if (feat) {
+        feat->len = 0;
+        if (wn_buf_reserve(feat, (m + 1) * sizeof x))
+            return WN_ENOMEM;
+        memset(feat->data, 0, (m + 1) * sizeof x);
+    }
+    for (size_t j = 0; j < m; j++) {
+        cl_line *l = &lines[idx[j]];
+        if (l->rule)
+            continue;
+        lm_features(text, lines, idx, m, j, bs, be, span, &pg, x);
+        l->score = lm_score(x);
+        if (feat)
+            memcpy(feat->data + j * sizeof x, x, sizeof x);
+    }
+    if (feat)
+        feat->len = m * sizeof x;
+    if (st->model && !st->no_model)
+        for (size_t j = 0; j < m; j++) {
+            cl_line *l = &lines[idx[j]];
+            if (!l->rule && l->score < st->model_threshold)
+                l->rule = R_MODEL;
+        }
+    return 0;
+}
+
 int clean_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
-                 wn_buf *reason, stage_scratch *sc)
+                 wn_buf *reason, stage_scratch *sc, wn_buf *feat)
 {
     clean_state *st = state;
     const char *text = doc->text.data ? doc->text.data : "";
@@ -334,7 +401,15 @@ int clean_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
             lines[i].rule = cl_rules_match(st->rules, text + lines[i].off,
                                            lines[i].len, utf_ok, md);
     cl_rules_match_data_free(md);
-    structural(st, text, lines, n, &sc->b[2]);
+    size_t m, bs = 0, be = 0;
+    int span;
+    structural(st, text, lines, n, &sc->b[2], &m, &bs, &be, &span);
+    if ((st->model && !st->no_model) || feat) {
+        int rc = model(st, text, lines, (const uint32_t *)(void *)sc->b[2].data,
+                       m, bs, be, span, feat, &sc->b[1]);
+        if (rc)
+            return rc;
+    }
     return STAGE_KEEP;
 }
 
@@ -346,7 +421,7 @@ static int clean_process(void *state, wn_doc *doc, stage_scratch *sc,
     size_t n = cl_split(doc->text.data, doc->text.len, &sc->b[0], &lines);
     if (n == CL_SPLIT_NOMEM)
         return WN_ENOMEM;
-    int rc = clean_decide(st, doc, lines, n, reason, sc);
+    int rc = clean_decide(st, doc, lines, n, reason, sc, NULL);
     if (rc <= 0) {
         if (rc == STAGE_DROP)
             presets_count_doc(&st->counts, reason);

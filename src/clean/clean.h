@@ -23,6 +23,8 @@ typedef struct cl_line {
     uint32_t words;    /* space-separated words; CJK characters count 1/2 */
     uint32_t chars;    /* code points */
     const char *rule;  /* verdict: NULL keep, else rule name */
+    float score;       /* line model: P(article); -1 when not scored */
+    uint8_t nav;       /* nav_run would drop it (a model feature) */
 } cl_line;
 
 /* Splits text into lines stored in `store` (used as an array of cl_line);
@@ -110,11 +112,18 @@ extern const stage_ops stage_site_lines;
 extern const stage_ops stage_normalize;
 
 /* Per-stage line deciders used by process() and by wn_clean_lines. */
+/* feat: NULL, or filled with LM_NFEAT floats per line (zeros where the
+ * model did not score the line), for `winnow explain --features`. */
 int clean_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
-                 wn_buf *reason, stage_scratch *sc);
+                 wn_buf *reason, stage_scratch *sc, wn_buf *feat);
 int site_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
                 wn_buf *tmp);
 const cl_counts *clean_counts(void *state);
+/* normalize's line verdicts (debris lines) on the raw text, and its
+ * counter. */
+int norm_lines(void *state, const wn_doc *doc, wn_line_verdict_fn fn,
+               void *ctx);
+const cl_counts *norm_counts(void *state);
 const cl_counts *site_counts(void *state);
 /* Table fill of the site stage: keys held, slots, keys refused after the
  * table froze, eviction sweeps run. */

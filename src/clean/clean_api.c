@@ -8,12 +8,17 @@
  * the document - so what explain prints is what clean does.
  */
 #include "clean.h"
+#include "line_model.h"
 
-int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
-                   wn_line_verdict_fn fn, void *ctx)
+static int decide_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
+                        wn_line_verdict_fn fn, wn_line_score_fn sfn,
+                        int features, void *ctx)
 {
     void *cs = stage_api_state(st, &stage_clean);
     void *ss = stage_api_state(st, &stage_site_lines);
+    void *ns = stage_api_state(st, &stage_normalize);
+    if (ns && fn)
+        return norm_lines(ns, doc, fn, ctx);
     if (!cs && !ss)
         return WN_EINVAL;
     wn_error err;
@@ -31,14 +36,43 @@ int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
         wn_buf_release(&local);
         return WN_ENOMEM;
     }
-    rc = cs ? clean_decide(cs, doc, lines, n, reason, sc)
+    wn_buf feat = WN_BUF_INIT;
+    rc = cs ? clean_decide(cs, doc, lines, n, reason, sc,
+                           features ? &feat : NULL)
             : site_decide(ss, doc, lines, n, &sc->b[2]);
     wn_buf_release(&local);
-    if (rc < 0)
+    if (rc < 0) {
+        wn_buf_release(&feat);
         return rc;
-    for (size_t i = 0; i < n && fn; i++)
-        fn(ctx, doc->text.data + lines[i].off, lines[i].len, lines[i].rule);
+    }
+    const float *x = (const float *)(void *)feat.data;
+    size_t nx = feat.len / (LM_NFEAT * sizeof(float)), j = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = doc->text.data + lines[i].off;
+        if (fn)
+            fn(ctx, t, lines[i].len, lines[i].rule);
+        if (sfn)
+            sfn(ctx, t, lines[i].len, lines[i].rule, lines[i].score,
+                lines[i].len && j < nx ? x + LM_NFEAT * j : NULL,
+                LM_NFEAT);
+        j += lines[i].len > 0;
+    }
+    wn_buf_release(&feat);
     return rc;
+}
+
+int wn_clean_lines(wn_stage *st, const wn_doc *doc, wn_buf *reason,
+                   wn_line_verdict_fn fn, void *ctx)
+{
+    return decide_lines(st, doc, reason, fn, NULL, 0, ctx);
+}
+
+int wn_clean_lines_scored(wn_stage *st, const wn_doc *doc, wn_buf *reason,
+                          wn_line_score_fn fn, int features, void *ctx)
+{
+    if (stage_api_state(st, &stage_normalize))
+        return WN_EINVAL;
+    return decide_lines(st, doc, reason, NULL, fn, features, ctx);
 }
 
 int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,
@@ -46,7 +80,11 @@ int wn_clean_rule_at(wn_stage *st, size_t i, const char **name,
 {
     void *cs = stage_api_state(st, &stage_clean);
     void *ss = stage_api_state(st, &stage_site_lines);
-    const cl_counts *c = cs ? clean_counts(cs) : ss ? site_counts(ss) : NULL;
+    void *ns = stage_api_state(st, &stage_normalize);
+    const cl_counts *c = cs   ? clean_counts(cs)
+                         : ss ? site_counts(ss)
+                         : ns ? norm_counts(ns)
+                              : NULL;
     if (!c || i >= c->n)
         return 0;
     if (name)

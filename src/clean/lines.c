@@ -54,6 +54,8 @@ size_t cl_split(const char *text, size_t n, wn_buf *store, cl_line **lines)
         l->off = (uint32_t)(a - text);
         l->len = (uint32_t)(b - a);
         l->rule = NULL;
+        l->score = -1.0f;
+        l->nav = 0;
         features(a, l->len, l);
         store->len += sizeof(cl_line);
         k++;

@@ -12,6 +12,12 @@
  *    invisible U+200B (zero-width space), U+FEFF (BOM) and U+00AD (soft
  *    hyphen).  ZWJ/ZWNJ stay: they are part of words in Persian, Indic
  *    scripts and emoji.
+ *  - debris lines dropped (counted as "debris_line"): a line whose every
+ *    visible character is mis-decoding debris - "Â", "Ã", "â€", U+FFFD,
+ *    a C1 control such as U+0095 - carries no word, and a line of only
+ *    removed invisibles would vanish without a count.  Lines are the
+ *    segments between line breaks, so wn_clean_lines reports the same
+ *    verdict on the raw text that process() acts on.
  * Off by default, because they do change text: NFKC (normalize.nfkc:
  * ligatures, full-width forms, superscripts folded) and quote folding
  * (normalize.fold_quotes: ‘ ’ ‚ ‛ -> ' and “ ” „ ‟ -> ").
@@ -23,26 +29,33 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
-typedef struct norm_state {
+static const char R_DEBRIS[] = "debris_line";
+
+typedef struct norm_opts {
     int nfkc, fold_quotes;
+} norm_opts;
+
+typedef struct norm_state {
+    norm_opts o;
+    cl_counts counts; /* one slot: debris_line */
 } norm_state;
 
-/* The options struct is the whole state. */
 static const config_opt norm_table[] = {
-    OPTION_BOOL("normalize.nfkc", "0", OPT_AT(norm_state, nfkc),
+    OPTION_BOOL("normalize.nfkc", "0", OPT_AT(norm_opts, nfkc),
                 "NFKC instead of NFC (folds compatibility forms)"),
     OPTION_BOOL("normalize.fold_quotes", "0",
-                OPT_AT(norm_state, fold_quotes),
+                OPT_AT(norm_opts, fold_quotes),
                 "curly quotes to ASCII ' and \""),
     OPTION_END,
 };
 
 static int norm_create(const void *opts, void **out, wn_error *err)
 {
-    norm_state *st = malloc(sizeof *st);
+    norm_state *st = calloc(1, sizeof *st);
     if (!st)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    *st = *(const norm_state *)opts;
+    st->o = *(const norm_opts *)opts;
+    cl_counts_slot(&st->counts, R_DEBRIS);
     *out = st;
     return 0;
 }
@@ -120,6 +133,80 @@ static size_t special_at(const unsigned char *s, size_t n, int *kind)
     return 0;
 }
 
+/* Length of a mis-decoding debris character at s (a non-ASCII one), or 0:
+ * the lead characters of UTF-8 read as windows-1252 ("Â", "Ã", "â" and
+ * the "€ ™ œ š ž Ÿ ¦" that follow them) and U+FFFD.  Only a line made of
+ * nothing else is dropped, so "Ã©t" in a word never is. */
+static size_t debris_at(const unsigned char *s, size_t n)
+{
+    if (n >= 2 && s[0] == 0xC3 && (s[1] == 0x82 || s[1] == 0x83 ||
+                                   s[1] == 0xA2))
+        return 2; /* Â Ã â */
+    if (n >= 2 && s[0] == 0xC2 && s[1] == 0xA6)
+        return 2; /* ¦ */
+    if (n >= 2 && s[0] == 0xC5 && (s[1] == 0x93 || s[1] == 0xA1 ||
+                                   s[1] == 0xBE || s[1] == 0xB8))
+        return 2; /* œ š ž Ÿ */
+    if (n >= 3 && s[0] == 0xE2 && ((s[1] == 0x82 && s[2] == 0xAC) ||
+                                   (s[1] == 0x84 && s[2] == 0xA2)))
+        return 3; /* € ™ */
+    if (n >= 3 && s[0] == 0xEF && s[1] == 0xBF && s[2] == 0xBD)
+        return 3; /* U+FFFD */
+    return 0;
+}
+
+/* Calls fn for every line (segment between the line breaks squeeze
+ * honours) that has a visible or removed character, with rule
+ * R_DEBRIS when all of them are debris or removed, else NULL.  Returns
+ * the number of debris lines. */
+static size_t debris_lines(const char *text, size_t n, wn_line_verdict_fn fn,
+                           void *ctx)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t start = 0, count = 0;
+    int any = 0, vis = 0;
+    for (size_t i = 0; i <= n;) {
+        int kind = 0;
+        size_t l = i < n ? special_at(s + i, n - i, &kind) : 1;
+        if (i == n || kind == 3) {
+            if (any) {
+                const char *rule = vis ? NULL : R_DEBRIS;
+                count += !vis;
+                if (fn)
+                    fn(ctx, text + start, i - start, rule);
+            }
+            i += l;
+            start = i;
+            any = vis = 0;
+            continue;
+        }
+        if (l) {
+            any |= kind == 2;
+            i += l;
+            continue;
+        }
+        size_t d = s[i] >= 0x80 ? debris_at(s + i, n - i) : 0;
+        any = 1;
+        vis |= !d;
+        i += d ? d : 1;
+    }
+    return count;
+}
+
+int norm_lines(void *state, const wn_doc *doc, wn_line_verdict_fn fn,
+               void *ctx)
+{
+    (void)state;
+    debris_lines(doc->text.data ? doc->text.data : "", doc->text.len, fn,
+                 ctx);
+    return STAGE_KEEP;
+}
+
+const cl_counts *norm_counts(void *state)
+{
+    return &((norm_state *)state)->counts;
+}
+
 /* The quote to fold the 3-byte sequence at s to, or 0. */
 static char fold_quote(const unsigned char *s, size_t n)
 {
@@ -132,8 +219,11 @@ static char fold_quote(const unsigned char *s, size_t n)
     return 0;
 }
 
-/* Whitespace, controls and (optionally) quotes: src -> out. */
-static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
+/* Whitespace, controls and (optionally) quotes: src -> out; debris lines
+ * (see debris_at) are taken out again as their line ends and counted in
+ * *debris. */
+static int squeeze(const char *src, size_t n, int fold, wn_buf *out,
+                   uint64_t *debris)
 {
     wn_buf_reset(out);
     if (wn_buf_reserve(out, n + 1))
@@ -142,10 +232,16 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
     size_t k = 0;
     int space = 0;   /* a space is pending inside the line */
     int newlines = 0; /* line breaks pending */
+    /* The current line: output length and pending breaks at its start,
+     * whether it has any non-blank character, and any that is not
+     * debris. */
+    size_t seg_k = 0;
+    int seg_nl = 0, seg_any = 0, seg_text = 0;
     const unsigned char *s = (const unsigned char *)src;
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
         if (c > ' ' && c < 0x7F) { /* the common case: printable ASCII */
+            seg_text = 1;
             if (WN_UNLIKELY(newlines | space)) {
                 if (k) {
                     if (newlines)
@@ -167,12 +263,24 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
             if (kind == 1)
                 space = 1;
             else if (kind == 3) {
-                newlines++;
+                if (seg_any && !seg_text) { /* a debris line: undone */
+                    k = seg_k;
+                    newlines = seg_nl;
+                    (*debris)++;
+                } else
+                    newlines++;
                 space = 0;
-            }
+                seg_k = k;
+                seg_nl = newlines;
+                seg_any = seg_text = 0;
+            } else
+                seg_any = 1;
             i += l;
             continue;
         }
+        seg_any = 1;
+        if (c < 0x80 || (c >= 0xC0 && !debris_at(s + i, n - i)))
+            seg_text = 1; /* (a continuation byte is its lead's) */
         if (k) {
             if (newlines)
                 o[k++] = '\n';
@@ -190,6 +298,10 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out)
             continue;
         }
         o[k++] = (char)s[i++];
+    }
+    if (seg_any && !seg_text) {
+        k = seg_k;
+        (*debris)++;
     }
     if (k)
         o[k++] = '\n';
@@ -280,14 +392,18 @@ static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
         k++;
     int rc = 0;
     if (k < n) {
-        rc = nf_lines(t, n, st->nfkc, &sc->b[1]);
+        rc = nf_lines(t, n, st->o.nfkc, &sc->b[1]);
         t = sc->b[1].data ? sc->b[1].data : "";
         n = sc->b[1].len;
     }
+    uint64_t debris = 0;
     if (!rc)
-        rc = squeeze(t, n, st->fold_quotes, &sc->b[0]);
+        rc = squeeze(t, n, st->o.fold_quotes, &sc->b[0], &debris);
     if (rc)
         return rc;
+    if (debris)
+        atomic_fetch_add_explicit(&st->counts.drops[0], debris,
+                                  memory_order_relaxed);
     if ((rc = wn_buf_set(&doc->text, sc->b[0].data, sc->b[0].len)))
         return rc;
     if (!doc->text.len) {
@@ -303,7 +419,7 @@ const stage_ops stage_normalize = {
     .summary = "Unicode NFC, whitespace collapsed, control characters "
                "removed",
     .opts = norm_table,
-    .opts_size = sizeof(norm_state),
+    .opts_size = sizeof(norm_opts),
     .create = norm_create,
     .process = norm_process,
     .free = norm_free,

@@ -36,6 +36,11 @@ static const char explain_help[] =
     "      --site-lines      count lines across each site's pages first\n"
     "                        (default; a stream is spooled to read it twice)\n"
     "      --no-site-lines   don't\n"
+    "      --scores          add the line model's score, P(article), after\n"
+    "                        the verdict (and rule): '-' where it did not\n"
+    "                        score the line (a rule dropped it first)\n"
+    "      --features        --scores and the model's features (for\n"
+    "                        eval/train_line_model.py)\n"
     "      --set KEY=VALUE   any stage option (see --options)\n"
     "      --text-field NAME JSONL field holding the text (default: text)\n"
     "      --options         list every cleaning option and its default\n"
@@ -50,18 +55,22 @@ static const char explain_help[] =
     "  winnow explain page.txt\n"
     "  winnow explain site-pages.jsonl | grep '^DROP' | cut -f2 | sort | "
     "uniq -c\n"
-    "  winnow explain --no-site-lines --disable nav_run page.txt\n";
+    "  winnow explain --no-site-lines --disable nav_run page.txt\n"
+    "  winnow explain --scores page.txt | sort -t'\t' -k2 | head\n";
 
 typedef struct verdict {
     const char *s;
     size_t n;
     const char *rule;
+    double score;  /* line model; -1 when not scored */
+    size_t feat;   /* index in the run's feature store, or SIZE_MAX */
 } verdict;
 
 typedef struct vlist {
     verdict *v;
     size_t n, cap;
     int oom;
+    wn_buf *feats; /* where collect_scored copies features; may be NULL */
 } vlist;
 
 static void collect(void *ctx, const char *line, size_t n, const char *rule)
@@ -79,19 +88,41 @@ static void collect(void *ctx, const char *line, size_t n, const char *rule)
         l->v = nv;
         l->cap = nc;
     }
-    l->v[l->n++] = (verdict){line, n, rule};
+    l->v[l->n++] = (verdict){line, n, rule, -1.0, SIZE_MAX};
+}
+
+static void collect_scored(void *ctx, const char *line, size_t n,
+                           const char *rule, double score, const float *feat,
+                           size_t nfeat)
+{
+    vlist *l = ctx;
+    size_t before = l->n;
+    collect(ctx, line, n, rule);
+    if (l->n == before)
+        return;
+    l->v[before].score = score;
+    if (feat && l->feats) {
+        l->v[before].feat = l->feats->len;
+        for (size_t i = 0; i < nfeat; i++)
+            if (wn_buf_printf(l->feats, i ? " %.9g" : "%.9g", feat[i]))
+                l->oom = 1;
+        if (wn_buf_putc(l->feats, 0))
+            l->oom = 1;
+    }
 }
 
 #define MAX_TALLY 300
 struct explain_run {
     wn_stage *norm, *site, *clean;
-    wn_doc copy;
-    vlist site_v, clean_v;
+    wn_doc copy, raw;
+    vlist norm_v, site_v, clean_v, merged;
     wn_buf reason, out;
     const char *tname[MAX_TALLY];
     uint64_t tcount[MAX_TALLY];
     size_t ntally;
     uint64_t keep, drop;
+    int scores, features;
+    wn_buf feats;
 };
 
 static void tally(struct explain_run *r, const char *rule)
@@ -117,6 +148,15 @@ static void put_line(struct explain_run *r, const verdict *v)
         r->keep++;
         wn_buf_puts(&r->out, "KEEP\t");
     }
+    if (r->scores) {
+        if (v->score >= 0)
+            wn_buf_printf(&r->out, "%.3f\t", v->score);
+        else
+            wn_buf_puts(&r->out, "-\t");
+    }
+    if (r->features)
+        wn_buf_printf(&r->out, "%s\t",
+                      v->feat != SIZE_MAX ? r->feats.data + v->feat : "-");
     wn_buf_append(&r->out, v->s, v->n);
     wn_buf_putc(&r->out, '\n');
 }
@@ -131,8 +171,16 @@ static int explain_one(void *ctx, wn_doc *doc, wn_buf *why)
     wn_buf_printf(&r->out, "# %.*s %.*s\n", (int)doc->id.len,
                   doc->id.data ? doc->id.data : "", (int)doc->url.len,
                   doc->url.data ? doc->url.data : "");
-    int rc = wn_stage_process(r->norm, doc, &r->reason);
-    r->site_v.n = r->clean_v.n = 0;
+    r->norm_v.n = r->site_v.n = r->clean_v.n = r->merged.n = 0;
+    r->feats.len = 0;
+    r->clean_v.feats = r->features ? &r->feats : NULL;
+    /* normalize's verdicts are on the raw lines: the lines it removes as
+     * debris, and the rest, each of which is one line after it */
+    int rc = wn_doc_copy(&r->raw, doc) ? WN_ENOMEM : 1;
+    if (rc == 1)
+        rc = wn_clean_lines(r->norm, &r->raw, NULL, collect, &r->norm_v);
+    if (rc == 1)
+        rc = wn_stage_process(r->norm, doc, &r->reason);
     const char *doc_reason = NULL;
     if (rc == 1 && r->site) {
         rc = wn_clean_lines(r->site, doc, NULL, collect, &r->site_v);
@@ -141,13 +189,14 @@ static int explain_one(void *ctx, wn_doc *doc, wn_buf *why)
     } else if (rc == 1)
         rc = wn_doc_copy(&r->copy, doc) == 0 ? 1 : WN_ENOMEM;
     if (rc == 1) {
-        rc = wn_clean_lines(r->clean, &r->copy, &r->reason, collect,
-                            &r->clean_v);
+        rc = wn_clean_lines_scored(r->clean, &r->copy, &r->reason,
+                                   collect_scored, r->features,
+                                   &r->clean_v);
         if (rc == 0)
             doc_reason = r->reason.data;
     } else if (rc == 0)
         doc_reason = r->reason.data;
-    if (rc < 0 || r->site_v.oom || r->clean_v.oom)
+    if (rc < 0 || r->norm_v.oom || r->site_v.oom || r->clean_v.oom)
         return rc < 0 ? rc : WN_ENOMEM;
     if (r->site) {
         /* Lines the site stage kept are, in order, the lines the clean
@@ -155,14 +204,34 @@ static int explain_one(void *ctx, wn_doc *doc, wn_buf *why)
         size_t k = 0;
         for (size_t i = 0; i < r->site_v.n; i++) {
             verdict v = r->site_v.v[i];
-            if (!v.rule && k < r->clean_v.n)
-                v.rule = r->clean_v.v[k++].rule;
-            put_line(r, &v);
+            if (!v.rule && k < r->clean_v.n) {
+                const verdict *c = &r->clean_v.v[k++];
+                v.rule = c->rule;
+                v.score = c->score;
+                v.feat = c->feat;
+            }
+            collect(&r->merged, v.s, v.n, v.rule);
+            if (!r->merged.oom)
+                r->merged.v[r->merged.n - 1] = v;
         }
     } else {
-        for (size_t i = 0; i < r->clean_v.n; i++)
-            put_line(r, &r->clean_v.v[i]);
+        for (size_t i = 0; i < r->clean_v.n; i++) {
+            collect(&r->merged, NULL, 1, NULL);
+            if (!r->merged.oom)
+                r->merged.v[r->merged.n - 1] = r->clean_v.v[i];
+        }
     }
+    if (r->merged.oom)
+        return WN_ENOMEM;
+    /* Raw lines normalize kept are, in order, the lines after it. */
+    size_t k = 0;
+    for (size_t i = 0; i < r->norm_v.n; i++)
+        if (r->norm_v.v[i].rule)
+            put_line(r, &r->norm_v.v[i]);
+        else if (k < r->merged.n)
+            put_line(r, &r->merged.v[k++]);
+    while (k < r->merged.n)
+        put_line(r, &r->merged.v[k++]);
     if (doc_reason) {
         wn_buf_printf(&r->out, "# dropped: %s\n", doc_reason);
         if (wn_buf_puts(why, doc_reason))
@@ -196,10 +265,13 @@ int cmd_explain(int argc, char **argv)
         {"site-lines", no_argument, 0, CLEAN_OPT_SITE},
         {"no-site-lines", no_argument, 0, CLEAN_OPT_NO_SITE},
         {"options", no_argument, 0, 3},
+        {"scores", no_argument, 0, 4},
+        {"features", no_argument, 0, 5},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     cli_job j;
+    int scores = 0, features = 0;
     cli_job_init(&j, "explain");
     clean_opts co = {NULL, 1};
     int c;
@@ -207,6 +279,11 @@ int cmd_explain(int argc, char **argv)
     while (!j.usage && (c = getopt_long(argc, argv, "f:j:qh", opts, NULL)) != -1) {
         if (cli_job_option(&j, c, optarg) || clean_option(&j, &co, c, optarg))
             continue;
+        if (c == 4 || c == 5) {
+            scores = 1;
+            features |= c == 5;
+            continue;
+        }
         if (c == 3 || c == 'h') {
             if (c == 3)
                 list_options();
@@ -240,6 +317,9 @@ int cmd_explain(int argc, char **argv)
     run->clean = wn_engine_stage(e, co.site ? 2 : 1);
     wn_doc init = WN_DOC_INIT;
     run->copy = init;
+    run->scores = scores;
+    run->features = features;
+    run->raw = init;
     if (wn_engine_set_decide(e, "clean", 0, explain_one, run))
         status = EXIT_FAILED;
     wn_error err = {0};
@@ -262,10 +342,14 @@ int cmd_explain(int argc, char **argv)
                     (unsigned long long)run->tcount[i]);
     }
     wn_doc_release(&run->copy);
+    wn_doc_release(&run->raw);
+    free(run->norm_v.v);
+    free(run->merged.v);
     free(run->site_v.v);
     free(run->clean_v.v);
     wn_buf_release(&run->reason);
     wn_buf_release(&run->out);
+    wn_buf_release(&run->feats);
     free(run);
     wn_engine_free(e);
     cli_job_release(&j);

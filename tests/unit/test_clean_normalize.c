@@ -71,3 +71,42 @@ TEST(normalize_fold_quotes)
     CHECK_STR(norm(in, "normalize.fold_quotes", "1"),
               "\"Hi,\" she said, 'it's late.'\n");
 }
+
+static void count_debris(void *ctx, const char *line, size_t n,
+                         const char *rule)
+{
+    (void)line, (void)n;
+    int *c = ctx;
+    c[rule != NULL]++;
+}
+
+TEST(normalize_debris_lines)
+{
+    /* lines of only mis-decoded debris (Â, U+0095, Ã, â€, U+FFFD) or of
+     * only removed invisibles go; the same characters inside a line of
+     * words stay, and a paragraph break around a removed line is kept */
+    const char *in = "First.\n\xc3\x82\n\xc2\x95\nSecond \xc3\x82 ok.\n"
+                     "\xc3\x82\xc2\xa0\xc3\x83\n\n\xe2\x80\x8b\n"
+                     "\xc3\xa2\xe2\x82\xac\xe2\x84\xa2 \xef\xbf\xbd\nLast.";
+    CHECK_STR(norm(in, NULL, NULL), "First.\nSecond \xc3\x82 ok.\n\nLast.\n");
+    CHECK_STR(norm("\xc3\x82\nA\n\xc3\x82", NULL, NULL), "A\n");
+    CHECK_STR(norm("\xc3\x82\n", NULL, NULL), "(dropped)");
+    /* wn_clean_lines reports the same lines on the raw text, and the
+     * counter counts what process removed */
+    wn_stage *st;
+    wn_error err;
+    CHECK(wn_stage_new("normalize", NULL, &st, &err) == 0);
+    wn_doc d = WN_DOC_INIT;
+    wn_buf_puts(&d.text, in);
+    int c[2] = {0, 0};
+    CHECK(wn_clean_lines(st, &d, NULL, count_debris, c) == 1);
+    CHECK(c[0] == 3 && c[1] == 5);
+    CHECK(wn_stage_process(st, &d, NULL) == 1);
+    const char *name;
+    uint64_t drops;
+    CHECK(wn_clean_rule_at(st, 0, &name, &drops) == 1);
+    CHECK_STR(name, "debris_line");
+    CHECK(drops == 5);
+    wn_doc_release(&d);
+    wn_stage_free(st);
+}

@@ -177,8 +177,8 @@ TEST(clean_rule_every_builtin_rule_is_tested)
     const char *name;
     for (size_t i = 0; wn_clean_rule_at(st, i, &name, NULL); i++) {
         if (!strcmp(name, "repeated_line") || !strcmp(name, "byline_alone") ||
-            !strcmp(name, "nav_run"))
-            continue; /* structural: tested below */
+            !strcmp(name, "nav_run") || !strcmp(name, "line_model"))
+            continue; /* structural or the model: tested below */
         int found = 0;
         for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
             found |= !strcmp(cases[k].rule, name);
@@ -227,12 +227,15 @@ static const char article[] =
 
 TEST(clean_rule_nav_run)
 {
+    /* nav_run as a veto: with the line model on it is one of the
+     * model's features instead. */
+    const char *nomodel[] = {"clean.model", "0", NULL};
     /* A menu of short lines before the article goes... */
     char text[2048];
     snprintf(text, sizeof text, "Home\nWorld\nAsia\nEurope\nSport\n"
                                 "Culture\n%s", article);
     got g;
-    verdicts("clean", text, &g, NULL, NULL);
+    verdicts("clean", text, &g, NULL, nomodel);
     CHECK_INT(g.n, 9);
     CHECK_STR(g.rule[1], "nav_run");
     CHECK_STR(g.rule[2], "nav_run");
@@ -240,7 +243,7 @@ TEST(clean_rule_nav_run)
     /* ...but the same short lines inside the article (a list) stay. */
     snprintf(text, sizeof text, "%sAsia\nEurope\nSport\nCulture\n%s",
              article, article);
-    verdicts("clean", text, &g, NULL, NULL);
+    verdicts("clean", text, &g, NULL, nomodel);
     for (size_t i = 0; i < g.n; i++)
         CHECK(g.rule[i] == NULL);
     /* A lone short line far from the article stays by default, and goes
@@ -252,15 +255,16 @@ TEST(clean_rule_nav_run)
              "Pictures of the harbour festival and all the boats 3\n"
              "Pictures of the harbour festival and all the boats 4\n%s",
              article);
-    verdicts("clean", text, &g, NULL, NULL);
+    verdicts("clean", text, &g, NULL, nomodel);
     CHECK_INT(g.n, 8);
     CHECK(g.rule[0] == NULL);
-    const char *far[] = {"clean.nav_far", "3", NULL};
+    const char *far[] = {"clean.nav_far", "3", "clean.model", "0", NULL};
     verdicts("clean", text, &g, NULL, far);
     CHECK_STR(g.rule[0], "nav_run");
     CHECK(g.rule[1] == NULL && g.rule[5] == NULL);
     /* and a page without any prose is left alone */
-    verdicts("clean", "Asia\nEurope\nSport\nCulture\n", &g, NULL, NULL);
+    verdicts("clean", "Asia\nEurope\nSport\nCulture\n", &g, NULL,
+             nomodel);
     for (size_t i = 0; i < g.n; i++)
         CHECK(g.rule[i] == NULL);
 }
@@ -450,4 +454,57 @@ TEST(clean_combined_and_rule_by_rule_agree)
                    a.rule[i] ? a.rule[i] : "keep",
                    b.rule[i] ? b.rule[i] : "keep");
     wn_buf_release(&page);
+}
+
+typedef struct scored {
+    double score[16];
+    const char *rule[16];
+    size_t n, nfeat;
+} scored;
+
+static void grab_score(void *ctx, const char *line, size_t n,
+                       const char *rule, double score, const float *feat,
+                       size_t nfeat)
+{
+    scored *s = ctx;
+    (void)line;
+    if (n && s->n < 16) {
+        s->score[s->n] = score;
+        s->rule[s->n++] = rule;
+        if (feat)
+            s->nfeat = nfeat;
+    }
+}
+
+TEST(clean_line_model)
+{
+    /* The model scores only what the rules kept (a rule stays a veto), its
+     * score is a probability, and clean.model=0 turns its drops off. */
+    const char *text =
+        "The council met on Tuesday to discuss the budget for next year.\n"
+        "It agreed to raise the tax by two percent, the mayor told us.\n"
+        "Privacy Policy\n"
+        "Previous | Next | Top\n";
+    for (int on = 0; on < 2; on++) {
+        wn_config *c = wn_config_new();
+        wn_config_set(c, "clean.model", on ? "1" : "0");
+        wn_stage *st;
+        wn_error err;
+        CHECK_INT(wn_stage_new("clean", c, &st, &err), 0);
+        wn_config_free(c);
+        wn_doc d = WN_DOC_INIT;
+        wn_buf_puts(&d.text, text);
+        scored s = {0};
+        CHECK_INT(wn_clean_lines_scored(st, &d, NULL, grab_score, 1, &s), 1);
+        CHECK(s.n == 4 && s.nfeat > 0);
+        CHECK(s.rule[0] == NULL && s.score[0] >= 0);
+        CHECK(s.rule[2] != NULL && s.score[2] == -1);
+        for (size_t i = 0; i < s.n; i++) {
+            CHECK(s.score[i] == -1 || (s.score[i] >= 0 && s.score[i] <= 1));
+            if (!on)
+                CHECK(!s.rule[i] || strcmp(s.rule[i], "line_model"));
+        }
+        wn_doc_release(&d);
+        wn_stage_free(st);
+    }
 }
