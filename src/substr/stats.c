@@ -1,0 +1,52 @@
+/*
+ * stats.c - wn_substr_stats as JSON: the stats.json schema (through the
+ * one writer, tally_json) with a "substr" section of what was struck and
+ * a "substr_work" one of how (which depends on the budget and resuming).
+ */
+#include "substr.h"
+#include "../pipeline/tally.h"
+
+int wn_substr_stats_json(const wn_substr_stats *caller, wn_buf *out)
+{
+    wn_substr_stats st;
+    memset(&st, 0, sizeof st);
+    memcpy(&st, caller, caller->size && caller->size < sizeof st
+                            ? caller->size : sizeof st);
+    tally t;
+    tally_init(&t);
+    int rc = 0;
+    t.docs_read = t.docs_kept = st.docs;
+    t.final_kept = st.kept;
+    t.final_bytes = st.bytes_out;
+    t.kept_bytes = st.text_bytes;
+    t.input.docs = st.docs;
+    t.input.text_bytes = st.text_bytes;
+    t.problems = st.bad_input;
+    if (st.rejected)
+        rc = tally_kv_add(&t.reasons, &t.nreasons, "substr", 6, st.rejected);
+    size_t at = out->len;
+    if (!rc)
+        rc = tally_json(&t, NULL, 0, 0, out);
+    if (!rc)
+        tally_json_reopen(out, at);
+    if (!rc)
+        rc = wn_buf_printf(
+            out,
+            ",\n\"substr\":{\"enabled\":true,\"docs_struck\":%llu,"
+            "\"bytes_struck\":%llu,\"spans\":%llu,\"rejected\":%llu,"
+            "\"bytes_in\":%llu,\"bytes_out\":%llu}"
+            ",\n\"substr_work\":{\"chunks\":%llu,\"ngrams\":%llu,"
+            "\"cross_checked\":%llu,\"spilled_runs\":%llu,"
+            "\"skipped_units\":%llu}\n}\n",
+            (unsigned long long)st.docs_struck,
+            (unsigned long long)st.bytes_struck,
+            (unsigned long long)st.spans, (unsigned long long)st.rejected,
+            (unsigned long long)st.text_bytes,
+            (unsigned long long)st.bytes_out, (unsigned long long)st.chunks,
+            (unsigned long long)st.ngrams,
+            (unsigned long long)st.cross_checked,
+            (unsigned long long)st.spilled_runs,
+            (unsigned long long)st.skipped_units);
+    tally_release(&t);
+    return rc ? WN_ENOMEM : 0;
+}
