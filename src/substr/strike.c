@@ -36,8 +36,9 @@ typedef struct striker {
     dd_xsort *flags;      /* {key, hash} of this shard, by key */
     dd_rec pend;
     int have_pend;
-    ent *tab;
-    size_t tabcap;        /* entries (a power of two) */
+    ent *tab, *batch;
+    size_t tabcap;        /* entries of tab (a power of two) */
+    size_t most;          /* entries of batch */
     wn_doc doc;
     wn_buf cut, json, reason;
     wn_writer *out, *rej;
@@ -86,34 +87,45 @@ static void scan_table(striker *x, const unsigned char *t, size_t n,
     }
 }
 
-/* Adds this chunk's flagged L-grams to fl, a table's worth at a time. */
+/* Adds this chunk's flagged L-grams to fl, at most x->most at a time (a
+ * table sized to each batch: most chunks have few). */
 static int cross_flags(striker *x, uint64_t chunk, const unsigned char *t,
                        size_t n, unsigned char *fl, wn_error *err)
 {
-    size_t most = x->tabcap / 2, m = 0;
-    int more = 1;
     for (;;) {
-        if (!x->have_pend) {
-            more = dd_xsort_next(x->flags, &x->pend, err);
-            if (more < 0)
-                return more;
-            x->have_pend = more == 1;
-        }
-        int mine = x->have_pend && SS_CHUNK(x->pend.a) == chunk;
-        if (mine) {
-            size_t mask = x->tabcap - 1, e = slot_of(x->pend.b, mask);
-            while (x->tab[e].used)
-                e = (e + 1) & mask;
-            x->tab[e].h = x->pend.b;
-            x->tab[e].pos = SS_POS(x->pend.a);
-            x->tab[e].used = 1;
+        size_t m = 0;
+        int mine = 1;
+        while (m < x->most) {
+            if (!x->have_pend) {
+                int more = dd_xsort_next(x->flags, &x->pend, err);
+                if (more < 0)
+                    return more;
+                x->have_pend = more == 1;
+            }
+            if (!(mine = x->have_pend && SS_CHUNK(x->pend.a) == chunk))
+                break;
+            x->batch[m].h = x->pend.b;
+            x->batch[m].pos = SS_POS(x->pend.a);
             x->have_pend = 0;
             m++;
         }
-        if (m && (!mine || m == most)) {
+        if (m) {
+            x->tabcap = 16;
+            while (x->tabcap < 2 * m)
+                x->tabcap *= 2;
+            if (!(x->tab = calloc(x->tabcap, sizeof *x->tab)))
+                return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+            size_t mask = x->tabcap - 1;
+            for (size_t i = 0; i < m; i++) {
+                size_t e = slot_of(x->batch[i].h, mask);
+                while (x->tab[e].used)
+                    e = (e + 1) & mask;
+                x->tab[e] = x->batch[i];
+                x->tab[e].used = 1;
+            }
             scan_table(x, t, n, fl);
-            memset(x->tab, 0, x->tabcap * sizeof *x->tab);
-            m = 0;
+            free(x->tab);
+            x->tab = NULL;
         }
         if (!mine)
             return 0;
@@ -348,11 +360,12 @@ int ss_stage_strike(const ss_ctx *c, unsigned shard, wn_substr_stats *st,
     memset(&rst, 0, sizeof rst);
     wn_buf rpath = WN_BUF_INIT;
     int rc;
-    /* the table of flags gets a quarter of the budget */
-    x.tabcap = 1024;
-    while (x.tabcap * 2 * sizeof(ent) <= c->mem / 4)
-        x.tabcap *= 2;
-    if (!(x.tab = calloc(x.tabcap, sizeof *x.tab))) {
+    /* a batch of flags and its table (twice the entries) get a quarter
+     * of the budget */
+    x.most = c->mem / 4 / (3 * sizeof(ent));
+    if (x.most < 1024)
+        x.most = 1024;
+    if (!(x.batch = malloc(x.most * sizeof *x.batch))) {
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         goto out;
     }
@@ -393,6 +406,7 @@ out:
         wn_writer_abort(x.rej);
     dd_xsort_free(x.flags);
     free(x.tab);
+    free(x.batch);
     free(x.ch);
     free(x.dlen);
     free(x.dspan);
