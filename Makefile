@@ -6,8 +6,7 @@ PREFIX   ?= /usr/local
 SHARED   ?= ../shared
 CC       ?= cc
 BUILD    ?= build
-PKGS     := zlib libdeflate libzstd libxxhash libutf8proc libpcre2-8 inih libpsl \
-            libdivsufsort
+PKGS     := zlib libdeflate libzstd libxxhash libutf8proc libpcre2-8 inih libpsl libdivsufsort
 # `make GUMBO=1`: also link gumbo, the HTML5 reference parser
 # (extract.parser=gumbo; the evaluation uses it).  Off by default: it has no
 # memory or time bounds of its own (src/extract/html_gumbo.c).

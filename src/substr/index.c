@@ -15,12 +15,27 @@
 #include <divsufsort.h>
 #include <stdlib.h>
 
-uint64_t ss_hash(const unsigned char *p, unsigned L)
+void ss_roll(const unsigned char *t, size_t n, unsigned L,
+             void (*fn)(void *ctx, size_t pos, uint64_t h), void *ctx)
 {
-    uint64_t h = 0;
-    for (unsigned k = 0; k < L; k++)
-        h = h * SS_HASH_MUL + (uint64_t)p[k] + 1;
-    return h;
+    uint64_t pw = 1, h = 0;
+    for (unsigned k = 1; k < L; k++)
+        pw *= SS_HASH_MUL;
+    unsigned len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == SS_SEP) {
+            len = 0;
+            h = 0;
+            continue;
+        }
+        if (len == L)
+            h -= ((uint64_t)t[i - L] + 1) * pw;
+        else
+            len++;
+        h = h * SS_HASH_MUL + (uint64_t)t[i] + 1;
+        if (len == L)
+            fn(ctx, i + 1 - L, h);
+    }
 }
 
 unsigned ss_partition(uint64_t h, unsigned parts)
@@ -57,7 +72,20 @@ typedef struct indexer {
     atomic_file *rec; /* one per partition */
     wn_buf *recpath;
     wn_substr_stats *st;
+    const unsigned char *rep_bits; /* first positions of the groups */
+    unsigned chunk;
 } indexer;
+
+static void put_record(void *ctx, size_t pos, uint64_t h)
+{
+    indexer *x = ctx;
+    if (!SS_BIT(x->rep_bits, pos))
+        return;
+    uint64_t rec[2] = {h, SS_KEY(x->shard, x->chunk, pos)};
+    /* a failed fwrite is found by atomic_commit (the stream's flag) */
+    fwrite(rec, sizeof rec, 1,
+           x->rec[ss_partition(h, x->c->o->partitions)].f);
+}
 
 static int put_file(const indexer *x, const char *pat, unsigned j,
                     const void *data, size_t n, wn_error *err)
@@ -116,8 +144,9 @@ static int index_chunk(indexer *x, wn_error *err)
     memset(x->text.data + n, 0, L);
     size_t nb = n / 8 + 1;
     saidx_t *sa = n ? malloc(n * sizeof *sa) : NULL;
-    unsigned char *valid = calloc(nb, 1), *wfl = calloc(nb, 1);
-    if ((n && !sa) || !valid || !wfl) {
+    unsigned char *valid = calloc(nb, 1), *wfl = calloc(nb, 1),
+                  *reps = calloc(nb, 1);
+    if ((n && !sa) || !valid || !wfl || !reps) {
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory (chunk of %zu "
                     "bytes; lower substr.memory's share per thread?)", n);
         goto out;
@@ -145,17 +174,20 @@ static int index_chunk(indexer *x, wn_error *err)
             for (size_t k = r; k < e; k++)
                 if (o->strike == SS_STRIKE_ALL || (size_t)sa[k] != rep)
                     SS_SET(wfl, (size_t)sa[k]);
-        uint64_t rec[2] = {ss_hash(t + rep, L), SS_KEY(x->shard, j, rep)};
-        fwrite(rec, sizeof rec, 1,
-               x->rec[ss_partition(rec[0], o->partitions)].f);
+        SS_SET(reps, rep);
         x->st->ngrams++;
         r = e;
     }
+    /* the records, hashed in one rolling pass in position order */
+    x->rep_bits = reps;
+    x->chunk = j;
+    ss_roll(t, n, L, put_record, x);
     rc = put_file(x, "wfl-%05u-%04u.bin", j, wfl, nb, err);
 out:
     free(sa);
     free(valid);
     free(wfl);
+    free(reps);
     if (!rc) {
         x->nch++;
         x->st->chunks++;

@@ -53,38 +53,32 @@ static size_t slot_of(uint64_t h, size_t mask)
     return (size_t)h & mask;
 }
 
+typedef struct scan {
+    const striker *x;
+    const unsigned char *t;
+    unsigned char *fl;
+} scan;
+
+static void scan_one(void *ctx, size_t s, uint64_t h)
+{
+    scan *c = ctx;
+    const striker *x = c->x;
+    if (SS_BIT(c->fl, s))
+        return;
+    size_t mask = x->tabcap - 1;
+    for (size_t e = slot_of(h, mask); x->tab[e].used; e = (e + 1) & mask)
+        if (x->tab[e].h == h && !memcmp(c->t + s, c->t + x->tab[e].pos, x->L)) {
+            SS_SET(c->fl, s);
+            return;
+        }
+}
+
 /* Flags the positions whose L-gram is one in the table. */
 static void scan_table(striker *x, const unsigned char *t, size_t n,
                        unsigned char *fl)
 {
-    unsigned L = x->L;
-    size_t mask = x->tabcap - 1;
-    uint64_t pw = 1, h = 0;
-    for (unsigned k = 1; k < L; k++)
-        pw *= SS_HASH_MUL;
-    unsigned len = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] == SS_SEP) {
-            len = 0;
-            h = 0;
-            continue;
-        }
-        if (len == L)
-            h -= ((uint64_t)t[i - L] + 1) * pw;
-        else
-            len++;
-        h = h * SS_HASH_MUL + (uint64_t)t[i] + 1;
-        if (len < L)
-            continue;
-        size_t s = i + 1 - L;
-        if (SS_BIT(fl, s))
-            continue;
-        for (size_t e = slot_of(h, mask); x->tab[e].used; e = (e + 1) & mask)
-            if (x->tab[e].h == h && !memcmp(t + s, t + x->tab[e].pos, L)) {
-                SS_SET(fl, s);
-                break;
-            }
-    }
+    scan c = {x, t, fl};
+    ss_roll(t, n, x->L, scan_one, &c);
 }
 
 /* Adds this chunk's flagged L-grams to fl, at most x->most at a time (a

@@ -69,9 +69,10 @@ typedef struct ss_chunk {
     uint64_t bytes; /* text with separators */
 } ss_chunk;
 
-/* Polynomial hash of the L bytes at p, the value the rolling hash of the
- * strike unit reaches at the same window. */
-uint64_t ss_hash(const unsigned char *p, unsigned L);
+/* Calls fn with the polynomial hash (mod 2^64) of every L-gram of t (the
+ * L bytes at pos, inside one document), in position order. */
+void ss_roll(const unsigned char *t, size_t n, unsigned L,
+             void (*fn)(void *ctx, size_t pos, uint64_t h), void *ctx);
 #define SS_HASH_MUL 0x9E3779B97F4A7C15ULL
 /* Partition of a hash. */
 unsigned ss_partition(uint64_t h, unsigned parts);
