@@ -28,7 +28,8 @@ if [ ! -f "$R" ] || [ ! -f "$B" ]; then
 fi
 [ -x /usr/bin/time ] || { echo "skip bench_substr: no /usr/bin/time"; exit 0; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+poll=
+trap '[ -n "$poll" ] && kill $poll 2>/dev/null; rm -rf "$tmp"' EXIT
 zcat "$R" "$B" >"$tmp/real.jsonl"
 python3 - "$tmp/real.jsonl" "$tmp/corpus.jsonl" "$size_mb" <<'PY'
 import json, random, sys
@@ -81,7 +82,7 @@ run() {
   start=$(date +%s.%N)
   /usr/bin/time -v "$@" 2>"$tmp/tv" >/dev/null || { cat "$tmp/tv"; kill $poll; return 1; }
   end=$(date +%s.%N)
-  kill $poll; wait $poll 2>/dev/null
+  kill $poll; wait $poll 2>/dev/null; poll=
   cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$tmp/tv")
   rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$tmp/tv")
   echo "$cpu $(echo "$end - $start" | bc) $rss $(cat "$tmp/disk" 2>/dev/null || echo 0)" >>"$tmp/$name"

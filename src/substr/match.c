@@ -129,7 +129,9 @@ int ss_stage_match(const ss_ctx *c, unsigned part, wn_substr_stats *st,
     dd_xsort *x = NULL;
     int rc;
     dd_path(&tmp, c->workdir, "sort-%03u", part);
-    if ((rc = dd_xsort_new(c->mem, tmp.data, 0, &x, err)))
+    /* half: the merge's read buffers, the groups and what the index unit
+     * left in the heap need the rest */
+    if ((rc = dd_xsort_new(c->mem / 2, tmp.data, 0, &x, err)))
         goto out;
     for (size_t s = 0; s < c->n && !rc; s++) {
         dd_path(&p, c->workdir, "rec-%05zu-%03u.bin", s, part);

@@ -254,11 +254,13 @@ static int substr_run(const wn_config *cfg, const char *const *inputs,
         atomic_remove_temporaries(outputs[i]);
     if (!rc && rejects)
         atomic_remove_temporaries(rejects);
-    /* each unit's share of the budget; a chunk (text, 4-byte suffix
-     * array, bitmaps) takes a sixth of it.  The chunking depends on the
-     * budget and threads, the spans do not. */
+    /* each unit's share of the budget.  A chunk costs about 6.5 times its
+     * text in the index unit (the text, whose buffer may have grown to
+     * twice it, a 4-byte suffix array, three bitmaps): an eighth of the
+     * share leaves room for the reader and the record streams.  The
+     * chunking depends on the budget and threads, the spans do not. */
     ss_ctx c = {&o, inputs, n, workdir, outputs, o.memory / o.threads, 0};
-    c.chunk_bytes = c.mem / 6;
+    c.chunk_bytes = c.mem / 8;
     if (c.chunk_bytes > ((size_t)1 << 29))
         c.chunk_bytes = (size_t)1 << 29;
     if (c.chunk_bytes < 4096)
