@@ -470,6 +470,7 @@ typedef struct wn_substr_stats {
     uint64_t skipped_units; /* units found done (resume) */
     uint64_t bad_input;     /* bad-input events while reading */
     uint64_t bytes_out;     /* text bytes of the kept documents */
+    uint64_t bytes_rejected; /* text bytes of the rejected ones */
 } wn_substr_stats;
 
 #define WN_SUBSTR_STATS_INIT {sizeof(wn_substr_stats)}

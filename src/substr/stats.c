@@ -6,6 +6,9 @@
 #include "substr.h"
 #include "../pipeline/tally.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int wn_substr_stats_json(const wn_substr_stats *caller, wn_buf *out)
 {
     wn_substr_stats st;
@@ -22,7 +25,16 @@ int wn_substr_stats_json(const wn_substr_stats *caller, wn_buf *out)
     t.input.docs = st.docs;
     t.input.text_bytes = st.text_bytes;
     t.problems = st.bad_input;
-    if (st.rejected)
+    /* one stage row, so that the report's funnel draws what was cut */
+    if (!(t.stage_name[0] = strdup("substr")))
+        rc = WN_ENOMEM;
+    t.nstages = 1;
+    t.stage_in[0] = st.docs;
+    t.stage_rejected[0] = st.rejected;
+    t.stage_bytes[0] = st.text_bytes;
+    t.stage_bytes_out[0] = st.bytes_out;
+    t.stage_bytes_rej[0] = st.bytes_rejected;
+    if (!rc && st.rejected)
         rc = tally_kv_add(&t.reasons, &t.nreasons, "substr", 6, st.rejected);
     size_t at = out->len;
     if (!rc)

@@ -286,6 +286,7 @@ static int strike_doc(void *ctx, wn_doc *doc, wn_error *err)
                                       x->reason.len)))
             return wn_err(err, rc, "", 0, "out of memory");
         x->st->rejected++;
+        x->st->bytes_rejected += doc->text.len;
         return wn_writer_write(x->rej, doc, err);
     }
     wn_buf_reset(&x->cut);

@@ -142,6 +142,12 @@ expect_eq "cut: rejects = rejected" "$(json_get cut.json substr.rejected)" \
 [ "$(json_get cut.json substr.bytes_struck)" -gt 0 ] && pass ||
   fail "cut: bytes struck counted"
 
+# ---- the report draws the stats: a funnel row with the bytes struck
+mkdir rep && cp cut.json rep/stats.json
+"$WINNOW" report rep >/dev/null 2>&1
+expect_eq "report: exit" 0 $?
+grep -q 'bytes struck in' rep/report.html && pass || fail "report: bytes struck shown"
+
 # ---- the same bytes for any -j and --memory
 "$WINNOW" substr -q -l 50 --strike later -j 1 -m 1G --min-doc-bytes 60 \
   -r rej1.jsonl -o cut1 $S
