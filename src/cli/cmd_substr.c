@@ -221,7 +221,7 @@ int cmd_substr(int argc, char **argv)
     }
     if (st.bad_input && rc == EXIT_CLEAN)
         rc = EXIT_BAD_INPUT;
-    if (!quiet)
+    if (!quiet && !r)
         fprintf(stderr,
                 "winnow substr: %llu documents (%.1f MB): %llu bytes struck "
                 "in %llu spans of %llu documents, %llu rejected, kept "

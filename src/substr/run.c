@@ -8,6 +8,7 @@
  */
 #include "substr.h"
 #include "../dedup/dedup.h"
+#include "../io/input.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -237,6 +238,11 @@ static int substr_run(const wn_config *cfg, const char *const *inputs,
     if (n >= SS_MAXSHARDS)
         return wn_err(err, WN_ELIMIT, "", 0, "more than %u inputs",
                       SS_MAXSHARDS - 1);
+    for (size_t i = 0; i < n; i++)
+        if (!input_rereadable(inputs[i]))
+            return wn_err(err, WN_EINVAL, inputs[i], 0,
+                          "substr reads each input twice: a stream or pipe "
+                          "cannot be an input (save it to a file first)");
     if ((rc = prepare_workdir(&o, inputs, n, workdir, err)))
         return rc;
     wn_buf lp = WN_BUF_INIT;

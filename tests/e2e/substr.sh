@@ -20,6 +20,8 @@ expect_eq "no --output-dir is a usage error" 2 $?
 expect_eq "bad --strike is a usage error" 2 $?
 "$WINNOW" substr -l 3 -o x one.jsonl >/dev/null 2>&1
 expect_eq "--min-length below 8 is a usage error" 2 $?
+cat one.jsonl | "$WINNOW" substr -o x - >/dev/null 2>&1
+expect_eq "stdin (read twice) is refused" 2 $?
 
 # ---- synthetic: planted spans (whole and as overlapping suffixes), random
 # filler with multi-byte characters, three inputs
