@@ -165,7 +165,7 @@ expect_eq "resume: same counters" "$(json_get cut.json substr.bytes_struck)" \
   "$(json_get cut2.json substr.bytes_struck)"
 "$WINNOW" substr -q -l 60 -o cut $S 2>/dev/null
 expect_eq "resume with other options refused" 2 $?
-for delay in 0.1 0.3; do
+for delay in 0.1 0.4; do
   rm -rf k
   "$WINNOW" substr -q -l 50 --strike later -m 96K --min-doc-bytes 60 \
     -r k/rej.jsonl -o k $S &
