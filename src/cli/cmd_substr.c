@@ -158,6 +158,10 @@ int cmd_substr(int argc, char **argv)
             return EXIT_CLEAN;
         default: bad = 1;
         }
+        if (bad < 0) { /* out of memory, not a usage error */
+            wn_config_free(cfg);
+            return EXIT_FAILED;
+        }
         if (bad) {
             fputs(substr_help, stderr);
             wn_config_free(cfg);
@@ -168,7 +172,7 @@ int cmd_substr(int argc, char **argv)
     if (wn_substr_check_config(cfg, &err)) {
         cli_errorf("substr: %s", err.msg);
         wn_config_free(cfg);
-        return EXIT_USAGE;
+        return err.code == WN_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
     }
     if (optind >= argc || !outdir) {
         cli_errorf("substr: %s", optind >= argc ? "no input given"

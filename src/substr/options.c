@@ -55,13 +55,13 @@ int wn_substr_check_config(const wn_config *cfg, wn_error *err)
     return ss_opts_parse(cfg, &o, err);
 }
 
-void ss_opts_describe(const ss_opts *o, wn_buf *out)
+int ss_opts_describe(const ss_opts *o, wn_buf *out)
 {
     static const char *sk[] = {"all", "later"};
     /* min_doc_bytes and annotate only shape the strike unit's output, but
      * a resumed run must not mix outputs of two settings either */
-    wn_buf_printf(out, "min_length=%u strike=%s annotate=%d "
+    return wn_buf_printf(out, "min_length=%u strike=%s annotate=%d "
                        "min_doc_bytes=%u partitions=%u",
-                  o->min_length, sk[o->strike], o->annotate,
-                  o->min_doc_bytes, o->partitions);
+                         o->min_length, sk[o->strike], o->annotate,
+                         o->min_doc_bytes, o->partitions);
 }

@@ -204,7 +204,7 @@ static int prepare_workdir(const ss_opts *o, const char *const *inputs,
     unsigned char *have = NULL;
     size_t hn = 0;
     int rc = 0, built = wn_buf_puts(&want, "winnow substr work directory\n");
-    ss_opts_describe(o, &want);
+    keep_first(&built, ss_opts_describe(o, &want));
     keep_first(&built, wn_buf_printf(&want, "\ninputs %zu\n", n));
     for (size_t i = 0; i < n; i++)
         keep_first(&built, wn_buf_printf(&want, "%s\n", inputs[i]));

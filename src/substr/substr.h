@@ -51,7 +51,8 @@ typedef struct ss_opts {
 } ss_opts;
 
 int ss_opts_parse(const wn_config *cfg, ss_opts *o, wn_error *err);
-void ss_opts_describe(const ss_opts *o, wn_buf *out);
+/* The options that shape the output, one line (0 or WN_ENOMEM). */
+int ss_opts_describe(const ss_opts *o, wn_buf *out);
 
 typedef struct ss_ctx {
     const ss_opts *o;
