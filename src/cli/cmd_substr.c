@@ -70,33 +70,37 @@ static void report_problem(void *ctx, const char *msg)
         cli_errorf("%s", msg);
 }
 
-/* DIR/<base name>, one per input; NULL when two would collide. */
-static char **outputs_in(const char *dir, char **in, size_t n)
+/* DIR/<base name>, one per input, into *out: EXIT_CLEAN, EXIT_USAGE when
+ * two would collide, EXIT_FAILED when out of memory. */
+static int outputs_in(const char *dir, char **in, size_t n, char ***out)
 {
-    char **out = calloc(n ? n : 1, sizeof *out);
-    for (size_t i = 0; out && i < n; i++) {
+    char **o = calloc(n ? n : 1, sizeof *o);
+    int rc = o ? EXIT_CLEAN : EXIT_FAILED;
+    for (size_t i = 0; i < n && !rc; i++) {
         const char *b = strrchr(in[i], '/');
         b = !strcmp(in[i], "-") ? "stdin.jsonl" : b ? b + 1 : in[i];
         wn_buf p = WN_BUF_INIT;
         if (wn_buf_printf(&p, "%s/%s", dir, b)) {
             cli_errorf("substr: out of memory");
-            goto fail;
+            rc = EXIT_FAILED;
+            break;
         }
-        out[i] = p.data;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(out[j], out[i])) {
+        o[i] = p.data;
+        for (size_t j = 0; j < i && !rc; j++)
+            if (!strcmp(o[j], o[i])) {
                 cli_errorf("substr: two inputs named %s; outputs would "
                            "collide", b);
-                goto fail;
+                rc = EXIT_USAGE;
             }
-        continue;
-    fail:
-        for (size_t j = 0; j <= i; j++)
-            free(out[j]);
-        free(out);
-        return NULL;
     }
-    return out;
+    if (rc && o) {
+        for (size_t i = 0; i < n; i++)
+            free(o[i]);
+        free(o);
+        o = NULL;
+    }
+    *out = o;
+    return rc;
 }
 
 int cmd_substr(int argc, char **argv)
@@ -196,10 +200,8 @@ int cmd_substr(int argc, char **argv)
         rc = EXIT_FAILED;
         goto out;
     }
-    if (!(outs = outputs_in(outdir, files, n))) {
-        rc = EXIT_USAGE;
+    if ((rc = outputs_in(outdir, files, n, &outs)))
         goto out;
-    }
     if (!workdir) {
         if (wn_buf_printf(&wd, "%s/.substr", outdir)) {
             rc = EXIT_FAILED;
