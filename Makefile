@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 SHARED   ?= ../shared
 CC       ?= cc
 BUILD    ?= build
-PKGS     := zlib libdeflate libzstd libxxhash libutf8proc libpcre2-8 inih libpsl icu-uc
+PKGS     := zlib libdeflate libzstd libxxhash libutf8proc libpcre2-8 inih libpsl icu-uc libdivsufsort
 # `make GUMBO=1`: also link gumbo, the HTML5 reference parser
 # (extract.parser=gumbo; the evaluation uses it).  Off by default: it has no
 # memory or time bounds of its own (src/extract/html_gumbo.c).
@@ -26,7 +26,8 @@ LDLIBS   += $(PKG_LIBS) -lcld2 -lstdc++ -lpthread -lm
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/io/*.c src/clean/*.c \
-              src/filter/*.c src/dedup/*.c src/pipeline/*.c src/extract/*.c))
+              src/filter/*.c src/dedup/*.c src/pipeline/*.c src/extract/*.c \
+              src/substr/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

@@ -455,6 +455,51 @@ int wn_dedup_run(const wn_config *cfg, const char *const *inputs, size_t n,
  * read = kept + rejected, by reason; docs/FORMATS.md). */
 int wn_dedup_stats_json(const wn_dedup_stats *st, wn_buf *out);
 
+/* ------------------------------------------------------ exact substrings */
+
+/* Counters of wn_substr_run (docs/dedup.md, "Exact substrings"). */
+typedef struct wn_substr_stats {
+    size_t size;            /* as wn_dedup_stats.size */
+    uint64_t docs;          /* documents read */
+    uint64_t text_bytes;    /* bytes of their text */
+    uint64_t kept;          /* written to the outputs */
+    uint64_t rejected;      /* cut below substr.min_doc_bytes */
+    uint64_t docs_struck;   /* documents with at least one span */
+    uint64_t bytes_struck;  /* bytes in spans (cut, or listed with
+                             * substr.annotate) */
+    uint64_t spans;         /* maximal struck spans */
+    uint64_t chunks;        /* suffix-array chunks */
+    uint64_t ngrams;        /* distinct L-grams of the chunks (records) */
+    uint64_t cross_checked; /* L-grams compared across chunks */
+    uint64_t spilled_runs;  /* sorted runs spilled to disk */
+    uint64_t skipped_units; /* units found done (resume) */
+    uint64_t bad_input;     /* bad-input events while reading */
+    uint64_t bytes_out;     /* text bytes of the kept documents */
+    uint64_t bytes_rejected; /* text bytes of the rejected ones */
+} wn_substr_stats;
+
+#define WN_SUBSTR_STATS_INIT {sizeof(wn_substr_stats)}
+
+int wn_substr_check_config(const wn_config *cfg, wn_error *err);
+/* The i-th substr option: key, default and help line; 0 past the end. */
+int wn_substr_option_at(size_t i, const char **key, const char **def,
+                        const char **help);
+/* Exact-substring removal (Lee et al. 2022) in bounded memory
+ * (substr.memory): every span of at least substr.min_length bytes that
+ * occurs twice in the corpus is cut from the documents of inputs[i],
+ * written to outputs[i] (substr.strike=later keeps the first occurrence;
+ * substr.annotate lists the spans in metadata "substr_spans" instead).  A
+ * document cut below substr.min_doc_bytes goes to rejects with
+ * "reject_reason": "substr:bytes_left=N<M".  workdir as for
+ * wn_dedup_run (resumable; the problems met while reading are read back
+ * with wn_dedup_problems, the rejects are joined into rejects).  st may be
+ * NULL.  The output does not depend on substr.threads or substr.memory. */
+int wn_substr_run(const wn_config *cfg, const char *const *inputs, size_t n,
+                  const char *workdir, const char *const *outputs,
+                  const char *rejects, wn_substr_stats *st, wn_error *err);
+/* st as JSON in the schema of stats.json, with a "substr" section. */
+int wn_substr_stats_json(const wn_substr_stats *st, wn_buf *out);
+
 
 
 /* ------------------------------------------------------------------ engine */

@@ -7,7 +7,7 @@ set -u
 MODS="zlib:zlib1g-dev libzstd:libzstd-dev libxxhash:libxxhash-dev
 libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev inih:libinih-dev
 libdeflate:libdeflate-dev libisal:libisal-dev ompi-c:libopenmpi-dev gumbo:libgumbo-dev
-libpsl:libpsl-dev icu-uc:libicu-dev"
+libpsl:libpsl-dev icu-uc:libicu-dev libdivsufsort:libdivsufsort-dev"
 # commands -> Debian package (tests and benchmarks use them)
 CMDS="pkg-config:pkg-config zstd:zstd gzip:gzip python3:python3 g++:g++
 chromium:chromium mpirun:openmpi-bin jq:jq fasttext:fasttext"

@@ -127,6 +127,7 @@ int clean_option(cli_job *j, clean_opts *co, int c, const char *arg);
 /* run.stages for the cleaners. */
 int clean_select(cli_job *j, const clean_opts *co);
 int cmd_dedup(int argc, char **argv);
+int cmd_substr(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_decontaminate(int argc, char **argv);
 int cmd_select(int argc, char **argv);

@@ -13,6 +13,7 @@ static const cli_cmd commands[] = {
     {"clean", "remove boilerplate lines, keep the article", cmd_clean},
     {"explain", "show which rule keeps or drops each line", cmd_explain},
     {"dedup", "remove exact and near-duplicate documents", cmd_dedup},
+    {"substr", "remove repeated substrings (suffix arrays)", cmd_substr},
     {"filter", "language ID, quality filters, PII redaction", cmd_filter},
     {"decontaminate", "cut evaluation-set n-grams out of documents",
      cmd_decontaminate},

@@ -32,6 +32,7 @@ struct dd_xsort {
     size_t nheap;
     dd_rec last;
     int have_last;
+    int read_error; /* a run could not be read to its end */
 };
 
 static inline int rec_lt(const dd_rec *x, const dd_rec *y)
@@ -172,9 +173,15 @@ int dd_xsort_add(dd_xsort *x, uint64_t a, uint64_t b, wn_error *err)
 
 /* ---- merging ---- */
 
-static int in_read(struct run_in *r)
+/* 1 with the next record; 0 at the end of the run, or on a read error,
+ * which is remembered: a run cut short must never pass for a whole one. */
+static int in_read(dd_xsort *x, struct run_in *r)
 {
-    return fread(&r->cur, sizeof r->cur, 1, r->f) == 1;
+    if (fread(&r->cur, sizeof r->cur, 1, r->f) == 1)
+        return 1;
+    if (ferror(r->f))
+        x->read_error = 1;
+    return 0;
 }
 
 static void sift_down(dd_xsort *x, size_t i)
@@ -230,9 +237,11 @@ static int open_inputs(dd_xsort *x, size_t cnt, wn_error *err)
         x->in[i].f = fopen(name, "rb");
         if (!x->in[i].f)
             return wn_err(err, WN_EIO, name, 0, "cannot open sorted run");
-        if (in_read(&x->in[i]))
+        if (in_read(x, &x->in[i]))
             x->heap[x->nheap++] = i;
     }
+    if (x->read_error)
+        return wn_err(err, WN_EIO, x->prefix, 0, "read error in a sorted run");
     for (size_t i = x->nheap; i-- > 0;)
         sift_down(x, i);
     return 0;
@@ -244,7 +253,7 @@ static int heap_pop(dd_xsort *x, dd_rec *r)
         return 0;
     struct run_in *in = &x->in[x->heap[0]];
     *r = in->cur;
-    if (!in_read(in))
+    if (!in_read(x, in))
         x->heap[0] = x->heap[--x->nheap];
     sift_down(x, 0);
     return 1;
@@ -278,9 +287,11 @@ int dd_xsort_finish(dd_xsort *x, wn_error *err)
         while (heap_pop(x, &r))
             fwrite(&r, sizeof r, 1, f);
         int bad = fflush(f) || ferror(f); /* any fwrite that failed */
-        if (fclose(f) || bad) {
+        if (fclose(f) || bad || x->read_error) {
             remove(name);
-            return wn_err(err, WN_EIO, name, 0, "cannot write sorted run");
+            return wn_err(err, WN_EIO, name, 0, x->read_error
+                          ? "read error in a sorted run"
+                          : "cannot write sorted run");
         }
         close_inputs(x, 1);
         x->first_run += FANIN;
@@ -291,7 +302,6 @@ int dd_xsort_finish(dd_xsort *x, wn_error *err)
 
 int dd_xsort_next(dd_xsort *x, dd_rec *r, wn_error *err)
 {
-    (void)err;
     if (!x->finished)
         return WN_EINVAL;
     if (!x->spilled) {
@@ -301,7 +311,11 @@ int dd_xsort_next(dd_xsort *x, dd_rec *r, wn_error *err)
         return 1;
     }
     for (;;) {
-        if (!heap_pop(x, r))
+        int got = heap_pop(x, r);
+        if (x->read_error)
+            return wn_err(err, WN_EIO, x->prefix, 0,
+                          "read error in a sorted run");
+        if (!got)
             return 0;
         if (x->uniq && x->have_last && x->last.a == r->a &&
             x->last.b == r->b)

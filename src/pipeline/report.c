@@ -238,6 +238,12 @@ static int funnel(wn_buf *o, const report_src *s)
             KEEP(rh_num(o, jview_u64(val)));
             PUTS("</span>");
         }
+        if (!strcmp(st[i].name, "substr")) {
+            KEEP(rh_num(o, report_u64(s, "/substr/bytes_struck")));
+            PUTS(" bytes struck in ");
+            KEEP(rh_num(o, report_u64(s, "/substr/spans")));
+            PUTS(" repeated spans");
+        }
         if (!strcmp(st[i].name, "pii")) {
             PUTS("redacted: ");
             KEEP(rh_num(o, report_u64(s, "/redacted/email")));
