@@ -3,7 +3,8 @@
  * the rule of allenai/bff as Dolma and DCLM run it.
  *
  * A paragraph is a '\n'-separated line.  Its words (the quality filters'
- * words, ftok_get: runs of non-space) make n-grams of dedup.para_ngram
+ * words, ftok_get_lang: runs of non-space, cut by ICU in documents whose
+ * language writes without spaces) make n-grams of dedup.para_ngram
  * words (13), each hashed once (XXH3-128 of the word hashes); a line of
  * fewer words is one n-gram of all its words when it has at least
  * dedup.para_min_words (5), and is left alone, neither checked nor added,
@@ -24,6 +25,7 @@
  */
 #include "dedup.h"
 #include "../filter/tokens.h"
+#include "../filter/wordseg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -228,7 +230,10 @@ int wn_para_check(wn_para *p, wn_doc *doc, wn_buf *reason,
 {
     const char *text = doc->text.data ? doc->text.data : "";
     size_t len = doc->text.len;
-    const ftok_doc *t = ftok_get(text, len);
+    /* the words the quality filters see: ICU's for zh, ja, th, ... */
+    char lang[16];
+    wseg_doc_lang(doc, lang, sizeof lang);
+    const ftok_doc *t = ftok_get_lang(text, len, lang);
     if (!t)
         return WN_ENOMEM;
     wn_buf_reset(&p->out);

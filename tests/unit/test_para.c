@@ -225,3 +225,32 @@ TEST(para_bloom_false_removals_within_rate)
     wn_para_free(pb);
     wn_para_free(pe);
 }
+
+/* A Chinese paragraph is one whitespace "word"; with the document's
+ * language zh it is ICU's words, so its copy is found (issue 16). */
+TEST(para_chinese_words_by_language)
+{
+    static const char *const kv[] = {"dedup.para_filter", "exact"};
+    const char *zh = "联合国大会于一九四八年十二月十日通过并颁布世界人权宣言"
+                     "这一具有历史意义的宣言颁布后大会要求所有会员国广为宣传";
+    for (int lang = 0; lang < 2; lang++) {
+        wn_para *p = para_new(kv, 2);
+        wn_dedup_stats st;
+        memset(&st, 0, sizeof st);
+        wn_buf reason = WN_BUF_INIT;
+        int rc = 0;
+        for (int i = 0; i < 2; i++) {
+            wn_doc d = WN_DOC_INIT;
+            wn_buf_set(&d.text, zh, strlen(zh));
+            if (lang)
+                wn_doc_meta_set_str(&d, "language", "zh", 2);
+            rc = wn_para_check(p, &d, &reason, &st);
+            wn_doc_release(&d);
+        }
+        /* without the language: one word, below 5, left alone (kept);
+         * with it: the second copy is emptied (rejected) */
+        CHECK_INT(rc, lang ? 0 : 1);
+        wn_buf_release(&reason);
+        wn_para_free(p);
+    }
+}
