@@ -200,3 +200,56 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
     free(bad);
     return best;
 }
+
+/* Pages without <article>/<main> still have one element around the
+ * story: blocks the statistics kept outside it are sidebars, teaser
+ * boxes and footers that happen to hold prose.  The element is the
+ * deepest whose subtree holds DOMINANT of the kept non-link text (above
+ * half, so the candidates form one chain from the root); headings are
+ * kept wherever they are, since a story's title often sits in a header
+ * above its body. */
+#ifndef DOMINANT
+#define DOMINANT 0.75
+#endif
+
+void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
+                      size_t nn)
+{
+    if (!nn || !nb)
+        return;
+    uint64_t *sub = calloc(nn, sizeof *sub);
+    uint32_t *depth = malloc(nn * sizeof *depth);
+    if (!sub || !depth) {
+        free(sub);
+        free(depth);
+        return; /* out of memory: keep the statistics' decision */
+    }
+    for (size_t i = 0; i < nn; i++)
+        depth[i] = parent[i] >= 0 && (size_t)parent[i] < i
+                       ? depth[parent[i]] + 1 : 0;
+    uint64_t total = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (bl[i].cls != XC_GOOD || link_density(&bl[i]) > 0.5)
+            continue;
+        total += bl[i].chars;
+        for (int32_t c = bl[i].node; c >= 0 && (size_t)c < nn; c = parent[c])
+            sub[c] += bl[i].chars;
+    }
+    int32_t best = -1;
+    for (size_t i = 0; i < nn; i++)
+        if (sub[i] >= DOMINANT * total &&
+            (best < 0 || depth[i] > depth[best]))
+            best = (int32_t)i;
+    if (best >= 0 && total)
+        for (size_t i = 0; i < nb; i++) {
+            if (bl[i].cls != XC_GOOD || bl[i].kind == XB_HEADING)
+                continue;
+            int32_t c = bl[i].node;
+            while (c >= 0 && (size_t)c < nn && c != best)
+                c = parent[c];
+            if (c != best)
+                bl[i].cls = XC_BAD;
+        }
+    free(sub);
+    free(depth);
+}

@@ -27,7 +27,7 @@
 
 enum { /* per-element frame flags */
     FR_LINK = 1, FR_PRE = 2, FR_CONT = 4, FR_BOIL = 8, FR_HEAD = 16,
-    FR_TITLE = 32, FR_HEADING = 64,
+    FR_TITLE = 32, FR_HEADING = 64, FR_NODE = 128,
 };
 
 typedef struct xstate {
@@ -35,6 +35,8 @@ typedef struct xstate {
     extract_bufs *b;
     extract_result *res;
     uint8_t fr[HTML_MAX_DEPTH + 2];
+    wn_buf *nodes;  /* int32_t parent of each block-level element */
+    int32_t node;   /* innermost open block-level element, -1 */
     int depth;     /* open elements (capped frames beyond the limit) */
     int skip;      /* >0: inside a skipped subtree, its depth */
     int link, pre, head, heading, title, title_done;
@@ -43,6 +45,7 @@ typedef struct xstate {
     /* the block being built: text from cur_off in b->text */
     size_t cur_off;
     uint32_t chars, link_chars, words;
+    int lead_link; /* the block's first text was inside a link */
     int space;     /* a space is pending */
     size_t title_len;
     int rc;        /* first allocation failure */
@@ -256,7 +259,9 @@ static void flush(xstate *x)
         bl.words = x->words;
         bl.cont = x->cont;
         bl.boil = x->boil;
+        bl.node = x->node;
         bl.kind = (uint8_t)x->kind;
+        bl.flags = x->lead_link ? XF_LEAD_LINK : 0;
         if (wn_buf_append(&x->b->blocks, &bl, sizeof bl))
             x->rc = WN_ENOMEM;
     } else
@@ -265,7 +270,7 @@ static void flush(xstate *x)
         t->data[t->len] = 0;
     x->cur_off = t->len;
     x->chars = x->link_chars = x->words = 0;
-    x->space = 0;
+    x->space = x->lead_link = 0;
 }
 
 static int32_t new_group(xstate *x, int is_boil)
@@ -358,8 +363,16 @@ static int on_start(void *ctx, int tag, const html_attrs *a)
         f |= FR_BOIL;
         x->boil = new_group(x, 1);
     }
-    if (is_block(tag))
+    if (is_block(tag)) {
         x->kind = x->heading ? XB_HEADING : kind_of(tag);
+        size_t nn = x->nodes->len / sizeof(int32_t);
+        if (x->depth <= HTML_MAX_DEPTH && nn < INT32_MAX) {
+            if (wn_buf_append(x->nodes, &x->node, sizeof x->node))
+                x->rc = WN_ENOMEM;
+            x->node = (int32_t)nn;
+            f |= FR_NODE;
+        }
+    }
     if (x->depth <= HTML_MAX_DEPTH)
         x->fr[x->depth] = f;
     x->depth++;
@@ -387,6 +400,8 @@ static int on_end(void *ctx, int tag)
         x->title_done = x->title_len > 0;
     }
     if (f & FR_HEADING) x->heading--;
+    if ((f & FR_NODE) && x->node >= 0)
+        x->node = ((const int32_t *)x->nodes->data)[x->node];
     if ((f & FR_CONT) && x->cont >= 0)
         x->cont = ((xgroup *)x->b->groups.data)[x->cont].parent;
     if ((f & FR_BOIL) && x->boil >= 0)
@@ -471,6 +486,8 @@ static int on_text(void *ctx, const char *s, size_t n)
     t->len = k;
     o[k] = 0;
     x->space = space;
+    if (!x->chars && chars && x->link)
+        x->lead_link = 1;
     x->chars += chars;
     x->words += words;
     if (x->link)
@@ -491,7 +508,9 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
     x->o = o;
     x->b = b;
     x->res = res;
-    x->cont = x->boil = -1;
+    x->cont = x->boil = x->node = -1;
+    wn_buf nodes = WN_BUF_INIT;
+    x->nodes = &nodes;
     html_sink sink = {on_start, on_end, on_text, x};
     int rc = o->parser == EXTRACT_PARSER_GUMBO
                  ? html_parse_gumbo(html, n, &sink, &b->parse)
@@ -501,13 +520,22 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
     if (!rc)
         rc = x->rc;
     free(x);
-    if (rc)
+    if (rc) {
+        wn_buf_release(&nodes);
         return rc < 0 ? rc : WN_ENOMEM;
+    }
     xblock *bl = (xblock *)b->blocks.data;
     size_t nb = b->blocks.len / sizeof *bl;
     res->blocks = nb;
     res->article = extract_classify(o, bl, nb, (xgroup *)b->groups.data,
                                     b->groups.len / sizeof(xgroup)) >= 0;
+    if (o->mode == EXTRACT_MAIN) {
+        if (!res->article)
+            extract_dominant(bl, nb, (const int32_t *)nodes.data,
+                             nodes.len / sizeof(int32_t));
+        extract_units(b->text.data, bl, nb);
+    }
+    wn_buf_release(&nodes);
     wn_buf_reset(out);
     for (size_t i = 0; i < nb; i++) {
         if (bl[i].cls != XC_GOOD)

@@ -43,9 +43,13 @@ typedef struct xblock {
     uint32_t words;
     int32_t cont;          /* innermost article/main container, -1 */
     int32_t boil;          /* innermost boilerplate-named element, -1 */
+    int32_t node;          /* innermost block-level element, -1 */
     uint8_t kind;          /* XB_* */
     uint8_t cls;           /* classify.c: XC_* */
+    uint8_t flags;         /* XF_* */
 } xblock;
+
+enum { XF_LEAD_LINK = 1 }; /* the block's first text is inside a link */
 
 enum { XB_TEXT = 0, XB_HEADING, XB_ITEM, XB_CELL, XB_PRE };
 enum { XC_BAD = 0, XC_SHORT, XC_NEARGOOD, XC_GOOD };
@@ -84,5 +88,18 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
  * -1. */
 int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
                      xgroup *g, size_t ng);
+
+/* classify.c: without an article container, keeps only the kept blocks
+ * inside the deepest block-level element that holds most of the kept
+ * text (parent[] maps each element to its enclosing one, -1 at the top;
+ * parents come before their children). */
+void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
+                      size_t nn);
+
+/* units.c: after classify, marks BAD the kept blocks that the words of
+ * the page show to be reader comments (a comment heading or a run of
+ * "posted by ... / reply / report" lines after the article) or teasers
+ * (a headline link followed by a cut-off first sentence). */
+void extract_units(const char *text, xblock *bl, size_t nb);
 
 #endif

@@ -1,0 +1,196 @@
+/*
+ * units.c - comments and teasers, recognised by their words.
+ *
+ * Names (class="comments") and structure (<form>) catch most comment
+ * sections, but many blogs and older news sites mark their comments with
+ * nothing but what a reader sees: a "12 Comments" or "Leave a Reply"
+ * heading, then units of "Posted by NAME at 5:39 PM" / text / "Reply |
+ * Report this comment".  Those units pass the block statistics (the
+ * comment text is prose), and they are most of the tokens winnow kept
+ * wrongly on the evaluation pages.  Two rules, on the blocks classify.c
+ * kept, in page order:
+ *
+ *  1. Comment tail.  A short block that reads like a comment heading, or
+ *     the first of a run of signature lines (posted by, wrote:, reply,
+ *     report, permalink, a clock time, "3 days ago"), ends the article:
+ *     it and every kept block after it are dropped.  Only after at least
+ *     TAIL_MIN characters of kept text (a byline at the top is not a
+ *     comment), only when at least RUN_MIN signatures follow (one "Reply"
+ *     link is not a section), and only when the signatures are dense (at
+ *     most RUN_GAP characters of text per signature: blog front pages
+ *     have one "Posted by" per long post, comments one per short reply).
+ *  2. Teasers.  A block that opens with a link and ends cut off ("...",
+ *     "…", "Read more", "Continue reading") is a headline plus the start
+ *     of another story.
+ *
+ * The tests are substring and prefix checks on at most SIG_MAX bytes of
+ * short blocks, so the cost is small next to parsing.
+ */
+#include "extract.h"
+
+#include <string.h>
+
+enum {
+    TAIL_MIN = 300, /* chars of kept text before a comment tail */
+    RUN_MIN = 3,    /* signature lines that make a comment section */
+    RUN_GAP = 900,  /* at most this many chars of text per signature */
+    SIG_MAX = 120,  /* bytes: longer blocks are text, not signatures */
+    HEAD_MAX = 60,  /* bytes: longer blocks are not comment headings */
+    TEASER_MAX = 400, /* chars: longer blocks are not teasers */
+};
+
+/* Lowercased ASCII copy of at most cap - 1 bytes of s. */
+static size_t lower(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    out[k] = 0;
+    return k;
+}
+
+static int any(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(s, list[i]))
+            return 1;
+    return 0;
+}
+
+static int digit(char c) { return c >= '0' && c <= '9'; }
+
+/* "5:39 pm", "17:05", "3 hours ago" */
+static int has_time(const char *s)
+{
+    for (const char *p = s; (p = strchr(p, ':')); p++) {
+        if (p > s && digit(p[-1]) && digit(p[1]) && digit(p[2]) &&
+            !digit(p[3]))
+            return 1;
+    }
+    static const char *const ago[] = {
+        "minutes ago", "minute ago", "hours ago", "hour ago", "days ago",
+        "day ago", "weeks ago", "week ago", "months ago", "month ago",
+        "years ago", "year ago",
+    };
+    return any(s, ago, sizeof ago / sizeof *ago);
+}
+
+/* A line of a comment's frame: who, when, reply, report. */
+static int signature(const char *s)
+{
+    static const char *const sig[] = {
+        "posted by", "said...", "said…", "says:", "said:", "wrote:",
+        "reply", "report this", "report abuse", "report comment",
+        "permalink", "comment #", "flag as", "in response to",
+        "| report", "posted on",
+    };
+    return any(s, sig, sizeof sig / sizeof *sig) || has_time(s);
+}
+
+/* "Comments", "12 comments", "Leave a Reply", "3 Responses to ...". */
+static int heading(const char *s)
+{
+    while (*s && (digit(*s) || *s == ' ' || *s == '(' || *s == '#'))
+        s++;
+    static const char *const head[] = {
+        "comment", "responses", "response to", "reader comment",
+        "reader's comment", "readers' comment", "leave a reply",
+        "leave a comment", "post a comment", "add a comment",
+        "add comment", "add your comment", "join the discussion",
+        "discussion", "trackback", "thoughts on", "replies",
+        "what do you think", "your comments", "show comments",
+        "one response", "one comment", "have your say",
+    };
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
+        if (!strncmp(s, head[i], strlen(head[i])))
+            return 1;
+    return 0;
+}
+
+/* Does the block end cut off, as a teaser does? */
+static int cut_off(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == ')' || s[n - 1] == ']' ||
+                 s[n - 1] == '>' || (unsigned char)s[n - 1] == 0xBB))
+        n--; /* "more »", "[...]", "(more)" */
+    if (n >= 1 && (unsigned char)s[n - 1] == 0xC2)
+        n--;
+    if (n >= 3 && !memcmp(s + n - 3, "...", 3))
+        return 1;
+    if (n >= 3 && !memcmp(s + n - 3, "\xE2\x80\xA6", 3))
+        return 1;
+    char tail[32];
+    size_t k = n < sizeof tail - 1 ? n : sizeof tail - 1;
+    lower(s + n - k, k, tail, sizeof tail);
+    static const char *const more[] = {
+        "read more", "continue reading", "read full story",
+        "full story", "more", "read on",
+    };
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
+        size_t m = strlen(more[i]);
+        if (k >= m && !strcmp(tail + k - m, more[i]) &&
+            (k == m || tail[k - m - 1] == ' ' || tail[k - m - 1] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+void extract_units(const char *text, xblock *bl, size_t nb)
+{
+    enum { SIG = 0x40, HEAD = 0x80 }; /* scratch bits in flags */
+    char buf[SIG_MAX + 1];
+    uint64_t total = 0;
+    size_t sigs = 0;
+    for (size_t i = 0; i < nb; i++) {
+        xblock *b = &bl[i];
+        if (b->cls != XC_GOOD)
+            continue;
+        total += b->chars;
+        if (b->len > SIG_MAX)
+            continue;
+        lower(text + b->off, b->len, buf, sizeof buf);
+        if (signature(buf)) {
+            b->flags |= SIG;
+            sigs++;
+        }
+        if (b->len <= HEAD_MAX && heading(buf))
+            b->flags |= HEAD;
+    }
+    uint64_t before = 0;
+    size_t cut = nb, seen = 0;
+    for (size_t i = 0; i < nb && cut == nb; i++) {
+        xblock *b = &bl[i];
+        if (b->cls != XC_GOOD)
+            continue;
+        if (before >= TAIL_MIN && (b->flags & (SIG | HEAD))) {
+            /* signatures from here on (after a heading: below it) */
+            size_t after = b->flags & HEAD && b->flags & SIG ? sigs - 1 : sigs;
+            uint64_t rest = total - before;
+            /* a forum thread is signatures all the way down: the text
+             * before is one post like the others, not an article */
+            int article = seen <= 2 && after &&
+                          before >= 2 * rest / after;
+            if (article && ((b->flags & HEAD && after >= 1) ||
+                            (b->flags & SIG && after >= RUN_MIN &&
+                             rest <= (uint64_t)RUN_GAP * after)))
+                cut = i;
+        }
+        if (b->flags & SIG) {
+            sigs--;
+            seen++;
+        }
+        before += b->chars;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        bl[i].flags &= (uint8_t)~(SIG | HEAD);
+        if (i >= cut)
+            bl[i].cls = XC_BAD;
+        else if (bl[i].cls == XC_GOOD && (bl[i].flags & XF_LEAD_LINK) &&
+                 bl[i].link_chars < bl[i].chars &&
+                 bl[i].link_chars * 5 >= bl[i].chars &&
+                 bl[i].chars <= TEASER_MAX && cut_off(text + bl[i].off, bl[i].len))
+            bl[i].cls = XC_BAD;
+    }
+}
