@@ -82,7 +82,7 @@ for g in "$work"/sets/*.gold.jsonl; do
       all) opt="--mode all" ;;
     esac
     # exit 1 (a few pages with invalid UTF-8, repaired) is not a failure
-    "$w" extract -q --keep-empty $opt "$@" "$in" -o "$work/$set.$how.jsonl" 2>/dev/null
+    "$w" extract -q $opt "$@" "$in" -o "$work/$set.$how.jsonl" 2>/dev/null
     [ $? -le 1 ] || { echo "eval_extract: winnow extract failed on $in"; exit 1; }
   done
   sc() { python3 eval/extract_eval.py score "$g" "$work/$set.$1.jsonl" "$split"; }

@@ -208,9 +208,7 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
  * half, so the candidates form one chain from the root); headings are
  * kept wherever they are, since a story's title often sits in a header
  * above its body. */
-#ifndef DOMINANT
 #define DOMINANT 0.75
-#endif
 
 void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
                       size_t nn)
@@ -252,4 +250,35 @@ void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
         }
     free(sub);
     free(depth);
+}
+
+/* A blog front page or a section page: three or more innermost content
+ * containers (<article>, ...) of POST_MIN characters or more, together
+ * most of the page, none of them chosen as the article (none held
+ * extract.article_ratio of the text; a page where one post dominates
+ * has its post chosen).  The group sums are those extract_classify left:
+ * non-link text per container. */
+#define POST_MIN 300
+
+int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
+                     size_t ng)
+{
+    uint64_t page = 0, posts = 0, n = 0;
+    for (size_t i = 0; i < nb; i++)
+        if (link_density(&bl[i]) <= 0.5)
+            page += bl[i].chars;
+    uint8_t *big_child = calloc(ng ? ng : 1, 1);
+    if (!big_child)
+        return 0;
+    for (size_t c = 0; c < ng; c++)
+        if (!g[c].is_boil && g[c].chars >= POST_MIN && g[c].parent >= 0 &&
+            (size_t)g[c].parent < ng)
+            big_child[g[c].parent] = 1;
+    for (size_t c = 0; c < ng; c++)
+        if (!g[c].is_boil && g[c].chars >= POST_MIN && !big_child[c]) {
+            posts += g[c].chars;
+            n++;
+        }
+    free(big_child);
+    return n >= 3 && page && posts * 2 >= page;
 }

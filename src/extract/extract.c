@@ -49,6 +49,7 @@ typedef struct xstate {
     int space;     /* a space is pending */
     size_t title_len;
     int rc;        /* first allocation failure */
+    int relaxed;   /* no boilerplate containers or names (the rescue) */
 } xstate;
 
 /* ------------------------------------------------------ boilerplate names */
@@ -330,7 +331,8 @@ static int on_start(void *ctx, int tag, const html_attrs *a)
     if (always_skipped(tag) || a->hidden ||
         str_ieq(&a->aria_hidden, "true") ||
         (a->style.n && style_hidden(&a->style)) ||
-        (x->o->mode == EXTRACT_MAIN && skip_in_main(x, tag, a))) {
+        (x->o->mode == EXTRACT_MAIN && !x->relaxed &&
+         skip_in_main(x, tag, a))) {
         x->skip = 1;
         return 0;
     }
@@ -358,7 +360,7 @@ static int on_start(void *ctx, int tag, const html_attrs *a)
     if (is_container(tag, a)) {
         f |= FR_CONT;
         x->cont = new_group(x, 0);
-    } else if (x->o->mode == EXTRACT_MAIN && tag != HT_HTML &&
+    } else if (x->o->mode == EXTRACT_MAIN && !x->relaxed && tag != HT_HTML &&
                tag != HT_BODY && (tag == HT_FORM || names_boilerplate(a))) {
         f |= FR_BOIL;
         x->boil = new_group(x, 1);
@@ -495,8 +497,11 @@ static int on_text(void *ctx, const char *s, size_t n)
     return 0;
 }
 
-int extract_run(const extract_opts *o, const char *html, size_t n,
-                extract_bufs *b, wn_buf *out, extract_result *res)
+/* One parse and classification; relaxed: without boilerplate containers
+ * and names. */
+static int run_pass(const extract_opts *o, const char *html, size_t n,
+                    extract_bufs *b, wn_buf *out, extract_result *res,
+                    int relaxed)
 {
     memset(res, 0, sizeof *res);
     wn_buf_reset(&b->text);
@@ -508,6 +513,7 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
     x->o = o;
     x->b = b;
     x->res = res;
+    x->relaxed = relaxed;
     x->cont = x->boil = x->node = -1;
     wn_buf nodes = WN_BUF_INIT;
     x->nodes = &nodes;
@@ -527,12 +533,16 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
     xblock *bl = (xblock *)b->blocks.data;
     size_t nb = b->blocks.len / sizeof *bl;
     res->blocks = nb;
-    res->article = extract_classify(o, bl, nb, (xgroup *)b->groups.data,
-                                    b->groups.len / sizeof(xgroup)) >= 0;
+    xgroup *g = (xgroup *)b->groups.data;
+    size_t ng = b->groups.len / sizeof *g;
+    res->article = extract_classify(o, bl, nb, g, ng) >= 0;
     if (o->mode == EXTRACT_MAIN) {
-        if (!res->article)
-            extract_dominant(bl, nb, (const int32_t *)nodes.data,
-                             nodes.len / sizeof(int32_t));
+        if (!res->article) {
+            res->index = extract_is_index(bl, nb, g, ng);
+            if (!res->index)
+                extract_dominant(bl, nb, (const int32_t *)nodes.data,
+                                 nodes.len / sizeof(int32_t));
+        }
         extract_units(b->text.data, bl, nb);
     }
     wn_buf_release(&nodes);
@@ -545,6 +555,34 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
         if (wn_buf_append(out, b->text.data + bl[i].off, bl[i].len))
             return WN_ENOMEM;
         res->kept++;
+    }
+    return 0;
+}
+
+/* Some sites put the story where only boilerplate goes (an <aside
+ * class="blogPost">, a <div class="widget">): when the rules leave nothing
+ * of a page with rescue_words visible words or more, the page is parsed
+ * again without the container and name rules and the block statistics
+ * decide alone, so that a page of text never comes out empty unless it is
+ * dropped with a reason. */
+int extract_run(const extract_opts *o, const char *html, size_t n,
+                extract_bufs *b, wn_buf *out, extract_result *res)
+{
+    int rc = run_pass(o, html, n, b, out, res, 0);
+    if (rc || res->kept || o->mode != EXTRACT_MAIN || !o->rescue_words)
+        return rc;
+    rc = run_pass(o, html, n, b, out, res, 1);
+    if (rc)
+        return rc;
+    const xblock *bl = (const xblock *)b->blocks.data;
+    uint64_t words = 0;
+    for (size_t i = 0; i < res->blocks; i++)
+        words += bl[i].words;
+    if (words >= o->rescue_words && res->kept)
+        res->rescued = 1;
+    else {
+        wn_buf_reset(out);
+        res->kept = 0;
     }
     return 0;
 }

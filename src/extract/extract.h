@@ -16,6 +16,7 @@
 
 enum { EXTRACT_MAIN = 0, EXTRACT_ALL = 1 };
 enum { EXTRACT_PARSER_FAST = 0, EXTRACT_PARSER_GUMBO = 1 };
+enum { EXTRACT_INDEX_DROP = 0, EXTRACT_INDEX_KEEP = 1 };
 
 typedef struct extract_opts {
     int mode;              /* EXTRACT_MAIN or EXTRACT_ALL (visible text) */
@@ -30,6 +31,11 @@ typedef struct extract_opts {
                               this share is a page wrapper, kept */
     unsigned heading_distance; /* chars: a heading this close before good
                                   text is kept */
+    int index;             /* EXTRACT_INDEX_*: what to do with an index
+                              page of several posts */
+    unsigned rescue_words; /* a page left empty by the boilerplate rules
+                              with this many visible words is extracted
+                              again without them */
 } extract_opts;
 
 /* The defaults of the extract.* options (stage_extract.c declares them). */
@@ -77,6 +83,9 @@ typedef struct extract_result {
     size_t blocks;        /* blocks found */
     size_t kept;          /* blocks kept */
     int article;          /* an article/main container was chosen */
+    int index;            /* several posts, none dominating */
+    int rescued;          /* nothing survived the boilerplate rules; the
+                             text is from a pass without them */
 } extract_result;
 
 /* Extracts the text of html[0..n) into out (replaced).  Returns 0 or a
@@ -95,6 +104,11 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
  * parents come before their children). */
 void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
                       size_t nn);
+
+/* classify.c, after extract_classify chose no container: is the page an
+ * index of several posts (a blog front page) rather than one article? */
+int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
+                     size_t ng);
 
 /* units.c: after classify, marks BAD the kept blocks that the words of
  * the page show to be reader comments (a comment heading or a run of

@@ -22,6 +22,11 @@
  *  2. Teasers.  A block that opens with a link and ends cut off ("...",
  *     "…", "Read more", "Continue reading") is a headline plus the start
  *     of another story.
+ *  3. The frame of the story: a block that is only a widget's label
+ *     ("Advertisement", "Share", "Caption", "Close"), a photo credit
+ *     ("Photo: Hau Dinh, AP", "Getty Images"), and, before the first long
+ *     paragraph, the byline and dateline ("By ...", "Updated 5:27 am",
+ *     "Nov. 19, 2019").
  *
  * The tests are substring and prefix checks on at most SIG_MAX bytes of
  * short blocks, so the cost is small next to parsing.
@@ -37,6 +42,8 @@ enum {
     SIG_MAX = 120,  /* bytes: longer blocks are text, not signatures */
     HEAD_MAX = 60,  /* bytes: longer blocks are not comment headings */
     TEASER_MAX = 400, /* chars: longer blocks are not teasers */
+    FRAME_MAX = 100,  /* bytes: longer blocks are not bylines or credits */
+    STORY_MIN = 150,  /* chars: a paragraph this long starts the story */
 };
 
 /* Lowercased ASCII copy of at most cap - 1 bytes of s. */
@@ -60,6 +67,17 @@ static int any(const char *s, const char *const *list, size_t n)
 }
 
 static int digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A four-digit year, 19xx or 20xx. */
+static int has_year(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if ((p == s || !digit(p[-1])) &&
+            ((p[0] == '1' && p[1] == '9') || (p[0] == '2' && p[1] == '0')) &&
+            digit(p[2]) && digit(p[3]) && !digit(p[4]))
+            return 1;
+    return 0;
+}
 
 /* "5:39 pm", "17:05", "3 hours ago" */
 static int has_time(const char *s)
@@ -86,7 +104,10 @@ static int signature(const char *s)
         "permalink", "comment #", "flag as", "in response to",
         "| report", "posted on",
     };
-    return any(s, sig, sizeof sig / sizeof *sig) || has_time(s);
+    /* a clock time with a year: when a comment was posted (an event
+     * listing has times without years) */
+    return any(s, sig, sizeof sig / sizeof *sig) ||
+           (has_time(s) && has_year(s));
 }
 
 /* "Comments", "12 comments", "Leave a Reply", "3 Responses to ...". */
@@ -137,6 +158,62 @@ static int cut_off(const char *s, size_t n)
     return 0;
 }
 
+/* A block that is only the label of a page widget. */
+static int widget_label(const char *s)
+{
+    static const char *const w[] = {
+        "advertisement", "advertising", "ad", "share", "share this",
+        "share this article", "caption", "close", "hide caption",
+        "toggle caption", "enlarge this image", "print", "email",
+        "e-mail", "tweet", "subscribe", "sponsored", "loading...",
+        "skip ad", "image", "photo", "video", "play video", "expand",
+        "read more", "more", "next", "previous", "back to top",
+    };
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+        if (!strcmp(s, w[i]))
+            return 1;
+    return 0;
+}
+
+/* A photo credit. */
+static int credit(const char *s)
+{
+    static const char *const c[] = {
+        "getty images", "photo:", "photo by", "photograph:", "(ap photo",
+        "ap photo/", "credit:", "image:", "shutterstock", "associated press)",
+        "(reuters", "reuters/", "image source", "photo credit", "afp via",
+        "/ afp", "(photo", "file photo",
+    };
+    return any(s, c, sizeof c / sizeof *c);
+}
+
+/* A byline or dateline ("By Jane Doe", "Updated Nov. 19, 2019 5:50 PM"). */
+static int dateline(const char *s)
+{
+    static const char *const lead[] = {
+        "by ", "posted ", "updated", "published", "last updated",
+        "written by", "story by", "posted:", "updated:", "published:",
+    };
+    for (size_t i = 0; i < sizeof lead / sizeof *lead; i++)
+        if (!strncmp(s, lead[i], strlen(lead[i])))
+            return 1;
+    if (has_time(s))
+        return 1;
+    static const char *const month[] = {
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+        "oct", "nov", "dec",
+    };
+    int d = 0;
+    for (const char *p = s; *p; p++)
+        d += digit(*p);
+    if (d < 4) /* a year, or a day and a time */
+        return 0;
+    for (size_t i = 0; i < 12; i++)
+        if (!strncmp(s, month[i], 3) || strstr(s, month[i]))
+            return 1;
+    return 0;
+}
+
 void extract_units(const char *text, xblock *bl, size_t nb)
 {
     enum { SIG = 0x40, HEAD = 0x80 }; /* scratch bits in flags */
@@ -183,8 +260,20 @@ void extract_units(const char *text, xblock *bl, size_t nb)
         }
         before += b->chars;
     }
+    int story = 0; /* a long paragraph was seen */
     for (size_t i = 0; i < nb; i++) {
         bl[i].flags &= (uint8_t)~(SIG | HEAD);
+        if (bl[i].cls == XC_GOOD && bl[i].kind != XB_HEADING &&
+            bl[i].len <= FRAME_MAX) {
+            lower(text + bl[i].off, bl[i].len, buf, sizeof buf);
+            if (widget_label(buf) || credit(buf) ||
+                (!story && dateline(buf))) {
+                bl[i].cls = XC_BAD;
+                continue;
+            }
+        }
+        if (bl[i].cls == XC_GOOD && bl[i].chars >= STORY_MIN)
+            story = 1;
         if (i >= cut)
             bl[i].cls = XC_BAD;
         else if (bl[i].cls == XC_GOOD && (bl[i].flags & XF_LEAD_LINK) &&
