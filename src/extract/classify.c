@@ -254,16 +254,15 @@ void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
 
 /* A blog front page or a section page: three or more innermost content
  * containers (<article>, ...) of POST_MIN characters or more, together
- * most of the page, none of them chosen as the article (none held
- * extract.article_ratio of the text; a page where one post dominates
- * has its post chosen).  The group sums are those extract_classify left:
- * non-link text per container. */
+ * most of the page, none twice as long as the next (a page where one
+ * post dominates, a story above teasers, has that post as its article).  The group sums are those
+ * extract_classify left: non-link text per container. */
 #define POST_MIN 300
 
 int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
                      size_t ng)
 {
-    uint64_t page = 0, posts = 0, n = 0;
+    uint64_t page = 0, posts = 0, n = 0, largest = 0, second = 0;
     for (size_t i = 0; i < nb; i++)
         if (link_density(&bl[i]) <= 0.5)
             page += bl[i].chars;
@@ -278,7 +277,12 @@ int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
         if (!g[c].is_boil && g[c].chars >= POST_MIN && !big_child[c]) {
             posts += g[c].chars;
             n++;
+            if (g[c].chars > largest) {
+                second = largest;
+                largest = g[c].chars;
+            } else if (g[c].chars > second)
+                second = g[c].chars;
         }
     free(big_child);
-    return n >= 3 && page && posts * 2 >= page;
+    return n >= 3 && page && posts * 2 >= page && largest < 2 * second;
 }

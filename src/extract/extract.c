@@ -537,12 +537,17 @@ static int run_pass(const extract_opts *o, const char *html, size_t n,
     size_t ng = b->groups.len / sizeof *g;
     res->article = extract_classify(o, bl, nb, g, ng) >= 0;
     if (o->mode == EXTRACT_MAIN) {
-        if (!res->article) {
-            res->index = extract_is_index(bl, nb, g, ng);
-            if (!res->index)
-                extract_dominant(bl, nb, (const int32_t *)nodes.data,
-                                 nodes.len / sizeof(int32_t));
+        res->index = extract_is_index(bl, nb, g, ng);
+        if (res->index && res->article) {
+            /* one of the posts was taken for the article: an index page
+             * kept (extract.index=keep) keeps them all */
+            extract_opts all = *o;
+            all.article_ratio = 2;
+            res->article = extract_classify(&all, bl, nb, g, ng) >= 0;
         }
+        if (!res->article && !res->index)
+            extract_dominant(bl, nb, (const int32_t *)nodes.data,
+                             nodes.len / sizeof(int32_t));
         extract_units(b->text.data, bl, nb);
     }
     wn_buf_release(&nodes);

@@ -105,8 +105,8 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
 void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
                       size_t nn);
 
-/* classify.c, after extract_classify chose no container: is the page an
- * index of several posts (a blog front page) rather than one article? */
+/* classify.c, after extract_classify: is the page an index of several
+ * posts (a blog front page) rather than one article? */
 int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
                      size_t ng);
 

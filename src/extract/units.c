@@ -28,19 +28,13 @@
  *     paragraph, the dateline ("Updated 5:27 am", "Nov. 19, 2019").  The
  *     author's name ("By A. Reporter") stays: the gold of some sets has
  *     it, of others not, and it is one line of the story's own.
- *  4. Repeats.  A block of REPEAT_MIN to REPEAT_MAX bytes that the page
- *     shows twice or more word for word is a gallery caption (carousel and
- *     lightbox), a teaser shown in two boxes or a widget: the copies after
- *     the first go.
  *
  * The tests are substring and prefix checks on at most SIG_MAX bytes of
  * short blocks, so the cost is small next to parsing.
  */
 #include "extract.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 enum {
     TAIL_MIN = 300, /* chars of kept text before a comment tail */
@@ -51,8 +45,6 @@ enum {
     TEASER_MAX = 400, /* chars: longer blocks are not teasers */
     FRAME_MAX = 100,  /* bytes: longer blocks are not bylines or credits */
     STORY_MIN = 150,  /* chars: a paragraph this long starts the story */
-    REPEAT_MIN = 30,  /* bytes: shorter blocks may repeat (headings) */
-    REPEAT_MAX = 300, /* bytes: longer repeats are the text's own */
 };
 
 /* Lowercased ASCII copy of at most cap - 1 bytes of s. */
@@ -223,51 +215,10 @@ static int dateline(const char *s)
     return 0;
 }
 
-typedef struct hidx {
-    uint64_t h;
-    size_t i;
-} hidx;
-
-static int hidx_cmp(const void *a, const void *b)
-{
-    const hidx *x = a, *y = b;
-    if (x->h != y->h)
-        return x->h < y->h ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-static void drop_repeats(const char *text, xblock *bl, size_t nb)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < nb; i++)
-        n += bl[i].cls == XC_GOOD && bl[i].len >= REPEAT_MIN &&
-             bl[i].len <= REPEAT_MAX;
-    if (n < 2)
-        return;
-    hidx *h = malloc(n * sizeof *h);
-    if (!h)
-        return; /* out of memory: keep them */
-    n = 0;
-    for (size_t i = 0; i < nb; i++)
-        if (bl[i].cls == XC_GOOD && bl[i].len >= REPEAT_MIN &&
-            bl[i].len <= REPEAT_MAX)
-            h[n++] = (hidx){XXH3_64bits(text + bl[i].off, bl[i].len), i};
-    qsort(h, n, sizeof *h, hidx_cmp);
-    for (size_t a = 0, b; a < n; a = b) {
-        for (b = a + 1; b < n && h[b].h == h[a].h; b++)
-            ;
-        for (size_t k = a; b - a > 1 && k < b; k++)
-            if (h[k].i != h[a].i)
-                bl[h[k].i].cls = XC_BAD;
-    }
-    free(h);
-}
-
 void extract_units(const char *text, xblock *bl, size_t nb)
 {
     enum { SIG = 0x40, HEAD = 0x80 }; /* scratch bits in flags */
     char buf[SIG_MAX + 1];
-    drop_repeats(text, bl, nb);
     uint64_t total = 0;
     size_t sigs = 0;
     for (size_t i = 0; i < nb; i++) {
