@@ -161,7 +161,8 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
     uint64_t page = sum_groups(bl, nb, g, ng, 0, -1);
     int32_t best = -1;
     for (size_t c = 0; c < ng; c++)
-        if (!g[c].is_boil && (best < 0 || g[c].chars > g[best].chars))
+        if (g[c].is_boil == XG_CONT &&
+            (best < 0 || g[c].chars > g[best].chars))
             best = (int32_t)c;
     if (best >= 0 && page && g[best].chars >= o->article_ratio * page) {
         for (size_t i = 0; i < nb; i++)
@@ -210,46 +211,40 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
  * above its body. */
 #define DOMINANT 0.75
 
-void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
-                      size_t nn)
+void extract_dominant(xblock *bl, size_t nb, xgroup *g, size_t ng)
 {
-    if (!nn || !nb)
-        return;
-    uint64_t *sub = calloc(nn, sizeof *sub);
-    uint32_t *depth = malloc(nn * sizeof *depth);
-    if (!sub || !depth) {
-        free(sub);
-        free(depth);
-        return; /* out of memory: keep the statistics' decision */
-    }
-    for (size_t i = 0; i < nn; i++)
-        depth[i] = parent[i] >= 0 && (size_t)parent[i] < i
-                       ? depth[parent[i]] + 1 : 0;
     uint64_t total = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (g[i].is_boil == XG_NODE)
+            g[i].chars = 0;
     for (size_t i = 0; i < nb; i++) {
         if (bl[i].cls != XC_GOOD || link_density(&bl[i]) > 0.5)
             continue;
         total += bl[i].chars;
-        for (int32_t c = bl[i].node; c >= 0 && (size_t)c < nn; c = parent[c])
-            sub[c] += bl[i].chars;
-    }
-    int32_t best = -1;
-    for (size_t i = 0; i < nn; i++)
-        if (sub[i] >= DOMINANT * total &&
-            (best < 0 || depth[i] > depth[best]))
-            best = (int32_t)i;
-    if (best >= 0 && total)
-        for (size_t i = 0; i < nb; i++) {
-            if (bl[i].cls != XC_GOOD || bl[i].kind == XB_HEADING)
-                continue;
-            int32_t c = bl[i].node;
-            while (c >= 0 && (size_t)c < nn && c != best)
-                c = parent[c];
-            if (c != best)
-                bl[i].cls = XC_BAD;
+        for (int32_t c = bl[i].node, guard = 0;
+             c >= 0 && (size_t)c < ng && guard < 1 << 16; guard++) {
+            g[c].chars += bl[i].chars;
+            c = g[c].parent;
         }
-    free(sub);
-    free(depth);
+    }
+    /* the elements holding DOMINANT form one chain from the root, and a
+     * descendant comes after its ancestors: the last one is the deepest */
+    int32_t best = -1;
+    for (size_t i = 0; i < ng; i++)
+        if (g[i].is_boil == XG_NODE && g[i].chars >= DOMINANT * total)
+            best = (int32_t)i;
+    if (best < 0 || !total)
+        return;
+    for (size_t i = 0; i < nb; i++) {
+        if (bl[i].cls != XC_GOOD || bl[i].kind == XB_HEADING)
+            continue;
+        int32_t c = bl[i].node;
+        for (int guard = 0; c > best && (size_t)c < ng && guard < 1 << 16;
+             guard++)
+            c = g[c].parent;
+        if (c != best)
+            bl[i].cls = XC_BAD;
+    }
 }
 
 /* A blog front page or a section page: three or more innermost content
@@ -270,11 +265,13 @@ int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
     if (!big_child)
         return 0;
     for (size_t c = 0; c < ng; c++)
-        if (!g[c].is_boil && g[c].chars >= POST_MIN && g[c].parent >= 0 &&
+        if (g[c].is_boil == XG_CONT && g[c].chars >= POST_MIN &&
+            g[c].parent >= 0 &&
             (size_t)g[c].parent < ng)
             big_child[g[c].parent] = 1;
     for (size_t c = 0; c < ng; c++)
-        if (!g[c].is_boil && g[c].chars >= POST_MIN && !big_child[c]) {
+        if (g[c].is_boil == XG_CONT && g[c].chars >= POST_MIN &&
+            !big_child[c]) {
             posts += g[c].chars;
             n++;
             if (g[c].chars > largest) {

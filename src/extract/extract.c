@@ -35,7 +35,6 @@ typedef struct xstate {
     extract_bufs *b;
     extract_result *res;
     uint8_t fr[HTML_MAX_DEPTH + 2];
-    wn_buf *nodes;  /* int32_t parent of each block-level element */
     int32_t node;   /* innermost open block-level element, -1 */
     int depth;     /* open elements (capped frames beyond the limit) */
     int skip;      /* >0: inside a skipped subtree, its depth */
@@ -84,36 +83,14 @@ static int contains(const char *hay, const char *needle)
     return strstr(hay, needle) != NULL;
 }
 
-/* Does any of the n (<= 64) names occur in s?  One pass over s; at each
- * byte only the names that start with it are compared (first[] has bit i
- * set for the bytes names[i] starts with): 45 strstr calls per element
- * showed in profiles. */
-static int contains_any(const char *s, const char *const *names,
-                        const uint64_t *first)
-{
-    for (; *s; s++) {
-        for (uint64_t m = first[(unsigned char)*s]; m; m &= m - 1) {
-            const char *nm = names[__builtin_ctzll(m)];
-            size_t k = 1;
-            while (nm[k] && s[k] == nm[k])
-                k++;
-            if (!nm[k])
-                return 1;
-        }
-    }
-    return 0;
-}
-
 #define NBAD (sizeof bad_names / sizeof *bad_names)
 #define NGOOD (sizeof good_names / sizeof *good_names)
 static uint64_t bad_first[256], good_first[256];
 
 static void first_build(void)
 {
-    for (size_t i = 0; i < NBAD; i++)
-        bad_first[(unsigned char)bad_names[i][0]] |= 1ull << i;
-    for (size_t i = 0; i < NGOOD; i++)
-        good_first[(unsigned char)good_names[i][0]] |= 1ull << i;
+    extract_first_bytes(bad_names, NBAD, bad_first);
+    extract_first_bytes(good_names, NGOOD, good_first);
 }
 
 /* Lowercases class and id into buf, space separated. */
@@ -159,9 +136,9 @@ static int names_boilerplate(const html_attrs *a)
     lower_names(a, buf, sizeof buf);
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, first_build);
-    if (!contains_any(buf, bad_names, bad_first) && !token_match(buf))
+    if (!extract_contains_any(buf, bad_names, bad_first) && !token_match(buf))
         return 0;
-    return !contains_any(buf, good_names, good_first);
+    return !extract_contains_any(buf, good_names, good_first);
 }
 
 static int str_ieq(const html_str *s, const char *lit)
@@ -192,6 +169,33 @@ static int style_hidden(const html_str *s)
     buf[k] = 0;
     return contains(buf, "display:none") ||
            contains(buf, "visibility:hidden");
+}
+
+/* Does any of the names (at most 64) occur in s?  One pass over s; at
+ * each byte only the names that start with it are compared (first[] has
+ * bit i set for the bytes names[i] starts with): 45 strstr calls per
+ * element showed in profiles. */
+int extract_contains_any(const char *s, const char *const *names,
+                         const uint64_t *first)
+{
+    for (; *s; s++) {
+        for (uint64_t m = first[(unsigned char)*s]; m; m &= m - 1) {
+            const char *nm = names[__builtin_ctzll(m)];
+            size_t k = 1;
+            while (nm[k] && s[k] == nm[k])
+                k++;
+            if (!nm[k])
+                return 1;
+        }
+    }
+    return 0;
+}
+
+void extract_first_bytes(const char *const *names, size_t n,
+                         uint64_t *first)
+{
+    for (size_t i = 0; i < n && i < 64; i++)
+        first[(unsigned char)names[i][0]] |= 1ull << i;
 }
 
 /* ------------------------------------------------------------------ blocks */
@@ -278,7 +282,8 @@ static int32_t new_group(xstate *x, int is_boil)
 {
     xgroup g;
     memset(&g, 0, sizeof g);
-    g.parent = is_boil ? x->boil : x->cont;
+    g.parent = is_boil == XG_NODE ? x->node
+               : is_boil ? x->boil : x->cont;
     g.is_boil = (uint8_t)is_boil;
     size_t n = x->b->groups.len / sizeof g;
     if (n >= INT32_MAX || wn_buf_append(&x->b->groups, &g, sizeof g)) {
@@ -367,11 +372,8 @@ static int on_start(void *ctx, int tag, const html_attrs *a)
     }
     if (is_block(tag)) {
         x->kind = x->heading ? XB_HEADING : kind_of(tag);
-        size_t nn = x->nodes->len / sizeof(int32_t);
-        if (x->depth <= HTML_MAX_DEPTH && nn < INT32_MAX) {
-            if (wn_buf_append(x->nodes, &x->node, sizeof x->node))
-                x->rc = WN_ENOMEM;
-            x->node = (int32_t)nn;
+        if (x->depth <= HTML_MAX_DEPTH && x->o->mode == EXTRACT_MAIN) {
+            x->node = new_group(x, XG_NODE);
             f |= FR_NODE;
         }
     }
@@ -403,7 +405,7 @@ static int on_end(void *ctx, int tag)
     }
     if (f & FR_HEADING) x->heading--;
     if ((f & FR_NODE) && x->node >= 0)
-        x->node = ((const int32_t *)x->nodes->data)[x->node];
+        x->node = ((xgroup *)x->b->groups.data)[x->node].parent;
     if ((f & FR_CONT) && x->cont >= 0)
         x->cont = ((xgroup *)x->b->groups.data)[x->cont].parent;
     if ((f & FR_BOIL) && x->boil >= 0)
@@ -515,8 +517,6 @@ static int run_pass(const extract_opts *o, const char *html, size_t n,
     x->res = res;
     x->relaxed = relaxed;
     x->cont = x->boil = x->node = -1;
-    wn_buf nodes = WN_BUF_INIT;
-    x->nodes = &nodes;
     html_sink sink = {on_start, on_end, on_text, x};
     int rc = o->parser == EXTRACT_PARSER_GUMBO
                  ? html_parse_gumbo(html, n, &sink, &b->parse)
@@ -526,10 +526,8 @@ static int run_pass(const extract_opts *o, const char *html, size_t n,
     if (!rc)
         rc = x->rc;
     free(x);
-    if (rc) {
-        wn_buf_release(&nodes);
+    if (rc)
         return rc < 0 ? rc : WN_ENOMEM;
-    }
     xblock *bl = (xblock *)b->blocks.data;
     size_t nb = b->blocks.len / sizeof *bl;
     res->blocks = nb;
@@ -546,11 +544,9 @@ static int run_pass(const extract_opts *o, const char *html, size_t n,
             res->article = extract_classify(&all, bl, nb, g, ng) >= 0;
         }
         if (!res->article && !res->index)
-            extract_dominant(bl, nb, (const int32_t *)nodes.data,
-                             nodes.len / sizeof(int32_t));
+            extract_dominant(bl, nb, g, ng);
         extract_units(b->text.data, bl, nb);
     }
-    wn_buf_release(&nodes);
     wn_buf_reset(out);
     for (size_t i = 0; i < nb; i++) {
         if (bl[i].cls != XC_GOOD)

@@ -49,7 +49,8 @@ typedef struct xblock {
     uint32_t words;
     int32_t cont;          /* innermost article/main container, -1 */
     int32_t boil;          /* innermost boilerplate-named element, -1 */
-    int32_t node;          /* innermost block-level element, -1 */
+    int32_t node;          /* innermost block-level element (an XG_NODE
+                              group), -1 */
     uint8_t kind;          /* XB_* */
     uint8_t cls;           /* classify.c: XC_* */
     uint8_t flags;         /* XF_* */
@@ -62,12 +63,18 @@ enum { XC_BAD = 0, XC_SHORT, XC_NEARGOOD, XC_GOOD };
 
 /* Elements whose fate depends on how much of the page they hold: content
  * containers (article/main) and boilerplate candidates (forms, elements
- * with boilerplate class/id names).  Text is summed per group. */
+ * with boilerplate class/id names); and every block-level element, for
+ * the dominant element (extract_dominant).  Text is summed per group.
+ * Groups are numbered in document order, so an element's descendants
+ * come after it. */
 typedef struct xgroup {
     int32_t parent;        /* enclosing group of the same kind, -1 */
-    uint8_t is_boil;       /* boilerplate candidate, else container */
+    uint8_t is_boil;       /* XG_*: boilerplate candidate, container, or
+                              any block-level element (a node) */
     uint64_t chars;        /* chars of the non-link blocks inside */
 } xgroup;
+
+enum { XG_CONT = 0, XG_BOIL = 1, XG_NODE = 2 };
 
 /* Scratch of one thread: reused across pages. */
 typedef struct extract_bufs {
@@ -100,15 +107,20 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
 
 /* classify.c: without an article container, keeps only the kept blocks
  * inside the deepest block-level element that holds most of the kept
- * text (parent[] maps each element to its enclosing one, -1 at the top;
- * parents come before their children). */
-void extract_dominant(xblock *bl, size_t nb, const int32_t *parent,
-                      size_t nn);
+ * text. */
+void extract_dominant(xblock *bl, size_t nb, xgroup *g, size_t ng);
 
 /* classify.c, after extract_classify: is the page an index of several
  * posts (a blog front page) rather than one article? */
 int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
                      size_t ng);
+
+/* extract.c: does any of names[] (at most 64) occur in s?  first[256]
+ * comes from extract_first_bytes (bit i for the first byte of names[i]). */
+int extract_contains_any(const char *s, const char *const *names,
+                         const uint64_t *first);
+void extract_first_bytes(const char *const *names, size_t n,
+                         uint64_t *first);
 
 /* units.c: after classify, marks BAD the kept blocks that the words of
  * the page show to be reader comments (a comment heading or a run of

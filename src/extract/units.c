@@ -34,6 +34,7 @@
  */
 #include "extract.h"
 
+#include <pthread.h>
 #include <string.h>
 
 enum {
@@ -97,18 +98,33 @@ static int has_time(const char *s)
 }
 
 /* A line of a comment's frame: who, when, reply, report. */
+static const char *const sig_words[] = {
+    "posted by", "said...", "said\xE2\x80\xA6", "says:", "said:", "wrote:",
+    "reply", "report this", "report abuse", "report comment", "permalink",
+    "comment #", "flag as", "in response to", "| report", "posted on",
+};
+static const char *const credit_words[] = {
+    "getty images", "photo:", "photo by", "photograph:", "(ap photo",
+    "ap photo/", "credit:", "image:", "shutterstock", "associated press)",
+    "(reuters", "reuters/", "image source", "photo credit", "afp via",
+    "/ afp", "(photo", "file photo",
+};
+#define NSIG (sizeof sig_words / sizeof *sig_words)
+#define NCREDIT (sizeof credit_words / sizeof *credit_words)
+static uint64_t sig_first[256], credit_first[256];
+
+static void masks_build(void)
+{
+    extract_first_bytes(sig_words, NSIG, sig_first);
+    extract_first_bytes(credit_words, NCREDIT, credit_first);
+}
+
 static int signature(const char *s)
 {
-    static const char *const sig[] = {
-        "posted by", "said...", "said…", "says:", "said:", "wrote:",
-        "reply", "report this", "report abuse", "report comment",
-        "permalink", "comment #", "flag as", "in response to",
-        "| report", "posted on",
-    };
     /* a clock time with a year: when a comment was posted (an event
      * listing has times without years) */
-    return any(s, sig, sizeof sig / sizeof *sig) ||
-           (has_time(s) && has_year(s));
+    return extract_contains_any(s, sig_words, sig_first) ||
+           (has_year(s) && has_time(s));
 }
 
 /* "Comments", "12 comments", "Leave a Reply", "3 Responses to ...". */
@@ -116,6 +132,8 @@ static int heading(const char *s)
 {
     while (*s && (digit(*s) || *s == ' ' || *s == '(' || *s == '#'))
         s++;
+    if (!*s || !strchr("acdhjlopqrstwy", *s))
+        return 0; /* no heading below starts with it */
     static const char *const head[] = {
         "comment", "responses", "response to", "reader comment",
         "reader's comment", "readers' comment", "leave a reply",
@@ -179,13 +197,7 @@ static int widget_label(const char *s)
 /* A photo credit. */
 static int credit(const char *s)
 {
-    static const char *const c[] = {
-        "getty images", "photo:", "photo by", "photograph:", "(ap photo",
-        "ap photo/", "credit:", "image:", "shutterstock", "associated press)",
-        "(reuters", "reuters/", "image source", "photo credit", "afp via",
-        "/ afp", "(photo", "file photo",
-    };
-    return any(s, c, sizeof c / sizeof *c);
+    return extract_contains_any(s, credit_words, credit_first);
 }
 
 /* A dateline ("Posted Nov. 19, 2019", "Updated 5:50 PM"). */
@@ -219,6 +231,8 @@ void extract_units(const char *text, xblock *bl, size_t nb)
 {
     enum { SIG = 0x40, HEAD = 0x80 }; /* scratch bits in flags */
     char buf[SIG_MAX + 1];
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, masks_build);
     uint64_t total = 0;
     size_t sigs = 0;
     for (size_t i = 0; i < nb; i++) {
