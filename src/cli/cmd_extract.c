@@ -112,7 +112,8 @@ int cmd_extract(int argc, char **argv)
     if (!j.quiet)
         fprintf(stderr,
                 "winnow extract: %llu documents (%.1f MB) -> %llu "
-                "documents, %llu pages empty%s, %llu bad-input events\n",
+                "documents, %llu pages empty or index%s, %llu bad-input "
+                "events\n",
                 (unsigned long long)in, bytes / 1e6,
                 (unsigned long long)(j.keep_rejects ? nread : kept),
                 (unsigned long long)empty, j.keep_rejects ? " (kept)" : "",
