@@ -545,7 +545,7 @@ static int run_pass(const extract_opts *o, const char *html, size_t n,
         }
         if (!res->article && !res->index)
             extract_dominant(bl, nb, g, ng);
-        extract_units(b->text.data, bl, nb);
+        extract_units(o, b->text.data, bl, nb);
     }
     wn_buf_reset(out);
     for (size_t i = 0; i < nb; i++) {

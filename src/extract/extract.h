@@ -17,6 +17,7 @@
 enum { EXTRACT_MAIN = 0, EXTRACT_ALL = 1 };
 enum { EXTRACT_PARSER_FAST = 0, EXTRACT_PARSER_GUMBO = 1 };
 enum { EXTRACT_INDEX_DROP = 0, EXTRACT_INDEX_KEEP = 1 };
+enum { EXTRACT_COMMENTS_DROP = 0, EXTRACT_COMMENTS_KEEP = 1 };
 
 typedef struct extract_opts {
     int mode;              /* EXTRACT_MAIN or EXTRACT_ALL (visible text) */
@@ -33,6 +34,8 @@ typedef struct extract_opts {
                                   text is kept */
     int index;             /* EXTRACT_INDEX_*: what to do with an index
                               page of several posts */
+    int comments;          /* EXTRACT_COMMENTS_*: reader comments found by
+                              their words (units.c) */
     unsigned rescue_words; /* a page left empty by the boilerplate rules
                               with this many visible words is extracted
                               again without them */
@@ -126,6 +129,7 @@ void extract_first_bytes(const char *const *names, size_t n,
  * the page show to be reader comments (a comment heading or a run of
  * "posted by ... / reply / report" lines after the article) or teasers
  * (a headline link followed by a cut-off first sentence). */
-void extract_units(const char *text, xblock *bl, size_t nb);
+void extract_units(const extract_opts *o, const char *text, xblock *bl,
+                   size_t nb);
 
 #endif

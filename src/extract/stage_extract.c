@@ -50,6 +50,10 @@ static const config_opt extract_table[] = {
                 "a page of several posts, none dominating (a blog front "
                 "page): drop it (reason extract:page_type=index) or keep "
                 "it; either way it gets page_type=index"),
+    OPTION_ENUM("extract.comments", "drop", "drop|keep", AT(comments),
+                "reader comments recognised by their words (a comment "
+                "heading, a run of 'posted by ... / reply' lines after the "
+                "story): drop them or keep them"),
     OPTION_INT("extract.rescue_words", "200", 0, 1 << 30, 0,
                AT(rescue_words),
                "a page the boilerplate rules leave empty that has this many "

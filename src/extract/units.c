@@ -227,7 +227,8 @@ static int dateline(const char *s)
     return 0;
 }
 
-void extract_units(const char *text, xblock *bl, size_t nb)
+void extract_units(const extract_opts *o, const char *text, xblock *bl,
+                   size_t nb)
 {
     enum { SIG = 0x40, HEAD = 0x80 }; /* scratch bits in flags */
     char buf[SIG_MAX + 1];
@@ -256,7 +257,8 @@ void extract_units(const char *text, xblock *bl, size_t nb)
         xblock *b = &bl[i];
         if (b->cls != XC_GOOD)
             continue;
-        if (before >= TAIL_MIN && (b->flags & (SIG | HEAD))) {
+        if (o->comments == EXTRACT_COMMENTS_DROP && before >= TAIL_MIN &&
+            (b->flags & (SIG | HEAD))) {
             /* signatures from here on (after a heading: below it) */
             size_t after = b->flags & HEAD && b->flags & SIG ? sigs - 1 : sigs;
             uint64_t rest = total - before;

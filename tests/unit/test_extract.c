@@ -476,6 +476,13 @@ TEST(extract_comment_tail)
                   "<p>Kurt said... Reply</p><p>" LONG " c2.</p>"
                   "<p>Ann said... Reply</p><p>" LONG " c3.</p></div></body>");
     CHECK(t && strstr(t, " 5.") && !strstr(t, "c1.") && !strstr(t, "said"));
+    /* extract.comments=keep: the discussion stays */
+    const char *page = "<body><div>" STORY "<p>Matt said... Reply</p><p>" LONG
+                       " c1.</p><p>Kurt said... Reply</p><p>" LONG " c2.</p>"
+                       "<p>Ann said... Reply</p><p>" LONG " c3.</p></div>"
+                       "</body>";
+    t = run2(page, strlen(page), "comments", "keep", NULL, NULL);
+    CHECK(t && strstr(t, " 5.") && strstr(t, "c1.") && strstr(t, "c3."));
     /* a forum thread is signatures all the way down: kept */
     t = main_text("<body><div>"
                   "<p>Don 10-15-2004, 04:22 PM</p><p>" LONG " p1.</p>"
