@@ -235,16 +235,27 @@ void extract_dominant(xblock *bl, size_t nb, xgroup *g, size_t ng)
             best = (int32_t)i;
     if (best < 0 || !total)
         return;
+    /* the element's span of blocks, and the kept run just before it (a
+     * lead paragraph set apart from the body) stay */
+    size_t first = nb, last = 0;
     for (size_t i = 0; i < nb; i++) {
-        if (bl[i].cls != XC_GOOD || bl[i].kind == XB_HEADING)
-            continue;
         int32_t c = bl[i].node;
         for (int guard = 0; c > best && (size_t)c < ng && guard < 1 << 16;
              guard++)
             c = g[c].parent;
-        if (c != best)
-            bl[i].cls = XC_BAD;
+        if (c == best) {
+            if (first == nb)
+                first = i;
+            last = i;
+        }
     }
+    size_t lead = first;
+    while (lead > 0 && first < nb && bl[lead - 1].cls == XC_GOOD)
+        lead--;
+    for (size_t i = 0; i < nb; i++)
+        if (bl[i].cls == XC_GOOD && bl[i].kind != XB_HEADING &&
+            (i < lead || i > last))
+            bl[i].cls = XC_BAD;
 }
 
 /* A blog front page or a section page: three or more innermost content
