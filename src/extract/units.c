@@ -25,7 +25,10 @@
  *  3. The frame of the story: a block that is only a widget's label
  *     ("Advertisement", "Share", "Caption", "Close"), a photo credit
  *     ("Photo: Hau Dinh, AP", "Getty Images"), and, before the first long
- *     paragraph, the dateline ("Updated 5:27 am", "Nov. 19, 2019").  The
+ *     paragraph, the dateline ("Updated 5:27 am", "Nov. 19, 2019"); and
+ *     the site's small print and sign-up boxes ("All rights reserved",
+ *     "Terms of Use", "Subscribe to our newsletter"), up to LEGAL_MAX
+ *     bytes.  The
  *     author's name ("By A. Reporter") stays: the gold of some sets has
  *     it, of others not, and it is one line of the story's own.
  *
@@ -46,6 +49,7 @@ enum {
     TEASER_MAX = 400, /* chars: longer blocks are not teasers */
     FRAME_MAX = 100,  /* bytes: longer blocks are not bylines or credits */
     STORY_MIN = 150,  /* chars: a paragraph this long starts the story */
+    LEGAL_MAX = 300,  /* bytes: longer blocks are not the small print */
 };
 
 /* Lowercased ASCII copy of at most cap - 1 bytes of s. */
@@ -109,14 +113,25 @@ static const char *const credit_words[] = {
     "(reuters", "reuters/", "image source", "photo credit", "afp via",
     "/ afp", "(photo", "file photo",
 };
+/* the site's small print and its sign-up boxes */
+static const char *const legal_words[] = {
+    "all rights reserved", "terms of use", "terms of service",
+    "privacy policy", "may not be reproduced", "copyright \xC2\xA9",
+    "copyright (c)", "\xC2\xA9 19", "\xC2\xA9 20", "\xC2\xA9" "19",
+    "\xC2\xA9" "20",
+    "subscribe to our", "sign up for our", "our newsletter",
+    "successfully subscribed", "enable javascript", "javascript is disabled",
+};
 #define NSIG (sizeof sig_words / sizeof *sig_words)
 #define NCREDIT (sizeof credit_words / sizeof *credit_words)
-static uint64_t sig_first[256], credit_first[256];
+#define NLEGAL (sizeof legal_words / sizeof *legal_words)
+static uint64_t sig_first[256], credit_first[256], legal_first[256];
 
 static void masks_build(void)
 {
     extract_first_bytes(sig_words, NSIG, sig_first);
     extract_first_bytes(credit_words, NCREDIT, credit_first);
+    extract_first_bytes(legal_words, NLEGAL, legal_first);
 }
 
 static int signature(const char *s)
@@ -285,6 +300,14 @@ void extract_units(const extract_opts *o, const char *text, xblock *bl,
             lower(text + bl[i].off, bl[i].len, buf, sizeof buf);
             if (widget_label(buf) || credit(buf) ||
                 (!story && dateline(buf))) {
+                bl[i].cls = XC_BAD;
+                continue;
+            }
+        }
+        if (bl[i].cls == XC_GOOD && bl[i].len <= LEGAL_MAX) {
+            char lb[LEGAL_MAX + 1];
+            lower(text + bl[i].off, bl[i].len, lb, sizeof lb);
+            if (extract_contains_any(lb, legal_words, legal_first)) {
                 bl[i].cls = XC_BAD;
                 continue;
             }

@@ -511,7 +511,9 @@ TEST(extract_teasers_and_frame)
                   "<p>Updated 5:27 am CST, Wednesday, November 20, 2019</p>"
                   "<p>Share</p><p>Photo: Hau Dinh, AP</p><p>" LONG
                   " 1.</p><p>Advertisement</p><p>" LONG " 2.</p><p>" LONG
-                  " 3.</p></article>");
+                  " 3.</p><p>Subscribe to our newsletter for the top "
+                  "headlines every morning.</p><p>\xC2\xA9 2019 The Paper. "
+                  "All rights reserved.</p></article>");
     CHECK_STR(t, "Title\n\nBy A. Reporter\n\n" LONG " 1.\n\n" LONG
                  " 2.\n\n" LONG " 3.");
 }
