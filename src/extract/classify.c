@@ -261,8 +261,9 @@ void extract_dominant(xblock *bl, size_t nb, xgroup *g, size_t ng)
 /* A blog front page or a section page: three or more innermost content
  * containers (<article>, ...) of POST_MIN characters or more, together
  * most of the page, none twice as long as the next (a page where one
- * post dominates, a story above teasers, has that post as its article).  The group sums are those
- * extract_classify left: non-link text per container. */
+ * post dominates, a story above teasers, has that post as its article).
+ * The group sums are those extract_classify left: non-link text per
+ * container. */
 #define POST_MIN 300
 
 int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,

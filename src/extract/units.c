@@ -319,7 +319,8 @@ void extract_units(const extract_opts *o, const char *text, xblock *bl,
         else if (bl[i].cls == XC_GOOD && (bl[i].flags & XF_LEAD_LINK) &&
                  bl[i].link_chars < bl[i].chars &&
                  bl[i].link_chars * 5 >= bl[i].chars &&
-                 bl[i].chars <= TEASER_MAX && cut_off(text + bl[i].off, bl[i].len))
+                 bl[i].chars <= TEASER_MAX &&
+                 cut_off(text + bl[i].off, bl[i].len))
             bl[i].cls = XC_BAD;
     }
 }
