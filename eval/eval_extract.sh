@@ -100,7 +100,7 @@ for g in "$work"/sets/*.gold.jsonl; do
     rds="$rds,$out"
   fi
   golds="$golds,$g"; mains="$mains,$work/$set.main.jsonl"
-  set -- $m; pages=$1; mp="$2 $3 $4"; set -- $gu; gf=$4; set -- $al; af=$4
+  pages=${m%% *}; mp=${m#* }; gf=${gu##* }; af=${al##* }
   printf '%-16s %5s | %-17s | %5s | %5s | %-17s | %s\n' "$set" "$pages" \
     "$mp" "$gf" "$af" "$r" "$d"
 done
@@ -112,6 +112,5 @@ if [ -n "$rd" ]; then
   d=$(python3 eval/extract_eval.py paired "$golds" "$mains" "$rds" "$split" |
       awk '{ printf "%s [%s, %s]", $2, $3, $4 }')
 fi
-set -- $m
-printf '%-16s %5s | %-17s | %5s | %5s | %-17s | %s\n' "all (pages)" "$1" \
-  "$2 $3 $4" "" "" "$r" "$d"
+printf '%-16s %5s | %-17s | %5s | %5s | %-17s | %s\n' "all (pages)" \
+  "${m%% *}" "${m#* }" "" "" "$r" "$d"
