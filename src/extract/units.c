@@ -14,9 +14,8 @@
  *     the first of a run of signature lines (posted by, wrote:, reply,
  *     report, permalink, a clock time with a year, "3 days ago"), ends
  *     the article: it and every kept block after it are dropped.  Only
- *     after at least
- *     TAIL_MIN characters of kept text (a byline at the top is not a
- *     comment), only when at least RUN_MIN signatures follow (one "Reply"
+ *     after at least TAIL_MIN characters of kept text (a byline at the
+ *     top is not a comment), only when at least RUN_MIN signatures follow (one "Reply"
  *     link is not a section), and only when the signatures are dense (at
  *     most RUN_GAP characters of text per signature: blog front pages
  *     have one "Posted by" per long post, comments one per short reply),
