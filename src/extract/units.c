@@ -14,13 +14,13 @@
  *     the first of a run of signature lines (posted by, wrote:, reply,
  *     report, permalink, a clock time with a year, "3 days ago"), ends
  *     the article: it and every kept block after it are dropped.  Only
- *     after at least TAIL_MIN characters of kept text (a byline at the
- *     top is not a comment), only when at least RUN_MIN signatures follow (one "Reply"
- *     link is not a section), and only when the signatures are dense (at
- *     most RUN_GAP characters of text per signature: blog front pages
- *     have one "Posted by" per long post, comments one per short reply),
- *     and not in a forum thread (more than two signatures before, or less
- *     text before than two average units after: every post is a unit).
+ *     after TAIL_MIN characters of kept text (a byline at the top is not
+ *     a comment); only when RUN_MIN signatures follow (one "Reply" link
+ *     is not a section); only when they are dense (at most RUN_GAP
+ *     characters of text per signature: blog front pages have one
+ *     "Posted by" per long post, comments one per short reply); and not
+ *     in a forum thread (more than two signatures before, or less text
+ *     before than two average units after: every post is a unit).
  *  2. Teasers.  A block that opens with a link and ends cut off ("...",
  *     "…", "Read more", "Continue reading") is a headline plus the start
  *     of another story.
