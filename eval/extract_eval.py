@@ -20,6 +20,8 @@ Two commands, used by eval/eval_extract.sh:
 """
 import collections
 import glob
+import hashlib
+import random
 import gzip
 import html
 import html.parser
@@ -81,15 +83,59 @@ def cleaneval_gold(s):
     return re.sub(r'<[phl]>', ' ', '\n'.join(lines))
 
 
+URL_LINE = re.compile(r'^URL:\s*(\S+)')
+URL_TEXT = re.compile(r'<text id="([^"]+)"')
+URL_LINK = re.compile(
+    r'<link[^>]+rel=["\']?canonical["\']?[^>]*href=["\']?([^"\' >]+)'
+    r'|<meta[^>]+property=["\']og:url["\'][^>]*content=["\']([^"\']+)', re.I)
+
+
+def host(url):
+    m = re.match(r'^[a-z]+://([^/:?#]+)', url.strip(), re.I)
+    if not m:
+        return None
+    h = m.group(1).lower()
+    return h[4:] if h.startswith('www.') else h
+
+
+def site_of(name, pid, html_text, gold, url):
+    if url:
+        h = host(url)
+        if h:
+            return h
+    if name == 'readability':
+        return re.sub(r'-\d+$', '', pid)
+    m = URL_LINE.match(gold) if gold else None
+    m = m or URL_TEXT.search(html_text[:2048])
+    if m:
+        h = host(m.group(1))
+        if h:
+            return h
+    m = URL_LINK.search(html_text)
+    if m:
+        h = host(m.group(1) or m.group(2))
+        if h:
+            return h
+    return name + ':' + pid
+
+
+def split_of(site):
+    return 'test' if hashlib.md5(site.encode()).digest()[0] & 1 else 'tune'
+
+
 def write_set(out_dir, name, pages):
     n = 0
     with open(os.path.join(out_dir, name + '.jsonl'), 'w') as f, \
-            open(os.path.join(out_dir, name + '.gold.jsonl'), 'w') as g:
-        for pid, raw, gold in pages:
+            open(os.path.join(out_dir, name + '.gold.jsonl'), 'w') as g, \
+            open(os.path.join(out_dir, name + '.sites.tsv'), 'w') as t:
+        for pid, raw, gold, url in pages:
             if gold is None or not gold.strip():
                 continue
-            f.write(json.dumps({'id': pid, 'html': decode(raw)}) + '\n')
+            h = decode(raw)
+            site = site_of(name, pid, h, gold, url)
+            f.write(json.dumps({'id': pid, 'html': h}) + '\n')
             g.write(json.dumps({'id': pid, 'text': gold}) + '\n')
+            t.write('%s\t%s\t%s\n' % (pid, site, split_of(site)))
             n += 1
     return n
 
@@ -104,8 +150,9 @@ def pairs(unpacked, sub, gold_fn, gold_ext='.txt'):
         with open(p, 'rb') as f:
             raw = f.read()
         with open(gp, 'rb') as f:
-            gold = gold_fn(decode(f.read()))
-        yield stem, raw, gold
+            text = decode(f.read())
+        m = URL_LINE.match(text)
+        yield stem, raw, gold_fn(text), m.group(1) if m else None
 
 
 def prepare(data, unpacked, out_dir):
@@ -122,7 +169,8 @@ def prepare(data, unpacked, out_dir):
                                  pid + '.html.gz')
                 if os.path.exists(p):
                     with gzip.open(p) as f:
-                        yield pid, f.read(), gt[pid]['articleBody']
+                        yield (pid, f.read(), gt[pid]['articleBody'],
+                               gt[pid].get('url'))
         sets.append(('aeb', aeb_pages()))
     for name, sub, fn in (
             ('cleaneval-dev', 'cleaneval-dev', cleaneval_gold),
@@ -141,37 +189,91 @@ def tokens(s):
     return collections.Counter(re.findall(r'\w+', s.lower()))
 
 
-def score(gold_path, pred_path):
-    gold = {}
-    with open(gold_path) as f:
+def in_split(gold_path, split):
+    """The page ids of SPLIT (None: every page)."""
+    if split in (None, 'all'):
+        return None
+    ids = set()
+    with open(gold_path.replace('.gold.jsonl', '.sites.tsv')) as f:
+        for line in f:
+            pid, _, sp = line.rstrip('\n').split('\t')
+            if sp == split:
+                ids.add(pid)
+    return ids
+
+
+def load(path, field='text'):
+    out = {}
+    with open(path) as f:
         for line in f:
             d = json.loads(line)
-            gold[d['id']] = tokens(d['text'])
-    pred = {}
-    with open(pred_path) as f:
-        for line in f:
-            d = json.loads(line)
-            pred[d['id']] = tokens(d.get('text', ''))
-    ps, rs = [], []
+            out[d['id']] = tokens(d.get(field, '') or '')
+    return out
+
+
+def page_scores(gold_path, pred_path, split=None):
+    """[(id, P, R)] over the pages of SPLIT with non-empty gold.  Paths may
+    be comma-separated lists of the same length (several sets pooled)."""
+    if ',' in gold_path:
+        rows = []
+        for k, (g, p) in enumerate(zip(gold_path.split(','),
+                                       pred_path.split(','))):
+            rows += [('%d:%s' % (k, r[0]),) + r[1:]
+                     for r in page_scores(g, p, split)]
+        return rows
+    keep = in_split(gold_path, split)
+    gold = load(gold_path)
+    pred = load(pred_path)
+    out = []
     for pid, g in gold.items():
+        if keep is not None and pid not in keep:
+            continue
         gn = sum(g.values())
         if not gn:
             continue
         p = pred.get(pid, collections.Counter())
         pn = sum(p.values())
         tp = sum((g & p).values())
-        ps.append(tp / pn if pn else 0.0)
-        rs.append(tp / gn)
-    P = sum(ps) / len(ps) if ps else 0.0
-    R = sum(rs) / len(rs) if rs else 0.0
-    F = 2 * P * R / (P + R) if P + R else 0.0
-    print('%d %.3f %.3f %.3f' % (len(ps), P, R, F))
+        out.append((pid, tp / pn if pn else 0.0, tp / gn))
+    return out
+
+
+def f1(rows):
+    if not rows:
+        return 0.0, 0.0, 0.0
+    P = sum(r[1] for r in rows) / len(rows)
+    R = sum(r[2] for r in rows) / len(rows)
+    return P, R, (2 * P * R / (P + R) if P + R else 0.0)
+
+
+def score(gold_path, pred_path, split=None):
+    rows = page_scores(gold_path, pred_path, split)
+    print('%d %.3f %.3f %.3f' % ((len(rows),) + f1(rows)))
+
+
+def paired(gold_path, a_path, b_path, split=None):
+    a = page_scores(gold_path, a_path, split)
+    b = page_scores(gold_path, b_path, split)
+    n = len(a)
+    d = f1(a)[2] - f1(b)[2]
+    rng = random.Random(11)
+    diffs = []
+    for _ in range(2000):
+        idx = [rng.randrange(n) for _ in range(n)]
+        diffs.append(f1([a[i] for i in idx])[2] - f1([b[i] for i in idx])[2])
+    diffs.sort()
+    print('%d %+.3f %+.3f %+.3f' % (n, d, diffs[49], diffs[1949]))
 
 
 if __name__ == '__main__':
     if len(sys.argv) == 5 and sys.argv[1] == 'prepare':
         prepare(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 4 and sys.argv[1] == 'score':
-        score(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == 'score':
+        score(*sys.argv[2:])
+    elif len(sys.argv) in (5, 6) and sys.argv[1] == 'paired':
+        paired(*sys.argv[2:])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == 'pages':
+        for pid, p, r in page_scores(*sys.argv[2:]):
+            print('%s %.3f %.3f' % (pid, p, r))
     else:
         sys.exit(__doc__)

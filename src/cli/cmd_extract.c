@@ -19,7 +19,11 @@ static const char extract_help[] =
     "lines with an \"html\" field, or raw HTML files (--from html).  Script,\n"
     "style, navigation, headers and footers, sidebars, share and cookie\n"
     "widgets and link lists are removed; one paragraph per line, a blank\n"
-    "line between paragraphs.  Adds metadata title, html_lang, http_status.\n"
+    "line between paragraphs.  Reader comments, teasers, photo credits and\n"
+    "datelines go too; a page of several posts with none dominating (a blog\n"
+    "front page) gets page_type=index and is dropped (reason\n"
+    "\"extract:page_type=index\"; --set extract.index=keep keeps it).\n"
+    "Adds metadata title, html_lang, http_status.\n"
     "Documents that are already text pass through.\n"
     "\n"
     "options:\n"
@@ -36,8 +40,8 @@ static const char extract_help[] =
     "                        ('winnow extract --list-options' lists options)\n"
     "      --config FILE     INI file of options (docs/CONFIG.md)\n"
     "      --list-options    print the options with defaults and exit\n"
-    "      --keep-empty      write pages with no text left (with\n"
-    "                        reject_reason \"extract:empty\")\n"
+    "      --keep-empty      write pages with no text left or dropped (with\n"
+    "                        their reject_reason, e.g. \"extract:empty\")\n"
     "      --stats FILE      counters as JSON (winnow run's stats.json schema)\n"
     "  -j, --jobs N          worker threads (default: all cores)\n"
     "  -q, --quiet           no summary line on stderr\n"
@@ -108,7 +112,8 @@ int cmd_extract(int argc, char **argv)
     if (!j.quiet)
         fprintf(stderr,
                 "winnow extract: %llu documents (%.1f MB) -> %llu "
-                "documents, %llu pages empty%s, %llu bad-input events\n",
+                "documents, %llu pages empty or index%s, %llu bad-input "
+                "events\n",
                 (unsigned long long)in, bytes / 1e6,
                 (unsigned long long)(j.keep_rejects ? nread : kept),
                 (unsigned long long)empty, j.keep_rejects ? " (kept)" : "",

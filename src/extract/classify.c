@@ -161,7 +161,8 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
     uint64_t page = sum_groups(bl, nb, g, ng, 0, -1);
     int32_t best = -1;
     for (size_t c = 0; c < ng; c++)
-        if (!g[c].is_boil && (best < 0 || g[c].chars > g[best].chars))
+        if (g[c].is_boil == XG_CONT &&
+            (best < 0 || g[c].chars > g[best].chars))
             best = (int32_t)c;
     if (best >= 0 && page && g[best].chars >= o->article_ratio * page) {
         for (size_t i = 0; i < nb; i++)
@@ -199,4 +200,98 @@ int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
             bl[i].cls = first[i];
     free(bad);
     return best;
+}
+
+/* Pages without <article>/<main> still have one element around the
+ * story: blocks the statistics kept outside it are sidebars, teaser
+ * boxes and footers that happen to hold prose.  The element is the
+ * deepest whose subtree holds DOMINANT of the kept non-link text (above
+ * half, so the candidates form one chain from the root); headings are
+ * kept wherever they are, since a story's title often sits in a header
+ * above its body. */
+#define DOMINANT 0.75
+
+void extract_dominant(xblock *bl, size_t nb, xgroup *g, size_t ng)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (g[i].is_boil == XG_NODE)
+            g[i].chars = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (bl[i].cls != XC_GOOD || link_density(&bl[i]) > 0.5)
+            continue;
+        total += bl[i].chars;
+        for (int32_t c = bl[i].node, guard = 0;
+             c >= 0 && (size_t)c < ng && guard < 1 << 16; guard++) {
+            g[c].chars += bl[i].chars;
+            c = g[c].parent;
+        }
+    }
+    /* the elements holding DOMINANT form one chain from the root, and a
+     * descendant comes after its ancestors: the last one is the deepest */
+    int32_t best = -1;
+    for (size_t i = 0; i < ng; i++)
+        if (g[i].is_boil == XG_NODE && g[i].chars >= DOMINANT * total)
+            best = (int32_t)i;
+    if (best < 0 || !total)
+        return;
+    /* the element's span of blocks, and the kept run just before it (a
+     * lead paragraph set apart from the body) stay */
+    size_t first = nb, last = 0;
+    for (size_t i = 0; i < nb; i++) {
+        int32_t c = bl[i].node;
+        for (int guard = 0; c > best && (size_t)c < ng && guard < 1 << 16;
+             guard++)
+            c = g[c].parent;
+        if (c == best) {
+            if (first == nb)
+                first = i;
+            last = i;
+        }
+    }
+    size_t lead = first;
+    while (lead > 0 && first < nb && bl[lead - 1].cls == XC_GOOD)
+        lead--;
+    for (size_t i = 0; i < nb; i++)
+        if (bl[i].cls == XC_GOOD && bl[i].kind != XB_HEADING &&
+            (i < lead || i > last))
+            bl[i].cls = XC_BAD;
+}
+
+/* A blog front page or a section page: three or more innermost content
+ * containers (<article>, ...) of POST_MIN characters or more, together
+ * most of the page, none twice as long as the next (a page where one
+ * post dominates, a story above teasers, has that post as its article).
+ * The group sums are those extract_classify left: non-link text per
+ * container. */
+#define POST_MIN 300
+
+int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
+                     size_t ng)
+{
+    uint64_t page = 0, posts = 0, n = 0, largest = 0, second = 0;
+    for (size_t i = 0; i < nb; i++)
+        if (link_density(&bl[i]) <= 0.5)
+            page += bl[i].chars;
+    uint8_t *big_child = calloc(ng ? ng : 1, 1);
+    if (!big_child)
+        return 0;
+    for (size_t c = 0; c < ng; c++)
+        if (g[c].is_boil == XG_CONT && g[c].chars >= POST_MIN &&
+            g[c].parent >= 0 &&
+            (size_t)g[c].parent < ng)
+            big_child[g[c].parent] = 1;
+    for (size_t c = 0; c < ng; c++)
+        if (g[c].is_boil == XG_CONT && g[c].chars >= POST_MIN &&
+            !big_child[c]) {
+            posts += g[c].chars;
+            n++;
+            if (g[c].chars > largest) {
+                second = largest;
+                largest = g[c].chars;
+            } else if (g[c].chars > second)
+                second = g[c].chars;
+        }
+    free(big_child);
+    return n >= 3 && page && posts * 2 >= page && largest < 2 * second;
 }

@@ -27,7 +27,7 @@
 
 enum { /* per-element frame flags */
     FR_LINK = 1, FR_PRE = 2, FR_CONT = 4, FR_BOIL = 8, FR_HEAD = 16,
-    FR_TITLE = 32, FR_HEADING = 64,
+    FR_TITLE = 32, FR_HEADING = 64, FR_NODE = 128,
 };
 
 typedef struct xstate {
@@ -35,6 +35,7 @@ typedef struct xstate {
     extract_bufs *b;
     extract_result *res;
     uint8_t fr[HTML_MAX_DEPTH + 2];
+    int32_t node;   /* innermost open block-level element, -1 */
     int depth;     /* open elements (capped frames beyond the limit) */
     int skip;      /* >0: inside a skipped subtree, its depth */
     int link, pre, head, heading, title, title_done;
@@ -43,9 +44,11 @@ typedef struct xstate {
     /* the block being built: text from cur_off in b->text */
     size_t cur_off;
     uint32_t chars, link_chars, words;
+    int lead_link; /* the block's first text was inside a link */
     int space;     /* a space is pending */
     size_t title_len;
     int rc;        /* first allocation failure */
+    int relaxed;   /* no boilerplate containers or names (the rescue) */
 } xstate;
 
 /* ------------------------------------------------------ boilerplate names */
@@ -80,36 +83,14 @@ static int contains(const char *hay, const char *needle)
     return strstr(hay, needle) != NULL;
 }
 
-/* Does any of the n (<= 64) names occur in s?  One pass over s; at each
- * byte only the names that start with it are compared (first[] has bit i
- * set for the bytes names[i] starts with): 45 strstr calls per element
- * showed in profiles. */
-static int contains_any(const char *s, const char *const *names,
-                        const uint64_t *first)
-{
-    for (; *s; s++) {
-        for (uint64_t m = first[(unsigned char)*s]; m; m &= m - 1) {
-            const char *nm = names[__builtin_ctzll(m)];
-            size_t k = 1;
-            while (nm[k] && s[k] == nm[k])
-                k++;
-            if (!nm[k])
-                return 1;
-        }
-    }
-    return 0;
-}
-
 #define NBAD (sizeof bad_names / sizeof *bad_names)
 #define NGOOD (sizeof good_names / sizeof *good_names)
 static uint64_t bad_first[256], good_first[256];
 
 static void first_build(void)
 {
-    for (size_t i = 0; i < NBAD; i++)
-        bad_first[(unsigned char)bad_names[i][0]] |= 1ull << i;
-    for (size_t i = 0; i < NGOOD; i++)
-        good_first[(unsigned char)good_names[i][0]] |= 1ull << i;
+    extract_first_bytes(bad_names, NBAD, bad_first);
+    extract_first_bytes(good_names, NGOOD, good_first);
 }
 
 /* Lowercases class and id into buf, space separated. */
@@ -155,9 +136,9 @@ static int names_boilerplate(const html_attrs *a)
     lower_names(a, buf, sizeof buf);
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, first_build);
-    if (!contains_any(buf, bad_names, bad_first) && !token_match(buf))
+    if (!extract_contains_any(buf, bad_names, bad_first) && !token_match(buf))
         return 0;
-    return !contains_any(buf, good_names, good_first);
+    return !extract_contains_any(buf, good_names, good_first);
 }
 
 static int str_ieq(const html_str *s, const char *lit)
@@ -188,6 +169,33 @@ static int style_hidden(const html_str *s)
     buf[k] = 0;
     return contains(buf, "display:none") ||
            contains(buf, "visibility:hidden");
+}
+
+/* Does any of the names (at most 64) occur in s?  One pass over s; at
+ * each byte only the names that start with it are compared (first[] has
+ * bit i set for the bytes names[i] starts with): 45 strstr calls per
+ * element showed in profiles. */
+int extract_contains_any(const char *s, const char *const *names,
+                         const uint64_t *first)
+{
+    for (; *s; s++) {
+        for (uint64_t m = first[(unsigned char)*s]; m; m &= m - 1) {
+            const char *nm = names[__builtin_ctzll(m)];
+            size_t k = 1;
+            while (nm[k] && s[k] == nm[k])
+                k++;
+            if (!nm[k])
+                return 1;
+        }
+    }
+    return 0;
+}
+
+void extract_first_bytes(const char *const *names, size_t n,
+                         uint64_t *first)
+{
+    for (size_t i = 0; i < n && i < 64; i++)
+        first[(unsigned char)names[i][0]] |= 1ull << i;
 }
 
 /* ------------------------------------------------------------------ blocks */
@@ -256,7 +264,9 @@ static void flush(xstate *x)
         bl.words = x->words;
         bl.cont = x->cont;
         bl.boil = x->boil;
+        bl.node = x->node;
         bl.kind = (uint8_t)x->kind;
+        bl.flags = x->lead_link ? XF_LEAD_LINK : 0;
         if (wn_buf_append(&x->b->blocks, &bl, sizeof bl))
             x->rc = WN_ENOMEM;
     } else
@@ -265,14 +275,15 @@ static void flush(xstate *x)
         t->data[t->len] = 0;
     x->cur_off = t->len;
     x->chars = x->link_chars = x->words = 0;
-    x->space = 0;
+    x->space = x->lead_link = 0;
 }
 
 static int32_t new_group(xstate *x, int is_boil)
 {
     xgroup g;
     memset(&g, 0, sizeof g);
-    g.parent = is_boil ? x->boil : x->cont;
+    g.parent = is_boil == XG_NODE ? x->node
+               : is_boil ? x->boil : x->cont;
     g.is_boil = (uint8_t)is_boil;
     size_t n = x->b->groups.len / sizeof g;
     if (n >= INT32_MAX || wn_buf_append(&x->b->groups, &g, sizeof g)) {
@@ -325,7 +336,8 @@ static int on_start(void *ctx, int tag, const html_attrs *a)
     if (always_skipped(tag) || a->hidden ||
         str_ieq(&a->aria_hidden, "true") ||
         (a->style.n && style_hidden(&a->style)) ||
-        (x->o->mode == EXTRACT_MAIN && skip_in_main(x, tag, a))) {
+        (x->o->mode == EXTRACT_MAIN && !x->relaxed &&
+         skip_in_main(x, tag, a))) {
         x->skip = 1;
         return 0;
     }
@@ -353,13 +365,18 @@ static int on_start(void *ctx, int tag, const html_attrs *a)
     if (is_container(tag, a)) {
         f |= FR_CONT;
         x->cont = new_group(x, 0);
-    } else if (x->o->mode == EXTRACT_MAIN && tag != HT_HTML &&
+    } else if (x->o->mode == EXTRACT_MAIN && !x->relaxed && tag != HT_HTML &&
                tag != HT_BODY && (tag == HT_FORM || names_boilerplate(a))) {
         f |= FR_BOIL;
         x->boil = new_group(x, 1);
     }
-    if (is_block(tag))
+    if (is_block(tag)) {
         x->kind = x->heading ? XB_HEADING : kind_of(tag);
+        if (x->depth <= HTML_MAX_DEPTH && x->o->mode == EXTRACT_MAIN) {
+            x->node = new_group(x, XG_NODE);
+            f |= FR_NODE;
+        }
+    }
     if (x->depth <= HTML_MAX_DEPTH)
         x->fr[x->depth] = f;
     x->depth++;
@@ -387,6 +404,8 @@ static int on_end(void *ctx, int tag)
         x->title_done = x->title_len > 0;
     }
     if (f & FR_HEADING) x->heading--;
+    if ((f & FR_NODE) && x->node >= 0)
+        x->node = ((xgroup *)x->b->groups.data)[x->node].parent;
     if ((f & FR_CONT) && x->cont >= 0)
         x->cont = ((xgroup *)x->b->groups.data)[x->cont].parent;
     if ((f & FR_BOIL) && x->boil >= 0)
@@ -471,6 +490,8 @@ static int on_text(void *ctx, const char *s, size_t n)
     t->len = k;
     o[k] = 0;
     x->space = space;
+    if (!x->chars && chars && x->link)
+        x->lead_link = 1;
     x->chars += chars;
     x->words += words;
     if (x->link)
@@ -478,8 +499,11 @@ static int on_text(void *ctx, const char *s, size_t n)
     return 0;
 }
 
-int extract_run(const extract_opts *o, const char *html, size_t n,
-                extract_bufs *b, wn_buf *out, extract_result *res)
+/* One parse and classification; relaxed: without boilerplate containers
+ * and names. */
+static int run_pass(const extract_opts *o, const char *html, size_t n,
+                    extract_bufs *b, wn_buf *out, extract_result *res,
+                    int relaxed)
 {
     memset(res, 0, sizeof *res);
     wn_buf_reset(&b->text);
@@ -491,7 +515,8 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
     x->o = o;
     x->b = b;
     x->res = res;
-    x->cont = x->boil = -1;
+    x->relaxed = relaxed;
+    x->cont = x->boil = x->node = -1;
     html_sink sink = {on_start, on_end, on_text, x};
     int rc = o->parser == EXTRACT_PARSER_GUMBO
                  ? html_parse_gumbo(html, n, &sink, &b->parse)
@@ -506,8 +531,22 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
     xblock *bl = (xblock *)b->blocks.data;
     size_t nb = b->blocks.len / sizeof *bl;
     res->blocks = nb;
-    res->article = extract_classify(o, bl, nb, (xgroup *)b->groups.data,
-                                    b->groups.len / sizeof(xgroup)) >= 0;
+    xgroup *g = (xgroup *)b->groups.data;
+    size_t ng = b->groups.len / sizeof *g;
+    res->article = extract_classify(o, bl, nb, g, ng) >= 0;
+    if (o->mode == EXTRACT_MAIN) {
+        res->index = extract_is_index(bl, nb, g, ng);
+        if (res->index && res->article) {
+            /* one of the posts was taken for the article: an index page
+             * kept (extract.index=keep) keeps them all */
+            extract_opts all = *o;
+            all.article_ratio = 2;
+            res->article = extract_classify(&all, bl, nb, g, ng) >= 0;
+        }
+        if (!res->article && !res->index)
+            extract_dominant(bl, nb, g, ng);
+        extract_units(o, b->text.data, bl, nb);
+    }
     wn_buf_reset(out);
     for (size_t i = 0; i < nb; i++) {
         if (bl[i].cls != XC_GOOD)
@@ -517,6 +556,34 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
         if (wn_buf_append(out, b->text.data + bl[i].off, bl[i].len))
             return WN_ENOMEM;
         res->kept++;
+    }
+    return 0;
+}
+
+/* Some sites put the story where only boilerplate goes (an <aside
+ * class="blogPost">, a <div class="widget">): when the rules leave nothing
+ * of a page with rescue_words visible words or more, the page is parsed
+ * again without the container and name rules and the block statistics
+ * decide alone, so that a page of text never comes out empty unless it is
+ * dropped with a reason. */
+int extract_run(const extract_opts *o, const char *html, size_t n,
+                extract_bufs *b, wn_buf *out, extract_result *res)
+{
+    int rc = run_pass(o, html, n, b, out, res, 0);
+    if (rc || res->kept || o->mode != EXTRACT_MAIN || !o->rescue_words)
+        return rc;
+    rc = run_pass(o, html, n, b, out, res, 1);
+    if (rc)
+        return rc;
+    const xblock *bl = (const xblock *)b->blocks.data;
+    uint64_t words = 0;
+    for (size_t i = 0; i < res->blocks; i++)
+        words += bl[i].words;
+    if (words >= o->rescue_words && res->kept)
+        res->rescued = 1;
+    else {
+        wn_buf_reset(out);
+        res->kept = 0;
     }
     return 0;
 }

@@ -16,6 +16,8 @@
 
 enum { EXTRACT_MAIN = 0, EXTRACT_ALL = 1 };
 enum { EXTRACT_PARSER_FAST = 0, EXTRACT_PARSER_GUMBO = 1 };
+enum { EXTRACT_INDEX_DROP = 0, EXTRACT_INDEX_KEEP = 1 };
+enum { EXTRACT_COMMENTS_DROP = 0, EXTRACT_COMMENTS_KEEP = 1 };
 
 typedef struct extract_opts {
     int mode;              /* EXTRACT_MAIN or EXTRACT_ALL (visible text) */
@@ -30,6 +32,13 @@ typedef struct extract_opts {
                               this share is a page wrapper, kept */
     unsigned heading_distance; /* chars: a heading this close before good
                                   text is kept */
+    int index;             /* EXTRACT_INDEX_*: what to do with an index
+                              page of several posts */
+    int comments;          /* EXTRACT_COMMENTS_*: reader comments found by
+                              their words (units.c) */
+    unsigned rescue_words; /* a page left empty by the boilerplate rules
+                              with this many visible words is extracted
+                              again without them */
 } extract_opts;
 
 /* The defaults of the extract.* options (stage_extract.c declares them). */
@@ -43,21 +52,32 @@ typedef struct xblock {
     uint32_t words;
     int32_t cont;          /* innermost article/main container, -1 */
     int32_t boil;          /* innermost boilerplate-named element, -1 */
+    int32_t node;          /* innermost block-level element (an XG_NODE
+                              group), -1 */
     uint8_t kind;          /* XB_* */
     uint8_t cls;           /* classify.c: XC_* */
+    uint8_t flags;         /* XF_* */
 } xblock;
+
+enum { XF_LEAD_LINK = 1 }; /* the block's first text is inside a link */
 
 enum { XB_TEXT = 0, XB_HEADING, XB_ITEM, XB_CELL, XB_PRE };
 enum { XC_BAD = 0, XC_SHORT, XC_NEARGOOD, XC_GOOD };
 
 /* Elements whose fate depends on how much of the page they hold: content
  * containers (article/main) and boilerplate candidates (forms, elements
- * with boilerplate class/id names).  Text is summed per group. */
+ * with boilerplate class/id names); and every block-level element, for
+ * the dominant element (extract_dominant).  Text is summed per group.
+ * Groups are numbered in document order, so an element's descendants
+ * come after it. */
 typedef struct xgroup {
     int32_t parent;        /* enclosing group of the same kind, -1 */
-    uint8_t is_boil;       /* boilerplate candidate, else container */
+    uint8_t is_boil;       /* XG_*: boilerplate candidate, container, or
+                              any block-level element (a node) */
     uint64_t chars;        /* chars of the non-link blocks inside */
 } xgroup;
+
+enum { XG_CONT = 0, XG_BOIL = 1, XG_NODE = 2 };
 
 /* Scratch of one thread: reused across pages. */
 typedef struct extract_bufs {
@@ -73,6 +93,9 @@ typedef struct extract_result {
     size_t blocks;        /* blocks found */
     size_t kept;          /* blocks kept */
     int article;          /* an article/main container was chosen */
+    int index;            /* several posts, none dominating */
+    int rescued;          /* nothing survived the boilerplate rules; the
+                             text is from a pass without them */
 } extract_result;
 
 /* Extracts the text of html[0..n) into out (replaced).  Returns 0 or a
@@ -84,5 +107,29 @@ int extract_run(const extract_opts *o, const char *html, size_t n,
  * -1. */
 int extract_classify(const extract_opts *o, xblock *bl, size_t nb,
                      xgroup *g, size_t ng);
+
+/* classify.c: without an article container, keeps only the kept blocks
+ * inside the deepest block-level element that holds most of the kept
+ * text. */
+void extract_dominant(xblock *bl, size_t nb, xgroup *g, size_t ng);
+
+/* classify.c, after extract_classify: is the page an index of several
+ * posts (a blog front page) rather than one article? */
+int extract_is_index(const xblock *bl, size_t nb, const xgroup *g,
+                     size_t ng);
+
+/* extract.c: does any of names[] (at most 64) occur in s?  first[256]
+ * comes from extract_first_bytes (bit i for the first byte of names[i]). */
+int extract_contains_any(const char *s, const char *const *names,
+                         const uint64_t *first);
+void extract_first_bytes(const char *const *names, size_t n,
+                         uint64_t *first);
+
+/* units.c: after classify, marks BAD the kept blocks that the words of
+ * the page show to be reader comments (a comment heading or a run of
+ * "posted by ... / reply / report" lines after the article) or teasers
+ * (a headline link followed by a cut-off first sentence). */
+void extract_units(const extract_opts *o, const char *text, xblock *bl,
+                   size_t nb);
 
 #endif

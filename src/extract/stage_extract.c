@@ -8,7 +8,9 @@
  * is dropped, and metadata "title" (<title>), "html_lang" (<html lang>)
  * and "http_status" (from the head) are added.  Text documents pass
  * through untouched.  A page with no text left is dropped with reason
- * "extract:empty".
+ * "extract:empty"; a page of several posts none of which dominates (a
+ * blog front page) gets "page_type": "index" and, unless
+ * extract.index=keep, is dropped with reason "extract:page_type=index".
  */
 #include "extract.h"
 #include "../pipeline/stage.h"
@@ -44,6 +46,18 @@ static const config_opt extract_table[] = {
     OPTION_INT("extract.heading_distance", "200", 0, 1 << 30, 0,
                AT(heading_distance),
                "characters: a heading this close before kept text is kept"),
+    OPTION_ENUM("extract.index", "drop", "drop|keep", AT(index),
+                "a page of several posts, none dominating (a blog front "
+                "page): drop it (reason extract:page_type=index) or keep "
+                "it; either way it gets page_type=index"),
+    OPTION_ENUM("extract.comments", "drop", "drop|keep", AT(comments),
+                "reader comments recognised by their words (a comment "
+                "heading, a run of 'posted by ... / reply' lines after the "
+                "story): drop them or keep them"),
+    OPTION_INT("extract.rescue_words", "200", 0, 1 << 30, 0,
+               AT(rescue_words),
+               "a page the boilerplate rules leave empty that has this many "
+               "visible words is extracted again without them (0: never)"),
     OPTION_END,
 };
 
@@ -124,8 +138,14 @@ static int ex_process(void *state, wn_doc *doc, stage_scratch *sc,
     if ((tl && (rc = wn_doc_meta_set_str(doc, "title", res.title, tl))) ||
         (res.lang[0] && (rc = wn_doc_meta_set_str(doc, "html_lang", res.lang,
                                                   strlen(res.lang)))) ||
-        (st >= 0 && (rc = wn_doc_meta_set_num(doc, "http_status", st))))
+        (st >= 0 && (rc = wn_doc_meta_set_num(doc, "http_status", st))) ||
+        (res.index &&
+         (rc = wn_doc_meta_set_str(doc, "page_type", "index", 5))))
         return rc;
+    if (res.index && o->index == EXTRACT_INDEX_DROP) {
+        wn_buf_puts(reason, "extract:page_type=index");
+        return STAGE_DROP;
+    }
     if (!doc->text.len) {
         wn_buf_puts(reason, "extract:empty");
         return STAGE_DROP;

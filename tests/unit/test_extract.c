@@ -451,3 +451,129 @@ __attribute__((destructor)) static void extract_tests_done(void)
     wn_doc_release(&doc);
     wn_buf_release(&reason);
 }
+
+/* ---------------------------------------------- issue 11: precision rules */
+
+/* Five long paragraphs of a story, then what follows it. */
+#define STORY "<h1>Title</h1><div class=s><p>" LONG " 1.</p><p>" LONG \
+              " 2.</p><p>" LONG " 3.</p><p>" LONG " 4.</p><p>" LONG  \
+              " 5.</p></div>"
+
+TEST(extract_comment_tail)
+{
+    /* a comment heading, then "Posted by ... at TIME" units: cut */
+    const char *t = main_text(
+        "<body><div>" STORY "<h3>3 Comments</h3>"
+        "<p>Posted by: Matt at November 10, 2012 5:39 PM</p><p>" LONG
+        " c1.</p><p>Posted by: Kurt at November 10, 2012 5:55 PM</p><p>" LONG
+        " c2.</p><p>Posted by: Ann at November 10, 2012 6:01 PM</p><p>" LONG
+        " c3.</p></div></body>");
+    CHECK(t && strstr(t, " 5.") && !strstr(t, "c1.") && !strstr(t, "c3.") &&
+          !strstr(t, "Comments"));
+    /* a run of signatures without a heading: cut from the first */
+    t = main_text("<body><div>" STORY
+                  "<p>Matt said... Reply</p><p>" LONG " c1.</p>"
+                  "<p>Kurt said... Reply</p><p>" LONG " c2.</p>"
+                  "<p>Ann said... Reply</p><p>" LONG " c3.</p></div></body>");
+    CHECK(t && strstr(t, " 5.") && !strstr(t, "c1.") && !strstr(t, "said"));
+    /* extract.comments=keep: the discussion stays */
+    const char *page = "<body><div>" STORY "<p>Matt said... Reply</p><p>" LONG
+                       " c1.</p><p>Kurt said... Reply</p><p>" LONG " c2.</p>"
+                       "<p>Ann said... Reply</p><p>" LONG " c3.</p></div>"
+                       "</body>";
+    t = run2(page, strlen(page), "comments", "keep", NULL, NULL);
+    CHECK(t && strstr(t, " 5.") && strstr(t, "c1.") && strstr(t, "c3."));
+    /* a forum thread is signatures all the way down: kept */
+    t = main_text("<body><div>"
+                  "<p>Don 10-15-2004, 04:22 PM</p><p>" LONG " p1.</p>"
+                  "<p>Ann 10-15-2004, 04:36 PM</p><p>" LONG " p2.</p>"
+                  "<p>Bob 10-15-2004, 05:01 PM</p><p>" LONG " p3.</p>"
+                  "<p>Eve 10-15-2004, 05:12 PM</p><p>" LONG " p4.</p>"
+                  "</div></body>");
+    CHECK(t && strstr(t, " p1.") && strstr(t, " p4."));
+    /* one "reply" in the story is no comment section */
+    t = main_text("<body><div>" STORY "<p>" LONG " reply to all.</p><p>" LONG
+                  " 6.</p></div></body>");
+    CHECK(t && strstr(t, " 6."));
+}
+
+TEST(extract_teasers_and_frame)
+{
+    /* headline link + cut-off first sentence: a teaser */
+    const char *t = main_text(
+        "<body><div>" STORY "<ul><li><a href=/x>Another headline of some "
+        "length</a> <span>The first words of another story that stops "
+        "short...</span></li></ul></div></body>");
+    CHECK(t && strstr(t, " 5.") && !strstr(t, "Another headline"));
+    /* widget labels, photo credits and the dateline before the story go,
+     * the byline stays */
+    t = main_text("<article><h1>Title</h1><p>By A. Reporter</p>"
+                  "<p>Updated 5:27 am CST, Wednesday, November 20, 2019</p>"
+                  "<p>Share</p><p>Photo: Hau Dinh, AP</p><p>" LONG
+                  " 1.</p><p>Advertisement</p><p>" LONG " 2.</p><p>" LONG
+                  " 3.</p><p>Subscribe to our newsletter for the top "
+                  "headlines every morning.</p><p>\xC2\xA9 2019 The Paper. "
+                  "All rights reserved.</p></article>");
+    CHECK_STR(t, "Title\n\nBy A. Reporter\n\n" LONG " 1.\n\n" LONG
+                 " 2.\n\n" LONG " 3.");
+}
+
+TEST(extract_dominant_element)
+{
+    /* no <article>: prose kept by the statistics outside the element that
+     * holds most of the text (a sidebar blurb) goes, the title stays */
+    const char *t = main_text(
+        "<body><h1>Title</h1><div id=a>" STORY "</div><div id=b><p>" LONG
+        " blurb.</p></div></body>");
+    CHECK(t && strstr(t, "Title") && strstr(t, " 5.") &&
+          !strstr(t, "blurb."));
+}
+
+TEST(extract_index_pages)
+{
+    /* three posts, none dominating: page_type=index, dropped */
+    const char *page =
+        "<body><article><h2>One</h2><p>" LONG " a1.</p><p>" LONG
+        " a2.</p><p>" LONG " a3.</p><p>" LONG " a4.</p></article><article>"
+        "<h2>Two</h2><p>" LONG " b1.</p><p>" LONG " b2.</p><p>" LONG
+        " b3.</p><p>" LONG " b4.</p></article><article><h2>Three</h2><p>"
+        LONG " c1.</p><p>" LONG " c2.</p><p>" LONG " c3.</p><p>" LONG
+        " c4.</p></article></body>";
+    CHECK(main_text(page) == NULL);
+    CHECK_STR(reason.data, "extract:page_type=index");
+    CHECK(meta_is("page_type", "\"index\""));
+    const char *t = run2(page, strlen(page), "index", "keep", NULL, NULL);
+    CHECK(t && strstr(t, " a1.") && strstr(t, " c4."));
+    CHECK(meta_is("page_type", "\"index\""));
+    /* one post dominating: it is the article, no index */
+    t = main_text("<body><article><p>" LONG " a1.</p><p>" LONG " a2.</p><p>"
+                  LONG " a3.</p><p>" LONG " a4.</p><p>" LONG " a5.</p><p>"
+                  LONG " a6.</p><p>" LONG " a7.</p><p>" LONG " a8.</p><p>"
+                  LONG " a9.</p></article><article><p>" LONG " b1.</p><p>"
+                  LONG " b2.</p><p>" LONG " b3.</p><p>" LONG " b4.</p>"
+                  "</article><article><p>" LONG " c1.</p><p>" LONG
+                  " c2.</p><p>" LONG " c3.</p><p>" LONG " c4.</p></article>"
+                  "</body>");
+    CHECK(t && strstr(t, " a7.") && !strstr(t, " b1."));
+    CHECK(!meta_is("page_type", "\"index\""));
+}
+
+TEST(extract_rescue_pass)
+{
+    /* the story inside an <aside>: the rules leave nothing, the page has
+     * over 200 words, so it is extracted again without them */
+    wn_buf page = WN_BUF_INIT;
+    wn_buf_puts(&page, "<body><nav><a href=/>Home</a></nav>"
+                       "<aside class=blogPost><h1>Title</h1>");
+    for (int i = 0; i < 12; i++)
+        wn_buf_puts(&page, "<p>" LONG "</p>");
+    wn_buf_puts(&page, "</aside></body>");
+    const char *t = main_text(page.data);
+    CHECK(t && strstr(t, "Title") && strstr(t, LONG) && !strstr(t, "Home"));
+    t = run2(page.data, page.len, "rescue_words", "0", NULL, NULL);
+    CHECK(t == NULL);
+    CHECK_STR(reason.data, "extract:empty");
+    /* a short page stays empty */
+    CHECK(main_text("<aside><p>" LONG "</p></aside>") == NULL);
+    wn_buf_release(&page);
+}
