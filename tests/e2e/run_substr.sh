@@ -108,20 +108,32 @@ expect_eq "resume: exit" 0 $?
 for f in data/part-00000.jsonl.zst rejects/part-00000.jsonl.zst stats.json; do
   cmp -s "r1/$f" "rk/$f" && pass || fail "resume: $f differs"
 done
-for delay in 0.05 0.15 0.3; do
+# a kill when a file appears: inside the step (its first unit done, its
+# strike units begun) and while the shards are written; and one early
+for mark in work/substr/index-00000.done work/substr/strike-00000.done \
+    data/part-00000.jsonl.zst 0.1; do
   rm -rf k k.err
   (wrun k 2) &
   pid=$!
-  sleep $delay
+  if [ "$mark" = 0.1 ]; then
+    sleep 0.1
+  else
+    i=0
+    while [ ! -e "k/$mark" ] && [ $i -lt 1000 ] && kill -0 $pid 2>/dev/null; do
+      sleep 0.005; i=$((i + 1))
+    done
+  fi
   kill -9 $pid 2>/dev/null
   wait $pid 2>/dev/null
   (wrun k 2)
-  expect_eq "kill -9 after ${delay}s: rerun exits 0" 0 $?
+  delay=$mark
+  expect_eq "kill -9 at ${delay}: rerun exits 0" 0 $?
   same=1
   for f in data/part-00000.jsonl.zst rejects/part-00000.jsonl.zst stats.json; do
     cmp -s "r2/$f" "k/$f" || same=0
   done
-  expect_eq "kill -9 after ${delay}s: same outputs" 1 $same
+  expect_eq "kill -9 at ${delay}: same outputs" 1 $same
+  ls -a k k/data k/rejects | grep -q '\.tmp\.' && fail "kill -9: temporaries left" || pass
 done
 
 # ---- options: substr.* values checked, run.conf changes with them
