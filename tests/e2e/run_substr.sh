@@ -42,7 +42,7 @@ for l in sys.stdin:
 wrun() { # OUTDIR -j N [more options]; exec: `wrun ... &` is winnow's pid
   o=$1 j=$2; shift 2
   exec "$WINNOW" run -q --no-progress -j "$j" --set run.stages=none \
-    --set run.substr=1 --set substr.memory=64K --set substr.min_length=60 \
+    --set run.substr=1 --set substr.memory=256K --set substr.min_length=60 \
     "$@" $C -o "$o" >/dev/null 2>"$o.err"
 }
 
@@ -109,20 +109,16 @@ for f in data/part-00000.jsonl.zst rejects/part-00000.jsonl.zst stats.json; do
   cmp -s "r1/$f" "rk/$f" && pass || fail "resume: $f differs"
 done
 # a kill when a file appears: inside the step (its first unit done, its
-# strike units begun) and while the shards are written; and one early
+# strike units begun) and while the shards are written
 for mark in work/substr/index-00000.done work/substr/strike-00000.done \
-    data/part-00000.jsonl.zst 0.1; do
+    data/part-00000.jsonl.zst; do
   rm -rf k k.err
   (wrun k 2) &
   pid=$!
-  if [ "$mark" = 0.1 ]; then
-    sleep 0.1
-  else
-    i=0
-    while [ ! -e "k/$mark" ] && [ $i -lt 1000 ] && kill -0 $pid 2>/dev/null; do
-      sleep 0.005; i=$((i + 1))
-    done
-  fi
+  i=0
+  while [ ! -e "k/$mark" ] && [ $i -lt 1000 ] && kill -0 $pid 2>/dev/null; do
+    sleep 0.005; i=$((i + 1))
+  done
   kill -9 $pid 2>/dev/null
   wait $pid 2>/dev/null
   (wrun k 2)
