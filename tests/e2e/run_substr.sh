@@ -89,6 +89,16 @@ expect_eq "bytes struck = winnow substr's" \
 expect_eq "spans = winnow substr's" "$(json_get sa.json substr.spans)" \
   "$(json_get r1/stats.json substr.spans)"
 
+# ---- substr.annotate: spans listed, nothing cut or rejected by the step
+(wrun ra 2 --set substr.annotate=1)
+expect_eq "annotate: exit" 0 $?
+expect_eq "annotate: kept = kept without the step" \
+  "$(json_get off/stats.json documents.kept)" "$(json_get ra/stats.json documents.kept)"
+expect_eq "annotate: bytes listed = bytes struck" "$struck" \
+  "$(json_get ra/stats.json substr.bytes_struck)"
+zstd -dcq ra/data/*.jsonl.zst | grep -q '"substr_spans":\[\[' && pass ||
+  fail "annotate: no substr_spans"
+
 # ---- after the paragraph step
 (wrun rp 2 --set dedup.paragraphs=1 --set dedup.expected_docs=1000)
 expect_eq "with paragraphs: exit" 0 $?
