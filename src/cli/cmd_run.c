@@ -63,7 +63,11 @@ static const char run_help[] =
     "Defaults are a preset for English web text: HTML extraction, line\n"
     "cleaning with site-template lines, language ID (en, score >= 0.65),\n"
     "Gopher, C4 and FineWeb quality rules, PII redaction, exact and\n"
-    "MinHash near-duplicate removal.\n"
+    "MinHash near-duplicate removal.  Off by default, after document dedup:\n"
+    "repeated paragraphs (--set dedup.paragraphs=1, allenai/bff's rule),\n"
+    "then repeated substrings of >= substr.min_length bytes (--set\n"
+    "run.substr=1, as 'winnow substr'; documents cut below\n"
+    "substr.min_doc_bytes go to rejects).  See docs/dedup.md.\n"
     "\n"
     "exit status: 0 clean run; 1 finished, but some input was bad (see\n"
     "OUTDIR/problems.jsonl; an input cut short by a read error is read again\n"
@@ -78,7 +82,8 @@ static const char run_help[] =
     "  winnow run --languages zh,ja --print-config\n"
     "  winnow run --config english.ini --print-config\n"
     "  winnow run --set run.dedup=0 --stages normalize,clean pages/ -o out\n"
-    "  winnow run --annotate crawl/ -o annotated   # then: winnow select\n";
+    "  winnow run --annotate crawl/ -o annotated   # then: winnow select\n"
+    "  winnow run --set run.substr=1 --set substr.memory=4G crawl/ -o corpus\n";
 
 /* Options of the preset for English web text, applied unless set (also
  * by winnow select, which decides as this run would). */

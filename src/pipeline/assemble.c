@@ -1,6 +1,7 @@
 /*
  * assemble.c - the end of `winnow run`: duplicate removal over the task
- * outputs, then the final shards and stats.json.
+ * outputs (documents, then paragraphs and substrings when on), then the
+ * final shards and stats.json.
  *
  * Shards are cut by uncompressed size in input order, so the same corpus
  * and options give the same shards whatever the thread count.  Rejects are
@@ -207,12 +208,14 @@ int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
     memset(io, 0, sizeof *io);
     io->p1 = calloc(n + 1, sizeof *io->p1);
     io->p2 = calloc(n + 1, sizeof *io->p2);
+    io->p3 = calloc(n + 1, sizeof *io->p3);
     io->cfg = wn_config_new();
-    int rc = io->p1 && io->p2 && io->cfg ? 0 : WN_ENOMEM;
+    int rc = io->p1 && io->p2 && io->p3 && io->cfg ? 0 : WN_ENOMEM;
     for (size_t i = 0; i < n && !rc; i++) {
         io->p1[i] = dup_path(r, &b, "work/p1/%05zu.jsonl.zst", i);
         io->p2[i] = dup_path(r, &b, "work/p2/%05zu.jsonl.zst", i);
-        if (!io->p1[i] || !io->p2[i])
+        io->p3[i] = dup_path(r, &b, "work/p3/%05zu.jsonl.zst", i);
+        if (!io->p1[i] || !io->p2[i] || !io->p3[i])
             rc = WN_ENOMEM;
     }
     if (!rc) {
@@ -244,9 +247,11 @@ void run_dedup_io_release(wn_run *r, run_dedup_io *io)
     for (size_t i = 0; i < r->nfiles; i++) {
         free(io->p1 ? io->p1[i] : NULL);
         free(io->p2 ? io->p2[i] : NULL);
+        free(io->p3 ? io->p3[i] : NULL);
     }
     free(io->p1);
     free(io->p2);
+    free(io->p3);
     free(io->rejects);
     free(io->workdir);
     wn_config_free(io->cfg);
@@ -284,6 +289,12 @@ static void *write_rejects(void *arg)
         rc = run_each_own_doc(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
                               put_rejected, &ctx, &j->err);
     }
+    if (!rc && r->substr && j->n) { /* documents the substring step cut
+                                      * below substr.min_doc_bytes */
+        ctx.count = 1;
+        rc = run_each_own_doc(run_path(r, &b, "work/p4/rejects.jsonl.zst"),
+                              put_rejected, &ctx, &j->err);
+    }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
         if (!rc)
@@ -310,6 +321,8 @@ int run_assemble(wn_run *r, wn_error *err)
     }
     if (!rc && r->para && n)
         rc = run_paragraphs(r, r->dedup ? io.p2 : io.p1, err);
+    if (!rc && r->substr && n)
+        rc = run_substr(r, r->para ? io.p3 : r->dedup ? io.p2 : io.p1, err);
     run_clock_lap(&r->clock, RT_DEDUP);
     r->phase = PH_WRITE;
     sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
@@ -321,16 +334,17 @@ int run_assemble(wn_run *r, wn_error *err)
                    pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc)
         rc = shard_open(&data, err);
-    wn_buf p3 = WN_BUF_INIT;
+    wn_buf p4 = WN_BUF_INIT;
     for (size_t i = 0; i < n && !rc; i++) {
         data.file = i;
-        const char *in = r->dedup ? io.p2[i] : io.p1[i];
-        if (r->para && !(in = run_path(r, &p3, "work/p3/%05zu.jsonl.zst", i)))
+        const char *in = r->para ? io.p3[i] : r->dedup ? io.p2[i] : io.p1[i];
+        if (r->substr &&
+            !(in = run_path(r, &p4, "work/p4/%05zu.jsonl.zst", i)))
             rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         if (!rc)
             rc = run_each_own_doc(in, put_kept, &data, err);
     }
-    wn_buf_release(&p3);
+    wn_buf_release(&p4);
     if (data.w) {
         int rc2 = shard_finish(&data, &r->data_shards, err);
         if (!rc)
@@ -393,12 +407,28 @@ static int write_problems(wn_run *r, wn_error *err)
 int wn_run_stats_json(wn_run *r, wn_buf *out)
 {
     size_t at = out->len;
-    int rc = tally_json(&r->total, r->dedup || r->para ? &r->dstats : NULL,
+    int rc = tally_json(&r->total,
+                        r->dedup || r->para || r->substr ? &r->dstats : NULL,
                         r->data_shards, r->reject_shards, out);
     if (rc)
         return rc;
-    /* and what only a run has: its input files, in order */
+    /* and what only a run has: the substring step (its bytes struck are
+     * part of the dedup row's cut bytes) and its input files, in order */
     tally_json_reopen(out, at);
+    const wn_substr_stats *ss = &r->sstats;
+    rc |= wn_buf_printf(out,
+                        ",\n\"substr\":{\"enabled\":%s,\"docs\":%llu,"
+                        "\"docs_struck\":%llu,\"bytes_struck\":%llu,"
+                        "\"spans\":%llu,\"rejected\":%llu,"
+                        "\"bytes_in\":%llu,\"bytes_out\":%llu}",
+                        r->substr ? "true" : "false",
+                        (unsigned long long)ss->docs,
+                        (unsigned long long)ss->docs_struck,
+                        (unsigned long long)ss->bytes_struck,
+                        (unsigned long long)ss->spans,
+                        (unsigned long long)ss->rejected,
+                        (unsigned long long)ss->text_bytes,
+                        (unsigned long long)ss->bytes_out);
     rc |= wn_buf_puts(out, ",\n\"inputs\":[");
     for (size_t i = 0; i < r->nfiles && r->finfo; i++) {
         const run_file *f = &r->finfo[i];

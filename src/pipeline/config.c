@@ -183,6 +183,8 @@ const config_opt *config_find_any(const char *key)
         return config_find(run_option_table(), key);
     if (plen == 5 && !strncmp(key, "dedup", 5))
         return config_find(dedup_option_table(), key);
+    if (plen == 6 && !strncmp(key, "substr", 6))
+        return config_find(substr_option_table(), key);
     char name[128];
     if (plen >= sizeof name)
         return NULL;

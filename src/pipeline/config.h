@@ -160,8 +160,10 @@ size_t config_lang_part(const char *key, size_t plen, const char **rest);
 const char *config_unknown_key_lang(const config_opt *table,
                                     const char *prefix, const wn_config *cfg);
 
-/* The option tables of the run (run.c) and of dedup (dedup/options.c). */
+/* The option tables of the run (run.c), of dedup (dedup/options.c) and
+ * of substr (substr/options.c). */
 const config_opt *run_option_table(void);
 const config_opt *dedup_option_table(void);
+const config_opt *substr_option_table(void);
 
 #endif

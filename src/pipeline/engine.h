@@ -11,7 +11,7 @@
 
 /* The run.* options (the table is run_option_table(), in run.c). */
 typedef struct run_options {
-    int jobs, dedup, format, html, annotate;
+    int jobs, dedup, format, html, annotate, substr;
     const char *stages, *text_field;
     size_t shard_size, max_record, examples;
 } run_options;

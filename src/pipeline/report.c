@@ -275,6 +275,16 @@ static int funnel(wn_buf *o, const report_src *s)
             KEEP(rh_num(o, report_u64(s, "/dedup/paragraphs/bytes_removed")));
             PUTS(" bytes)");
         }
+        /* winnow run's substring step: its cuts are in the dedup row */
+        if (!strcmp(st[i].name, "dedup") &&
+            jview_path(s->stats, "/substr/enabled", &val) &&
+            val.end - val.p >= 4 && !memcmp(val.p, "true", 4)) {
+            PUTS(" substrings struck: ");
+            KEEP(rh_num(o, report_u64(s, "/substr/bytes_struck")));
+            PUTS(" bytes in ");
+            KEEP(rh_num(o, report_u64(s, "/substr/spans")));
+            PUTS(" repeated spans");
+        }
         PUTS("</td></tr>");
     }
     PUTS("</table>\n");

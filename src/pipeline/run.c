@@ -12,7 +12,9 @@
  *   2. process    - each input file is a task: its documents go through the
  *                   stages in parallel batches (batch.c) and its kept and
  *                   rejected documents and counters land in work/p1;
- *   3. dedup      - wn_dedup_run over the task outputs (resumes itself);
+ *   3. dedup      - wn_dedup_run over the task outputs (resumes itself),
+ *                   then the paragraph step (run_para.c) and the substring
+ *                   step (run_substr.c) when they are on;
  *   4. write      - data/ and rejects/ shards, stats.json, report.html.
  * Each unit's files appear atomically, so kill -9 at any point loses only
  * the unit in progress.
@@ -50,6 +52,9 @@ static const config_opt run_opts[] = {
                 "metadata, for winnow select (no dedup)"),
     OPTION_BOOL("run.dedup", "1", AT(dedup),
                 "remove exact and near duplicates (dedup.* options)"),
+    OPTION_BOOL("run.substr", "0", AT(substr),
+                "after dedup, strike repeated substrings (substr.* options; "
+                "docs/dedup.md, \"Exact substrings\")"),
     OPTION_SIZE("run.shard_size", "256M", 1, OPT_NOLIMIT, AT(shard_size),
                 "uncompressed bytes per output shard"),
     OPTION_ENUM("run.format", "auto", "auto|warc|jsonl|text|html", AT(format),
@@ -117,6 +122,7 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
         r->jobs = engine_jobs(r->eng);
         r->dedup = o->dedup && !o->annotate; /* annotate drops nothing */
         r->para = !o->annotate && run_paragraphs_on(r);
+        r->substr = o->substr && !o->annotate;
         r->examples = o->examples;
         r->shard_size = o->shard_size;
         engine_book_final(r->eng, 0); /* the final output comes later */
@@ -124,6 +130,10 @@ int wn_run_new(const wn_config *cfg, wn_run **out, wn_error *err)
         tally *b = engine_books(r->eng);
         rc = tally_set_stages(&r->total, (const char *const *)b->stage_name,
                               b->nstages);
+        /* substr.* values are checked even when the step is off, as
+         * dedup.* ones are */
+        if (!rc)
+            rc = wn_substr_check_config(r->cfg, err);
     }
     if (rc) {
         wn_run_free(r);
@@ -302,6 +312,7 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
     if ((rc = mkdir_p(run_path(r, &p, "work/p1"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "work/p2"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "work/p3"), err)) ||
+        (rc = mkdir_p(run_path(r, &p, "work/p4"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "data"), err)) ||
         (rc = mkdir_p(run_path(r, &p, "rejects"), err)) ||
         (rc = check_workdir(r, err))) {
@@ -310,7 +321,7 @@ int run_setup(wn_run *r, const char *const *inputs, size_t n,
     }
     static const char *const dirs[] = {"data", "rejects", "work", "work/p1",
                                        "work/p2", "work/p3", "work/dedup",
-                                       ""};
+                                       "work/p4", "work/substr", ""};
     for (size_t i = 0; whole && i < sizeof dirs / sizeof *dirs; i++)
         remove_temporaries(run_path(r, &p, "%s", dirs[i]));
     wn_buf_release(&p);
@@ -352,8 +363,11 @@ static int run_tasks(wn_run *r, unsigned part, unsigned nparts, wn_error *err)
         outdir_remove_tree(run_path(r, &p, "work/dedup"));
         outdir_remove_tree(run_path(r, &p, "work/p2"));
         outdir_remove_tree(run_path(r, &p, "work/p3"));
+        outdir_remove_tree(run_path(r, &p, "work/substr"));
+        outdir_remove_tree(run_path(r, &p, "work/p4"));
         if (mkdir_p(run_path(r, &p, "work/p2"), err) ||
-            mkdir_p(run_path(r, &p, "work/p3"), err))
+            mkdir_p(run_path(r, &p, "work/p3"), err) ||
+            mkdir_p(run_path(r, &p, "work/p4"), err))
             rc = err->code;
         wn_buf_release(&p);
     }
@@ -576,5 +590,7 @@ int wn_run_print_config(const wn_config *cfg, wn_buf *out, wn_error *err)
     /* dedup's cross-checks (bands * rows) live in wn_dedup_check_config */
     if (!rc && o.dedup && !(rc = wn_dedup_check_config(cfg, err)))
         rc = print_section("dedup", dedup_option_table(), 0, cfg, out, err);
+    if (!rc && o.substr && !(rc = wn_substr_check_config(cfg, err)))
+        rc = print_section("substr", substr_option_table(), 0, cfg, out, err);
     return rc;
 }

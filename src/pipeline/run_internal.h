@@ -41,6 +41,7 @@ struct wn_run {
     int jobs;
     int dedup;
     int para;           /* dedup.paragraphs: the paragraph step runs */
+    int substr;         /* run.substr: the substring step runs */
     size_t shard_size;
     size_t examples;
     void (*warn)(void *, const wn_error *);
@@ -63,6 +64,7 @@ struct wn_run {
     /* results */
     tally total;
     wn_dedup_stats dstats;
+    wn_substr_stats sstats;
     run_example *ex;
     size_t nex;
     size_t data_shards, reject_shards;
@@ -118,6 +120,7 @@ int run_task_done(wn_run *r, size_t i);
 /* assemble.c: the files and options wn_dedup_* is called with. */
 typedef struct run_dedup_io {
     char **p1, **p2;   /* task outputs, dedup outputs (nfiles each) */
+    char **p3;         /* paragraph step outputs (nfiles) */
     char *rejects;     /* dedup rejects */
     char *workdir;
     wn_config *cfg;    /* the run's options, dedup.threads = run.jobs */
@@ -141,6 +144,9 @@ int run_write_examples(wn_run *r, wn_error *err);
  * to r->dstats. */
 int run_paragraphs_on(const wn_run *r);
 int run_paragraphs(wn_run *r, char *const *in, wn_error *err);
+/* run_substr.c: the substring step over the files in (nfiles of them)
+ * into work/p4 (its units resume from work/substr); sets r->sstats. */
+int run_substr(wn_run *r, char *const *in, wn_error *err);
 /* report.c */
 int run_write_report(wn_run *r, wn_error *err);
 

@@ -29,6 +29,8 @@ static const config_opt substr_table[] = {
     OPTION_END,
 };
 
+const config_opt *substr_option_table(void) { return substr_table; }
+
 int wn_substr_option_at(size_t i, const char **key, const char **def,
                         const char **help)
 {
