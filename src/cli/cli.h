@@ -40,6 +40,18 @@ int cli_write_text(const char *path, const wn_buf *text);
  * empty list).  0, or -1 when out of memory. */
 int cli_list_add(char **list, const char *item);
 
+/* DIR/<base name of each input> ("stdin.jsonl" for "-"), one per input,
+ * into *out (free each, then the array): the output names of the
+ * commands that write a file per input (dedup, substr).  Returns
+ * EXIT_CLEAN, EXIT_USAGE when two inputs share a base name, EXIT_FAILED
+ * when out of memory (reported as cmd's). */
+int cli_output_names(const char *cmd, const char *dir, char **in, size_t n,
+                     char ***out);
+
+/* A problem callback (ctx: an unsigned long count, zero at first): prints
+ * the first 1000 messages, as cli_report does, and counts the rest. */
+void cli_report_problem(void *ctx, const char *msg);
+
 /* ---- job.c: what every engine command shares ---- */
 
 /* Long options of job.c, for a command's getopt table. */

@@ -88,14 +88,6 @@ static int set(wn_config *cfg, const char *k, const char *v)
     return 0;
 }
 
-/* Like cli_report: at most 1000 messages, then only a count. */
-static void report_problem(void *ctx, const char *msg)
-{
-    unsigned long *shown = ctx;
-    if (++*shown <= 1000)
-        cli_errorf("%s", msg);
-}
-
 struct stream_ctx {
     wn_dedup_stream *s;
     wn_dedup_stats *st;
@@ -198,33 +190,6 @@ static int run_streaming(const wn_config *cfg, char **in, char **out,
     wn_dedup_stream_free(sc.s);
     wn_para_free(sc.para);
     return status;
-}
-
-/* DIR/<base name of each input>; two inputs may not share a name. */
-static char **output_names(const char *dir, char **in, size_t n)
-{
-    char **out = calloc(n, sizeof *out);
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        const char *b = strrchr(in[i], '/');
-        b = b ? b + 1 : in[i];
-        if (!strcmp(in[i], "-"))
-            b = "stdin.jsonl";
-        size_t len = strlen(dir) + strlen(b) + 2;
-        if (!(out[i] = malloc(len)))
-            return out; /* caller checks each */
-        snprintf(out[i], len, "%s/%s", dir, b);
-        for (size_t j = 0; j < i; j++)
-            if (out[j] && !strcmp(out[j], out[i])) {
-                cli_errorf("dedup: two inputs named %s; outputs would "
-                           "collide", b);
-                free(out[i]);
-                out[i] = NULL;
-                return out;
-            }
-    }
-    return out;
 }
 
 int cmd_dedup(int argc, char **argv)
@@ -365,12 +330,8 @@ int cmd_dedup(int argc, char **argv)
         rc = EXIT_FAILED;
         goto out;
     }
-    outs = output_names(outdir, files, n);
-    for (size_t i = 0; i < n; i++)
-        if (!outs || !outs[i]) {
-            rc = EXIT_USAGE;
-            goto out;
-        }
+    if ((rc = cli_output_names("dedup", outdir, files, n, &outs)))
+        goto out;
     if (paragraphs) {
         /* --threshold is the paragraph's share of n-grams seen here */
         const char *th = wn_config_lookup(cfg, "dedup.threshold");
@@ -418,7 +379,7 @@ int cmd_dedup(int argc, char **argv)
     }
     if (!stage || st_id == WN_DEDUP_SIG) {
         unsigned long shown = 0;
-        wn_dedup_problems(workdir, n, report_problem, &shown);
+        wn_dedup_problems(workdir, n, cli_report_problem, &shown);
         if (shown > 1000)
             cli_errorf("%lu more problems not shown", shown - 1000);
     }

@@ -63,46 +63,6 @@ static int set(wn_config *cfg, const char *k, const char *v)
     return 0;
 }
 
-static void report_problem(void *ctx, const char *msg)
-{
-    unsigned long *shown = ctx;
-    if (++*shown <= 1000)
-        cli_errorf("%s", msg);
-}
-
-/* DIR/<base name>, one per input, into *out: EXIT_CLEAN, EXIT_USAGE when
- * two would collide, EXIT_FAILED when out of memory. */
-static int outputs_in(const char *dir, char **in, size_t n, char ***out)
-{
-    char **o = calloc(n ? n : 1, sizeof *o);
-    int rc = o ? EXIT_CLEAN : EXIT_FAILED;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const char *b = strrchr(in[i], '/');
-        b = !strcmp(in[i], "-") ? "stdin.jsonl" : b ? b + 1 : in[i];
-        wn_buf p = WN_BUF_INIT;
-        if (wn_buf_printf(&p, "%s/%s", dir, b)) {
-            cli_errorf("substr: out of memory");
-            rc = EXIT_FAILED;
-            break;
-        }
-        o[i] = p.data;
-        for (size_t j = 0; j < i && !rc; j++)
-            if (!strcmp(o[j], o[i])) {
-                cli_errorf("substr: two inputs named %s; outputs would "
-                           "collide", b);
-                rc = EXIT_USAGE;
-            }
-    }
-    if (rc && o) {
-        for (size_t i = 0; i < n; i++)
-            free(o[i]);
-        free(o);
-        o = NULL;
-    }
-    *out = o;
-    return rc;
-}
-
 int cmd_substr(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -200,7 +160,7 @@ int cmd_substr(int argc, char **argv)
         rc = EXIT_FAILED;
         goto out;
     }
-    if ((rc = outputs_in(outdir, files, n, &outs)))
+    if ((rc = cli_output_names("substr", outdir, files, n, &outs)))
         goto out;
     if (!workdir) {
         if (wn_buf_printf(&wd, "%s/.substr", outdir)) {
@@ -212,7 +172,7 @@ int cmd_substr(int argc, char **argv)
     int r = wn_substr_run(cfg, (const char *const *)files, n, workdir,
                           (const char *const *)outs, rejects, &st, &err);
     unsigned long shown = 0;
-    wn_dedup_problems(workdir, n, report_problem, &shown);
+    wn_dedup_problems(workdir, n, cli_report_problem, &shown);
     if (shown > 1000)
         cli_errorf("%lu more problems not shown", shown - 1000);
     if (r) {

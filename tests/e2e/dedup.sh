@@ -129,6 +129,14 @@ gzip -c "$F/small.jsonl" >"$TMP/lv.jsonl.gz"
   pass || fail "dedup.level: other documents"
 "$WINNOW" dedup -q --set dedup.level=0 -o "$TMP/lv0" "$TMP/lv.jsonl" 2>/dev/null
 expect_eq "dedup.level=0: usage error" 2 $?
+# ---- two inputs with one base name would write one output: usage error
+mkdir -p "$TMP/c1" "$TMP/c2"
+cp "$F/small.jsonl" "$TMP/c1/same.jsonl"; cp "$F/small.jsonl" "$TMP/c2/same.jsonl"
+"$WINNOW" dedup -q -o "$TMP/cc" "$TMP/c1/same.jsonl" "$TMP/c2/same.jsonl" 2>"$TMP/cc.err"
+expect_eq "inputs sharing a name: exit 2" 2 $?
+grep -q "two inputs named same.jsonl" "$TMP/cc.err" && pass || fail "inputs sharing a name: message"
+"$WINNOW" substr -q -o "$TMP/cs" "$TMP/c1/same.jsonl" "$TMP/c2/same.jsonl" 2>"$TMP/cs.err"
+expect_eq "substr, inputs sharing a name: exit 2" 2 $?
 # ---- two whole runs on one work directory: the second is refused (it
 # would rename the first one's files away), exit 3, with a message
 mkdir -p "$TMP/lk/.dedup"
