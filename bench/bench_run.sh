@@ -42,6 +42,8 @@ for input in "$F" "$D"; do
     for i in 1 2 3; do
       rm -rf "$O"
       ts="$ts $(t "$build/winnow" run -q --no-progress -j $j --languages all "$input" -o "$O")"
+      # the phases of one whole default job, for the table below
+      [ "$input" = "$F" ] && [ $j = 1 ] && cp "$O/timing.json" build/bench/timing-j1.json
     done
     eval "m$j=$(echo $ts | tr ' ' '\n' | median)"
   done
@@ -53,6 +55,24 @@ for input in "$F" "$D"; do
     printf "  speed-up -j2/-j1: %.2fx (goal >= 1.85)\n", a / b }'
   [ "$input" = "$F" ] && news_mb=$(awk -v a="$m1" -v t="$text" 'BEGIN {print t / a / 1e6}')
 done
+# where the whole job's time goes: its phases, and inside the reading
+# phase the stages against the rest (reading, decompressing, the site
+# pass, serialising work files)
+python3 - build/bench/timing-j1.json <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+cpu = sum(p["cpu_seconds"] for p in t["phases"]) or 1
+stages = sum(s["cpu_seconds"] for s in t["stages"])
+print("phases of the whole job (-j1, %s; CPU seconds, shares of the job's CPU):"
+      % sys.argv[1])
+for p in t["phases"]:
+    print("  %-8s %6.2f s  %5.1f%%  %7.1f MB/s" % (p["name"], p["cpu_seconds"],
+          100 * p["cpu_seconds"] / cpu, p["mb_per_s"]))
+    if p["name"] == "read":
+        rest = p["cpu_seconds"] - stages
+        print("    stages %6.2f s  %5.1f%%; reading, site pass and work files %.2f s  %5.1f%%"
+              % (stages, 100 * stages / cpu, rest, 100 * rest / cpu))
+EOF
 # the peer-like corpus, winnow against datatrove (filters, then MinHash)
 P=$S/peers
 PC=build/peers/small.jsonl
@@ -110,6 +130,12 @@ for s in st:
           100 * s["cpu_seconds"] / tot, s["mb_per_s"]))
 big = max(st, key=lambda s: s["cpu_seconds"])
 print("  largest: %s (langid goal >= 150 MB/s per core)" % big["name"])
+li = [s for s in st if s["name"] == "langid"]
+if li and li[0]["cpu_seconds"] > 0:
+    # CLD2's cost is per byte (no per-call overhead to batch away: see
+    # docs/notes/issue-12.md), so it bounds the whole default job
+    print("  bound set by langid alone (CLD2, the default engine): %.1f MB/s of text per core"
+          % (st[0]["text_bytes"] / li[0]["cpu_seconds"] / 1e6))
 EOF
 M=$S/data/langid/fasttext-lid176/lid.176.ftz
 if [ -f "$M" ]; then
