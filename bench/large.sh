@@ -10,8 +10,9 @@
 #    many sites, with planted near copies, exact copies and verbatim real
 #    articles; deterministic for a SEED), as files of about FILE_SIZE text
 #    (default 256M; at least 2), alternately WET.gz and JSONL.zst, GEN_JOBS
-#    at a time (default 2).  Kept in build/bench-large/text-BYTES-sSEED/
-#    and reused by the next run of the same SIZE and SEED.
+#    at a time (default 2), on SITES sites (default one per 100 KB of
+#    text).  Kept in build/bench-large/text-BYTES-sSEED-fFILES-wSITES/ and
+#    reused by the next run with the same settings.
 # 2. Runs `winnow run -j JOBS` (default 2) on it, sampling every SAMPLE
 #    seconds (default 2) the process's VmRSS/VmHWM and `du -sb` of
 #    OUTDIR/work and of OUTDIR (samples.tsv), and reports wall time, MB/s
@@ -20,7 +21,7 @@
 #    timing.json, and the accounting of stats.json (read = kept + rejected)
 #    beside what was planted.  Goals: peak RSS <= 1 GiB, work <= 0.3x the
 #    input.
-# The results stay in build/bench-large/result-BYTES-sSEED-jJOBS/ (time.txt,
+# The results stay in build/bench-large/result-...-jJOBS/ (time.txt,
 # samples.tsv, stats.json, timing.json, report.txt); the run's output
 # directory is removed afterwards (KEEP_OUT=1 keeps it).
 set -u
@@ -46,9 +47,13 @@ bytes() { # 10G, 0.25G, 500M, 123 -> bytes (powers of 1000)
 size=$(bytes "${SIZE:-10G}") || { echo "bench-large: bad SIZE=${SIZE:-}"; exit 2; }
 fsize=$(bytes "${FILE_SIZE:-256M}") || { echo "bench-large: bad FILE_SIZE"; exit 2; }
 seed=${SEED:-1}
+# one site per 100 KB of text (~55 pages on average, skewed: a few large
+# sites, many small ones), so per-site tables grow with the corpus as
+# they would on a crawl
+sites=${SITES:-$(awk -v a="$size" 'BEGIN { n = int(a / 1e5); print n < 100 ? 100 : n }')}
 jobs=${JOBS:-2}
 nfiles=$(awk -v a="$size" -v b="$fsize" 'BEGIN { n = int((a + b - 1) / b); print n < 2 ? 2 : n }')
-D=build/bench-large/text-$size-s$seed-f$nfiles
+D=build/bench-large/text-$size-s$seed-f$nfiles-w$sites
 mkdir -p "$D"
 if [ ! -f "$D/manifest.json" ]; then
   echo "generating $size bytes of text in $nfiles files into $D"
@@ -58,8 +63,8 @@ if [ ! -f "$D/manifest.json" ]; then
       for f in "$1"/large-$(printf %05d "$2").*.meta.json; do
         [ -f "$f" ] && exit 0
       done
-      python3 bench/make_large.py "$3" "$1" --index "$2" --bytes "$4" --seed "$5"' \
-      sh "$D" {} "$shared" $((size / nfiles)) "$seed" || exit 1
+      python3 bench/make_large.py "$3" "$1" --index "$2" --bytes "$4" --seed "$5" --sites "$6"' \
+      sh "$D" {} "$shared" $((size / nfiles)) "$seed" "$sites" || exit 1
   python3 - "$D" <<'EOF' || exit 1
 import glob, json, os, sys
 d = sys.argv[1]
@@ -79,7 +84,7 @@ os.replace(d + "/manifest.json.tmp", d + "/manifest.json")
 EOF
   echo "generated in $(($(date +%s) - s)) s"
 fi
-R=build/bench-large/result-$size-s$seed-f$nfiles-j$jobs
+R=build/bench-large/result-$size-s$seed-f$nfiles-w$sites-j$jobs
 O=build/bench-large/out
 rm -rf "$R" "$O"
 mkdir -p "$R"
