@@ -92,7 +92,8 @@ mkdir -p "$R"
 /usr/bin/time -v -o "$R/time.txt" "$W" run -q --no-progress -j "$jobs" \
   $(ls "$D"/large-*.warc.wet.gz "$D"/large-*.jsonl.zst) -o "$O" &
 tpid=$!
-printf 'seconds\tvm_rss_kb\tvm_hwm_kb\twork_bytes\toutdir_bytes\n' >"$R/samples.tsv"
+printf 'seconds\tvm_rss_kb\tvm_hwm_kb\twork_bytes\toutdir_bytes\tp1\tp2\tdedup\tdata\n' \
+  >"$R/samples.tsv"
 t0=$(date +%s)
 wpid=""
 while kill -0 $tpid 2>/dev/null; do
@@ -104,8 +105,13 @@ while kill -0 $tpid 2>/dev/null; do
   fi
   wb=$(du -sb "$O/work" 2>/dev/null | cut -f1)
   ob=$(du -sb "$O" 2>/dev/null | cut -f1)
-  printf '%s\t%s\t%s\t%s\t%s\n' $(($(date +%s) - t0)) "${rss:-0}" "${hwm:-0}" \
-    "${wb:-0}" "${ob:-0}" >>"$R/samples.tsv"
+  parts=""
+  for p in work/p1 work/p2 work/dedup data; do
+    b=$(du -sb "$O/$p" 2>/dev/null | cut -f1)
+    parts="$parts	${b:-0}"
+  done
+  printf '%s\t%s\t%s\t%s\t%s%s\n' $(($(date +%s) - t0)) "${rss:-0}" "${hwm:-0}" \
+    "${wb:-0}" "${ob:-0}" "$parts" >>"$R/samples.tsv"
   sleep "${SAMPLE:-2}"
 done
 wait $tpid
@@ -131,7 +137,8 @@ rss = int(tm["Maximum resident set size (kbytes)"]) * 1024
 rows = [l.split("\t") for l in open(r + "/samples.tsv").read().split("\n")[1:] if l]
 work = max((int(x[3]) for x in rows), default=0)
 outd = max((int(x[4]) for x in rows), default=0)
-at = next((int(x[0]) for x in rows if int(x[3]) == work), 0)
+pk = next((x for x in rows if int(x[3]) == work), ["0"] * 9)
+at = int(pk[0])
 text, inp = man["text_bytes"], man["input_bytes"]
 print(f"input: {man['files']} files, {inp / 1e6:.0f} MB compressed, "
       f"{text / 1e6:.0f} MB of text, {man['documents']} documents "
@@ -143,6 +150,8 @@ print(f"  peak RSS        {rss / 2**20:8.1f} MiB  (goal <= 1024 MiB: {g(rss <= 2
 print(f"  peak work dir   {work / 1e6:8.1f} MB   {work / text:.3f}x the text, "
       f"{work / inp:.3f}x the compressed input, at {at} s "
       f"(goal <= 0.3x: {g(work <= 0.3 * text)})")
+print(f"    of which p1 {int(pk[5]) / 1e6:.1f} MB, p2 {int(pk[6]) / 1e6:.1f} MB, "
+      f"dedup {int(pk[7]) / 1e6:.1f} MB (data/ then {int(pk[8]) / 1e6:.1f} MB)")
 print(f"  peak OUTDIR     {outd / 1e6:8.1f} MB   {outd / text:.3f}x the text "
       f"(work + shards written so far)")
 try:
