@@ -23,7 +23,7 @@
 #    input.
 # The results stay in build/bench-large/result-...-jJOBS/ (time.txt,
 # samples.tsv, stats.json, timing.json, report.txt); the run's output
-# directory is removed afterwards (KEEP_OUT=1 keeps it).
+# directory (RESULT/out) is removed afterwards (KEEP_OUT=1 keeps it).
 set -u
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,8 +85,8 @@ EOF
   echo "generated in $(($(date +%s) - s)) s"
 fi
 R=build/bench-large/result-$size-s$seed-f$nfiles-w$sites-j$jobs
-O=build/bench-large/out
-rm -rf "$R" "$O"
+O=$R/out # one per setting: runs of other sizes may go on beside it
+rm -rf "$R"
 mkdir -p "$R"
 # shellcheck disable=SC2086
 /usr/bin/time -v -o "$R/time.txt" "$W" run -q --no-progress -j "$jobs" \
