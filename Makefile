@@ -38,7 +38,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: print-ldlibs python
 .PHONY: all deps run check test test-asan fault fault-sweep fuzz fuzz-smoke \
-        bench eval install clean format lint
+        bench bench-large eval install clean format lint
 
 all: $(BUILD)/winnow $(BUILD)/libwinnow.a $(BUILD)/libwinnow.so \
      $(BUILD)/test_unit
@@ -158,6 +158,11 @@ fuzz-smoke:
 
 bench: all
 	@SHARED=$(SHARED) bench/run.sh $(BUILD)
+
+# memory and disk at scale (not in `make bench`): SIZE bytes of text
+# (default 10G), e.g. `make bench-large SIZE=1G`; see bench/large.sh
+bench-large: $(BUILD)/winnow
+	@WN_SHARED=$${WN_SHARED:-$(SHARED)} bench/large.sh $(BUILD)
 
 eval: all
 	@SHARED=$(SHARED) scripts/eval.sh $(BUILD)
