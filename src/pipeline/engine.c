@@ -372,6 +372,7 @@ typedef struct pump {
     pool *p;
     batch *cur;
     int observe; /* stage index to observe, or MAIN_PASS */
+    _Atomic int observe_rc; /* why observing failed */
 } pump;
 
 /* The book index a decide function's rejection goes to. */
@@ -402,18 +403,14 @@ static int commit(pump *u, batch *b, wn_error *err)
     wn_engine *e = u->e;
     tally *t = &e->books;
     int rc;
+    if (b->error && u->observe != MAIN_PASS && u->observe_rc)
+        return wn_err(err, b->error, "", 0, "%s: first pass failed: %s",
+                      e->names[u->observe], wn_strerror(b->error));
     if (b->error)
         return wn_err(err, b->error, "", 0, "a stage failed: %s",
                       wn_strerror(b->error));
-    if (u->observe != MAIN_PASS) {
-        wn_stage *st = e->st[u->observe];
-        for (size_t i = 0; i < b->n; i++)
-            if (b->dropped_at[i] < 0 &&
-                (rc = wn_stage_observe(st, &b->docs[i])) < 0)
-                return wn_err(err, rc, "", 0, "%s: first pass failed: %s",
-                              e->names[u->observe], wn_strerror(rc));
-        return 0;
-    }
+    if (u->observe != MAIN_PASS)
+        return 0; /* observed by observe_tail */
     for (size_t s = 0; s < e->upto; s++) {
         t->stage_cpu[s] += b->cpu[s];
         t->stage_bytes[s] += b->bytes[s];
@@ -487,6 +484,24 @@ static int commit(pump *u, batch *b, wn_error *err)
     return 0;
 }
 
+/* A first pass: the survivors of a processed batch, observed in input
+ * order on the worker that ran it (pool_set_tail), not on the reading
+ * thread, so that reading and observing overlap. */
+static int observe_tail(void *ctx, batch *b)
+{
+    pump *u = ctx;
+    wn_stage *st = u->e->st[u->observe];
+    for (size_t i = 0; i < b->n; i++) {
+        int rc;
+        if (b->dropped_at[i] < 0 &&
+            (rc = wn_stage_observe(st, &b->docs[i])) < 0) {
+            u->observe_rc = rc;
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static wn_doc *pump_slot(void *ctx)
 {
     pump *u = ctx;
@@ -524,7 +539,7 @@ static void pump_progress(void *ctx, uint64_t bytes_in)
 static int pump_input(wn_engine *e, const char *path, const char *name,
                       size_t nst, int observe, wn_stats *st, wn_error *err)
 {
-    pump u = {e, NULL, NULL, observe};
+    pump u = {e, NULL, NULL, observe, 0};
     int flags = 0;
     /* workers serialise each document when the output is JSONL and no
      * decision on this thread can still change it */
@@ -543,6 +558,8 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
         return wn_err(err, rc, "", 0, "cannot start the workers");
     if (observe == MAIN_PASS)
         linebook_capture(&e->lb, u.p, nst);
+    else
+        pool_set_tail(u.p, observe_tail, &u);
     u.cur = pool_get(u.p);
     doc_sink sink = {pump_slot, pump_take, pump_progress, &u};
     int got = input_each(path, name, &e->ro, &sink, st, err);
