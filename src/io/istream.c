@@ -16,7 +16,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
 #include <zlib.h>
@@ -25,6 +27,28 @@
 #define IN_CAP (1u << 18)
 #define OBUF_CAP (1u << 20)
 #define FAST_GIVE_UP 8
+#define AHEAD_CHUNKS 4
+#define AHEAD_CAP (1u << 20)
+
+/* One decoding call's result: bytes (n > 0), the end (0) or an error. */
+typedef struct chunk {
+    unsigned char *data;
+    long n;
+    size_t pos;        /* bytes of data already taken */
+    uint64_t bytes_in; /* compressed offset after the call */
+    wn_error err;
+} chunk;
+
+typedef struct ahead {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    chunk q[AHEAD_CHUNKS];
+    size_t head, count; /* the filled chunks, oldest first */
+    int stop;           /* the stream is being closed */
+    int ended;          /* the caller took the last chunk */
+    uint64_t bytes_in;  /* of the chunk the caller is at */
+} ahead;
 
 struct istream {
     int fd;
@@ -47,6 +71,7 @@ struct istream {
     int fast_fail; /* consecutive members it could not take */
     const unsigned char *mem; /* in-memory input instead of fd */
     size_t mem_len, mem_pos;
+    ahead *ah; /* read-ahead thread, or NULL */
     char path[512];
 };
 
@@ -387,7 +412,9 @@ static long read_zstd(istream *s, unsigned char *dst, size_t n,
     }
 }
 
-long istream_read(istream *s, void *dst, size_t n, wn_error *err)
+/* The decoding itself: one call of the caller's, or of the read-ahead
+ * thread. */
+static long decode(istream *s, void *dst, size_t n, wn_error *err)
 {
     if (s->done || !n)
         return 0;
@@ -416,8 +443,126 @@ long istream_read(istream *s, void *dst, size_t n, wn_error *err)
     }
 }
 
+/* Whether a result ends the stream: no call after it can give more. */
+static int final_result(long n)
+{
+    return n == 0 || (n < 0 && !WN_IS_BAD_INPUT((int)n));
+}
+
+static void *ahead_main(void *arg)
+{
+    istream *s = arg;
+    ahead *a = s->ah;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (a->count == AHEAD_CHUNKS && !a->stop)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->stop) {
+            pthread_mutex_unlock(&a->mu);
+            break;
+        }
+        /* a free chunk is the caller's no longer */
+        chunk *c = &a->q[(a->head + a->count) % AHEAD_CHUNKS];
+        pthread_mutex_unlock(&a->mu);
+        c->pos = 0;
+        c->n = decode(s, c->data, AHEAD_CAP, &c->err);
+        c->bytes_in = s->in_base + s->in_pos;
+        pthread_mutex_lock(&a->mu);
+        a->count++;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        if (final_result(c->n))
+            break;
+    }
+    return NULL;
+}
+
+static void ahead_free(ahead *a)
+{
+    for (size_t i = 0; i < AHEAD_CHUNKS; i++)
+        free(a->q[i].data);
+    free(a);
+}
+
+int istream_ahead(istream *s)
+{
+    if (s->ah || s->done)
+        return 0;
+    /* only what cannot block for ever: closing waits for the thread's
+     * read in progress */
+    struct stat sb;
+    if (!s->mem && (s->fd == STDIN_FILENO || fstat(s->fd, &sb) ||
+                    !S_ISREG(sb.st_mode)))
+        return 0;
+    ahead *a = calloc(1, sizeof *a);
+    if (!a)
+        return WN_ENOMEM;
+    for (size_t i = 0; i < AHEAD_CHUNKS; i++)
+        if (!(a->q[i].data = malloc(AHEAD_CAP))) {
+            ahead_free(a);
+            return WN_ENOMEM;
+        }
+    a->bytes_in = s->in_base + s->in_pos;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    s->ah = a;
+    if (pthread_create(&a->th, NULL, ahead_main, s)) {
+        s->ah = NULL;
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        ahead_free(a);
+        return WN_ENOMEM;
+    }
+    return 0;
+}
+
+/* istream_read from the read-ahead thread's chunks, in order. */
+static long ahead_read(ahead *a, unsigned char *dst, size_t n, wn_error *err)
+{
+    if (a->ended || !n)
+        return 0;
+    pthread_mutex_lock(&a->mu);
+    while (!a->count)
+        pthread_cond_wait(&a->cv, &a->mu);
+    chunk *c = &a->q[a->head];
+    pthread_mutex_unlock(&a->mu);
+    long r;
+    if (c->n > 0) {
+        size_t k = (size_t)c->n - c->pos;
+        if (k > n)
+            k = n;
+        memcpy(dst, c->data + c->pos, k);
+        c->pos += k;
+        r = (long)k;
+    } else {
+        r = c->n;
+        if (r < 0 && err)
+            *err = c->err;
+    }
+    a->bytes_in = c->bytes_in;
+    if (c->n <= 0 || c->pos == (size_t)c->n) {
+        a->ended = final_result(c->n);
+        pthread_mutex_lock(&a->mu);
+        a->head = (a->head + 1) % AHEAD_CHUNKS;
+        a->count--;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    return r;
+}
+
+long istream_read(istream *s, void *dst, size_t n, wn_error *err)
+{
+    if (s->ah)
+        return ahead_read(s->ah, dst, n, err);
+    return decode(s, dst, n, err);
+}
+
 int istream_codec(const istream *s) { return s->codec; }
-uint64_t istream_bytes_in(const istream *s) { return s->in_base + s->in_pos; }
+uint64_t istream_bytes_in(const istream *s)
+{
+    return s->ah ? s->ah->bytes_in : s->in_base + s->in_pos;
+}
 const char *istream_path(const istream *s) { return s->path; }
 
 void istream_set_name(istream *s, const char *name)
@@ -429,6 +574,17 @@ void istream_close(istream *s)
 {
     if (!s)
         return;
+    if (s->ah) {
+        ahead *a = s->ah;
+        pthread_mutex_lock(&a->mu);
+        a->stop = 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->th, NULL);
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        ahead_free(a);
+    }
     if (s->z_init)
         inflateEnd(&s->z);
     if (s->zs)

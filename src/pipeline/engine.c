@@ -561,7 +561,7 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
     else
         pool_set_tail(u.p, observe_tail, &u);
     u.cur = pool_get(u.p);
-    doc_sink sink = {pump_slot, pump_take, pump_progress, &u};
+    doc_sink sink = {pump_slot, pump_take, pump_progress, &u, e->jobs > 1};
     int got = input_each(path, name, &e->ro, &sink, st, err);
     rc = got < 0 ? got : 0;
     if (u.cur && u.cur->n)
