@@ -27,16 +27,18 @@
 #define IN_CAP (1u << 18)
 #define OBUF_CAP (1u << 20)
 #define FAST_GIVE_UP 8
-#define AHEAD_CHUNKS 4
-#define AHEAD_CAP (1u << 20)
+#define AHEAD_CHUNKS 8
+#define AHEAD_CAP (1u << 18)
 
-/* One decoding call's result: bytes (n > 0), the end (0) or an error. */
+/* Decoded bytes from consecutive calls, then (has_end) the result of the
+ * call that gave no bytes: the end (0) or an error. */
 typedef struct chunk {
     unsigned char *data;
-    long n;
-    size_t pos;        /* bytes of data already taken */
-    uint64_t bytes_in; /* compressed offset after the call */
+    size_t len, pos;   /* bytes, and how many the caller took */
+    int has_end;
+    long end;
     wn_error err;
+    uint64_t bytes_in; /* compressed offset after the last call */
 } chunk;
 
 typedef struct ahead {
@@ -46,7 +48,7 @@ typedef struct ahead {
     chunk q[AHEAD_CHUNKS];
     size_t head, count; /* the filled chunks, oldest first */
     int stop;           /* the stream is being closed */
-    int ended;          /* the caller took the last chunk */
+    int ended;          /* the caller took the stream's last result */
     uint64_t bytes_in;  /* of the chunk the caller is at */
 } ahead;
 
@@ -461,17 +463,27 @@ static void *ahead_main(void *arg)
             pthread_mutex_unlock(&a->mu);
             break;
         }
-        /* a free chunk is the caller's no longer */
+        /* a chunk outside the filled ones is the caller's no longer */
         chunk *c = &a->q[(a->head + a->count) % AHEAD_CHUNKS];
         pthread_mutex_unlock(&a->mu);
-        c->pos = 0;
-        c->n = decode(s, c->data, AHEAD_CAP, &c->err);
+        c->len = c->pos = 0;
+        c->has_end = 0;
+        while (c->len < AHEAD_CAP) {
+            long r = decode(s, c->data + c->len, AHEAD_CAP - c->len, &c->err);
+            if (r > 0) {
+                c->len += (size_t)r;
+                continue;
+            }
+            c->has_end = 1;
+            c->end = r;
+            break;
+        }
         c->bytes_in = s->in_base + s->in_pos;
         pthread_mutex_lock(&a->mu);
         a->count++;
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
-        if (final_result(c->n))
+        if (c->has_end && final_result(c->end))
             break;
     }
     return NULL;
@@ -516,39 +528,49 @@ int istream_ahead(istream *s)
     return 0;
 }
 
-/* istream_read from the read-ahead thread's chunks, in order. */
+static void ahead_pop(ahead *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->head = (a->head + 1) % AHEAD_CHUNKS;
+    a->count--;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* istream_read from the read-ahead thread's chunks, in order: their bytes,
+ * then each result that ended a run of bytes, as the calls gave them. */
 static long ahead_read(ahead *a, unsigned char *dst, size_t n, wn_error *err)
 {
     if (a->ended || !n)
         return 0;
-    pthread_mutex_lock(&a->mu);
-    while (!a->count)
-        pthread_cond_wait(&a->cv, &a->mu);
-    chunk *c = &a->q[a->head];
-    pthread_mutex_unlock(&a->mu);
-    long r;
-    if (c->n > 0) {
-        size_t k = (size_t)c->n - c->pos;
-        if (k > n)
-            k = n;
-        memcpy(dst, c->data + c->pos, k);
-        c->pos += k;
-        r = (long)k;
-    } else {
-        r = c->n;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (!a->count)
+            pthread_cond_wait(&a->cv, &a->mu);
+        chunk *c = &a->q[a->head];
+        pthread_mutex_unlock(&a->mu);
+        a->bytes_in = c->bytes_in;
+        if (c->pos < c->len) {
+            size_t k = c->len - c->pos;
+            if (k > n)
+                k = n;
+            memcpy(dst, c->data + c->pos, k);
+            c->pos += k;
+            if (c->pos == c->len && !c->has_end)
+                ahead_pop(a);
+            return (long)k;
+        }
+        if (!c->has_end) { /* not made: a chunk holds bytes or an end */
+            ahead_pop(a);
+            continue;
+        }
+        long r = c->end;
         if (r < 0 && err)
             *err = c->err;
+        a->ended = final_result(r);
+        ahead_pop(a);
+        return r;
     }
-    a->bytes_in = c->bytes_in;
-    if (c->n <= 0 || c->pos == (size_t)c->n) {
-        a->ended = final_result(c->n);
-        pthread_mutex_lock(&a->mu);
-        a->head = (a->head + 1) % AHEAD_CHUNKS;
-        a->count--;
-        pthread_cond_broadcast(&a->cv);
-        pthread_mutex_unlock(&a->mu);
-    }
-    return r;
 }
 
 long istream_read(istream *s, void *dst, size_t n, wn_error *err)
