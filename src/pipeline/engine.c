@@ -18,9 +18,8 @@
  * 64 KiB) before its first pass and checked before its main pass: a file
  * replaced in between is reported and counted (inputs_changed).
  */
-#include "engine.h"
+#include "engine_impl.h"
 #include "batch.h"
-#include "linebook.h"
 #include "stage_api.h"
 #include "../io/input.h"
 #include "../io/io.h"
@@ -33,51 +32,6 @@
 
 /* Problems listed in detail per engine (all are counted). */
 #define MAX_LISTED ((uint64_t)1 << 20)
-
-typedef struct spool {
-    char *name;   /* the input as given */
-    char *path;   /* its copy */
-    int complete; /* the copy holds the whole stream */
-    wn_error err; /* why not */
-} spool;
-
-struct wn_engine {
-    wn_config *cfg;
-    run_options opts;
-    int jobs;
-    wn_reader_opts ro;
-    size_t nstages;
-    wn_stage *st[TALLY_MAX_STAGES];
-    const stage_ops *ops[TALLY_MAX_STAGES];
-    void *states[TALLY_MAX_STAGES];
-    const char *names[TALLY_MAX_STAGES + 1];
-    char *inst[TALLY_MAX_STAGES]; /* instance names run.stages lists */
-    size_t ninst;
-    /* a last decision on the calling thread */
-    int (*decide)(void *, wn_doc *, wn_buf *);
-    void *dctx;
-    size_t upto;      /* stages run by the pool */
-    int decide_book;  /* book index of the decide function's own name */
-    wn_writer *kept, *rej;
-    void (*warn)(void *, const wn_error *);
-    void *warn_ctx;
-    int quiet;        /* first pass: problems are the main pass's to report */
-    char *workdir;
-    spool *spools;
-    size_t nspools;
-    tally books;
-    linebook lb;      /* lines per rule, examples of line rules */
-    int final;        /* book kept documents as the final output */
-    int pii;          /* the pii stage runs: book its redactions */
-    int decontam;     /* decontaminate runs: book documents by set */
-    wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
-    wn_buf reason, key, line;
-    _Atomic uint64_t bytes_done, docs_read, docs_kept;
-    uint64_t bytes_base;
-    _Atomic int passes; /* first passes done */
-    int partial;        /* a first pass could not read all of an input */
-    input_seen seen;    /* fingerprints taken before a first pass */
-};
 
 /* ------------------------------------------------------------- options */
 
@@ -804,110 +758,4 @@ int wn_engine_exec(wn_engine *e, const char *const *inputs, size_t n,
     }
     wn_inputs_free(files, nf);
     return rc;
-}
-
-/* ------------------------------------------------------------ the books */
-
-void wn_engine_totals(const wn_engine *e, uint64_t *read, uint64_t *kept,
-                      uint64_t *rejected)
-{
-    if (read)
-        *read = e->books.docs_read;
-    if (kept)
-        *kept = e->books.docs_kept;
-    if (rejected)
-        *rejected = e->books.docs_read - e->books.docs_kept;
-}
-
-const wn_stats *wn_engine_input_stats(const wn_engine *e)
-{
-    return &e->books.input;
-}
-
-int wn_engine_stage_stats(const wn_engine *e, size_t i, const char **name,
-                          uint64_t *in, uint64_t *rejected, double *cpu_s,
-                          uint64_t *bytes)
-{
-    const tally *t = &e->books;
-    if (i >= t->nstages)
-        return 0;
-    if (name)
-        *name = t->stage_name[i];
-    if (in)
-        *in = t->stage_in[i];
-    if (rejected)
-        *rejected = t->stage_rejected[i];
-    if (cpu_s)
-        *cpu_s = t->stage_cpu[i];
-    if (bytes)
-        *bytes = t->stage_bytes[i];
-    return 1;
-}
-
-int wn_engine_stats_json(wn_engine *e, wn_buf *out)
-{
-    return tally_json(&e->books, NULL, 0, 0, out);
-}
-
-tally *engine_books(wn_engine *e) { return &e->books; }
-
-const run_options *engine_options(const wn_engine *e) { return &e->opts; }
-
-int engine_jobs(const wn_engine *e) { return e->jobs; }
-
-void engine_book_final(wn_engine *e, int on) { e->final = on; }
-
-void engine_progress(const wn_engine *e, uint64_t *bytes, uint64_t *read,
-                     uint64_t *kept)
-{
-    *bytes = e->bytes_done;
-    *read = e->docs_read;
-    *kept = e->docs_kept;
-}
-
-void engine_reset_progress(wn_engine *e)
-{
-    e->bytes_base = 0;
-    e->bytes_done = 0;
-}
-
-void engine_clear_problems(wn_engine *e) { wn_buf_reset(&e->problems); }
-
-int engine_first_passes(const wn_engine *e)
-{
-    int n = 0;
-    for (size_t k = 0; k < e->nstages; k++)
-        n += wn_stage_has_first_pass(e->st[k]);
-    return n;
-}
-
-int engine_passes_done(const wn_engine *e) { return e->passes; }
-
-int engine_take_books(wn_engine *e, tally *dst)
-{
-    int rc0 = linebook_count(&e->lb, e->st, e->names, e->nstages,
-                             &e->books);
-    if (rc0)
-        return rc0;
-    tally fresh;
-    tally_init(&fresh);
-    int rc = tally_set_stages(&fresh, (const char *const *)e->books.stage_name,
-                              e->books.nstages);
-    if (rc) {
-        tally_release(&fresh);
-        return rc;
-    }
-    *dst = e->books;
-    e->books = fresh;
-    return 0;
-}
-
-void engine_line_examples(wn_engine *e, size_t per_rule)
-{
-    linebook_examples(&e->lb, e->st, e->upto, per_rule);
-}
-
-int engine_take_line_examples(wn_engine *e, wn_buf *out)
-{
-    return linebook_take(&e->lb, out);
 }
