@@ -11,6 +11,14 @@
  * goes on, so one bad record costs one record.  A stream that ends inside
  * a member is reported as truncated after everything before the cut has
  * been delivered.
+ *
+ * Read-ahead (istream_ahead): a thread of the stream's own decodes the
+ * next chunks while the caller parses, so decompression overlaps the work
+ * of the reading thread.  The thread makes the calls a caller would make
+ * (the same decoded bytes, the same errors at the same places); a chunk
+ * holds the bytes of consecutive calls, then the result of the call that
+ * gave none, and the caller takes them in order: what a reader sees does
+ * not depend on it.
  */
 #include "io.h"
 
