@@ -48,6 +48,8 @@ int input_each(const char *path, const char *name, const wn_reader_opts *ro,
         warn(ro, err);
         return 0;
     }
+    if (sink->ahead)
+        (void)reader_read_ahead(rd); /* WN_ENOMEM: read on this thread */
     int complete = 1;
     rc = 0;
     for (;;) {

@@ -19,6 +19,10 @@ typedef struct doc_sink {
     /* optional: compressed bytes read from the input so far */
     void (*progress)(void *ctx, uint64_t bytes_in);
     void *ctx;
+    /* decompress on a thread of its own, ahead of the parsing (for callers
+     * whose documents go to other threads: the reading thread is then the
+     * one that limits them) */
+    int ahead;
 } doc_sink;
 
 /* Reads every document of one input into sink.  name (NULL: path) is what

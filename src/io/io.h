@@ -30,6 +30,13 @@ const char *istream_path(const istream *s);
 /* What messages call the stream from now on (a spool reads as its
  * original). */
 void istream_set_name(istream *s, const char *name);
+/* From now on a thread of the stream's own decodes ahead of the caller
+ * (a few MiB), so that decompression overlaps parsing; what istream_read
+ * returns is the same.  Only for regular files and memory (a pipe's read
+ * could keep istream_close waiting); else, and if the thread cannot be
+ * started, reading stays on the caller's thread.  Call after
+ * istream_set_name.  Returns 0, or WN_ENOMEM (reading goes on without). */
+int istream_ahead(istream *s);
 void istream_close(istream *s);
 
 /* ---- bufin.c: buffered reading of lines and blocks ---- */
@@ -78,6 +85,8 @@ void writer_work(wn_writer *w);
 int reader_open_named(const char *path, const char *name,
                       const wn_reader_opts *opts, wn_reader **out,
                       wn_error *err);
+/* istream_ahead on the reader's stream. */
+int reader_read_ahead(wn_reader *rd);
 
 /* ---- format readers: warc.c, jsonl.c, text.c ---- */
 

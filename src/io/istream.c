@@ -11,12 +11,22 @@
  * goes on, so one bad record costs one record.  A stream that ends inside
  * a member is reported as truncated after everything before the cut has
  * been delivered.
+ *
+ * Read-ahead (istream_ahead): a thread of the stream's own decodes the
+ * next chunks while the caller parses, so decompression overlaps the work
+ * of the reading thread.  The thread makes the calls a caller would make
+ * (the same decoded bytes, the same errors at the same places); a chunk
+ * holds the bytes of consecutive calls, then the result of the call that
+ * gave none, and the caller takes them in order: what a reader sees does
+ * not depend on it.
  */
 #include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
 #include <zlib.h>
@@ -25,6 +35,30 @@
 #define IN_CAP (1u << 18)
 #define OBUF_CAP (1u << 20)
 #define FAST_GIVE_UP 8
+#define AHEAD_CHUNKS 8
+#define AHEAD_CAP (1u << 18)
+
+/* Decoded bytes from consecutive calls, then (has_end) the result of the
+ * call that gave no bytes: the end (0) or an error. */
+typedef struct chunk {
+    unsigned char *data;
+    size_t len, pos;   /* bytes, and how many the caller took */
+    int has_end;
+    long end;
+    wn_error err;
+    uint64_t bytes_in; /* compressed offset after the last call */
+} chunk;
+
+typedef struct ahead {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    chunk q[AHEAD_CHUNKS];
+    size_t head, count; /* the filled chunks, oldest first */
+    int stop;           /* the stream is being closed */
+    int ended;          /* the caller took the stream's last result */
+    uint64_t bytes_in;  /* of the chunk the caller is at */
+} ahead;
 
 struct istream {
     int fd;
@@ -47,6 +81,7 @@ struct istream {
     int fast_fail; /* consecutive members it could not take */
     const unsigned char *mem; /* in-memory input instead of fd */
     size_t mem_len, mem_pos;
+    ahead *ah; /* read-ahead thread, or NULL */
     char path[512];
 };
 
@@ -387,7 +422,9 @@ static long read_zstd(istream *s, unsigned char *dst, size_t n,
     }
 }
 
-long istream_read(istream *s, void *dst, size_t n, wn_error *err)
+/* The decoding itself: one call of the caller's, or of the read-ahead
+ * thread. */
+static long decode(istream *s, void *dst, size_t n, wn_error *err)
 {
     if (s->done || !n)
         return 0;
@@ -416,8 +453,146 @@ long istream_read(istream *s, void *dst, size_t n, wn_error *err)
     }
 }
 
+/* Whether a result ends the stream: no call after it can give more. */
+static int final_result(long n)
+{
+    return n == 0 || (n < 0 && !WN_IS_BAD_INPUT((int)n));
+}
+
+static void *ahead_main(void *arg)
+{
+    istream *s = arg;
+    ahead *a = s->ah;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (a->count == AHEAD_CHUNKS && !a->stop)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->stop) {
+            pthread_mutex_unlock(&a->mu);
+            break;
+        }
+        /* a chunk outside the filled ones is the caller's no longer */
+        chunk *c = &a->q[(a->head + a->count) % AHEAD_CHUNKS];
+        pthread_mutex_unlock(&a->mu);
+        c->len = c->pos = 0;
+        c->has_end = 0;
+        while (c->len < AHEAD_CAP) {
+            long r = decode(s, c->data + c->len, AHEAD_CAP - c->len, &c->err);
+            if (r > 0) {
+                c->len += (size_t)r;
+                continue;
+            }
+            c->has_end = 1;
+            c->end = r;
+            break;
+        }
+        c->bytes_in = s->in_base + s->in_pos;
+        pthread_mutex_lock(&a->mu);
+        a->count++;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        if (c->has_end && final_result(c->end))
+            break;
+    }
+    return NULL;
+}
+
+static void ahead_free(ahead *a)
+{
+    for (size_t i = 0; i < AHEAD_CHUNKS; i++)
+        free(a->q[i].data);
+    free(a);
+}
+
+int istream_ahead(istream *s)
+{
+    if (s->ah || s->done)
+        return 0;
+    /* only what cannot block for ever: closing waits for the thread's
+     * read in progress */
+    struct stat sb;
+    if (!s->mem && (s->fd == STDIN_FILENO || fstat(s->fd, &sb) ||
+                    !S_ISREG(sb.st_mode)))
+        return 0;
+    ahead *a = calloc(1, sizeof *a);
+    if (!a)
+        return WN_ENOMEM;
+    for (size_t i = 0; i < AHEAD_CHUNKS; i++)
+        if (!(a->q[i].data = malloc(AHEAD_CAP))) {
+            ahead_free(a);
+            return WN_ENOMEM;
+        }
+    a->bytes_in = s->in_base + s->in_pos;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    s->ah = a;
+    if (pthread_create(&a->th, NULL, ahead_main, s)) {
+        s->ah = NULL;
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        ahead_free(a);
+        return WN_ENOMEM;
+    }
+    return 0;
+}
+
+static void ahead_pop(ahead *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->head = (a->head + 1) % AHEAD_CHUNKS;
+    a->count--;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* istream_read from the read-ahead thread's chunks, in order: their bytes,
+ * then each result that ended a run of bytes, as the calls gave them. */
+static long ahead_read(ahead *a, unsigned char *dst, size_t n, wn_error *err)
+{
+    if (a->ended || !n)
+        return 0;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (!a->count)
+            pthread_cond_wait(&a->cv, &a->mu);
+        chunk *c = &a->q[a->head];
+        pthread_mutex_unlock(&a->mu);
+        a->bytes_in = c->bytes_in;
+        if (c->pos < c->len) {
+            size_t k = c->len - c->pos;
+            if (k > n)
+                k = n;
+            memcpy(dst, c->data + c->pos, k);
+            c->pos += k;
+            if (c->pos == c->len && !c->has_end)
+                ahead_pop(a);
+            return (long)k;
+        }
+        if (!c->has_end) { /* not made: a chunk holds bytes or an end */
+            ahead_pop(a);
+            continue;
+        }
+        long r = c->end;
+        if (r < 0 && err)
+            *err = c->err;
+        a->ended = final_result(r);
+        ahead_pop(a);
+        return r;
+    }
+}
+
+long istream_read(istream *s, void *dst, size_t n, wn_error *err)
+{
+    if (s->ah)
+        return ahead_read(s->ah, dst, n, err);
+    return decode(s, dst, n, err);
+}
+
 int istream_codec(const istream *s) { return s->codec; }
-uint64_t istream_bytes_in(const istream *s) { return s->in_base + s->in_pos; }
+uint64_t istream_bytes_in(const istream *s)
+{
+    return s->ah ? s->ah->bytes_in : s->in_base + s->in_pos;
+}
 const char *istream_path(const istream *s) { return s->path; }
 
 void istream_set_name(istream *s, const char *name)
@@ -429,6 +604,17 @@ void istream_close(istream *s)
 {
     if (!s)
         return;
+    if (s->ah) {
+        ahead *a = s->ah;
+        pthread_mutex_lock(&a->mu);
+        a->stop = 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->th, NULL);
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        ahead_free(a);
+    }
     if (s->z_init)
         inflateEnd(&s->z);
     if (s->zs)

@@ -187,6 +187,8 @@ int reader_open_named(const char *path, const char *name,
     return reader_init(s, opts, out, err);
 }
 
+int reader_read_ahead(wn_reader *rd) { return istream_ahead(rd->s); }
+
 int wn_reader_open(const char *path, const wn_reader_opts *opts,
                    wn_reader **out, wn_error *err)
 {

@@ -33,6 +33,10 @@ struct pool {
     pthread_mutex_t mu;
     pthread_cond_t work; /* a batch was queued, or stopping */
     pthread_cond_t done; /* a batch finished */
+    pthread_cond_t turn; /* the ordered tail moved on */
+    int (*tail)(void *, batch *);
+    void *tail_ctx;
+    uint64_t next_tail;  /* seq of the next batch for the tail */
     pthread_t *threads;
     stage_scratch *scratch; /* [jobs][nstages] */
     int stop;
@@ -147,6 +151,13 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
     }
 }
 
+static void run_tail(pool *p, batch *b)
+{
+    int rc;
+    if (!b->error && (rc = p->tail(p->tail_ctx, b)) < 0)
+        b->error = rc;
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -173,6 +184,18 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->mu);
         run_batch(p, b, sc);
         pthread_mutex_lock(&p->mu);
+        if (p->tail) {
+            /* every older batch was taken before this one (workers take
+             * the oldest queued), so the one whose turn it is is running
+             * or at its tail: the wait ends */
+            while (b->seq != p->next_tail)
+                pthread_cond_wait(&p->turn, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+            run_tail(p, b);
+            pthread_mutex_lock(&p->mu);
+            p->next_tail++;
+            pthread_cond_broadcast(&p->turn);
+        }
         b->state = B_DONE;
         pthread_cond_broadcast(&p->done);
     }
@@ -229,6 +252,7 @@ int pool_new(const stage_ops *const *ops, void *const *states,
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
+    pthread_cond_init(&p->turn, NULL);
     p->inited = 1;
     if (p->jobs > 1) {
         pthread_mutex_lock(&p->mu); /* workers find their index under it */
@@ -256,6 +280,12 @@ void pool_capture(pool *p, size_t s, int k)
 }
 
 void pool_capture_stop(pool *p) { atomic_store(&p->capturing, 0); }
+
+void pool_set_tail(pool *p, int (*fn)(void *ctx, batch *b), void *ctx)
+{
+    p->tail = fn;
+    p->tail_ctx = ctx;
+}
 
 /* States are read by workers under the mutex, so every change of a state
  * takes it too (with one job there are no workers and no lock). */
@@ -303,6 +333,8 @@ void pool_submit(pool *p, batch *b)
     b->seq = p->next_seq++; /* seq is read by workers only once QUEUED */
     if (p->jobs <= 1) {
         run_batch(p, b, p->scratch);
+        if (p->tail)
+            run_tail(p, b);
         b->state = B_DONE;
         return;
     }
@@ -353,6 +385,7 @@ void pool_free(pool *p)
         pthread_mutex_destroy(&p->mu);
         pthread_cond_destroy(&p->work);
         pthread_cond_destroy(&p->done);
+        pthread_cond_destroy(&p->turn);
     }
     for (size_t i = 0; p->ring && i < p->nring; i++) {
         batch *b = &p->ring[i];

@@ -59,6 +59,14 @@ void pool_submit(pool *p, batch *b);
 batch *pool_next(pool *p);
 void pool_release(pool *p, batch *b);
 void pool_free(pool *p);
+/* An ordered step on the workers: once a batch is processed, the worker
+ * that ran it calls fn(ctx, b) - one batch at a time, in submission
+ * order - before the batch is handed back (with one job, inline in
+ * pool_submit).  So work that must see the documents in input order (a
+ * first pass's observe) runs beside the reading thread instead of on it.
+ * A negative return is stored in b->error.  Set before the first submit;
+ * not called for a batch whose stages failed. */
+void pool_set_tail(pool *p, int (*fn)(void *ctx, batch *b), void *ctx);
 /* Report examples of line rules (engine.c): while capturing is on, the
  * workers keep a copy of each document's text as stage s receives it in
  * the batch's slot k < POOL_CAPTURE.  Set up before the first submit;

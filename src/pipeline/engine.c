@@ -18,9 +18,8 @@
  * 64 KiB) before its first pass and checked before its main pass: a file
  * replaced in between is reported and counted (inputs_changed).
  */
-#include "engine.h"
+#include "engine_impl.h"
 #include "batch.h"
-#include "linebook.h"
 #include "stage_api.h"
 #include "../io/input.h"
 #include "../io/io.h"
@@ -33,51 +32,6 @@
 
 /* Problems listed in detail per engine (all are counted). */
 #define MAX_LISTED ((uint64_t)1 << 20)
-
-typedef struct spool {
-    char *name;   /* the input as given */
-    char *path;   /* its copy */
-    int complete; /* the copy holds the whole stream */
-    wn_error err; /* why not */
-} spool;
-
-struct wn_engine {
-    wn_config *cfg;
-    run_options opts;
-    int jobs;
-    wn_reader_opts ro;
-    size_t nstages;
-    wn_stage *st[TALLY_MAX_STAGES];
-    const stage_ops *ops[TALLY_MAX_STAGES];
-    void *states[TALLY_MAX_STAGES];
-    const char *names[TALLY_MAX_STAGES + 1];
-    char *inst[TALLY_MAX_STAGES]; /* instance names run.stages lists */
-    size_t ninst;
-    /* a last decision on the calling thread */
-    int (*decide)(void *, wn_doc *, wn_buf *);
-    void *dctx;
-    size_t upto;      /* stages run by the pool */
-    int decide_book;  /* book index of the decide function's own name */
-    wn_writer *kept, *rej;
-    void (*warn)(void *, const wn_error *);
-    void *warn_ctx;
-    int quiet;        /* first pass: problems are the main pass's to report */
-    char *workdir;
-    spool *spools;
-    size_t nspools;
-    tally books;
-    linebook lb;      /* lines per rule, examples of line rules */
-    int final;        /* book kept documents as the final output */
-    int pii;          /* the pii stage runs: book its redactions */
-    int decontam;     /* decontaminate runs: book documents by set */
-    wn_buf problems;  /* JSON lines: {"file":..,"offset":..,"message":..} */
-    wn_buf reason, key, line;
-    _Atomic uint64_t bytes_done, docs_read, docs_kept;
-    uint64_t bytes_base;
-    _Atomic int passes; /* first passes done */
-    int partial;        /* a first pass could not read all of an input */
-    input_seen seen;    /* fingerprints taken before a first pass */
-};
 
 /* ------------------------------------------------------------- options */
 
@@ -372,6 +326,7 @@ typedef struct pump {
     pool *p;
     batch *cur;
     int observe; /* stage index to observe, or MAIN_PASS */
+    _Atomic int observe_rc; /* why observing failed */
 } pump;
 
 /* The book index a decide function's rejection goes to. */
@@ -402,18 +357,14 @@ static int commit(pump *u, batch *b, wn_error *err)
     wn_engine *e = u->e;
     tally *t = &e->books;
     int rc;
+    if (b->error && u->observe != MAIN_PASS && u->observe_rc)
+        return wn_err(err, b->error, "", 0, "%s: first pass failed: %s",
+                      e->names[u->observe], wn_strerror(b->error));
     if (b->error)
         return wn_err(err, b->error, "", 0, "a stage failed: %s",
                       wn_strerror(b->error));
-    if (u->observe != MAIN_PASS) {
-        wn_stage *st = e->st[u->observe];
-        for (size_t i = 0; i < b->n; i++)
-            if (b->dropped_at[i] < 0 &&
-                (rc = wn_stage_observe(st, &b->docs[i])) < 0)
-                return wn_err(err, rc, "", 0, "%s: first pass failed: %s",
-                              e->names[u->observe], wn_strerror(rc));
-        return 0;
-    }
+    if (u->observe != MAIN_PASS)
+        return 0; /* observed by observe_tail */
     for (size_t s = 0; s < e->upto; s++) {
         t->stage_cpu[s] += b->cpu[s];
         t->stage_bytes[s] += b->bytes[s];
@@ -487,6 +438,24 @@ static int commit(pump *u, batch *b, wn_error *err)
     return 0;
 }
 
+/* A first pass: the survivors of a processed batch, observed in input
+ * order on the worker that ran it (pool_set_tail), not on the reading
+ * thread, so that reading and observing overlap. */
+static int observe_tail(void *ctx, batch *b)
+{
+    pump *u = ctx;
+    wn_stage *st = u->e->st[u->observe];
+    for (size_t i = 0; i < b->n; i++) {
+        int rc;
+        if (b->dropped_at[i] < 0 &&
+            (rc = wn_stage_observe(st, &b->docs[i])) < 0) {
+            u->observe_rc = rc;
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static wn_doc *pump_slot(void *ctx)
 {
     pump *u = ctx;
@@ -524,7 +493,7 @@ static void pump_progress(void *ctx, uint64_t bytes_in)
 static int pump_input(wn_engine *e, const char *path, const char *name,
                       size_t nst, int observe, wn_stats *st, wn_error *err)
 {
-    pump u = {e, NULL, NULL, observe};
+    pump u = {e, NULL, NULL, observe, 0};
     int flags = 0;
     /* workers serialise each document when the output is JSONL and no
      * decision on this thread can still change it */
@@ -543,8 +512,10 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
         return wn_err(err, rc, "", 0, "cannot start the workers");
     if (observe == MAIN_PASS)
         linebook_capture(&e->lb, u.p, nst);
+    else
+        pool_set_tail(u.p, observe_tail, &u);
     u.cur = pool_get(u.p);
-    doc_sink sink = {pump_slot, pump_take, pump_progress, &u};
+    doc_sink sink = {pump_slot, pump_take, pump_progress, &u, e->jobs > 1};
     int got = input_each(path, name, &e->ro, &sink, st, err);
     rc = got < 0 ? got : 0;
     if (u.cur && u.cur->n)
@@ -787,110 +758,4 @@ int wn_engine_exec(wn_engine *e, const char *const *inputs, size_t n,
     }
     wn_inputs_free(files, nf);
     return rc;
-}
-
-/* ------------------------------------------------------------ the books */
-
-void wn_engine_totals(const wn_engine *e, uint64_t *read, uint64_t *kept,
-                      uint64_t *rejected)
-{
-    if (read)
-        *read = e->books.docs_read;
-    if (kept)
-        *kept = e->books.docs_kept;
-    if (rejected)
-        *rejected = e->books.docs_read - e->books.docs_kept;
-}
-
-const wn_stats *wn_engine_input_stats(const wn_engine *e)
-{
-    return &e->books.input;
-}
-
-int wn_engine_stage_stats(const wn_engine *e, size_t i, const char **name,
-                          uint64_t *in, uint64_t *rejected, double *cpu_s,
-                          uint64_t *bytes)
-{
-    const tally *t = &e->books;
-    if (i >= t->nstages)
-        return 0;
-    if (name)
-        *name = t->stage_name[i];
-    if (in)
-        *in = t->stage_in[i];
-    if (rejected)
-        *rejected = t->stage_rejected[i];
-    if (cpu_s)
-        *cpu_s = t->stage_cpu[i];
-    if (bytes)
-        *bytes = t->stage_bytes[i];
-    return 1;
-}
-
-int wn_engine_stats_json(wn_engine *e, wn_buf *out)
-{
-    return tally_json(&e->books, NULL, 0, 0, out);
-}
-
-tally *engine_books(wn_engine *e) { return &e->books; }
-
-const run_options *engine_options(const wn_engine *e) { return &e->opts; }
-
-int engine_jobs(const wn_engine *e) { return e->jobs; }
-
-void engine_book_final(wn_engine *e, int on) { e->final = on; }
-
-void engine_progress(const wn_engine *e, uint64_t *bytes, uint64_t *read,
-                     uint64_t *kept)
-{
-    *bytes = e->bytes_done;
-    *read = e->docs_read;
-    *kept = e->docs_kept;
-}
-
-void engine_reset_progress(wn_engine *e)
-{
-    e->bytes_base = 0;
-    e->bytes_done = 0;
-}
-
-void engine_clear_problems(wn_engine *e) { wn_buf_reset(&e->problems); }
-
-int engine_first_passes(const wn_engine *e)
-{
-    int n = 0;
-    for (size_t k = 0; k < e->nstages; k++)
-        n += wn_stage_has_first_pass(e->st[k]);
-    return n;
-}
-
-int engine_passes_done(const wn_engine *e) { return e->passes; }
-
-int engine_take_books(wn_engine *e, tally *dst)
-{
-    int rc0 = linebook_count(&e->lb, e->st, e->names, e->nstages,
-                             &e->books);
-    if (rc0)
-        return rc0;
-    tally fresh;
-    tally_init(&fresh);
-    int rc = tally_set_stages(&fresh, (const char *const *)e->books.stage_name,
-                              e->books.nstages);
-    if (rc) {
-        tally_release(&fresh);
-        return rc;
-    }
-    *dst = e->books;
-    e->books = fresh;
-    return 0;
-}
-
-void engine_line_examples(wn_engine *e, size_t per_rule)
-{
-    linebook_examples(&e->lb, e->st, e->upto, per_rule);
-}
-
-int engine_take_line_examples(wn_engine *e, wn_buf *out)
-{
-    return linebook_take(&e->lb, out);
 }
