@@ -20,6 +20,7 @@
 #define WN_DEDUP_H
 
 #include "../core/core.h"
+#include "../pipeline/batch.h"
 
 #include <stdio.h>
 
@@ -190,7 +191,27 @@ typedef struct dd_ctx {
     const char *workdir;
     const char *const *outputs;
     size_t mem;  /* memory budget of this unit */
+    unsigned jobs; /* threads of this unit (pump.c) */
 } dd_ctx;
+
+/* ---- one input read on a unit's threads (pump.c) ---- */
+
+typedef struct dd_pump {
+    const stage_ops *ops; /* per-document work on the workers, or NULL */
+    void *state;          /* ops' shared state */
+    unsigned jobs;
+    int flags;            /* POOL_SERIALIZE: workers make the lines */
+    /* optional, on the reading thread as each document is read (b->n is
+     * its index in the batch) */
+    int (*take)(void *ctx, batch *b, wn_doc *doc, wn_error *err);
+    /* each batch, processed, in input order, on the reading thread */
+    int (*commit)(void *ctx, batch *b, wn_error *err);
+    void *ctx;
+} dd_pump;
+
+/* Reads path (input_each) through u.  Returns as input_each. */
+int dd_pump_input(const dd_pump *u, const char *path,
+                  const wn_reader_opts *ro, wn_stats *st, wn_error *err);
 
 int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                  wn_error *err);

@@ -70,7 +70,6 @@ typedef struct splitter {
     unsigned shard;
     FILE *asg, *mem;
     wn_writer *out, *rej;
-    wn_doc doc;
     dd_asg_rec a;
     dd_rec m;
     int have_a, have_m;
@@ -78,23 +77,23 @@ typedef struct splitter {
     wn_dedup_stats *st;
 } splitter;
 
-static wn_doc *split_slot(void *ctx) { return &((splitter *)ctx)->doc; }
-
-/* One document, in shard order: removed (with its reason) or kept (with
- * the copies it stands for). */
-static int split_doc(void *ctx, wn_doc *doc, wn_error *err)
+/* One document, in shard order, on the reading thread: removed (its
+ * reason in the batch's reasons, and in its metadata) or kept (with the
+ * copies it stands for).  The pool's workers then serialise it. */
+static int split_take(void *ctx, batch *b, wn_doc *doc, wn_error *err)
 {
     splitter *x = ctx;
     filt *f = &x->f;
+    wn_buf *why = &b->reasons[b->n];
     int rc;
+    wn_buf_reset(why);
     if (x->have_a && x->a.idx == x->idx) {
         if ((rc = reason_of(f, &x->a, err)))
             return rc;
-        if ((rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
+        if ((rc = wn_buf_set(why, f->reason.data, f->reason.len)) ||
+            (rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
                                       f->reason.len)))
             return wn_err(err, rc, "", 0, "out of memory");
-        if ((rc = wn_writer_write(x->rej, doc, err)))
-            return rc;
         x->have_a = fread(&x->a, sizeof x->a, 1, x->asg) == 1;
     } else {
         uint64_t g = DD_GID(x->shard, x->idx), count = 0;
@@ -114,11 +113,24 @@ static int split_doc(void *ctx, wn_doc *doc, wn_error *err)
                                           (double)count)))
                 return wn_err(err, rc, "", 0, "out of memory");
         }
-        if ((rc = wn_writer_write(x->out, doc, err)))
-            return rc;
-        x->st->kept++;
     }
     x->idx++;
+    return 0;
+}
+
+/* A batch's lines, in order, to the kept or the rejected output. */
+static int split_commit(void *ctx, batch *b, wn_error *err)
+{
+    splitter *x = ctx;
+    int rc;
+    for (size_t i = 0; i < b->n; i++) {
+        int removed = b->reasons[i].len != 0;
+        if ((rc = wn_writer_write_line(removed ? x->rej : x->out,
+                                       b->lines[i].data, b->lines[i].len,
+                                       err)))
+            return rc;
+        x->st->kept += !removed;
+    }
     return 0;
 }
 
@@ -127,8 +139,6 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
 {
     splitter x;
     memset(&x, 0, sizeof x);
-    wn_doc init = WN_DOC_INIT;
-    x.doc = init;
     x.shard = shard;
     x.st = st;
     x.f.c = c;
@@ -155,8 +165,9 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
     /* the one reader loop; bad input is skipped as the sig stage skipped
      * it (and reported there, once) */
-    doc_sink sink = {split_slot, split_doc, NULL, &x};
-    rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
+    dd_pump pu = {NULL, NULL, c->jobs, POOL_SERIALIZE, split_take,
+                  split_commit, &x};
+    rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
                     "read error: the shard is left unsplit");
@@ -193,7 +204,6 @@ out:
     if (x.mem)
         fclose(x.mem);
     dd_lookup_close(x.f.lk);
-    wn_doc_release(&x.doc);
     wn_buf_release(&rpath);
     wn_buf_release(&x.f.id);
     wn_buf_release(&x.f.url);

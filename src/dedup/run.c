@@ -152,6 +152,9 @@ static int stage_all_units(const dd_ctx *base, int stage,
     if (nt > p.units)
         nt = p.units ? p.units : 1;
     c.mem = c.o->memory / nt;
+    /* fewer units than threads (one large input): the units that read
+     * documents use the rest inside (pump.c) */
+    c.jobs = c.o->threads / nt ? c.o->threads / nt : 1;
     p.c = &c;
     p.stage = stage;
     p.st = st;
@@ -245,7 +248,7 @@ static int stage_run(const wn_config *cfg, int stage, unsigned unit,
                       wn_dedup_stage_name(stage));
     if (stage == WN_DEDUP_FILTER && (!outputs || !outputs[unit]))
         return wn_err(err, WN_EINVAL, "", 0, "filter needs an output");
-    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory};
+    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory, o.threads};
     if (!st) {
         memset(&dummy, 0, sizeof dummy);
         st = &dummy;
@@ -347,7 +350,7 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof *st);
-    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory};
+    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory, 1};
     for (int s = 0; s < WN_DEDUP_NSTAGES && !rc; s++)
         rc = stage_all_units(&c, s, st, err);
     if (!rc && rejects)

@@ -15,6 +15,7 @@
 #include "../filter/wordseg.h"
 #include "../io/input.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 typedef struct sig_files {
@@ -61,80 +62,127 @@ static void note_problem(void *ctx, const wn_error *w)
     keep_first(&pr->rc, wn_buf_putc(&pr->text, '\n'));
 }
 
-/* One shard's signing: the state the reader loop's callback works on. */
+/* What the workers share (read only but for the claim counter) and what
+ * each owns: its shingle buffer, claimed once per thread through the
+ * stage scratch (which frees only the claim ticket). */
+typedef struct sig_tls {
+    uint64_t *sh;
+    size_t cap;
+} sig_tls;
+
+typedef struct sig_work {
+    const dd_opts *o;
+    dd_hasher *h;
+    size_t recsz;
+    sig_tls *tls;
+    unsigned ntls;
+    _Atomic unsigned claimed;
+} sig_work;
+
+/* The per-document record goes to the batch's reason buffer (the pool
+ * keeps a kept document's reason as the stage left it): the record, then
+ * with verify=exact the raw shingle fingerprints.  A document that cannot
+ * be signed is "dropped" with its error code as the reason, for the
+ * writing thread to report with its offset. */
+static int sig_process(void *state, wn_doc *doc, stage_scratch *sc,
+                       wn_buf *out)
+{
+    sig_work *w = state;
+    const dd_opts *o = w->o;
+    if (!sc->tls[0]) {
+        unsigned i = atomic_fetch_add(&w->claimed, 1);
+        if (i >= w->ntls || !(sc->tls[0] = malloc(sizeof(sig_tls *))))
+            return WN_ENOMEM;
+        *(sig_tls **)sc->tls[0] = &w->tls[i];
+    }
+    sig_tls *t = *(sig_tls **)sc->tls[0];
+    int rc = wn_buf_reserve(out, w->recsz);
+    if (rc)
+        return rc;
+    dd_sig_rec *rec = (dd_sig_rec *)(void *)out->data;
+    uint32_t *sig = (uint32_t *)(rec + 1);
+    memset(rec, 0, sizeof *rec);
+    const char *text = doc->text.data ? doc->text.data : "";
+    if ((rc = dd_exact_hash(text, doc->text.len, &sc->b[0], rec->h)))
+        goto fail;
+    rec->len = doc->text.len > UINT32_MAX ? UINT32_MAX
+                                          : (uint32_t)doc->text.len;
+    rec->date = dd_date_key(doc->date.data ? doc->date.data : "",
+                            doc->date.len);
+    long cnt = 0;
+    if (o->near) {
+        char lang[16];
+        wseg_doc_lang(doc, lang, sizeof lang);
+        cnt = dd_shingles_lang(text, doc->text.len, lang, o->ngram, &t->sh,
+                               &t->cap);
+        if (cnt < 0) {
+            rc = (int)cnt;
+            goto fail;
+        }
+    }
+    if (cnt > 0)
+        dd_signature(w->h, t->sh, (size_t)cnt, sig);
+    else /* no words: never a near copy (exact copies still are) */
+        memset(sig, 0xff, o->k * sizeof *sig);
+    out->len = w->recsz;
+    if (o->verify == DD_VERIFY_EXACT && cnt > 0) {
+        size_t fpb = (size_t)cnt * sizeof(uint32_t);
+        if ((rc = wn_buf_reserve(out, fpb)))
+            return rc;
+        rec = (dd_sig_rec *)(void *)out->data;
+        rec->nsh = (uint32_t)cnt;
+        dd_fingerprints_raw(t->sh, (size_t)cnt,
+                            (uint32_t *)(void *)(out->data + out->len));
+        out->len += fpb;
+    }
+    return STAGE_KEEP;
+fail:
+    wn_buf_reset(out);
+    return wn_buf_append(out, &rc, sizeof rc) ? WN_ENOMEM : STAGE_DROP;
+}
+
+static const stage_ops sig_ops = {.name = "dedup_sig", .process = sig_process};
+
+/* One shard's signing: the state of the writing thread. */
 typedef struct signer {
     const dd_ctx *c;
     unsigned shard;
-    dd_hasher *h;
     size_t recsz;
-    dd_sig_rec *rec;
-    uint32_t *sig;
-    uint64_t *sh;
-    uint32_t *fp;
-    size_t shcap, fpcap;
     int nf;
-    wn_buf scratch;
-    wn_doc doc;
     sig_files sf;
     dd_sig_header hd;
     uint64_t idoff, shoff;
 } signer;
 
-static wn_doc *sign_slot(void *ctx) { return &((signer *)ctx)->doc; }
-
-/* One document: its record, ids and (verify=exact) fingerprints. */
-static int sign_doc(void *ctx, wn_doc *doc, wn_error *err)
+/* One batch in input order: records, ids and fingerprints appended. */
+static int sign_batch(void *ctx, batch *b, wn_error *err)
 {
     signer *g = ctx;
-    const dd_opts *o = g->c->o;
-    const char *in = g->c->inputs[g->shard];
-    dd_sig_rec *rec = g->rec;
-    int rc;
-    memset(rec, 0, sizeof *rec);
-    if ((rc = dd_exact_hash(doc->text.data ? doc->text.data : "",
-                            doc->text.len, &g->scratch, rec->h)))
-        return wn_err(err, rc, in, doc->offset, "cannot hash document: %s",
-                      wn_strerror(rc));
-    rec->len = doc->text.len > UINT32_MAX ? UINT32_MAX
-                                          : (uint32_t)doc->text.len;
-    rec->date = dd_date_key(doc->date.data ? doc->date.data : "",
-                            doc->date.len);
-    rec->idoff = g->idoff;
-    rec->shoff = g->shoff;
-    long cnt = 0;
-    if (o->near) {
-        char lang[16];
-        wseg_doc_lang(doc, lang, sizeof lang);
-        cnt = dd_shingles_lang(doc->text.data ? doc->text.data : "",
-                               doc->text.len, lang, o->ngram, &g->sh,
-                               &g->shcap);
-        if (cnt < 0)
-            return wn_err(err, (int)cnt, in, doc->offset,
-                          "cannot shingle document");
-    }
-    if (cnt > 0)
-        dd_signature(g->h, g->sh, (size_t)cnt, g->sig);
-    else /* no words: never a near copy (exact copies still are) */
-        memset(g->sig, 0xff, o->k * sizeof *g->sig);
-    if (g->nf == 3 && cnt > 0) {
-        if ((size_t)cnt > g->fpcap) {
-            uint32_t *p = realloc(g->fp, (size_t)cnt * sizeof *p);
-            if (!p)
-                return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-            g->fp = p;
-            g->fpcap = (size_t)cnt;
+    for (size_t i = 0; i < b->n; i++) {
+        wn_doc *doc = &b->docs[i];
+        wn_buf *r = &b->reasons[i];
+        if (b->dropped_at[i] >= 0) {
+            int code = WN_ENOMEM;
+            if (r->len == sizeof code)
+                memcpy(&code, r->data, sizeof code);
+            return wn_err(err, code, g->c->inputs[g->shard], doc->offset,
+                          "cannot sign document: %s", wn_strerror(code));
         }
-        dd_fingerprints_raw(g->sh, (size_t)cnt, g->fp);
-        rec->nsh = (uint32_t)cnt;
-        fwrite(g->fp, sizeof *g->fp, rec->nsh, g->sf.af[2].f);
-        g->shoff += rec->nsh * sizeof *g->fp;
+        dd_sig_rec *rec = (dd_sig_rec *)(void *)r->data;
+        rec->idoff = g->idoff;
+        rec->shoff = g->shoff;
+        fwrite(r->data, g->recsz, 1, g->sf.af[0].f);
+        if (g->nf == 3 && rec->nsh) {
+            fwrite(r->data + g->recsz, sizeof(uint32_t), rec->nsh,
+                   g->sf.af[2].f);
+            g->shoff += rec->nsh * sizeof(uint32_t);
+        }
+        put_ids(g->sf.af[1].f, doc);
+        g->idoff += 8 + (doc->id.len ? doc->id.len : doc->source.len) +
+                    doc->url.len;
+        g->hd.ndocs++;
+        g->hd.text_bytes += doc->text.len;
     }
-    fwrite(rec, g->recsz, 1, g->sf.af[0].f);
-    put_ids(g->sf.af[1].f, doc);
-    g->idoff += 8 + (doc->id.len ? doc->id.len : doc->source.len) +
-                doc->url.len;
-    g->hd.ndocs++;
-    g->hd.text_bytes += doc->text.len;
     return 0;
 }
 
@@ -144,17 +192,21 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     problems pr = {WN_BUF_INIT, 0};
     wn_buf ppath = WN_BUF_INIT;
     const dd_opts *o = c->o;
+    unsigned jobs = c->jobs ? c->jobs : 1;
     signer g;
+    sig_work w;
     memset(&g, 0, sizeof g);
+    memset(&w, 0, sizeof w);
     g.c = c;
     g.shard = shard;
-    g.h = malloc(sizeof *g.h);
     g.recsz = DD_SIG_RECSZ(o->k);
-    g.rec = calloc(1, g.recsz);
-    g.sig = (uint32_t *)(g.rec + 1);
     g.nf = o->verify == DD_VERIFY_EXACT ? 3 : 2;
-    wn_doc init = WN_DOC_INIT;
-    g.doc = init;
+    w.o = o;
+    w.recsz = g.recsz;
+    w.h = malloc(sizeof *w.h);
+    w.ntls = jobs;
+    w.tls = calloc(jobs, sizeof *w.tls);
+    atomic_init(&w.claimed, 0);
     wn_reader_opts ro = WN_READER_OPTS_INIT;
     wn_stats rst;
     memset(&rst, 0, sizeof rst);
@@ -162,11 +214,11 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     static const char *pat[3] = {"sig-%05u.bin", "ids-%05u.bin",
                                  "shg-%05u.bin"};
 
-    if (!g.h || !g.rec) {
+    if (!w.h || !w.tls) {
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         goto out;
     }
-    dd_hasher_init(g.h, o);
+    dd_hasher_init(w.h, o);
     memcpy(g.hd.magic, "WNSIG1", 7);
     g.hd.k = o->k;
     g.hd.recsz = (uint32_t)g.recsz;
@@ -181,8 +233,8 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     ro.warn_ctx = &pr;
     /* the one reader loop; an input it could not read to the end leaves
      * the unit unfinished (nothing committed), so a rerun signs it again */
-    doc_sink sink = {sign_slot, sign_doc, NULL, &g};
-    rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
+    dd_pump pu = {&sig_ops, &w, jobs, 0, NULL, sign_batch, &g};
+    rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
                     "read error: the shard is left unsigned");
@@ -218,14 +270,12 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
 out:
     files_discard(&g.sf);
     files_release(&g.sf);
-    wn_doc_release(&g.doc);
-    wn_buf_release(&g.scratch);
     wn_buf_release(&pr.text);
     wn_buf_release(&ppath);
-    free(g.sh);
-    free(g.fp);
-    free(g.rec);
-    free(g.h);
+    for (unsigned i = 0; w.tls && i < w.ntls; i++)
+        free(w.tls[i].sh);
+    free(w.tls);
+    free(w.h);
     return rc;
 }
 

@@ -240,6 +240,41 @@ TEST(dedup_deterministic_across_threads_and_spill)
     free((void *)in[1]);
 }
 
+/* A shard of several batches (pump.c reads 256 documents a batch) with
+ * exact and near copies across batch boundaries: the unit's own threads
+ * give the same files as one. */
+TEST(dedup_large_shard_same_across_threads)
+{
+    wn_buf s0 = WN_BUF_INIT, s1 = WN_BUF_INIT, t = WN_BUF_INIT;
+    char id[32];
+    for (int i = 0; i < 700; i++) {
+        wn_buf_reset(&t);
+        words(&t, (uint64_t)(i % 230), 80, i >= 460 ? 40 : 0);
+        snprintf(id, sizeof id, "d%d", i);
+        add_doc(&s0, id, "2001-01-01", t.data);
+    }
+    add_doc(&s1, "e0", "2001-01-01", t.data);
+    const char *in[2] = {strdup(t_write_file("big0.jsonl", s0.data, s0.len)),
+                         strdup(t_write_file("big1.jsonl", s1.data, s1.len))};
+    result a = run(in, "bt1", "dedup.threads", "1", NULL, NULL);
+    result b = run(in, "bt5", "dedup.threads", "5", NULL, NULL);
+    CHECK_INT(a.rc, 0);
+    CHECK_INT(b.rc, 0);
+    CHECK_INT(a.st.docs, 701);
+    CHECK(a.st.exact_dups > 200 && a.st.near_dups > 100);
+    CHECK_INT(a.st.kept, b.st.kept);
+    CHECK_STR(a.out[0], b.out[0]);
+    CHECK_STR(a.out[1], b.out[1]);
+    CHECK_STR(a.rej, b.rej);
+    result_free(&a);
+    result_free(&b);
+    wn_buf_release(&s0);
+    wn_buf_release(&s1);
+    wn_buf_release(&t);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
 TEST(dedup_resume_and_stages)
 {
     const char *in[2];
