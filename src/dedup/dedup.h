@@ -46,6 +46,7 @@ typedef struct dd_opts {
     size_t memory, max_listed;
     uint64_t seed;
     int level; /* of compressed outputs: no effect on results */
+    int verbatim; /* inputs are JSONL as winnow writes it (filter.c) */
     /* paragraph dedup (para.c) */
     int paragraphs, para_filter, para_annotate;
     unsigned para_ngram, para_min_words;
@@ -148,9 +149,14 @@ typedef struct dd_sig_rec {
     int64_t date;      /* dd_date_key */
     uint64_t idoff;    /* offset in ids-*.bin */
     uint64_t shoff;    /* offset in shg-*.bin */
+    uint64_t off;      /* of the record in the decoded input (verbatim) */
 } dd_sig_rec;
 
 #define DD_SIG_RECSZ(k) (sizeof(dd_sig_rec) + 4 * (size_t)(k))
+
+/* The signature files' magic (with its NUL): a new record layout takes a
+ * new one, so that a work directory of another version is refused. */
+#define DD_SIG_MAGIC "WNSIG2"
 
 /* "dir/name" formatted into out. */
 int dd_path(wn_buf *out, const char *dir, const char *fmt, ...)

@@ -10,6 +10,7 @@
  */
 #include "dedup.h"
 #include "../io/input.h"
+#include "../io/io.h"
 
 #include <stdlib.h>
 
@@ -70,6 +71,7 @@ typedef struct splitter {
     unsigned shard;
     FILE *asg, *mem;
     wn_writer *out, *rej;
+    wn_doc members; /* verbatim: the new members' bytes, in its meta */
     dd_asg_rec a;
     dd_rec m;
     int have_a, have_m;
@@ -77,44 +79,68 @@ typedef struct splitter {
     wn_dedup_stats *st;
 } splitter;
 
-/* One document, in shard order, on the reading thread: removed (its
- * reason in the batch's reasons, and in its metadata) or kept (with the
- * copies it stands for).  The pool's workers then serialise it. */
-static int split_take(void *ctx, batch *b, wn_doc *doc, wn_error *err)
+/* The verdict on document x->idx, in shard order: removed (*removed,
+ * its reason in f->reason) or kept, standing for *count copies (their
+ * list in f->json). */
+static int decide(splitter *x, int *removed, uint64_t *count, wn_error *err)
 {
-    splitter *x = ctx;
     filt *f = &x->f;
-    wn_buf *why = &b->reasons[b->n];
     int rc;
-    wn_buf_reset(why);
-    if (x->have_a && x->a.idx == x->idx) {
+    *count = 0;
+    *removed = x->have_a && x->a.idx == x->idx;
+    if (*removed) {
         if ((rc = reason_of(f, &x->a, err)))
             return rc;
-        if ((rc = wn_buf_set(why, f->reason.data, f->reason.len)) ||
-            (rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
-                                      f->reason.len)))
-            return wn_err(err, rc, "", 0, "out of memory");
         x->have_a = fread(&x->a, sizeof x->a, 1, x->asg) == 1;
     } else {
-        uint64_t g = DD_GID(x->shard, x->idx), count = 0;
+        uint64_t g = DD_GID(x->shard, x->idx);
         if ((rc = wn_buf_set(&f->json, "[", 1)))
             return wn_err(err, rc, "", 0, "out of memory");
         while (x->have_m && x->m.a == g) {
-            if (count++ < f->c->o->max_listed &&
+            if ((*count)++ < f->c->o->max_listed &&
                 (rc = put_member(f, x->m.b, err)))
                 return rc;
             x->have_m = fread(&x->m, sizeof x->m, 1, x->mem) == 1;
         }
-        if (count) {
-            if ((rc = wn_buf_putc(&f->json, ']')) ||
-                (rc = wn_doc_meta_set(doc, "duplicates", f->json.data,
-                                      f->json.len)) ||
-                (rc = wn_doc_meta_set_num(doc, "duplicate_count",
-                                          (double)count)))
-                return wn_err(err, rc, "", 0, "out of memory");
-        }
+        if (*count && (rc = wn_buf_putc(&f->json, ']')))
+            return wn_err(err, rc, "", 0, "out of memory");
     }
     x->idx++;
+    return 0;
+}
+
+/* What dedup adds to a document: its reject reason, or the copies it
+ * stands for. */
+static int annotate(splitter *x, wn_doc *doc, int removed, uint64_t count)
+{
+    filt *f = &x->f;
+    int rc = 0;
+    if (removed)
+        rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
+                                 f->reason.len);
+    else if (count &&
+             !(rc = wn_doc_meta_set(doc, "duplicates", f->json.data,
+                                    f->json.len)))
+        rc = wn_doc_meta_set_num(doc, "duplicate_count", (double)count);
+    return rc;
+}
+
+/* One document, on the reading thread: its verdict into the batch's
+ * reasons (removed: not empty) and its metadata; the pool's workers then
+ * serialise it. */
+static int split_take(void *ctx, batch *b, wn_doc *doc, wn_error *err)
+{
+    splitter *x = ctx;
+    wn_buf *why = &b->reasons[b->n];
+    int removed, rc;
+    uint64_t count;
+    wn_buf_reset(why);
+    if ((rc = decide(x, &removed, &count, err)))
+        return rc;
+    if ((removed && (rc = wn_buf_set(why, x->f.reason.data,
+                                     x->f.reason.len))) ||
+        (rc = annotate(x, doc, removed, count)))
+        return wn_err(err, rc, "", 0, "out of memory");
     return 0;
 }
 
@@ -134,11 +160,151 @@ static int split_commit(void *ctx, batch *b, wn_error *err)
     return 0;
 }
 
+/* ---- dedup.verbatim: the input's own lines ----
+ *
+ * JSONL written by winnow is what the parse-and-rewrite path would write
+ * again, so a document dedup leaves alone is copied as its line, and one
+ * it changes gets its new members spliced before the closing brace, where
+ * wn_doc_meta_set appends them.  Only a line that already has such a key
+ * (or does not end with '}') is parsed and rewritten.  Documents are found
+ * by the decoded offsets the sig stage recorded, so lines the reader
+ * skipped (bad JSON, blank) are skipped here too, without parsing. */
+
+static int has_key(const char *l, size_t len, const char *key)
+{
+    size_t k = strlen(key);
+    for (const char *p = l, *end = l + len;
+         (size_t)(end - p) >= k && (p = memchr(p, '"', (size_t)(end - p)));
+         p++)
+        if ((size_t)(end - p) >= k && !memcmp(p, key, k))
+            return 1;
+    return 0;
+}
+
+/* The line rewritten the slow way: parsed alone, annotated, serialised. */
+static int reparse(splitter *x, const char *l, size_t len, int removed,
+                   uint64_t count, wn_buf *out, wn_error *err)
+{
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    wn_reader *rd;
+    wn_doc d = WN_DOC_INIT;
+    const char *in = x->f.c->inputs[x->shard];
+    ro.format = WN_FMT_JSONL;
+    int rc = wn_reader_open_mem(l, len, in, &ro, &rd, err);
+    if (rc)
+        return rc;
+    rc = wn_reader_next(rd, &d, err);
+    wn_reader_close(rd);
+    if (rc != WN_DOC)
+        rc = rc < 0 ? rc : wn_err(err, WN_EFORMAT, in, 0, "line vanished");
+    else if ((rc = annotate(x, &d, removed, count)) ||
+             (wn_buf_reset(out), rc = wn_doc_to_json(&d, out)))
+        rc = wn_err(err, rc, "", 0, "out of memory");
+    wn_doc_release(&d);
+    return rc;
+}
+
+/* The new line of a document dedup changes, into out. */
+static int rewrite(splitter *x, const char *l, size_t len, int removed,
+                   uint64_t count, wn_buf *out, wn_error *err)
+{
+    wn_doc *m = &x->members;
+    int rc;
+    int clash = removed ? has_key(l, len, "\"reject_reason\":")
+                        : has_key(l, len, "\"duplicates\":") ||
+                              has_key(l, len, "\"duplicate_count\":");
+    if (clash || len < 2 || l[len - 1] != '}')
+        return reparse(x, l, len, removed, count, out, err);
+    wn_buf_reset(&m->meta); /* the same member bytes as the slow path */
+    if ((rc = annotate(x, m, removed, count)) ||
+        (rc = wn_buf_set(out, l, len - 1)) || (rc = wn_buf_putc(out, ',')) ||
+        (rc = wn_buf_append(out, m->meta.data, m->meta.len)) ||
+        (rc = wn_buf_putc(out, '}')))
+        return wn_err(err, rc, "", 0, "out of memory");
+    return 0;
+}
+
+static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
+{
+    const dd_ctx *c = x->f.c;
+    const char *in = c->inputs[x->shard];
+    size_t recsz = DD_SIG_RECSZ(c->o->k);
+    dd_sig_rec *rec = malloc(recsz);
+    wn_buf p = WN_BUF_INIT, line = WN_BUF_INIT;
+    istream *s = NULL;
+    bufin bi;
+    int have_bi = 0, rc = 0;
+    FILE *sf = NULL;
+    if (!rec) {
+        rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+        goto out;
+    }
+    dd_path(&p, c->workdir, "sig-%05u.bin", x->shard);
+    if (!(sf = fopen(p.data, "rb")) ||
+        fseek(sf, sizeof(dd_sig_header), SEEK_SET)) {
+        rc = wn_err(err, WN_EIO, p.data, 0, "cannot read");
+        goto out;
+    }
+    if ((rc = istream_open(in, &s, err)))
+        goto out;
+    if ((rc = bufin_init(&bi, s))) {
+        rc = wn_err(err, rc, "", 0, "out of memory");
+        goto out;
+    }
+    have_bi = 1;
+    for (uint64_t i = 0; i < ndocs && !rc; i++) {
+        const char *l = NULL;
+        size_t len = 0;
+        uint64_t off = 0;
+        int got = 0, removed;
+        uint64_t count;
+        if (fread(rec, recsz, 1, sf) != 1) {
+            rc = wn_err(err, WN_ETRUNC, p.data, 0, "ends early");
+            break;
+        }
+        do /* lines the reader skipped: blank, bad, too long */
+            got = bufin_getline(&bi, &l, &len, WN_MAX_RECORD, &off);
+        while ((got == 1 && off < rec->off) || got == WN_ELIMIT);
+        if (got != 1 || off != rec->off) {
+            rc = bufin_take_error(&bi, err);
+            if (!rc)
+                rc = wn_err(err, WN_EFORMAT, in, rec->off, "input changed "
+                            "since the sig stage (no record here now)");
+            break;
+        }
+        if ((rc = decide(x, &removed, &count, err)))
+            break;
+        if (removed || count) {
+            if ((rc = rewrite(x, l, len, removed, count, &line, err)))
+                break;
+            l = line.data;
+            len = line.len;
+        }
+        rc = wn_writer_write_line(removed ? x->rej : x->out, l, len, err);
+        x->st->kept += !removed;
+    }
+    if (!rc && ferror(sf))
+        rc = wn_err(err, WN_EIO, p.data, 0, "read error");
+out:
+    if (have_bi)
+        bufin_release(&bi);
+    else if (s)
+        istream_close(s);
+    if (sf)
+        fclose(sf);
+    free(rec);
+    wn_buf_release(&p);
+    wn_buf_release(&line);
+    return rc < 0 ? rc : 0;
+}
+
 int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     wn_error *err)
 {
     splitter x;
     memset(&x, 0, sizeof x);
+    wn_doc init = WN_DOC_INIT;
+    x.members = init;
     x.shard = shard;
     x.st = st;
     x.f.c = c;
@@ -163,11 +329,16 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &x.rej, err)))
         goto out;
     (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
-    /* the one reader loop; bad input is skipped as the sig stage skipped
-     * it (and reported there, once) */
-    dd_pump pu = {NULL, NULL, c->jobs, POOL_SERIALIZE, split_take,
-                  split_commit, &x};
-    rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
+    if (c->o->verbatim) {
+        if ((rc = split_verbatim(&x, hd.ndocs, err)))
+            goto out;
+    } else {
+        /* the one reader loop; bad input is skipped as the sig stage
+         * skipped it (and reported there, once) */
+        dd_pump pu = {NULL, NULL, c->jobs, POOL_SERIALIZE, split_take,
+                      split_commit, &x};
+        rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
+    }
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
                     "read error: the shard is left unsplit");
@@ -204,6 +375,7 @@ out:
     if (x.mem)
         fclose(x.mem);
     dd_lookup_close(x.f.lk);
+    wn_doc_release(&x.members);
     wn_buf_release(&rpath);
     wn_buf_release(&x.f.id);
     wn_buf_release(&x.f.url);

@@ -105,6 +105,7 @@ static int sig_process(void *state, wn_doc *doc, stage_scratch *sc,
     const char *text = doc->text.data ? doc->text.data : "";
     if ((rc = dd_exact_hash(text, doc->text.len, &sc->b[0], rec->h)))
         goto fail;
+    rec->off = doc->offset;
     rec->len = doc->text.len > UINT32_MAX ? UINT32_MAX
                                           : (uint32_t)doc->text.len;
     rec->date = dd_date_key(doc->date.data ? doc->date.data : "",
@@ -219,7 +220,7 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         goto out;
     }
     dd_hasher_init(w.h, o);
-    memcpy(g.hd.magic, "WNSIG1", 7);
+    memcpy(g.hd.magic, DD_SIG_MAGIC, 7);
     g.hd.k = o->k;
     g.hd.recsz = (uint32_t)g.recsz;
     for (int i = 0; i < g.nf; i++) {
@@ -314,7 +315,8 @@ int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     "stage run?)");
         goto out;
     }
-    if (fread(&hd, sizeof hd, 1, f) != 1 || hd.k != o->k) {
+    if (fread(&hd, sizeof hd, 1, f) != 1 || hd.k != o->k ||
+        memcmp(hd.magic, DD_SIG_MAGIC, 7)) {
         rc = wn_err(err, WN_EFORMAT, in.data, 0, "bad signature file");
         goto out;
     }

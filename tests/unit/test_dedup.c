@@ -275,6 +275,71 @@ TEST(dedup_large_shard_same_across_threads)
     free((void *)in[1]);
 }
 
+/* in rewritten as winnow writes JSONL (canonical), into out. */
+static void canonical(const char *in, const char *out)
+{
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    wn_reader *rd;
+    wn_writer *w;
+    wn_doc d = WN_DOC_INIT;
+    wn_error err;
+    if (wn_reader_open(in, &ro, &rd, &err) ||
+        wn_writer_open(out, WN_OUT_JSONL, &w, &err))
+        return;
+    while (wn_reader_next(rd, &d, &err) == WN_DOC)
+        wn_writer_write(w, &d, &err);
+    wn_writer_close(w, &err);
+    wn_reader_close(rd);
+    wn_doc_release(&d);
+}
+
+/* dedup.verbatim on JSONL as winnow writes it: the same bytes as parsing
+ * and rewriting, also for a line that already has "reject_reason" (parsed
+ * then), past a blank line and a bad one (skipped as the sig stage
+ * skipped them). */
+TEST(dedup_verbatim_same_bytes)
+{
+    const char *raw[2];
+    corpus(raw);
+    char c0[600], c1[600];
+    snprintf(c0, sizeof c0, "%s/canon0.jsonl.zst", dir());
+    snprintf(c1, sizeof c1, "%s/canon1.jsonl", dir());
+    canonical(raw[0], c0);
+    canonical(raw[1], c1);
+    char *t1 = slurp(c1);
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_puts(&b, t1);
+    wn_buf_puts(&b, "\n{not json}\n");
+    /* a copy of A3 with a "reject_reason" of its own */
+    const char *a2 = strstr(t1, "{\"id\":\"A3\"");
+    const char *nl = a2 ? strchr(a2, '\n') : NULL;
+    if (a2 && nl) {
+        wn_buf_append(&b, a2, (size_t)(nl - a2 - 1));
+        wn_buf_puts(&b, ",\"reject_reason\":\"old\"}\n");
+    }
+    free(t1);
+    FILE *f = fopen(c1, "wb");
+    fwrite(b.data, 1, b.len, f);
+    fclose(f);
+    wn_buf_release(&b);
+    const char *in[2] = {c0, c1};
+    result a = run(in, "vb0", "dedup.verbatim", "0", NULL, NULL);
+    result v = run(in, "vb1", "dedup.verbatim", "1", NULL, NULL);
+    CHECK_INT(a.rc, 0);
+    CHECK_INT(v.rc, 0);
+    CHECK_INT(a.st.docs, 9);
+    CHECK_INT(a.st.kept, v.st.kept);
+    CHECK(has(a.out[0], "\"duplicate_count\":"));
+    CHECK(!has(v.rej, "\"old\""));
+    CHECK_STR(a.out[0], v.out[0]);
+    CHECK_STR(a.out[1], v.out[1]);
+    CHECK_STR(a.rej, v.rej);
+    result_free(&a);
+    result_free(&v);
+    free((void *)raw[0]);
+    free((void *)raw[1]);
+}
+
 TEST(dedup_resume_and_stages)
 {
     const char *in[2];
