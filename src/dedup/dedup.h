@@ -207,6 +207,8 @@ typedef struct dd_pump {
     void *state;          /* ops' shared state */
     unsigned jobs;
     int flags;            /* POOL_SERIALIZE: workers make the lines */
+    /* optional, on a worker for each batch (pool_set_hook) */
+    int (*work)(void *ctx, batch *b, stage_scratch *sc);
     /* optional, on the reading thread as each document is read (b->n is
      * its index in the batch) */
     int (*take)(void *ctx, batch *b, wn_doc *doc, wn_error *err);

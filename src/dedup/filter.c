@@ -12,6 +12,7 @@
 #include "../io/input.h"
 #include "../io/io.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 typedef struct filt {
@@ -19,6 +20,15 @@ typedef struct filt {
     dd_lookup *lk;
     wn_buf id, url, json, reason;
 } filt;
+
+static void filt_release(filt *f)
+{
+    dd_lookup_close(f->lk);
+    wn_buf_release(&f->id);
+    wn_buf_release(&f->url);
+    wn_buf_release(&f->json);
+    wn_buf_release(&f->reason);
+}
 
 static int reason_of(filt *f, const dd_asg_rec *a, wn_error *err)
 {
@@ -65,55 +75,87 @@ static FILE *open_in(const dd_ctx *c, const char *pat, unsigned shard,
     return f;
 }
 
-/* The state of one shard's split, for the reader loop's callback. */
+/* The state of one shard's split, on the reading thread; the workers
+ * resolve ids each through a filt of its own (wf, claimed once per thread
+ * through the stage scratch, which frees only the claim ticket). */
 typedef struct splitter {
     filt f;
     unsigned shard;
     FILE *asg, *mem;
     wn_writer *out, *rej;
     wn_doc members; /* verbatim: the new members' bytes, in its meta */
+    wn_buf verdict;
     dd_asg_rec a;
     dd_rec m;
     int have_a, have_m;
     uint64_t idx;
     wn_dedup_stats *st;
+    filt *wf;
+    unsigned nwf;
+    _Atomic unsigned claimed;
 } splitter;
 
-/* The verdict on document x->idx, in shard order: removed (*removed,
- * its reason in f->reason) or kept, standing for *count copies (their
- * list in f->json). */
-static int decide(splitter *x, int *removed, uint64_t *count, wn_error *err)
+/* The verdict on document x->idx, from the cluster stage's lists in shard
+ * order, into x->verdict: empty (kept alone), 'R' + its removal, or
+ * 'K' + the count of its copies + the gids of the first max_listed. */
+static int next_verdict(splitter *x, wn_error *err)
 {
-    filt *f = &x->f;
-    int rc;
-    *count = 0;
-    *removed = x->have_a && x->a.idx == x->idx;
-    if (*removed) {
-        if ((rc = reason_of(f, &x->a, err)))
-            return rc;
+    wn_buf *v = &x->verdict;
+    int rc = 0;
+    wn_buf_reset(v);
+    if (x->have_a && x->a.idx == x->idx) {
+        if (!(rc = wn_buf_putc(v, 'R')))
+            rc = wn_buf_append(v, &x->a, sizeof x->a);
         x->have_a = fread(&x->a, sizeof x->a, 1, x->asg) == 1;
     } else {
-        uint64_t g = DD_GID(x->shard, x->idx);
-        if ((rc = wn_buf_set(&f->json, "[", 1)))
-            return wn_err(err, rc, "", 0, "out of memory");
-        while (x->have_m && x->m.a == g) {
-            if ((*count)++ < f->c->o->max_listed &&
-                (rc = put_member(f, x->m.b, err)))
-                return rc;
+        uint64_t g = DD_GID(x->shard, x->idx), count = 0;
+        while (!rc && x->have_m && x->m.a == g) {
+            if (!count && !(rc = wn_buf_putc(v, 'K')))
+                rc = wn_buf_append(v, &count, sizeof count);
+            if (!rc && count++ < x->f.c->o->max_listed)
+                rc = wn_buf_append(v, &x->m.b, sizeof x->m.b);
             x->have_m = fread(&x->m, sizeof x->m, 1, x->mem) == 1;
         }
-        if (*count && (rc = wn_buf_putc(&f->json, ']')))
-            return wn_err(err, rc, "", 0, "out of memory");
+        if (count)
+            memcpy(v->data + 1, &count, sizeof count);
     }
     x->idx++;
+    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
+}
+
+/* A verdict resolved through f's lookups: removed, with f->reason, or
+ * kept for *count copies listed in f->json. */
+static int resolve(filt *f, const char *v, size_t n, int *removed,
+                   uint64_t *count, wn_error *err)
+{
+    *removed = n && v[0] == 'R';
+    *count = 0;
+    if (*removed) {
+        dd_asg_rec a;
+        memcpy(&a, v + 1, sizeof a);
+        return reason_of(f, &a, err);
+    }
+    if (!n)
+        return 0;
+    int rc = wn_buf_set(&f->json, "[", 1);
+    if (rc)
+        return wn_err(err, rc, "", 0, "out of memory");
+    memcpy(count, v + 1, sizeof *count);
+    for (size_t at = 1 + sizeof *count; at + 8 <= n; at += 8) {
+        uint64_t gid;
+        memcpy(&gid, v + at, sizeof gid);
+        if ((rc = put_member(f, gid, err)))
+            return rc;
+    }
+    if ((rc = wn_buf_putc(&f->json, ']')))
+        return wn_err(err, rc, "", 0, "out of memory");
     return 0;
 }
 
 /* What dedup adds to a document: its reject reason, or the copies it
  * stands for. */
-static int annotate(splitter *x, wn_doc *doc, int removed, uint64_t count)
+static int annotate(const filt *f, wn_doc *doc, int removed, uint64_t count)
 {
-    filt *f = &x->f;
     int rc = 0;
     if (removed)
         rc = wn_doc_meta_set_str(doc, "reject_reason", f->reason.data,
@@ -126,21 +168,51 @@ static int annotate(splitter *x, wn_doc *doc, int removed, uint64_t count)
 }
 
 /* One document, on the reading thread: its verdict into the batch's
- * reasons (removed: not empty) and its metadata; the pool's workers then
- * serialise it. */
+ * reasons, for a worker. */
 static int split_take(void *ctx, batch *b, wn_doc *doc, wn_error *err)
 {
     splitter *x = ctx;
-    wn_buf *why = &b->reasons[b->n];
+    int rc;
+    (void)doc;
+    if ((rc = next_verdict(x, err)) ||
+        (rc = wn_buf_set(&b->reasons[b->n], x->verdict.data,
+                         x->verdict.len)))
+        return rc < 0 ? rc : wn_err(err, rc, "", 0, "out of memory");
+    return 0;
+}
+
+/* On a worker: each document's verdict resolved into its metadata, and
+ * its reasons left holding its reject reason (empty: kept); the pool then
+ * serialises it. */
+static int split_work(void *ctx, batch *b, stage_scratch *sc)
+{
+    splitter *x = ctx;
+    if (!sc->tls[0]) {
+        unsigned i = atomic_fetch_add(&x->claimed, 1);
+        if (i >= x->nwf || !(sc->tls[0] = malloc(sizeof(filt *))))
+            return WN_ENOMEM;
+        *(filt **)sc->tls[0] = &x->wf[i];
+    }
+    filt *f = *(filt **)sc->tls[0];
+    wn_error e;
     int removed, rc;
     uint64_t count;
-    wn_buf_reset(why);
-    if ((rc = decide(x, &removed, &count, err)))
+    if (!f->lk && (rc = dd_lookup_open(f->c->workdir, f->c->n, f->c->o->k,
+                                       &f->lk, &e)))
         return rc;
-    if ((removed && (rc = wn_buf_set(why, x->f.reason.data,
-                                     x->f.reason.len))) ||
-        (rc = annotate(x, doc, removed, count)))
-        return wn_err(err, rc, "", 0, "out of memory");
+    for (size_t i = 0; i < b->n; i++) {
+        wn_buf *r = &b->reasons[i];
+        if (!r->len)
+            continue;
+        if ((rc = resolve(f, r->data, r->len, &removed, &count, &e)))
+            return rc; /* a failed read of a work file */
+        if ((rc = annotate(f, &b->docs[i], removed, count)))
+            return rc;
+        if (!removed)
+            wn_buf_reset(r);
+        else if ((rc = wn_buf_set(r, f->reason.data, f->reason.len)))
+            return rc;
+    }
     return 0;
 }
 
@@ -197,7 +269,7 @@ static int reparse(splitter *x, const char *l, size_t len, int removed,
     wn_reader_close(rd);
     if (rc != WN_DOC)
         rc = rc < 0 ? rc : wn_err(err, WN_EFORMAT, in, 0, "line vanished");
-    else if ((rc = annotate(x, &d, removed, count)) ||
+    else if ((rc = annotate(&x->f, &d, removed, count)) ||
              (wn_buf_reset(out), rc = wn_doc_to_json(&d, out)))
         rc = wn_err(err, rc, "", 0, "out of memory");
     wn_doc_release(&d);
@@ -216,7 +288,7 @@ static int rewrite(splitter *x, const char *l, size_t len, int removed,
     if (clash || len < 2 || l[len - 1] != '}')
         return reparse(x, l, len, removed, count, out, err);
     wn_buf_reset(&m->meta); /* the same member bytes as the slow path */
-    if ((rc = annotate(x, m, removed, count)) ||
+    if ((rc = annotate(&x->f, m, removed, count)) ||
         (rc = wn_buf_set(out, l, len - 1)) || (rc = wn_buf_putc(out, ',')) ||
         (rc = wn_buf_append(out, m->meta.data, m->meta.len)) ||
         (rc = wn_buf_putc(out, '}')))
@@ -272,7 +344,9 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
                             "since the sig stage (no record here now)");
             break;
         }
-        if ((rc = decide(x, &removed, &count, err)))
+        if ((rc = next_verdict(x, err)) ||
+            (rc = resolve(&x->f, x->verdict.data, x->verdict.len, &removed,
+                          &count, err)))
             break;
         if (removed || count) {
             if ((rc = rewrite(x, l, len, removed, count, &line, err)))
@@ -303,6 +377,7 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
 {
     splitter x;
     memset(&x, 0, sizeof x);
+    atomic_init(&x.claimed, 0);
     wn_doc init = WN_DOC_INIT;
     x.members = init;
     x.shard = shard;
@@ -335,8 +410,16 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     } else {
         /* the one reader loop; bad input is skipped as the sig stage
          * skipped it (and reported there, once) */
-        dd_pump pu = {NULL, NULL, c->jobs, POOL_SERIALIZE, split_take,
-                      split_commit, &x};
+        unsigned jobs = c->jobs ? c->jobs : 1;
+        if (!(x.wf = calloc(jobs, sizeof *x.wf))) {
+            rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+            goto out;
+        }
+        x.nwf = jobs;
+        for (unsigned i = 0; i < jobs; i++)
+            x.wf[i].c = c;
+        dd_pump pu = {NULL, NULL, jobs, POOL_SERIALIZE, split_work,
+                      split_take, split_commit, &x};
         rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
     }
     if (rc == 0 && rst.io_errors)
@@ -374,12 +457,12 @@ out:
         fclose(x.asg);
     if (x.mem)
         fclose(x.mem);
-    dd_lookup_close(x.f.lk);
+    filt_release(&x.f);
+    for (unsigned i = 0; x.wf && i < x.nwf; i++)
+        filt_release(&x.wf[i]);
+    free(x.wf);
     wn_doc_release(&x.members);
+    wn_buf_release(&x.verdict);
     wn_buf_release(&rpath);
-    wn_buf_release(&x.f.id);
-    wn_buf_release(&x.f.url);
-    wn_buf_release(&x.f.json);
-    wn_buf_release(&x.f.reason);
     return rc;
 }

@@ -62,6 +62,8 @@ int dd_pump_input(const dd_pump *u, const char *path,
                       u->jobs ? (int)u->jobs : 1, u->flags, &m.p);
     if (rc)
         return wn_err(err, rc, "", 0, "cannot start the workers");
+    if (u->work)
+        pool_set_hook(m.p, u->work, u->ctx);
     m.cur = pool_get(m.p);
     doc_sink sink = {pump_slot, pump_take, NULL, &m};
     int got = input_each(path, NULL, ro, &sink, st, err);

@@ -234,7 +234,7 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     ro.warn_ctx = &pr;
     /* the one reader loop; an input it could not read to the end leaves
      * the unit unfinished (nothing committed), so a rerun signs it again */
-    dd_pump pu = {&sig_ops, &w, jobs, 0, NULL, sign_batch, &g};
+    dd_pump pu = {&sig_ops, &w, jobs, 0, NULL, NULL, sign_batch, &g};
     rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,

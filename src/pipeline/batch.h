@@ -59,6 +59,11 @@ void pool_submit(pool *p, batch *b);
 batch *pool_next(pool *p);
 void pool_release(pool *p, batch *b);
 void pool_free(pool *p);
+/* Optional, set before the first submit: fn(ctx, b, sc) runs on the
+ * worker after the stages (and before POOL_SERIALIZE makes the lines),
+ * with that worker's scratch; a negative return is the batch's error. */
+void pool_set_hook(pool *p, int (*fn)(void *ctx, batch *b, stage_scratch *sc),
+                   void *ctx);
 /* Report examples of line rules (engine.c): while capturing is on, the
  * workers keep a copy of each document's text as stage s receives it in
  * the batch's slot k < POOL_CAPTURE.  Set up before the first submit;
