@@ -200,6 +200,27 @@ typedef struct dd_ctx {
     unsigned jobs; /* threads of this unit (pump.c) */
 } dd_ctx;
 
+/* ---- units of a stage on a thread pool, resumable (units.c) ---- */
+
+typedef struct dd_units {
+    const char *workdir;
+    const char *stage;          /* markers: workdir/STAGE-UUUUU.done */
+    unsigned units, threads;
+    const char *const *outputs; /* if set, a marker counts only while
+                                 * outputs[unit] exists */
+    size_t stats_size;          /* counters: a size_t, then uint64_t */
+    size_t skipped_at;          /* offset of the skipped-units counter */
+    /* runs a unit that is not done, adding to stats (zeroed) */
+    int (*run)(void *ctx, unsigned unit, void *stats, wn_error *err);
+    void *ctx;
+} dd_units;
+
+/* One unit unless its marker exists; adds its counters to stats. */
+int dd_unit_run(const dd_units *u, unsigned unit, void *stats, wn_error *err);
+/* Every unit, on up to u->threads threads; the failure reported is that
+ * of the first failing unit by number. */
+int dd_units_run_all(const dd_units *u, void *stats, wn_error *err);
+
 /* ---- one input read on a unit's threads (pump.c) ---- */
 
 typedef struct dd_pump {
