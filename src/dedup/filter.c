@@ -19,6 +19,11 @@ typedef struct filt {
     const dd_ctx *c;
     dd_lookup *lk;
     wn_buf id, url, json, reason;
+    /* a worker's first failure, kept for the message: the pool passes on
+     * only the code */
+    int failed;
+    uint64_t failed_seq;
+    wn_error err;
 } filt;
 
 static void filt_release(filt *f)
@@ -194,18 +199,17 @@ static int split_work(void *ctx, batch *b, stage_scratch *sc)
         *(filt **)sc->tls[0] = &x->wf[i];
     }
     filt *f = *(filt **)sc->tls[0];
-    wn_error e;
     int removed, rc;
     uint64_t count;
     if (!f->lk && (rc = dd_lookup_open(f->c->workdir, f->c->n, f->c->o->k,
-                                       &f->lk, &e)))
-        return rc;
+                                       &f->lk, &f->err)))
+        goto fail;
     for (size_t i = 0; i < b->n; i++) {
         wn_buf *r = &b->reasons[i];
         if (!r->len)
             continue;
-        if ((rc = resolve(f, r->data, r->len, &removed, &count, &e)))
-            return rc; /* a failed read of a work file */
+        if ((rc = resolve(f, r->data, r->len, &removed, &count, &f->err)))
+            goto fail; /* a failed read of a work file */
         if ((rc = annotate(f, &b->docs[i], removed, count)))
             return rc;
         if (!removed)
@@ -214,6 +218,24 @@ static int split_work(void *ctx, batch *b, stage_scratch *sc)
             return rc;
     }
     return 0;
+fail:
+    if (!f->failed) {
+        f->failed = 1;
+        f->failed_seq = b->seq;
+    }
+    return rc;
+}
+
+/* The message of the first batch that failed on a worker, if any. */
+static void worker_error(const splitter *x, wn_error *err)
+{
+    const filt *first = NULL;
+    for (unsigned i = 0; i < x->nwf; i++)
+        if (x->wf[i].failed &&
+            (!first || x->wf[i].failed_seq < first->failed_seq))
+            first = &x->wf[i];
+    if (first)
+        *err = first->err;
 }
 
 /* A batch's lines, in order, to the kept or the rejected output. */
@@ -421,6 +443,8 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         dd_pump pu = {NULL, NULL, jobs, POOL_SERIALIZE, split_work,
                       split_take, split_commit, &x};
         rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
+        if (rc < 0)
+            worker_error(&x, err);
     }
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
