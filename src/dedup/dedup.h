@@ -224,8 +224,6 @@ int dd_units_run_all(const dd_units *u, void *stats, wn_error *err);
 /* ---- one input read on a unit's threads (pump.c) ---- */
 
 typedef struct dd_pump {
-    const stage_ops *ops; /* per-document work on the workers, or NULL */
-    void *state;          /* ops' shared state */
     unsigned jobs;
     int flags;            /* POOL_SERIALIZE: workers make the lines */
     /* optional, on a worker for each batch (pool_set_hook) */

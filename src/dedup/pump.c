@@ -6,7 +6,7 @@
  * A unit is one input file, so a corpus of one large file would be one
  * unit per stage and one busy thread.  Instead the reading thread fills
  * batches of documents and the pool's workers run the unit's per-document
- * work (a one-stage chain) on whole batches; batches come back to the
+ * work (a pool hook, no stages) on whole batches; batches come back to the
  * reading thread strictly in input order, and only that thread writes.
  * So a unit uses every thread it is given, and its files are the same
  * byte for byte whatever the number (compressed inputs cannot be split
@@ -55,11 +55,8 @@ int dd_pump_input(const dd_pump *u, const char *path,
                   const wn_reader_opts *ro, wn_stats *st, wn_error *err)
 {
     pumper m = {NULL, NULL, u};
-    const stage_ops *ops[1] = {u->ops};
-    void *states[1] = {u->state};
-    const char *names[1] = {"dedup"};
-    int rc = pool_new(ops, states, names, u->ops ? 1 : 0,
-                      u->jobs ? (int)u->jobs : 1, u->flags, &m.p);
+    int rc = pool_new(NULL, NULL, NULL, 0, u->jobs ? (int)u->jobs : 1,
+                      u->flags, &m.p);
     if (rc)
         return wn_err(err, rc, "", 0, "cannot start the workers");
     if (u->work)

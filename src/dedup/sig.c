@@ -79,23 +79,27 @@ typedef struct sig_work {
     _Atomic unsigned claimed;
 } sig_work;
 
-/* The per-document record goes to the batch's reason buffer (the pool
- * keeps a kept document's reason as the stage left it): the record, then
- * with verify=exact the raw shingle fingerprints.  A document that cannot
- * be signed is "dropped" with its error code as the reason, for the
- * writing thread to report with its offset. */
-static int sig_process(void *state, wn_doc *doc, stage_scratch *sc,
-                       wn_buf *out)
+/* One shard's signing: the state of the writing thread. */
+typedef struct signer {
+    const dd_ctx *c;
+    sig_work *w;
+    unsigned shard;
+    size_t recsz;
+    int nf;
+    sig_files sf;
+    dd_sig_header hd;
+    uint64_t idoff, shoff;
+} signer;
+
+/* One document's output, into out: its record, then with verify=exact
+ * its raw shingle fingerprints.  Returns 0; 1 when the document cannot be
+ * signed (out holds the error code, for the writing thread to report
+ * with the document's offset); or a negative code. */
+static int sign_one(sig_work *w, sig_tls *t, wn_doc *doc, wn_buf *scratch,
+                    wn_buf *out)
 {
-    sig_work *w = state;
     const dd_opts *o = w->o;
-    if (!sc->tls[0]) {
-        unsigned i = atomic_fetch_add(&w->claimed, 1);
-        if (i >= w->ntls || !(sc->tls[0] = malloc(sizeof(sig_tls *))))
-            return WN_ENOMEM;
-        *(sig_tls **)sc->tls[0] = &w->tls[i];
-    }
-    sig_tls *t = *(sig_tls **)sc->tls[0];
+    wn_buf_reset(out);
     int rc = wn_buf_reserve(out, w->recsz);
     if (rc)
         return rc;
@@ -103,7 +107,7 @@ static int sig_process(void *state, wn_doc *doc, stage_scratch *sc,
     uint32_t *sig = (uint32_t *)(rec + 1);
     memset(rec, 0, sizeof *rec);
     const char *text = doc->text.data ? doc->text.data : "";
-    if ((rc = dd_exact_hash(text, doc->text.len, &sc->b[0], rec->h)))
+    if ((rc = dd_exact_hash(text, doc->text.len, scratch, rec->h)))
         goto fail;
     rec->off = doc->offset;
     rec->len = doc->text.len > UINT32_MAX ? UINT32_MAX
@@ -136,24 +140,34 @@ static int sig_process(void *state, wn_doc *doc, stage_scratch *sc,
                             (uint32_t *)(void *)(out->data + out->len));
         out->len += fpb;
     }
-    return STAGE_KEEP;
+    return 0;
 fail:
     wn_buf_reset(out);
-    return wn_buf_append(out, &rc, sizeof rc) ? WN_ENOMEM : STAGE_DROP;
+    return wn_buf_append(out, &rc, sizeof rc) ? WN_ENOMEM : 1;
 }
 
-static const stage_ops sig_ops = {.name = "dedup_sig", .process = sig_process};
+/* On a worker: each document of the batch into its line buffer (unused
+ * otherwise: the pool serialises nothing here); one that cannot be signed
+ * is marked dropped. */
+static int sign_work(void *ctx, batch *b, stage_scratch *sc)
+{
+    sig_work *w = ((signer *)ctx)->w;
+    if (!sc->tls[0]) {
+        unsigned i = atomic_fetch_add(&w->claimed, 1);
+        if (i >= w->ntls || !(sc->tls[0] = malloc(sizeof(sig_tls *))))
+            return WN_ENOMEM;
+        *(sig_tls **)sc->tls[0] = &w->tls[i];
+    }
+    sig_tls *t = *(sig_tls **)sc->tls[0];
+    for (size_t i = 0; i < b->n; i++) {
+        int rc = sign_one(w, t, &b->docs[i], &sc->b[0], &b->lines[i]);
+        if (rc < 0)
+            return rc;
+        b->dropped_at[i] = rc ? 0 : -1;
+    }
+    return 0;
+}
 
-/* One shard's signing: the state of the writing thread. */
-typedef struct signer {
-    const dd_ctx *c;
-    unsigned shard;
-    size_t recsz;
-    int nf;
-    sig_files sf;
-    dd_sig_header hd;
-    uint64_t idoff, shoff;
-} signer;
 
 /* One batch in input order: records, ids and fingerprints appended. */
 static int sign_batch(void *ctx, batch *b, wn_error *err)
@@ -161,7 +175,7 @@ static int sign_batch(void *ctx, batch *b, wn_error *err)
     signer *g = ctx;
     for (size_t i = 0; i < b->n; i++) {
         wn_doc *doc = &b->docs[i];
-        wn_buf *r = &b->reasons[i];
+        wn_buf *r = &b->lines[i];
         if (b->dropped_at[i] >= 0) {
             int code = WN_ENOMEM;
             if (r->len == sizeof code)
@@ -234,7 +248,8 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     ro.warn_ctx = &pr;
     /* the one reader loop; an input it could not read to the end leaves
      * the unit unfinished (nothing committed), so a rerun signs it again */
-    dd_pump pu = {&sig_ops, &w, jobs, 0, NULL, NULL, sign_batch, &g};
+    g.w = &w;
+    dd_pump pu = {jobs, 0, sign_work, NULL, sign_batch, &g};
     rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
