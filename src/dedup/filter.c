@@ -383,8 +383,8 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
         rc = wn_err(err, WN_EIO, p.data, 0, "read error");
 out:
     if (have_bi)
-        bufin_release(&bi);
-    else if (s)
+        bufin_release(&bi); /* frees the buffer, not the stream */
+    if (s)
         istream_close(s);
     if (sf)
         fclose(sf);
