@@ -5,8 +5,9 @@
 #    MB/s of text per core for shingling and each MinHash scheme, against
 #    the XXH3-128 exact hash as baseline, plus the estimate's error.
 # 2. End to end: `winnow dedup` over Reuters-21578 + BBC (21 MB of text,
-#    two shards), one thread and two, and the streaming mode, against
-#    `winnow read` of the same files (parsing and writing JSONL) as baseline.
+#    two shards), one thread and two (also on one file), and the streaming
+#    mode, against `winnow read` of the same files (parsing and writing
+#    JSONL) as baseline.
 # Figures are medians of RUNS runs (default 5; env RUNS).
 set -u
 build=${1:-build}
@@ -68,6 +69,11 @@ row "winnow dedup (defaults)" 1 "$W" dedup -q -w "$tmp/w" -o "$tmp/o" \
   "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
 row "winnow dedup -j 2" 2 "$W" dedup -q -j 2 -w "$tmp/w" -o "$tmp/o" \
   "$tmp"/s/part*
+# one large file: its units use both threads inside (src/dedup/pump.c)
+row "winnow dedup, one file" 1 "$W" dedup -q -w "$tmp/w" -o "$tmp/o" \
+  "$tmp/all.jsonl"
+row "winnow dedup -j 2, one file" 2 "$W" dedup -q -j 2 -w "$tmp/w" \
+  -o "$tmp/o" "$tmp/all.jsonl"
 row "winnow dedup --verify=none" 1 "$W" dedup -q --verify=none -w "$tmp/w" \
   -o "$tmp/o" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
 row "winnow dedup --exact-only" 1 "$W" dedup -q --exact-only -w "$tmp/w" \

@@ -20,6 +20,7 @@
 #define WN_DEDUP_H
 
 #include "../core/core.h"
+#include "../pipeline/batch.h"
 
 #include <stdio.h>
 
@@ -45,6 +46,7 @@ typedef struct dd_opts {
     size_t memory, max_listed;
     uint64_t seed;
     int level; /* of compressed outputs: no effect on results */
+    int verbatim; /* inputs are JSONL as winnow writes it (filter.c) */
     /* paragraph dedup (para.c) */
     int paragraphs, para_filter, para_annotate;
     unsigned para_ngram, para_min_words;
@@ -147,9 +149,14 @@ typedef struct dd_sig_rec {
     int64_t date;      /* dd_date_key */
     uint64_t idoff;    /* offset in ids-*.bin */
     uint64_t shoff;    /* offset in shg-*.bin */
+    uint64_t off;      /* of the record in the decoded input (verbatim) */
 } dd_sig_rec;
 
 #define DD_SIG_RECSZ(k) (sizeof(dd_sig_rec) + 4 * (size_t)(k))
+
+/* The signature files' magic (with its NUL): a new record layout takes a
+ * new one, so that a work directory of another version is refused. */
+#define DD_SIG_MAGIC "WNSIG2"
 
 /* "dir/name" formatted into out. */
 int dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
@@ -190,7 +197,48 @@ typedef struct dd_ctx {
     const char *workdir;
     const char *const *outputs;
     size_t mem;  /* memory budget of this unit */
+    unsigned jobs; /* threads of this unit (pump.c) */
 } dd_ctx;
+
+/* ---- units of a stage on a thread pool, resumable (units.c) ---- */
+
+typedef struct dd_units {
+    const char *workdir;
+    const char *stage;          /* markers: workdir/STAGE-UUUUU.done */
+    unsigned units, threads;
+    const char *const *outputs; /* if set, a marker counts only while
+                                 * outputs[unit] exists */
+    size_t stats_size;          /* counters: a size_t, then uint64_t */
+    size_t skipped_at;          /* offset of the skipped-units counter */
+    /* runs a unit that is not done, adding to stats (zeroed) */
+    int (*run)(void *ctx, unsigned unit, void *stats, wn_error *err);
+    void *ctx;
+} dd_units;
+
+/* One unit unless its marker exists; adds its counters to stats. */
+int dd_unit_run(const dd_units *u, unsigned unit, void *stats, wn_error *err);
+/* Every unit, on up to u->threads threads; the failure reported is that
+ * of the first failing unit by number. */
+int dd_units_run_all(const dd_units *u, void *stats, wn_error *err);
+
+/* ---- one input read on a unit's threads (pump.c) ---- */
+
+typedef struct dd_pump {
+    unsigned jobs;
+    int flags;            /* POOL_SERIALIZE: workers make the lines */
+    /* optional, on a worker for each batch (pool_set_hook) */
+    int (*work)(void *ctx, batch *b, stage_scratch *sc);
+    /* optional, on the reading thread as each document is read (b->n is
+     * its index in the batch) */
+    int (*take)(void *ctx, batch *b, wn_doc *doc, wn_error *err);
+    /* each batch, processed, in input order, on the reading thread */
+    int (*commit)(void *ctx, batch *b, wn_error *err);
+    void *ctx;
+} dd_pump;
+
+/* Reads path (input_each) through u.  Returns as input_each. */
+int dd_pump_input(const dd_pump *u, const char *path,
+                  const wn_reader_opts *ro, wn_stats *st, wn_error *err);
 
 int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                  wn_error *err);

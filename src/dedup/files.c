@@ -51,7 +51,7 @@ int dd_read_header(const char *workdir, unsigned shard, dd_sig_header *h,
     if (!f)
         rc = wn_err(err, WN_EIO, p.data, 0, "cannot open: %s (has the sig "
                     "stage run?)", strerror(errno));
-    else if (fread(h, sizeof *h, 1, f) != 1 || memcmp(h->magic, "WNSIG1", 7))
+    else if (fread(h, sizeof *h, 1, f) != 1 || memcmp(h->magic, DD_SIG_MAGIC, 7))
         rc = wn_err(err, WN_EFORMAT, p.data, 0, "not a signature file");
     if (f)
         fclose(f);

@@ -47,6 +47,10 @@ static const config_opt dedup_table[] = {
                "seed of the hash functions (64 bits)"),
     OPTION_INT("dedup.level", "3", 1, 19, 0, AT(level),
                "compression level of .zst/.gz outputs (gzip: at most 9)"),
+    OPTION_BOOL("dedup.verbatim", "0", AT(verbatim),
+                "the inputs are JSONL as winnow writes it (winnow run's work "
+                "files): a document dedup does not change is copied byte "
+                "for byte, not parsed and rewritten"),
     /* paragraph dedup (para.c): a step of its own, after document dedup */
     OPTION_BOOL("dedup.paragraphs", "0", AT(paragraphs),
                 "remove paragraphs seen before (Bloom filter of word "

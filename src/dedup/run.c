@@ -1,19 +1,16 @@
 /*
  * run.c - the public dedup API: stages, units, resumption, threads.
  *
- * A unit is one stage applied to one shard (or partition).  When it
- * succeeds its counters are written into its ".done" marker; a later run
- * that finds the marker skips the unit and adds the recorded counters, so
- * a resumed run reports the same totals as an uninterrupted one.  Units of
- * one stage run on a small thread pool; each writes only its own files,
- * so the output cannot depend on the number of threads.  The memory budget
- * is shared out among the units running at once.
+ * A unit is one stage applied to one shard (or partition); units.c runs
+ * them, resumably, on a small thread pool.  The memory budget is shared
+ * out among the units running at once, and threads left over when a
+ * stage has fewer units than threads go to the units' own workers.
  */
 #include "dedup.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -53,123 +50,55 @@ unsigned wn_dedup_stage_units(const wn_config *cfg, int stage, size_t n)
     return units_of(&o, stage, n);
 }
 
-static void add_stats(wn_dedup_stats *a, const wn_dedup_stats *b)
-{
-    uint64_t *x = (uint64_t *)a;
-    const uint64_t *y = (const uint64_t *)b;
-    for (size_t i = 0; i < sizeof *a / sizeof *x; i++)
-        x[i] += y[i];
-}
+static int run_one(void *ctx, unsigned unit, void *stats, wn_error *err);
 
-static void marker(wn_buf *p, const char *workdir, int stage, unsigned unit)
-{
-    dd_path(p, workdir, "%s-%05u.done", stage_names[stage], unit);
-}
-
-/* Runs one unit unless its marker exists; adds its counters to st. */
-static int unit_run(const dd_ctx *c, int stage, unsigned unit,
-                    wn_dedup_stats *st, wn_error *err)
-{
-    wn_buf p = WN_BUF_INIT;
-    wn_dedup_stats local;
-    int rc = 0;
-    memset(&local, 0, sizeof local);
-    marker(&p, c->workdir, stage, unit);
-    FILE *f = fopen(p.data, "rb");
-    if (f && (stage != WN_DEDUP_FILTER || dd_exists(c->outputs[unit]))) {
-        if (fread(&local, sizeof local, 1, f) == 1) {
-            fclose(f);
-            local.skipped_units = 1;
-            add_stats(st, &local);
-            wn_buf_release(&p);
-            return 0;
-        }
-    }
-    if (f)
-        fclose(f);
-    switch (stage) {
-    case WN_DEDUP_SIG: rc = dd_stage_sig(c, unit, &local, err); break;
-    case WN_DEDUP_BANDS: rc = dd_stage_bands(c, unit, &local, err); break;
-    case WN_DEDUP_PAIRS: rc = dd_stage_pairs(c, unit, &local, err); break;
-    case WN_DEDUP_CLUSTER: rc = dd_stage_cluster(c, &local, err); break;
-    case WN_DEDUP_FILTER: rc = dd_stage_filter(c, unit, &local, err); break;
-    default: rc = wn_err(err, WN_EINVAL, "", 0, "unknown stage %d", stage);
-    }
-    if (!rc)
-        rc = atomic_write_work(p.data, &local, sizeof local, err);
-    if (!rc)
-        add_stats(st, &local);
-    wn_buf_release(&p);
-    return rc;
-}
-
-/* ---- the thread pool of one stage ---- */
-
-typedef struct pool {
+typedef struct stage_job {
     const dd_ctx *c;
     int stage;
-    unsigned units, next;
-    pthread_mutex_t mu;
-    wn_dedup_stats *st;
-    int rc;
-    unsigned bad_unit;
-    wn_error err;
-} pool;
+} stage_job;
 
-static void *worker(void *arg)
+/* The runner's view of one stage's units. */
+static dd_units stage_units(const stage_job *j, unsigned threads)
 {
-    pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        unsigned u = p->next++;
-        int stop = p->rc != 0 || u >= p->units;
-        pthread_mutex_unlock(&p->mu);
-        if (stop)
-            return NULL;
-        wn_dedup_stats local;
-        wn_error e;
-        memset(&local, 0, sizeof local);
-        int rc = unit_run(p->c, p->stage, u, &local, &e);
-        pthread_mutex_lock(&p->mu);
-        add_stats(p->st, &local);
-        if (rc && (!p->rc || u < p->bad_unit)) { /* report the first unit */
-            p->rc = rc;
-            p->bad_unit = u;
-            p->err = e;
-        }
-        pthread_mutex_unlock(&p->mu);
+    dd_units u = {j->c->workdir, stage_names[j->stage],
+                  units_of(j->c->o, j->stage, j->c->n), threads,
+                  j->stage == WN_DEDUP_FILTER ? j->c->outputs : NULL,
+                  sizeof(wn_dedup_stats),
+                  offsetof(wn_dedup_stats, skipped_units), run_one,
+                  (void *)j};
+    return u;
+}
+
+static int run_one(void *ctx, unsigned unit, void *stats, wn_error *err)
+{
+    const stage_job *j = ctx;
+    const dd_ctx *c = j->c;
+    wn_dedup_stats *st = stats;
+    switch (j->stage) {
+    case WN_DEDUP_SIG: return dd_stage_sig(c, unit, st, err);
+    case WN_DEDUP_BANDS: return dd_stage_bands(c, unit, st, err);
+    case WN_DEDUP_PAIRS: return dd_stage_pairs(c, unit, st, err);
+    case WN_DEDUP_CLUSTER: return dd_stage_cluster(c, st, err);
+    case WN_DEDUP_FILTER: return dd_stage_filter(c, unit, st, err);
+    default:
+        return wn_err(err, WN_EINVAL, "", 0, "unknown stage %d", j->stage);
     }
 }
 
 static int stage_all_units(const dd_ctx *base, int stage,
                            wn_dedup_stats *st, wn_error *err)
 {
-    pool p;
     dd_ctx c = *base;
-    unsigned nt = c.o->threads;
-    memset(&p, 0, sizeof p);
-    p.units = units_of(c.o, stage, c.n);
-    if (nt > p.units)
-        nt = p.units ? p.units : 1;
+    unsigned nt = c.o->threads, units = units_of(c.o, stage, c.n);
+    if (nt > units)
+        nt = units ? units : 1;
     c.mem = c.o->memory / nt;
-    p.c = &c;
-    p.stage = stage;
-    p.st = st;
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_t *t = calloc(nt, sizeof *t);
-    unsigned started = 0;
-    if (t && nt > 1)
-        for (; started < nt - 1; started++)
-            if (pthread_create(&t[started], NULL, worker, &p))
-                break;
-    worker(&p); /* the calling thread works too */
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(t[i], NULL);
-    free(t);
-    pthread_mutex_destroy(&p.mu);
-    if (p.rc && err)
-        *err = p.err;
-    return p.rc;
+    /* fewer units than threads (one large input): the units that read
+     * documents use the rest inside (pump.c) */
+    c.jobs = c.o->threads / nt ? c.o->threads / nt : 1;
+    stage_job j = {&c, stage};
+    dd_units u = stage_units(&j, nt);
+    return dd_units_run_all(&u, st, err);
 }
 
 /* ---- work directory ---- */
@@ -245,12 +174,14 @@ static int stage_run(const wn_config *cfg, int stage, unsigned unit,
                       wn_dedup_stage_name(stage));
     if (stage == WN_DEDUP_FILTER && (!outputs || !outputs[unit]))
         return wn_err(err, WN_EINVAL, "", 0, "filter needs an output");
-    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory};
+    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory, o.threads};
     if (!st) {
         memset(&dummy, 0, sizeof dummy);
         st = &dummy;
     }
-    return unit_run(&c, stage, unit, st, err);
+    stage_job j = {&c, stage};
+    dd_units u = stage_units(&j, 1);
+    return dd_unit_run(&u, unit, st, err);
 }
 
 int wn_dedup_collect_rejects(const char *workdir, size_t n, const char *path,
@@ -347,7 +278,7 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof *st);
-    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory};
+    dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory, 1};
     for (int s = 0; s < WN_DEDUP_NSTAGES && !rc; s++)
         rc = stage_all_units(&c, s, st, err);
     if (!rc && rejects)

@@ -15,6 +15,7 @@
 #include "../filter/wordseg.h"
 #include "../io/input.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 typedef struct sig_files {
@@ -61,80 +62,142 @@ static void note_problem(void *ctx, const wn_error *w)
     keep_first(&pr->rc, wn_buf_putc(&pr->text, '\n'));
 }
 
-/* One shard's signing: the state the reader loop's callback works on. */
-typedef struct signer {
-    const dd_ctx *c;
-    unsigned shard;
+/* What the workers share (read only but for the claim counter) and what
+ * each owns: its shingle buffer, claimed once per thread through the
+ * stage scratch (which frees only the claim ticket). */
+typedef struct sig_tls {
+    uint64_t *sh;
+    size_t cap;
+} sig_tls;
+
+typedef struct sig_work {
+    const dd_opts *o;
     dd_hasher *h;
     size_t recsz;
-    dd_sig_rec *rec;
-    uint32_t *sig;
-    uint64_t *sh;
-    uint32_t *fp;
-    size_t shcap, fpcap;
+    sig_tls *tls;
+    unsigned ntls;
+    _Atomic unsigned claimed;
+} sig_work;
+
+/* One shard's signing: the state of the writing thread. */
+typedef struct signer {
+    const dd_ctx *c;
+    sig_work *w;
+    unsigned shard;
+    size_t recsz;
     int nf;
-    wn_buf scratch;
-    wn_doc doc;
     sig_files sf;
     dd_sig_header hd;
     uint64_t idoff, shoff;
 } signer;
 
-static wn_doc *sign_slot(void *ctx) { return &((signer *)ctx)->doc; }
-
-/* One document: its record, ids and (verify=exact) fingerprints. */
-static int sign_doc(void *ctx, wn_doc *doc, wn_error *err)
+/* One document's output, into out: its record, then with verify=exact
+ * its raw shingle fingerprints.  Returns 0; 1 when the document cannot be
+ * signed (out holds the error code, for the writing thread to report
+ * with the document's offset); or a negative code. */
+static int sign_one(sig_work *w, sig_tls *t, wn_doc *doc, wn_buf *scratch,
+                    wn_buf *out)
 {
-    signer *g = ctx;
-    const dd_opts *o = g->c->o;
-    const char *in = g->c->inputs[g->shard];
-    dd_sig_rec *rec = g->rec;
-    int rc;
+    const dd_opts *o = w->o;
+    wn_buf_reset(out);
+    int rc = wn_buf_reserve(out, w->recsz);
+    if (rc)
+        return rc;
+    dd_sig_rec *rec = (dd_sig_rec *)(void *)out->data;
+    uint32_t *sig = (uint32_t *)(rec + 1);
     memset(rec, 0, sizeof *rec);
-    if ((rc = dd_exact_hash(doc->text.data ? doc->text.data : "",
-                            doc->text.len, &g->scratch, rec->h)))
-        return wn_err(err, rc, in, doc->offset, "cannot hash document: %s",
-                      wn_strerror(rc));
+    const char *text = doc->text.data ? doc->text.data : "";
+    if ((rc = dd_exact_hash(text, doc->text.len, scratch, rec->h)))
+        goto fail;
+    rec->off = doc->offset;
     rec->len = doc->text.len > UINT32_MAX ? UINT32_MAX
                                           : (uint32_t)doc->text.len;
     rec->date = dd_date_key(doc->date.data ? doc->date.data : "",
                             doc->date.len);
-    rec->idoff = g->idoff;
-    rec->shoff = g->shoff;
     long cnt = 0;
     if (o->near) {
         char lang[16];
         wseg_doc_lang(doc, lang, sizeof lang);
-        cnt = dd_shingles_lang(doc->text.data ? doc->text.data : "",
-                               doc->text.len, lang, o->ngram, &g->sh,
-                               &g->shcap);
-        if (cnt < 0)
-            return wn_err(err, (int)cnt, in, doc->offset,
-                          "cannot shingle document");
+        cnt = dd_shingles_lang(text, doc->text.len, lang, o->ngram, &t->sh,
+                               &t->cap);
+        if (cnt < 0) {
+            rc = (int)cnt;
+            goto fail;
+        }
     }
     if (cnt > 0)
-        dd_signature(g->h, g->sh, (size_t)cnt, g->sig);
+        dd_signature(w->h, t->sh, (size_t)cnt, sig);
     else /* no words: never a near copy (exact copies still are) */
-        memset(g->sig, 0xff, o->k * sizeof *g->sig);
-    if (g->nf == 3 && cnt > 0) {
-        if ((size_t)cnt > g->fpcap) {
-            uint32_t *p = realloc(g->fp, (size_t)cnt * sizeof *p);
-            if (!p)
-                return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-            g->fp = p;
-            g->fpcap = (size_t)cnt;
-        }
-        dd_fingerprints_raw(g->sh, (size_t)cnt, g->fp);
+        memset(sig, 0xff, o->k * sizeof *sig);
+    out->len = w->recsz;
+    if (o->verify == DD_VERIFY_EXACT && cnt > 0) {
+        size_t fpb = (size_t)cnt * sizeof(uint32_t);
+        if ((rc = wn_buf_reserve(out, fpb)))
+            return rc;
+        rec = (dd_sig_rec *)(void *)out->data;
         rec->nsh = (uint32_t)cnt;
-        fwrite(g->fp, sizeof *g->fp, rec->nsh, g->sf.af[2].f);
-        g->shoff += rec->nsh * sizeof *g->fp;
+        dd_fingerprints_raw(t->sh, (size_t)cnt,
+                            (uint32_t *)(void *)(out->data + out->len));
+        out->len += fpb;
     }
-    fwrite(rec, g->recsz, 1, g->sf.af[0].f);
-    put_ids(g->sf.af[1].f, doc);
-    g->idoff += 8 + (doc->id.len ? doc->id.len : doc->source.len) +
-                doc->url.len;
-    g->hd.ndocs++;
-    g->hd.text_bytes += doc->text.len;
+    return 0;
+fail:
+    wn_buf_reset(out);
+    return wn_buf_append(out, &rc, sizeof rc) ? WN_ENOMEM : 1;
+}
+
+/* On a worker: each document of the batch into its line buffer (unused
+ * otherwise: the pool serialises nothing here); one that cannot be signed
+ * is marked dropped. */
+static int sign_work(void *ctx, batch *b, stage_scratch *sc)
+{
+    sig_work *w = ((signer *)ctx)->w;
+    if (!sc->tls[0]) {
+        unsigned i = atomic_fetch_add(&w->claimed, 1);
+        if (i >= w->ntls || !(sc->tls[0] = malloc(sizeof(sig_tls *))))
+            return WN_ENOMEM;
+        *(sig_tls **)sc->tls[0] = &w->tls[i];
+    }
+    sig_tls *t = *(sig_tls **)sc->tls[0];
+    for (size_t i = 0; i < b->n; i++) {
+        int rc = sign_one(w, t, &b->docs[i], &sc->b[0], &b->lines[i]);
+        if (rc < 0)
+            return rc;
+        b->dropped_at[i] = rc ? 0 : -1;
+    }
+    return 0;
+}
+
+
+/* One batch in input order: records, ids and fingerprints appended. */
+static int sign_batch(void *ctx, batch *b, wn_error *err)
+{
+    signer *g = ctx;
+    for (size_t i = 0; i < b->n; i++) {
+        wn_doc *doc = &b->docs[i];
+        wn_buf *r = &b->lines[i];
+        if (b->dropped_at[i] >= 0) {
+            int code = WN_ENOMEM;
+            if (r->len == sizeof code)
+                memcpy(&code, r->data, sizeof code);
+            return wn_err(err, code, g->c->inputs[g->shard], doc->offset,
+                          "cannot sign document: %s", wn_strerror(code));
+        }
+        dd_sig_rec *rec = (dd_sig_rec *)(void *)r->data;
+        rec->idoff = g->idoff;
+        rec->shoff = g->shoff;
+        fwrite(r->data, g->recsz, 1, g->sf.af[0].f);
+        if (g->nf == 3 && rec->nsh) {
+            fwrite(r->data + g->recsz, sizeof(uint32_t), rec->nsh,
+                   g->sf.af[2].f);
+            g->shoff += rec->nsh * sizeof(uint32_t);
+        }
+        put_ids(g->sf.af[1].f, doc);
+        g->idoff += 8 + (doc->id.len ? doc->id.len : doc->source.len) +
+                    doc->url.len;
+        g->hd.ndocs++;
+        g->hd.text_bytes += doc->text.len;
+    }
     return 0;
 }
 
@@ -144,17 +207,21 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     problems pr = {WN_BUF_INIT, 0};
     wn_buf ppath = WN_BUF_INIT;
     const dd_opts *o = c->o;
+    unsigned jobs = c->jobs ? c->jobs : 1;
     signer g;
+    sig_work w;
     memset(&g, 0, sizeof g);
+    memset(&w, 0, sizeof w);
     g.c = c;
     g.shard = shard;
-    g.h = malloc(sizeof *g.h);
     g.recsz = DD_SIG_RECSZ(o->k);
-    g.rec = calloc(1, g.recsz);
-    g.sig = (uint32_t *)(g.rec + 1);
     g.nf = o->verify == DD_VERIFY_EXACT ? 3 : 2;
-    wn_doc init = WN_DOC_INIT;
-    g.doc = init;
+    w.o = o;
+    w.recsz = g.recsz;
+    w.h = malloc(sizeof *w.h);
+    w.ntls = jobs;
+    w.tls = calloc(jobs, sizeof *w.tls);
+    atomic_init(&w.claimed, 0);
     wn_reader_opts ro = WN_READER_OPTS_INIT;
     wn_stats rst;
     memset(&rst, 0, sizeof rst);
@@ -162,12 +229,12 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     static const char *pat[3] = {"sig-%05u.bin", "ids-%05u.bin",
                                  "shg-%05u.bin"};
 
-    if (!g.h || !g.rec) {
+    if (!w.h || !w.tls) {
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         goto out;
     }
-    dd_hasher_init(g.h, o);
-    memcpy(g.hd.magic, "WNSIG1", 7);
+    dd_hasher_init(w.h, o);
+    memcpy(g.hd.magic, DD_SIG_MAGIC, 7);
     g.hd.k = o->k;
     g.hd.recsz = (uint32_t)g.recsz;
     for (int i = 0; i < g.nf; i++) {
@@ -181,8 +248,9 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     ro.warn_ctx = &pr;
     /* the one reader loop; an input it could not read to the end leaves
      * the unit unfinished (nothing committed), so a rerun signs it again */
-    doc_sink sink = {sign_slot, sign_doc, NULL, &g};
-    rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
+    g.w = &w;
+    dd_pump pu = {jobs, 0, sign_work, NULL, sign_batch, &g};
+    rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
                     "read error: the shard is left unsigned");
@@ -218,14 +286,12 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
 out:
     files_discard(&g.sf);
     files_release(&g.sf);
-    wn_doc_release(&g.doc);
-    wn_buf_release(&g.scratch);
     wn_buf_release(&pr.text);
     wn_buf_release(&ppath);
-    free(g.sh);
-    free(g.fp);
-    free(g.rec);
-    free(g.h);
+    for (unsigned i = 0; w.tls && i < w.ntls; i++)
+        free(w.tls[i].sh);
+    free(w.tls);
+    free(w.h);
     return rc;
 }
 
@@ -264,7 +330,8 @@ int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     "stage run?)");
         goto out;
     }
-    if (fread(&hd, sizeof hd, 1, f) != 1 || hd.k != o->k) {
+    if (fread(&hd, sizeof hd, 1, f) != 1 || hd.k != o->k ||
+        memcmp(hd.magic, DD_SIG_MAGIC, 7)) {
         rc = wn_err(err, WN_EFORMAT, in.data, 0, "bad signature file");
         goto out;
     }

@@ -43,6 +43,8 @@ struct pool {
     int flags;
     int inited; /* mutex and conditions exist */
     int pre_slot[TALLY_MAX_STAGES]; /* capture slot + 1 of each stage */
+    int (*hook)(void *ctx, batch *b, stage_scratch *sc);
+    void *hook_ctx;
     _Atomic int capturing;
 };
 
@@ -136,6 +138,13 @@ static void run_batch(pool *p, batch *b, stage_scratch *sc)
             return;
         }
     }
+    if (p->hook) {
+        int rc = p->hook(p->hook_ctx, b, sc);
+        if (rc < 0) {
+            b->error = rc;
+            return;
+        }
+    }
     if (!(p->flags & POOL_SERIALIZE))
         return;
     for (size_t i = 0; i < b->n; i++) {
@@ -165,7 +174,8 @@ static void *worker(void *arg)
     size_t me = 0;
     while (me < (size_t)p->jobs && !pthread_equal(p->threads[me], pthread_self()))
         me++;
-    stage_scratch *sc = p->scratch + me * p->nstages;
+    /* a pool without stages still gives each worker its own scratch */
+    stage_scratch *sc = p->scratch + me * (p->nstages ? p->nstages : 1);
     for (;;) {
         batch *b = NULL;
         uint64_t best = UINT64_MAX;
@@ -277,6 +287,13 @@ void pool_capture(pool *p, size_t s, int k)
         p->pre_slot[s] = k + 1;
         atomic_store(&p->capturing, 1);
     }
+}
+
+void pool_set_hook(pool *p, int (*fn)(void *ctx, batch *b, stage_scratch *sc),
+                   void *ctx)
+{
+    p->hook = fn;
+    p->hook_ctx = ctx;
 }
 
 void pool_capture_stop(pool *p) { atomic_store(&p->capturing, 0); }

@@ -67,6 +67,11 @@ void pool_free(pool *p);
  * A negative return is stored in b->error.  Set before the first submit;
  * not called for a batch whose stages failed. */
 void pool_set_tail(pool *p, int (*fn)(void *ctx, batch *b), void *ctx);
+/* Optional, set before the first submit: fn(ctx, b, sc) runs on the
+ * worker after the stages (and before POOL_SERIALIZE makes the lines),
+ * with that worker's scratch; a negative return is the batch's error. */
+void pool_set_hook(pool *p, int (*fn)(void *ctx, batch *b, stage_scratch *sc),
+                   void *ctx);
 /* Report examples of line rules (engine.c): while capturing is on, the
  * workers keep a copy of each document's text as stage s receives it in
  * the batch's slot k < POOL_CAPTURE.  Set up before the first submit;

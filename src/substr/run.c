@@ -1,7 +1,7 @@
 /*
  * run.c - the public substr API: stages, units, resumption, threads.
  *
- * As in dedup (src/dedup/run.c): a unit is one stage applied to one shard
+ * As in dedup (src/dedup/units.c runs both): a unit is one stage applied to one shard
  * or partition, writes only its own files and then a ".done" marker that
  * holds its counters, so a resumed run skips it and reports the same
  * totals, and no output depends on how many threads ran the units.
@@ -12,7 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -90,108 +90,34 @@ static unsigned units_of(const ss_opts *o, int stage, size_t n)
     return stage == SS_MATCH ? o->partitions : (unsigned)n;
 }
 
-static void add_stats(wn_substr_stats *a, const wn_substr_stats *b)
-{
-    uint64_t *x = (uint64_t *)(a + 0) + 1, *end = (uint64_t *)(a + 1);
-    const uint64_t *y = (const uint64_t *)b + 1;
-    /* every field after size is a uint64_t */
-    while (x < end)
-        *x++ += *y++;
-}
+static int run_one(void *ctx, unsigned unit, void *stats, wn_error *err);
 
-static int unit_run(const ss_ctx *c, int stage, unsigned unit,
-                    wn_substr_stats *st, wn_error *err)
-{
-    wn_buf p = WN_BUF_INIT;
-    wn_substr_stats local;
-    int rc = 0;
-    memset(&local, 0, sizeof local);
-    dd_path(&p, c->workdir, "%s-%05u.done", stage_names[stage], unit);
-    FILE *f = fopen(p.data, "rb");
-    if (f && (stage != SS_STRIKE || dd_exists(c->outputs[unit]))) {
-        if (fread(&local, sizeof local, 1, f) == 1) {
-            fclose(f);
-            local.skipped_units = 1;
-            add_stats(st, &local);
-            wn_buf_release(&p);
-            return 0;
-        }
-    }
-    if (f)
-        fclose(f);
-    switch (stage) {
-    case SS_INDEX: rc = ss_stage_index(c, unit, &local, err); break;
-    case SS_MATCH: rc = ss_stage_match(c, unit, &local, err); break;
-    default: rc = ss_stage_strike(c, unit, &local, err); break;
-    }
-    if (!rc)
-        rc = atomic_write_work(p.data, &local, sizeof local, err);
-    if (!rc)
-        add_stats(st, &local);
-    wn_buf_release(&p);
-    return rc;
-}
-
-typedef struct pool {
+typedef struct stage_job {
     const ss_ctx *c;
     int stage;
-    unsigned units, next, bad_unit;
-    pthread_mutex_t mu;
-    wn_substr_stats *st;
-    int rc;
-    wn_error err;
-} pool;
+} stage_job;
 
-static void *worker(void *arg)
+/* The runner's view of one stage's units (src/dedup/units.c). */
+static int run_one(void *ctx, unsigned unit, void *stats, wn_error *err)
 {
-    pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        unsigned u = p->next++;
-        int stop = p->rc != 0 || u >= p->units;
-        pthread_mutex_unlock(&p->mu);
-        if (stop)
-            return NULL;
-        wn_substr_stats local;
-        wn_error e;
-        memset(&local, 0, sizeof local);
-        int rc = unit_run(p->c, p->stage, u, &local, &e);
-        pthread_mutex_lock(&p->mu);
-        add_stats(p->st, &local);
-        if (rc && (!p->rc || u < p->bad_unit)) {
-            p->rc = rc;
-            p->bad_unit = u;
-            p->err = e;
-        }
-        pthread_mutex_unlock(&p->mu);
+    const stage_job *j = ctx;
+    switch (j->stage) {
+    case SS_INDEX: return ss_stage_index(j->c, unit, stats, err);
+    case SS_MATCH: return ss_stage_match(j->c, unit, stats, err);
+    default: return ss_stage_strike(j->c, unit, stats, err);
     }
 }
 
 static int stage_all_units(const ss_ctx *c, int stage, wn_substr_stats *st,
                            wn_error *err)
 {
-    pool p;
-    memset(&p, 0, sizeof p);
-    p.units = units_of(c->o, stage, c->n);
-    unsigned nt = c->o->threads < p.units ? c->o->threads : p.units;
-    p.c = c;
-    p.stage = stage;
-    p.st = st;
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_t *t = nt > 1 ? calloc(nt, sizeof *t) : NULL;
-    unsigned started = 0;
-    if (t)
-        for (; started < nt - 1; started++)
-            if (pthread_create(&t[started], NULL, worker, &p))
-                break;
-    worker(&p);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(t[i], NULL);
-    free(t);
-    pthread_mutex_destroy(&p.mu);
-    if (p.rc && err)
-        *err = p.err;
-    return p.rc;
+    stage_job j = {c, stage};
+    dd_units u = {c->workdir, stage_names[stage],
+                  units_of(c->o, stage, c->n), c->o->threads,
+                  stage == SS_STRIKE ? c->outputs : NULL,
+                  sizeof(wn_substr_stats),
+                  offsetof(wn_substr_stats, skipped_units), run_one, &j};
+    return dd_units_run_all(&u, st, err);
 }
 
 static int prepare_workdir(const ss_opts *o, const char *const *inputs,

@@ -240,6 +240,106 @@ TEST(dedup_deterministic_across_threads_and_spill)
     free((void *)in[1]);
 }
 
+/* A shard of several batches (pump.c reads 256 documents a batch) with
+ * exact and near copies across batch boundaries: the unit's own threads
+ * give the same files as one. */
+TEST(dedup_large_shard_same_across_threads)
+{
+    wn_buf s0 = WN_BUF_INIT, s1 = WN_BUF_INIT, t = WN_BUF_INIT;
+    char id[32];
+    for (int i = 0; i < 700; i++) {
+        wn_buf_reset(&t);
+        words(&t, (uint64_t)(i % 230), 80, i >= 460 ? 40 : 0);
+        snprintf(id, sizeof id, "d%d", i);
+        add_doc(&s0, id, "2001-01-01", t.data);
+    }
+    add_doc(&s1, "e0", "2001-01-01", t.data);
+    const char *in[2] = {strdup(t_write_file("big0.jsonl", s0.data, s0.len)),
+                         strdup(t_write_file("big1.jsonl", s1.data, s1.len))};
+    result a = run(in, "bt1", "dedup.threads", "1", NULL, NULL);
+    result b = run(in, "bt5", "dedup.threads", "5", NULL, NULL);
+    CHECK_INT(a.rc, 0);
+    CHECK_INT(b.rc, 0);
+    CHECK_INT(a.st.docs, 701);
+    CHECK(a.st.exact_dups > 200 && a.st.near_dups > 100);
+    CHECK_INT(a.st.kept, b.st.kept);
+    CHECK_STR(a.out[0], b.out[0]);
+    CHECK_STR(a.out[1], b.out[1]);
+    CHECK_STR(a.rej, b.rej);
+    result_free(&a);
+    result_free(&b);
+    wn_buf_release(&s0);
+    wn_buf_release(&s1);
+    wn_buf_release(&t);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
+/* in rewritten as winnow writes JSONL (canonical), into out. */
+static void canonical(const char *in, const char *out)
+{
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    wn_reader *rd;
+    wn_writer *w;
+    wn_doc d = WN_DOC_INIT;
+    wn_error err;
+    if (wn_reader_open(in, &ro, &rd, &err) ||
+        wn_writer_open(out, WN_OUT_JSONL, &w, &err))
+        return;
+    while (wn_reader_next(rd, &d, &err) == WN_DOC)
+        wn_writer_write(w, &d, &err);
+    wn_writer_close(w, &err);
+    wn_reader_close(rd);
+    wn_doc_release(&d);
+}
+
+/* dedup.verbatim on JSONL as winnow writes it: the same bytes as parsing
+ * and rewriting, also for a line that already has "reject_reason" (parsed
+ * then), past a blank line and a bad one (skipped as the sig stage
+ * skipped them). */
+TEST(dedup_verbatim_same_bytes)
+{
+    const char *raw[2];
+    corpus(raw);
+    char c0[600], c1[600];
+    snprintf(c0, sizeof c0, "%s/canon0.jsonl.zst", dir());
+    snprintf(c1, sizeof c1, "%s/canon1.jsonl", dir());
+    canonical(raw[0], c0);
+    canonical(raw[1], c1);
+    char *t1 = slurp(c1);
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_puts(&b, t1);
+    wn_buf_puts(&b, "\n{not json}\n");
+    /* a copy of A3 with a "reject_reason" of its own */
+    const char *a2 = strstr(t1, "{\"id\":\"A3\"");
+    const char *nl = a2 ? strchr(a2, '\n') : NULL;
+    if (a2 && nl) {
+        wn_buf_append(&b, a2, (size_t)(nl - a2 - 1));
+        wn_buf_puts(&b, ",\"reject_reason\":\"old\"}\n");
+    }
+    free(t1);
+    FILE *f = fopen(c1, "wb");
+    fwrite(b.data, 1, b.len, f);
+    fclose(f);
+    wn_buf_release(&b);
+    const char *in[2] = {c0, c1};
+    result a = run(in, "vb0", "dedup.verbatim", "0", NULL, NULL);
+    result v = run(in, "vb1", "dedup.verbatim", "1", NULL, NULL);
+    CHECK_INT(a.rc, 0);
+    CHECK_INT(v.rc, 0);
+    CHECK_INT(a.st.docs, 9);
+    CHECK_INT(a.st.kept, v.st.kept);
+    CHECK(has(a.out[0], "\"duplicate_count\":"));
+    CHECK(!has(v.rej, "\"old\""));
+    CHECK_STR(a.out[0], v.out[0]);
+    CHECK_STR(a.out[1], v.out[1]);
+    CHECK_STR(a.rej, v.rej);
+    result_free(&a);
+    result_free(&v);
+    free((void *)raw[0]);
+    free((void *)raw[1]);
+}
+
 TEST(dedup_resume_and_stages)
 {
     const char *in[2];
