@@ -33,6 +33,7 @@ typedef struct cl_rule {
     int solo; /* cannot join a combined alternation (see combinable) */
     const char *const *need; /* NULL, or needles (built-in rules) */
     int nbit;                 /* this rule's bit in the needle mask */
+    int jit;                  /* code is JIT-compiled */
     pcre2_code *code;
 } cl_rule;
 
@@ -43,8 +44,25 @@ typedef struct cl_rule {
  * the alternation is tried in table order, so the first rule still wins. */
 typedef struct cl_tier {
     uint32_t max_len;
+    int jit;
     pcre2_code *code;
 } cl_tier;
+
+/* The tiers' rules split into their top-level alternatives, each compiled
+ * alone, and for every line start of two printable ASCII bytes the list
+ * of alternatives (in table order) that can match a line starting so.
+ * A line is then tried against those few instead of the whole alternation
+ * (see build_dispatch). */
+#define DISP_LO 0x20
+#define DISP_W 95 /* printable ASCII, 0x20..0x7E */
+typedef struct cl_disp {
+    pcre2_code **code; /* per alternative */
+    uint16_t *rule;    /* per alternative: its rule's index */
+    size_t nalt;
+    int jit; /* every alternative is JIT-compiled */
+    uint32_t *start; /* DISP_W * DISP_W + 1 offsets into list */
+    uint16_t *list;  /* alternative indexes */
+} cl_disp;
 
 /* Every needle of every enabled rule, bucketed by first byte, so that one
  * pass over a line finds which rules' needles it contains. */
@@ -65,6 +83,7 @@ struct cl_rules {
     uint32_t max_len; /* longest bound of any enabled rule */
     cl_tier *tier;    /* ascending max_len; NULL = match rule by rule */
     size_t ntier;
+    cl_disp disp;     /* first-two-bytes dispatch over the tiers' rules */
 };
 
 /* Month and weekday alternations used by the timestamp rules. */
@@ -325,7 +344,7 @@ static int add_rule(cl_rules *r, const char *name, size_t namelen,
     }
     /* JIT is an optimisation: where it is unavailable the interpreter
      * gives the same answers. */
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    int jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
     cl_rule *slot = NULL;
     for (size_t i = 0; i < r->n; i++)
         if (strlen(r->r[i].name) == namelen &&
@@ -354,6 +373,7 @@ static int add_rule(cl_rules *r, const char *name, size_t namelen,
         free(slot->pattern);
     }
     slot->code = code;
+    slot->jit = jit;
     slot->pattern = strndup(pat, patlen);
     slot->max_len = max_len;
     slot->disabled = 0;
@@ -612,6 +632,225 @@ static void free_tiers(cl_rules *r)
     r->ntier = 0;
 }
 
+static void free_dispatch(cl_disp *d)
+{
+    for (size_t i = 0; i < d->nalt; i++)
+        pcre2_code_free(d->code[i]);
+    free(d->code);
+    free(d->rule);
+    free(d->start);
+    free(d->list);
+    memset(d, 0, sizeof *d);
+}
+
+/* Is the "(?" group at p one whose option settings, if any, end with it? */
+static int scoped_group(const char *p)
+{
+    p += 2;
+    if (*p == ':' || *p == '=' || *p == '!' || *p == '>')
+        return 1;
+    if (*p == '<')
+        return p[1] == '=' || p[1] == '!';
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+           *p == '-' || *p == '^')
+        p++;
+    return *p == ':';
+}
+
+/* Offset of the ']' that closes the class opening at p[i], or 0. */
+static size_t class_end(const char *p, size_t i)
+{
+    i++;
+    if (p[i] == '^')
+        i++;
+    if (p[i] == ']')
+        i++;
+    for (; p[i] && p[i] != ']'; i++) {
+        if (p[i] == '\\') {
+            if (!p[++i])
+                return 0;
+        } else if (p[i] == '[' && p[i + 1] == ':') {
+            const char *e = strstr(p + i + 2, ":]");
+            if (!e)
+                return 0;
+            i = (size_t)(e - p) + 1;
+        }
+    }
+    return p[i] ? i : 0;
+}
+
+/* Splits a pattern "^(?:A|B|...)SUFFIX" at the top-level bars of its first
+ * group: alternative j is p[at[j], at[j + 1] - 1) and the group closes at
+ * at[k] - 1.  Returns k, or 0 when the pattern has another shape or a
+ * construct whose meaning could change when its alternatives are matched
+ * apart (an unscoped option setting reaches into the alternatives after
+ * it; recursion, conditionals, \Q and comments are not parsed here). */
+static size_t split_alts(const char *p, size_t *at, size_t max)
+{
+    if (strncmp(p, "^(?:", 4))
+        return 0;
+    size_t k = 0, depth = 0, close = 0;
+    at[k++] = 4;
+    for (size_t i = 1; p[i]; i++) {
+        char c = p[i];
+        if (c == '\\') {
+            if (!p[i + 1] || p[i + 1] == 'Q' || p[i + 1] == 'g' ||
+                p[i + 1] == 'k')
+                return 0;
+            i++;
+        } else if (c == '[') {
+            if (!(i = class_end(p, i)))
+                return 0;
+        } else if (c == '(') {
+            if (p[i + 1] == '*' || (p[i + 1] == '?' && !scoped_group(p + i)))
+                return 0;
+            depth++;
+        } else if (c == ')') {
+            if (!depth)
+                return 0;
+            if (--depth == 0 && !close)
+                close = i;
+        } else if (c == '|') {
+            if (!depth)
+                return 0; /* an alternation outside the group */
+            if (depth == 1 && !close) {
+                if (k == max)
+                    return 0;
+                at[k++] = i + 1;
+            }
+        }
+    }
+    if (depth || !close || strchr("*+?{", p[close + 1]) ||
+        (p[close + 1] && !strncmp(p + close + 1, "{", 1)))
+        return 0;
+    at[k] = close + 1;
+    return k;
+}
+
+/* Adds alternative pattern pat (n bytes) of rule i to d; 0 or -1. */
+static int add_alt(cl_disp *d, size_t *cap, const char *pat, size_t n,
+                   size_t i)
+{
+    if (d->nalt == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        pcre2_code **c = realloc(d->code, nc * sizeof *c);
+        if (!c)
+            return -1;
+        d->code = c;
+        uint16_t *ru = realloc(d->rule, nc * sizeof *ru);
+        if (!ru)
+            return -1;
+        d->rule = ru;
+        *cap = nc;
+    }
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, n,
+                                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+                                         PCRE2_ANCHORED,
+                                     &ec, &eo, NULL);
+    if (!code)
+        return -1;
+    d->code[d->nalt] = code;
+    d->rule[d->nalt++] = (uint16_t)i;
+    return 0;
+}
+
+/* Can a line starting with the n bytes at s match alternative code?  A
+ * hard partial match says exactly that: it fails only when no string
+ * with this start can match. */
+static int may_start(const pcre2_code *code, const char *s, size_t n,
+                     pcre2_match_data *md)
+{
+    int rc = pcre2_match(code, (PCRE2_SPTR)s, n, 0, PCRE2_PARTIAL_HARD, md,
+                         NULL);
+    return rc >= 0 || rc == PCRE2_ERROR_PARTIAL;
+}
+
+/* Builds r->disp from the tiers' rules; on any failure leaves it empty,
+ * and matching goes through the tiers alone (same verdicts). */
+static void build_dispatch(cl_rules *r)
+{
+    cl_disp *d = &r->disp;
+    free_dispatch(d);
+    size_t cap = 0, at[257];
+    wn_buf pat = WN_BUF_INIT;
+    int bad = 0;
+    for (size_t i = 0; i < r->n && !bad && i < UINT16_MAX; i++) {
+        const cl_rule *x = &r->r[i];
+        if (x->disabled || x->solo)
+            continue;
+        size_t k = split_alts(x->pattern, at, 256);
+        if (!k) {
+            bad = add_alt(d, &cap, x->pattern, strlen(x->pattern), i);
+            continue;
+        }
+        for (size_t j = 0; j < k && !bad; j++) {
+            wn_buf_reset(&pat);
+            bad = wn_buf_printf(&pat, "^(?:%.*s)%s",
+                                (int)(at[j + 1] - 1 - at[j]),
+                                x->pattern + at[j], x->pattern + at[k]) ||
+                  add_alt(d, &cap, pat.data, pat.len, i);
+        }
+    }
+    wn_buf_release(&pat);
+    size_t keys = (size_t)DISP_W * DISP_W, row = (keys + 63) / 64;
+    uint64_t *bits = NULL;
+    pcre2_match_data *md = NULL;
+    if (!bad && d->nalt && d->nalt < UINT16_MAX)
+        bits = calloc(d->nalt * row, sizeof *bits);
+    if (bits)
+        md = pcre2_match_data_create(1, NULL);
+    d->start = md ? calloc(keys + 1, sizeof *d->start) : NULL;
+    if (!d->start) {
+        free(bits);
+        pcre2_match_data_free(md);
+        free_dispatch(d);
+        return;
+    }
+    size_t total = 0;
+    d->jit = 1;
+    for (size_t a = 0; a < d->nalt; a++) {
+        /* the partial mode only speeds the probes up */
+        if (pcre2_jit_compile(d->code[a], PCRE2_JIT_COMPLETE |
+                                              PCRE2_JIT_PARTIAL_HARD))
+            d->jit = 0;
+        char s[2];
+        for (size_t b = 0; b < DISP_W; b++) {
+            s[0] = (char)(DISP_LO + b);
+            if (!may_start(d->code[a], s, 1, md))
+                continue;
+            for (size_t c = 0; c < DISP_W; c++) {
+                s[1] = (char)(DISP_LO + c);
+                if (may_start(d->code[a], s, 2, md)) {
+                    size_t key = b * DISP_W + c;
+                    bits[a * row + key / 64] |= (uint64_t)1 << (key % 64);
+                    d->start[key + 1]++;
+                    total++;
+                }
+            }
+        }
+    }
+    pcre2_match_data_free(md);
+    for (size_t key = 0; key < keys; key++)
+        d->start[key + 1] += d->start[key];
+    uint32_t *fill = malloc(keys * sizeof *fill);
+    d->list = fill ? malloc((total ? total : 1) * sizeof *d->list) : NULL;
+    if (!d->list) {
+        free(fill);
+        free(bits);
+        free_dispatch(d);
+        return;
+    }
+    memcpy(fill, d->start, keys * sizeof *fill);
+    for (size_t a = 0; a < d->nalt; a++)
+        for (size_t key = 0; key < keys; key++)
+            if (bits[a * row + key / 64] >> (key % 64) & 1)
+                d->list[fill[key]++] = (uint16_t)a;
+    free(fill);
+    free(bits);
+}
+
 /* May rule x join an alternation?  Not if it numbers its own groups for
  * back-references (numbers would shift) or sets marks of its own. */
 static int combinable(const cl_rule *x)
@@ -630,6 +869,7 @@ static int combinable(const cl_rule *x)
 int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
 {
     free_tiers(r);
+    free_dispatch(&r->disp);
     if (build_needles(r))
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!combined)
@@ -687,7 +927,7 @@ int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
             free_tiers(r);
             break;
         }
-        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        r->tier[r->ntier].jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
         r->tier[r->ntier].max_len = b[t];
         r->tier[r->ntier++].code = code;
     }
@@ -697,6 +937,8 @@ int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
         free_tiers(r);
         return wn_err(err, rc, "", 0, "out of memory");
     }
+    if (r->tier)
+        build_dispatch(r);
     return 0;
 }
 
@@ -705,6 +947,7 @@ void cl_rules_free(cl_rules *r)
     if (!r)
         return;
     free_tiers(r);
+    free_dispatch(&r->disp);
     free(r->nent);
     for (size_t i = 0; i < r->n; i++) {
         pcre2_code_free(r->r[i].code);
@@ -723,6 +966,17 @@ void *cl_rules_match_data(const cl_rules *r)
 
 void cl_rules_match_data_free(void *md) { pcre2_match_data_free(md); }
 
+/* pcre2_jit_match skips pcre2_match's checks, which cost about as much
+ * as the match itself on a short line; it checks no UTF-8 either, so it
+ * runs only on text known to be valid. */
+static int run(const pcre2_code *code, int jit, const char *s, size_t n,
+               uint32_t opts, void *md)
+{
+    if (jit && (opts & PCRE2_NO_UTF_CHECK))
+        return pcre2_jit_match(code, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    return pcre2_match(code, (PCRE2_SPTR)s, n, 0, opts, md, NULL);
+}
+
 const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
                            int utf_ok, void *md)
 {
@@ -734,12 +988,30 @@ const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
      * win if it comes earlier in the table. */
     size_t hit = r->n;
     int tiers = r->tier != NULL;
-    if (tiers) {
+    const unsigned char *u = (const unsigned char *)s;
+    if (tiers && r->disp.start && n >= 2 &&
+        (unsigned)(u[0] - DISP_LO) < DISP_W &&
+        (unsigned)(u[1] - DISP_LO) < DISP_W) {
+        /* the tier's rules, narrowed to the alternatives that can start
+         * with these two bytes; table order, so the first match is the
+         * alternation's */
+        size_t key = (size_t)(u[0] - DISP_LO) * DISP_W + (u[1] - DISP_LO);
+        for (uint32_t e = r->disp.start[key]; e < r->disp.start[key + 1];
+             e++) {
+            uint16_t a = r->disp.list[e];
+            size_t i = r->disp.rule[a];
+            if (n <= r->r[i].max_len &&
+                run(r->disp.code[a], r->disp.jit, s, n, opts, md) >= 0) {
+                hit = i;
+                break;
+            }
+        }
+    } else if (tiers) {
         size_t t = 0;
         while (t < r->ntier && r->tier[t].max_len < n)
             t++;
-        if (t < r->ntier && pcre2_match(r->tier[t].code, (PCRE2_SPTR)s, n,
-                                        0, opts, md, NULL) >= 0) {
+        if (t < r->ntier &&
+            run(r->tier[t].code, r->tier[t].jit, s, n, opts, md) >= 0) {
             PCRE2_SPTR mark = pcre2_get_mark(md);
             size_t i = 0;
             for (const PCRE2_UCHAR *p = mark; p && *p >= '0' && *p <= '9';
@@ -759,7 +1031,7 @@ const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
         /* The caller checked the document's UTF-8 once (readers repair
          * it), so the per-line check is skipped; invalid text is matched
          * with checking on and simply matches nothing. */
-        if (pcre2_match(x->code, (PCRE2_SPTR)s, n, 0, opts, md, NULL) >= 0)
+        if (run(x->code, x->jit, s, n, opts, md) >= 0)
             return x->name;
     }
     return hit < r->n ? r->r[hit].name : NULL;
