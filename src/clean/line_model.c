@@ -318,64 +318,16 @@ static float sum_portable(const float *x)
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define LM_AVX2 1
-_Static_assert(LM_MAXDEPTH == 3 && LM_NFEAT <= 32,
-               "the AVX2 path holds one tree's 7 nodes in 8 lanes and the "
-               "features in 4 registers");
+_Static_assert(LM_MAXDEPTH == 3,
+               "the AVX2 path walks trees of depth 3 (8 leaves, 1 register)");
 
-/* Each tree's 7 nodes as 8 lanes (the 8th never read): feature index and
- * threshold; leaf_of[m] is the leaf reached when bit i of m says node i
- * sends x right. */
-static _Alignas(32) int32_t node_f[LM_NT][8];
-static _Alignas(32) float node_t[LM_NT][8];
-static uint8_t leaf_of[128];
 static int use_avx2;
 static pthread_once_t avx2_once = PTHREAD_ONCE_INIT;
 
 static void avx2_init(void)
 {
-    for (size_t t = 0; t < LM_NT; t++)
-        for (int k = 0; k < 8; k++) {
-            node_f[t][k] = k < 7 ? lm_trees[t].f[k] : 0;
-            node_t[t][k] = k < 7 ? lm_trees[t].t[k] : 0.0f;
-        }
-    for (unsigned m = 0; m < 128; m++) {
-        unsigned i = 0;
-        for (int d = 0; d < LM_MAXDEPTH; d++)
-            i = 2 * i + 1 + (m >> i & 1);
-        leaf_of[m] = (uint8_t)(i - 7);
-    }
     __builtin_cpu_init();
     use_avx2 = __builtin_cpu_supports("avx2");
-}
-
-/* The same comparisons and the same sum in the same order (so the same
- * float), but a tree's 7 nodes are compared at once: the features are
- * picked into lanes by 4 permutes and 3 blends on the node's feature
- * index, which takes the serial load-compare-load chain of the walk off
- * the path.  What is left is the sum itself. */
-__attribute__((target("avx2"))) static float sum_avx2(const float *x)
-{
-    float xs[32] = {0};
-    memcpy(xs, x, LM_NFEAT * sizeof *x);
-    __m256 x0 = _mm256_loadu_ps(xs), x1 = _mm256_loadu_ps(xs + 8),
-           x2 = _mm256_loadu_ps(xs + 16), x3 = _mm256_loadu_ps(xs + 24);
-    float z = 0;
-    for (size_t t = 0; t < LM_NT; t++) {
-        __m256i f = _mm256_load_si256((const __m256i *)(const void *)node_f[t]);
-        /* bit 3 and bit 4 of the index, moved to the sign bit for blendv */
-        __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(f, 28));
-        __m256 b4 = _mm256_castsi256_ps(_mm256_slli_epi32(f, 27));
-        __m256 lo = _mm256_blendv_ps(_mm256_permutevar8x32_ps(x0, f),
-                                     _mm256_permutevar8x32_ps(x1, f), b3);
-        __m256 hi = _mm256_blendv_ps(_mm256_permutevar8x32_ps(x2, f),
-                                     _mm256_permutevar8x32_ps(x3, f), b3);
-        __m256 v = _mm256_blendv_ps(lo, hi, b4);
-        /* ordered greater-than: false for NaN, as the C comparison */
-        int m = _mm256_movemask_ps(
-            _mm256_cmp_ps(v, _mm256_load_ps(node_t[t]), _CMP_GT_OQ));
-        z += lm_trees[t].leaf[leaf_of[m & 127]];
-    }
-    return z;
 }
 
 /* Eight lines at once, one lane each: a lane adds the same leaves in the
@@ -443,14 +395,11 @@ void lm_score_batch(const float *x, size_t n, float *out)
 float lm_score_with(const float *x, int fast)
 {
     float z;
-#ifdef LM_AVX2
-    pthread_once(&avx2_once, avx2_init);
-    z = fast && use_avx2 ? sum_avx2(x) : sum_portable(x);
-#else
-    (void)fast;
-    z = sum_portable(x);
-#endif
-    return squash(z);
+    if (fast)
+        lm_score_batch(x, 1, &z);
+    else
+        z = squash(sum_portable(x));
+    return z;
 }
 
 float lm_score(const float *x) { return lm_score_with(x, 1); }

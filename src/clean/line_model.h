@@ -34,7 +34,7 @@ float lm_score(const float *x);
 /* lm_score of n lines whose features are rows of x (LM_NFEAT floats
  * each), into out[n]: the same floats, eight lines at a time. */
 void lm_score_batch(const float *x, size_t n, float *out);
-/* The same with fast == 0: without the AVX2 path (for the test that both
+/* lm_score; with fast == 0 without the AVX2 path (for the test that both
  * give the same bits). */
 float lm_score_with(const float *x, int fast);
 
