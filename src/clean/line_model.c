@@ -90,12 +90,6 @@ static void fill(wordset *ws, const char *const *list, size_t n)
     }
 }
 
-static void sets_init(void)
-{
-    fill(&stop_set, stop, sizeof stop / sizeof *stop);
-    fill(&furn_set, furniture, sizeof furniture / sizeof *furniture);
-}
-
 /* w: the lowercased word, wl < 16 bytes, zero-padded to 16. */
 static int in_set(const wordset *ws, const uint64_t *w, const char *w0,
                   size_t wl)
@@ -133,6 +127,21 @@ static const uint8_t bclass[256] = {
 #undef H
 };
 
+/* Per byte: 1 in the 16-bit field of each count it adds to - digits,
+ * separators, ASCII capitals, ASCII letters (built from bclass). */
+static uint64_t bcount[256];
+
+static void sets_init(void)
+{
+    for (int c = 0; c < 256; c++) {
+        unsigned f = bclass[c];
+        bcount[c] = (uint64_t)(f >> 2 & 1) | (uint64_t)(f >> 3 & 1) << 16 |
+                    (uint64_t)(f >> 1 & 1) << 32 | (uint64_t)(f >> 4 & 1) << 48;
+    }
+    fill(&stop_set, stop, sizeof stop / sizeof *stop);
+    fill(&furn_set, furniture, sizeof furniture / sizeof *furniture);
+}
+
 /* Word-level shares of one line: stop words, furniture words, words
  * starting with a capital; digits per character; separators per word;
  * and the share of ASCII capitals among the ASCII letters - one pass. */
@@ -147,13 +156,22 @@ static void word_shares(const char *s, size_t n, float *stopw, float *furn,
     size_t wl = 0, words = 0, ns = 0, nf = 0, nc = 0, nd = 0, np = 0;
     size_t up = 0, letters = 0;
     int cap = 0, over = 0;
+    /* the four counts as 16-bit fields of one word, added up per byte by
+     * one table lookup and emptied before a field can overflow */
+    uint64_t acc = 0;
+    size_t flush = 0xFFFE; /* a field holds 65535 */
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = i < n ? (unsigned char)s[i] : ' ';
         unsigned f = bclass[c];
-        nd += f >> 2 & 1;
-        np += f >> 3 & 1;
-        up += f >> 1 & 1;
-        letters += f >> 4 & 1;
+        acc += bcount[c];
+        if (WN_UNLIKELY(i == flush)) {
+            nd += acc & 0xFFFF;
+            np += acc >> 16 & 0xFFFF;
+            up += acc >> 32 & 0xFFFF;
+            letters += acc >> 48;
+            acc = 0;
+            flush += 0xFFFF;
+        }
         if (f & (B_LET | B_DIG) || c == '\'') {
             if (!wl && !over)
                 cap = (f & B_UP) != 0;
@@ -175,6 +193,10 @@ static void word_shares(const char *s, size_t n, float *stopw, float *furn,
         wl = 0;
         over = cap = 0;
     }
+    nd += acc & 0xFFFF;
+    np += acc >> 16 & 0xFFFF;
+    up += acc >> 32 & 0xFFFF;
+    letters += acc >> 48;
     float dw = words ? (float)words : 1.0f;
     *stopw = (float)ns / dw;
     *furn = (float)nf / dw;
