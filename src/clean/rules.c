@@ -844,9 +844,11 @@ static void build_dispatch(cl_rules *r)
     }
     memcpy(fill, d->start, keys * sizeof *fill);
     for (size_t a = 0; a < d->nalt; a++)
-        for (size_t key = 0; key < keys; key++)
-            if (bits[a * row + key / 64] >> (key % 64) & 1)
+        for (size_t w = 0; w < row; w++)
+            for (uint64_t b = bits[a * row + w]; b; b &= b - 1) {
+                size_t key = w * 64 + (size_t)__builtin_ctzll(b);
                 d->list[fill[key]++] = (uint16_t)a;
+            }
     free(fill);
     free(bits);
 }
