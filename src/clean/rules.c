@@ -19,9 +19,9 @@
  */
 #include "clean.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
+#include "rules_dispatch.h"
+
 #include <errno.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -47,22 +47,6 @@ typedef struct cl_tier {
     int jit;
     pcre2_code *code;
 } cl_tier;
-
-/* The tiers' rules split into their top-level alternatives, each compiled
- * alone, and for every line start of two printable ASCII bytes the list
- * of alternatives (in table order) that can match a line starting so.
- * A line is then tried against those few instead of the whole alternation
- * (see build_dispatch). */
-#define DISP_LO 0x20
-#define DISP_W 95 /* printable ASCII, 0x20..0x7E */
-typedef struct cl_disp {
-    pcre2_code **code; /* per alternative */
-    uint16_t *rule;    /* per alternative: its rule's index */
-    size_t nalt;
-    int jit; /* every alternative is JIT-compiled */
-    uint32_t *start; /* DISP_W * DISP_W + 1 offsets into list */
-    uint16_t *list;  /* alternative indexes */
-} cl_disp;
 
 /* Every needle of every enabled rule, bucketed by first byte, so that one
  * pass over a line finds which rules' needles it contains. */
@@ -632,225 +616,16 @@ static void free_tiers(cl_rules *r)
     r->ntier = 0;
 }
 
-static void free_dispatch(cl_disp *d)
-{
-    for (size_t i = 0; i < d->nalt; i++)
-        pcre2_code_free(d->code[i]);
-    free(d->code);
-    free(d->rule);
-    free(d->start);
-    free(d->list);
-    memset(d, 0, sizeof *d);
-}
-
-/* Is the "(?" group at p one whose option settings, if any, end with it? */
-static int scoped_group(const char *p)
-{
-    p += 2;
-    if (*p == ':' || *p == '=' || *p == '!' || *p == '>')
-        return 1;
-    if (*p == '<')
-        return p[1] == '=' || p[1] == '!';
-    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-           *p == '-' || *p == '^')
-        p++;
-    return *p == ':';
-}
-
-/* Offset of the ']' that closes the class opening at p[i], or 0. */
-static size_t class_end(const char *p, size_t i)
-{
-    i++;
-    if (p[i] == '^')
-        i++;
-    if (p[i] == ']')
-        i++;
-    for (; p[i] && p[i] != ']'; i++) {
-        if (p[i] == '\\') {
-            if (!p[++i])
-                return 0;
-        } else if (p[i] == '[' && p[i + 1] == ':') {
-            const char *e = strstr(p + i + 2, ":]");
-            if (!e)
-                return 0;
-            i = (size_t)(e - p) + 1;
-        }
-    }
-    return p[i] ? i : 0;
-}
-
-/* Splits a pattern "^(?:A|B|...)SUFFIX" at the top-level bars of its first
- * group: alternative j is p[at[j], at[j + 1] - 1) and the group closes at
- * at[k] - 1.  Returns k, or 0 when the pattern has another shape or a
- * construct whose meaning could change when its alternatives are matched
- * apart (an unscoped option setting reaches into the alternatives after
- * it; recursion, conditionals, \Q and comments are not parsed here). */
-static size_t split_alts(const char *p, size_t *at, size_t max)
-{
-    if (strncmp(p, "^(?:", 4))
-        return 0;
-    size_t k = 0, depth = 0, close = 0;
-    at[k++] = 4;
-    for (size_t i = 1; p[i]; i++) {
-        char c = p[i];
-        if (c == '\\') {
-            if (!p[i + 1] || p[i + 1] == 'Q' || p[i + 1] == 'g' ||
-                p[i + 1] == 'k')
-                return 0;
-            i++;
-        } else if (c == '[') {
-            if (!(i = class_end(p, i)))
-                return 0;
-        } else if (c == '(') {
-            if (p[i + 1] == '*' || (p[i + 1] == '?' && !scoped_group(p + i)))
-                return 0;
-            depth++;
-        } else if (c == ')') {
-            if (!depth)
-                return 0;
-            if (--depth == 0 && !close)
-                close = i;
-        } else if (c == '|') {
-            if (!depth)
-                return 0; /* an alternation outside the group */
-            if (depth == 1 && !close) {
-                if (k == max)
-                    return 0;
-                at[k++] = i + 1;
-            }
-        }
-    }
-    if (depth || !close || strchr("*+?{", p[close + 1]) ||
-        (p[close + 1] && !strncmp(p + close + 1, "{", 1)))
-        return 0;
-    at[k] = close + 1;
-    return k;
-}
-
-/* Adds alternative pattern pat (n bytes) of rule i to d; 0 or -1. */
-static int add_alt(cl_disp *d, size_t *cap, const char *pat, size_t n,
-                   size_t i)
-{
-    if (d->nalt == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        pcre2_code **c = realloc(d->code, nc * sizeof *c);
-        if (!c)
-            return -1;
-        d->code = c;
-        uint16_t *ru = realloc(d->rule, nc * sizeof *ru);
-        if (!ru)
-            return -1;
-        d->rule = ru;
-        *cap = nc;
-    }
-    int ec;
-    PCRE2_SIZE eo;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, n,
-                                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-                                         PCRE2_ANCHORED,
-                                     &ec, &eo, NULL);
-    if (!code)
-        return -1;
-    d->code[d->nalt] = code;
-    d->rule[d->nalt++] = (uint16_t)i;
-    return 0;
-}
-
-/* Can a line starting with the n bytes at s match alternative code?  A
- * hard partial match says exactly that: it fails only when no string
- * with this start can match. */
-static int may_start(const pcre2_code *code, const char *s, size_t n,
-                     pcre2_match_data *md)
-{
-    int rc = pcre2_match(code, (PCRE2_SPTR)s, n, 0, PCRE2_PARTIAL_HARD, md,
-                         NULL);
-    return rc >= 0 || rc == PCRE2_ERROR_PARTIAL;
-}
-
-/* Builds r->disp from the tiers' rules; on any failure leaves it empty,
- * and matching goes through the tiers alone (same verdicts). */
+/* Builds r->disp from the tiers' rules. */
 static void build_dispatch(cl_rules *r)
 {
-    cl_disp *d = &r->disp;
-    free_dispatch(d);
-    size_t cap = 0, at[257];
-    wn_buf pat = WN_BUF_INIT;
-    int bad = 0;
-    for (size_t i = 0; i < r->n && !bad && i < UINT16_MAX; i++) {
-        const cl_rule *x = &r->r[i];
-        if (x->disabled || x->solo)
-            continue;
-        size_t k = split_alts(x->pattern, at, 256);
-        if (!k) {
-            bad = add_alt(d, &cap, x->pattern, strlen(x->pattern), i);
-            continue;
-        }
-        for (size_t j = 0; j < k && !bad; j++) {
-            wn_buf_reset(&pat);
-            bad = wn_buf_printf(&pat, "^(?:%.*s)%s",
-                                (int)(at[j + 1] - 1 - at[j]),
-                                x->pattern + at[j], x->pattern + at[k]) ||
-                  add_alt(d, &cap, pat.data, pat.len, i);
-        }
-    }
-    wn_buf_release(&pat);
-    size_t keys = (size_t)DISP_W * DISP_W, row = (keys + 63) / 64;
-    uint64_t *bits = NULL;
-    pcre2_match_data *md = NULL;
-    if (!bad && d->nalt && d->nalt < UINT16_MAX)
-        bits = calloc(d->nalt * row, sizeof *bits);
-    if (bits)
-        md = pcre2_match_data_create(1, NULL);
-    d->start = md ? calloc(keys + 1, sizeof *d->start) : NULL;
-    if (!d->start) {
-        free(bits);
-        pcre2_match_data_free(md);
-        free_dispatch(d);
-        return;
-    }
-    size_t total = 0;
-    d->jit = 1;
-    for (size_t a = 0; a < d->nalt; a++) {
-        /* the partial mode only speeds the probes up */
-        if (pcre2_jit_compile(d->code[a], PCRE2_JIT_COMPLETE |
-                                              PCRE2_JIT_PARTIAL_HARD))
-            d->jit = 0;
-        char s[2];
-        for (size_t b = 0; b < DISP_W; b++) {
-            s[0] = (char)(DISP_LO + b);
-            if (!may_start(d->code[a], s, 1, md))
-                continue;
-            for (size_t c = 0; c < DISP_W; c++) {
-                s[1] = (char)(DISP_LO + c);
-                if (may_start(d->code[a], s, 2, md)) {
-                    size_t key = b * DISP_W + c;
-                    bits[a * row + key / 64] |= (uint64_t)1 << (key % 64);
-                    d->start[key + 1]++;
-                    total++;
-                }
-            }
-        }
-    }
-    pcre2_match_data_free(md);
-    for (size_t key = 0; key < keys; key++)
-        d->start[key + 1] += d->start[key];
-    uint32_t *fill = malloc(keys * sizeof *fill);
-    d->list = fill ? malloc((total ? total : 1) * sizeof *d->list) : NULL;
-    if (!d->list) {
-        free(fill);
-        free(bits);
-        free_dispatch(d);
-        return;
-    }
-    memcpy(fill, d->start, keys * sizeof *fill);
-    for (size_t a = 0; a < d->nalt; a++)
-        for (size_t w = 0; w < row; w++)
-            for (uint64_t b = bits[a * row + w]; b; b &= b - 1) {
-                size_t key = w * 64 + (size_t)__builtin_ctzll(b);
-                d->list[fill[key]++] = (uint16_t)a;
-            }
-    free(fill);
-    free(bits);
+    const char **pat = calloc(r->n ? r->n : 1, sizeof *pat);
+    for (size_t i = 0; pat && i < r->n; i++)
+        if (!r->r[i].disabled && !r->r[i].solo)
+            pat[i] = r->r[i].pattern;
+    if (pat)
+        cl_disp_build(&r->disp, pat, r->n);
+    free(pat);
 }
 
 /* May rule x join an alternation?  Not if it numbers its own groups for
@@ -871,7 +646,7 @@ static int combinable(const cl_rule *x)
 int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
 {
     free_tiers(r);
-    free_dispatch(&r->disp);
+    cl_disp_free(&r->disp);
     if (build_needles(r))
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!combined)
@@ -949,7 +724,7 @@ void cl_rules_free(cl_rules *r)
     if (!r)
         return;
     free_tiers(r);
-    free_dispatch(&r->disp);
+    cl_disp_free(&r->disp);
     free(r->nent);
     for (size_t i = 0; i < r->n; i++) {
         pcre2_code_free(r->r[i].code);
