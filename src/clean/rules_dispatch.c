@@ -107,8 +107,8 @@ static size_t split_alts(const char *p, size_t *at, size_t max)
             }
         }
     }
-    if (depth || !close || strchr("*+?{", p[close + 1]) ||
-        (p[close + 1] && !strncmp(p + close + 1, "{", 1)))
+    /* a quantified group repeats its alternatives: not split */
+    if (depth || !close || (p[close + 1] && strchr("*+?{", p[close + 1])))
         return 0;
     at[k] = close + 1;
     return k;

@@ -502,6 +502,45 @@ TEST(clean_combined_and_rule_by_rule_agree)
     wn_stage_free(b);
 }
 
+TEST(clean_dispatch_user_rule_shapes)
+{
+    /* User rules of the shapes the alternative splitter must leave whole
+     * or split right: a quantified group, an option setting that reaches
+     * the alternatives after it, bars inside a class and a nested group,
+     * an alternation outside the group, a group closing the pattern. */
+    static const char rules[] =
+        "q1 ^(?:ab|cd)+$\n"
+        "q2 ^(?:x(?-i)Yz|wq)$\n"
+        "q3 ^(?:[|)]k|(?:m|n)o|p\\)q)$\n"
+        "q4 ^(?:rs)|tu$\n"
+        "q5 ^(?:vv|ww)\n"
+        "q6 ^(?:zz|yy){2}$\n";
+    const char *lines[] = {
+        "abcd", "ABAB", "cdab", "ab", "xyz", "XYz", "xYz", "wq", "WQ",
+        "|k", ")k", "mo", "no", "p)q", "rs", "rs and more", "tu", "xx tu",
+        "vv", "vvx", "ww", "zzyy", "zz", "yyyy", "Ab", "a", "", "z"};
+    cl_rules *r[2];
+    wn_error err;
+    for (int k = 0; k < 2; k++) {
+        CHECK_INT(cl_rules_new(1, NULL, NULL, &r[k], &err), 0);
+        CHECK_INT(cl_rules_parse(r[k], rules, sizeof rules - 1, "t", &err),
+                  0);
+        CHECK_INT(cl_rules_finish(r[k], k == 0, &err), 0);
+    }
+    void *md = cl_rules_match_data(r[0]);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        size_t n = strlen(lines[i]);
+        const char *a = cl_rules_match(r[0], lines[i], n, 1, md);
+        const char *b = cl_rules_match(r[1], lines[i], n, 1, md);
+        if ((a == NULL) != (b == NULL) || (a && strcmp(a, b)))
+            t_fail(__FILE__, __LINE__, "'%s': %s vs %s", lines[i],
+                   a ? a : "keep", b ? b : "keep");
+    }
+    cl_rules_match_data_free(md);
+    cl_rules_free(r[0]);
+    cl_rules_free(r[1]);
+}
+
 TEST(clean_line_model_fast_path_same_floats)
 {
     /* The AVX2 tree walk (eight lines at a time) must give the very
