@@ -68,6 +68,8 @@ struct cl_rules {
     cl_tier *tier;    /* ascending max_len; NULL = match rule by rule */
     size_t ntier;
     cl_disp disp;     /* first-two-bytes dispatch over the tiers' rules */
+    size_t *own;      /* rules matched on their own, in table order */
+    size_t nown;      /* (own == NULL: not built; every rule is looked at) */
 };
 
 /* Month and weekday alternations used by the timestamp rules. */
@@ -330,6 +332,8 @@ static int add_rule(cl_rules *r, const char *name, size_t namelen,
      * gives the same answers. */
     int jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
     cl_rule *slot = NULL;
+    free(r->own); /* a table changed after cl_rules_finish: look at all */
+    r->own = NULL;
     for (size_t i = 0; i < r->n; i++)
         if (strlen(r->r[i].name) == namelen &&
             !memcmp(r->r[i].name, name, namelen))
@@ -580,13 +584,15 @@ static int build_needles(cl_rules *r)
 /* Bit i set: the line contains a needle of the rule with nbit i. */
 static uint64_t needle_mask(const cl_rules *r, const char *s, size_t n)
 {
-    /* Most byte pairs start no needle: an 8 KiB bitmap of the first two
-     * (lowercased) bytes of every needle rejects them before any
-     * comparison. */
+    /* Most bytes start no needle (an empty bucket), and most byte pairs
+     * neither: an 8 KiB bitmap of the first two (lowercased) bytes of
+     * every needle rejects them before any comparison. */
     uint64_t mask = 0;
     const unsigned char *p = (const unsigned char *)s;
-    unsigned c0 = n ? (unsigned char)lower_c((char)p[0]) : 0;
     for (size_t k = 0; k < n; k++) {
+        unsigned c0 = (unsigned char)lower_c((char)p[k]);
+        if (r->nstart[c0] == r->nstart[c0 + 1])
+            continue;
         unsigned c1 = k + 1 < n ? (unsigned char)lower_c((char)p[k + 1]) : 0;
         if (r->one[c0])
             mask |= r->onebits[c0];
@@ -602,7 +608,6 @@ static uint64_t needle_mask(const cl_rules *r, const char *s, size_t n)
                 if (j == x->len)
                     mask |= (uint64_t)1 << x->bit;
             }
-        c0 = c1;
     }
     return mask;
 }
@@ -643,14 +648,31 @@ static int combinable(const cl_rule *x)
            !strstr(x->pattern, "(*COMMIT") && !strstr(x->pattern, "(*ACCEPT");
 }
 
+/* The rules a line is matched against one by one once the tiers are
+ * settled: enabled ones outside the tiers. */
+static int build_own(cl_rules *r)
+{
+    free(r->own);
+    r->nown = 0;
+    if (!(r->own = malloc((r->n ? r->n : 1) * sizeof *r->own)))
+        return WN_ENOMEM;
+    for (size_t i = 0; i < r->n; i++)
+        if (!r->r[i].disabled && (!r->tier || r->r[i].solo))
+            r->own[r->nown++] = i;
+    return 0;
+}
+
 int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
 {
+    free(r->own);
+    r->own = NULL;
     free_tiers(r);
     cl_disp_free(&r->disp);
     if (build_needles(r))
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!combined)
-        return 0;
+        return build_own(r) ? wn_err(err, WN_ENOMEM, "", 0, "out of memory")
+                            : 0;
     /* Distinct bounds, ascending. */
     uint32_t *b = malloc((r->n + 1) * sizeof *b);
     if (!b)
@@ -716,6 +738,8 @@ int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
     }
     if (r->tier)
         build_dispatch(r);
+    if (build_own(r))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     return 0;
 }
 
@@ -725,6 +749,7 @@ void cl_rules_free(cl_rules *r)
         return;
     free_tiers(r);
     cl_disp_free(&r->disp);
+    free(r->own);
     free(r->nent);
     for (size_t i = 0; i < r->n; i++) {
         pcre2_code_free(r->r[i].code);
@@ -799,7 +824,11 @@ const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
         }
     }
     uint64_t mask = n <= r->need_max ? needle_mask(r, s, n) : 0;
-    for (size_t i = 0; i < hit; i++) {
+    size_t cnt = r->own ? r->nown : r->n;
+    for (size_t k = 0; k < cnt; k++) {
+        size_t i = r->own ? r->own[k] : k;
+        if (i >= hit)
+            break;
         const cl_rule *x = &r->r[i];
         if (x->disabled || n > x->max_len || (tiers && !x->solo))
             continue;
