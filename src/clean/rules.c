@@ -60,8 +60,7 @@ struct cl_rules {
     size_t n, cap;
     needle_ent *nent;
     uint16_t nstart[257];
-    uint8_t one[256];          /* 1-byte needles: byte -> rule bits set */
-    uint64_t onebits[256];
+    uint64_t onebits[256];     /* 1-byte needles: byte -> rule bits set */
     uint64_t pair[65536 / 64]; /* first two bytes of a longer needle */
     uint32_t need_max; /* longest bound of a rule with needles */
     uint32_t max_len; /* longest bound of any enabled rule */
@@ -547,7 +546,6 @@ static int build_needles(cl_rules *r)
         for (size_t k = 0; x->need[k]; k++)
             total++;
     }
-    memset(r->one, 0, sizeof r->one);
     memset(r->onebits, 0, sizeof r->onebits);
     memset(r->pair, 0, sizeof r->pair);
     if (!total)
@@ -571,7 +569,6 @@ static int build_needles(cl_rules *r)
             e->bit = (uint8_t)r->r[i].nbit;
             unsigned c0 = (unsigned char)nd[0];
             if (e->len == 1) {
-                r->one[c0] = 1;
                 r->onebits[c0] |= (uint64_t)1 << e->bit;
             } else {
                 unsigned key = c0 | (unsigned)(unsigned char)nd[1] << 8;
@@ -582,22 +579,26 @@ static int build_needles(cl_rules *r)
 }
 
 /* Bit i set: the line contains a needle of the rule with nbit i. */
+/* lower_c without a branch: this runs on every byte of every line. */
+static inline unsigned low(unsigned char c)
+{
+    return c + ((unsigned)((unsigned)c - 'A' < 26u) << 5);
+}
+
 static uint64_t needle_mask(const cl_rules *r, const char *s, size_t n)
 {
-    /* Most bytes start no needle (an empty bucket), and most byte pairs
-     * neither: an 8 KiB bitmap of the first two (lowercased) bytes of
-     * every needle rejects them before any comparison. */
+    /* Most byte pairs start no needle: an 8 KiB bitmap of the first two
+     * (lowercased) bytes of every needle rejects them before any
+     * comparison; 1-byte needles are or-ed in from a table (0 for other
+     * bytes) without a test. */
     uint64_t mask = 0;
     const unsigned char *p = (const unsigned char *)s;
+    unsigned c0 = n ? low(p[0]) : 0;
     for (size_t k = 0; k < n; k++) {
-        unsigned c0 = (unsigned char)lower_c((char)p[k]);
-        if (r->nstart[c0] == r->nstart[c0 + 1])
-            continue;
-        unsigned c1 = k + 1 < n ? (unsigned char)lower_c((char)p[k + 1]) : 0;
-        if (r->one[c0])
-            mask |= r->onebits[c0];
+        unsigned c1 = k + 1 < n ? low(p[k + 1]) : 0;
+        mask |= r->onebits[c0];
         unsigned key = c0 | c1 << 8;
-        if (r->pair[key >> 6] >> (key & 63) & 1)
+        if (WN_UNLIKELY(r->pair[key >> 6] >> (key & 63) & 1))
             for (uint16_t e = r->nstart[c0]; e < r->nstart[c0 + 1]; e++) {
                 const needle_ent *x = &r->nent[e];
                 if (x->len < 2 || x->len > n - k || (mask >> x->bit & 1))
@@ -608,6 +609,7 @@ static uint64_t needle_mask(const cl_rules *r, const char *s, size_t n)
                 if (j == x->len)
                     mask |= (uint64_t)1 << x->bit;
             }
+        c0 = c1;
     }
     return mask;
 }
