@@ -349,32 +349,44 @@ static void structural(clean_state *st, const char *text, cl_line *lines,
 
 /* Scores the lines the rules kept (all of them first: a line's features
  * read its neighbours' verdicts, which must be the rules' alone), then
- * drops those below the threshold. */
+ * drops those below the threshold.  Features go to rows of fstore (and
+ * the rows' line indexes and scores after them) so that the lines are
+ * scored in batches. */
 static int model(clean_state *st, const char *text, cl_line *lines,
                  const uint32_t *idx, size_t m, size_t bs, size_t be,
-                 int span, wn_buf *feat, wn_buf *hstore)
+                 int span, wn_buf *feat, wn_buf *hstore, wn_buf *fstore)
 {
-    float x[LM_NFEAT];
     lm_page pg;
     if (lm_prepare(text, lines, idx, m, hstore, &pg))
         return WN_ENOMEM;
+    const size_t row = LM_NFEAT * sizeof(float);
     if (feat) {
         feat->len = 0;
-        if (wn_buf_reserve(feat, (m + 1) * sizeof x))
+        if (wn_buf_reserve(feat, (m + 1) * row))
             return WN_ENOMEM;
-        memset(feat->data, 0, (m + 1) * sizeof x);
+        memset(feat->data, 0, (m + 1) * row);
     }
+    fstore->len = 0;
+    if (wn_buf_reserve(fstore, (m + 1) * (row + 2 * sizeof(float))))
+        return WN_ENOMEM;
+    float *x = (float *)(void *)fstore->data;
+    float *score = x + (m + 1) * LM_NFEAT;
+    uint32_t *at = (uint32_t *)(void *)(score + m + 1);
+    size_t cnt = 0;
     for (size_t j = 0; j < m; j++) {
-        cl_line *l = &lines[idx[j]];
-        if (l->rule)
+        if (lines[idx[j]].rule)
             continue;
-        lm_features(text, lines, idx, m, j, bs, be, span, &pg, x);
-        l->score = lm_score(x);
+        float *r = x + cnt * LM_NFEAT;
+        lm_features(text, lines, idx, m, j, bs, be, span, &pg, r);
         if (feat)
-            memcpy(feat->data + j * sizeof x, x, sizeof x);
+            memcpy(feat->data + j * row, r, row);
+        at[cnt++] = (uint32_t)j;
     }
+    lm_score_batch(x, cnt, score);
+    for (size_t k = 0; k < cnt; k++)
+        lines[idx[at[k]]].score = score[k];
     if (feat)
-        feat->len = m * sizeof x;
+        feat->len = m * row;
     if (st->model && !st->no_model)
         for (size_t j = 0; j < m; j++) {
             cl_line *l = &lines[idx[j]];
@@ -406,7 +418,7 @@ int clean_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
     structural(st, text, lines, n, &sc->b[2], &m, &bs, &be, &span);
     if ((st->model && !st->no_model) || feat) {
         int rc = model(st, text, lines, (const uint32_t *)(void *)sc->b[2].data,
-                       m, bs, be, span, feat, &sc->b[1]);
+                       m, bs, be, span, feat, &sc->b[1], &sc->b[3]);
         if (rc)
             return rc;
     }

@@ -62,62 +62,121 @@ static const char *const furniture[] = {
 
 /* The lists bucketed by first letter and length, built once: a word is
  * compared only with the few of its bucket (a bsearch of strcmp calls was a
- * quarter of the model's cost). */
+ * quarter of the model's cost), as two 8-byte words of its zero-padded
+ * spelling. */
 #define LM_BUCKET 12
+#define LM_MAXWORDS 128
 typedef struct wordset {
     uint8_t n[26][16];
     uint8_t at[26][16][LM_BUCKET];
+    uint64_t pad[LM_MAXWORDS][2];
 } wordset;
 static wordset stop_set, furn_set;
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(sizeof stop / sizeof *stop <= LM_MAXWORDS &&
+                   sizeof furniture / sizeof *furniture <= LM_MAXWORDS,
+               "a word list outgrew LM_MAXWORDS");
 
 static void fill(wordset *ws, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(list[i]);
         int c = list[i][0] - 'a';
-        if (l < 16 && c >= 0 && c < 26 && ws->n[c][l] < LM_BUCKET)
+        if (l < 16 && c >= 0 && c < 26 && ws->n[c][l] < LM_BUCKET) {
             ws->at[c][l][ws->n[c][l]++] = (uint8_t)i;
+            memcpy(ws->pad[i], list[i], l);
+        }
     }
 }
 
+/* w: the lowercased word, wl < 16 bytes, zero-padded to 16. */
+static int in_set(const wordset *ws, const uint64_t *w, const char *w0,
+                  size_t wl)
+{
+    int c = w0[0] - 'a';
+    if (c < 0 || c >= 26)
+        return 0;
+    for (size_t k = 0; k < ws->n[c][wl]; k++) {
+        const uint64_t *e = ws->pad[ws->at[c][wl][k]];
+        if (e[0] == w[0] && e[1] == w[1])
+            return 1;
+    }
+    return 0;
+}
+
+/* Byte classes for the one pass over a line's bytes. */
+enum { B_LET = 1, B_UP = 2, B_DIG = 4, B_SEP = 8, B_ASCL = 16 };
+static const uint8_t bclass[256] = {
+    ['|'] = B_SEP, ['>'] = B_SEP, ['/'] = B_SEP, ['@'] = B_SEP,
+    ['#'] = B_SEP,
+#define D(c) [c] = B_DIG
+    D('0'), D('1'), D('2'), D('3'), D('4'), D('5'), D('6'), D('7'), D('8'),
+    D('9'),
+#undef D
+#define U(c) [c] = B_LET | B_UP | B_ASCL, [c + 32] = B_LET | B_ASCL
+    U('A'), U('B'), U('C'), U('D'), U('E'), U('F'), U('G'), U('H'), U('I'),
+    U('J'), U('K'), U('L'), U('M'), U('N'), U('O'), U('P'), U('Q'), U('R'),
+    U('S'), U('T'), U('U'), U('V'), U('W'), U('X'), U('Y'), U('Z'),
+#undef U
+#define H(c) [c] = B_LET, [c + 1] = B_LET, [c + 2] = B_LET, [c + 3] = B_LET
+#define H16(c) H(c), H(c + 4), H(c + 8), H(c + 12)
+    H16(0x80), H16(0x90), H16(0xA0), H16(0xB0), H16(0xC0), H16(0xD0),
+    H16(0xE0), H16(0xF0),
+#undef H16
+#undef H
+};
+
+/* Per byte: 1 in the 16-bit field of each count it adds to - digits,
+ * separators, ASCII capitals, ASCII letters (built from bclass). */
+static uint64_t bcount[256];
+
 static void sets_init(void)
 {
+    for (int c = 0; c < 256; c++) {
+        unsigned f = bclass[c];
+        bcount[c] = (uint64_t)(f >> 2 & 1) | (uint64_t)(f >> 3 & 1) << 16 |
+                    (uint64_t)(f >> 1 & 1) << 32 | (uint64_t)(f >> 4 & 1) << 48;
+    }
     fill(&stop_set, stop, sizeof stop / sizeof *stop);
     fill(&furn_set, furniture, sizeof furniture / sizeof *furniture);
 }
 
-static int in_set(const wordset *ws, const char *const *list, const char *w,
-                  size_t wl)
-{
-    int c = w[0] - 'a';
-    if (c < 0 || c >= 26 || wl >= 16)
-        return 0;
-    for (size_t k = 0; k < ws->n[c][wl]; k++)
-        if (!memcmp(list[ws->at[c][wl][k]], w, wl))
-            return 1;
-    return 0;
-}
-
 /* Word-level shares of one line: stop words, furniture words, words
- * starting with a capital; and digits per character. */
+ * starting with a capital; digits per character; separators per word;
+ * and the share of ASCII capitals among the ASCII letters - one pass. */
 static void word_shares(const char *s, size_t n, float *stopw, float *furn,
-                        float *caps, float *digits, float *seps)
+                        float *caps, float *digits, float *seps,
+                        float *upper)
 {
-    char w[16];
+    union {
+        char c[16];
+        uint64_t q[2];
+    } w = {{0}};
     size_t wl = 0, words = 0, ns = 0, nf = 0, nc = 0, nd = 0, np = 0;
+    size_t up = 0, letters = 0;
     int cap = 0, over = 0;
+    /* the four counts as 16-bit fields of one word, added up per byte by
+     * one table lookup and emptied before a field can overflow */
+    uint64_t acc = 0;
+    size_t flush = 0xFFFE; /* a field holds 65535 */
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = i < n ? (unsigned char)s[i] : ' ';
-        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     c >= 0x80;
-        nd += c >= '0' && c <= '9';
-        np += c == '|' || c == '>' || c == '/' || c == '@' || c == '#';
-        if (letter || (c >= '0' && c <= '9') || c == '\'') {
+        unsigned f = bclass[c];
+        acc += bcount[c];
+        if (WN_UNLIKELY(i == flush)) {
+            nd += acc & 0xFFFF;
+            np += acc >> 16 & 0xFFFF;
+            up += acc >> 32 & 0xFFFF;
+            letters += acc >> 48;
+            acc = 0;
+            flush += 0xFFFF;
+        }
+        if (f & (B_LET | B_DIG) || c == '\'') {
             if (!wl && !over)
-                cap = c >= 'A' && c <= 'Z';
-            if (wl < sizeof w - 1 && c < 0x80)
-                w[wl++] = lower_c((char)c);
+                cap = (f & B_UP) != 0;
+            if (wl < sizeof w.c - 1 && c < 0x80)
+                w.c[wl++] = lower_c((char)c);
             else
                 over = 1;
             continue;
@@ -126,20 +185,25 @@ static void word_shares(const char *s, size_t n, float *stopw, float *furn,
             words++;
             nc += (size_t)cap;
             if (!over) {
-                w[wl] = 0;
-                ns += (size_t)in_set(&stop_set, stop, w, wl);
-                nf += (size_t)in_set(&furn_set, furniture, w, wl);
+                ns += (size_t)in_set(&stop_set, w.q, w.c, wl);
+                nf += (size_t)in_set(&furn_set, w.q, w.c, wl);
             }
+            w.q[0] = w.q[1] = 0;
         }
         wl = 0;
         over = cap = 0;
     }
+    nd += acc & 0xFFFF;
+    np += acc >> 16 & 0xFFFF;
+    up += acc >> 32 & 0xFFFF;
+    letters += acc >> 48;
     float dw = words ? (float)words : 1.0f;
     *stopw = (float)ns / dw;
     *furn = (float)nf / dw;
     *caps = (float)nc / dw;
     *digits = n ? (float)nd / (float)n : 0.0f;
     *seps = (float)np / dw;
+    *upper = letters ? (float)up / (float)letters : 0.0f;
 }
 
 int lm_prepare(const char *text, const cl_line *lines, const uint32_t *idx,
@@ -152,7 +216,7 @@ int lm_prepare(const char *text, const cl_line *lines, const uint32_t *idx,
         cap *= 2;
     store->len = 0;
     size_t need = cap * sizeof(uint64_t) + cap * sizeof(uint32_t) +
-                  (m + 1) * (3 * sizeof(float) + 2);
+                  (m + 1) * (3 * sizeof(float) + 3);
     if (wn_buf_reserve(store, need))
         return WN_ENOMEM;
     uint64_t *h = (uint64_t *)(void *)store->data;
@@ -161,7 +225,8 @@ int lm_prepare(const char *text, const cl_line *lines, const uint32_t *idx,
     pg->rep = pg->lw + m + 1;
     pg->run = pg->rep + m + 1;
     pg->prose = (uint8_t *)(pg->run + m + 1);
-    uint8_t *shrt = pg->prose + m + 1;
+    pg->ends = pg->prose + m + 1;
+    uint8_t *shrt = pg->ends + m + 1;
     memset(h, 0, cap * sizeof *h);
     memset(cnt, 0, cap * sizeof *cnt);
     for (size_t pass = 0; pass < 2; pass++)
@@ -177,6 +242,7 @@ int lm_prepare(const char *text, const cl_line *lines, const uint32_t *idx,
                 continue;
             }
             int ends = cl_ends_sentence(text + l->off, l->len);
+            pg->ends[j] = (uint8_t)ends;
             pg->rep[j] = logf(1.0f + (float)(cnt[sl] - 1));
             pg->lw[j] = logf(1.0f + (float)l->words);
             pg->prose[j] = (uint8_t)(l->words >= 8 && ends);
@@ -208,9 +274,10 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
     size_t k = 0;
     x[k++] = pg->lw[j];
     x[k++] = logf(1.0f + (float)l->chars);
-    x[k++] = (float)cl_ends_sentence(s, l->len);
+    x[k++] = (float)pg->ends[j];
+    float upper;
     word_shares(s, l->len, &x[k], &x[k + 1], &x[k + 2], &x[k + 3],
-                &x[k + 4]);
+                &x[k + 4], &upper);
     k += 5;
     /* where the line is against the article span found by nav_run */
     x[k++] = (float)(span && j >= bs && j <= be);
@@ -223,20 +290,14 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
     /* neighbours: their size, sentence ending, and whether a rule took
      * them (the rule that fired) */
     x[k++] = p ? pg->lw[j - 1] : 0.0f;
-    x[k++] = p ? (float)cl_ends_sentence(text + p->off, p->len) : 0.0f;
+    x[k++] = p ? (float)pg->ends[j - 1] : 0.0f;
     x[k++] = p ? (float)(p->rule != NULL) : 1.0f;
     x[k++] = q ? pg->lw[j + 1] : 0.0f;
-    x[k++] = q ? (float)cl_ends_sentence(text + q->off, q->len) : 0.0f;
+    x[k++] = q ? (float)pg->ends[j + 1] : 0.0f;
     x[k++] = q ? (float)(q->rule != NULL) : 1.0f;
     x[k++] = (float)l->nav;
     x[k++] = pg->rep[j];
-    size_t up = 0, letters = 0;
-    for (size_t i = 0; i < l->len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        up += c >= 'A' && c <= 'Z';
-        letters += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    }
-    x[k++] = letters ? (float)up / (float)letters : 0.0f;
+    x[k++] = upper;
     /* the neighbourhood, 3 lines either side */
     size_t lo = j >= 3 ? j - 3 : 0, hi = j + 4 < m ? j + 4 : m, w = 0;
     float np = 0, nr = 0, lw = 0;
@@ -260,16 +321,107 @@ void lm_features(const char *text, const cl_line *lines, const uint32_t *idx,
     x[k++] = pg->run[j];
 }
 
-float lm_score(const float *x)
+#define LM_NT (sizeof lm_trees / sizeof *lm_trees)
+
+/* The trees' raw sum, node by node as they are stored: the reference. */
+static float sum_portable(const float *x)
 {
     float z = 0;
-    for (size_t t = 0; t < sizeof lm_trees / sizeof *lm_trees; t++) {
+    for (size_t t = 0; t < LM_NT; t++) {
         const lm_tree *tr = &lm_trees[t];
         unsigned i = 0;
         for (int d = 0; d < LM_MAXDEPTH; d++)
             i = 2 * i + 1 + (x[tr->f[i]] > tr->t[i]);
         z += tr->leaf[i - ((1u << LM_MAXDEPTH) - 1)];
     }
+    return z;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LM_AVX2 1
+_Static_assert(LM_MAXDEPTH == 3,
+               "the AVX2 path walks trees of depth 3 (8 leaves, 1 register)");
+
+static int use_avx2;
+static pthread_once_t avx2_once = PTHREAD_ONCE_INIT;
+
+static void avx2_init(void)
+{
+    __builtin_cpu_init();
+    use_avx2 = __builtin_cpu_supports("avx2");
+}
+
+/* Eight lines at once, one lane each: a lane adds the same leaves in the
+ * same order as sum_portable does for its line (so the same float), but
+ * a tree's 7 nodes are compared for the 8 lines with one row load of the
+ * features (lines in lanes) and one compare per node, the path is picked
+ * with masks and the leaf with one permute.  z[k] gets line k's sum. */
+__attribute__((target("avx2"))) static void sum8_avx2(const float *x,
+                                                       size_t n, float *z)
+{
+    _Alignas(32) float col[LM_NFEAT][8];
+    for (size_t k = 0; k < 8; k++)
+        for (size_t f = 0; f < LM_NFEAT; f++)
+            col[f][k] = x[(k < n ? k : 0) * LM_NFEAT + f];
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi32(1);
+    for (size_t t = 0; t < LM_NT; t++) {
+        const lm_tree *tr = &lm_trees[t];
+        __m256 m[7];
+        for (int i = 0; i < 7; i++)
+            m[i] = _mm256_cmp_ps(_mm256_load_ps(col[tr->f[i]]),
+                                 _mm256_set1_ps(tr->t[i]), _CMP_GT_OQ);
+        /* b0: right at the root; b1: right at the level-1 node reached;
+         * b2: right at the level-2 node reached */
+        __m256 b0 = m[0];
+        __m256 b1 = _mm256_blendv_ps(m[1], m[2], b0);
+        __m256 b2 = _mm256_blendv_ps(_mm256_blendv_ps(m[3], m[4], b1),
+                                     _mm256_blendv_ps(m[5], m[6], b1), b0);
+        __m256i leaf = _mm256_or_si256(
+            _mm256_or_si256(
+                _mm256_slli_epi32(_mm256_and_si256(_mm256_castps_si256(b0), one), 2),
+                _mm256_slli_epi32(_mm256_and_si256(_mm256_castps_si256(b1), one), 1)),
+            _mm256_and_si256(_mm256_castps_si256(b2), one));
+        acc = _mm256_add_ps(
+            acc, _mm256_permutevar8x32_ps(_mm256_loadu_ps(tr->leaf), leaf));
+    }
+    _Alignas(32) float out[8];
+    _mm256_store_ps(out, acc);
+    for (size_t k = 0; k < n && k < 8; k++)
+        z[k] = out[k];
+}
+#endif
+
+static float squash(float z)
+{
     z = lm_init + lm_rate * z;
     return 1.0f / (1.0f + expf(-z));
 }
+
+void lm_score_batch(const float *x, size_t n, float *out)
+{
+    size_t k = 0;
+#ifdef LM_AVX2
+    pthread_once(&avx2_once, avx2_init);
+    if (use_avx2)
+        for (; k < n; k += 8)
+            sum8_avx2(x + k * LM_NFEAT, n - k, out + k);
+#endif
+    for (; k < n; k++)
+        out[k] = sum_portable(x + k * LM_NFEAT);
+    for (k = 0; k < n; k++)
+        out[k] = squash(out[k]);
+}
+
+float lm_score_with(const float *x, int fast)
+{
+    float z;
+    if (fast)
+        lm_score_batch(x, 1, &z);
+    else
+        z = squash(sum_portable(x));
+    return z;
+}
+
+float lm_score(const float *x) { return lm_score_with(x, 1); }

@@ -257,6 +257,11 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out,
             i++;
             continue;
         }
+        if (c == ' ') { /* what special_at says of it, without the call */
+            space = 1;
+            i++;
+            continue;
+        }
         int kind = 0;
         size_t l = special_at(s + i, n - i, &kind);
         if (l) {
@@ -379,6 +384,26 @@ static int nf_lines(const char *t, size_t n, int nfkc, wn_buf *out)
     return 0;
 }
 
+/* Is any byte >= 0xCC?  Eight bytes at a time: a word without a high bit
+ * has none. */
+static int has_byte_from_cc(const char *t, size_t n)
+{
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t w;
+        memcpy(&w, t + k, 8);
+        if (!(w & 0x8080808080808080u))
+            continue;
+        for (size_t j = 0; j < 8; j++)
+            if ((unsigned char)t[k + j] >= 0xCC)
+                return 1;
+    }
+    for (; k < n; k++)
+        if ((unsigned char)t[k] >= 0xCC)
+            return 1;
+    return 0;
+}
+
 static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
                         wn_buf *reason)
 {
@@ -387,11 +412,8 @@ static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
     size_t n = doc->text.len;
     /* No byte >= 0xCC means no code point >= U+0300: NFC has nothing to
      * do, and the text is squeezed straight from the document. */
-    size_t k = 0;
-    while (k < n && (unsigned char)t[k] < 0xCC)
-        k++;
     int rc = 0;
-    if (k < n) {
+    if (has_byte_from_cc(t, n)) {
         rc = nf_lines(t, n, st->o.nfkc, &sc->b[1]);
         t = sc->b[1].data ? sc->b[1].data : "";
         n = sc->b[1].len;

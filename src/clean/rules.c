@@ -19,9 +19,9 @@
  */
 #include "clean.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
+#include "rules_dispatch.h"
+
 #include <errno.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,6 +33,7 @@ typedef struct cl_rule {
     int solo; /* cannot join a combined alternation (see combinable) */
     const char *const *need; /* NULL, or needles (built-in rules) */
     int nbit;                 /* this rule's bit in the needle mask */
+    int jit;                  /* code is JIT-compiled */
     pcre2_code *code;
 } cl_rule;
 
@@ -43,6 +44,7 @@ typedef struct cl_rule {
  * the alternation is tried in table order, so the first rule still wins. */
 typedef struct cl_tier {
     uint32_t max_len;
+    int jit;
     pcre2_code *code;
 } cl_tier;
 
@@ -58,13 +60,15 @@ struct cl_rules {
     size_t n, cap;
     needle_ent *nent;
     uint16_t nstart[257];
-    uint8_t one[256];          /* 1-byte needles: byte -> rule bits set */
-    uint64_t onebits[256];
+    uint64_t onebits[256];     /* 1-byte needles: byte -> rule bits set */
     uint64_t pair[65536 / 64]; /* first two bytes of a longer needle */
     uint32_t need_max; /* longest bound of a rule with needles */
     uint32_t max_len; /* longest bound of any enabled rule */
     cl_tier *tier;    /* ascending max_len; NULL = match rule by rule */
     size_t ntier;
+    cl_disp disp;     /* first-two-bytes dispatch over the tiers' rules */
+    size_t *own;      /* rules matched on their own, in table order */
+    size_t nown;      /* (own == NULL: not built; every rule is looked at) */
 };
 
 /* Month and weekday alternations used by the timestamp rules. */
@@ -325,8 +329,10 @@ static int add_rule(cl_rules *r, const char *name, size_t namelen,
     }
     /* JIT is an optimisation: where it is unavailable the interpreter
      * gives the same answers. */
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    int jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
     cl_rule *slot = NULL;
+    free(r->own); /* a table changed after cl_rules_finish: look at all */
+    r->own = NULL;
     for (size_t i = 0; i < r->n; i++)
         if (strlen(r->r[i].name) == namelen &&
             !memcmp(r->r[i].name, name, namelen))
@@ -354,6 +360,7 @@ static int add_rule(cl_rules *r, const char *name, size_t namelen,
         free(slot->pattern);
     }
     slot->code = code;
+    slot->jit = jit;
     slot->pattern = strndup(pat, patlen);
     slot->max_len = max_len;
     slot->disabled = 0;
@@ -539,7 +546,6 @@ static int build_needles(cl_rules *r)
         for (size_t k = 0; x->need[k]; k++)
             total++;
     }
-    memset(r->one, 0, sizeof r->one);
     memset(r->onebits, 0, sizeof r->onebits);
     memset(r->pair, 0, sizeof r->pair);
     if (!total)
@@ -563,7 +569,6 @@ static int build_needles(cl_rules *r)
             e->bit = (uint8_t)r->r[i].nbit;
             unsigned c0 = (unsigned char)nd[0];
             if (e->len == 1) {
-                r->one[c0] = 1;
                 r->onebits[c0] |= (uint64_t)1 << e->bit;
             } else {
                 unsigned key = c0 | (unsigned)(unsigned char)nd[1] << 8;
@@ -574,20 +579,26 @@ static int build_needles(cl_rules *r)
 }
 
 /* Bit i set: the line contains a needle of the rule with nbit i. */
+/* lower_c without a branch: this runs on every byte of every line. */
+static inline unsigned low(unsigned char c)
+{
+    return c + ((unsigned)((unsigned)c - 'A' < 26u) << 5);
+}
+
 static uint64_t needle_mask(const cl_rules *r, const char *s, size_t n)
 {
     /* Most byte pairs start no needle: an 8 KiB bitmap of the first two
      * (lowercased) bytes of every needle rejects them before any
-     * comparison. */
+     * comparison; 1-byte needles are or-ed in from a table (0 for other
+     * bytes) without a test. */
     uint64_t mask = 0;
     const unsigned char *p = (const unsigned char *)s;
-    unsigned c0 = n ? (unsigned char)lower_c((char)p[0]) : 0;
+    unsigned c0 = n ? low(p[0]) : 0;
     for (size_t k = 0; k < n; k++) {
-        unsigned c1 = k + 1 < n ? (unsigned char)lower_c((char)p[k + 1]) : 0;
-        if (r->one[c0])
-            mask |= r->onebits[c0];
+        unsigned c1 = k + 1 < n ? low(p[k + 1]) : 0;
+        mask |= r->onebits[c0];
         unsigned key = c0 | c1 << 8;
-        if (r->pair[key >> 6] >> (key & 63) & 1)
+        if (WN_UNLIKELY(r->pair[key >> 6] >> (key & 63) & 1))
             for (uint16_t e = r->nstart[c0]; e < r->nstart[c0 + 1]; e++) {
                 const needle_ent *x = &r->nent[e];
                 if (x->len < 2 || x->len > n - k || (mask >> x->bit & 1))
@@ -612,6 +623,18 @@ static void free_tiers(cl_rules *r)
     r->ntier = 0;
 }
 
+/* Builds r->disp from the tiers' rules. */
+static void build_dispatch(cl_rules *r)
+{
+    const char **pat = calloc(r->n ? r->n : 1, sizeof *pat);
+    for (size_t i = 0; pat && i < r->n; i++)
+        if (!r->r[i].disabled && !r->r[i].solo)
+            pat[i] = r->r[i].pattern;
+    if (pat)
+        cl_disp_build(&r->disp, pat, r->n);
+    free(pat);
+}
+
 /* May rule x join an alternation?  Not if it numbers its own groups for
  * back-references (numbers would shift) or sets marks of its own. */
 static int combinable(const cl_rule *x)
@@ -627,13 +650,31 @@ static int combinable(const cl_rule *x)
            !strstr(x->pattern, "(*COMMIT") && !strstr(x->pattern, "(*ACCEPT");
 }
 
+/* The rules a line is matched against one by one once the tiers are
+ * settled: enabled ones outside the tiers. */
+static int build_own(cl_rules *r)
+{
+    free(r->own);
+    r->nown = 0;
+    if (!(r->own = malloc((r->n ? r->n : 1) * sizeof *r->own)))
+        return WN_ENOMEM;
+    for (size_t i = 0; i < r->n; i++)
+        if (!r->r[i].disabled && (!r->tier || r->r[i].solo))
+            r->own[r->nown++] = i;
+    return 0;
+}
+
 int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
 {
+    free(r->own);
+    r->own = NULL;
     free_tiers(r);
+    cl_disp_free(&r->disp);
     if (build_needles(r))
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     if (!combined)
-        return 0;
+        return build_own(r) ? wn_err(err, WN_ENOMEM, "", 0, "out of memory")
+                            : 0;
     /* Distinct bounds, ascending. */
     uint32_t *b = malloc((r->n + 1) * sizeof *b);
     if (!b)
@@ -687,7 +728,7 @@ int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
             free_tiers(r);
             break;
         }
-        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        r->tier[r->ntier].jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
         r->tier[r->ntier].max_len = b[t];
         r->tier[r->ntier++].code = code;
     }
@@ -697,6 +738,10 @@ int cl_rules_finish(cl_rules *r, int combined, wn_error *err)
         free_tiers(r);
         return wn_err(err, rc, "", 0, "out of memory");
     }
+    if (r->tier)
+        build_dispatch(r);
+    if (build_own(r))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     return 0;
 }
 
@@ -705,6 +750,8 @@ void cl_rules_free(cl_rules *r)
     if (!r)
         return;
     free_tiers(r);
+    cl_disp_free(&r->disp);
+    free(r->own);
     free(r->nent);
     for (size_t i = 0; i < r->n; i++) {
         pcre2_code_free(r->r[i].code);
@@ -723,6 +770,17 @@ void *cl_rules_match_data(const cl_rules *r)
 
 void cl_rules_match_data_free(void *md) { pcre2_match_data_free(md); }
 
+/* pcre2_jit_match skips pcre2_match's checks, which cost about as much
+ * as the match itself on a short line; it checks no UTF-8 either, so it
+ * runs only on text known to be valid. */
+static int run(const pcre2_code *code, int jit, const char *s, size_t n,
+               uint32_t opts, void *md)
+{
+    if (jit && (opts & PCRE2_NO_UTF_CHECK))
+        return pcre2_jit_match(code, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    return pcre2_match(code, (PCRE2_SPTR)s, n, 0, opts, md, NULL);
+}
+
 const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
                            int utf_ok, void *md)
 {
@@ -734,12 +792,30 @@ const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
      * win if it comes earlier in the table. */
     size_t hit = r->n;
     int tiers = r->tier != NULL;
-    if (tiers) {
+    const unsigned char *u = (const unsigned char *)s;
+    if (tiers && r->disp.start && n >= 2 &&
+        (unsigned)(u[0] - DISP_LO) < DISP_W &&
+        (unsigned)(u[1] - DISP_LO) < DISP_W) {
+        /* the tier's rules, narrowed to the alternatives that can start
+         * with these two bytes; table order, so the first match is the
+         * alternation's */
+        size_t key = (size_t)(u[0] - DISP_LO) * DISP_W + (u[1] - DISP_LO);
+        for (uint32_t e = r->disp.start[key]; e < r->disp.start[key + 1];
+             e++) {
+            uint16_t a = r->disp.list[e];
+            size_t i = r->disp.rule[a];
+            if (n <= r->r[i].max_len &&
+                run(r->disp.code[a], r->disp.jit, s, n, opts, md) >= 0) {
+                hit = i;
+                break;
+            }
+        }
+    } else if (tiers) {
         size_t t = 0;
         while (t < r->ntier && r->tier[t].max_len < n)
             t++;
-        if (t < r->ntier && pcre2_match(r->tier[t].code, (PCRE2_SPTR)s, n,
-                                        0, opts, md, NULL) >= 0) {
+        if (t < r->ntier &&
+            run(r->tier[t].code, r->tier[t].jit, s, n, opts, md) >= 0) {
             PCRE2_SPTR mark = pcre2_get_mark(md);
             size_t i = 0;
             for (const PCRE2_UCHAR *p = mark; p && *p >= '0' && *p <= '9';
@@ -750,7 +826,11 @@ const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
         }
     }
     uint64_t mask = n <= r->need_max ? needle_mask(r, s, n) : 0;
-    for (size_t i = 0; i < hit; i++) {
+    size_t cnt = r->own ? r->nown : r->n;
+    for (size_t k = 0; k < cnt; k++) {
+        size_t i = r->own ? r->own[k] : k;
+        if (i >= hit)
+            break;
         const cl_rule *x = &r->r[i];
         if (x->disabled || n > x->max_len || (tiers && !x->solo))
             continue;
@@ -759,7 +839,7 @@ const char *cl_rules_match(const cl_rules *r, const char *s, size_t n,
         /* The caller checked the document's UTF-8 once (readers repair
          * it), so the per-line check is skipped; invalid text is matched
          * with checking on and simply matches nothing. */
-        if (pcre2_match(x->code, (PCRE2_SPTR)s, n, 0, opts, md, NULL) >= 0)
+        if (run(x->code, x->jit, s, n, opts, md) >= 0)
             return x->name;
     }
     return hit < r->n ? r->r[hit].name : NULL;

@@ -6,6 +6,8 @@
  */
 #include "t.h"
 
+#include "../../src/clean/line_model.h"
+
 /* Rule names live as long as their stage: copied here. */
 typedef struct got {
     const char *rule[64];
@@ -434,26 +436,135 @@ TEST(clean_preset_unknown)
     wn_config_free(c);
 }
 
+/* One stage of clean with config key=value pairs (NULL-terminated). */
+static wn_stage *clean_with(const char *const *kv)
+{
+    wn_config *c = wn_config_new();
+    for (size_t i = 0; kv && kv[i]; i += 2)
+        wn_config_set(c, kv[i], kv[i + 1]);
+    wn_stage *st = NULL;
+    wn_error err;
+    if (wn_stage_new("clean", c, &st, &err))
+        t_fail(__FILE__, __LINE__, "wn_stage_new: %s", err.msg);
+    wn_config_free(c);
+    return st;
+}
+
+/* Does line s get the same verdict from stages a and b? */
+static void same_verdict(wn_stage *a, wn_stage *b, const char *s)
+{
+    static got ga, gb;
+    wn_doc d = WN_DOC_INIT;
+    wn_buf_puts(&d.text, s);
+    memset(&ga, 0, sizeof ga);
+    memset(&gb, 0, sizeof gb);
+    wn_clean_lines(a, &d, NULL, grab, &ga);
+    wn_clean_lines(b, &d, NULL, grab, &gb);
+    wn_doc_release(&d);
+    const char *x = ga.n ? ga.rule[0] : NULL, *y = gb.n ? gb.rule[0] : NULL;
+    if ((x == NULL) != (y == NULL) || (x && strcmp(x, y)))
+        t_fail(__FILE__, __LINE__, "'%s': %s vs %s", s, x ? x : "keep",
+               y ? y : "keep");
+}
+
 TEST(clean_combined_and_rule_by_rule_agree)
 {
-    /* The combined matcher is an optimisation: on every case line and on
-     * a page of all of them, rule by rule gives the same verdicts. */
-    wn_buf page = WN_BUF_INIT;
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        wn_buf_printf(&page, "%s\n%s\n", cases[i].drop, cases[i].keep);
-    }
+    /* The combined matcher is an optimisation: on every case line, rule
+     * by rule gives the same verdict.  It picks alternatives by a line's
+     * first two bytes, so the lines go in as written, in capitals, with
+     * the first letter alone in capitals, and cut after 1, 2 and 3
+     * bytes. */
     const char *off[] = {"clean.combined", "0", NULL};
-    static got a, b;
-    verdicts("clean", page.data, &a, NULL, NULL);
-    verdicts("clean", page.data, &b, NULL, off);
-    CHECK_INT(a.n, b.n);
-    for (size_t i = 0; i < a.n && i < b.n; i++)
-        if ((a.rule[i] == NULL) != (b.rule[i] == NULL) ||
-            (a.rule[i] && strcmp(a.rule[i], b.rule[i])))
-            t_fail(__FILE__, __LINE__, "line %zu: %s vs %s", i,
-                   a.rule[i] ? a.rule[i] : "keep",
-                   b.rule[i] ? b.rule[i] : "keep");
-    wn_buf_release(&page);
+    wn_stage *a = clean_with(NULL), *b = clean_with(off);
+    if (!a || !b)
+        return;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *two[2] = {cases[i].drop, cases[i].keep};
+        for (int k = 0; k < 2; k++) {
+            char v[6][512];
+            size_t n = strlen(two[k]);
+            if (n >= sizeof v[0])
+                n = sizeof v[0] - 1;
+            for (size_t c = 0; c < n; c++) {
+                char ch = two[k][c];
+                v[0][c] = ch;
+                v[1][c] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+                v[2][c] = c == 0 ? v[1][c] : ch;
+            }
+            v[0][n] = v[1][n] = v[2][n] = 0;
+            for (int cut = 1; cut <= 3; cut++)
+                snprintf(v[2 + cut], sizeof v[0], "%.*s", cut, two[k]);
+            for (int j = 0; j < 6; j++)
+                same_verdict(a, b, v[j]);
+        }
+    }
+    wn_stage_free(a);
+    wn_stage_free(b);
+}
+
+TEST(clean_dispatch_user_rule_shapes)
+{
+    /* User rules of the shapes the alternative splitter must leave whole
+     * or split right: a quantified group, an option setting that reaches
+     * the alternatives after it, bars inside a class and a nested group,
+     * an alternation outside the group, a group closing the pattern. */
+    static const char rules[] =
+        "q1 ^(?:ab|cd)+$\n"
+        "q2 ^(?:x(?-i)Yz|wq)$\n"
+        "q3 ^(?:[|)]k|(?:m|n)o|p\\)q)$\n"
+        "q4 ^(?:rs)|tu$\n"
+        "q5 ^(?:vv|ww)\n"
+        "q6 ^(?:zz|yy){2}$\n";
+    const char *lines[] = {
+        "abcd", "ABAB", "cdab", "ab", "xyz", "XYz", "xYz", "wq", "WQ",
+        "|k", ")k", "mo", "no", "p)q", "rs", "rs and more", "tu", "xx tu",
+        "vv", "vvx", "ww", "zzyy", "zz", "yyyy", "Ab", "a", "", "z"};
+    cl_rules *r[2];
+    wn_error err;
+    for (int k = 0; k < 2; k++) {
+        CHECK_INT(cl_rules_new(1, NULL, NULL, &r[k], &err), 0);
+        CHECK_INT(cl_rules_parse(r[k], rules, sizeof rules - 1, "t", &err),
+                  0);
+        CHECK_INT(cl_rules_finish(r[k], k == 0, &err), 0);
+    }
+    void *md = cl_rules_match_data(r[0]);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        size_t n = strlen(lines[i]);
+        const char *a = cl_rules_match(r[0], lines[i], n, 1, md);
+        const char *b = cl_rules_match(r[1], lines[i], n, 1, md);
+        if ((a == NULL) != (b == NULL) || (a && strcmp(a, b)))
+            t_fail(__FILE__, __LINE__, "'%s': %s vs %s", lines[i],
+                   a ? a : "keep", b ? b : "keep");
+    }
+    cl_rules_match_data_free(md);
+    cl_rules_free(r[0]);
+    cl_rules_free(r[1]);
+}
+
+TEST(clean_line_model_fast_path_same_floats)
+{
+    /* The AVX2 tree walk (eight lines at a time) must give the very
+     * floats of the node-by-node walk: on random feature vectors, on ones
+     * made of the round values binary features take (thresholds 0.5 sit
+     * between them), and on a batch whose size is no multiple of 8. */
+    float x[19][LM_NFEAT], out[19];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        for (size_t r = 0; r < 19; r++)
+            for (size_t f = 0; f < LM_NFEAT; f++) {
+                seed = seed * 1664525u + 1013904223u;
+                x[r][f] = round % 2 ? (float)(seed >> 30) * 0.5f
+                                    : (float)(seed >> 8) / 16777216.0f * 8.0f -
+                                          1.0f;
+            }
+        lm_score_batch(&x[0][0], 19, out);
+        for (size_t r = 0; r < 19; r++) {
+            float a = lm_score_with(x[r], 0), b = lm_score_with(x[r], 1);
+            if (memcmp(&a, &out[r], sizeof a) || memcmp(&a, &b, sizeof a))
+                t_fail(__FILE__, __LINE__, "row %zu: %.9g vs %.9g / %.9g", r,
+                       (double)a, (double)out[r], (double)b);
+        }
+    }
 }
 
 typedef struct scored {
