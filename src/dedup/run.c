@@ -158,6 +158,28 @@ static int setup(const wn_config *cfg, const char *const *inputs, size_t n,
     return prepare_workdir(o, inputs, n, workdir, err);
 }
 
+/* Once the cluster stage's marker is written nothing reads the shingles,
+ * the band files or the pair lists again (a resumed run skips every stage
+ * up to the filter, which needs only the signatures, ids and assignments):
+ * they are removed, so the work directory does not hold them through the
+ * filter and the caller's later steps.  Best effort: a file left behind
+ * costs disk, not correctness. */
+static void drop_cluster_inputs(const dd_ctx *c)
+{
+    wn_buf p = WN_BUF_INIT;
+    for (size_t s = 0; s < c->n; s++) {
+        if (!dd_path(&p, c->workdir, "shg-%05zu.bin", s))
+            unlink(p.data);
+        for (unsigned q = 0; q < c->o->partitions; q++)
+            if (!dd_path(&p, c->workdir, "bnd-%05zu-%03u.bin", s, q))
+                unlink(p.data);
+    }
+    for (unsigned q = 0; q < c->o->partitions; q++)
+        if (!dd_path(&p, c->workdir, "pair-%03u.bin", q))
+            unlink(p.data);
+    wn_buf_release(&p);
+}
+
 static int stage_run(const wn_config *cfg, int stage, unsigned unit,
                      const char *const *inputs, size_t n,
                      const char *workdir, const char *const *outputs,
@@ -181,7 +203,10 @@ static int stage_run(const wn_config *cfg, int stage, unsigned unit,
     }
     stage_job j = {&c, stage};
     dd_units u = stage_units(&j, 1);
-    return dd_unit_run(&u, unit, st, err);
+    rc = dd_unit_run(&u, unit, st, err);
+    if (!rc && stage == WN_DEDUP_CLUSTER)
+        drop_cluster_inputs(&c);
+    return rc;
 }
 
 int wn_dedup_collect_rejects(const char *workdir, size_t n, const char *path,
@@ -280,7 +305,8 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
     memset(st, 0, sizeof *st);
     dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory, 1};
     for (int s = 0; s < WN_DEDUP_NSTAGES && !rc; s++)
-        rc = stage_all_units(&c, s, st, err);
+        if (!(rc = stage_all_units(&c, s, st, err)) && s == WN_DEDUP_CLUSTER)
+            drop_cluster_inputs(&c);
     if (!rc && rejects)
         rc = wn_dedup_collect_rejects(workdir, n, rejects, err);
     if (lock >= 0)
