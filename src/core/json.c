@@ -264,6 +264,83 @@ int json_decode_string(const char **pp, const char *end, wn_buf *out,
     return 0;
 }
 
+/* A byte of x is '"', '\\', NUL or >= 0x80 (exact: no false
+ * positives). */
+static inline int swar_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones) & ~x) | x) &
+                   high
+               ? 1
+               : 0;
+}
+
+int json_measure_string(const char **pp, const char *end, size_t *bytes,
+                        size_t *chars)
+{
+    const char *p = *pp + 1, *raw = p;
+    size_t nb = 0, nc = 0;
+    int wide = 0; /* bytes >= 0x80 met: the raw runs need a UTF-8 check */
+    for (;;) {
+        while (end - p >= 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            if (swar_special(x))
+                break;
+            p += 8;
+            nb += 8;
+            nc += 8;
+        }
+        if (p >= end)
+            return WN_EFORMAT;
+        unsigned char c = (unsigned char)*p;
+        if (!c)
+            return WN_EFORMAT; /* the decoder would repair it */
+        if (c != '"' && c != '\\') {
+            nb++;
+            nc += (c & 0xC0) != 0x80;
+            wide |= c >= 0x80;
+            p++;
+            continue;
+        }
+        if (c == '"')
+            break;
+        if (end - p < 2)
+            return WN_EFORMAT;
+        if (p[1] != 'u') {
+            if (!p[1] || !strchr("\"\\/bfnrt", p[1]))
+                return WN_EFORMAT;
+            nb++;
+            nc++;
+            p += 2;
+            continue;
+        }
+        uint32_t v, lo;
+        if (read_hex4(p + 2, end, &v))
+            return WN_EFORMAT;
+        p += 6;
+        if (v >= 0xD800 && v <= 0xDBFF && end - p >= 6 && p[0] == '\\' &&
+            p[1] == 'u' && !read_hex4(p + 2, end, &lo) && lo >= 0xDC00 &&
+            lo <= 0xDFFF) {
+            nb += 4;
+            p += 6;
+        } else if ((v >= 0xD800 && v <= 0xDFFF) || v == 0)
+            return WN_EFORMAT; /* the decoder would repair it */
+        else
+            nb += v < 0x80 ? 1 : v < 0x800 ? 2 : 3;
+        nc++;
+    }
+    /* escapes are ASCII, so the raw runs are valid UTF-8 exactly when the
+     * whole literal is */
+    if (wide && !wn_utf8_valid(raw, (size_t)(p - raw)))
+        return WN_EFORMAT;
+    *pp = p + 1;
+    *bytes = nb;
+    *chars = nc;
+    return 0;
+}
+
 /* Bytes that need escaping in a JSON string: ", \ and controls. */
 static const unsigned char needs_escape[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
