@@ -190,6 +190,28 @@ int json_skip_value(const char **pp, const char *end, int depth)
     }
 }
 
+/* Eight bytes at a time: nonzero when some byte of x is c, or below c
+ * (c <= 0x80).  Exact as a test (no false positives for the word). */
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGH (SWAR_ONES * 0x80)
+static inline uint64_t swar_eq(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (SWAR_ONES * c);
+    return (y - SWAR_ONES) & ~y & SWAR_HIGH;
+}
+
+static inline uint64_t swar_below(uint64_t x, unsigned char c)
+{
+    return (x - SWAR_ONES * c) & ~x & SWAR_HIGH;
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
 int json_decode_string(const char **pp, const char *end, wn_buf *out,
                        size_t *repaired)
 {
@@ -199,6 +221,9 @@ int json_decode_string(const char **pp, const char *end, wn_buf *out,
     for (;;) {
         /* copy the run up to the next quote or backslash */
         const char *s = p;
+        while (end - s >= 8 &&
+               !(swar_eq(load8(s), '"') | swar_eq(load8(s), '\\')))
+            s += 8;
         while (s < end && *s != '"' && *s != '\\')
             s++;
         if (s > p) {
@@ -264,16 +289,11 @@ int json_decode_string(const char **pp, const char *end, wn_buf *out,
     return 0;
 }
 
-/* A byte of x is '"', '\\', NUL or >= 0x80 (exact: no false
- * positives). */
+/* A byte of x is '"', '\\', NUL or >= 0x80. */
 static inline int swar_special(uint64_t x)
 {
-    const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
-    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones) & ~x) | x) &
-                   high
-               ? 1
-               : 0;
+    return ((swar_eq(x, '"') | swar_eq(x, '\\') | swar_eq(x, 0) | x) &
+            SWAR_HIGH) != 0;
 }
 
 int json_measure_string(const char **pp, const char *end, size_t *bytes,
@@ -283,11 +303,7 @@ int json_measure_string(const char **pp, const char *end, size_t *bytes,
     size_t nb = 0, nc = 0;
     int wide = 0; /* bytes >= 0x80 met: the raw runs need a UTF-8 check */
     for (;;) {
-        while (end - p >= 8) {
-            uint64_t x;
-            memcpy(&x, p, 8);
-            if (swar_special(x))
-                break;
+        while (end - p >= 8 && !swar_special(load8(p))) {
             p += 8;
             nb += 8;
             nc += 8;
@@ -363,6 +379,17 @@ int wn_json_put_string(wn_buf *out, const char *str, size_t n)
     out->data[out->len++] = '"';
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
+        /* text has a newline every line or so: skip eight bytes at a time
+         * between them */
+        while (i + 8 <= n) {
+            uint64_t x = load8(str + i);
+            if (swar_below(x, 0x20) | swar_eq(x, '"') | swar_eq(x, '\\') |
+                swar_eq(x, 0x7F))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (WN_LIKELY(!needs_escape[c]))
             continue;
