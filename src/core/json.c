@@ -325,8 +325,13 @@ int json_measure_string(const char **pp, const char *end, size_t *bytes,
         if (end - p < 2)
             return WN_EFORMAT;
         if (p[1] != 'u') {
-            if (!p[1] || !strchr("\"\\/bfnrt", p[1]))
+            switch (p[1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+            case 'r': case 't':
+                break;
+            default:
                 return WN_EFORMAT;
+            }
             nb++;
             nc++;
             p += 2;
