@@ -47,6 +47,9 @@ typedef struct bufin {
 
 int bufin_init(bufin *b, istream *s);
 void bufin_release(bufin *b);
+/* istream_open and bufin_init; bufin_close closes both. */
+int bufin_open(bufin *b, const char *path, wn_error *err);
+void bufin_close(bufin *b);
 /* Makes at least n bytes available from pos if the input has them;
  * returns how many are available (may be < n at the end, or after an
  * allocation failure, which is parked like a stream error). */

@@ -135,15 +135,10 @@ static int each_own_line(const char *path,
                                    const docline *, wn_error *),
                          void *ctx, wn_error *err)
 {
-    istream *in;
-    int rc = istream_open(path, &in, err);
+    bufin b;
+    int rc = bufin_open(&b, path, err);
     if (rc)
         return rc;
-    bufin b;
-    if ((rc = bufin_init(&b, in))) {
-        istream_close(in);
-        return wn_err(err, rc, path, 0, "out of memory");
-    }
     const char *line;
     size_t len;
     uint64_t off = 0;
@@ -163,12 +158,12 @@ static int each_own_line(const char *path,
     if (rc == WN_ELIMIT)
         rc = wn_err(err, WN_EIO, path, off,
                     "damaged work file: a line over 1 GiB");
-    else if (!rc && (rc = bufin_take_error(&b, err)))
-        rc = wn_err(err, WN_EIO, path, err->offset, "damaged work file: %s",
-                    err->msg);
-    bufin_release(&b);
-    istream_close(in);
-    return rc < 0 ? rc : rc ? WN_EIO : 0;
+    wn_error why;
+    if (!rc && bufin_take_error(&b, &why))
+        rc = wn_err(err, WN_EIO, path, why.offset, "damaged work file: %s",
+                    why.msg);
+    bufin_close(&b);
+    return rc;
 }
 
 /* The counts' view of a document line (s->url holds a url with escapes). */
