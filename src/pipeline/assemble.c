@@ -172,10 +172,10 @@ static int line_counts(sharder *s, const docline *d, tally_doc *v)
     memset(v, 0, sizeof *v);
     v->bytes = d->text_bytes;
     v->chars = d->text_chars;
-    v->lang = d->lang.p;
-    v->lang_n = (size_t)(d->lang.end - d->lang.p);
-    v->dupc = d->dupc.p;
-    v->dupc_n = (size_t)(d->dupc.end - d->dupc.p);
+    if ((v->lang = d->lang.p))
+        v->lang_n = (size_t)(d->lang.end - d->lang.p);
+    if ((v->dupc = d->dupc.p))
+        v->dupc_n = (size_t)(d->dupc.end - d->dupc.p);
     v->url = "";
     if (!d->url.p)
         return 0;

@@ -41,7 +41,8 @@ static void check_same(const wn_doc *src)
     CHECK_INT(dl.text_bytes, want.bytes);
     CHECK_INT(dl.text_chars, want.chars);
     CHECK_INT(jview_str(dl.text, &s), 0);
-    CHECK(s.len == d.text.len && !memcmp(s.data, d.text.data, s.len));
+    CHECK(s.len == d.text.len &&
+          (!s.len || !memcmp(s.data, d.text.data, s.len)));
     CHECK_INT(jview_str(dl.id, &s), 0);
     CHECK_STR(s.data, d.id.data);
     CHECK_INT(jview_str(dl.url, &s), 0);
