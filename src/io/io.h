@@ -74,8 +74,9 @@ int bufin_take_error(bufin *b, wn_error *err);
 int writer_format(const wn_writer *w);
 /* Marks the output a work file (atomic_file.work). */
 void writer_work(wn_writer *w);
-/* Compresses on n threads (zstd's own workers) when n > 1, before the
- * first write: other compressed bytes, the same bytes decompressed. */
+/* Compresses on n >= 1 threads of zstd's own, before the first write.
+ * zstd's threaded mode gives the same bytes for every n (and other bytes
+ * than the caller's thread alone would, the same once decompressed). */
 void writer_threads(wn_writer *w, int n);
 
 /* ---- reader.c ---- */
