@@ -146,6 +146,13 @@ int json_skip_value(const char **p, const char *end, int depth);
 int json_decode_string(const char **p, const char *end, wn_buf *out,
                        size_t *repaired);
 
+/* The length json_decode_string would give the string literal at *p, in
+ * bytes and in UTF-8 characters, without decoding it; advances *p past the
+ * closing quote.  WN_EFORMAT when the literal is invalid or would need a
+ * repair (invalid UTF-8, a lone surrogate, \u0000, a raw NUL). */
+int json_measure_string(const char **p, const char *end, size_t *bytes,
+                        size_t *chars);
+
 /* ---- reading small JSON documents in place (src/core/jview.c) ---- */
 
 /* A validated JSON value: [p, end) in the caller's buffer. */

@@ -190,6 +190,28 @@ int json_skip_value(const char **pp, const char *end, int depth)
     }
 }
 
+/* Eight bytes at a time: nonzero when some byte of x is c, or below c
+ * (c <= 0x80).  Exact as a test (no false positives for the word). */
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGH (SWAR_ONES * 0x80)
+static inline uint64_t swar_eq(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (SWAR_ONES * c);
+    return (y - SWAR_ONES) & ~y & SWAR_HIGH;
+}
+
+static inline uint64_t swar_below(uint64_t x, unsigned char c)
+{
+    return (x - SWAR_ONES * c) & ~x & SWAR_HIGH;
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
 int json_decode_string(const char **pp, const char *end, wn_buf *out,
                        size_t *repaired)
 {
@@ -199,6 +221,9 @@ int json_decode_string(const char **pp, const char *end, wn_buf *out,
     for (;;) {
         /* copy the run up to the next quote or backslash */
         const char *s = p;
+        while (end - s >= 8 &&
+               !(swar_eq(load8(s), '"') | swar_eq(load8(s), '\\')))
+            s += 8;
         while (s < end && *s != '"' && *s != '\\')
             s++;
         if (s > p) {
@@ -264,6 +289,79 @@ int json_decode_string(const char **pp, const char *end, wn_buf *out,
     return 0;
 }
 
+/* A byte of x is '"', '\\', NUL or >= 0x80. */
+static inline int swar_special(uint64_t x)
+{
+    return ((swar_eq(x, '"') | swar_eq(x, '\\') | swar_eq(x, 0) | x) &
+            SWAR_HIGH) != 0;
+}
+
+int json_measure_string(const char **pp, const char *end, size_t *bytes,
+                        size_t *chars)
+{
+    const char *p = *pp + 1, *raw = p;
+    size_t nb = 0, nc = 0;
+    int wide = 0; /* bytes >= 0x80 met: the raw runs need a UTF-8 check */
+    for (;;) {
+        while (end - p >= 8 && !swar_special(load8(p))) {
+            p += 8;
+            nb += 8;
+            nc += 8;
+        }
+        if (p >= end)
+            return WN_EFORMAT;
+        unsigned char c = (unsigned char)*p;
+        if (!c)
+            return WN_EFORMAT; /* the decoder would repair it */
+        if (c != '"' && c != '\\') {
+            nb++;
+            nc += (c & 0xC0) != 0x80;
+            wide |= c >= 0x80;
+            p++;
+            continue;
+        }
+        if (c == '"')
+            break;
+        if (end - p < 2)
+            return WN_EFORMAT;
+        if (p[1] != 'u') {
+            switch (p[1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+            case 'r': case 't':
+                break;
+            default:
+                return WN_EFORMAT;
+            }
+            nb++;
+            nc++;
+            p += 2;
+            continue;
+        }
+        uint32_t v, lo;
+        if (read_hex4(p + 2, end, &v))
+            return WN_EFORMAT;
+        p += 6;
+        if (v >= 0xD800 && v <= 0xDBFF && end - p >= 6 && p[0] == '\\' &&
+            p[1] == 'u' && !read_hex4(p + 2, end, &lo) && lo >= 0xDC00 &&
+            lo <= 0xDFFF) {
+            nb += 4;
+            p += 6;
+        } else if ((v >= 0xD800 && v <= 0xDFFF) || v == 0)
+            return WN_EFORMAT; /* the decoder would repair it */
+        else
+            nb += v < 0x80 ? 1 : v < 0x800 ? 2 : 3;
+        nc++;
+    }
+    /* escapes are ASCII, so the raw runs are valid UTF-8 exactly when the
+     * whole literal is */
+    if (wide && !wn_utf8_valid(raw, (size_t)(p - raw)))
+        return WN_EFORMAT;
+    *pp = p + 1;
+    *bytes = nb;
+    *chars = nc;
+    return 0;
+}
+
 /* Bytes that need escaping in a JSON string: ", \ and controls. */
 static const unsigned char needs_escape[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -286,6 +384,17 @@ int wn_json_put_string(wn_buf *out, const char *str, size_t n)
     out->data[out->len++] = '"';
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
+        /* text has a newline every line or so: skip eight bytes at a time
+         * between them */
+        while (i + 8 <= n) {
+            uint64_t x = load8(str + i);
+            if (swar_below(x, 0x20) | swar_eq(x, '"') | swar_eq(x, '\\') |
+                swar_eq(x, 0x7F))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (WN_LIKELY(!needs_escape[c]))
             continue;

@@ -262,21 +262,18 @@ static int load_set(dc_state *s, const char *path, wn_error *err)
     if (!(s->sets[s->nsets] = strdup(base ? base + 1 : path)))
         return wn_err(err, WN_ENOMEM, path, 0, "out of memory");
     uint32_t set = s->nsets++;
-    istream *in;
-    int rc = istream_open(path, &in, err);
+    bufin b;
+    int rc = bufin_open(&b, path, err);
+    if (rc == WN_ENOMEM)
+        return rc; /* err says so */
     if (rc) {
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
         return wn_err(err, WN_EINVAL, path, 0, DC ".against: %s", why);
     }
-    bufin b;
     wn_buf tmp[3] = {WN_BUF_INIT, WN_BUF_INIT, WN_BUF_INIT};
     wn_buf str = WN_BUF_INIT;
     int json = is_jsonl(path);
-    if ((rc = bufin_init(&b, in))) {
-        istream_close(in);
-        return wn_err(err, rc, path, 0, "out of memory");
-    }
     const char *line;
     size_t len;
     uint64_t off = 0;
@@ -296,8 +293,7 @@ static int load_set(dc_state *s, const char *path, wn_error *err)
         rc = wn_err(err, WN_EINVAL, path, off, DC ".against: line too long");
     if (!rc && bufin_take_error(&b, err))
         rc = WN_EINVAL; /* a damaged evaluation set is no set to trust */
-    bufin_release(&b);
-    istream_close(in);
+    bufin_close(&b);
     for (int i = 0; i < 3; i++)
         wn_buf_release(&tmp[i]);
     wn_buf_release(&str);

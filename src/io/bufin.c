@@ -29,6 +29,26 @@ void bufin_release(bufin *b)
     b->buf = NULL;
 }
 
+int bufin_open(bufin *b, const char *path, wn_error *err)
+{
+    istream *in;
+    int rc = istream_open(path, &in, err);
+    if (rc)
+        return rc;
+    if ((rc = bufin_init(b, in))) {
+        istream_close(in);
+        return wn_err(err, rc, path, 0, "out of memory");
+    }
+    return 0;
+}
+
+void bufin_close(bufin *b)
+{
+    istream_close(b->s);
+    b->s = NULL;
+    bufin_release(b);
+}
+
 /* Parks an allocation failure like a stream error that ends the input at
  * the current position: the parser sees its data end there, and the
  * reader reports the failure instead of what the parser made of it (a

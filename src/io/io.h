@@ -54,6 +54,9 @@ typedef struct bufin {
 
 int bufin_init(bufin *b, istream *s);
 void bufin_release(bufin *b);
+/* istream_open and bufin_init; bufin_close closes both. */
+int bufin_open(bufin *b, const char *path, wn_error *err);
+void bufin_close(bufin *b);
 /* Makes at least n bytes available from pos if the input has them;
  * returns how many are available (may be < n at the end, or after an
  * allocation failure, which is parked like a stream error). */
@@ -78,6 +81,10 @@ int bufin_take_error(bufin *b, wn_error *err);
 int writer_format(const wn_writer *w);
 /* Marks the output a work file (atomic_file.work). */
 void writer_work(wn_writer *w);
+/* Compresses on n >= 1 threads of zstd's own, before the first write.
+ * zstd's threaded mode gives the same bytes for every n (and other bytes
+ * than the caller's thread alone would, the same once decompressed). */
+void writer_threads(wn_writer *w, int n);
 
 /* ---- reader.c ---- */
 

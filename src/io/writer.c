@@ -43,6 +43,14 @@ int writer_format(const wn_writer *w) { return w->format; }
 
 void writer_work(wn_writer *w) { w->af.work = 1; }
 
+void writer_threads(wn_writer *w, int n)
+{
+    /* a libzstd built without threads refuses it: then the caller's
+     * thread compresses, as without this call */
+    if (w->codec == CODEC_ZSTD && !w->started && n >= 1)
+        (void)ZSTD_CCtx_setParameter(w->zs, ZSTD_c_nbWorkers, n);
+}
+
 static int ends_with(const char *s, const char *suf)
 {
     size_t n = strlen(s), k = strlen(suf);

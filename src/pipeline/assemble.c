@@ -10,8 +10,10 @@
  * duplicate groups, a few examples per reject reason), and the run checks
  * its books: documents read = kept + rejected, by reason.
  */
+#include "docline.h"
 #include "run_internal.h"
 #include "../io/input.h"
+#include "../io/io.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -26,24 +28,28 @@ typedef struct sharder {
     const char *dir; /* "data" or "rejects" */
     wn_writer *w;
     size_t shard, bytes;
-    wn_buf line, path;
+    wn_buf path;
     size_t file; /* the input whose documents are being copied */
+    wn_buf url, tmp; /* scratch of the counts */
 } sharder;
 
 static int shard_open(sharder *s, wn_error *err)
 {
     run_path(s->r, &s->path, "%s/part-%05zu.jsonl.zst", s->dir, s->shard);
     s->bytes = 0;
-    return wn_writer_open(s->path.data, WN_OUT_JSONL, &s->w, err);
+    int rc = wn_writer_open(s->path.data, WN_OUT_JSONL, &s->w, err);
+    if (!rc) /* compressed on run.jobs threads: the same bytes for any -j */
+        writer_threads(s->w, s->r->jobs);
+    return rc;
 }
 
-static int shard_put(sharder *s, const wn_doc *d, wn_error *err)
+/* The document's line, as the work file holds it: wn_doc_to_json of the
+ * document it decodes to, so copying it gives the bytes that decoding and
+ * writing it again would. */
+static int shard_put(sharder *s, const char *line, size_t n, wn_error *err)
 {
     int rc;
-    wn_buf_reset(&s->line);
-    if ((rc = wn_doc_to_json(d, &s->line)))
-        return wn_err(err, rc, "", 0, "out of memory");
-    if (s->bytes && s->bytes + s->line.len + 1 > s->r->shard_size) {
+    if (s->bytes && s->bytes + n + 1 > s->r->shard_size) {
         rc = wn_writer_close(s->w, err); /* frees the writer, even failing */
         s->w = NULL;
         if (rc)
@@ -52,8 +58,8 @@ static int shard_put(sharder *s, const wn_doc *d, wn_error *err)
         if ((rc = shard_open(s, err)))
             return rc;
     }
-    s->bytes += s->line.len + 1;
-    return wn_writer_write_line(s->w, s->line.data, s->line.len, err);
+    s->bytes += n + 1;
+    return wn_writer_write_line(s->w, line, n, err);
 }
 
 /* Closes the last shard (outdir_finish removes any shard past it). */
@@ -62,9 +68,16 @@ static int shard_finish(sharder *s, size_t *count, wn_error *err)
     int rc = wn_writer_close(s->w, err);
     s->w = NULL;
     *count = s->shard + 1;
-    wn_buf_release(&s->line);
-    wn_buf_release(&s->path);
     return rc;
+}
+
+static void sharder_release(sharder *s)
+{
+    wn_writer_abort(s->w); /* a failed open or close left none */
+    s->w = NULL;
+    wn_buf_release(&s->path);
+    wn_buf_release(&s->url);
+    wn_buf_release(&s->tmp);
 }
 
 typedef struct each_ctx {
@@ -115,20 +128,89 @@ int run_each_own_doc(const char *path,
     return rc < 0 ? rc : 0;
 }
 
-static int put_kept(void *ctx, wn_doc *d, wn_error *err)
+/* Every document line of a work file of this run into fn, with what
+ * docline_scan found in it: the final copy reads no more than that. */
+static int each_own_line(const char *path,
+                         int (*fn)(void *, const char *, size_t,
+                                   const docline *, wn_error *),
+                         void *ctx, wn_error *err)
+{
+    bufin b;
+    int rc = bufin_open(&b, path, err);
+    if (rc)
+        return rc;
+    const char *line;
+    size_t len;
+    uint64_t off = 0;
+    docline d;
+    while ((rc = bufin_getline(&b, &line, &len, (size_t)1 << 30, &off)) ==
+           1) {
+        if (json_skip_ws(line, line + len) == line + len)
+            continue; /* a blank line, as the JSONL reader skips it */
+        if (docline_scan(line, len, &d)) {
+            rc = wn_err(err, WN_EIO, path, off,
+                        "damaged work file: not a document line");
+            break;
+        }
+        if ((rc = fn(ctx, line, len, &d, err)))
+            break;
+    }
+    if (rc == WN_ELIMIT)
+        rc = wn_err(err, WN_EIO, path, off,
+                    "damaged work file: a line over 1 GiB");
+    wn_error why;
+    if (!rc && bufin_take_error(&b, &why))
+        rc = wn_err(err, WN_EIO, path, why.offset, "damaged work file: %s",
+                    why.msg);
+    bufin_close(&b);
+    return rc;
+}
+
+/* The counts' view of a document line (s->url holds a url with escapes). */
+static int line_counts(sharder *s, const docline *d, tally_doc *v)
+{
+    memset(v, 0, sizeof *v);
+    v->bytes = d->text_bytes;
+    v->chars = d->text_chars;
+    if ((v->lang = d->lang.p))
+        v->lang_n = (size_t)(d->lang.end - d->lang.p);
+    if ((v->dupc = d->dupc.p))
+        v->dupc_n = (size_t)(d->dupc.end - d->dupc.p);
+    v->url = "";
+    if (!d->url.p)
+        return 0;
+    const char *q = d->url.p + 1, *e = d->url.end - 1;
+    if (!memchr(q, '\\', (size_t)(e - q))) {
+        v->url = q;
+        v->url_n = (size_t)(e - q);
+        return 0;
+    }
+    int rc = jview_str(d->url, &s->url);
+    v->url = s->url.data;
+    v->url_n = s->url.len;
+    return rc;
+}
+
+static int put_kept(void *ctx, const char *line, size_t n, const docline *d,
+                    wn_error *err)
 {
     sharder *s = ctx;
     wn_run *r = s->r;
-    int rc = tally_final_kept(&r->total, d);
+    tally_doc v;
+    int rc = line_counts(s, d, &v);
+    if (!rc)
+        rc = tally_final_kept(&r->total, &v);
     if (rc)
         return wn_err(err, rc, "", 0, "out of memory");
     if (r->finfo)
         r->finfo[s->file].kept++;
-    return shard_put(s, d, err);
+    return shard_put(s, line, n, err);
 }
 
-static int add_example(wn_run *r, const wn_doc *d, const char *reason,
-                       size_t rn, const wn_buf *key)
+/* A reject's example: its id, url, reason and the start of its text (the
+ * only documents the copy decodes). */
+static int add_example(wn_run *r, sharder *s, const docline *d,
+                       const char *reason, size_t rn, const wn_buf *key)
 {
     size_t have = 0;
     for (size_t i = 0; i < r->nex; i++)
@@ -143,55 +225,58 @@ static int add_example(wn_run *r, const wn_doc *d, const char *reason,
     memset(e, 0, sizeof *e);
     if (!(e->reason_key = strdup(key->data)))
         return WN_ENOMEM;
-    if (wn_buf_set(&e->id, d->id.data, d->id.len) ||
-        wn_buf_set(&e->url, d->url.data, d->url.len) ||
-        wn_buf_set(&e->reason, reason, rn))
-        return WN_ENOMEM;
+    int rc;
+    if ((rc = jview_str(d->id, &e->id)) || (rc = jview_str(d->url, &e->url)) ||
+        (rc = wn_buf_set(&e->reason, reason, rn)) ||
+        (rc = jview_str(d->text, &s->tmp)))
+        return rc;
     /* an excerpt of at most 1000 bytes, cut on a character boundary */
-    size_t n = d->text.len < 1000 ? d->text.len : 1000;
-    while (n < d->text.len && n && ((unsigned char)d->text.data[n] & 0xC0) == 0x80)
+    const wn_buf *x = &s->tmp;
+    size_t n = x->len < 1000 ? x->len : 1000;
+    while (n < x->len && n && ((unsigned char)x->data[n] & 0xC0) == 0x80)
         n--;
-    return wn_buf_set(&e->excerpt, d->text.data, n);
+    return wn_buf_set(&e->excerpt, x->data, n);
 }
 
 typedef struct rej_ctx {
     sharder *s;
     int count; /* duplicates: count their reasons (stage ones are counted) */
-    wn_buf key;
+    wn_buf key, reason;
 } rej_ctx;
 
-static int put_rejected(void *ctx, wn_doc *d, wn_error *err)
+static int put_rejected(void *ctx, const char *line, size_t n,
+                        const docline *d, wn_error *err)
 {
     rej_ctx *c = ctx;
     wn_run *r = c->s->r;
-    const char *v;
-    size_t n;
-    int rc;
-    wn_buf reason = WN_BUF_INIT;
-    rc = 0;
-    if (wn_doc_meta_get(d, "reject_reason", &v, &n) && n && *v == '"') {
-        const char *p = v;
-        rc = json_decode_string(&p, v + n, &reason, NULL);
+    wn_buf *reason = &c->reason;
+    int rc = 0;
+    wn_buf_reset(reason);
+    if (d->reason.p && *d->reason.p == '"') {
+        const char *p = d->reason.p;
+        rc = json_decode_string(&p, d->reason.end, reason, NULL);
         if (rc == WN_EFORMAT) /* not ours to judge here: "unknown" */
             rc = 0;
     }
-    if (!rc && !reason.len)
-        rc = wn_buf_puts(&reason, "unknown");
+    if (!rc && !reason->len)
+        rc = wn_buf_puts(reason, "unknown");
     if (!rc)
-        rc = tally_reason_key(reason.data, reason.len, &c->key);
+        rc = tally_reason_key(reason->data, reason->len, &c->key);
     if (!rc && c->count) {
         r->total.dup_rejected++;
         rc = tally_kv_add(&r->total.reasons, &r->total.nreasons, c->key.data,
                           c->key.len, 1);
     }
+    tally_doc v;
     if (!rc)
-        rc = tally_final_rejected(&r->total, d, c->count);
+        rc = line_counts(c->s, d, &v);
     if (!rc)
-        rc = add_example(r, d, reason.data, reason.len, &c->key);
-    wn_buf_release(&reason);
+        rc = tally_final_rejected(&r->total, &v, c->count);
+    if (!rc)
+        rc = add_example(r, c->s, d, reason->data, reason->len, &c->key);
     if (rc)
         return wn_err(err, rc, "", 0, "out of memory");
-    return shard_put(c->s, d, err);
+    return shard_put(c->s, line, n, err);
 }
 
 /* A malloc'd OUTDIR path, or NULL when out of memory. */
@@ -272,37 +357,37 @@ static void *write_rejects(void *arg)
 {
     rej_job *j = arg;
     wn_run *r = j->r;
-    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
-    rej_ctx ctx = {&rej, 0, WN_BUF_INIT};
+    sharder rej = {r, "rejects", NULL, 0, 0, WN_BUF_INIT, 0, WN_BUF_INIT,
+                   WN_BUF_INIT};
+    rej_ctx ctx = {&rej, 0, WN_BUF_INIT, WN_BUF_INIT};
     wn_buf b = WN_BUF_INIT;
     int rc = shard_open(&rej, &j->err);
     for (size_t i = 0; i < j->n && !rc; i++)
-        rc = run_each_own_doc(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst",
-                                       i),
-                              put_rejected, &ctx, &j->err);
+        rc = each_own_line(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
+                           put_rejected, &ctx, &j->err);
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
-        rc = run_each_own_doc(j->io->rejects, put_rejected, &ctx, &j->err);
+        rc = each_own_line(j->io->rejects, put_rejected, &ctx, &j->err);
     }
     if (!rc && r->para && j->n) { /* documents the paragraph step emptied */
         ctx.count = 1;
-        rc = run_each_own_doc(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
-                              put_rejected, &ctx, &j->err);
+        rc = each_own_line(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
+                           put_rejected, &ctx, &j->err);
     }
     if (!rc && r->substr && j->n) { /* documents the substring step cut
                                       * below substr.min_doc_bytes */
         ctx.count = 1;
-        rc = run_each_own_doc(run_path(r, &b, "work/p4/rejects.jsonl.zst"),
-                              put_rejected, &ctx, &j->err);
+        rc = each_own_line(run_path(r, &b, "work/p4/rejects.jsonl.zst"),
+                           put_rejected, &ctx, &j->err);
     }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
         if (!rc)
             rc = rc2;
     }
-    wn_buf_release(&rej.line); /* a failed open or close left no writer */
-    wn_buf_release(&rej.path);
+    sharder_release(&rej);
     wn_buf_release(&ctx.key);
+    wn_buf_release(&ctx.reason);
     wn_buf_release(&b);
     j->rc = rc;
     return NULL;
@@ -325,7 +410,8 @@ int run_assemble(wn_run *r, wn_error *err)
         rc = run_substr(r, r->para ? io.p3 : r->dedup ? io.p2 : io.p1, err);
     run_clock_lap(&r->clock, RT_DEDUP);
     r->phase = PH_WRITE;
-    sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, WN_BUF_INIT, 0};
+    sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, 0, WN_BUF_INIT,
+                    WN_BUF_INIT};
     rej_job rj = {r, &io, n, 0, {0}};
     /* data and rejects touch disjoint counters, so with more than one job
      * the rejects are written by a second thread meanwhile */
@@ -342,7 +428,7 @@ int run_assemble(wn_run *r, wn_error *err)
             !(in = run_path(r, &p4, "work/p4/%05zu.jsonl.zst", i)))
             rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         if (!rc)
-            rc = run_each_own_doc(in, put_kept, &data, err);
+            rc = each_own_line(in, put_kept, &data, err);
     }
     wn_buf_release(&p4);
     if (data.w) {
@@ -350,8 +436,7 @@ int run_assemble(wn_run *r, wn_error *err)
         if (!rc)
             rc = rc2;
     }
-    wn_buf_release(&data.line);
-    wn_buf_release(&data.path);
+    sharder_release(&data);
     if (threaded)
         pthread_join(th, NULL);
     else if (!rc)

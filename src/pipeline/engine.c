@@ -416,7 +416,10 @@ static int commit(pump *u, batch *b, wn_error *err)
             e->docs_kept++;
             if (e->pii)
                 tally_redactions(t, d);
-            if (e->final && (rc = tally_final_kept(t, d)))
+            tally_doc td;
+            if (e->final)
+                tally_doc_of(&td, d);
+            if (e->final && (rc = tally_final_kept(t, &td)))
                 return wn_err(err, rc, "", 0, "out of memory");
             if ((rc = write_doc(e->kept, d, line, err)))
                 return rc;

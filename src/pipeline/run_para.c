@@ -48,8 +48,12 @@ static int para_doc(void *ctx, wn_doc *d, wn_error *err)
 static int open_work(const char *path, wn_writer **w, wn_error *err)
 {
     int rc = wn_writer_open(path, WN_OUT_JSONL, w, err);
-    if (!rc)
+    if (!rc) {
         writer_work(*w);
+        /* read once more, by the final copy: the fastest level, as the
+         * task outputs and dedup's */
+        wn_writer_set_level(*w, 1);
+    }
     return rc;
 }
 

@@ -340,18 +340,22 @@ int tally_load(tally *t, const char *path, wn_error *err)
     return rc;
 }
 
-static size_t doc_chars(const wn_doc *d)
+void tally_doc_of(tally_doc *v, const wn_doc *d)
 {
-    size_t chars = 0;
+    memset(v, 0, sizeof *v);
+    v->bytes = d->text.len;
     for (size_t i = 0; i < d->text.len; i++)
-        chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
-    return chars;
+        v->chars += ((unsigned char)d->text.data[i] & 0xC0) != 0x80;
+    v->url = d->url.data ? d->url.data : "";
+    v->url_n = d->url.len;
+    if (!wn_doc_meta_get(d, "language", &v->lang, &v->lang_n))
+        v->lang = NULL;
+    if (!wn_doc_meta_get(d, "duplicate_count", &v->dupc, &v->dupc_n))
+        v->dupc = NULL;
 }
 
-int tally_doc_host(const wn_doc *d, wn_buf *out)
+int tally_url_host(const char *u, size_t n, wn_buf *out)
 {
-    const char *u = d->url.data ? d->url.data : "";
-    size_t n = d->url.len;
     const char *p = memchr(u, ':', n);
     if (p && p + 2 < u + n && p[1] == '/' && p[2] == '/')
         p += 3;
@@ -372,11 +376,16 @@ int tally_doc_host(const wn_doc *d, wn_buf *out)
     return rc;
 }
 
+int tally_doc_host(const wn_doc *d, wn_buf *out)
+{
+    return tally_url_host(d->url.data ? d->url.data : "", d->url.len, out);
+}
+
 /* One document into a by-domain counter ("(none)" without a url). */
-static int count_domain(counter *c, const wn_doc *d)
+static int count_domain(counter *c, const tally_doc *d)
 {
     wn_buf h = WN_BUF_INIT;
-    int rc = tally_doc_host(d, &h);
+    int rc = tally_url_host(d->url ? d->url : "", d->url_n, &h);
     if (!rc)
         rc = h.len ? counter_add(c, h.data, h.len, 1)
                    : counter_add(c, "(none)", 6, 1);
@@ -384,14 +393,15 @@ static int count_domain(counter *c, const wn_doc *d)
     return rc;
 }
 
-/* The language in d's metadata, or "none". */
-static int count_language(tally_kv **kv, size_t *n, const wn_doc *d)
+/* The language a document's metadata names, if it names one as a
+ * string (its JSON text between the quotes, as written). */
+static int doc_language(const tally_doc *d, const char **s, size_t *n)
 {
-    const char *v;
-    size_t vn;
-    if (wn_doc_meta_get(d, "language", &v, &vn) && vn >= 2 && v[0] == '"')
-        return tally_kv_add(kv, n, v + 1, vn - 2, 1);
-    return tally_kv_add(kv, n, "none", 4, 1);
+    if (!d->lang || d->lang_n < 2 || d->lang[0] != '"')
+        return 0;
+    *s = d->lang + 1;
+    *n = d->lang_n - 2;
+    return 1;
 }
 
 /* The measure key (klen bytes), made with op and bound if new; NULL when
@@ -473,33 +483,40 @@ int tally_add_measures(tally *t, stage_measures *m)
     return rc;
 }
 
-int tally_final_rejected(tally *t, const wn_doc *d, int dup)
+int tally_final_rejected(tally *t, const tally_doc *d, int dup)
 {
     int rc;
+    const char *l;
+    size_t ln;
     if (dup)
-        t->dup_bytes += d->text.len;
-    t->len_hist_rej[tally_len_bucket(doc_chars(d))]++;
-    if ((rc = count_language(&t->langs_rej, &t->nlangs_rej, d)))
+        t->dup_bytes += d->bytes;
+    t->len_hist_rej[tally_len_bucket(d->chars)]++;
+    if (!doc_language(d, &l, &ln)) {
+        l = "none";
+        ln = 4;
+    }
+    if ((rc = tally_kv_add(&t->langs_rej, &t->nlangs_rej, l, ln, 1)))
         return rc;
     return count_domain(&t->domains_rej, d);
 }
 
-int tally_final_kept(tally *t, const wn_doc *d)
+int tally_final_kept(tally *t, const tally_doc *d)
 {
     t->final_kept++;
-    t->final_bytes += d->text.len;
-    t->len_hist[tally_len_bucket(doc_chars(d))]++;
-    const char *v;
-    size_t n;
+    t->final_bytes += d->bytes;
+    t->len_hist[tally_len_bucket(d->chars)]++;
+    const char *l;
+    size_t ln;
     int rc;
-    if (wn_doc_meta_get(d, "language", &v, &n) && n >= 2 && v[0] == '"' &&
-        (rc = tally_kv_add(&t->langs, &t->nlangs, v + 1, n - 2, 1)))
+    if (doc_language(d, &l, &ln) &&
+        (rc = tally_kv_add(&t->langs, &t->nlangs, l, ln, 1)))
         return rc;
     if ((rc = count_domain(&t->domains_kept, d)))
         return rc;
-    if (wn_doc_meta_get(d, "duplicate_count", &v, &n)) {
+    if (d->dupc) {
+        /* the value is followed by ',' or '}' (a line) or NUL (meta) */
         char tmp[32];
-        long long c = strtoll(v, NULL, 10) + 1;
+        long long c = strtoll(d->dupc, NULL, 10) + 1;
         int k = snprintf(tmp, sizeof tmp, "%lld", c);
         if ((rc = tally_kv_add(&t->clusters, &t->nclusters, tmp, (size_t)k,
                                1)))

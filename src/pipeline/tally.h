@@ -133,13 +133,26 @@ int write_text_file(const char *path, const wn_buf *text, wn_error *err);
 int write_work_file(const char *path, const wn_buf *text, wn_error *err);
 /* Bucket of a length in characters for len_hist. */
 size_t tally_len_bucket(uint64_t chars);
+/* What the final counts read of one document: taken from a wn_doc
+ * (tally_doc_of) or from the line written for it (assemble.c, docline.c)
+ * without decoding it. */
+typedef struct tally_doc {
+    size_t bytes, chars;        /* its text's length */
+    const char *url;            /* decoded */
+    size_t url_n;
+    const char *lang, *dupc;    /* the "language" and "duplicate_count" */
+    size_t lang_n, dupc_n;      /* values as JSON; NULL when absent */
+} tally_doc;
+void tally_doc_of(tally_doc *v, const wn_doc *d);
 /* Counts a kept document of the final output: length histogram, language,
  * duplicate group size, final_kept and final_bytes. */
-int tally_final_kept(tally *t, const wn_doc *d);
+int tally_final_kept(tally *t, const tally_doc *d);
 /* Counts a rejected document of the final output: length, language,
  * domain.  dup: a duplicate (its bytes go to dup_bytes). */
-int tally_final_rejected(tally *t, const wn_doc *d, int dup);
-/* The host of a document's url ("" when it has none), into out. */
+int tally_final_rejected(tally *t, const tally_doc *d, int dup);
+/* The host of a url ("" when it has none), into out. */
+int tally_url_host(const char *url, size_t n, wn_buf *out);
+/* ... of a document's url. */
 int tally_doc_host(const wn_doc *d, wn_buf *out);
 /* Adds the redactions the pii stage recorded in d's metadata. */
 void tally_redactions(tally *t, const wn_doc *d);
