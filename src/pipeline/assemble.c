@@ -322,6 +322,16 @@ int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
          * fastest level (level 3 cost ~0.2 s of CPU per 35 MB of text) */
         if (!rc && !wn_config_lookup(io->cfg, "dedup.level"))
             rc = wn_config_set(io->cfg, "dedup.level", "1");
+        /* its inputs are work files winnow wrote: a document dedup does
+         * not change is copied as its line, not parsed and rewritten */
+        if (!rc && !wn_config_lookup(io->cfg, "dedup.verbatim"))
+            rc = wn_config_set(io->cfg, "dedup.verbatim", "1");
+        /* the run's reading phase already holds ~120 MB: dedup's own
+         * budget (sorts, the cluster's optional arrays, which only speed
+         * it up) is kept so that the whole run stays under 1 GiB
+         * (bench-large: 136 bytes per document in the cluster stage) */
+        if (!rc && !wn_config_lookup(io->cfg, "dedup.memory"))
+            rc = wn_config_set(io->cfg, "dedup.memory", "768M");
     }
     wn_buf_release(&b);
     return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
