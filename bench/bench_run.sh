@@ -43,7 +43,7 @@ for input in "$F" "$D"; do
       rm -rf "$O"
       ts="$ts $(t "$build/winnow" run -q --no-progress -j $j --languages all "$input" -o "$O")"
       # the phases of one whole default job, for the table below
-      [ "$input" = "$F" ] && [ $j = 1 ] && cp "$O/timing.json" build/bench/timing-j1.json
+      [ "$input" = "$F" ] && cp "$O/timing.json" build/bench/timing-j$j.json
     done
     eval "m$j=$(echo $ts | tr ' ' '\n' | median)"
   done
@@ -72,6 +72,17 @@ for p in t["phases"]:
         rest = p["cpu_seconds"] - stages
         print("    stages %6.2f s  %5.1f%%; reading, site pass and work files %.2f s  %5.1f%%"
               % (stages, 100 * stages / cpu, rest, 100 * rest / cpu))
+# what keeps -j2 from 2x: each phase's wall time at -j1 and -j2
+try:
+    t2 = json.load(open(sys.argv[1].replace("-j1", "-j2")))
+    w2 = {p["name"]: p["wall_seconds"] for p in t2["phases"]}
+    print("phase wall time -j1 -> -j2 (one run each):")
+    for p in t["phases"]:
+        b = w2.get(p["name"], 0)
+        print("  %-8s %6.2f -> %6.2f s  %4.2fx" % (p["name"], p["wall_seconds"], b,
+              p["wall_seconds"] / b if b else 0))
+except OSError:
+    pass
 EOF
 # the peer-like corpus, winnow against datatrove (filters, then MinHash)
 P=$S/peers
