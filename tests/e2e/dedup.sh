@@ -97,6 +97,13 @@ cmp -s out3/reuters.jsonl.gz dedup/reuters.jsonl.gz && pass ||
   shards/*.jsonl.gz
 cmp -s r2.jsonl rejects.jsonl && pass || fail "-j 2: same rejects"
 cmp -s o2/bbc.jsonl.gz dedup/bbc.jsonl.gz && pass || fail "-j 2: same output"
+# once clustered, the shingles, band files and pair lists are gone (by
+# hand and in a whole run); the signatures the filter reads stay
+for d in work w2; do
+  ls $d/sig-00000.bin >/dev/null 2>&1 &&
+    ! ls $d/shg-* $d/bnd-* $d/pair-*.bin >/dev/null 2>&1 && pass ||
+    fail "$d: cluster inputs removed, signatures kept"
+done
 "$WINNOW" dedup -q -m 512K --partitions 2 -w w3 -o o3/ -r r3.jsonl \
   --stats st3.json shards/*.jsonl.gz
 cmp -s r3.jsonl rejects.jsonl && pass || fail "-m 512K: same rejects"
