@@ -504,7 +504,7 @@ int wn_run_stats_json(wn_run *r, wn_buf *out)
     size_t at = out->len;
     int rc = tally_json(&r->total,
                         r->dedup || r->para || r->substr ? &r->dstats : NULL,
-                        r->data_shards, r->reject_shards, out);
+                        r->dedup, r->data_shards, r->reject_shards, out);
     if (rc)
         return rc;
     /* and what only a run has: the substring step (its bytes struck are

@@ -43,7 +43,7 @@ int wn_engine_stage_stats(const wn_engine *e, size_t i, const char **name,
 
 int wn_engine_stats_json(wn_engine *e, wn_buf *out)
 {
-    return tally_json(&e->books, NULL, 0, 0, out);
+    return tally_json(&e->books, NULL, 0, 0, 0, out);
 }
 
 tally *engine_books(wn_engine *e) { return &e->books; }

@@ -587,8 +587,8 @@ static int put_top(wn_buf *o, const counter *c)
     return rc ? WN_ENOMEM : 0;
 }
 
-int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
-               size_t reject_shards, wn_buf *o)
+int tally_json(tally *t, const wn_dedup_stats *dd, int dedup_on,
+               size_t data_shards, size_t reject_shards, wn_buf *o)
 {
     uint64_t rejected = 0;
     for (size_t i = 0; i < t->nreasons; i++)
@@ -655,7 +655,7 @@ int tally_json(tally *t, const wn_dedup_stats *dd, size_t data_shards,
                            "\"paragraphs\":{\"checked\":%llu,"
                            "\"removed\":%llu,\"bytes_removed\":%llu,"
                            "\"documents_emptied\":%llu}}",
-                        dd ? "true" : "false",
+                        dd && dedup_on ? "true" : "false",
                         (unsigned long long)(dd ? dd->exact_dups : 0),
                         (unsigned long long)(dd ? dd->near_dups : 0),
                         (unsigned long long)(dd ? dd->groups : 0),
@@ -778,7 +778,7 @@ int wn_dedup_stats_json(const wn_dedup_stats *caller, wn_buf *out)
                           26, st->paragraph_emptied);
     size_t at = out->len;
     if (!rc)
-        rc = tally_json(&t, st, 0, 0, out);
+        rc = tally_json(&t, st, 1, 0, 0, out);
     /* and what only a dedup run has: its work (which depends on resuming
      * and on the memory budget, so winnow run's stats.json leaves it out) */
     if (!rc)

@@ -162,10 +162,12 @@ int tally_decontaminated(tally *t, const wn_doc *d);
 
 /* The one stats schema (stats.json of winnow run, --stats of every
  * command): documents read = kept + rejected, by reason and by stage (with
- * each stage's time), the input counters, dedup (NULL: off), output and
+ * each stage's time), the input counters, dedup (NULL: none of its steps
+ * ran; dedup_on: the document dedup ran, which dedup.enabled reports, as
+ * the paragraph step alone also fills dedup's counters), output and
  * histograms.  Appends one JSON object and a newline to out. */
-int tally_json(tally *t, const wn_dedup_stats *dedup, size_t data_shards,
-               size_t reject_shards, wn_buf *out);
+int tally_json(tally *t, const wn_dedup_stats *dedup, int dedup_on,
+               size_t data_shards, size_t reject_shards, wn_buf *out);
 /* Reopens the JSON object that tally_json (or another writer) ended at
  * out's end with "}\n", started at offset at, to append members. */
 void tally_json_reopen(wn_buf *out, size_t at);

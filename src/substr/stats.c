@@ -38,7 +38,7 @@ int wn_substr_stats_json(const wn_substr_stats *caller, wn_buf *out)
         rc = tally_kv_add(&t.reasons, &t.nreasons, "substr", 6, st.rejected);
     size_t at = out->len;
     if (!rc)
-        rc = tally_json(&t, NULL, 0, 0, out);
+        rc = tally_json(&t, NULL, 0, 0, 0, out);
     if (!rc)
         tally_json_reopen(out, at);
     if (!rc)

@@ -65,6 +65,8 @@ cmp -s run1/data/part-00000.jsonl.zst run3/data/part-00000.jsonl.zst &&
   pass || fail "run: -j 1 and -j 3 differ"
 expect_eq "run: paragraphs removed" 72 \
   "$(json_get run1/stats.json dedup.paragraphs.removed)"
+expect_eq "run: paragraphs alone: dedup.enabled" False \
+  "$(json_get run1/stats.json dedup.enabled)"
 expect_eq "run: read = kept + rejected" \
   "$(json_get run1/stats.json documents.read)" \
   "$(json_sum run1/stats.json documents.kept documents.rejected)"
@@ -74,6 +76,8 @@ grep -q "paragraphs removed" rund/report.html && pass ||
   fail "report: no paragraphs removed"
 expect_eq "run with dedup: after the near copies" 67 \
   "$(json_get rund/stats.json dedup.paragraphs.removed)"
+expect_eq "run with dedup: dedup.enabled" True \
+  "$(json_get rund/stats.json dedup.enabled)"
 
 # ---- real text: false removals of the Bloom filter <= the rate
 B=$WN_SHARED/data/text/bbc-news-2225/bbc-news-2225.jsonl.gz
