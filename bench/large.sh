@@ -42,7 +42,7 @@ bytes() { # 10G, 0.25G, 500M, 123 -> bytes (powers of 1000)
     if (u == "K") m = 1e3; else if (u == "M") m = 1e6; else if (u == "G") m = 1e9
     if (m > 1) s = substr(s, 1, length(s) - 1)
     if (s !~ /^[0-9]*\.?[0-9]+$/) exit 1
-    printf "%d\n", s * m }'
+    printf "%.0f\n", s * m }  # %d stops at 2^31 in mawk'
 }
 size=$(bytes "${SIZE:-10G}") || { echo "bench-large: bad SIZE=${SIZE:-}"; exit 2; }
 fsize=$(bytes "${FILE_SIZE:-256M}") || { echo "bench-large: bad FILE_SIZE"; exit 2; }
