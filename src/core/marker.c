@@ -170,14 +170,15 @@ static int seal(wn_buf *m, uint64_t payload_len, uint32_t n)
     return rc;
 }
 
-/* The marker itself is a work file, but it is not noted in any ledger
- * (its own hash vouches for it). */
+/* The marker is a work file that vouches for itself (its own hash): it
+ * is published unsynced like the files it lists, noted in a ledger of its
+ * own that is then dropped, not in the unit's. */
 static int publish(const char *path, const wn_buf *m, wn_error *err)
 {
-    work_ledger *saved = current;
-    current = NULL;
+    work_ledger self;
+    ledger_begin(&self);
     int rc = atomic_write_work(path, m->data ? m->data : "", m->len, err);
-    current = saved;
+    ledger_release(&self);
     return rc;
 }
 
