@@ -391,21 +391,21 @@ int marker_forget(const char *path, const char *prefix, wn_error *err)
     }
     if (rc)
         goto out;
-    size_t at = (size_t)plen, end = m.len - FOOTER, plen_ = (size_t)plen;
-    rc = wn_buf_append(&out, m.data, plen_);
+    size_t at = (size_t)plen, end = m.len - FOOTER;
+    rc = wn_buf_append(&out, m.data, (size_t)plen);
     size_t pl = strlen(prefix);
     for (uint32_t i = 0; i < n && !rc; i++) {
         size_t from = at;
         entry e;
         if (next_entry(&m, &at, end, &e))
-            goto out; /* not ours to fix: parse() vouched for it */
+            goto out; /* cannot be: its hash matched; left as it is */
         if (e.len >= pl && !memcmp(e.name, prefix, pl))
             continue;
         rc = wn_buf_append(&out, m.data + from, at - from);
         kept++;
     }
-    if (kept == n)
-        goto out;
+    if (!rc && kept == n)
+        goto out; /* nothing struck */
     keep_first(&rc, seal(&out, plen, kept));
     if (rc)
         rc = wn_err(err, rc, path, 0, "out of memory");
