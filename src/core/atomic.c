@@ -10,7 +10,8 @@
  * never share a temporary.  Commit checks every write, fsyncs the data,
  * renames over the destination and fsyncs the directory, so after a crash
  * the destination holds the old or the new contents, never a mix; any
- * failure removes the temporary.  The dot and the fixed ".tmp." tag let a
+ * failure removes the temporary.  A work file published by a unit is only
+ * renamed: its unit's marker vouches for it (marker.c).  The dot and the fixed ".tmp." tag let a
  * later run find what a killed one left (atomic_is_temporary).
  */
 #include "core.h"
@@ -137,7 +138,8 @@ static int create_temp(atomic_file *af, wn_error *err)
             random_bytes(r, sizeof r);
         for (int k = 0; k < SUFFIX; k++)
             sfx[k] = symbols[r[k] & 63];
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+        /* readable too: a work file is read back for its hash */
+        int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
                                O_CLOEXEC, 0644);
         if (fd >= 0) {
             af->fd = fd;
@@ -216,7 +218,18 @@ int atomic_commit(atomic_file *af, wn_error *err)
         what = "write"; /* ferror: an earlier fwrite failed */
         e = errno ? errno : EIO;
     }
-    if (!what) {
+    /* a work file of a unit: its marker will vouch for it by size and
+     * hash instead of an fsync (marker.c) */
+    work_ledger *l = af->work ? ledger_current() : NULL;
+    int noted = 0;
+    if (!what && l) {
+        wn_error le;
+        if (ledger_note(l, af->path, af->fd, &le))
+            what = "read back", e = errno ? errno : EIO;
+        else
+            noted = 1;
+    }
+    if (!what && !noted) {
         if (fault_sim(FAULT_FSYNC))
             errno = EIO, what = "fsync";
         else if (fsync(af->fd) && errno != EINVAL)

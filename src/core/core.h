@@ -88,10 +88,12 @@ typedef struct atomic_file {
     FILE *f;    /* its stream after atomic_fopen (owns fd), else NULL */
     char *path; /* the destination */
     char *tmp;  /* the temporary; NULL when none is open */
-    int work;   /* a resumable unit's work file: no directory fsync (a
-                 * rename lost in a crash only makes the unit run again;
-                 * the file's own fsync stays, so a name never shows a
-                 * partial file) */
+    int work;   /* a work file (derived data a later run can make
+                 * again): published inside a unit (a ledger is current
+                 * on the thread), it is noted in the ledger and renamed
+                 * without any fsync (marker.c says why that is safe);
+                 * outside one only the directory fsync is left out (a
+                 * rename lost in a crash only makes the unit run again) */
 } atomic_file;
 
 /* Creates the temporary for path; write to af->fd. */
@@ -124,6 +126,39 @@ void atomic_remove_temporaries(const char *path);
 int atomic_move_dir(const char *from, const char *to);
 /* write(2) until n bytes are written (EINTR retried): 0, or -1 and errno. */
 int write_full(int fd, const void *p, size_t n);
+
+/* ---- unit markers that vouch for work files (src/core/marker.c) ---- */
+
+/* The work files a unit published so far (size, XXH3 and name each). */
+typedef struct work_ledger {
+    wn_buf list;
+    uint32_t n;
+    struct work_ledger *prev; /* the thread's ledger before this one */
+} work_ledger;
+/* Makes l (zeroed here) the calling thread's ledger: the work files that
+ * atomic_commit publishes on this thread are noted in it, unsynced. */
+void ledger_begin(work_ledger *l);
+/* The thread's ledger is the one before l again; l keeps its list. */
+void ledger_end(work_ledger *l);
+void ledger_release(work_ledger *l);
+/* The calling thread's ledger, or NULL. */
+work_ledger *ledger_current(void);
+/* Notes path, whose contents fd holds (read from offset 0), in l. */
+int ledger_note(work_ledger *l, const char *path, int fd, wn_error *err);
+/* Publishes the marker path: payload[0..n) and the files l lists (l may
+ * be NULL: none). */
+int marker_write(const char *path, const void *payload, size_t n,
+                 const work_ledger *l, wn_error *err);
+/* 0 with the payload appended to payload when path is a whole marker and
+ * every file it lists has the size and hash it was published with; 1
+ * when there is no marker or it is not to be trusted (then it and the
+ * files it lists are removed); negative with err filled on failure. */
+int marker_read(const char *path, wn_buf *payload, wn_error *err);
+/* fsyncs every file the marker path lists, the marker and its folder. */
+int marker_sync(const char *path, wn_error *err);
+/* Strikes from the marker path the files whose names (relative to its
+ * folder) start with prefix, before they are removed on purpose. */
+int marker_forget(const char *path, const char *prefix, wn_error *err);
 
 /* ---- JSON scanning (src/core/json.c) ---- */
 

@@ -425,6 +425,7 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     if ((rc = wn_writer_open(c->outputs[shard], WN_OUT_JSONL, &x.out, err)) ||
         (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &x.rej, err)))
         goto out;
+    writer_work(x.rej); /* gathered into the final rejects later */
     (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
     if (c->o->verbatim) {
         if ((rc = split_verbatim(&x, hd.ndocs, err)))

@@ -162,21 +162,37 @@ static int setup(const wn_config *cfg, const char *const *inputs, size_t n,
  * the band files or the pair lists again (a resumed run skips every stage
  * up to the filter, which needs only the signatures, ids and assignments):
  * they are removed, so the work directory does not hold them through the
- * filter and the caller's later steps.  Best effort: a file left behind
- * costs disk, not correctness. */
+ * filter and the caller's later steps.  Their markers vouch for them
+ * (marker.c), so they are struck from the markers first; and before that
+ * the cluster's marker and files are made durable, or a power cut could
+ * leave the struck markers without the clustering that made them so (the
+ * cluster would run again without its inputs).  Best effort: a file left
+ * behind costs disk, not correctness. */
 static void drop_cluster_inputs(const dd_ctx *c)
 {
     wn_buf p = WN_BUF_INIT;
+    wn_error e;
+    if (dd_path(&p, c->workdir, "cluster-%05u.done", 0u) ||
+        marker_sync(p.data, &e))
+        goto out;
     for (size_t s = 0; s < c->n; s++) {
-        if (!dd_path(&p, c->workdir, "shg-%05zu.bin", s))
+        if (!dd_path(&p, c->workdir, "sig-%05zu.done", s) &&
+            !marker_forget(p.data, "shg-", &e) &&
+            !dd_path(&p, c->workdir, "shg-%05zu.bin", s))
             unlink(p.data);
+        if (dd_path(&p, c->workdir, "bands-%05zu.done", s) ||
+            marker_forget(p.data, "bnd-", &e))
+            continue;
         for (unsigned q = 0; q < c->o->partitions; q++)
             if (!dd_path(&p, c->workdir, "bnd-%05zu-%03u.bin", s, q))
                 unlink(p.data);
     }
     for (unsigned q = 0; q < c->o->partitions; q++)
-        if (!dd_path(&p, c->workdir, "pair-%03u.bin", q))
+        if (!dd_path(&p, c->workdir, "pairs-%05u.done", q) &&
+            !marker_forget(p.data, "pair-", &e) &&
+            !dd_path(&p, c->workdir, "pair-%03u.bin", q))
             unlink(p.data);
+out:
     wn_buf_release(&p);
 }
 

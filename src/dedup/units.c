@@ -30,32 +30,41 @@ static void add_counters(void *acc, const void *one, size_t n)
 int dd_unit_run(const dd_units *u, unsigned unit, void *stats, wn_error *err)
 {
     uint64_t local[MAX_WORDS];
-    wn_buf p = WN_BUF_INIT;
+    wn_buf p = WN_BUF_INIT, m = WN_BUF_INIT;
     int rc = 0;
     if (u->stats_size > sizeof local ||
         u->skipped_at + sizeof(uint64_t) > u->stats_size)
         return wn_err(err, WN_EINVAL, "", 0, "counters too large");
     memset(local, 0, sizeof local);
     dd_path(&p, u->workdir, "%s-%05u.done", u->stage, unit);
-    FILE *f = fopen(p.data, "rb");
-    /* a marker without its output (removed since) does not count */
-    if (f && (!u->outputs || dd_exists(u->outputs[unit])) &&
-        fread(local, u->stats_size, 1, f) == 1) {
-        fclose(f);
+    /* a marker counts only if the files it lists are intact (marker.c)
+     * and, for a unit with a final output, while that output exists */
+    rc = marker_read(p.data, &m, err);
+    if (!rc && m.len == u->stats_size &&
+        (!u->outputs || dd_exists(u->outputs[unit]))) {
+        memcpy(local, m.data, u->stats_size);
         uint64_t one = 1;
         memcpy((char *)local + u->skipped_at, &one, sizeof one);
         add_counters(stats, local, u->stats_size);
+        wn_buf_release(&m);
         wn_buf_release(&p);
         return 0;
     }
-    if (f)
-        fclose(f);
+    wn_buf_release(&m);
+    if (rc < 0) {
+        wn_buf_release(&p);
+        return rc;
+    }
     memset(local, 0, sizeof local);
+    work_ledger l;
+    ledger_begin(&l);
     rc = u->run(u->ctx, unit, local, err);
+    ledger_end(&l);
     if (!rc)
-        rc = atomic_write_work(p.data, local, u->stats_size, err);
+        rc = marker_write(p.data, local, u->stats_size, &l, err);
     if (!rc)
         add_counters(stats, local, u->stats_size);
+    ledger_release(&l);
     wn_buf_release(&p);
     return rc;
 }

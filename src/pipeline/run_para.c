@@ -81,8 +81,12 @@ int run_paragraphs(wn_run *r, char *const *in, wn_error *err)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
     wn_buf marker = WN_BUF_INIT;
-    if (read_whole_file(done, &marker, err) == 0 &&
-        marker.len == sizeof c.st) {
+    work_ledger led;
+    ledger_begin(&led); /* para.done vouches for what follows (marker.c) */
+    if ((rc = marker_read(done, &marker, err)) < 0)
+        goto out;
+    rc = 0;
+    if (marker.len == sizeof c.st) {
         memcpy(&c.st, marker.data, sizeof c.st);
         goto add; /* finished by an earlier attempt */
     }
@@ -106,8 +110,9 @@ int run_paragraphs(wn_run *r, char *const *in, wn_error *err)
         rc = wn_writer_close(c.rej, err);
         c.rej = NULL;
     }
+    ledger_end(&led);
     if (!rc)
-        rc = atomic_write_work(done, &c.st, sizeof c.st, err);
+        rc = marker_write(done, &c.st, sizeof c.st, &led, err);
 add:
     if (!rc) {
         r->dstats.paragraphs += c.st.paragraphs;
@@ -116,6 +121,7 @@ add:
         r->dstats.paragraph_emptied += c.st.paragraph_emptied;
     }
 out:
+    ledger_release(&led);
     if (c.rej)
         wn_writer_abort(c.rej);
     wn_para_free(c.p);

@@ -5,7 +5,8 @@
  * Kept documents go to work/p1/NNNNN.jsonl.zst, rejected ones (with
  * "reject_reason") to work/p1/NNNNN.rej.jsonl.zst, the problems met to
  * work/p1/NNNNN.problems.jsonl, and the task's books to
- * work/p1/NNNNN.counts last.  The counts file marks the task done - unless
+ * work/p1/NNNNN.counts last.  The counts file marks the task done (it
+ * vouches for the task's files by size and hash: marker.c) - unless
  * the input ended early (a read error): then the books say "unfinished",
  * the run goes on with what was read, and the next run reads the input
  * again.
@@ -26,12 +27,14 @@ static int load_done(wn_run *r, size_t i, tally *t, wn_error *err)
     const char *counts = run_path(r, &p, "work/p1/%05zu.counts", i);
     if (!counts)
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
-    else if (!access(counts, F_OK)) {
+    else {
         rc = tally_set_stages(t, (const char *const *)r->total.stage_name,
                               r->total.nstages);
         if (!rc)
             rc = tally_load(t, p.data, err);
-        if (!rc)
+        if (rc == 1) /* none, or not to be trusted (marker.c) */
+            rc = 0;
+        else if (!rc)
             rc = t->unfinished ? 0 : 1;
     }
     wn_buf_release(&p);
@@ -80,6 +83,9 @@ int run_task(wn_run *r, size_t i, wn_error *err)
     tally_init(&t);
     r->tasks_run++;
     wn_writer *kept = NULL, *rej = NULL;
+    /* the task's work files, vouched for by its counts (marker.c) */
+    work_ledger led;
+    ledger_begin(&led);
     /* a path that cannot be built must not become NULL: that is stdout */
     const char *path = run_path(r, &p, "work/p1/%05zu.jsonl.zst", i);
     rc = path ? wn_writer_open(path, WN_OUT_JSONL, &kept, err)
@@ -138,14 +144,16 @@ int run_task(wn_run *r, size_t i, wn_error *err)
     }
     if (!rc && !run_path(r, &p, "work/p1/%05zu.counts", i))
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    ledger_end(&led);
     if (!rc)
-        rc = tally_save(&t, p.data, err);
+        rc = tally_save(&t, p.data, &led, err);
     if (!rc) {
         note_file(r, i, &t);
         rc = tally_add(&r->total, &t);
     }
     wn_writer_abort(kept);
     wn_writer_abort(rej);
+    ledger_release(&led);
     tally_release(&t);
     wn_buf_release(&p);
     return rc;

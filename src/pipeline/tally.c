@@ -186,7 +186,8 @@ size_t tally_len_bucket(uint64_t chars)
     return b;
 }
 
-int tally_save(const tally *t, const char *path, wn_error *err)
+int tally_save(const tally *t, const char *path, const work_ledger *l,
+               wn_error *err)
 {
     wn_buf b = WN_BUF_INIT;
     int rc = wn_buf_printf(&b, "docs_read %llu\ndocs_kept %llu\nkept_bytes %llu\n"
@@ -241,7 +242,7 @@ int tally_save(const tally *t, const char *path, wn_error *err)
         rc = wn_err(err, rc, path, 0, "cannot build the counters: %s",
                     wn_strerror(rc));
     else
-        rc = write_work_file(path, &b, err);
+        rc = marker_write(path, b.data ? b.data : "", b.len, l, err);
     wn_buf_release(&b);
     return rc;
 }
@@ -273,12 +274,18 @@ static int load_measure(tally *t, const char *line, const char *path,
 
 int tally_load(tally *t, const char *path, wn_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return wn_err(err, WN_EIO, path, 0, "cannot open: %s",
-                      strerror(errno));
+    wn_buf text = WN_BUF_INIT;
+    int rc = marker_read(path, &text, err);
+    if (rc) {
+        wn_buf_release(&text);
+        return rc;
+    }
+    FILE *f = text.len ? fmemopen(text.data, text.len, "r") : NULL;
+    if (!f) {
+        wn_buf_release(&text);
+        return wn_err(err, WN_EFORMAT, path, 0, "no counters");
+    }
     char line[4096];
-    int rc = 0;
     size_t st = 0;
     while (!rc && fgets(line, sizeof line, f)) {
         char kind[32], key[800];
@@ -334,6 +341,7 @@ int tally_load(tally *t, const char *path, wn_error *err)
                         line);
     }
     fclose(f);
+    wn_buf_release(&text);
     if (!rc && st != t->nstages)
         rc = wn_err(err, WN_EFORMAT, path, 0,
                     "counters were written for other stages");

@@ -124,8 +124,10 @@ int tally_kv_add(tally_kv **kv, size_t *n, const char *key, size_t klen,
 /* a += b (stage lists must match). */
 int tally_add(tally *a, const tally *b);
 /* Saves / loads the per-task counters (text, one "kind key value" line
- * each); save is atomic. */
-int tally_save(const tally *t, const char *path, wn_error *err);
+ * each) as the task's marker, which vouches for the work files l lists
+ * (marker.c); load returns 1 when there is no marker to trust. */
+int tally_save(const tally *t, const char *path, const work_ledger *l,
+               wn_error *err);
 int tally_load(tally *t, const char *path, wn_error *err);
 /* Publishes text as path (atomic_write_file). */
 int write_text_file(const char *path, const wn_buf *text, wn_error *err);

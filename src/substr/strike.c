@@ -12,6 +12,7 @@
 #include "substr.h"
 #include "../dedup/dedup.h"
 #include "../io/input.h"
+#include "../io/io.h"
 
 #include <stdlib.h>
 
@@ -371,6 +372,7 @@ int ss_stage_strike(const ss_ctx *c, unsigned shard, wn_substr_stats *st,
     if ((rc = wn_writer_open(c->outputs[shard], WN_OUT_JSONL, &x.out, err)) ||
         (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &x.rej, err)))
         goto out;
+    writer_work(x.rej); /* gathered into the final rejects later */
     doc_sink sink = {strike_slot, strike_doc, NULL, &x};
     rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
     if (rc == 0 && rst.io_errors)

@@ -111,6 +111,16 @@ SAN_RE = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error:")
 TMP_RE = re.compile(r"\.tmp(\.|$)|\.\d+\.\d+\.0x[0-9a-f]+$")
 
 
+
+def marker_payload(data):
+    """The payload of a unit marker (src/core/marker.c: payload, the files
+    it vouches for, then u64 payload length, u32 count, u64 XXH3 and
+    "WNMARK1\\n"), or None when data is not a whole marker."""
+    if len(data) < 28 or not data.endswith(b"WNMARK1\n"):
+        return None
+    plen = int.from_bytes(data[-28:-20], sys.byteorder)
+    return data[:plen] if plen <= len(data) - 28 else None
+
 class Sweep:
     def __init__(self, fw, cw, work, keep):
         self.fw, self.cw, self.work, self.keep = fw, cw, work, keep
@@ -242,6 +252,13 @@ class Sweep:
         except (OSError, EOFError) as e:
             probs.append(("partial", "%s: %s" % (rel, e)))
             return
+        if inner.endswith(".counts"):
+            # a task's marker: the counters, then what vouches for its
+            # files (src/core/marker.c)
+            data = marker_payload(data)
+            if data is None:
+                probs.append(("partial", "%s: not a whole marker" % rel))
+                return
         if data and not data.endswith(b"\n"):
             probs.append(("partial", "%s: no newline at the end" % rel))
             return
@@ -372,7 +389,8 @@ class Sweep:
                 # the counts of an input cut short say "unfinished 1": the
                 # task is kept (its books) but not finished
                 if counts and os.path.exists(counts) and \
-                        "unfinished 0" in open(counts).read().split("\n"):
+                        b"unfinished 0" in (marker_payload(
+                            open(counts, "rb").read()) or b"").split(b"\n"):
                     probs.append(("marked-done", "work/p1/%05d.counts says "
                                   "finished: %s" % (k, os.path.basename(path))))
             rc2, log2 = self.exec(self.cw, "run", out, {}, os.path.join(d, "log2"))

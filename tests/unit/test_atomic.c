@@ -768,14 +768,14 @@ TEST(tally_save_never_publishes_short)
     snprintf(ref, sizeof ref, "%s/ref.counts", dir);
     snprintf(path, sizeof path, "%s/t.counts", dir);
     wn_error err;
-    CHECK_INT(tally_save(&t, ref, &err), 0);
+    CHECK_INT(tally_save(&t, ref, NULL, &err), 0);
     wn_buf a = WN_BUF_INIT, b = WN_BUF_INIT;
     slurp(ref, &a);
     int clean = 0, failures = 0;
     for (long nth = 1; nth < 1000 && !clean; nth++) {
         unlink(path);
         arm_alloc(nth);
-        int rc = tally_save(&t, path, &err);
+        int rc = tally_save(&t, path, NULL, &err);
         int failed = alloc_failed();
         disarm();
         if (!failed) {

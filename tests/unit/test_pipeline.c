@@ -130,7 +130,7 @@ TEST(tally_save_load_round_trip)
     char path[512];
     snprintf(path, sizeof path, "%s/t.counts", t_tmpdir());
     wn_error err;
-    CHECK_INT(tally_save(&t, path, &err), 0);
+    CHECK_INT(tally_save(&t, path, NULL, &err), 0);
     CHECK_INT(tally_load(&u, path, &err), 0);
     CHECK_INT(u.docs_read, 10);
     CHECK_INT(u.docs_kept, 7);
