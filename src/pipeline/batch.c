@@ -337,11 +337,14 @@ batch *pool_get(pool *p)
         wn_doc_reset(&b->docs[k]);
     b->n = 0;
     b->error = 0;
-    memset(b->cpu, 0, sizeof b->cpu);
-    memset(b->flagged, 0, sizeof b->flagged);
-    memset(b->bytes, 0, sizeof b->bytes);
-    memset(b->bytes_out, 0, sizeof b->bytes_out);
-    memset(b->bytes_rej, 0, sizeof b->bytes_rej);
+    /* only the pool's stages are counted (a pool of one-document batches
+     * takes a batch per document) */
+    size_t ns = p->nstages;
+    memset(b->cpu, 0, ns * sizeof *b->cpu);
+    memset(b->flagged, 0, ns * sizeof *b->flagged);
+    memset(b->bytes, 0, ns * sizeof *b->bytes);
+    memset(b->bytes_out, 0, ns * sizeof *b->bytes_out);
+    memset(b->bytes_rej, 0, ns * sizeof *b->bytes_rej);
     memset(b->pre_ok, 0, b->cap * POOL_CAPTURE);
     b->meas.n = 0;
     return b;
