@@ -69,7 +69,7 @@ row "winnow dedup (defaults)" 1 "$W" dedup -q -w "$tmp/w" -o "$tmp/o" \
   "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
 row "winnow dedup -j 2" 2 "$W" dedup -q -j 2 -w "$tmp/w" -o "$tmp/o" \
   "$tmp"/s/part*
-# one large file: its units use both threads inside (src/dedup/pump.c)
+# one large file: its units use both threads inside (feed_work, src/pipeline/feed.c)
 row "winnow dedup, one file" 1 "$W" dedup -q -w "$tmp/w" -o "$tmp/o" \
   "$tmp/all.jsonl"
 row "winnow dedup -j 2, one file" 2 "$W" dedup -q -j 2 -w "$tmp/w" \

@@ -197,7 +197,7 @@ typedef struct dd_ctx {
     const char *workdir;
     const char *const *outputs;
     size_t mem;  /* memory budget of this unit */
-    unsigned jobs; /* threads of this unit (pump.c) */
+    unsigned jobs; /* threads of this unit (feed_work) */
 } dd_ctx;
 
 /* ---- units of a stage on a thread pool, resumable (units.c) ---- */
@@ -220,25 +220,6 @@ int dd_unit_run(const dd_units *u, unsigned unit, void *stats, wn_error *err);
 /* Every unit, on up to u->threads threads; the failure reported is that
  * of the first failing unit by number. */
 int dd_units_run_all(const dd_units *u, void *stats, wn_error *err);
-
-/* ---- one input read on a unit's threads (pump.c) ---- */
-
-typedef struct dd_pump {
-    unsigned jobs;
-    int flags;            /* POOL_SERIALIZE: workers make the lines */
-    /* optional, on a worker for each batch (pool_set_hook) */
-    int (*work)(void *ctx, batch *b, stage_scratch *sc);
-    /* optional, on the reading thread as each document is read (b->n is
-     * its index in the batch) */
-    int (*take)(void *ctx, batch *b, wn_doc *doc, wn_error *err);
-    /* each batch, processed, in input order, on the reading thread */
-    int (*commit)(void *ctx, batch *b, wn_error *err);
-    void *ctx;
-} dd_pump;
-
-/* Reads path (input_each) through u.  Returns as input_each. */
-int dd_pump_input(const dd_pump *u, const char *path,
-                  const wn_reader_opts *ro, wn_stats *st, wn_error *err);
 
 int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                  wn_error *err);

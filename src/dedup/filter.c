@@ -441,9 +441,9 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         x.nwf = jobs;
         for (unsigned i = 0; i < jobs; i++)
             x.wf[i].c = c;
-        dd_pump pu = {jobs, POOL_SERIALIZE, split_work, split_take,
-                      split_commit, &x};
-        rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
+        batch_feed fd = {split_take, split_commit, NULL, NULL, &x};
+        rc = feed_work(jobs, POOL_SERIALIZE, split_work, &fd, c->inputs[shard],
+                       &ro, &rst, err);
         if (rc < 0)
             worker_error(&x, err);
     }

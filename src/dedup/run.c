@@ -94,7 +94,7 @@ static int stage_all_units(const dd_ctx *base, int stage,
         nt = units ? units : 1;
     c.mem = c.o->memory / nt;
     /* fewer units than threads (one large input): the units that read
-     * documents use the rest inside (pump.c) */
+     * documents use the rest inside (feed_work) */
     c.jobs = c.o->threads / nt ? c.o->threads / nt : 1;
     stage_job j = {&c, stage};
     dd_units u = stage_units(&j, nt);

@@ -249,8 +249,8 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     /* the one reader loop; an input it could not read to the end leaves
      * the unit unfinished (nothing committed), so a rerun signs it again */
     g.w = &w;
-    dd_pump pu = {jobs, 0, sign_work, NULL, sign_batch, &g};
-    rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
+    batch_feed fd = {NULL, sign_batch, NULL, NULL, &g};
+    rc = feed_work(jobs, 0, sign_work, &fd, c->inputs[shard], &ro, &rst, err);
     if (rc == 0 && rst.io_errors)
         rc = wn_err(err, WN_EIO, c->inputs[shard], 0,
                     "read error: the shard is left unsigned");

@@ -213,9 +213,9 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static int batch_alloc(batch *b)
+static int batch_alloc(batch *b, int flags)
 {
-    b->cap = BATCH_DOCS;
+    b->cap = flags & POOL_ONE ? 1 : BATCH_DOCS;
     b->docs = calloc(b->cap, sizeof *b->docs);
     b->reasons = calloc(b->cap, sizeof *b->reasons);
     b->dropped_at = calloc(b->cap, sizeof *b->dropped_at);
@@ -255,7 +255,7 @@ int pool_new(const stage_ops *const *ops, void *const *states,
     for (size_t i = 0; i < (size_t)p->jobs * (nstages ? nstages : 1); i++)
         p->scratch[i].annotate = (flags & POOL_ANNOTATE) != 0;
     for (size_t i = 0; i < p->nring; i++)
-        if (batch_alloc(&p->ring[i])) {
+        if (batch_alloc(&p->ring[i], flags)) {
             pool_free(p);
             return WN_ENOMEM;
         }
@@ -280,6 +280,8 @@ int pool_new(const stage_ops *const *ops, void *const *states,
     *out = p;
     return 0;
 }
+
+int pool_jobs(const pool *p) { return p->jobs; }
 
 void pool_capture(pool *p, size_t s, int k)
 {
@@ -335,11 +337,14 @@ batch *pool_get(pool *p)
         wn_doc_reset(&b->docs[k]);
     b->n = 0;
     b->error = 0;
-    memset(b->cpu, 0, sizeof b->cpu);
-    memset(b->flagged, 0, sizeof b->flagged);
-    memset(b->bytes, 0, sizeof b->bytes);
-    memset(b->bytes_out, 0, sizeof b->bytes_out);
-    memset(b->bytes_rej, 0, sizeof b->bytes_rej);
+    /* only the pool's stages are counted (a pool of one-document batches
+     * takes a batch per document) */
+    size_t ns = p->nstages;
+    memset(b->cpu, 0, ns * sizeof *b->cpu);
+    memset(b->flagged, 0, ns * sizeof *b->flagged);
+    memset(b->bytes, 0, ns * sizeof *b->bytes);
+    memset(b->bytes_out, 0, ns * sizeof *b->bytes_out);
+    memset(b->bytes_rej, 0, ns * sizeof *b->bytes_rej);
     memset(b->pre_ok, 0, b->cap * POOL_CAPTURE);
     b->meas.n = 0;
     return b;

@@ -46,7 +46,10 @@ typedef struct pool pool;
 /* POOL_ANNOTATE (run.mode = annotate): no document is dropped; each gets
  * metadata "verdicts", {"stage": null or "its reason", ...} in stage
  * order, and the stages write their signals (stage_scratch.annotate). */
-enum { POOL_SERIALIZE = 1, POOL_ANNOTATE = 2 };
+/* POOL_ONE: batches of one document.  For one job whose per-document work
+ * should find the document's buffers still in the cache when it commits
+ * (a ring of 256-document batches cost the dedup units ~10% more CPU). */
+enum { POOL_SERIALIZE = 1, POOL_ANNOTATE = 2, POOL_ONE = 4 };
 int pool_new(const stage_ops *const *ops, void *const *states,
              const char *const *names, size_t nstages, int jobs, int flags,
              pool **out);
@@ -59,6 +62,8 @@ void pool_submit(pool *p, batch *b);
 batch *pool_next(pool *p);
 void pool_release(pool *p, batch *b);
 void pool_free(pool *p);
+/* The threads it runs batches on (1: inline, on the submitting thread). */
+int pool_jobs(const pool *p);
 /* An ordered step on the workers: once a batch is processed, the worker
  * that ran it calls fn(ctx, b) - one batch at a time, in submission
  * order - before the batch is handed back (with one job, inline in
@@ -80,5 +85,45 @@ void pool_set_hook(pool *p, int (*fn)(void *ctx, batch *b, stage_scratch *sc),
 #define POOL_CAPTURE 2
 void pool_capture(pool *p, size_t s, int k);
 void pool_capture_stop(pool *p);
+
+/* ---- one input read into a pool (feed.c) ----
+ *
+ * The reading thread fills batches, submits each when full, and commits
+ * the processed ones in input order whenever it needs a free batch; at the
+ * end of the input it submits the last and commits the rest.  With more
+ * than one job the input is decompressed on a thread of its own
+ * (istream_ahead), so that reading keeps up with the workers; with one,
+ * each batch is committed as soon as it is processed. */
+typedef struct batch_feed {
+    /* optional, on the reading thread as each document is read (b->n is
+     * its index in b); a negative return stops the reading */
+    int (*take)(void *ctx, batch *b, wn_doc *doc, wn_error *err);
+    /* each processed batch whose work succeeded, in input order, on the
+     * reading thread */
+    int (*commit)(void *ctx, batch *b, wn_error *err);
+    /* optional: what a batch whose work failed (b->error) reports; by
+     * default the code's message */
+    int (*failed)(void *ctx, const batch *b, wn_error *err);
+    /* optional: compressed bytes read from the input so far */
+    void (*progress)(void *ctx, uint64_t bytes_in);
+    void *ctx;
+} batch_feed;
+
+/* Reads path (messages call it name; NULL: path) with input_each into p,
+ * whose stages, hook, tail and capture the caller set up.  After the first
+ * failure (take, a batch's work, commit, or the reading) no batch is
+ * committed, but every batch in flight is waited for, so that p is idle
+ * when it returns; that first failure is the one reported.  Returns as
+ * input_each: 1 read to its end, 0 ended early (counted in *st), or a
+ * negative code with err filled. */
+int feed_input(pool *p, const batch_feed *f, const char *path, const char *name,
+               const wn_reader_opts *ro, wn_stats *st, wn_error *err);
+/* feed_input into a pool of its own without stages: work (optional) runs
+ * on the workers for each batch (pool_set_hook); flags as pool_new's (a
+ * pool of one job gets POOL_ONE). */
+int feed_work(unsigned jobs, int flags,
+              int (*work)(void *ctx, batch *b, stage_scratch *sc),
+              const batch_feed *f, const char *path, const wn_reader_opts *ro,
+              wn_stats *st, wn_error *err);
 
 #endif

@@ -324,7 +324,6 @@ enum { MAIN_PASS = -1 };
 typedef struct pump {
     wn_engine *e;
     pool *p;
-    batch *cur;
     int observe; /* stage index to observe, or MAIN_PASS */
     _Atomic int observe_rc; /* why observing failed */
 } pump;
@@ -351,18 +350,24 @@ static int write_doc(wn_writer *w, wn_doc *d, const wn_buf *line,
     return wn_writer_write(w, d, err);
 }
 
-/* One processed batch, in input order: decide, write, book. */
-static int commit(pump *u, batch *b, wn_error *err)
+/* A batch whose stages (or first pass) failed. */
+static int batch_failed(void *ctx, const batch *b, wn_error *err)
 {
+    pump *u = ctx;
+    if (u->observe != MAIN_PASS && u->observe_rc)
+        return wn_err(err, b->error, "", 0, "%s: first pass failed: %s",
+                      u->e->names[u->observe], wn_strerror(b->error));
+    return wn_err(err, b->error, "", 0, "a stage failed: %s",
+                  wn_strerror(b->error));
+}
+
+/* One processed batch, in input order: decide, write, book. */
+static int commit(void *ctx, batch *b, wn_error *err)
+{
+    pump *u = ctx;
     wn_engine *e = u->e;
     tally *t = &e->books;
     int rc;
-    if (b->error && u->observe != MAIN_PASS && u->observe_rc)
-        return wn_err(err, b->error, "", 0, "%s: first pass failed: %s",
-                      e->names[u->observe], wn_strerror(b->error));
-    if (b->error)
-        return wn_err(err, b->error, "", 0, "a stage failed: %s",
-                      wn_strerror(b->error));
     if (u->observe != MAIN_PASS)
         return 0; /* observed by observe_tail */
     for (size_t s = 0; s < e->upto; s++) {
@@ -459,32 +464,6 @@ static int observe_tail(void *ctx, batch *b)
     return 0;
 }
 
-static wn_doc *pump_slot(void *ctx)
-{
-    pump *u = ctx;
-    return &u->cur->docs[u->cur->n];
-}
-
-/* A document is in the current batch: when the batch is full, hand it to
- * the workers and take a free one, committing finished batches until one
- * is free. */
-static int pump_take(void *ctx, wn_doc *doc, wn_error *err)
-{
-    pump *u = ctx;
-    (void)doc;
-    if (++u->cur->n < u->cur->cap)
-        return 0;
-    pool_submit(u->p, u->cur);
-    while (!(u->cur = pool_get(u->p))) {
-        batch *done = pool_next(u->p);
-        int rc = commit(u, done, err);
-        pool_release(u->p, done);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 static void pump_progress(void *ctx, uint64_t bytes_in)
 {
     pump *u = ctx;
@@ -496,7 +475,7 @@ static void pump_progress(void *ctx, uint64_t bytes_in)
 static int pump_input(wn_engine *e, const char *path, const char *name,
                       size_t nst, int observe, wn_stats *st, wn_error *err)
 {
-    pump u = {e, NULL, NULL, observe, 0};
+    pump u = {e, NULL, observe, 0};
     int flags = 0;
     /* workers serialise each document when the output is JSONL and no
      * decision on this thread can still change it */
@@ -517,26 +496,10 @@ static int pump_input(wn_engine *e, const char *path, const char *name,
         linebook_capture(&e->lb, u.p, nst);
     else
         pool_set_tail(u.p, observe_tail, &u);
-    u.cur = pool_get(u.p);
-    doc_sink sink = {pump_slot, pump_take, pump_progress, &u, e->jobs > 1};
-    int got = input_each(path, name, &e->ro, &sink, st, err);
-    rc = got < 0 ? got : 0;
-    if (u.cur && u.cur->n)
-        pool_submit(u.p, u.cur);
-    else if (u.cur)
-        pool_release(u.p, u.cur);
-    batch *done;
-    wn_error cerr;
-    while ((done = pool_next(u.p))) {
-        int crc = commit(&u, done, &cerr);
-        if (crc && !rc) {
-            rc = crc;
-            *err = cerr;
-        }
-        pool_release(u.p, done);
-    }
+    batch_feed f = {NULL, commit, batch_failed, pump_progress, &u};
+    rc = feed_input(u.p, &f, path, name, &e->ro, st, err);
     pool_free(u.p);
-    return rc ? rc : got;
+    return rc;
 }
 
 /* ---------------------------------------------------------- the passes */

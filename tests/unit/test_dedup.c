@@ -240,7 +240,7 @@ TEST(dedup_deterministic_across_threads_and_spill)
     free((void *)in[1]);
 }
 
-/* A shard of several batches (pump.c reads 256 documents a batch) with
+/* A shard of several batches (feed_work reads 256 documents a batch) with
  * exact and near copies across batch boundaries: the unit's own threads
  * give the same files as one. */
 TEST(dedup_large_shard_same_across_threads)

@@ -94,6 +94,213 @@ TEST(pool_order_and_verdicts_independent_of_threads)
     wn_buf_release(&c);
 }
 
+/* ---- feed_input / feed_work: one input into a pool ---- */
+
+/* n documents "d0".."d<n-1>" with texts of varied lengths, as JSONL. */
+static const char *feed_corpus(const char *name, int n)
+{
+    static char path[600];
+    snprintf(path, sizeof path, "%s/%s", t_tmpdir(), name);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; f && i < n; i++)
+        fprintf(f, "{\"id\":\"d%d\",\"text\":\"%.*s\"}\n", i, 1 + i % 17,
+                "abcdefghijklmnopqrstuvwxyz");
+    if (f)
+        fclose(f);
+    return path;
+}
+
+typedef struct feed_log {
+    wn_buf out;        /* "id:len:verdict;" per committed document */
+    int commits;       /* batches committed */
+    int fail_work_at;  /* the batch holding this document fails, or -1 */
+    int fail_commit;   /* the commit of this batch (from 1) fails, or 0 */
+    int fail_take_at;  /* take fails at this document, or -1 */
+    int taken;
+} feed_log;
+
+/* On a worker: marks each document, and fails the batch holding
+ * fail_work_at. */
+static int feed_test_work(void *ctx, batch *b, stage_scratch *sc)
+{
+    feed_log *lg = ctx;
+    (void)sc;
+    for (size_t i = 0; i < b->n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "d%d", lg->fail_work_at);
+        if (lg->fail_work_at >= 0 && b->docs[i].id.data &&
+            !strcmp(b->docs[i].id.data, id))
+            return WN_EFORMAT;
+        if (wn_buf_putc(&b->docs[i].text, '+'))
+            return WN_ENOMEM;
+    }
+    return 0;
+}
+
+static int feed_test_take(void *ctx, batch *b, wn_doc *doc, wn_error *err)
+{
+    feed_log *lg = ctx;
+    (void)b;
+    (void)doc;
+    if (lg->taken++ == lg->fail_take_at)
+        return wn_err(err, WN_ELIMIT, "", 0, "take failed");
+    return 0;
+}
+
+static int feed_test_commit(void *ctx, batch *b, wn_error *err)
+{
+    feed_log *lg = ctx;
+    if (++lg->commits == lg->fail_commit)
+        return wn_err(err, WN_EIO, "", 0, "commit failed");
+    for (size_t i = 0; i < b->n; i++)
+        wn_buf_printf(&lg->out, "%s:%zu:%s;", b->docs[i].id.data,
+                      b->docs[i].text.len,
+                      b->dropped_at[i] < 0 ? "K" : b->reasons[i].data);
+    return 0;
+}
+
+static int feed_run(int jobs, const char *path, feed_log *lg, wn_error *err)
+{
+    batch_feed f = {feed_test_take, feed_test_commit, NULL, NULL, lg};
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    wn_stats st;
+    memset(&st, 0, sizeof st);
+    return feed_work((unsigned)jobs, 0, feed_test_work, &f, path, &ro, &st,
+                     err);
+}
+
+static void feed_log_init(feed_log *lg)
+{
+    memset(lg, 0, sizeof *lg);
+    lg->fail_work_at = lg->fail_take_at = -1;
+}
+
+TEST(feed_commits_in_input_order_for_any_jobs)
+{
+    const char *path = feed_corpus("feed-order.jsonl", 1000);
+    feed_log a, b;
+    wn_error err;
+    feed_log_init(&a);
+    CHECK_INT(feed_run(1, path, &a, &err), 1);
+    CHECK(a.out.len > 0 && strstr(a.out.data, "d0:2:K;d1:3:K;") == a.out.data);
+    CHECK(strstr(a.out.data, ";d999:") != NULL);
+    CHECK_INT(a.taken, 1000);
+    for (int jobs = 2; jobs <= 5; jobs += 3) {
+        feed_log_init(&b);
+        CHECK_INT(feed_run(jobs, path, &b, &err), 1);
+        CHECK_MEM(a.out.data, a.out.len, b.out.data, b.out.len);
+        CHECK_INT(b.commits, 4); /* batches of 256 */
+        wn_buf_release(&b.out);
+    }
+    wn_buf_release(&a.out);
+}
+
+TEST(feed_stops_committing_at_the_first_failure)
+{
+    const char *path = feed_corpus("feed-fail.jsonl", 1000);
+    wn_error err;
+    for (int jobs = 1; jobs <= 3; jobs++) {
+        /* a batch's work fails: the batches before it are committed, none
+         * after, and the code comes back with its message */
+        feed_log w;
+        feed_log_init(&w);
+        w.fail_work_at = 600;
+        memset(&err, 0, sizeof err);
+        CHECK_INT(feed_run(jobs, path, &w, &err), WN_EFORMAT);
+        CHECK(err.msg[0] != '\0');
+        CHECK(w.out.len > 0 && strstr(w.out.data, "d511:") != NULL);
+        CHECK(!strstr(w.out.data, "d600:"));
+        if (jobs > 1) /* batches of 256: the third is the failed one */
+            CHECK(!strstr(w.out.data, "d512:"));
+        else /* batches of one document */
+            CHECK(strstr(w.out.data, "d599:") != NULL);
+        wn_buf_release(&w.out);
+        /* the second commit fails: no third */
+        feed_log c;
+        feed_log_init(&c);
+        c.fail_commit = 2;
+        CHECK_INT(feed_run(jobs, path, &c, &err), WN_EIO);
+        CHECK_STR(err.msg, "commit failed");
+        CHECK_INT(c.commits, 2);
+        wn_buf_release(&c.out);
+        /* take fails: reading stops, nothing after it committed */
+        feed_log t;
+        feed_log_init(&t);
+        t.fail_take_at = 300;
+        CHECK_INT(feed_run(jobs, path, &t, &err), WN_ELIMIT);
+        CHECK_INT(t.taken, 301);
+        CHECK(!t.out.len || !strstr(t.out.data, "d300:"));
+        wn_buf_release(&t.out);
+    }
+}
+
+/* A pool with stages (the engine's way): verdicts and edits in order, and
+ * a failed batch reported through the caller's failed(). */
+static int feed_test_failed(void *ctx, const batch *b, wn_error *err)
+{
+    (void)ctx;
+    return wn_err(err, b->error, "", 0, "stage broke");
+}
+
+TEST(feed_input_runs_stages_and_reports_through_failed)
+{
+    const char *path = feed_corpus("feed-stages.jsonl", 700);
+    const stage_ops *ops[1] = {&mod3};
+    void *states[1] = {NULL};
+    const char *names[1] = {"mod3"};
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    wn_error err;
+    wn_buf first = WN_BUF_INIT;
+    for (int jobs = 1; jobs <= 3; jobs += 2) {
+        pool *p;
+        feed_log lg;
+        feed_log_init(&lg);
+        wn_stats st;
+        memset(&st, 0, sizeof st);
+        CHECK_INT(pool_new(ops, states, names, 1, jobs, 0, &p), 0);
+        batch_feed f = {NULL, feed_test_commit, feed_test_failed, NULL, &lg};
+        CHECK_INT(feed_input(p, &f, path, "named", &ro, &st, &err), 1);
+        CHECK_INT(st.docs, 700);
+        CHECK(strstr(lg.out.data, "d2:3:mod3:len=3;") != NULL);
+        CHECK(strstr(lg.out.data, "d0:2:K;") == lg.out.data);
+        if (jobs == 1)
+            wn_buf_set(&first, lg.out.data, lg.out.len);
+        else
+            CHECK_MEM(first.data, first.len, lg.out.data, lg.out.len);
+        wn_buf_release(&lg.out);
+        pool_free(p);
+        /* the hook fails on d600: failed() says why */
+        feed_log_init(&lg);
+        lg.fail_work_at = 600;
+        CHECK_INT(pool_new(ops, states, names, 1, jobs, 0, &p), 0);
+        pool_set_hook(p, feed_test_work, &lg);
+        CHECK_INT(feed_input(p, &f, path, NULL, &ro, &st, &err), WN_EFORMAT);
+        CHECK_STR(err.msg, "stage broke");
+        CHECK(!lg.out.len || !strstr(lg.out.data, "d600:"));
+        wn_buf_release(&lg.out);
+        pool_free(p);
+    }
+    wn_buf_release(&first);
+}
+
+TEST(feed_empty_input_commits_nothing)
+{
+    const char *path = feed_corpus("feed-empty.jsonl", 0);
+    wn_error err;
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        feed_log lg;
+        feed_log_init(&lg);
+        CHECK_INT(feed_run(jobs, path, &lg, &err), 1);
+        CHECK_INT(lg.commits, 0);
+        CHECK_INT(lg.taken, 0);
+    }
+    /* an input that cannot be opened: counted by input_each, 0 */
+    feed_log lg;
+    feed_log_init(&lg);
+    CHECK_INT(feed_run(2, "/nonexistent/feed.jsonl", &lg, &err), 0);
+    CHECK_INT(lg.commits, 0);
+}
+
 TEST(tally_reason_keys)
 {
     wn_buf k = WN_BUF_INIT;
