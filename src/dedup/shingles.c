@@ -20,6 +20,7 @@
 #include "dedup.h"
 #include "../filter/wordseg.h"
 #include "../io/input.h"
+#include "../io/io.h"
 
 #include <stdlib.h>
 
@@ -115,31 +116,53 @@ static long shingles_into(wn_buf *sh, const wn_doc *doc, const char *lang,
     return cnt;
 }
 
+/* A document's raw fingerprints into out (its length: 4 per shingle). */
+static int doc_fingerprints(wn_buf *sh, const wn_doc *doc, unsigned ngram,
+                            wn_buf *out)
+{
+    char lang[16];
+    wn_buf_reset(out);
+    wseg_doc_lang(doc, lang, sizeof lang);
+    long cnt = shingles_into(sh, doc, lang, ngram);
+    if (cnt < 0)
+        return (int)cnt;
+    int rc = wn_buf_reserve(out, (size_t)cnt * 4);
+    if (rc)
+        return rc;
+    dd_fingerprints_raw((const uint64_t *)(void *)sh->data, (size_t)cnt,
+                        (uint32_t *)(void *)out->data);
+    out->len = (size_t)cnt * 4;
+    return 0;
+}
+
 /* On a worker: each non-empty document's fingerprints into its line
  * buffer. */
 static int shg_work(void *ctx, batch *b, stage_scratch *sc)
 {
     shg_unit *u = ctx;
-    const dd_opts *o = u->c->o;
     for (size_t i = 0; i < b->n; i++) {
-        wn_doc *doc = &b->docs[i];
-        wn_buf *out = &b->lines[i], *sh = &sc->b[0];
-        wn_buf_reset(out);
         b->dropped_at[i] = -1;
-        if (!doc->text.len)
-            continue;
-        char lang[16];
-        wseg_doc_lang(doc, lang, sizeof lang);
-        long cnt = shingles_into(sh, doc, lang, o->ngram);
-        if (cnt < 0)
-            return (int)cnt;
-        int rc = wn_buf_reserve(out, (size_t)cnt * 4);
+        wn_buf_reset(&b->lines[i]);
+        int rc = b->docs[i].text.len
+                     ? doc_fingerprints(&sc->b[0], &b->docs[i],
+                                        u->c->o->ngram, &b->lines[i])
+                     : 0;
         if (rc)
             return rc;
-        dd_fingerprints_raw((const uint64_t *)(void *)sh->data, (size_t)cnt,
-                            (uint32_t *)(void *)out->data);
-        out->len = (size_t)cnt * 4;
     }
+    return 0;
+}
+
+/* Appends m fingerprints of the document whose sig record is u->rec. */
+static int put_fingerprints(shg_unit *u, const wn_buf *l, uint64_t off,
+                            wn_error *err)
+{
+    size_t m = l->len / 4;
+    if (m != u->rec->nsh)
+        return wn_err(err, WN_EFORMAT, u->c->inputs[u->shard], off,
+                      "input changed since the sig stage (other shingles)");
+    fwrite(l->data, 4, m, u->af[0].f); /* checked at commit */
+    u->cum += m;
     return 0;
 }
 
@@ -149,6 +172,7 @@ static int shg_commit(void *ctx, batch *b, wn_error *err)
 {
     shg_unit *u = ctx;
     const char *in = u->c->inputs[u->shard];
+    int rc;
     for (size_t i = 0; i < b->n; i++, u->done++) {
         const wn_doc *doc = &b->docs[i];
         const wn_buf *l = &b->lines[i];
@@ -157,16 +181,70 @@ static int shg_commit(void *ctx, batch *b, wn_error *err)
             return wn_err(err, WN_EFORMAT, in, doc->offset, "input changed "
                           "since the sig stage (no record here now)");
         fwrite(&u->cum, sizeof u->cum, 1, u->af[1].f);
-        if (!MARKED(u, u->done))
-            continue;
-        size_t m = l->len / 4;
-        if (m != u->rec->nsh)
-            return wn_err(err, WN_EFORMAT, in, doc->offset, "input changed "
-                          "since the sig stage (other shingles)");
-        fwrite(l->data, 4, m, u->af[0].f); /* checked at commit */
-        u->cum += m;
+        if (MARKED(u, u->done) && (rc = put_fingerprints(u, l, doc->offset,
+                                                         err)))
+            return rc;
     }
     return 0;
+}
+
+/* dedup.verbatim (inputs are JSONL as winnow writes them, one document a
+ * line): the lines of marked documents are found by the offsets the sig
+ * records hold and parsed alone, as the filter stage does; the others are
+ * only scanned for their newline, not parsed. */
+static int shingle_verbatim(shg_unit *u, wn_error *err)
+{
+    const char *in = u->c->inputs[u->shard];
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    wn_doc d = WN_DOC_INIT;
+    wn_buf sh = WN_BUF_INIT, fp = WN_BUF_INIT;
+    bufin bi;
+    int rc = bufin_open(&bi, in, err);
+    if (rc)
+        return rc;
+    ro.format = WN_FMT_JSONL;
+    for (; u->done < u->ndocs && !rc; u->done++) {
+        const char *l = NULL;
+        size_t len = 0;
+        uint64_t off = 0;
+        int got = 0;
+        wn_reader *rd;
+        if (fread(u->rec, u->recsz, 1, u->sig) != 1) {
+            rc = wn_err(err, WN_ETRUNC, in, 0, "signature file ends early");
+            break;
+        }
+        fwrite(&u->cum, sizeof u->cum, 1, u->af[1].f);
+        if (!MARKED(u, u->done))
+            continue;
+        do /* lines the reader skipped: blank, bad, too long */
+            got = bufin_getline(&bi, &l, &len, WN_MAX_RECORD, &off);
+        while ((got == 1 && off < u->rec->off) || got == WN_ELIMIT);
+        if (got != 1 || off != u->rec->off) {
+            if (!(rc = bufin_take_error(&bi, err)))
+                rc = wn_err(err, WN_EFORMAT, in, u->rec->off, "input changed "
+                            "since the sig stage (no record here now)");
+            break;
+        }
+        if ((rc = wn_reader_open_mem(l, len, in, &ro, &rd, err)))
+            break;
+        rc = wn_reader_next(rd, &d, err);
+        wn_reader_close(rd);
+        if (rc != WN_DOC) {
+            if (rc >= 0)
+                rc = wn_err(err, WN_EFORMAT, in, off, "line vanished");
+            break;
+        }
+        if ((rc = doc_fingerprints(&sh, &d, u->c->o->ngram, &fp)))
+            rc = wn_err(err, rc, in, off, "cannot shingle: %s",
+                        wn_strerror(rc));
+        else
+            rc = put_fingerprints(u, &fp, off, err);
+    }
+    bufin_close(&bi);
+    wn_doc_release(&d);
+    wn_buf_release(&sh);
+    wn_buf_release(&fp);
+    return rc;
 }
 
 static void ignore_problem(void *ctx, const wn_error *w)
@@ -212,16 +290,21 @@ int dd_stage_shingles(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         u.af[i].work = 1;
     }
     if (hits) {
-        wn_reader_opts ro = WN_READER_OPTS_INIT;
-        wn_stats rst;
-        memset(&rst, 0, sizeof rst);
-        ro.warn = ignore_problem;
         dd_path(&sp, c->workdir, "sig-%05u.bin", shard);
         if (!(u.sig = fopen(sp.data, "rb")) ||
             fseek(u.sig, sizeof(dd_sig_header), SEEK_SET)) {
             rc = wn_err(err, WN_EIO, sp.data, 0, "cannot read");
             goto out;
         }
+    }
+    if (hits && c->o->verbatim) {
+        if ((rc = shingle_verbatim(&u, err)))
+            goto out;
+    } else if (hits) {
+        wn_reader_opts ro = WN_READER_OPTS_INIT;
+        wn_stats rst;
+        memset(&rst, 0, sizeof rst);
+        ro.warn = ignore_problem;
         dd_pump pu = {c->jobs ? c->jobs : 1, 0, shg_work, shg_take,
                       shg_commit, &u};
         rc = dd_pump_input(&pu, c->inputs[shard], &ro, &rst, err);
