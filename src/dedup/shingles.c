@@ -51,8 +51,8 @@ static int mark_one(shg_unit *u, uint64_t gid, const char *path,
     return 0;
 }
 
-/* Marks the shard's documents named by any pair; returns how many pairs
- * name one (0: the input need not be read). */
+/* Marks the shard's documents named by any pair; *hits counts the pairs
+ * that name one (0: the input need not be read). */
 static int mark_members(shg_unit *u, uint64_t *hits, wn_error *err)
 {
     const dd_ctx *c = u->c;
@@ -106,8 +106,8 @@ static long shingles_into(wn_buf *sh, const wn_doc *doc, const char *lang,
 {
     uint64_t *v = sh->alloc ? (uint64_t *)(void *)sh->data : NULL;
     size_t cap = sh->alloc / sizeof *v;
-    long cnt = dd_shingles_lang(doc->text.data, doc->text.len, lang, ngram,
-                                &v, &cap);
+    long cnt = dd_shingles_lang(doc->text.data ? doc->text.data : "",
+                                doc->text.len, lang, ngram, &v, &cap);
     if (v) {
         sh->data = (char *)v;
         sh->alloc = cap * sizeof *v;
