@@ -695,6 +695,7 @@ enum wn_dedup_stage {
     WN_DEDUP_SIG = 0,
     WN_DEDUP_BANDS,
     WN_DEDUP_PAIRS,
+    WN_DEDUP_SHINGLES, /* fingerprints of pair members (verify=exact) */
     WN_DEDUP_CLUSTER,
     WN_DEDUP_FILTER,
     WN_DEDUP_NSTAGES
@@ -706,7 +707,8 @@ enum wn_dedup_stage {
 int wn_dedup_problems(const char *workdir, size_t n,
                       void (*fn)(void *ctx, const char *msg), void *ctx);
 
-/* Parses a stage name ("sig", "bands", "pairs", "cluster", "filter");
+/* Parses a stage name ("sig", "bands", "pairs", "shingles", "cluster",
+ * "filter");
  * returns -1 if unknown. */
 int wn_dedup_stage_parse(const char *name);
 const char *wn_dedup_stage_name(int stage);

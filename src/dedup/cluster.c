@@ -155,11 +155,12 @@ static int similarity(clus *k, uint64_t a, uint64_t b, int exact_j,
     double t = o->threshold, var = t * (1 - t) > 0.01 ? t * (1 - t) : 0.01;
     if (exact_j && o->verify == DD_VERIFY_EXACT &&
         *sim >= t - 4 * sqrt(var / o->k)) {
-        if ((rc = dd_lookup_shingles(k->lk, a, k->ra, &k->fa, &k->fac, err)) ||
-            (rc = dd_lookup_shingles(k->lk, b, k->rb, &k->fb, &k->fbc, err)))
+        size_t na, nb;
+        if ((rc = dd_lookup_shingles(k->lk, a, &k->fa, &k->fac, &na, err)) ||
+            (rc = dd_lookup_shingles(k->lk, b, &k->fb, &k->fbc, &nb, err)))
             return rc;
-        size_t na = dd_sort_unique(k->fa, k->ra->nsh);
-        size_t nb = dd_sort_unique(k->fb, k->rb->nsh);
+        na = dd_sort_unique(k->fa, na);
+        nb = dd_sort_unique(k->fb, nb);
         *sim = dd_jaccard_sorted(k->fa, na, k->fb, nb);
     }
     return 0;

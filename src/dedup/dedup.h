@@ -6,9 +6,13 @@
  *   sig-SSSSS.bin    header + one fixed-size record per document of shard S
  *                    (hashes, length, date, ids offset, MinHash signature)
  *   ids-SSSSS.bin    id and url of each document, for provenance
- *   shg-SSSSS.bin    shingle fingerprints, unsorted (only with verify=exact)
  *   bnd-SSSSS-PPP.bin  band records {key, gid} of shard S, partition P
+ *                    (removed once the pairs stage is done)
  *   pair-PPP.bin     sorted unique candidate pairs {a, b} of partition P
+ *   shg-SSSSS.bin    shingle fingerprints (unsorted) of the documents of
+ *                    shard S named by a pair (verify=exact only)
+ *   shx-SSSSS.bin    ndocs + 1 offsets into shg-SSSSS.bin (in elements)
+ *                    (shg, shx and pair files are removed after cluster)
  *   asg-SSSSS.bin    removals in shard S: {idx, kind, jaccard, keeper gid}
  *   mem-SSSSS.bin    members of groups kept in shard S: {keeper, member}
  *   rej-SSSSS.jsonl  rejects of shard S (filter stage)
@@ -97,8 +101,8 @@ int dd_exact_hash(const char *text, size_t n, wn_buf *scratch,
 double dd_sig_similarity(const uint32_t *a, const uint32_t *b, unsigned k);
 /* 32-bit shingle fingerprints, sorted and unique; returns the count. */
 size_t dd_fingerprints(const uint64_t *sh, size_t count, uint32_t *out);
-/* The same unsorted (the sig stage stores them so; only the few documents
- * that are verified pay for sorting). */
+/* The same unsorted (the shingles stage stores them so; only the few
+ * documents that are verified pay for sorting). */
 void dd_fingerprints_raw(const uint64_t *sh, size_t count, uint32_t *out);
 size_t dd_sort_unique(uint32_t *a, size_t n);
 /* Jaccard of two sorted unique arrays. */
@@ -145,10 +149,9 @@ typedef struct dd_sig_header {
 typedef struct dd_sig_rec {
     uint64_t h[2];     /* exact hash */
     uint32_t len;      /* text bytes */
-    uint32_t nsh;      /* shingle fingerprints (verify=exact) */
+    uint32_t nsh;      /* shingles, with repeats (verify=exact) */
     int64_t date;      /* dd_date_key */
     uint64_t idoff;    /* offset in ids-*.bin */
-    uint64_t shoff;    /* offset in shg-*.bin */
     uint64_t off;      /* of the record in the decoded input (verbatim) */
 } dd_sig_rec;
 
@@ -156,7 +159,7 @@ typedef struct dd_sig_rec {
 
 /* The signature files' magic (with its NUL): a new record layout takes a
  * new one, so that a work directory of another version is refused. */
-#define DD_SIG_MAGIC "WNSIG2"
+#define DD_SIG_MAGIC "WNSIG3"
 
 /* "dir/name" formatted into out. */
 int dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
@@ -175,9 +178,10 @@ int dd_lookup_sig(dd_lookup *l, uint64_t gid, dd_sig_rec *rec, wn_error *err);
 /* Reads id and url of gid. */
 int dd_lookup_ids(dd_lookup *l, uint64_t gid, wn_buf *id, wn_buf *url,
                   wn_error *err);
-/* Reads the shingle fingerprints of gid (rec from dd_lookup_sig). */
-int dd_lookup_shingles(dd_lookup *l, uint64_t gid, const dd_sig_rec *rec,
-                       uint32_t **fp, size_t *cap, wn_error *err);
+/* Reads the shingle fingerprints of gid (from the shingles stage) into
+ * *fp (grown to *cap), their count into *n. */
+int dd_lookup_shingles(dd_lookup *l, uint64_t gid, uint32_t **fp,
+                       size_t *cap, size_t *n, wn_error *err);
 void dd_lookup_close(dd_lookup *l);
 
 /* One removal in asg-*.bin. */
@@ -188,7 +192,7 @@ typedef struct dd_asg_rec {
     float jaccard;   /* estimate (exact Jaccard with verify=exact) */
 } dd_asg_rec;
 
-/* ---- stages (sig.c, pairs.c, cluster.c, filter.c) ---- */
+/* ---- stages (sig.c, pairs.c, shingles.c, cluster.c, filter.c) ---- */
 
 typedef struct dd_ctx {
     const dd_opts *o;
@@ -227,6 +231,8 @@ int dd_stage_bands(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                    wn_error *err);
 int dd_stage_pairs(const dd_ctx *c, unsigned part, wn_dedup_stats *st,
                    wn_error *err);
+int dd_stage_shingles(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
+                      wn_error *err);
 int dd_stage_cluster(const dd_ctx *c, wn_dedup_stats *st, wn_error *err);
 int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                     wn_error *err);

@@ -69,7 +69,7 @@ int dd_read_header(const char *workdir, unsigned shard, dd_sig_header *h,
 struct dd_lookup {
     size_t n;
     unsigned k;
-    int *sig, *ids, *shg; /* descriptors, -1 when closed */
+    int *sig, *ids, *shg, *shx; /* descriptors, -1 when closed */
     const char *workdir;
     uint64_t *tag; /* gid + 1 of each cached record, 0 = empty */
     char *rec;
@@ -87,12 +87,13 @@ int dd_lookup_open(const char *workdir, size_t nshards, unsigned k,
     l->sig = malloc(nshards * sizeof(int));
     l->ids = malloc(nshards * sizeof(int));
     l->shg = malloc(nshards * sizeof(int));
-    if (!l->sig || !l->ids || !l->shg) {
+    l->shx = malloc(nshards * sizeof(int));
+    if (!l->sig || !l->ids || !l->shg || !l->shx) {
         dd_lookup_close(l);
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
     for (size_t i = 0; i < nshards; i++)
-        l->sig[i] = l->ids[i] = l->shg[i] = -1;
+        l->sig[i] = l->ids[i] = l->shg[i] = l->shx[i] = -1;
     *out = l;
     return 0;
 }
@@ -207,20 +208,30 @@ int dd_lookup_ids(dd_lookup *l, uint64_t gid, wn_buf *id, wn_buf *url,
     return 0;
 }
 
-int dd_lookup_shingles(dd_lookup *l, uint64_t gid, const dd_sig_rec *rec,
-                       uint32_t **fp, size_t *cap, wn_error *err)
+int dd_lookup_shingles(dd_lookup *l, uint64_t gid, uint32_t **fp,
+                       size_t *cap, size_t *n, wn_error *err)
 {
+    uint64_t x[2];
+    int rc, fx = fd_of(l, l->shx, DD_SHARD(gid), "shx-%05u.bin", err);
+    if (fx < 0)
+        return fx;
     int fd = fd_of(l, l->shg, DD_SHARD(gid), "shg-%05u.bin", err);
     if (fd < 0)
         return fd;
-    if (rec->nsh > *cap) {
-        uint32_t *p = realloc(*fp, rec->nsh * sizeof *p);
+    if ((rc = pread_all(fx, x, sizeof x, DD_INDEX(gid) * sizeof *x, err)))
+        return rc;
+    if (x[1] < x[0] || x[1] - x[0] > UINT32_MAX)
+        return wn_err(err, WN_EFORMAT, "", DD_INDEX(gid) * sizeof *x,
+                      "bad shingle index");
+    *n = (size_t)(x[1] - x[0]);
+    if (*n > *cap) {
+        uint32_t *p = realloc(*fp, *n * sizeof *p);
         if (!p)
             return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         *fp = p;
-        *cap = rec->nsh;
+        *cap = *n;
     }
-    return pread_all(fd, *fp, rec->nsh * sizeof **fp, rec->shoff, err);
+    return pread_all(fd, *fp, *n * sizeof **fp, x[0] * sizeof **fp, err);
 }
 
 void dd_lookup_close(dd_lookup *l)
@@ -234,10 +245,13 @@ void dd_lookup_close(dd_lookup *l)
             close(l->ids[i]);
         if (l->shg && l->shg[i] >= 0)
             close(l->shg[i]);
+        if (l->shx && l->shx[i] >= 0)
+            close(l->shx[i]);
     }
     free(l->sig);
     free(l->ids);
     free(l->shg);
+    free(l->shx);
     free(l->tag);
     free(l->rec);
     free(l);

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static const char *const stage_names[WN_DEDUP_NSTAGES] = {
-    "sig", "bands", "pairs", "cluster", "filter"};
+    "sig", "bands", "pairs", "shingles", "cluster", "filter"};
 
 int wn_dedup_stage_parse(const char *name)
 {
@@ -78,6 +78,7 @@ static int run_one(void *ctx, unsigned unit, void *stats, wn_error *err)
     case WN_DEDUP_SIG: return dd_stage_sig(c, unit, st, err);
     case WN_DEDUP_BANDS: return dd_stage_bands(c, unit, st, err);
     case WN_DEDUP_PAIRS: return dd_stage_pairs(c, unit, st, err);
+    case WN_DEDUP_SHINGLES: return dd_stage_shingles(c, unit, st, err);
     case WN_DEDUP_CLUSTER: return dd_stage_cluster(c, st, err);
     case WN_DEDUP_FILTER: return dd_stage_filter(c, unit, st, err);
     default:
@@ -158,16 +159,16 @@ static int setup(const wn_config *cfg, const char *const *inputs, size_t n,
     return prepare_workdir(o, inputs, n, workdir, err);
 }
 
-/* Once the cluster stage's marker is written nothing reads the shingles,
- * the band files or the pair lists again (a resumed run skips every stage
- * up to the filter, which needs only the signatures, ids and assignments):
- * they are removed, so the work directory does not hold them through the
- * filter and the caller's later steps.  Their markers vouch for them
- * (marker.c), so they are struck from the markers first; and before that
- * the cluster's marker and files are made durable, or a power cut could
- * leave the struck markers without the clustering that made them so (the
- * cluster would run again without its inputs).  Best effort: a file left
- * behind costs disk, not correctness. */
+/* Once the cluster stage's marker is written nothing reads the shingle
+ * fingerprints, their index or the pair lists again (a resumed run skips
+ * every stage up to the filter, which needs only the signatures, ids and
+ * assignments): they are removed, so the work directory does not hold them
+ * through the filter and the caller's later steps.  Their markers vouch for
+ * them (marker.c), so they are struck from the markers first; and before
+ * that the cluster's marker and files are made durable, or a power cut
+ * could leave the struck markers without the clustering that made them so
+ * (the cluster would run again without its inputs).  Best effort: a file
+ * left behind costs disk, not correctness. */
 static void drop_cluster_inputs(const dd_ctx *c)
 {
     wn_buf p = WN_BUF_INIT;
@@ -176,22 +177,44 @@ static void drop_cluster_inputs(const dd_ctx *c)
         marker_sync(p.data, &e))
         goto out;
     for (size_t s = 0; s < c->n; s++) {
-        if (!dd_path(&p, c->workdir, "sig-%05zu.done", s) &&
-            !marker_forget(p.data, "shg-", &e) &&
-            !dd_path(&p, c->workdir, "shg-%05zu.bin", s))
-            unlink(p.data);
-        if (dd_path(&p, c->workdir, "bands-%05zu.done", s) ||
-            marker_forget(p.data, "bnd-", &e))
+        if (dd_path(&p, c->workdir, "shingles-%05zu.done", s) ||
+            marker_forget(p.data, "shg-", &e) ||
+            marker_forget(p.data, "shx-", &e))
             continue;
-        for (unsigned q = 0; q < c->o->partitions; q++)
-            if (!dd_path(&p, c->workdir, "bnd-%05zu-%03u.bin", s, q))
-                unlink(p.data);
+        if (!dd_path(&p, c->workdir, "shg-%05zu.bin", s))
+            unlink(p.data);
+        if (!dd_path(&p, c->workdir, "shx-%05zu.bin", s))
+            unlink(p.data);
     }
     for (unsigned q = 0; q < c->o->partitions; q++)
         if (!dd_path(&p, c->workdir, "pairs-%05u.done", q) &&
             !marker_forget(p.data, "pair-", &e) &&
             !dd_path(&p, c->workdir, "pair-%03u.bin", q))
             unlink(p.data);
+out:
+    wn_buf_release(&p);
+}
+
+/* The band files of partition q are read by pairs unit q alone: once its
+ * marker is written they are removed (a resumed run skips the unit), so
+ * they are gone before the shingles stage writes.  As above: the pairs
+ * unit is made durable, then the files are struck from the bands markers
+ * that vouch for them, then removed. */
+static void drop_pairs_inputs(const dd_ctx *c, unsigned q)
+{
+    wn_buf p = WN_BUF_INIT;
+    wn_error e;
+    char name[48];
+    if (dd_path(&p, c->workdir, "pairs-%05u.done", q) ||
+        marker_sync(p.data, &e))
+        goto out;
+    for (size_t s = 0; s < c->n; s++) {
+        snprintf(name, sizeof name, "bnd-%05zu-%03u.", s, q);
+        if (!dd_path(&p, c->workdir, "bands-%05zu.done", s) &&
+            !marker_forget(p.data, name, &e) &&
+            !dd_path(&p, c->workdir, "bnd-%05zu-%03u.bin", s, q))
+            unlink(p.data);
+    }
 out:
     wn_buf_release(&p);
 }
@@ -222,6 +245,8 @@ static int stage_run(const wn_config *cfg, int stage, unsigned unit,
     rc = dd_unit_run(&u, unit, st, err);
     if (!rc && stage == WN_DEDUP_CLUSTER)
         drop_cluster_inputs(&c);
+    if (!rc && stage == WN_DEDUP_PAIRS)
+        drop_pairs_inputs(&c, unit);
     return rc;
 }
 
@@ -323,6 +348,9 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
     for (int s = 0; s < WN_DEDUP_NSTAGES && !rc; s++)
         if (!(rc = stage_all_units(&c, s, st, err)) && s == WN_DEDUP_CLUSTER)
             drop_cluster_inputs(&c);
+        else if (!rc && s == WN_DEDUP_PAIRS)
+            for (unsigned q = 0; q < o.partitions; q++)
+                drop_pairs_inputs(&c, q);
     if (!rc && rejects)
         rc = wn_dedup_collect_rejects(workdir, n, rejects, err);
     if (lock >= 0)

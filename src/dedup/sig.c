@@ -4,8 +4,9 @@
  * sig reads one input shard once and writes, per document, a fixed-size
  * record (exact hash, length, date key, MinHash signature) so that later
  * stages never parse text again; ids and urls go to a side file for the
- * provenance written by the filter stage, and with verify=exact the sorted
- * shingle fingerprints go to a third file.
+ * provenance written by the filter stage.  With verify=exact the record
+ * keeps the document's shingle count; the fingerprints themselves are
+ * made later, for the few documents that need them (shingles.c).
  *
  * bands turns each record into LSH band keys (and one exact-hash key) and
  * scatters {key, gid} into P partition files: everything that can collide
@@ -19,19 +20,19 @@
 #include <stdlib.h>
 
 typedef struct sig_files {
-    wn_buf path[3];
-    atomic_file af[3]; /* sig, ids, shg */
+    wn_buf path[2];
+    atomic_file af[2]; /* sig, ids */
 } sig_files;
 
 static void files_discard(sig_files *sf)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2; i++)
         atomic_abort(&sf->af[i]);
 }
 
 static void files_release(sig_files *sf)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2; i++)
         wn_buf_release(&sf->path[i]);
 }
 
@@ -85,14 +86,12 @@ typedef struct signer {
     sig_work *w;
     unsigned shard;
     size_t recsz;
-    int nf;
     sig_files sf;
     dd_sig_header hd;
-    uint64_t idoff, shoff;
+    uint64_t idoff;
 } signer;
 
-/* One document's output, into out: its record, then with verify=exact
- * its raw shingle fingerprints.  Returns 0; 1 when the document cannot be
+/* One document's record, into out.  Returns 0; 1 when the document cannot be
  * signed (out holds the error code, for the writing thread to report
  * with the document's offset); or a negative code. */
 static int sign_one(sig_work *w, sig_tls *t, wn_doc *doc, wn_buf *scratch,
@@ -130,16 +129,8 @@ static int sign_one(sig_work *w, sig_tls *t, wn_doc *doc, wn_buf *scratch,
     else /* no words: never a near copy (exact copies still are) */
         memset(sig, 0xff, o->k * sizeof *sig);
     out->len = w->recsz;
-    if (o->verify == DD_VERIFY_EXACT && cnt > 0) {
-        size_t fpb = (size_t)cnt * sizeof(uint32_t);
-        if ((rc = wn_buf_reserve(out, fpb)))
-            return rc;
-        rec = (dd_sig_rec *)(void *)out->data;
+    if (o->verify == DD_VERIFY_EXACT) /* the shingles stage checks it */
         rec->nsh = (uint32_t)cnt;
-        dd_fingerprints_raw(t->sh, (size_t)cnt,
-                            (uint32_t *)(void *)(out->data + out->len));
-        out->len += fpb;
-    }
     return 0;
 fail:
     wn_buf_reset(out);
@@ -169,7 +160,7 @@ static int sign_work(void *ctx, batch *b, stage_scratch *sc)
 }
 
 
-/* One batch in input order: records, ids and fingerprints appended. */
+/* One batch in input order: records and ids appended. */
 static int sign_batch(void *ctx, batch *b, wn_error *err)
 {
     signer *g = ctx;
@@ -185,13 +176,7 @@ static int sign_batch(void *ctx, batch *b, wn_error *err)
         }
         dd_sig_rec *rec = (dd_sig_rec *)(void *)r->data;
         rec->idoff = g->idoff;
-        rec->shoff = g->shoff;
         fwrite(r->data, g->recsz, 1, g->sf.af[0].f);
-        if (g->nf == 3 && rec->nsh) {
-            fwrite(r->data + g->recsz, sizeof(uint32_t), rec->nsh,
-                   g->sf.af[2].f);
-            g->shoff += rec->nsh * sizeof(uint32_t);
-        }
         put_ids(g->sf.af[1].f, doc);
         g->idoff += 8 + (doc->id.len ? doc->id.len : doc->source.len) +
                     doc->url.len;
@@ -215,7 +200,6 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     g.c = c;
     g.shard = shard;
     g.recsz = DD_SIG_RECSZ(o->k);
-    g.nf = o->verify == DD_VERIFY_EXACT ? 3 : 2;
     w.o = o;
     w.recsz = g.recsz;
     w.h = malloc(sizeof *w.h);
@@ -226,8 +210,7 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     wn_stats rst;
     memset(&rst, 0, sizeof rst);
     int rc = 0;
-    static const char *pat[3] = {"sig-%05u.bin", "ids-%05u.bin",
-                                 "shg-%05u.bin"};
+    static const char *pat[2] = {"sig-%05u.bin", "ids-%05u.bin"};
 
     if (!w.h || !w.tls) {
         rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
@@ -237,7 +220,7 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     memcpy(g.hd.magic, DD_SIG_MAGIC, 7);
     g.hd.k = o->k;
     g.hd.recsz = (uint32_t)g.recsz;
-    for (int i = 0; i < g.nf; i++) {
+    for (int i = 0; i < 2; i++) {
         dd_path(&g.sf.path[i], c->workdir, pat[i], shard);
         if ((rc = atomic_fopen(&g.sf.af[i], g.sf.path[i].data, err)))
             goto out;
@@ -277,7 +260,7 @@ int dd_stage_sig(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
                                pr.text.len, err);
     if (rc)
         goto out;
-    for (int i = g.nf - 1; i >= 0; i--) /* sig last: it proves the rest */
+    for (int i = 1; i >= 0; i--) /* sig last: it proves the rest */
         if ((rc = atomic_commit(&g.sf.af[i], err)))
             goto out;
     st->docs += g.hd.ndocs;

@@ -82,9 +82,20 @@ expect_eq "example 4: exit" 0 $?
   fail "streaming: BBC's 98 identical pairs"
 
 # ---- the rest of the stages by hand, as a scheduler would run them
-for s in sig bands pairs cluster filter; do
+for s in sig bands pairs shingles cluster filter; do
   "$WINNOW" dedup -q --stage $s -w work/ -o out3/ shards/*.jsonl.gz ||
     fail "stage $s"
+  # each intermediate goes once its last reader is done: the band files
+  # after pairs; the sig stage no longer keeps every document's shingles
+  case $s in
+  sig) ! ls work/shg-* >/dev/null 2>&1 && pass ||
+         fail "sig: no shingle files" ;;
+  pairs) ls work/pair-000.bin >/dev/null 2>&1 &&
+           ! ls work/bnd-* >/dev/null 2>&1 && pass ||
+           fail "pairs: band files removed, pairs kept" ;;
+  shingles) ls work/shg-00000.bin work/shx-00000.bin >/dev/null 2>&1 &&
+              pass || fail "shingles: fingerprints of pair members" ;;
+  esac
 done
 "$WINNOW" dedup -q --stage rejects -r rej3.jsonl -w work/ -o out3/ \
   shards/*.jsonl.gz
@@ -97,11 +108,12 @@ cmp -s out3/reuters.jsonl.gz dedup/reuters.jsonl.gz && pass ||
   shards/*.jsonl.gz
 cmp -s r2.jsonl rejects.jsonl && pass || fail "-j 2: same rejects"
 cmp -s o2/bbc.jsonl.gz dedup/bbc.jsonl.gz && pass || fail "-j 2: same output"
-# once clustered, the shingles, band files and pair lists are gone (by
-# hand and in a whole run); the signatures the filter reads stay
+# once clustered, the shingles, their index, band files and pair lists
+# are gone (by hand and in a whole run); the signatures the filter reads
+# stay
 for d in work w2; do
   ls $d/sig-00000.bin >/dev/null 2>&1 &&
-    ! ls $d/shg-* $d/bnd-* $d/pair-*.bin >/dev/null 2>&1 && pass ||
+    ! ls $d/shg-* $d/shx-* $d/bnd-* $d/pair-*.bin >/dev/null 2>&1 && pass ||
     fail "$d: cluster inputs removed, signatures kept"
 done
 "$WINNOW" dedup -q -m 512K --partitions 2 -w w3 -o o3/ -r r3.jsonl \

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const vocab[] = {
     "market", "bank", "rate", "price", "said", "the", "of", "year",
@@ -385,6 +386,47 @@ TEST(dedup_resume_and_stages)
     CHECK(wn_dedup_stage_run(NULL, WN_DEDUP_CLUSTER, 0, in, 2, wd, outs,
                              NULL, &err) < 0);
     result_free(&a);
+    free((void *)in[0]);
+    free((void *)in[1]);
+}
+
+/* Offsets of shard s's shingle index (shx-S.bin) into x[0..n). */
+static size_t read_shx(const char *wd, int s, uint64_t *x, size_t n)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/shx-%05d.bin", wd, s);
+    FILE *f = fopen(p, "rb");
+    size_t got = f ? fread(x, sizeof *x, n, f) : 0;
+    if (f)
+        fclose(f);
+    return got;
+}
+
+/* Only documents named by a candidate pair get shingle fingerprints:
+ * C (shard 0) and D (shard 1) resemble nothing, so theirs are empty; the
+ * band files are gone once the pairs stage is done. */
+TEST(dedup_shingles_of_pair_members)
+{
+    const char *in[2];
+    corpus(in);
+    char wd[600], o0[600], o1[600], p[700];
+    wn_error err;
+    snprintf(wd, sizeof wd, "%s/members", dir());
+    snprintf(o0, sizeof o0, "%s/members.o0.jsonl", dir());
+    snprintf(o1, sizeof o1, "%s/members.o1.jsonl", dir());
+    const char *outs[2] = {o0, o1};
+    for (int s = 0; s <= WN_DEDUP_SHINGLES; s++)
+        for (unsigned u = 0; u < wn_dedup_stage_units(NULL, s, 2); u++)
+            CHECK_INT(wn_dedup_stage_run(NULL, s, u, in, 2, wd, outs, NULL,
+                                         &err), 0);
+    snprintf(p, sizeof p, "%s/bnd-00000-000.bin", wd);
+    CHECK(access(p, F_OK) != 0);
+    uint64_t x[8];
+    CHECK_INT(read_shx(wd, 0, x, 8), 5); /* A, B, A2, C */
+    CHECK(x[0] < x[1] && x[1] < x[2] && x[2] < x[3]);
+    CHECK(x[3] == x[4]);
+    CHECK_INT(read_shx(wd, 1, x, 8), 5); /* B2, D, A3, B3 */
+    CHECK(x[0] < x[1] && x[1] == x[2] && x[2] < x[3] && x[3] < x[4]);
     free((void *)in[0]);
     free((void *)in[1]);
 }
