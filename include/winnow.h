@@ -728,6 +728,10 @@ int wn_dedup_stage_run(const wn_config *cfg, int stage, unsigned unit,
  * (atomically; compression follows the name). */
 int wn_dedup_collect_rejects(const char *workdir, size_t n, const char *path,
                              wn_error *err);
+/* The file in workdir holding the filter unit's rejects of shard s (JSONL,
+ * zstd), for a caller that reads them in place of joining them: its path
+ * into out (replacing what out held).  Returns 0 or WN_ENOMEM. */
+int wn_dedup_rejects_path(const char *workdir, size_t s, wn_buf *out);
 
 /* Streaming mode: one pass, fixed memory (dedup.memory), for pipelines
  * that cannot read the corpus twice.  Exact hashes and LSH band keys go to

@@ -15,7 +15,7 @@
  *                    (shg, shx and pair files are removed after cluster)
  *   asg-SSSSS.bin    removals in shard S: {idx, kind, jaccard, keeper gid}
  *   mem-SSSSS.bin    members of groups kept in shard S: {keeper, member}
- *   rej-SSSSS.jsonl  rejects of shard S (filter stage)
+ *   rej-SSSSS.jsonl.zst  rejects of shard S (filter stage)
  *   *.done           unit markers, written last: the unit is complete
  * A gid is (shard << 40 | index in shard); its top bit marks records of
  * the exact hash (as opposed to LSH bands).
@@ -40,6 +40,10 @@ enum { DD_KEEP_FIRST = 0, DD_KEEP_LONGEST = 1, DD_KEEP_EARLIEST = 2 };
 enum { DD_KIND_EXACT = 1, DD_KIND_NEAR = 2 };
 enum { DD_PARA_BLOOM = 0, DD_PARA_EXACT = 1 };
 
+/* A filter unit's rejects, shard S (read back by wn_dedup_collect_rejects;
+ * substr's strike units write theirs under the same name). */
+#define DD_REJ_FILE "rej-%05u.jsonl.zst"
+
 /* Parsed options (options.c). */
 typedef struct dd_opts {
     int exact, near;
@@ -51,6 +55,7 @@ typedef struct dd_opts {
     uint64_t seed;
     int level; /* of compressed outputs: no effect on results */
     int verbatim; /* inputs are JSONL as winnow writes it (filter.c) */
+    int changes;  /* outputs: only the changed and removed lines (filter.c) */
     /* paragraph dedup (para.c) */
     int paragraphs, para_filter, para_annotate;
     unsigned para_ngram, para_min_words;

@@ -298,9 +298,12 @@ static int reparse(splitter *x, const char *l, size_t len, int removed,
     return rc;
 }
 
-/* The new line of a document dedup changes, into out. */
+/* The new line of a document dedup changes, into out.  With tail
+ * (dedup.changes), a line that takes the new members spliced before its
+ * closing brace is not rebuilt: *tail points at the members instead. */
 static int rewrite(splitter *x, const char *l, size_t len, int removed,
-                   uint64_t count, wn_buf *out, wn_error *err)
+                   uint64_t count, wn_buf *out, const wn_buf **tail,
+                   wn_error *err)
 {
     wn_doc *m = &x->members;
     int rc;
@@ -310,12 +313,40 @@ static int rewrite(splitter *x, const char *l, size_t len, int removed,
     if (clash || len < 2 || l[len - 1] != '}')
         return reparse(x, l, len, removed, count, out, err);
     wn_buf_reset(&m->meta); /* the same member bytes as the slow path */
-    if ((rc = annotate(&x->f, m, removed, count)) ||
-        (rc = wn_buf_set(out, l, len - 1)) || (rc = wn_buf_putc(out, ',')) ||
+    if ((rc = annotate(&x->f, m, removed, count)))
+        return wn_err(err, rc, "", 0, "out of memory");
+    if (tail) {
+        *tail = &m->meta;
+        return 0;
+    }
+    if ((rc = wn_buf_set(out, l, len - 1)) || (rc = wn_buf_putc(out, ',')) ||
         (rc = wn_buf_append(out, m->meta.data, m->meta.len)) ||
         (rc = wn_buf_putc(out, '}')))
         return wn_err(err, rc, "", 0, "out of memory");
     return 0;
+}
+
+/* dedup.changes: the caller copies the input itself, so the output says
+ * only where that copy differs, in input order, one line per changed
+ * document, OFFSET being its line's in the decoded input:
+ *   "OFFSET"          removed (the line is in the rejects)
+ *   "OFFSET +MEMBERS" kept: its line without the closing brace, ',',
+ *                     MEMBERS, '}' (what the verbatim path writes)
+ *   "OFFSET =LINE"    kept as LINE (one that had to be parsed again)
+ * Kept documents left alone, most of a corpus, cost nothing, and the
+ * others only their new members: no second copy of the corpus is
+ * compressed or stored. */
+static int put_change(wn_writer *w, uint64_t off, char kind, const char *l,
+                      size_t len, wn_buf *b, wn_error *err)
+{
+    wn_buf_reset(b);
+    int rc = wn_buf_printf(b, "%llu", (unsigned long long)off);
+    if (!rc && kind && !(rc = wn_buf_putc(b, ' ')) &&
+        !(rc = wn_buf_putc(b, kind)))
+        rc = wn_buf_append(b, l, len);
+    if (rc)
+        return wn_err(err, rc, "", 0, "out of memory");
+    return wn_writer_write_line(w, b->data, b->len, err);
 }
 
 static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
@@ -324,7 +355,7 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
     const char *in = c->inputs[x->shard];
     size_t recsz = DD_SIG_RECSZ(c->o->k);
     dd_sig_rec *rec = malloc(recsz);
-    wn_buf p = WN_BUF_INIT, line = WN_BUF_INIT;
+    wn_buf p = WN_BUF_INIT, line = WN_BUF_INIT, change = WN_BUF_INIT;
     istream *s = NULL;
     bufin bi;
     int have_bi = 0, rc = 0;
@@ -370,13 +401,24 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
             (rc = resolve(&x->f, x->verdict.data, x->verdict.len, &removed,
                           &count, err)))
             break;
+        const wn_buf *tail = NULL;
+        int changes = c->o->changes && !removed;
         if (removed || count) {
-            if ((rc = rewrite(x, l, len, removed, count, &line, err)))
+            if ((rc = rewrite(x, l, len, removed, count, &line,
+                              changes ? &tail : NULL, err)))
                 break;
-            l = line.data;
-            len = line.len;
+            if (!tail) {
+                l = line.data;
+                len = line.len;
+            }
         }
-        rc = wn_writer_write_line(removed ? x->rej : x->out, l, len, err);
+        if (c->o->changes && (removed || count))
+            rc = put_change(x->out, rec->off, removed ? 0 : tail ? '+' : '=',
+                            tail ? tail->data : l, removed ? 0 : tail ?
+                            tail->len : len, &change, err);
+        if (!rc && (removed || !c->o->changes))
+            rc = wn_writer_write_line(removed ? x->rej : x->out, l, len,
+                                      err);
         x->st->kept += !removed;
     }
     if (!rc && ferror(sf))
@@ -391,6 +433,7 @@ out:
     free(rec);
     wn_buf_release(&p);
     wn_buf_release(&line);
+    wn_buf_release(&change);
     return rc < 0 ? rc : 0;
 }
 
@@ -421,12 +464,13 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     }
     x.have_a = fread(&x.a, sizeof x.a, 1, x.asg) == 1;
     x.have_m = fread(&x.m, sizeof x.m, 1, x.mem) == 1;
-    dd_path(&rpath, c->workdir, "rej-%05u.jsonl", shard);
+    dd_path(&rpath, c->workdir, DD_REJ_FILE, shard);
     if ((rc = wn_writer_open(c->outputs[shard], WN_OUT_JSONL, &x.out, err)) ||
         (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &x.rej, err)))
         goto out;
     writer_work(x.rej); /* gathered into the final rejects later */
     (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
+    (void)wn_writer_set_level(x.rej, c->o->level);
     if (c->o->verbatim) {
         if ((rc = split_verbatim(&x, hd.ndocs, err)))
             goto out;

@@ -51,6 +51,10 @@ static const config_opt dedup_table[] = {
                 "the inputs are JSONL as winnow writes it (winnow run's work "
                 "files): a document dedup does not change is copied byte "
                 "for byte, not parsed and rewritten"),
+    OPTION_BOOL("dedup.changes", "0", AT(changes),
+                "with verbatim: an output gets only the lines dedup "
+                "changes or removes, each after its input offset, for a "
+                "caller that copies the rest from the input (winnow run)"),
     /* paragraph dedup (para.c): a step of its own, after document dedup */
     OPTION_BOOL("dedup.paragraphs", "0", AT(paragraphs),
                 "remove paragraphs seen before (Bloom filter of word "
@@ -111,6 +115,9 @@ int dd_opts_parse(const wn_config *cfg, dd_opts *o, wn_error *err)
     if (!o->exact && !o->near)
         return wn_err(err, WN_EINVAL, "", 0,
                       "dedup.exact and dedup.near are both off");
+    if (o->changes && !o->verbatim)
+        return wn_err(err, WN_EINVAL, "", 0,
+                      "dedup.changes needs dedup.verbatim");
     return 0;
 }
 

@@ -7,6 +7,7 @@
  * stage has fewer units than threads go to the units' own workers.
  */
 #include "dedup.h"
+#include "../io/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -250,33 +251,39 @@ static int stage_run(const wn_config *cfg, int stage, unsigned unit,
     return rc;
 }
 
+int wn_dedup_rejects_path(const char *workdir, size_t s, wn_buf *out)
+{
+    return dd_path(out, workdir, DD_REJ_FILE, (unsigned)s);
+}
+
 int wn_dedup_collect_rejects(const char *workdir, size_t n, const char *path,
                              wn_error *err)
 {
     wn_writer *w;
     wn_buf p = WN_BUF_INIT;
-    char *line = NULL;
-    size_t cap = 0;
     int rc = wn_writer_open(path, WN_OUT_JSONL, &w, err);
     if (rc)
         return rc;
     for (size_t s = 0; s < n && !rc; s++) {
-        dd_path(&p, workdir, "rej-%05zu.jsonl", s);
-        FILE *f = fopen(p.data, "rb");
-        if (!f) {
+        wn_dedup_rejects_path(workdir, s, &p);
+        bufin b;
+        if (bufin_open(&b, p.data, err)) {
             rc = wn_err(err, WN_EIO, p.data, 0, "cannot open (has the "
                         "filter stage run?)");
             break;
         }
-        ssize_t len;
-        while (!rc && (len = getline(&line, &cap, f)) > 0) {
-            if (line[len - 1] == '\n')
-                len--;
-            rc = wn_writer_write_line(w, line, (size_t)len, err);
-        }
-        fclose(f);
+        const char *line;
+        size_t len;
+        uint64_t off;
+        while (!rc && (rc = bufin_getline(&b, &line, &len, (size_t)1 << 30,
+                                          &off)) == 1)
+            rc = wn_writer_write_line(w, line, len, err);
+        if (rc == 0 && bufin_take_error(&b, err))
+            rc = WN_EIO;
+        else if (rc == WN_ELIMIT)
+            rc = wn_err(err, WN_EIO, p.data, off, "a line over 1 GiB");
+        bufin_close(&b);
     }
-    free(line);
     wn_buf_release(&p);
     if (rc) {
         wn_writer_abort(w);

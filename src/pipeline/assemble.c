@@ -128,9 +128,78 @@ int run_each_own_doc(const char *path,
     return rc < 0 ? rc : 0;
 }
 
+/* A p1 file's line by line changes, from dedup's filter (dedup.changes,
+ * src/dedup/filter.c: "OFFSET" removed, "OFFSET +MEMBERS" spliced before
+ * the closing brace, "OFFSET =LINE" replaced), in input order. */
+typedef struct changes {
+    bufin b;
+    const char *path;
+    int have;          /* a change is pending */
+    uint64_t off;      /* of the p1 line it changes */
+    char kind;         /* 0 (removed), '+' or '=' */
+    const char *line;  /* the members or the new line */
+    size_t len;
+    uint64_t at;       /* of the change in its file */
+    wn_buf spliced;    /* a line with its members */
+} changes;
+
+static int change_next(changes *c, wn_error *err)
+{
+    const char *l;
+    size_t len;
+    int rc = bufin_getline(&c->b, &l, &len, (size_t)1 << 30, &c->at);
+    c->have = rc == 1;
+    if (rc != 1) {
+        wn_error why;
+        if (!rc && bufin_take_error(&c->b, &why))
+            return wn_err(err, WN_EIO, c->path, why.offset,
+                          "damaged work file: %s", why.msg);
+        return rc ? wn_err(err, WN_EIO, c->path, c->at,
+                           "damaged work file: a line over 1 GiB")
+                  : 0;
+    }
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < len && l[i] >= '0' && l[i] <= '9' && v < UINT64_MAX / 10; i++)
+        v = v * 10 + (uint64_t)(l[i] - '0');
+    c->kind = i + 2 < len && l[i] == ' ' ? l[i + 1] : 0;
+    if (!i || (i < len && c->kind != '+' && c->kind != '='))
+        return wn_err(err, WN_EIO, c->path, c->at,
+                      "damaged work file: not a change line");
+    c->off = v;
+    c->line = c->kind ? l + i + 2 : NULL;
+    c->len = c->kind ? len - i - 2 : 0;
+    return 0;
+}
+
+/* The new line of the p1 line l that change c keeps, into *line. */
+static int change_apply(changes *c, const char **line, size_t *len,
+                        wn_error *err)
+{
+    if (c->kind == '=') {
+        *line = c->line;
+        *len = c->len;
+        return 0;
+    }
+    wn_buf *o = &c->spliced;
+    if (*len < 2 || (*line)[*len - 1] != '}')
+        return wn_err(err, WN_EIO, c->path, c->at,
+                      "damaged work file: members for a line that cannot "
+                      "take them");
+    int rc;
+    if ((rc = wn_buf_set(o, *line, *len - 1)) || (rc = wn_buf_putc(o, ',')) ||
+        (rc = wn_buf_append(o, c->line, c->len)) || (rc = wn_buf_putc(o, '}')))
+        return wn_err(err, rc, "", 0, "out of memory");
+    *line = o->data;
+    *len = o->len;
+    return 0;
+}
+
 /* Every document line of a work file of this run into fn, with what
- * docline_scan found in it: the final copy reads no more than that. */
-static int each_own_line(const char *path,
+ * docline_scan found in it: the final copy reads no more than that.  With
+ * ch (open, its first change read), the lines it removes are skipped and
+ * the ones it rewrites are replaced. */
+static int each_own_line(const char *path, changes *ch,
                          int (*fn)(void *, const char *, size_t,
                                    const docline *, wn_error *),
                          void *ctx, wn_error *err)
@@ -147,12 +216,29 @@ static int each_own_line(const char *path,
            1) {
         if (json_skip_ws(line, line + len) == line + len)
             continue; /* a blank line, as the JSONL reader skips it */
+        int changed = ch && ch->have && ch->off <= off;
+        if (changed && ch->off < off) {
+            rc = wn_err(err, WN_EIO, ch->path, ch->at, "damaged work file: "
+                        "a change of no line of %s", path);
+            break;
+        }
+        if (changed && !ch->kind) { /* removed */
+            if ((rc = change_next(ch, err)))
+                break;
+            continue;
+        }
+        if (changed && (rc = change_apply(ch, &line, &len, err)))
+            break;
         if (docline_scan(line, len, &d)) {
-            rc = wn_err(err, WN_EIO, path, off,
-                        "damaged work file: not a document line");
+            rc = changed ? wn_err(err, WN_EIO, ch->path, ch->at,
+                                  "damaged work file: not a document line")
+                         : wn_err(err, WN_EIO, path, off,
+                                  "damaged work file: not a document line");
             break;
         }
         if ((rc = fn(ctx, line, len, &d, err)))
+            break;
+        if (changed && (rc = change_next(ch, err)))
             break;
     }
     if (rc == WN_ELIMIT)
@@ -162,7 +248,32 @@ static int each_own_line(const char *path,
     if (!rc && bufin_take_error(&b, &why))
         rc = wn_err(err, WN_EIO, path, why.offset, "damaged work file: %s",
                     why.msg);
+    if (!rc && ch && ch->have)
+        rc = wn_err(err, WN_EIO, ch->path, ch->at,
+                    "damaged work file: a change past the end of %s", path);
     bufin_close(&b);
+    return rc;
+}
+
+/* The kept documents of input i: p1's lines with dedup's changes (or, when
+ * dedup wrote the kept documents out, p2's; or p3's, p4's). */
+static int copy_kept(sharder *s, const char *in, const char *chpath,
+                     int (*fn)(void *, const char *, size_t, const docline *,
+                               wn_error *),
+                     wn_error *err)
+{
+    if (!chpath)
+        return each_own_line(in, NULL, fn, s, err);
+    changes ch;
+    memset(&ch, 0, sizeof ch);
+    ch.path = chpath;
+    int rc = bufin_open(&ch.b, chpath, err);
+    if (rc)
+        return rc;
+    if (!(rc = change_next(&ch, err)))
+        rc = each_own_line(in, &ch, fn, s, err);
+    bufin_close(&ch.b);
+    wn_buf_release(&ch.spliced);
     return rc;
 }
 
@@ -296,19 +407,6 @@ int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
     io->p3 = calloc(n + 1, sizeof *io->p3);
     io->cfg = wn_config_new();
     int rc = io->p1 && io->p2 && io->p3 && io->cfg ? 0 : WN_ENOMEM;
-    for (size_t i = 0; i < n && !rc; i++) {
-        io->p1[i] = dup_path(r, &b, "work/p1/%05zu.jsonl.zst", i);
-        io->p2[i] = dup_path(r, &b, "work/p2/%05zu.jsonl.zst", i);
-        io->p3[i] = dup_path(r, &b, "work/p3/%05zu.jsonl.zst", i);
-        if (!io->p1[i] || !io->p2[i] || !io->p3[i])
-            rc = WN_ENOMEM;
-    }
-    if (!rc) {
-        io->rejects = dup_path(r, &b, "work/p2/rejects.jsonl.zst", 0);
-        io->workdir = dup_path(r, &b, "work/dedup", 0);
-        if (!io->rejects || !io->workdir)
-            rc = WN_ENOMEM;
-    }
     if (!rc) {
         /* dedup threads follow run.jobs unless set; a key lost here
          * would run dedup with other options than run.conf says */
@@ -332,6 +430,31 @@ int run_dedup_io_init(wn_run *r, run_dedup_io *io, wn_error *err)
          * (bench-large: 136 bytes per document in the cluster stage) */
         if (!rc && !wn_config_lookup(io->cfg, "dedup.memory"))
             rc = wn_config_set(io->cfg, "dedup.memory", "768M");
+        /* the final copy reads p1 and skips or replaces what dedup
+         * changed, so dedup need not write the kept documents a second
+         * time; the paragraph and substring steps still read a whole
+         * corpus, and without verbatim dedup has no offsets to give */
+        const char *vb = rc ? NULL : wn_config_lookup(io->cfg,
+                                                      "dedup.verbatim");
+        io->changes = vb && !strcmp(vb, "1") && !r->para && !r->substr;
+        if (!rc)
+            rc = wn_config_set(io->cfg, "dedup.changes",
+                               io->changes ? "1" : "0");
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        io->p1[i] = dup_path(r, &b, "work/p1/%05zu.jsonl.zst", i);
+        io->p2[i] = dup_path(r, &b, io->changes ? "work/p2/%05zu.changes.zst"
+                                                : "work/p2/%05zu.jsonl.zst",
+                             i);
+        io->p3[i] = dup_path(r, &b, "work/p3/%05zu.jsonl.zst", i);
+        if (!io->p1[i] || !io->p2[i] || !io->p3[i])
+            rc = WN_ENOMEM;
+    }
+    if (!rc) {
+        io->rejects = dup_path(r, &b, "work/p2/rejects.jsonl.zst", 0);
+        io->workdir = dup_path(r, &b, "work/dedup", 0);
+        if (!io->rejects || !io->workdir)
+            rc = WN_ENOMEM;
     }
     wn_buf_release(&b);
     return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
@@ -374,21 +497,30 @@ static void *write_rejects(void *arg)
     int rc = shard_open(&rej, &j->err);
     for (size_t i = 0; i < j->n && !rc; i++)
         rc = each_own_line(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
-                           put_rejected, &ctx, &j->err);
+                           NULL, put_rejected, &ctx, &j->err);
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
-        rc = each_own_line(j->io->rejects, put_rejected, &ctx, &j->err);
+        if (!j->io->changes)
+            rc = each_own_line(j->io->rejects, NULL, put_rejected, &ctx,
+                               &j->err);
+        /* dedup's own per-shard files, read where they are rather than
+         * joined into one more compressed copy first */
+        for (size_t i = 0; j->io->changes && i < j->n && !rc; i++)
+            rc = wn_dedup_rejects_path(j->io->workdir, i, &b)
+                     ? wn_err(&j->err, WN_ENOMEM, "", 0, "out of memory")
+                     : each_own_line(b.data, NULL, put_rejected, &ctx,
+                                     &j->err);
     }
     if (!rc && r->para && j->n) { /* documents the paragraph step emptied */
         ctx.count = 1;
         rc = each_own_line(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
-                           put_rejected, &ctx, &j->err);
+                           NULL, put_rejected, &ctx, &j->err);
     }
     if (!rc && r->substr && j->n) { /* documents the substring step cut
                                       * below substr.min_doc_bytes */
         ctx.count = 1;
         rc = each_own_line(run_path(r, &b, "work/p4/rejects.jsonl.zst"),
-                           put_rejected, &ctx, &j->err);
+                           NULL, put_rejected, &ctx, &j->err);
     }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
@@ -411,8 +543,8 @@ int run_assemble(wn_run *r, wn_error *err)
     if (!rc && r->dedup && n) {
         r->phase = PH_DEDUP;
         rc = wn_dedup_run(io.cfg, (const char *const *)io.p1, n, io.workdir,
-                          (const char *const *)io.p2, io.rejects, &r->dstats,
-                          err);
+                          (const char *const *)io.p2,
+                          io.changes ? NULL : io.rejects, &r->dstats, err);
     }
     if (!rc && r->para && n)
         rc = run_paragraphs(r, r->dedup ? io.p2 : io.p1, err);
@@ -434,11 +566,16 @@ int run_assemble(wn_run *r, wn_error *err)
     for (size_t i = 0; i < n && !rc; i++) {
         data.file = i;
         const char *in = r->para ? io.p3[i] : r->dedup ? io.p2[i] : io.p1[i];
+        const char *ch = NULL;
+        if (r->dedup && io.changes) {
+            in = io.p1[i];
+            ch = io.p2[i];
+        }
         if (r->substr &&
             !(in = run_path(r, &p4, "work/p4/%05zu.jsonl.zst", i)))
             rc = wn_err(err, WN_ENOMEM, "", 0, "out of memory");
         if (!rc)
-            rc = each_own_line(in, put_kept, &data, err);
+            rc = copy_kept(&data, in, ch, put_kept, err);
     }
     wn_buf_release(&p4);
     if (data.w) {

@@ -120,6 +120,7 @@ int run_task_done(wn_run *r, size_t i);
 /* assemble.c: the files and options wn_dedup_* is called with. */
 typedef struct run_dedup_io {
     char **p1, **p2;   /* task outputs, dedup outputs (nfiles each) */
+    int changes;       /* p2 holds dedup.changes: only what dedup changed */
     char **p3;         /* paragraph step outputs (nfiles) */
     char *rejects;     /* dedup rejects */
     char *workdir;

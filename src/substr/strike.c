@@ -368,11 +368,12 @@ int ss_stage_strike(const ss_ctx *c, unsigned shard, wn_substr_stats *st,
     if ((rc = ss_read_chunks(c, shard, &x.ch, &x.nch, err)) ||
         (rc = gather_flags(&x, err)))
         goto out;
-    dd_path(&rpath, c->workdir, "rej-%05u.jsonl", shard);
+    dd_path(&rpath, c->workdir, DD_REJ_FILE, shard);
     if ((rc = wn_writer_open(c->outputs[shard], WN_OUT_JSONL, &x.out, err)) ||
         (rc = wn_writer_open(rpath.data, WN_OUT_JSONL, &x.rej, err)))
         goto out;
     writer_work(x.rej); /* gathered into the final rejects later */
+    (void)wn_writer_set_level(x.rej, 1); /* a work file, read once */
     doc_sink sink = {strike_slot, strike_doc, NULL, &x};
     rc = input_each(c->inputs[shard], NULL, &ro, &sink, &rst, err);
     if (rc == 0 && rst.io_errors)

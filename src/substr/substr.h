@@ -24,7 +24,7 @@
  *     another (an earlier) chunk go to flg-PPP-SSSSS.bin.
  *   strike (per shard): each chunk's positions whose L-gram is flagged
  *     (rolling hash, then memcmp) plus its own repeats; the shard read
- *     again and written with the spans cut (or listed); rej-SSSSS.jsonl.
+ *     again and written with the spans cut (or listed); rej-SSSSS.jsonl.zst.
  *   *.done markers hold each unit's counters (resume, as dedup does).
  */
 #ifndef WN_SUBSTR_H

@@ -341,6 +341,93 @@ TEST(dedup_verbatim_same_bytes)
     free((void *)raw[1]);
 }
 
+/* What winnow run's final copy does with dedup.changes (the format in
+ * src/dedup/filter.c, put_change): the input's lines, a removed one
+ * skipped, a keeper's members spliced before its closing brace, a
+ * rewritten one replaced. */
+static char *apply_changes(const char *input, const char *changes)
+{
+    wn_buf o = WN_BUF_INIT;
+    const char *c = changes;
+    for (const char *l = input; *l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        unsigned long long at = (unsigned long long)(l - input);
+        char *ce;
+        if (*c && strtoull(c, &ce, 10) == at) {
+            const char *cl = strchr(ce, '\n');
+            size_t cn = cl ? (size_t)(cl - ce) : strlen(ce);
+            if (cn > 2 && ce[1] == '+') {
+                wn_buf_append(&o, l, n - 1);
+                wn_buf_putc(&o, ',');
+                wn_buf_append(&o, ce + 2, cn - 2);
+                wn_buf_puts(&o, "}\n");
+            } else if (cn > 2 && ce[1] == '=') {
+                wn_buf_append(&o, ce + 2, cn - 2);
+                wn_buf_putc(&o, '\n');
+            }
+            c = cl ? cl + 1 : ce + cn;
+        } else if (n) {
+            wn_buf_append(&o, l, n);
+            wn_buf_putc(&o, '\n');
+        }
+        l = e ? e + 1 : l + n;
+    }
+    wn_buf_putc(&o, 0);
+    return o.data;
+}
+
+/* dedup.changes gives what rebuilds the verbatim output from the input,
+ * with the same rejects; a line that already has "duplicates" is written
+ * whole ("="); without dedup.verbatim it is refused. */
+TEST(dedup_changes_rebuild_verbatim_output)
+{
+    const char *raw[2];
+    corpus(raw);
+    char c[2][600];
+    for (int i = 0; i < 2; i++) {
+        snprintf(c[i], sizeof c[i], "%s/chg%d.jsonl", dir(), i);
+        canonical(raw[i], c[i]);
+    }
+    /* A, the keeper of A2 and A3, says it has copies already */
+    char *t0 = slurp(c[0]);
+    char *nl = strchr(t0, '\n');
+    wn_buf b = WN_BUF_INIT;
+    if (nl && nl > t0 && nl[-1] == '}') {
+        wn_buf_append(&b, t0, (size_t)(nl - t0 - 1));
+        wn_buf_puts(&b, ",\"duplicates\":[]}");
+        wn_buf_puts(&b, nl);
+    }
+    FILE *f = fopen(c[0], "wb");
+    fwrite(b.data, 1, b.len, f);
+    fclose(f);
+    const char *in[2] = {c[0], c[1]};
+    result v = run(in, "cv", "dedup.verbatim", "1", NULL, NULL);
+    result ch = run(in, "cc", "dedup.verbatim", "1", "dedup.changes", "1");
+    result bad = run(in, "cb", "dedup.changes", "1", NULL, NULL);
+    CHECK_INT(v.rc, 0);
+    CHECK_INT(ch.rc, 0);
+    CHECK_INT(bad.rc, WN_EINVAL);
+    CHECK_INT(v.st.kept, ch.st.kept);
+    CHECK(v.st.exact_dups + v.st.near_dups > 0);
+    CHECK(has(ch.out[0], " =") && has(ch.out[0], " +"));
+    CHECK_STR(v.rej, ch.rej);
+    for (int i = 0; i < 2; i++) {
+        char *inp = slurp(c[i]);
+        char *got = apply_changes(inp, ch.out[i]);
+        CHECK_STR(got, v.out[i]);
+        free(got);
+        free(inp);
+    }
+    result_free(&v);
+    result_free(&ch);
+    result_free(&bad);
+    wn_buf_release(&b);
+    free(t0);
+    free((void *)raw[0]);
+    free((void *)raw[1]);
+}
+
 TEST(dedup_resume_and_stages)
 {
     const char *in[2];
