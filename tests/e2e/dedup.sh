@@ -138,7 +138,7 @@ full=$(json_get st2b.json dedup_work.skipped_units)
 sz=$(wc -c < w2/sig-00000.bin)
 dd if=/dev/zero of=w2/sig-00000.bin bs=1 seek=$((sz / 2)) count=64 \
   conv=notrunc 2>/dev/null
-: > w2/rej-00001.jsonl
+: > w2/rej-00001.jsonl.zst
 "$WINNOW" dedup -q -j 2 --partitions 7 -w w2 -o o2/ -r r2c.jsonl \
   --stats st2c.json shards/*.jsonl.gz
 expect_eq "power cut: two units redone" $((full - 2)) \
