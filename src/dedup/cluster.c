@@ -166,95 +166,79 @@ static int similarity(clus *k, uint64_t a, uint64_t b, int exact_j,
     return 0;
 }
 
-static int join_pairs(clus *k, wn_dedup_stats *st, wn_error *err)
+typedef struct join_ctx {
+    clus *k;
+    wn_dedup_stats *st;
+} join_ctx;
+
+/* For dd_each_pair: joins the pair's groups if it passes --verify. */
+static int join_pair(void *ctx, const dd_rec *r, const char *path,
+                     wn_error *err)
 {
+    clus *k = ((join_ctx *)ctx)->k;
+    wn_dedup_stats *st = ((join_ctx *)ctx)->st;
     const dd_ctx *c = k->c;
-    wn_buf path = WN_BUF_INIT;
-    int rc = 0;
-    for (unsigned p = 0; p < c->o->partitions && !rc; p++) {
-        dd_path(&path, c->workdir, "pair-%03u.bin", p);
-        FILE *f = fopen(path.data, "rb");
-        if (!f) {
-            rc = wn_err(err, WN_EIO, path.data, 0, "cannot open (has the "
-                        "pairs stage run?)");
-            break;
-        }
-        dd_rec buf[4096];
-        size_t n;
-        while (!rc && (n = fread(buf, sizeof *buf, 4096, f)) > 0) {
-            for (size_t i = 0; i < n && !rc; i++) {
-                int exact = (buf[i].b & DD_EXACT_FLAG) != 0;
-                uint64_t a = buf[i].a, b = buf[i].b & ~DD_EXACT_FLAG;
-                uint64_t da = dense(k, a), db = dense(k, b);
-                if (da >= k->N || db >= k->N) {
-                    rc = wn_err(err, WN_EFORMAT, path.data, 0,
-                                "pair names an unknown document");
-                    break;
-                }
-                uint32_t x = find(k->parent, (uint32_t)da);
-                uint32_t y = find(k->parent, (uint32_t)db);
-                if (x == y)
-                    continue;
-                if (exact || c->o->verify != DD_VERIFY_NONE) {
-                    double sim;
-                    int same;
-                    dd_rec *rf = k->refuted ? refuted_slot(k, a, buf[i].b)
-                                            : NULL;
-                    if (rf && rf->a == a && rf->b == buf[i].b)
-                        continue;
-                    int pre = !exact && c->o->k >= PRE;
-                    if (pre && !k->pre &&
-                        ((rc = dd_lookup_sig(k->lk, a, k->ra, err)) ||
-                         (rc = dd_lookup_sig(k->lk, b, k->rb, err))))
-                        break;
-                    if (pre && (k->pre ? prefilter_fails(k, k->pre + da * PRE,
-                                                         k->pre + db * PRE)
-                                       : prefilter_fails(
-                                             k, (uint32_t *)(k->ra + 1),
+    int rc;
+    int exact = (r->b & DD_EXACT_FLAG) != 0;
+    uint64_t a = r->a, b = r->b & ~DD_EXACT_FLAG;
+    uint64_t da = dense(k, a), db = dense(k, b);
+    if (da >= k->N || db >= k->N)
+        return wn_err(err, WN_EFORMAT, path, 0,
+                      "pair names an unknown document");
+    uint32_t x = find(k->parent, (uint32_t)da);
+    uint32_t y = find(k->parent, (uint32_t)db);
+    if (x == y)
+        return 0;
+    if (exact || c->o->verify != DD_VERIFY_NONE) {
+        double sim;
+        int same;
+        dd_rec *rf = k->refuted ? refuted_slot(k, a, r->b) : NULL;
+        if (rf && rf->a == a && rf->b == r->b)
+            return 0;
+        int pre = !exact && c->o->k >= PRE;
+        if (pre && !k->pre &&
+            ((rc = dd_lookup_sig(k->lk, a, k->ra, err)) ||
+             (rc = dd_lookup_sig(k->lk, b, k->rb, err))))
+            return rc;
+        if (pre && (k->pre ? prefilter_fails(k, k->pre + da * PRE,
+                                             k->pre + db * PRE)
+                           : prefilter_fails(k, (uint32_t *)(k->ra + 1),
                                              (uint32_t *)(k->rb + 1)))) {
-                        st->refuted_pairs++;
-                        st->prefiltered_pairs++;
-                        if (rf)
-                            *rf = (dd_rec){a, buf[i].b};
-                        continue;
-                    }
-                    rc = similarity(k, a, b, 1, &sim, &same, err);
-                    if (rc)
-                        break;
-                    int ok = exact ? same : sim >= c->o->threshold;
-                    if (!ok) {
-                        st->refuted_pairs++;
-                        if (rf)
-                            *rf = (dd_rec){a, buf[i].b};
-                        continue;
-                    }
-                    st->verified_pairs++;
-                    /* remembered so that a removal whose keeper is this
-                     * very partner needs no second look at the pair */
-                    for (int side = 0; k->via && side < 2; side++) {
-                        uint64_t me = side ? da : db, other = side ? db : da;
-                        if (k->via[me] != UINT32_MAX)
-                            continue;
-                        k->via[me] = (uint32_t)other;
-                        k->vsim[me] = (float)sim;
-                        if (same)
-                            SETBIT(k->vsame, me);
-                    }
-                }
-                if (x < y)
-                    k->parent[y] = x;
-                else
-                    k->parent[x] = y;
-                SETBIT(k->grouped, da);
-                SETBIT(k->grouped, db);
-            }
+            st->refuted_pairs++;
+            st->prefiltered_pairs++;
+            if (rf)
+                *rf = (dd_rec){a, r->b};
+            return 0;
         }
-        if (!rc && ferror(f))
-            rc = wn_err(err, WN_EIO, path.data, 0, "read error");
-        fclose(f);
+        if ((rc = similarity(k, a, b, 1, &sim, &same, err)))
+            return rc;
+        int ok = exact ? same : sim >= c->o->threshold;
+        if (!ok) {
+            st->refuted_pairs++;
+            if (rf)
+                *rf = (dd_rec){a, r->b};
+            return 0;
+        }
+        st->verified_pairs++;
+        /* remembered so that a removal whose keeper is this very partner
+         * needs no second look at the pair */
+        for (int side = 0; k->via && side < 2; side++) {
+            uint64_t me = side ? da : db, other = side ? db : da;
+            if (k->via[me] != UINT32_MAX)
+                continue;
+            k->via[me] = (uint32_t)other;
+            k->vsim[me] = (float)sim;
+            if (same)
+                SETBIT(k->vsame, me);
+        }
     }
-    wn_buf_release(&path);
-    return rc;
+    if (x < y)
+        k->parent[y] = x;
+    else
+        k->parent[x] = y;
+    SETBIT(k->grouped, da);
+    SETBIT(k->grouped, db);
+    return 0;
 }
 
 /* keep=longest|earliest: the best document of each root, ties to the
@@ -510,7 +494,7 @@ int dd_stage_cluster(const dd_ctx *c, wn_dedup_stats *st, wn_error *err)
         (rc = load_prefixes(&k, err)))
         goto out;
     if ((rc = dd_lookup_open(c->workdir, c->n, o->k, &k.lk, err)) ||
-        (rc = join_pairs(&k, st, err)))
+        (rc = dd_each_pair(k.c, join_pair, &(join_ctx){&k, st}, err)))
         goto out;
     free(k.refuted);
     free(k.pre);

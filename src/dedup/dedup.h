@@ -209,6 +209,15 @@ typedef struct dd_ctx {
     unsigned jobs; /* threads of this unit (feed_work) */
 } dd_ctx;
 
+/* Every candidate pair of the pairs stage's files (pair-P.bin, partition
+ * by partition, in file order) into fn (r->b may carry DD_EXACT_FLAG;
+ * path: the pair's file, for messages); the first nonzero return of fn
+ * stops and is returned (files.c). */
+int dd_each_pair(const dd_ctx *c,
+                 int (*fn)(void *ctx, const dd_rec *r, const char *path,
+                           wn_error *err),
+                 void *ctx, wn_error *err);
+
 /* ---- units of a stage on a thread pool, resumable (units.c) ---- */
 
 typedef struct dd_units {

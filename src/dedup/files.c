@@ -256,3 +256,31 @@ void dd_lookup_close(dd_lookup *l)
     free(l->rec);
     free(l);
 }
+
+int dd_each_pair(const dd_ctx *c,
+                 int (*fn)(void *ctx, const dd_rec *r, const char *path,
+                           wn_error *err),
+                 void *ctx, wn_error *err)
+{
+    wn_buf path = WN_BUF_INIT;
+    int rc = 0;
+    for (unsigned p = 0; p < c->o->partitions && !rc; p++) {
+        dd_path(&path, c->workdir, "pair-%03u.bin", p);
+        FILE *f = fopen(path.data, "rb");
+        if (!f) {
+            rc = wn_err(err, WN_EIO, path.data, 0, "cannot open (has the "
+                        "pairs stage run?)");
+            break;
+        }
+        dd_rec buf[4096];
+        size_t n;
+        while (!rc && (n = fread(buf, sizeof *buf, 4096, f)) > 0)
+            for (size_t i = 0; i < n && !rc; i++)
+                rc = fn(ctx, &buf[i], path.data, err);
+        if (!rc && ferror(f))
+            rc = wn_err(err, WN_EIO, path.data, 0, "read error");
+        fclose(f);
+    }
+    wn_buf_release(&path);
+    return rc;
+}

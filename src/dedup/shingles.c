@@ -29,6 +29,7 @@ typedef struct shg_unit {
     unsigned shard;
     uint64_t ndocs, taken, done, cum;
     uint8_t *mark;   /* bit per document of the shard */
+    uint64_t hits;   /* pairs naming one (0: the input need not be read) */
     FILE *sig;       /* records read in step with the input */
     dd_sig_rec *rec;
     size_t recsz;
@@ -51,37 +52,15 @@ static int mark_one(shg_unit *u, uint64_t gid, const char *path,
     return 0;
 }
 
-/* Marks the shard's documents named by any pair; *hits counts the pairs
- * that name one (0: the input need not be read). */
-static int mark_members(shg_unit *u, uint64_t *hits, wn_error *err)
+/* For dd_each_pair: marks the shard's documents named by the pair. */
+static int mark_pair(void *ctx, const dd_rec *r, const char *path,
+                     wn_error *err)
 {
-    const dd_ctx *c = u->c;
-    wn_buf path = WN_BUF_INIT;
-    int rc = 0;
-    *hits = 0;
-    for (unsigned p = 0; p < c->o->partitions && !rc; p++) {
-        dd_path(&path, c->workdir, "pair-%03u.bin", p);
-        FILE *f = fopen(path.data, "rb");
-        if (!f) {
-            rc = wn_err(err, WN_EIO, path.data, 0, "cannot open (has the "
-                        "pairs stage run?)");
-            break;
-        }
-        dd_rec buf[4096];
-        size_t n;
-        while (!rc && (n = fread(buf, sizeof *buf, 4096, f)) > 0)
-            for (size_t i = 0; i < n && !rc; i++) {
-                uint64_t a = buf[i].a, b = buf[i].b & ~DD_EXACT_FLAG;
-                *hits += DD_SHARD(a) == u->shard || DD_SHARD(b) == u->shard;
-                if (!(rc = mark_one(u, a, path.data, err)))
-                    rc = mark_one(u, b, path.data, err);
-            }
-        if (!rc && ferror(f))
-            rc = wn_err(err, WN_EIO, path.data, 0, "read error");
-        fclose(f);
-    }
-    wn_buf_release(&path);
-    return rc;
+    shg_unit *u = ctx;
+    uint64_t a = r->a, b = r->b & ~DD_EXACT_FLAG;
+    u->hits += DD_SHARD(a) == u->shard || DD_SHARD(b) == u->shard;
+    int rc = mark_one(u, a, path, err);
+    return rc ? rc : mark_one(u, b, path, err);
 }
 
 /* On the reading thread, in input order: an unmarked document's text is
@@ -260,7 +239,6 @@ int dd_stage_shingles(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     shg_unit u;
     dd_sig_header hd;
     wn_buf sp = WN_BUF_INIT;
-    uint64_t hits = 0;
     int rc;
     (void)st;
     if (c->o->verify != DD_VERIFY_EXACT)
@@ -281,7 +259,7 @@ int dd_stage_shingles(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
         goto out;
     }
     /* without near dedup the sig stage counted no shingles: none to read */
-    if (c->o->near && (rc = mark_members(&u, &hits, err)))
+    if (c->o->near && (rc = dd_each_pair(c, mark_pair, &u, err)))
         goto out;
     for (int i = 0; i < 2; i++) {
         dd_path(&u.path[i], c->workdir, pat[i], shard);
@@ -289,7 +267,7 @@ int dd_stage_shingles(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
             goto out;
         u.af[i].work = 1;
     }
-    if (hits) {
+    if (u.hits) {
         dd_path(&sp, c->workdir, "sig-%05u.bin", shard);
         if (!(u.sig = fopen(sp.data, "rb")) ||
             fseek(u.sig, sizeof(dd_sig_header), SEEK_SET)) {
@@ -297,10 +275,10 @@ int dd_stage_shingles(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
             goto out;
         }
     }
-    if (hits && c->o->verbatim) {
+    if (u.hits && c->o->verbatim) {
         if ((rc = shingle_verbatim(&u, err)))
             goto out;
-    } else if (hits) {
+    } else if (u.hits) {
         wn_reader_opts ro = WN_READER_OPTS_INIT;
         wn_stats rst;
         memset(&rst, 0, sizeof rst);
