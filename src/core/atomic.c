@@ -11,8 +11,9 @@
  * renames over the destination and fsyncs the directory, so after a crash
  * the destination holds the old or the new contents, never a mix; any
  * failure removes the temporary.  A work file published by a unit is only
- * renamed: its unit's marker vouches for it (marker.c).  The dot and the fixed ".tmp." tag let a
- * later run find what a killed one left (atomic_is_temporary).
+ * renamed: its unit's marker vouches for it (marker.c).  The dot and the
+ * fixed ".tmp." tag let a later run find what a killed one left
+ * (atomic_is_temporary).
  */
 #include "core.h"
 

@@ -412,10 +412,13 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
                 len = line.len;
             }
         }
-        if (c->o->changes && (removed || count))
-            rc = put_change(x->out, rec->off, removed ? 0 : tail ? '+' : '=',
-                            tail ? tail->data : l, removed ? 0 : tail ?
-                            tail->len : len, &change, err);
+        if (c->o->changes && removed)
+            rc = put_change(x->out, rec->off, 0, NULL, 0, &change, err);
+        else if (c->o->changes && tail)
+            rc = put_change(x->out, rec->off, '+', tail->data, tail->len,
+                            &change, err);
+        else if (c->o->changes && count)
+            rc = put_change(x->out, rec->off, '=', l, len, &change, err);
         if (!rc && (removed || !c->o->changes))
             rc = wn_writer_write_line(removed ? x->rej : x->out, l, len,
                                       err);

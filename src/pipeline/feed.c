@@ -1,7 +1,7 @@
 /*
  * feed.c - one input read into a worker pool, committed in input order
  * (see batch.h): the batch feeding of the engine's passes and of the
- * dedup units that read documents (sig, filter).
+ * dedup units that read documents (sig, shingles, filter).
  *
  * input_each owns the document loop; this is its sink.  The reading
  * thread is the only one that fills and commits, so commits see the
