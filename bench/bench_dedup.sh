@@ -29,9 +29,9 @@ zcat "$B" >"$tmp/bbc.jsonl"
 mkdir "$tmp/s" # the same documents in 4 shards of equal size, for -j 2
 cat "$tmp/reuters.jsonl" "$tmp/bbc.jsonl" >"$tmp/all.jsonl"
 split -n l/4 -d "$tmp/all.jsonl" "$tmp/s/part"
-pkgs=$(sed -n 's/^PKGS *:= *//p' Makefile) # link as the Makefile does
+# linked as the Makefile links (its print-ldlibs: libcld2 and libstdc++ too)
 ${CC:-cc} -O2 -Iinclude -o "$tmp/dedup_bench" bench/dedup_bench.c \
-  "$build/libwinnow.a" $(pkg-config --libs $pkgs 2>/dev/null) -lpthread -lm ||
+  "$build/libwinnow.a" $(make --no-print-directory -s print-ldlibs) ||
   { echo "FAIL: cannot build bench/dedup_bench.c"; exit 1; }
 echo "Signatures:"
 "$tmp/dedup_bench" "$runs" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl" || exit 1
@@ -72,11 +72,18 @@ row "winnow dedup -j 2" 2 "$W" dedup -q -j 2 -w "$tmp/w" -o "$tmp/o" \
 # one large file: its units use both threads inside (feed_work, src/pipeline/feed.c)
 row "winnow dedup, one file" 1 "$W" dedup -q -w "$tmp/w" -o "$tmp/o" \
   "$tmp/all.jsonl"
+t1=$t
 row "winnow dedup -j 2, one file" 2 "$W" dedup -q -j 2 -w "$tmp/w" \
   -o "$tmp/o" "$tmp/all.jsonl"
+t2=$t
 row "winnow dedup --verify=none" 1 "$W" dedup -q --verify=none -w "$tmp/w" \
   -o "$tmp/o" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
 row "winnow dedup --exact-only" 1 "$W" dedup -q --exact-only -w "$tmp/w" \
   -o "$tmp/o" "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
 row "winnow dedup --streaming" 1 "$W" dedup -q --streaming -o "$tmp/o" \
   "$tmp/reuters.jsonl" "$tmp/bbc.jsonl"
+if [ -n "${t1:-}" ] && [ -n "${t2:-}" ]; then
+  echo
+  printf 'speed-up -j 2 / -j 1 of winnow dedup on one file: %.2fx (goal >= 1.7)\n' \
+    "$(echo "$t1 / $t2" | bc -l)"
+fi

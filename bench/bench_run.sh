@@ -77,10 +77,15 @@ try:
     t2 = json.load(open(sys.argv[1].replace("-j1", "-j2")))
     w2 = {p["name"]: p["wall_seconds"] for p in t2["phases"]}
     print("phase wall time -j1 -> -j2 (one run each):")
+    least = None
     for p in t["phases"]:
         b = w2.get(p["name"], 0)
-        print("  %-8s %6.2f -> %6.2f s  %4.2fx" % (p["name"], p["wall_seconds"], b,
-              p["wall_seconds"] / b if b else 0))
+        x = p["wall_seconds"] / b if b else 0
+        print("  %-8s %6.2f -> %6.2f s  %4.2fx" % (p["name"], p["wall_seconds"], b, x))
+        if b and (least is None or x < least[1]):
+            least = (p["name"], x, p["wall_seconds"])
+    if least:
+        print("  bound on the -j2 speed-up goal: %s scales %.2fx (%.2f s at -j1)" % least)
 except OSError:
     pass
 EOF

@@ -55,7 +55,6 @@ bytes=$(python3 -c 'import json,sys
 print(sum(len(json.loads(l)["text"].encode()) for l in open(sys.argv[1])))' \
   "$tmp/corpus.jsonl")
 
-pkgs=$(sed -n 's/^PKGS *:= *//p' Makefile)
 ${CC:-cc} -O2 -o "$tmp/sa_bench" bench/sa_bench.c \
   $(pkg-config --libs libdivsufsort 2>/dev/null) ||
   { echo "FAIL: cannot build bench/sa_bench.c"; exit 1; }

@@ -28,8 +28,7 @@ for l in sys.stdin:
         for i in range(0, len(paras), 12):
             print(json.dumps({"text": "\n".join(paras[i:i + 12])}, ensure_ascii=False))
 ' >"$tmp/zh.jsonl"
-pkgs=$(sed -n 's/^PKGS *:= *//p' Makefile)
-libs="$(pkg-config --libs $pkgs 2>/dev/null) -lcld2 -lstdc++ -lpthread -lm"
+libs=$(make --no-print-directory -s print-ldlibs)
 ${CC:-cc} -O2 -Iinclude -o "$tmp/wb" bench/words_bench.c "$build/libwinnow.a" \
   $libs || { echo "FAIL: cannot build bench/words_bench.c"; exit 1; }
 "$tmp/wb" 7 "$tmp/en.jsonl" - "$tmp/en.jsonl" en "$tmp/zh.jsonl" - \
