@@ -103,10 +103,14 @@ int input_seen_changed(input_seen *t, const char *name, wn_error *w)
     if (!s)
         return 0;
     input_fp now;
-    /* an input that cannot be read now is reported by the read itself */
-    if (input_fingerprint(name, &now, 1) != 1 ||
-        (now.size == s->fp.size && now.mtime_ns == s->fp.mtime_ns &&
-         now.head == s->fp.head))
+    int got = input_fingerprint(name, &now, 1);
+    if (got < 0) {
+        wn_err(w, WN_EIO, name, 0, "%s: %s", got == -2 ? "read" : "open",
+               strerror(errno));
+        return -1;
+    }
+    if (got != 1 || (now.size == s->fp.size && now.mtime_ns == s->fp.mtime_ns &&
+                     now.head == s->fp.head))
         return 0;
     wn_err(w, WN_EINVAL, name, 0,
            now.size != s->fp.size

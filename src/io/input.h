@@ -79,7 +79,8 @@ typedef struct input_seen {
 /* Notes name's fingerprint, unless it has one: 0 or WN_ENOMEM. */
 int input_seen_note(input_seen *t, const char *name, const input_fp *fp);
 /* 1 (and *w says how) when name has a fingerprint and the file now has
- * another; 0 when it has none, is unchanged, or cannot be read now. */
+ * another; 0 when it has none or is unchanged; -1 (and *w says why) when
+ * it cannot be opened or read now. */
 int input_seen_changed(input_seen *t, const char *name, wn_error *w);
 void input_seen_release(input_seen *t);
 

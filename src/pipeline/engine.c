@@ -543,14 +543,17 @@ static int spool_input(wn_engine *e, const char *name, wn_error *err)
 
 /* Before the main pass: is name what the first pass saw?  A change is
  * counted and reported; the input is still read - what it holds now is
- * what there is to read. */
-static void check_unchanged(wn_engine *e, const char *name, wn_stats *st)
+ * what there is to read.  -1 (and *w) when the file could not be looked
+ * at: the caller reports it unless the main pass's own open fails too. */
+static int check_unchanged(wn_engine *e, const char *name, wn_stats *st,
+                           wn_error *w)
 {
-    wn_error w;
-    if (input_seen_changed(&e->seen, name, &w)) {
+    int rc = input_seen_changed(&e->seen, name, w);
+    if (rc > 0) {
         st->inputs_changed++;
-        engine_warn(e, &w);
+        engine_warn(e, w);
     }
+    return rc < 0 ? -1 : 0;
 }
 
 int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
@@ -573,17 +576,23 @@ int engine_observe_stage(wn_engine *e, size_t k, char *const *files,
         /* an input that cannot be opened is reported by the main pass; a
          * read error is one like any other in a first pass (below) */
         int fpr = s ? 0 : input_fingerprint(files[i], &fp, 1);
+        int fperr = errno;
         if (fpr == 1 && (rc = input_seen_note(&e->seen, files[i], &fp)))
             return wn_err(err, rc, "", 0, "out of memory");
-        if (fpr == -2) {
+        int got = pump_input(e, s ? s->path : files[i], files[i], k, (int)k,
+                             &ignore, err);
+        /* an open that failed for the fingerprint but not for the pass
+         * (a passing EIO) leaves the input without the check that it
+         * did not change before the main pass: a read error all the same */
+        if (fpr == -2 || (fpr == -1 && ignore.files && !ignore.bad_files &&
+                          !ignore.io_errors)) {
             wn_error w;
-            wn_err(&w, WN_EIO, files[i], 0, "read: %s", strerror(errno));
+            wn_err(&w, WN_EIO, files[i], 0, "%s: %s",
+                   fpr == -2 ? "read" : "open", strerror(fperr));
             engine_warn(e, &w);
             e->books.input.io_errors++;
             e->partial = 1;
         }
-        int got = pump_input(e, s ? s->path : files[i], files[i], k, (int)k,
-                             &ignore, err);
         e->bytes_base += ignore.bytes_in;
         if (bytes)
             *bytes += ignore.bytes_in;
@@ -694,10 +703,17 @@ int wn_engine_process(wn_engine *e, const char *input, wn_error *err)
     }
     if (e->partial)
         complete = 0; /* processed with a first pass over part of the corpus */
-    if (!s)
-        check_unchanged(e, input, &st);
+    wn_error w;
+    int unchecked = s ? 0 : check_unchanged(e, input, &st, &w);
     int rc = pump_input(e, s ? s->path : input, input, e->upto, MAIN_PASS,
                         &st, err);
+    if (unchecked && st.files && !st.bad_files && !st.io_errors) {
+        /* read now, but not known to be what the first pass read: a read
+         * error, and the input is read again by the next run */
+        st.io_errors++;
+        engine_warn(e, &w);
+        complete = 0;
+    }
     wn_stats_add(&e->books.input, &st);
     e->bytes_base += st.bytes_in;
     if (rc >= 0 && !(rc && complete)) {

@@ -256,17 +256,31 @@ static void clear_dir(const char *dir, int keep_lock)
 
 /* work/ goes in one step (a rename), then piece by piece: killed half way
  * through, a run must not leave work/ with some units' files gone and
- * their markers still there, which the next run would take as done. */
-static void remove_work(wn_run *r)
+ * their markers still there, which the next run would take as done.  When
+ * the rename fails, work/ stays whole and the run is not over: the
+ * manifest (its seal) is taken back and the next run finishes from the
+ * markers, instead of a run that exits 0 leaving its work behind. */
+static int remove_work(wn_run *r, wn_error *err)
 {
-    wn_buf w = WN_BUF_INIT, t = WN_BUF_INIT;
+    wn_buf w = WN_BUF_INIT, t = WN_BUF_INIT, m = WN_BUF_INIT;
+    int rc = 0;
     if (run_path(r, &w, "work") && run_path(r, &t, "work.removing")) {
         clear_dir(t.data, 0); /* left by a run killed while removing */
         if (!atomic_move_dir(w.data, t.data))
             clear_dir(t.data, 0);
+        else if (errno != ENOENT) {
+            rc = wn_err(err, WN_EIO, w.data, 0,
+                        "cannot move the work directory aside (%s): the "
+                        "outputs are written but the run is not finished; "
+                        "run it again", strerror(errno));
+            if (run_path(r, &m, "manifest.json"))
+                unlink(m.data);
+        }
     }
     wn_buf_release(&w);
     wn_buf_release(&t);
+    wn_buf_release(&m);
+    return rc;
 }
 
 void outdir_remove_old_work(wn_run *r)
@@ -375,7 +389,7 @@ int outdir_finish(wn_run *r, wn_error *err)
     /* an input left unfinished (a read error) is read again by the next
      * run, which needs the work; else the lock goes too: the run is over */
     if (!rc && !(r->flags & WN_RUN_KEEP_WORK) && !r->total.unfinished)
-        remove_work(r);
+        rc = remove_work(r, err);
     wn_buf_release(&o);
     wn_buf_release(&p);
     return rc;

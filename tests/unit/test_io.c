@@ -4,6 +4,7 @@
  */
 #include "t.h"
 #include "../../src/io/io.h"
+#include "../../src/io/input.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -591,6 +592,33 @@ TEST(writer_abort_leaves_nothing)
         n += e->d_name[0] != '.';
     closedir(dd);
     CHECK_INT(n, 0);
+}
+
+/* The first pass's fingerprint of an input, checked before the main pass:
+ * unchanged, changed, and gone (it cannot be looked at: -1 and why, which
+ * the engine reports as a read error unless its own open fails too). */
+TEST(input_seen_changed_unchanged_gone)
+{
+    const char *p = t_write_file("seen.jsonl", "{\"text\":\"a\"}\n", 13);
+    input_seen t;
+    memset(&t, 0, sizeof t);
+    input_fp fp;
+    CHECK_INT(input_fingerprint(p, &fp, 1), 1);
+    CHECK_INT(input_seen_note(&t, p, &fp), 0);
+    wn_error w;
+    memset(&w, 0, sizeof w);
+    CHECK_INT(input_seen_changed(&t, p, &w), 0);
+    CHECK_INT(input_seen_changed(&t, "never-noted", &w), 0);
+    FILE *f = fopen(p, "a");
+    CHECK(f && fputs("{\"text\":\"b\"}\n", f) >= 0 && !fclose(f));
+    CHECK_INT(input_seen_changed(&t, p, &w), 1);
+    CHECK(strstr(w.msg, "size 13, now 26") != NULL);
+    CHECK_INT(unlink(p), 0);
+    memset(&w, 0, sizeof w);
+    CHECK_INT(input_seen_changed(&t, p, &w), -1);
+    CHECK_INT(w.code, WN_EIO);
+    CHECK(strstr(w.msg, "open: ") != NULL);
+    input_seen_release(&t);
 }
 
 /* Property: read -> write JSONL -> read gives identical documents. */
