@@ -41,17 +41,27 @@ static int32_t prune_map(const ftz_model *m, int32_t id)
 
 /* The word-vector cache: 2^CACHE_SET_BITS sets of CACHE_WAYS entries (20 MB
  * for lid.176's 16 dimensions).  A set is one 64-byte line of keys (the
- * words' 64-bit hashes, 0 = empty) and row counts, then the vectors, one
- * 64-byte-aligned block each: a hit reads two lines.  Each set is kept in
- * least-recently-used order, so the frequent words of a corpus with more
- * distinct words than the cache holds stay.  On the news WET (7.3 M words,
- * 174 K distinct, twice over) it misses 216 K times; a 64 K-word cache that
- * started over when full missed 357 K times, and each miss costs ~3 x
- * length n-gram rows. */
+ * words' 64-bit hashes, 0 = empty), row counts and the ways' order of use,
+ * then the vectors, one 64-byte-aligned block each, which stay where they
+ * were computed: a hit reads the key line and its vector's line, and
+ * writes only the order byte.  Least recently used out, so the frequent
+ * words of a corpus with more distinct words than the cache holds stay.
+ * On the news WET (7.3 M words, 174 K distinct, twice over) it misses
+ * 216 K times; a 64 K-word cache that started over when full missed
+ * 357 K times, and each miss costs ~3 x length n-gram rows. */
 #define CACHE_SET_BITS 16
 #define CACHE_WAYS 4
 #define CACHE_DIM 64 /* wider models skip the cache */
-#define PREFETCH_AHEAD 6 /* words: a lookup's lines arrive before it runs */
+#define ORDER_AT (CACHE_WAYS * (sizeof(uint64_t) + sizeof(uint32_t)))
+/* The order byte: the ways from the most to the least recently used, two
+ * bits each, stored XOR this (0, 1, 2, 3), so that a zeroed set is in
+ * order */
+#define ORDER_ZERO 0xE4u
+/* Words ahead of the one being added: the key line of the KEY_AHEAD-th
+ * word is fetched, and the vector line of the VEC_AHEAD-th, whose key line
+ * has arrived by then */
+#define KEY_AHEAD 8
+#define VEC_AHEAD 4
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(p) __builtin_prefetch(p)
@@ -312,59 +322,63 @@ typedef struct tok {
     uint64_t key; /* the word cache's (odd, never 0) */
 } tok;
 
+/* x[0..nf) += v[0..nf), nf a multiple of 16 (a cached vector's padded
+ * length: the padding is zeros, and x has room for it): fixed-size blocks
+ * vectorise where a loop of dim floats did not; each element still gets
+ * its one addition. */
+static void vec_add_blocks(float *restrict x, const float *restrict v,
+                           size_t nf)
+{
+    for (size_t b = 0; b < nf; b += 16)
+        for (int k = 0; k < 16; k++)
+            x[b + k] += v[b + k];
+}
+
+/* The way of set holding key, or -1. */
+static int cache_way(const unsigned char *set, uint64_t key)
+{
+    const uint64_t *keys = (const uint64_t *)(const void *)set;
+    for (int k = 0; k < CACHE_WAYS; k++)
+        if (keys[k] == key)
+            return k;
+    return -1;
+}
+
 /* x += the word's contribution; returns the number of rows added. */
 static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const tok *t,
                             float *x)
 {
-    int dim = m->dim;
     if (!c->sets || t->n > 4096) {
         float tmp[MAX_DIM];
         uint32_t nids = compute_word(m, t->w, t->n, t->h, tmp); /* hashed */
-        vec_add(x, tmp, dim);
+        vec_add(x, tmp, m->dim);
         return nids;
     }
     unsigned char *set = cache_set(c, t->key);
-    uint64_t *keys = (uint64_t *)(void *)set;
-    uint32_t *counts = (uint32_t *)(void *)(set + CACHE_WAYS * sizeof *keys);
-    float *vecs = (float *)(void *)(set + 64);
+    uint32_t *counts = (uint32_t *)(void *)(set + CACHE_WAYS * sizeof(uint64_t));
     size_t vf = c->vec_bytes / sizeof(float);
-    int k = 0;
-    while (k < CACHE_WAYS && keys[k] != t->key)
-        k++;
-    if (k == 0) {
-        vec_add(x, vecs, dim);
-        return counts[0];
-    }
-    /* least recently used first out: the entries before k (or all but the
-     * last, on a miss) move back one place and the word takes the first.
-     * Plain loops: the sizes are tiny, a memmove call cost more than the
-     * moves (15% of the time on news text). */
-    int last = k < CACHE_WAYS ? k : CACHE_WAYS - 1;
-    float tv[CACHE_DIM];
-    uint64_t tk = keys[last];
-    uint32_t tc = counts[last];
-    for (int d = 0; d < dim; d++)
-        tv[d] = vecs[(size_t)last * vf + d];
-    for (int j = last; j > 0; j--) {
-        keys[j] = keys[j - 1];
-        counts[j] = counts[j - 1];
-        float *to = vecs + (size_t)j * vf;
-        for (int d = 0; d < dim; d++)
-            to[d] = to[d - (ptrdiff_t)vf];
-    }
-    if (k < CACHE_WAYS) {
-        keys[0] = tk;
-        counts[0] = tc;
-        for (int d = 0; d < dim; d++)
-            vecs[d] = tv[d];
-    } else {
-        keys[0] = t->key;
-        counts[0] = compute_word(
+    unsigned order = set[ORDER_AT] ^ ORDER_ZERO;
+    int k = cache_way(set, t->key), pos;
+    if (k >= 0) {
+        pos = 0;
+        while ((int)((order >> 2 * pos) & 3) != k)
+            pos++;
+    } else { /* the least recently used way takes the word */
+        pos = CACHE_WAYS - 1;
+        k = (int)(order >> 2 * pos);
+        ((uint64_t *)(void *)set)[k] = t->key;
+        counts[k] = compute_word(
             m, t->w, t->n, m->word_ngrams > 1 ? t->h : ft_hash(t->w, t->n),
-            vecs);
+            (float *)(void *)(set + 64) + (size_t)k * vf);
     }
-    vec_add(x, vecs, dim);
-    return counts[0];
+    /* k moves to the front, the ways before it back one place */
+    unsigned below = order & ((1u << 2 * pos) - 1);
+    unsigned above = order & ~((1u << (2 * pos + 2)) - 1) & 0xFFu;
+    set[ORDER_AT] = (unsigned char)((above | below << 2 | (unsigned)k) ^
+                                    ORDER_ZERO);
+    vec_add_blocks(x, (const float *)(const void *)(set + 64) + (size_t)k * vf,
+                   vf);
+    return counts[k];
 }
 
 /* fastText splits on these bytes (and the NUL) */
@@ -485,9 +499,10 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
                           size_t n, float *hidden)
 {
     int dim = m->dim;
-    memset(hidden, 0, (size_t)dim * sizeof *hidden);
     if (c->serial != m->serial)
         cache_reset(c, m);
+    /* with the cache, vectors are added with their zero padding */
+    memset(hidden, 0, c->sets ? c->vec_bytes : (size_t)dim * sizeof *hidden);
     /* The words first, then their vectors: with the cache sets of the
      * words a few ahead fetched meanwhile, since a web page's vocabulary
      * spreads over a cache larger than L2 and each lookup would otherwise
@@ -549,11 +564,13 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         c->rows[nr++] = id;
     }
     for (size_t j = 0; !direct && j < nt; j++) {
-        if (c->sets && j + PREFETCH_AHEAD < nt) {
-            const unsigned char *set =
-                cache_set(c, c->toks[j + PREFETCH_AHEAD].key);
-            PREFETCH(set);
-            PREFETCH(set + 64);
+        if (c->sets && j + KEY_AHEAD < nt)
+            PREFETCH(cache_set(c, c->toks[j + KEY_AHEAD].key));
+        if (c->sets && j + VEC_AHEAD < nt) {
+            const unsigned char *set = cache_set(c, c->toks[j + VEC_AHEAD].key);
+            int k = cache_way(set, c->toks[j + VEC_AHEAD].key);
+            if (k >= 0)
+                PREFETCH(set + 64 + (size_t)k * c->vec_bytes);
         }
         nids += word_vector(m, c, &c->toks[j], hidden);
     }
