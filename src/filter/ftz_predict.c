@@ -415,6 +415,58 @@ static size_t word_end(const char *t, size_t i, size_t n)
     return i;
 }
 
+/* The 64-bit product of a and b, its two halves XORed (XXH3's fold). */
+static uint64_t mul_fold(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 p = (unsigned __int128)a * b;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
+#else
+    uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+    uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+    uint64_t lo = (mid << 32) | (uint32_t)ll;
+    uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    return lo ^ hi;
+#endif
+}
+
+/* The word cache's key of w[0..n) (odd, never 0), where the bytes up to
+ * end may be read.  Most words are at most 16 bytes: those are read as two
+ * 8-byte loads with the bytes past the word masked off, without XXH3's
+ * branches on the length (mispredicted on most words of running text),
+ * and mixed as XXH3 mixes 9 to 16 bytes, with the length; longer words
+ * take XXH3.  The key is all the cache compares: two words share one
+ * with a chance of about 2^-64. */
+static uint64_t word_key(const char *w, size_t n, const char *end)
+{
+    /* keep + 16 - n: n bytes 0xFF, then zeros (a mask in memory order) */
+    static const unsigned char keep[32] = {
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    if (n > 16)
+        return XXH3_64bits(w, n) | 1;
+    uint64_t lo, hi, mlo, mhi;
+    if (end - w >= 16) {
+        memcpy(&lo, w, 8);
+        memcpy(&hi, w + 8, 8);
+    } else { /* the end of the text: not 16 bytes to read */
+        char b[16] = {0};
+        memcpy(b, w, n);
+        memcpy(&lo, b, 8);
+        memcpy(&hi, b + 8, 8);
+    }
+    memcpy(&mlo, keep + 16 - n, 8);
+    memcpy(&mhi, keep + 24 - n, 8);
+    lo = (lo & mlo) ^ 0x1cad21f72c81017cull;
+    hi = (hi & mhi) ^ 0xdb979083e96dd4deull;
+    uint64_t h = (uint64_t)n + (lo << 32 | lo >> 32) + hi + mul_fold(lo, hi);
+    h ^= h >> 37; /* XXH3's avalanche */
+    h *= 0x165667919E3779F9ull;
+    h ^= h >> 32;
+    return h | 1;
+}
+
 typedef struct best {
     float score;
     int label;
@@ -521,7 +573,7 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
             i = word_end(text, i, n);
             w = text + s;
             wl = i - s;
-            if (wl >= 9 && !memcmp(w, "__label__", 9))
+            if (*w == '_' && wl >= 9 && !memcmp(w, "__label__", 9))
                 continue; /* a label, known or not, is not input */
         } else {
             w = EOS;
@@ -534,7 +586,7 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         t->w = w;
         t->n = wl;
         t->h = need_h ? ft_hash(w, wl) : 0;
-        t->key = c->sets ? XXH3_64bits(w, wl) | 1 : 0;
+        t->key = c->sets ? word_key(w, wl, last ? w : text + n) : 0;
         if (last)
             break;
     }
