@@ -29,10 +29,10 @@ static int32_t prune_map(const ftz_model *m, int32_t id)
 {
     uint32_t i = ((uint32_t)id * 2654435761u) & m->pmask;
     for (;;) {
-        if (m->prune_keys[i] == -1)
+        if (m->prune[(size_t)2 * i] == -1)
             return -1;
-        if (m->prune_keys[i] == id)
-            return m->prune_vals[i];
+        if (m->prune[(size_t)2 * i] == id)
+            return m->prune[(size_t)2 * i + 1];
         i = (i + 1) & m->pmask;
     }
 }
@@ -49,7 +49,9 @@ static int32_t prune_map(const ftz_model *m, int32_t id)
  * On the news WET (7.3 M words, 174 K distinct, twice over) it misses
  * 216 K times; a 64 K-word cache that started over when full missed
  * 357 K times, and each miss costs ~3 x length n-gram rows. */
+#ifndef CACHE_SET_BITS
 #define CACHE_SET_BITS 16
+#endif
 #define CACHE_WAYS 4
 #define CACHE_DIM 64 /* wider models skip the cache */
 #define ORDER_AT (CACHE_WAYS * (sizeof(uint64_t) + sizeof(uint32_t)))
@@ -196,8 +198,8 @@ static uint32_t add_buckets(const ftz_model *m, float *x, int64_t *ids,
         return 0;
     if (m->prune_n > 0) {
         for (size_t i = 0; i < n; i++)
-            PREFETCH(m->prune_keys +
-                     (((uint32_t)ids[i] * 2654435761u) & m->pmask));
+            PREFETCH(m->prune + (size_t)2 * (((uint32_t)ids[i] *
+                                               2654435761u) & m->pmask));
         for (size_t i = 0; i < n; i++)
             ids[i] = prune_map(m, (int32_t)ids[i]);
     }
