@@ -46,12 +46,12 @@ static int32_t prune_map(const ftz_model *m, int32_t id)
  * were computed: a hit reads the key line and its vector's line, and
  * writes only the order byte.  Least recently used out, so the frequent
  * words of a corpus with more distinct words than the cache holds stay.
- * On the news WET (7.3 M words, 174 K distinct, twice over) it misses
- * 216 K times; a 64 K-word cache that started over when full missed
- * 357 K times, and each miss costs ~3 x length n-gram rows. */
-#ifndef CACHE_SET_BITS
+ * A pass over the news WET (7.3 M words, 174 K distinct) misses 216 K
+ * times, a second pass 79 K (a 64 K-word cache that started over when
+ * full missed 357 K times in two); each miss costs ~3 x length n-gram
+ * rows.  Twice the sets (40 MB per thread) made repeated passes over the
+ * news WET ~1.2x faster (fewer misses), a single pass no faster. */
 #define CACHE_SET_BITS 16
-#endif
 #define CACHE_WAYS 4
 #define CACHE_DIM 64 /* wider models skip the cache */
 #define ORDER_AT (CACHE_WAYS * (sizeof(uint64_t) + sizeof(uint32_t)))
@@ -560,11 +560,11 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         cache_reset(c, m);
     /* with the cache, vectors are added with their zero padding */
     memset(hidden, 0, c->sets ? c->vec_bytes : (size_t)dim * sizeof *hidden);
-    /* The words first, then their vectors: with the cache sets of the
-     * words a few ahead fetched meanwhile, since a web page's vocabulary
-     * spreads over a cache larger than L2 and each lookup would otherwise
-     * wait on memory.  fastText's hash of a word is needed for word
-     * n-grams and, with the cache, only when the word misses it. */
+    /* The words first, then their vectors: each word's cache lines are
+     * fetched ahead (KEY_AHEAD), since a web page's vocabulary spreads
+     * over a cache larger than L2 and each lookup would otherwise wait on
+     * memory.  fastText's hash of a word is needed for word n-grams and,
+     * with the cache, only when the word misses it. */
     int need_h = !c->sets || m->word_ngrams > 1;
     size_t nt = 0, i = 0;
     for (;;) {
