@@ -324,7 +324,10 @@ typedef struct tok {
     const char *w;
     size_t n;
     uint32_t h;   /* fastText's hash */
+    int way;      /* where the cache had the word VEC_AHEAD words before
+                   * (-1: nowhere), a guess to check */
     uint64_t key; /* the word cache's (odd, never 0) */
+    unsigned char *set; /* its set */
 } tok;
 
 /* x[0..nf) += v[0..nf), nf a multiple of 16 (a cached vector's padded
@@ -359,11 +362,13 @@ static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const tok *t,
         vec_add(x, tmp, m->dim);
         return nids;
     }
-    unsigned char *set = cache_set(c, t->key);
+    unsigned char *set = t->set;
     uint32_t *counts = (uint32_t *)(void *)(set + CACHE_WAYS * sizeof(uint64_t));
     size_t vf = c->vec_bytes / sizeof(float);
     unsigned order = set[ORDER_AT] ^ ORDER_ZERO;
-    int k = cache_way(set, t->key), pos;
+    int k = t->way, pos;
+    if (k < 0 || ((uint64_t *)(void *)set)[k] != t->key)
+        k = cache_way(set, t->key);
     if (k >= 0) {
         pos = 0;
         while ((int)((order >> 2 * pos) & 3) != k)
@@ -592,8 +597,11 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         t->n = wl;
         t->h = need_h ? ft_hash(w, wl) : 0;
         t->key = c->sets ? word_key(w, wl, last ? w : text + n) : 0;
-        if (c->sets)
-            PREFETCH(cache_set(c, t->key));
+        t->way = -1;
+        if (c->sets) {
+            t->set = cache_set(c, t->key);
+            PREFETCH(t->set);
+        }
         if (last)
             break;
     }
@@ -624,12 +632,12 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
     }
     for (size_t j = 0; !direct && j < nt; j++) {
         if (c->sets && j + KEY_AHEAD < nt)
-            PREFETCH(cache_set(c, c->toks[j + KEY_AHEAD].key));
+            PREFETCH(c->toks[j + KEY_AHEAD].set);
         if (c->sets && j + VEC_AHEAD < nt) {
-            const unsigned char *set = cache_set(c, c->toks[j + VEC_AHEAD].key);
-            int k = cache_way(set, c->toks[j + VEC_AHEAD].key);
-            if (k >= 0)
-                PREFETCH(set + 64 + (size_t)k * c->vec_bytes);
+            tok *t = &c->toks[j + VEC_AHEAD];
+            t->way = cache_way(t->set, t->key);
+            if (t->way >= 0)
+                PREFETCH(t->set + 64 + (size_t)t->way * c->vec_bytes);
         }
         nids += word_vector(m, c, &c->toks[j], hidden);
     }
