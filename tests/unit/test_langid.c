@@ -175,14 +175,22 @@ TEST(ftz_tiny_models_load_and_predict)
     ftz_ctx_free(c);
 }
 
-TEST(ftz_end_of_line_and_cache)
+/* lid.176.ftz loaded, or NULL where the shared data is absent (a failed
+ * load fails the test) */
+static ftz_model *load_lid176(void)
 {
     const char *model = t_data("langid/fasttext-lid176/lid.176.ftz");
     if (!model)
-        return;
-    ftz_model *m;
+        return NULL;
+    ftz_model *m = NULL;
     wn_error err;
     CHECK_INT(ftz_load(model, &m, &err), 0);
+    return m;
+}
+
+TEST(ftz_end_of_line_and_cache)
+{
+    ftz_model *m = load_lid176();
     if (!m)
         return;
     ftz_ctx *warm = ftz_ctx_new(), *cold;
@@ -277,12 +285,7 @@ static void predict_exact(const ftz_model *m, ftz_ctx *c, const char *text,
 
 TEST(ftz_cache_keys_and_eviction)
 {
-    const char *model = t_data("langid/fasttext-lid176/lid.176.ftz");
-    if (!model)
-        return;
-    ftz_model *m;
-    wn_error err;
-    CHECK_INT(ftz_load(model, &m, &err), 0);
+    ftz_model *m = load_lid176();
     if (!m)
         return;
     /* Twins: words of 1 to 20 bytes and the same with one byte changed.
