@@ -284,6 +284,11 @@ static int load_dict(rd *r, ftz_model *m)
         uint32_t psz = pow2_above((uint64_t)m->prune_n);
         if (!(m->prune = malloc((size_t)psz * 8)))
             return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
+        /* the bitmap of kept buckets, up to 8 MB (without it, every
+         * n-gram probes the index) */
+        if (m->bucket <= (1 << 26) &&
+            !(m->pbits = calloc(((size_t)m->bucket + 63) / 64 + 1, 8)))
+            return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
         m->pmask = psz - 1;
         memset(m->prune, 0xff, (size_t)psz * 8);
         for (int64_t i = 0; i < m->prune_n; i++) {
@@ -298,6 +303,8 @@ static int load_dict(rd *r, ftz_model *m)
                 k = (k + 1) & m->pmask;
             m->prune[(size_t)2 * k] = a;
             m->prune[(size_t)2 * k + 1] = v;
+            if (m->pbits && a < m->bucket) /* others are never looked up */
+                m->pbits[a / 64] |= (uint64_t)1 << (a % 64);
         }
     }
     return 0;
@@ -351,6 +358,7 @@ void ftz_free(ftz_model *m)
     free(m->whash);
     free(m->table);
     free(m->prune);
+    free(m->pbits);
     free_matrix(&m->in);
     free_matrix(&m->out);
     free(m->in_rows);

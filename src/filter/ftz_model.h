@@ -51,6 +51,11 @@ struct ftz_model {
      * side by side, so that a probe reads one cache line; -1: empty */
     int32_t *prune;
     uint32_t pmask;
+    /* bit b set: bucket b is in the pruning index (NULL: not built, too
+     * many buckets).  lid.176 keeps 43 K of its 2 M buckets: most n-grams
+     * are answered by these 256 KB, which stay in L2, instead of a probe
+     * of the 1 MB index */
+    uint64_t *pbits;
     matrix in, out;
     /* quantised matrices expanded to floats at load (NULL: dense, or too
      * big): input rows scaled by their norms, output rows not (the norm

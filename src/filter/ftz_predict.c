@@ -24,9 +24,19 @@
 #define XXH_INLINE_ALL /* words are short: the call costs more than the hash */
 #include <xxhash.h>
 
+/* Whether bucket id may be in the pruning index (1 without the bitmap,
+ * or for an id past the buckets: only a probe can answer) */
+static int pruned_in(const ftz_model *m, int32_t id)
+{
+    return !m->pbits || id < 0 || id >= m->bucket ||
+           (m->pbits[(uint32_t)id / 64] >> ((uint32_t)id % 64) & 1);
+}
+
 /* Pruning index lookup: bucket id -> kept row, or -1. */
 static int32_t prune_map(const ftz_model *m, int32_t id)
 {
+    if (!pruned_in(m, id))
+        return -1;
     uint32_t i = ((uint32_t)id * 2654435761u) & m->pmask;
     for (;;) {
         if (m->prune[(size_t)2 * i] == -1)
@@ -198,8 +208,9 @@ static uint32_t add_buckets(const ftz_model *m, float *x, int64_t *ids,
         return 0;
     if (m->prune_n > 0) {
         for (size_t i = 0; i < n; i++)
-            PREFETCH(m->prune + (size_t)2 * (((uint32_t)ids[i] *
-                                               2654435761u) & m->pmask));
+            if (pruned_in(m, (int32_t)ids[i]))
+                PREFETCH(m->prune + (size_t)2 * (((uint32_t)ids[i] *
+                                                   2654435761u) & m->pmask));
         for (size_t i = 0; i < n; i++)
             ids[i] = prune_map(m, (int32_t)ids[i]);
     }
