@@ -374,7 +374,8 @@ static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const tok *t,
         return nids;
     }
     unsigned char *set = t->set;
-    uint32_t *counts = (uint32_t *)(void *)(set + CACHE_WAYS * sizeof(uint64_t));
+    uint32_t *counts =
+        (uint32_t *)(void *)(set + CACHE_WAYS * sizeof(uint64_t));
     size_t vf = c->vec_bytes / sizeof(float);
     unsigned order = set[ORDER_AT] ^ ORDER_ZERO;
     int k = t->way, pos;
@@ -456,8 +457,8 @@ static uint64_t mul_fold(uint64_t a, uint64_t b)
  * end may be read.  Most words are at most 16 bytes: those are read as two
  * 8-byte loads with the bytes past the word masked off, without XXH3's
  * branches on the length (mispredicted on most words of running text),
- * and mixed as XXH3 mixes 9 to 16 bytes, with the length; longer words
- * take XXH3.  The key is all the cache compares: two words share one
+ * and mixed much as XXH3 mixes 9 to 16 bytes (the 128-bit product folded,
+ * the length added, its avalanche); longer words take XXH3.  The key is all the cache compares: two words share one
  * with a chance of about 2^-64. */
 static uint64_t word_key(const char *w, size_t n, const char *end)
 {
