@@ -282,12 +282,15 @@ static int load_dict(rd *r, ftz_model *m)
         if ((uint64_t)m->prune_n > (r->n - r->off) / 8)
             return need(r, SIZE_MAX, "pruning index");
         uint32_t psz = pow2_above((uint64_t)m->prune_n);
-        m->prune_keys = malloc((size_t)psz * 4);
-        m->prune_vals = malloc((size_t)psz * 4);
-        if (!m->prune_keys || !m->prune_vals)
+        if (!(m->prune = malloc((size_t)psz * 8)))
+            return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
+        /* the bitmap of kept buckets, up to 8 MB (without it, every
+         * n-gram probes the index) */
+        if (m->bucket <= (1 << 26) &&
+            !(m->pbits = calloc(((size_t)m->bucket + 63) / 64 + 1, 8)))
             return wn_err(r->err, WN_ENOMEM, r->name, r->off, "out of memory");
         m->pmask = psz - 1;
-        memset(m->prune_keys, 0xff, (size_t)psz * 4);
+        memset(m->prune, 0xff, (size_t)psz * 8);
         for (int64_t i = 0; i < m->prune_n; i++) {
             int32_t a, v;
             get_i32(r, &a, "pruning index");
@@ -295,10 +298,13 @@ static int load_dict(rd *r, ftz_model *m)
             if (a < 0 || v < 0)
                 return bad(r, "pruning index entry");
             uint32_t k = ((uint32_t)a * 2654435761u) & m->pmask;
-            while (m->prune_keys[k] != -1 && m->prune_keys[k] != a)
+            while (m->prune[(size_t)2 * k] != -1 &&
+                   m->prune[(size_t)2 * k] != a)
                 k = (k + 1) & m->pmask;
-            m->prune_keys[k] = a;
-            m->prune_vals[k] = v;
+            m->prune[(size_t)2 * k] = a;
+            m->prune[(size_t)2 * k + 1] = v;
+            if (m->pbits && a < m->bucket) /* others are never looked up */
+                m->pbits[a / 64] |= (uint64_t)1 << (a % 64);
         }
     }
     return 0;
@@ -351,8 +357,8 @@ void ftz_free(ftz_model *m)
     free(m->counts);
     free(m->whash);
     free(m->table);
-    free(m->prune_keys);
-    free(m->prune_vals);
+    free(m->prune);
+    free(m->pbits);
     free_matrix(&m->in);
     free_matrix(&m->out);
     free(m->in_rows);

@@ -24,15 +24,25 @@
 #define XXH_INLINE_ALL /* words are short: the call costs more than the hash */
 #include <xxhash.h>
 
+/* Whether bucket id may be in the pruning index (1 without the bitmap,
+ * or for an id past the buckets: only a probe can answer) */
+static int pruned_in(const ftz_model *m, int32_t id)
+{
+    return !m->pbits || id < 0 || id >= m->bucket ||
+           (m->pbits[(uint32_t)id / 64] >> ((uint32_t)id % 64) & 1);
+}
+
 /* Pruning index lookup: bucket id -> kept row, or -1. */
 static int32_t prune_map(const ftz_model *m, int32_t id)
 {
+    if (!pruned_in(m, id))
+        return -1;
     uint32_t i = ((uint32_t)id * 2654435761u) & m->pmask;
     for (;;) {
-        if (m->prune_keys[i] == -1)
+        if (m->prune[(size_t)2 * i] == -1)
             return -1;
-        if (m->prune_keys[i] == id)
-            return m->prune_vals[i];
+        if (m->prune[(size_t)2 * i] == id)
+            return m->prune[(size_t)2 * i + 1];
         i = (i + 1) & m->pmask;
     }
 }
@@ -41,17 +51,32 @@ static int32_t prune_map(const ftz_model *m, int32_t id)
 
 /* The word-vector cache: 2^CACHE_SET_BITS sets of CACHE_WAYS entries (20 MB
  * for lid.176's 16 dimensions).  A set is one 64-byte line of keys (the
- * words' 64-bit hashes, 0 = empty) and row counts, then the vectors, one
- * 64-byte-aligned block each: a hit reads two lines.  Each set is kept in
- * least-recently-used order, so the frequent words of a corpus with more
- * distinct words than the cache holds stay.  On the news WET (7.3 M words,
- * 174 K distinct, twice over) it misses 216 K times; a 64 K-word cache that
- * started over when full missed 357 K times, and each miss costs ~3 x
- * length n-gram rows. */
+ * words' 64-bit hashes, 0 = empty), row counts and the ways' order of use,
+ * then the vectors, one 64-byte-aligned block each, which stay where they
+ * were computed: a hit reads the key line and its vector's line, and
+ * writes only the order byte.  Least recently used out, so the frequent
+ * words of a corpus with more distinct words than the cache holds stay.
+ * A pass over the news WET (7.3 M words, 174 K distinct) misses 216 K
+ * times, a second pass 79 K (a 64 K-word cache that started over when
+ * full missed 357 K times in two); each miss costs ~3 x length n-gram
+ * rows.  Twice the sets (40 MB per thread) made repeated passes over the
+ * news WET ~1.2x faster (fewer misses), a single pass no faster. */
 #define CACHE_SET_BITS 16
 #define CACHE_WAYS 4
 #define CACHE_DIM 64 /* wider models skip the cache */
-#define PREFETCH_AHEAD 6 /* words: a lookup's lines arrive before it runs */
+#define ORDER_AT (CACHE_WAYS * (sizeof(uint64_t) + sizeof(uint32_t)))
+/* The order byte: the ways from the most to the least recently used, two
+ * bits each, stored XOR this (0, 1, 2, 3), so that a zeroed set is in
+ * order */
+#define ORDER_ZERO 0xE4u
+/* A word's key line is fetched when the line is split into words, and
+ * again KEY_AHEAD words before the word is added (in a long line the first
+ * fetch is gone by then); its vector line VEC_AHEAD words before, when the
+ * key line has arrived and names the way.  Measured on news text (MB/s of
+ * the stage): key 8 / vector 4 words ahead 175, 16 / 8 197, 32 / 16 203,
+ * at the split / 16 ahead 211, both fetches 218. */
+#define KEY_AHEAD 32
+#define VEC_AHEAD 16
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(p) __builtin_prefetch(p)
@@ -183,8 +208,9 @@ static uint32_t add_buckets(const ftz_model *m, float *x, int64_t *ids,
         return 0;
     if (m->prune_n > 0) {
         for (size_t i = 0; i < n; i++)
-            PREFETCH(m->prune_keys +
-                     (((uint32_t)ids[i] * 2654435761u) & m->pmask));
+            if (pruned_in(m, (int32_t)ids[i]))
+                PREFETCH(m->prune + (size_t)2 * (((uint32_t)ids[i] *
+                                                   2654435761u) & m->pmask));
         for (size_t i = 0; i < n; i++)
             ids[i] = prune_map(m, (int32_t)ids[i]);
     }
@@ -309,62 +335,72 @@ typedef struct tok {
     const char *w;
     size_t n;
     uint32_t h;   /* fastText's hash */
+    int way;      /* where the cache had the word VEC_AHEAD words before
+                   * (-1: nowhere), a guess to check */
     uint64_t key; /* the word cache's (odd, never 0) */
+    unsigned char *set; /* its set */
 } tok;
+
+/* x[0..nf) += v[0..nf), nf a multiple of 16 (a cached vector's padded
+ * length: the padding is zeros, and x has room for it): fixed-size blocks
+ * vectorise where a loop of dim floats did not; each element still gets
+ * its one addition. */
+static void vec_add_blocks(float *restrict x, const float *restrict v,
+                           size_t nf)
+{
+    for (size_t b = 0; b < nf; b += 16)
+        for (int k = 0; k < 16; k++)
+            x[b + k] += v[b + k];
+}
+
+/* The way of set holding key, or -1. */
+static int cache_way(const unsigned char *set, uint64_t key)
+{
+    const uint64_t *keys = (const uint64_t *)(const void *)set;
+    for (int k = 0; k < CACHE_WAYS; k++)
+        if (keys[k] == key)
+            return k;
+    return -1;
+}
 
 /* x += the word's contribution; returns the number of rows added. */
 static uint32_t word_vector(const ftz_model *m, ftz_ctx *c, const tok *t,
                             float *x)
 {
-    int dim = m->dim;
     if (!c->sets || t->n > 4096) {
         float tmp[MAX_DIM];
         uint32_t nids = compute_word(m, t->w, t->n, t->h, tmp); /* hashed */
-        vec_add(x, tmp, dim);
+        vec_add(x, tmp, m->dim);
         return nids;
     }
-    unsigned char *set = cache_set(c, t->key);
-    uint64_t *keys = (uint64_t *)(void *)set;
-    uint32_t *counts = (uint32_t *)(void *)(set + CACHE_WAYS * sizeof *keys);
-    float *vecs = (float *)(void *)(set + 64);
+    unsigned char *set = t->set;
+    uint32_t *counts =
+        (uint32_t *)(void *)(set + CACHE_WAYS * sizeof(uint64_t));
     size_t vf = c->vec_bytes / sizeof(float);
-    int k = 0;
-    while (k < CACHE_WAYS && keys[k] != t->key)
-        k++;
-    if (k == 0) {
-        vec_add(x, vecs, dim);
-        return counts[0];
-    }
-    /* least recently used first out: the entries before k (or all but the
-     * last, on a miss) move back one place and the word takes the first.
-     * Plain loops: the sizes are tiny, a memmove call cost more than the
-     * moves (15% of the time on news text). */
-    int last = k < CACHE_WAYS ? k : CACHE_WAYS - 1;
-    float tv[CACHE_DIM];
-    uint64_t tk = keys[last];
-    uint32_t tc = counts[last];
-    for (int d = 0; d < dim; d++)
-        tv[d] = vecs[(size_t)last * vf + d];
-    for (int j = last; j > 0; j--) {
-        keys[j] = keys[j - 1];
-        counts[j] = counts[j - 1];
-        float *to = vecs + (size_t)j * vf;
-        for (int d = 0; d < dim; d++)
-            to[d] = to[d - (ptrdiff_t)vf];
-    }
-    if (k < CACHE_WAYS) {
-        keys[0] = tk;
-        counts[0] = tc;
-        for (int d = 0; d < dim; d++)
-            vecs[d] = tv[d];
-    } else {
-        keys[0] = t->key;
-        counts[0] = compute_word(
+    unsigned order = set[ORDER_AT] ^ ORDER_ZERO;
+    int k = t->way, pos;
+    if (k < 0 || ((uint64_t *)(void *)set)[k] != t->key)
+        k = cache_way(set, t->key);
+    if (k >= 0) {
+        pos = 0;
+        while ((int)((order >> 2 * pos) & 3) != k)
+            pos++;
+    } else { /* the least recently used way takes the word */
+        pos = CACHE_WAYS - 1;
+        k = (int)(order >> 2 * pos);
+        ((uint64_t *)(void *)set)[k] = t->key;
+        counts[k] = compute_word(
             m, t->w, t->n, m->word_ngrams > 1 ? t->h : ft_hash(t->w, t->n),
-            vecs);
+            (float *)(void *)(set + 64) + (size_t)k * vf);
     }
-    vec_add(x, vecs, dim);
-    return counts[0];
+    /* k moves to the front, the ways before it back one place */
+    unsigned below = order & ((1u << 2 * pos) - 1);
+    unsigned above = order & ~((1u << (2 * pos + 2)) - 1) & 0xFFu;
+    set[ORDER_AT] = (unsigned char)((above | below << 2 | (unsigned)k) ^
+                                    ORDER_ZERO);
+    vec_add_blocks(x, (const float *)(const void *)(set + 64) + (size_t)k * vf,
+                   vf);
+    return counts[k];
 }
 
 /* fastText splits on these bytes (and the NUL) */
@@ -399,6 +435,58 @@ static size_t word_end(const char *t, size_t i, size_t n)
     while (i < n && !ft_space[(unsigned char)t[i]])
         i++;
     return i;
+}
+
+/* The 64-bit product of a and b, its two halves XORed (XXH3's fold). */
+static uint64_t mul_fold(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 p = (unsigned __int128)a * b;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
+#else
+    uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+    uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+    uint64_t lo = (mid << 32) | (uint32_t)ll;
+    uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    return lo ^ hi;
+#endif
+}
+
+/* The word cache's key of w[0..n) (odd, never 0), where the bytes up to
+ * end may be read.  Most words are at most 16 bytes: those are read as two
+ * 8-byte loads with the bytes past the word masked off, without XXH3's
+ * branches on the length (mispredicted on most words of running text),
+ * and mixed much as XXH3 mixes 9 to 16 bytes (the 128-bit product folded,
+ * the length added, its avalanche); longer words take XXH3.  The key is all the cache compares: two words share one
+ * with a chance of about 2^-64. */
+static uint64_t word_key(const char *w, size_t n, const char *end)
+{
+    /* keep + 16 - n: n bytes 0xFF, then zeros (a mask in memory order) */
+    static const unsigned char keep[32] = {
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    if (n > 16)
+        return XXH3_64bits(w, n) | 1;
+    uint64_t lo, hi, mlo, mhi;
+    if (end - w >= 16) {
+        memcpy(&lo, w, 8);
+        memcpy(&hi, w + 8, 8);
+    } else { /* the end of the text: not 16 bytes to read */
+        char b[16] = {0};
+        memcpy(b, w, n);
+        memcpy(&lo, b, 8);
+        memcpy(&hi, b + 8, 8);
+    }
+    memcpy(&mlo, keep + 16 - n, 8);
+    memcpy(&mhi, keep + 24 - n, 8);
+    lo = (lo & mlo) ^ 0x1cad21f72c81017cull;
+    hi = (hi & mhi) ^ 0xdb979083e96dd4deull;
+    uint64_t h = (uint64_t)n + (lo << 32 | lo >> 32) + hi + mul_fold(lo, hi);
+    h ^= h >> 37; /* XXH3's avalanche */
+    h *= 0x165667919E3779F9ull;
+    h ^= h >> 32;
+    return h | 1;
 }
 
 typedef struct best {
@@ -485,14 +573,15 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
                           size_t n, float *hidden)
 {
     int dim = m->dim;
-    memset(hidden, 0, (size_t)dim * sizeof *hidden);
     if (c->serial != m->serial)
         cache_reset(c, m);
-    /* The words first, then their vectors: with the cache sets of the
-     * words a few ahead fetched meanwhile, since a web page's vocabulary
-     * spreads over a cache larger than L2 and each lookup would otherwise
-     * wait on memory.  fastText's hash of a word is needed for word
-     * n-grams and, with the cache, only when the word misses it. */
+    /* with the cache, vectors are added with their zero padding */
+    memset(hidden, 0, c->sets ? c->vec_bytes : (size_t)dim * sizeof *hidden);
+    /* The words first, then their vectors: each word's cache lines are
+     * fetched ahead (KEY_AHEAD), since a web page's vocabulary spreads
+     * over a cache larger than L2 and each lookup would otherwise wait on
+     * memory.  fastText's hash of a word is needed for word n-grams and,
+     * with the cache, only when the word misses it. */
     int need_h = !c->sets || m->word_ngrams > 1;
     size_t nt = 0, i = 0;
     for (;;) {
@@ -506,7 +595,7 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
             i = word_end(text, i, n);
             w = text + s;
             wl = i - s;
-            if (wl >= 9 && !memcmp(w, "__label__", 9))
+            if (*w == '_' && wl >= 9 && !memcmp(w, "__label__", 9))
                 continue; /* a label, known or not, is not input */
         } else {
             w = EOS;
@@ -519,7 +608,12 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         t->w = w;
         t->n = wl;
         t->h = need_h ? ft_hash(w, wl) : 0;
-        t->key = c->sets ? XXH3_64bits(w, wl) | 1 : 0;
+        t->key = c->sets ? word_key(w, wl, last ? w : text + n) : 0;
+        t->way = -1;
+        if (c->sets) {
+            t->set = cache_set(c, t->key);
+            PREFETCH(t->set);
+        }
         if (last)
             break;
     }
@@ -549,11 +643,13 @@ static int compute_hidden(const ftz_model *m, ftz_ctx *c, const char *text,
         c->rows[nr++] = id;
     }
     for (size_t j = 0; !direct && j < nt; j++) {
-        if (c->sets && j + PREFETCH_AHEAD < nt) {
-            const unsigned char *set =
-                cache_set(c, c->toks[j + PREFETCH_AHEAD].key);
-            PREFETCH(set);
-            PREFETCH(set + 64);
+        if (c->sets && j + KEY_AHEAD < nt)
+            PREFETCH(c->toks[j + KEY_AHEAD].set);
+        if (c->sets && j + VEC_AHEAD < nt) {
+            tok *t = &c->toks[j + VEC_AHEAD];
+            t->way = cache_way(t->set, t->key);
+            if (t->way >= 0)
+                PREFETCH(t->set + 64 + (size_t)t->way * c->vec_bytes);
         }
         nids += word_vector(m, c, &c->toks[j], hidden);
     }

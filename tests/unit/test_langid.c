@@ -175,14 +175,22 @@ TEST(ftz_tiny_models_load_and_predict)
     ftz_ctx_free(c);
 }
 
-TEST(ftz_end_of_line_and_cache)
+/* lid.176.ftz loaded, or NULL where the shared data is absent (a failed
+ * load fails the test) */
+static ftz_model *load_lid176(void)
 {
     const char *model = t_data("langid/fasttext-lid176/lid.176.ftz");
     if (!model)
-        return;
-    ftz_model *m;
+        return NULL;
+    ftz_model *m = NULL;
     wn_error err;
     CHECK_INT(ftz_load(model, &m, &err), 0);
+    return m;
+}
+
+TEST(ftz_end_of_line_and_cache)
+{
+    ftz_model *m = load_lid176();
     if (!m)
         return;
     ftz_ctx *warm = ftz_ctx_new(), *cold;
@@ -229,6 +237,123 @@ TEST(ftz_end_of_line_and_cache)
     CHECK_INT(ftz_predict(m, warm, en, strlen(en), &l, &p), 0);
     CHECK(l == l0 && p == p0);
     ftz_ctx_free(cold);
+    ftz_ctx_free(warm);
+    ftz_free(m);
+}
+
+/* The next word of a deterministic generator: 1 to 24 bytes of letters,
+ * some two-byte UTF-8 (so lengths around the cache key's 8- and 16-byte
+ * loads all occur); returns its length. */
+static size_t gen_word(uint64_t *state, char *w)
+{
+    static const char *const al[] = {"a", "e", "i", "n", "r", "s", "t",
+                                     "k", "\xc3\xa9", "\xc3\xbc", "o", "l"};
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t r = *state >> 16;
+    size_t len = 1 + r % 24, n = 0;
+    r /= 24;
+    while (n < len) {
+        *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+        const char *c = al[(*state >> 33) % 12];
+        size_t cl = strlen(c);
+        if (n + cl > len)
+            c = "u", cl = 1;
+        memcpy(w + n, c, cl);
+        n += cl;
+    }
+    return n;
+}
+
+/* ftz_predict on a copy of text[0..n) in a block of exactly n bytes, so
+ * that ASan sees any read past the text (the word scan and the cache key
+ * read 8 and 16 bytes at a time); with sig, also the probabilities of
+ * eight labels spread over the tree (the top label's saturates: single
+ * words that differ often get the same one). */
+static void predict_exact(const ftz_model *m, ftz_ctx *c, const char *text,
+                          size_t n, int *label, double *p, double *sig)
+{
+    char *t = malloc(n ? n : 1);
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    memcpy(t, text, n);
+    CHECK_INT(ftz_predict(m, c, t, n, label, p), 0);
+    for (int i = 0; sig && i < 8; i++)
+        CHECK_INT(ftz_label_prob(m, c, t, n, i * 25, &sig[i]), 0);
+    free(t);
+}
+
+TEST(ftz_cache_keys_and_eviction)
+{
+    ftz_model *m = load_lid176();
+    if (!m)
+        return;
+    /* Twins: words of 1 to 20 bytes and the same with one byte changed.
+     * The cache knows a word by its key alone, so a key blind to some
+     * byte would serve the twin's vector to a context that saw the twin
+     * first, where a fresh one computes the word's own. */
+    static const char base[] = "Staatsangehoerigkeiten";
+    int pairs = 0, differ = 0;
+    for (size_t len = 1; len <= 20; len++)
+        for (size_t i = 0; i < len; i++) {
+            char a[32], b[32];
+            memcpy(a, base, len);
+            memcpy(b, base, len);
+            b[i] = b[i] == 'e' ? 'a' : 'e';
+            ftz_ctx *cold = ftz_ctx_new(), *twin = ftz_ctx_new();
+            int la, lb, l;
+            double pa, pb, p, sa[8], sb[8], s[8];
+            predict_exact(m, cold, a, len, &la, &pa, sa);
+            predict_exact(m, twin, b, len, &lb, &pb, sb);
+            predict_exact(m, twin, a, len, &l, &p, s);
+            ftz_ctx_free(cold);
+            ftz_ctx_free(twin);
+            CHECK(l == la && p == pa && !memcmp(s, sa, sizeof s));
+            pairs++;
+            differ += memcmp(sa, sb, sizeof sa) != 0;
+        }
+    /* twins the model tells apart (it keeps 43 K of its 2 M n-gram
+     * buckets: a changed byte can change only dropped n-grams; 200 of
+     * the 210 here): without them the twins would prove nothing */
+    CHECK(differ >= pairs * 9 / 10);
+    /* A page scored cold, then after 300 K other words went through the
+     * cache (2^18 entries in sets of 4: many sets overflow and drop their
+     * least recently used words), then twice more: the same bits each
+     * time.  It holds words of 4096 bytes (the longest cached), 4097 and
+     * 5000, and ends in a word of 17 bytes (the key's end-of-text read). */
+    wn_buf page = WN_BUF_INIT, churn = WN_BUF_INIT;
+    uint64_t st = 42;
+    char w[32];
+    for (int k = 0; k < 600; k++) {
+        wn_buf_append(&page, w, gen_word(&st, w));
+        wn_buf_puts(&page, k % 17 ? " " : "\n");
+        if (k == 100 || k == 200 || k == 300) {
+            size_t big = k == 100 ? 4096 : k == 200 ? 4097 : 5000;
+            for (size_t j = 0; j < big; j++)
+                wn_buf_append(&page, &"abcdefgh"[j % 8], 1);
+            wn_buf_puts(&page, " ");
+        }
+    }
+    wn_buf_puts(&page, "Weltmeisterschaft");
+    ftz_ctx *cold = ftz_ctx_new(), *warm = ftz_ctx_new();
+    int l0, l;
+    double p0, p;
+    predict_exact(m, cold, page.data, page.len, &l0, &p0, NULL);
+    ftz_ctx_free(cold);
+    for (int round = 0; round < 2; round++) {
+        wn_buf_reset(&churn);
+        for (int k = 0; k < 150000; k++) {
+            wn_buf_append(&churn, w, gen_word(&st, w));
+            wn_buf_puts(&churn, " ");
+        }
+        CHECK_INT(ftz_predict(m, warm, churn.data, churn.len, &l, &p), 0);
+        predict_exact(m, warm, page.data, page.len, &l, &p, NULL);
+        CHECK(l == l0 && p == p0);
+    }
+    predict_exact(m, warm, page.data, page.len, &l, &p, NULL);
+    CHECK(l == l0 && p == p0);
+    wn_buf_release(&page);
+    wn_buf_release(&churn);
     ftz_ctx_free(warm);
     ftz_free(m);
 }
