@@ -372,6 +372,8 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
     }
     if ((rc = istream_open(in, &s, err)))
         goto out;
+    if (c->jobs > 1) /* decompressed beside the scanning, as feed_input does */
+        (void)istream_ahead(s);
     if ((rc = bufin_init(&bi, s))) {
         rc = wn_err(err, rc, "", 0, "out of memory");
         goto out;
@@ -474,6 +476,11 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     writer_work(x.rej); /* gathered into the final rejects later */
     (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
     (void)wn_writer_set_level(x.rej, c->o->level);
+    /* compressed off the thread that commits the batches, which is the
+     * filter's critical path; zstd's bytes are the same for any count of
+     * its workers from one up, so the same for any -j */
+    writer_threads(x.out, (int)(c->jobs ? c->jobs : 1));
+    writer_threads(x.rej, (int)(c->jobs ? c->jobs : 1));
     if (c->o->verbatim) {
         if ((rc = split_verbatim(&x, hd.ndocs, err)))
             goto out;

@@ -198,8 +198,10 @@ static int change_apply(changes *c, const char **line, size_t *len,
 /* Every document line of a work file of this run into fn, with what
  * docline_scan found in it: the final copy reads no more than that.  With
  * ch (open, its first change read), the lines it removes are skipped and
- * the ones it rewrites are replaced. */
-static int each_own_line(const char *path, changes *ch,
+ * the ones it rewrites are replaced.  With ahead (a run of more than one
+ * job) the file is decompressed on a thread of its own, beside the
+ * scanning. */
+static int each_own_line(const char *path, int ahead, changes *ch,
                          int (*fn)(void *, const char *, size_t,
                                    const docline *, wn_error *),
                          void *ctx, wn_error *err)
@@ -208,6 +210,8 @@ static int each_own_line(const char *path, changes *ch,
     int rc = bufin_open(&b, path, err);
     if (rc)
         return rc;
+    if (ahead)
+        (void)istream_ahead(b.s); /* reads on the caller's thread without */
     const char *line;
     size_t len;
     uint64_t off = 0;
@@ -263,7 +267,7 @@ static int copy_kept(sharder *s, const char *in, const char *chpath,
                      wn_error *err)
 {
     if (!chpath)
-        return each_own_line(in, NULL, fn, s, err);
+        return each_own_line(in, s->r->jobs > 1, NULL, fn, s, err);
     changes ch;
     memset(&ch, 0, sizeof ch);
     ch.path = chpath;
@@ -271,7 +275,7 @@ static int copy_kept(sharder *s, const char *in, const char *chpath,
     if (rc)
         return rc;
     if (!(rc = change_next(&ch, err)))
-        rc = each_own_line(in, &ch, fn, s, err);
+        rc = each_own_line(in, s->r->jobs > 1, &ch, fn, s, err);
     bufin_close(&ch.b);
     wn_buf_release(&ch.spliced);
     return rc;
@@ -497,30 +501,30 @@ static void *write_rejects(void *arg)
     int rc = shard_open(&rej, &j->err);
     for (size_t i = 0; i < j->n && !rc; i++)
         rc = each_own_line(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
-                           NULL, put_rejected, &ctx, &j->err);
+                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
         if (!j->io->changes)
-            rc = each_own_line(j->io->rejects, NULL, put_rejected, &ctx,
-                               &j->err);
+            rc = each_own_line(j->io->rejects, r->jobs > 1, NULL,
+                               put_rejected, &ctx, &j->err);
         /* dedup's own per-shard files, read where they are rather than
          * joined into one more compressed copy first */
         for (size_t i = 0; j->io->changes && i < j->n && !rc; i++)
             rc = wn_dedup_rejects_path(j->io->workdir, i, &b)
                      ? wn_err(&j->err, WN_ENOMEM, "", 0, "out of memory")
-                     : each_own_line(b.data, NULL, put_rejected, &ctx,
-                                     &j->err);
+                     : each_own_line(b.data, r->jobs > 1, NULL,
+                                     put_rejected, &ctx, &j->err);
     }
     if (!rc && r->para && j->n) { /* documents the paragraph step emptied */
         ctx.count = 1;
         rc = each_own_line(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
-                           NULL, put_rejected, &ctx, &j->err);
+                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
     }
     if (!rc && r->substr && j->n) { /* documents the substring step cut
                                       * below substr.min_doc_bytes */
         ctx.count = 1;
         rc = each_own_line(run_path(r, &b, "work/p4/rejects.jsonl.zst"),
-                           NULL, put_rejected, &ctx, &j->err);
+                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
     }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
