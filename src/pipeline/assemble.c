@@ -486,7 +486,32 @@ typedef struct rej_job {
     size_t n;
     int rc;
     wn_error err;
+    /* the steps between the reading and the final copy (dedup,
+     * paragraphs, substrings): 0 running, 1 done, -1 failed; a thread
+     * writing the rejects meanwhile waits on cv for the duplicates */
+    int steps;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 } rej_job;
+
+static void steps_end(rej_job *j, int ok)
+{
+    pthread_mutex_lock(&j->mu);
+    j->steps = ok ? 1 : -1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Whether the steps succeeded, once they end. */
+static int steps_wait(rej_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    while (!j->steps)
+        pthread_cond_wait(&j->cv, &j->mu);
+    int ok = j->steps > 0;
+    pthread_mutex_unlock(&j->mu);
+    return ok;
+}
 
 /* Writes rejects/: the stage rejects of every task in input order, then
  * the duplicates. */
@@ -502,6 +527,9 @@ static void *write_rejects(void *arg)
     for (size_t i = 0; i < j->n && !rc; i++)
         rc = each_own_line(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
                            r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
+    /* the rest are the steps' rejects; a failed step reports itself */
+    if (!rc && !steps_wait(j))
+        rc = WN_EINVAL;
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
         if (!j->io->changes)
@@ -544,6 +572,16 @@ int run_assemble(wn_run *r, wn_error *err)
     size_t n = r->nfiles;
     run_dedup_io io;
     int rc = run_dedup_io_init(r, &io, err);
+    rej_job rj = {r, &io, n, 0, {0}, 0, PTHREAD_MUTEX_INITIALIZER,
+                  PTHREAD_COND_INITIALIZER};
+    /* data and rejects touch disjoint counters, so with more than one job
+     * the rejects are written by a second thread meanwhile: started now,
+     * as the stages' rejects are all known after the reading, so that
+     * copying them fills the cores the dedup's serial stretches leave
+     * idle; the steps' rejects follow when the steps end */
+    pthread_t th;
+    int threaded = !rc && r->jobs > 1 &&
+                   pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc && r->dedup && n) {
         r->phase = PH_DEDUP;
         rc = wn_dedup_run(io.cfg, (const char *const *)io.p1, n, io.workdir,
@@ -555,15 +593,10 @@ int run_assemble(wn_run *r, wn_error *err)
     if (!rc && r->substr && n)
         rc = run_substr(r, r->para ? io.p3 : r->dedup ? io.p2 : io.p1, err);
     run_clock_lap(&r->clock, RT_DEDUP);
+    steps_end(&rj, !rc);
     r->phase = PH_WRITE;
     sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, 0, WN_BUF_INIT,
                     WN_BUF_INIT};
-    rej_job rj = {r, &io, n, 0, {0}};
-    /* data and rejects touch disjoint counters, so with more than one job
-     * the rejects are written by a second thread meanwhile */
-    pthread_t th;
-    int threaded = !rc && r->jobs > 1 &&
-                   pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc)
         rc = shard_open(&data, err);
     wn_buf p4 = WN_BUF_INIT;
@@ -596,6 +629,8 @@ int run_assemble(wn_run *r, wn_error *err)
         rc = rj.rc;
         *err = rj.err;
     }
+    pthread_mutex_destroy(&rj.mu);
+    pthread_cond_destroy(&rj.cv);
     run_dedup_io_release(r, &io);
     if (rc)
         return rc;
