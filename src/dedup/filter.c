@@ -476,11 +476,11 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     writer_work(x.rej); /* gathered into the final rejects later */
     (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
     (void)wn_writer_set_level(x.rej, c->o->level);
-    /* compressed off the thread that commits the batches, which is the
-     * filter's critical path; zstd's bytes are the same for any count of
-     * its workers from one up, so the same for any -j */
-    writer_threads(x.out, (int)(c->jobs ? c->jobs : 1));
-    writer_threads(x.rej, (int)(c->jobs ? c->jobs : 1));
+    /* in frames cut by the bytes alone (the same for any -j), and with
+     * more than one job compressed off the thread that commits the
+     * batches, which is the filter's critical path */
+    writer_chunks(x.out, c->jobs > 1 ? (int)c->jobs : 0);
+    writer_chunks(x.rej, c->jobs > 1 ? (int)c->jobs : 0);
     if (c->o->verbatim) {
         if ((rc = split_verbatim(&x, hd.ndocs, err)))
             goto out;

@@ -38,8 +38,9 @@ static int shard_open(sharder *s, wn_error *err)
     run_path(s->r, &s->path, "%s/part-%05zu.jsonl.zst", s->dir, s->shard);
     s->bytes = 0;
     int rc = wn_writer_open(s->path.data, WN_OUT_JSONL, &s->w, err);
-    if (!rc) /* compressed on run.jobs threads: the same bytes for any -j */
-        writer_threads(s->w, s->r->jobs);
+    if (!rc) /* in frames, beside the copy with more than one job: the
+              * same bytes for any -j */
+        writer_chunks(s->w, s->r->jobs > 1 ? s->r->jobs : 0);
     return rc;
 }
 
