@@ -12,6 +12,7 @@
  */
 #include "docline.h"
 #include "run_internal.h"
+#include "../dedup/changes.h"
 #include "../io/input.h"
 #include "../io/io.h"
 
@@ -129,80 +130,13 @@ int run_each_own_doc(const char *path,
     return rc < 0 ? rc : 0;
 }
 
-/* A p1 file's line by line changes, from dedup's filter (dedup.changes,
- * src/dedup/filter.c: "OFFSET" removed, "OFFSET +MEMBERS" spliced before
- * the closing brace, "OFFSET =LINE" replaced), in input order. */
-typedef struct changes {
-    bufin b;
-    const char *path;
-    int have;          /* a change is pending */
-    uint64_t off;      /* of the p1 line it changes */
-    char kind;         /* 0 (removed), '+' or '=' */
-    const char *line;  /* the members or the new line */
-    size_t len;
-    uint64_t at;       /* of the change in its file */
-    wn_buf spliced;    /* a line with its members */
-} changes;
-
-static int change_next(changes *c, wn_error *err)
-{
-    const char *l;
-    size_t len;
-    int rc = bufin_getline(&c->b, &l, &len, (size_t)1 << 30, &c->at);
-    c->have = rc == 1;
-    if (rc != 1) {
-        wn_error why;
-        if (!rc && bufin_take_error(&c->b, &why))
-            return wn_err(err, WN_EIO, c->path, why.offset,
-                          "damaged work file: %s", why.msg);
-        return rc ? wn_err(err, WN_EIO, c->path, c->at,
-                           "damaged work file: a line over 1 GiB")
-                  : 0;
-    }
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < len && l[i] >= '0' && l[i] <= '9' && v < UINT64_MAX / 10; i++)
-        v = v * 10 + (uint64_t)(l[i] - '0');
-    c->kind = i + 2 < len && l[i] == ' ' ? l[i + 1] : 0;
-    if (!i || (i < len && c->kind != '+' && c->kind != '='))
-        return wn_err(err, WN_EIO, c->path, c->at,
-                      "damaged work file: not a change line");
-    c->off = v;
-    c->line = c->kind ? l + i + 2 : NULL;
-    c->len = c->kind ? len - i - 2 : 0;
-    return 0;
-}
-
-/* The new line of the p1 line l that change c keeps, into *line. */
-static int change_apply(changes *c, const char **line, size_t *len,
-                        wn_error *err)
-{
-    if (c->kind == '=') {
-        *line = c->line;
-        *len = c->len;
-        return 0;
-    }
-    wn_buf *o = &c->spliced;
-    if (*len < 2 || (*line)[*len - 1] != '}')
-        return wn_err(err, WN_EIO, c->path, c->at,
-                      "damaged work file: members for a line that cannot "
-                      "take them");
-    int rc;
-    if ((rc = wn_buf_set(o, *line, *len - 1)) || (rc = wn_buf_putc(o, ',')) ||
-        (rc = wn_buf_append(o, c->line, c->len)) || (rc = wn_buf_putc(o, '}')))
-        return wn_err(err, rc, "", 0, "out of memory");
-    *line = o->data;
-    *len = o->len;
-    return 0;
-}
-
 /* Every document line of a work file of this run into fn, with what
  * docline_scan found in it: the final copy reads no more than that.  With
  * ch (open, its first change read), the lines it removes are skipped and
  * the ones it rewrites are replaced.  With ahead (a run of more than one
  * job) the file is decompressed on a thread of its own, beside the
  * scanning. */
-static int each_own_line(const char *path, int ahead, changes *ch,
+static int each_own_line(const char *path, int ahead, dd_changes *ch,
                          int (*fn)(void *, const char *, size_t,
                                    const docline *, wn_error *),
                          void *ctx, wn_error *err)
@@ -227,12 +161,12 @@ static int each_own_line(const char *path, int ahead, changes *ch,
                         "a change of no line of %s", path);
             break;
         }
-        if (changed && !ch->kind) { /* removed */
-            if ((rc = change_next(ch, err)))
+        if (changed && ch->kind == DD_CHANGE_REMOVED) {
+            if ((rc = dd_changes_next(ch, err)))
                 break;
             continue;
         }
-        if (changed && (rc = change_apply(ch, &line, &len, err)))
+        if (changed && (rc = dd_changes_apply(ch, &line, &len, err)))
             break;
         if (docline_scan(line, len, &d)) {
             rc = changed ? wn_err(err, WN_EIO, ch->path, ch->at,
@@ -243,7 +177,7 @@ static int each_own_line(const char *path, int ahead, changes *ch,
         }
         if ((rc = fn(ctx, line, len, &d, err)))
             break;
-        if (changed && (rc = change_next(ch, err)))
+        if (changed && (rc = dd_changes_next(ch, err)))
             break;
     }
     if (rc == WN_ELIMIT)
@@ -269,16 +203,12 @@ static int copy_kept(sharder *s, const char *in, const char *chpath,
 {
     if (!chpath)
         return each_own_line(in, s->r->jobs > 1, NULL, fn, s, err);
-    changes ch;
-    memset(&ch, 0, sizeof ch);
-    ch.path = chpath;
-    int rc = bufin_open(&ch.b, chpath, err);
+    dd_changes ch;
+    int rc = dd_changes_open(&ch, chpath, err);
     if (rc)
         return rc;
-    if (!(rc = change_next(&ch, err)))
-        rc = each_own_line(in, s->r->jobs > 1, &ch, fn, s, err);
-    bufin_close(&ch.b);
-    wn_buf_release(&ch.spliced);
+    rc = each_own_line(in, s->r->jobs > 1, &ch, fn, s, err);
+    dd_changes_close(&ch);
     return rc;
 }
 

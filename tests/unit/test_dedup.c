@@ -386,7 +386,7 @@ TEST(dedup_verbatim_same_across_threads)
 }
 
 /* What winnow run's final copy does with dedup.changes (the format in
- * src/dedup/filter.c, put_change): the input's lines, a removed one
+ * src/dedup/changes.h): the input's lines, a removed one
  * skipped, a keeper's members spliced before its closing brace, a
  * rewritten one replaced. */
 static char *apply_changes(const char *input, const char *changes)
