@@ -9,6 +9,7 @@
  * come from the work directory by gid.
  */
 #include "dedup.h"
+#include "changes.h"
 #include "../io/input.h"
 #include "../io/io.h"
 
@@ -326,29 +327,6 @@ static int rewrite(splitter *x, const char *l, size_t len, int removed,
     return 0;
 }
 
-/* dedup.changes: the caller copies the input itself, so the output says
- * only where that copy differs, in input order, one line per changed
- * document, OFFSET being its line's in the decoded input:
- *   "OFFSET"          removed (the line is in the rejects)
- *   "OFFSET +MEMBERS" kept: its line without the closing brace, ',',
- *                     MEMBERS, '}' (what the verbatim path writes)
- *   "OFFSET =LINE"    kept as LINE (one that had to be parsed again)
- * Kept documents left alone, most of a corpus, cost nothing, and the
- * others only their new members: no second copy of the corpus is
- * compressed or stored. */
-static int put_change(wn_writer *w, uint64_t off, char kind, const char *l,
-                      size_t len, wn_buf *b, wn_error *err)
-{
-    wn_buf_reset(b);
-    int rc = wn_buf_printf(b, "%llu", (unsigned long long)off);
-    if (!rc && kind && !(rc = wn_buf_putc(b, ' ')) &&
-        !(rc = wn_buf_putc(b, kind)))
-        rc = wn_buf_append(b, l, len);
-    if (rc)
-        return wn_err(err, rc, "", 0, "out of memory");
-    return wn_writer_write_line(w, b->data, b->len, err);
-}
-
 static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
 {
     const dd_ctx *c = x->f.c;
@@ -372,6 +350,8 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
     }
     if ((rc = istream_open(in, &s, err)))
         goto out;
+    if (c->jobs > 1) /* decompressed beside the scanning, as feed_input does */
+        (void)istream_ahead(s);
     if ((rc = bufin_init(&bi, s))) {
         rc = wn_err(err, rc, "", 0, "out of memory");
         goto out;
@@ -413,12 +393,14 @@ static int split_verbatim(splitter *x, uint64_t ndocs, wn_error *err)
             }
         }
         if (c->o->changes && removed)
-            rc = put_change(x->out, rec->off, 0, NULL, 0, &change, err);
+            rc = dd_change_put(x->out, rec->off, DD_CHANGE_REMOVED, NULL, 0,
+                               &change, err);
         else if (c->o->changes && tail)
-            rc = put_change(x->out, rec->off, '+', tail->data, tail->len,
-                            &change, err);
+            rc = dd_change_put(x->out, rec->off, DD_CHANGE_MEMBERS,
+                               tail->data, tail->len, &change, err);
         else if (c->o->changes && count)
-            rc = put_change(x->out, rec->off, '=', l, len, &change, err);
+            rc = dd_change_put(x->out, rec->off, DD_CHANGE_LINE, l, len,
+                               &change, err);
         if (!rc && (removed || !c->o->changes))
             rc = wn_writer_write_line(removed ? x->rej : x->out, l, len,
                                       err);
@@ -474,6 +456,11 @@ int dd_stage_filter(const dd_ctx *c, unsigned shard, wn_dedup_stats *st,
     writer_work(x.rej); /* gathered into the final rejects later */
     (void)wn_writer_set_level(x.out, c->o->level); /* before any write */
     (void)wn_writer_set_level(x.rej, c->o->level);
+    /* in frames cut by the bytes alone (the same for any -j), and with
+     * more than one job compressed off the thread that commits the
+     * batches, which is the filter's critical path */
+    writer_chunks(x.out, c->jobs > 1 ? (int)c->jobs : 0);
+    writer_chunks(x.rej, c->jobs > 1 ? (int)c->jobs : 0);
     if (c->o->verbatim) {
         if ((rc = split_verbatim(&x, hd.ndocs, err)))
             goto out;

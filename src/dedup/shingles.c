@@ -132,12 +132,13 @@ static int shg_work(void *ctx, batch *b, stage_scratch *sc)
     return 0;
 }
 
-/* Appends m fingerprints of the document whose sig record is u->rec. */
-static int put_fingerprints(shg_unit *u, const wn_buf *l, uint64_t off,
-                            wn_error *err)
+/* Appends the fingerprints in l of a document of nsh shingles (its sig
+ * record's count: the input must be the one signed). */
+static int put_fingerprints(shg_unit *u, const wn_buf *l, uint32_t nsh,
+                            uint64_t off, wn_error *err)
 {
     size_t m = l->len / 4;
-    if (m != u->rec->nsh)
+    if (m != nsh)
         return wn_err(err, WN_EFORMAT, u->c->inputs[u->shard], off,
                       "input changed since the sig stage (other shingles)");
     fwrite(l->data, 4, m, u->af[0].f); /* checked at commit */
@@ -160,69 +161,164 @@ static int shg_commit(void *ctx, batch *b, wn_error *err)
             return wn_err(err, WN_EFORMAT, in, doc->offset, "input changed "
                           "since the sig stage (no record here now)");
         fwrite(&u->cum, sizeof u->cum, 1, u->af[1].f);
-        if (MARKED(u, u->done) && (rc = put_fingerprints(u, l, doc->offset,
-                                                         err)))
+        if (MARKED(u, u->done) &&
+            (rc = put_fingerprints(u, l, u->rec->nsh, doc->offset, err)))
             return rc;
     }
     return 0;
 }
 
-/* dedup.verbatim (inputs are JSONL as winnow writes them, one document a
- * line): the lines of marked documents are found by the offsets the sig
- * records hold and parsed alone, as the filter stage does; the others are
- * only scanned for their newline, not parsed. */
+/* ---- dedup.verbatim: inputs are JSONL as winnow writes them, one
+ * document a line ----
+ *
+ * The reading thread finds each document's line by the offset its sig
+ * record holds (lines the reader skipped are skipped here too) and only
+ * scans for newlines; a marked document's line goes to a worker, which
+ * parses it alone, as the filter stage does, and fingerprints it.  So
+ * neither the parsing nor the shingling waits on the reading.  A slot of
+ * a batch: docs[i].offset is the line's offset, reasons[i] the record's
+ * shingle count (4 bytes) then the line, empty for an unmarked document;
+ * the worker leaves the fingerprints in lines[i]. */
+
+#define VB_NSH 4 /* the count before the line in reasons[i] */
+
+static int vb_work(void *ctx, batch *b, stage_scratch *sc)
+{
+    shg_unit *u = ctx;
+    wn_reader_opts ro = WN_READER_OPTS_INIT;
+    ro.format = WN_FMT_JSONL;
+    for (size_t i = 0; i < b->n; i++) {
+        const wn_buf *r = &b->reasons[i];
+        wn_doc *d = &b->docs[i];
+        wn_buf_reset(&b->lines[i]);
+        if (!r->len)
+            continue;
+        uint64_t off = d->offset;
+        wn_reader *rd;
+        int rc = wn_reader_open_mem(r->data + VB_NSH, r->len - VB_NSH,
+                                    u->c->inputs[u->shard], &ro, &rd, NULL);
+        if (rc)
+            return rc;
+        rc = wn_reader_next(rd, d, NULL);
+        wn_reader_close(rd);
+        if (rc != WN_DOC)
+            return rc < 0 ? rc : WN_EFORMAT; /* the line vanished */
+        d->offset = off;
+        if ((rc = doc_fingerprints(&sc->b[0], d, u->c->o->ngram,
+                                   &b->lines[i])))
+            return rc;
+    }
+    return 0;
+}
+
+static int vb_commit(shg_unit *u, batch *b, wn_error *err)
+{
+    int rc = 0;
+    if (b->error)
+        rc = wn_err(err, b->error, u->c->inputs[u->shard], 0,
+                    "cannot parse or shingle a document: %s",
+                    wn_strerror(b->error));
+    for (size_t i = 0; i < b->n && !rc; i++) {
+        const wn_buf *r = &b->reasons[i];
+        uint32_t nsh;
+        fwrite(&u->cum, sizeof u->cum, 1, u->af[1].f);
+        if (!r->len)
+            continue;
+        memcpy(&nsh, r->data, VB_NSH);
+        rc = put_fingerprints(u, &b->lines[i], nsh, b->docs[i].offset, err);
+    }
+    return rc;
+}
+
+/* The oldest batch in flight committed (waits for it) and given back. */
+static int vb_commit_next(shg_unit *u, pool *p, wn_error *err)
+{
+    batch *b = pool_next(p);
+    int rc = vb_commit(u, b, err);
+    pool_release(p, b);
+    return rc;
+}
+
+/* The document of record rec into the batch, with its line l when it is
+ * marked (l not NULL). */
+static int vb_take(batch *b, const dd_sig_rec *rec, const char *l,
+                   size_t len, wn_error *err)
+{
+    wn_buf *r = &b->reasons[b->n];
+    int rc = 0;
+    wn_buf_reset(r);
+    b->docs[b->n].offset = rec->off;
+    if (l && (!(rc = wn_buf_append(r, &rec->nsh, VB_NSH))))
+        rc = wn_buf_append(r, l, len);
+    b->n++;
+    return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
+}
+
 static int shingle_verbatim(shg_unit *u, wn_error *err)
 {
     const char *in = u->c->inputs[u->shard];
-    wn_reader_opts ro = WN_READER_OPTS_INIT;
-    wn_doc d = WN_DOC_INIT;
-    wn_buf sh = WN_BUF_INIT, fp = WN_BUF_INIT;
+    unsigned jobs = u->c->jobs ? u->c->jobs : 1;
+    pool *p = NULL;
+    batch *cur = NULL, *done;
     bufin bi;
     int rc = bufin_open(&bi, in, err);
     if (rc)
         return rc;
-    ro.format = WN_FMT_JSONL;
-    for (; u->done < u->ndocs && !rc; u->done++) {
+    if (jobs > 1) /* decompressed beside the scanning, as feed_input does */
+        (void)istream_ahead(bi.s);
+    if ((rc = pool_new(NULL, NULL, NULL, 0, (int)jobs,
+                       jobs == 1 ? POOL_ONE : 0, &p))) {
+        rc = wn_err(err, rc, "", 0, "cannot start the workers");
+        goto out;
+    }
+    pool_set_hook(p, vb_work, u);
+    cur = pool_get(p);
+    for (uint64_t i = 0; i < u->ndocs && !rc; i++) {
         const char *l = NULL;
         size_t len = 0;
         uint64_t off = 0;
         int got = 0;
-        wn_reader *rd;
         if (fread(u->rec, u->recsz, 1, u->sig) != 1) {
             rc = wn_err(err, WN_ETRUNC, in, 0, "signature file ends early");
             break;
         }
-        fwrite(&u->cum, sizeof u->cum, 1, u->af[1].f);
-        if (!MARKED(u, u->done))
+        if (MARKED(u, i)) {
+            do /* lines the reader skipped: blank, bad, too long */
+                got = bufin_getline(&bi, &l, &len, WN_MAX_RECORD, &off);
+            while ((got == 1 && off < u->rec->off) || got == WN_ELIMIT);
+            if (got != 1 || off != u->rec->off) {
+                if (!(rc = bufin_take_error(&bi, err)))
+                    rc = wn_err(err, WN_EFORMAT, in, u->rec->off,
+                                "input changed since the sig stage (no "
+                                "record here now)");
+                break;
+            }
+        }
+        if ((rc = vb_take(cur, u->rec, l, len, err)) || cur->n < cur->cap)
             continue;
-        do /* lines the reader skipped: blank, bad, too long */
-            got = bufin_getline(&bi, &l, &len, WN_MAX_RECORD, &off);
-        while ((got == 1 && off < u->rec->off) || got == WN_ELIMIT);
-        if (got != 1 || off != u->rec->off) {
-            if (!(rc = bufin_take_error(&bi, err)))
-                rc = wn_err(err, WN_EFORMAT, in, u->rec->off, "input changed "
-                            "since the sig stage (no record here now)");
-            break;
-        }
-        if ((rc = wn_reader_open_mem(l, len, in, &ro, &rd, err)))
-            break;
-        rc = wn_reader_next(rd, &d, err);
-        wn_reader_close(rd);
-        if (rc != WN_DOC) {
-            if (rc >= 0)
-                rc = wn_err(err, WN_EFORMAT, in, off, "line vanished");
-            break;
-        }
-        if ((rc = doc_fingerprints(&sh, &d, u->c->o->ngram, &fp)))
-            rc = wn_err(err, rc, in, off, "cannot shingle: %s",
-                        wn_strerror(rc));
-        else
-            rc = put_fingerprints(u, &fp, off, err);
+        /* full: to the workers, and a free batch back, committing finished
+         * ones in order until one is free */
+        pool_submit(p, cur);
+        cur = NULL;
+        if (jobs == 1)
+            rc = vb_commit_next(u, p, err);
+        while (!rc && !(cur = pool_get(p)))
+            rc = vb_commit_next(u, p, err);
     }
+    if (cur && cur->n && !rc)
+        pool_submit(p, cur);
+    else if (cur)
+        pool_release(p, cur);
+    /* every batch in flight comes back, so that none is left running */
+    while ((done = pool_next(p))) {
+        if (!rc)
+            rc = vb_commit(u, done, err);
+        pool_release(p, done);
+    }
+    u->done = u->ndocs;
+out:
+    pool_free(p);
     bufin_close(&bi);
-    wn_doc_release(&d);
-    wn_buf_release(&sh);
-    wn_buf_release(&fp);
     return rc;
 }
 

@@ -81,10 +81,13 @@ int bufin_take_error(bufin *b, wn_error *err);
 int writer_format(const wn_writer *w);
 /* Marks the output a work file (atomic_file.work). */
 void writer_work(wn_writer *w);
-/* Compresses on n >= 1 threads of zstd's own, before the first write.
- * zstd's threaded mode gives the same bytes for every n (and other bytes
- * than the caller's thread alone would, the same once decompressed). */
-void writer_threads(wn_writer *w, int n);
+/* A .zst output, from now on (before the first write): compressed in
+ * independent frames, one per 4 MiB of lines, on the caller's thread
+ * (threads 0) or on that many threads of the writer's own (at most 4),
+ * beside the caller's work.  Frames are cut by the bytes alone, so the
+ * file is the same for any threads (other bytes than one stream, the
+ * same once decompressed).  No effect on other outputs. */
+void writer_chunks(wn_writer *w, int threads);
 
 /* ---- reader.c ---- */
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -21,6 +22,32 @@
 #include <zstd.h>
 
 #define OUT_CAP (1u << 20)
+
+/* writer_chunks: the uncompressed bytes cut at the first write past each
+ * CHUNK_CAP (where depends on the bytes alone), each piece a zstd frame of
+ * its own: frames are independent, so which thread compresses one changes
+ * no byte.  At most CHUNK_THREADS threads, and a ring of two pieces more
+ * than threads in flight bounds the memory. */
+#define CHUNK_CAP (4u << 20)
+#define CHUNK_THREADS 4
+
+enum { PIECE_FREE, PIECE_QUEUED, PIECE_RUNNING, PIECE_DONE };
+
+typedef struct piece {
+    wn_buf in, out;
+    int state;
+    size_t zerr; /* a zstd error code, or 0 */
+} piece;
+
+typedef struct chunker {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    pthread_t th[CHUNK_THREADS];
+    int nth, stop, level;
+    piece ring[CHUNK_THREADS + 2];
+    size_t nring;
+    uint64_t queued, written; /* pieces handed in, and written out */
+} chunker;
 
 struct wn_writer {
     int fd;
@@ -37,18 +64,114 @@ struct wn_writer {
     z_stream z;
     ZSTD_CStream *zs;
     wn_buf pending; /* uncompressed bytes not yet handed to the codec */
+    int chunked;    /* writer_chunks: frames of CHUNK_CAP */
+    int level;      /* zstd's, for the frames of chunked mode */
+    uint64_t nchunks; /* frames compressed or queued */
+    wn_buf zout;    /* a frame compressed on the caller's thread */
+    chunker *ck;    /* its threads, when it has any */
 };
 
 int writer_format(const wn_writer *w) { return w->format; }
 
 void writer_work(wn_writer *w) { w->af.work = 1; }
 
-void writer_threads(wn_writer *w, int n)
+/* One piece into a frame of its own, with the writer's parameters. */
+static size_t compress_piece(ZSTD_CCtx *z, piece *pc)
 {
-    /* a libzstd built without threads refuses it: then the caller's
-     * thread compresses, as without this call */
-    if (w->codec == CODEC_ZSTD && !w->started && n >= 1)
-        (void)ZSTD_CCtx_setParameter(w->zs, ZSTD_c_nbWorkers, n);
+    size_t cap = ZSTD_compressBound(pc->in.len);
+    if (wn_buf_reserve(&pc->out, cap))
+        return (size_t)-1;
+    size_t n = ZSTD_compress2(z, pc->out.data, cap, pc->in.data, pc->in.len);
+    pc->out.len = ZSTD_isError(n) ? 0 : n;
+    return ZSTD_isError(n) ? n : 0;
+}
+
+static ZSTD_CCtx *piece_cctx(int level)
+{
+    ZSTD_CCtx *z = ZSTD_createCCtx();
+    if (z) {
+        ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level);
+        ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
+    }
+    return z;
+}
+
+/* A chunker thread: the oldest queued piece, compressed, until stopped. */
+static void *chunk_worker(void *arg)
+{
+    chunker *k = arg;
+    ZSTD_CCtx *z = piece_cctx(k->level);
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        piece *pc = NULL;
+        for (uint64_t q = k->written; q < k->queued && !pc; q++)
+            if (k->ring[q % k->nring].state == PIECE_QUEUED)
+                pc = &k->ring[q % k->nring];
+        if (!pc) {
+            if (k->stop)
+                break;
+            pthread_cond_wait(&k->work, &k->mu);
+            continue;
+        }
+        pc->state = PIECE_RUNNING;
+        pthread_mutex_unlock(&k->mu);
+        size_t e = z ? compress_piece(z, pc) : (size_t)-1;
+        pthread_mutex_lock(&k->mu);
+        pc->zerr = e;
+        pc->state = PIECE_DONE;
+        pthread_cond_broadcast(&k->done);
+    }
+    pthread_mutex_unlock(&k->mu);
+    ZSTD_freeCCtx(z);
+    return NULL;
+}
+
+static void chunker_free(chunker *k)
+{
+    if (!k)
+        return;
+    pthread_mutex_lock(&k->mu);
+    k->stop = 1;
+    pthread_cond_broadcast(&k->work);
+    pthread_mutex_unlock(&k->mu);
+    for (int i = 0; i < k->nth; i++)
+        pthread_join(k->th[i], NULL);
+    for (size_t i = 0; i < k->nring; i++) {
+        wn_buf_release(&k->ring[i].in);
+        wn_buf_release(&k->ring[i].out);
+    }
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->work);
+    pthread_cond_destroy(&k->done);
+    free(k);
+}
+
+void writer_chunks(wn_writer *w, int threads)
+{
+    if (w->codec != CODEC_ZSTD || w->started)
+        return;
+    w->chunked = 1;
+    if (threads < 1)
+        return;
+    chunker *k = calloc(1, sizeof *k);
+    if (!k)
+        return; /* compressed on the caller's thread: the same bytes */
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->work, NULL);
+    pthread_cond_init(&k->done, NULL);
+    k->level = w->level;
+    k->nth = threads < CHUNK_THREADS ? threads : CHUNK_THREADS;
+    k->nring = (size_t)k->nth + 2;
+    int started = 0;
+    while (started < k->nth &&
+           !pthread_create(&k->th[started], NULL, chunk_worker, k))
+        started++;
+    k->nth = started;
+    if (!started) {
+        chunker_free(k);
+        return;
+    }
+    w->ck = k;
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -70,11 +193,89 @@ static int write_all(wn_writer *w, const void *p, size_t n, wn_error *err)
     return 0;
 }
 
+static int write_piece(wn_writer *w, piece *pc, wn_error *err)
+{
+    if (pc->zerr)
+        return wn_err(err, WN_EIO, name_of(w), 0, "zstd: %s",
+                      pc->zerr == (size_t)-1 ? "out of memory"
+                                             : ZSTD_getErrorName(pc->zerr));
+    return write_all(w, pc->out.data, pc->out.len, err);
+}
+
+/* Writes the finished pieces at the head of the ring, in order; with all,
+ * waits for every one in flight. */
+static int chunk_flush(wn_writer *w, int all, wn_error *err)
+{
+    chunker *k = w->ck;
+    int rc = 0;
+    pthread_mutex_lock(&k->mu);
+    while (!rc && k->written < k->queued) {
+        piece *pc = &k->ring[k->written % k->nring];
+        if (pc->state != PIECE_DONE) {
+            if (!all)
+                break;
+            pthread_cond_wait(&k->done, &k->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&k->mu);
+        rc = write_piece(w, pc, err);
+        pthread_mutex_lock(&k->mu);
+        pc->state = PIECE_FREE;
+        k->written++;
+    }
+    pthread_mutex_unlock(&k->mu);
+    return rc;
+}
+
+/* The pending bytes as one frame: compressed here, or queued for the
+ * chunker's threads (waiting, while the ring is full, for the oldest). */
+static int drain_chunk(wn_writer *w, wn_error *err)
+{
+    chunker *k = w->ck;
+    int rc;
+    w->nchunks++;
+    if (!k) {
+        piece pc = {w->pending, w->zout, PIECE_FREE, 0};
+        pc.zerr = compress_piece(w->zs, &pc);
+        w->zout = pc.out; /* kept for the next frame */
+        rc = write_piece(w, &pc, err);
+        wn_buf_reset(&w->pending);
+        return rc;
+    }
+    for (;;) {
+        if ((rc = chunk_flush(w, 0, err)))
+            return rc;
+        pthread_mutex_lock(&k->mu);
+        piece *pc = &k->ring[k->queued % k->nring];
+        if (pc->state == PIECE_FREE)
+            break;
+        pthread_cond_wait(&k->done, &k->mu);
+        pthread_mutex_unlock(&k->mu);
+    }
+    piece *pc = &k->ring[k->queued % k->nring];
+    wn_buf t = pc->in; /* the piece's old buffer becomes the pending one */
+    pc->in = w->pending;
+    w->pending = t;
+    wn_buf_reset(&w->pending);
+    pc->state = PIECE_QUEUED;
+    k->queued++;
+    pthread_cond_signal(&k->work);
+    pthread_mutex_unlock(&k->mu);
+    return 0;
+}
+
 /* Compresses (or copies) pending bytes to the file.  fin finishes the
  * compressed stream. */
 static int drain(wn_writer *w, int fin, wn_error *err)
 {
     int rc;
+    if (w->chunked) {
+        /* an empty output is still one (empty) frame */
+        if ((w->pending.len || (fin && !w->nchunks)) &&
+            (rc = drain_chunk(w, err)))
+            return rc;
+        return fin && w->ck ? chunk_flush(w, 1, err) : 0;
+    }
     if (w->codec == CODEC_NONE) {
         rc = write_all(w, w->pending.data, w->pending.len, err);
         wn_buf_reset(&w->pending);
@@ -166,6 +367,7 @@ int wn_writer_open(const char *path, int out_format, wn_writer **out,
         }
         ZSTD_CCtx_setParameter(w->zs, ZSTD_c_compressionLevel, 3);
         ZSTD_CCtx_setParameter(w->zs, ZSTD_c_checksumFlag, 1);
+        w->level = 3;
     }
     *out = w;
     return 0;
@@ -180,7 +382,7 @@ static int push(wn_writer *w, const char *p, size_t n, wn_error *err)
     int rc = wn_buf_append(&w->pending, p, n);
     if (rc)
         rc = wn_err(err, rc, name_of(w), 0, "out of memory");
-    else if (w->pending.len >= OUT_CAP)
+    else if (w->pending.len >= (w->chunked ? CHUNK_CAP : OUT_CAP))
         rc = drain(w, 0, err);
     if (rc)
         w->failed = rc;
@@ -193,7 +395,10 @@ int wn_writer_set_level(wn_writer *w, int level)
         return WN_EINVAL;
     if (w->codec == CODEC_ZSTD) {
         size_t r = ZSTD_CCtx_setParameter(w->zs, ZSTD_c_compressionLevel, level);
-        return ZSTD_isError(r) ? WN_EINVAL : 0;
+        if (ZSTD_isError(r) || w->ck) /* the chunker's threads have theirs */
+            return WN_EINVAL;
+        w->level = level;
+        return 0;
     }
     if (w->codec == CODEC_GZIP)
         return deflateParams(&w->z, level < 1 ? 1 : level > 9 ? 9 : level,
@@ -234,6 +439,7 @@ int wn_writer_write(wn_writer *w, const wn_doc *doc, wn_error *err)
 
 static void writer_free(wn_writer *w)
 {
+    chunker_free(w->ck);
     if (w->codec == CODEC_GZIP && w->cbuf)
         deflateEnd(&w->z);
     if (w->zs)
@@ -241,6 +447,7 @@ static void writer_free(wn_writer *w)
     free(w->cbuf);
     wn_buf_release(&w->line);
     wn_buf_release(&w->pending);
+    wn_buf_release(&w->zout);
     free(w->path);
     free(w);
 }

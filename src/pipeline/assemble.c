@@ -12,6 +12,7 @@
  */
 #include "docline.h"
 #include "run_internal.h"
+#include "../dedup/changes.h"
 #include "../io/input.h"
 #include "../io/io.h"
 
@@ -38,8 +39,9 @@ static int shard_open(sharder *s, wn_error *err)
     run_path(s->r, &s->path, "%s/part-%05zu.jsonl.zst", s->dir, s->shard);
     s->bytes = 0;
     int rc = wn_writer_open(s->path.data, WN_OUT_JSONL, &s->w, err);
-    if (!rc) /* compressed on run.jobs threads: the same bytes for any -j */
-        writer_threads(s->w, s->r->jobs);
+    if (!rc) /* in frames, beside the copy with more than one job: the
+              * same bytes for any -j */
+        writer_chunks(s->w, s->r->jobs > 1 ? s->r->jobs : 0);
     return rc;
 }
 
@@ -128,78 +130,13 @@ int run_each_own_doc(const char *path,
     return rc < 0 ? rc : 0;
 }
 
-/* A p1 file's line by line changes, from dedup's filter (dedup.changes,
- * src/dedup/filter.c: "OFFSET" removed, "OFFSET +MEMBERS" spliced before
- * the closing brace, "OFFSET =LINE" replaced), in input order. */
-typedef struct changes {
-    bufin b;
-    const char *path;
-    int have;          /* a change is pending */
-    uint64_t off;      /* of the p1 line it changes */
-    char kind;         /* 0 (removed), '+' or '=' */
-    const char *line;  /* the members or the new line */
-    size_t len;
-    uint64_t at;       /* of the change in its file */
-    wn_buf spliced;    /* a line with its members */
-} changes;
-
-static int change_next(changes *c, wn_error *err)
-{
-    const char *l;
-    size_t len;
-    int rc = bufin_getline(&c->b, &l, &len, (size_t)1 << 30, &c->at);
-    c->have = rc == 1;
-    if (rc != 1) {
-        wn_error why;
-        if (!rc && bufin_take_error(&c->b, &why))
-            return wn_err(err, WN_EIO, c->path, why.offset,
-                          "damaged work file: %s", why.msg);
-        return rc ? wn_err(err, WN_EIO, c->path, c->at,
-                           "damaged work file: a line over 1 GiB")
-                  : 0;
-    }
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < len && l[i] >= '0' && l[i] <= '9' && v < UINT64_MAX / 10; i++)
-        v = v * 10 + (uint64_t)(l[i] - '0');
-    c->kind = i + 2 < len && l[i] == ' ' ? l[i + 1] : 0;
-    if (!i || (i < len && c->kind != '+' && c->kind != '='))
-        return wn_err(err, WN_EIO, c->path, c->at,
-                      "damaged work file: not a change line");
-    c->off = v;
-    c->line = c->kind ? l + i + 2 : NULL;
-    c->len = c->kind ? len - i - 2 : 0;
-    return 0;
-}
-
-/* The new line of the p1 line l that change c keeps, into *line. */
-static int change_apply(changes *c, const char **line, size_t *len,
-                        wn_error *err)
-{
-    if (c->kind == '=') {
-        *line = c->line;
-        *len = c->len;
-        return 0;
-    }
-    wn_buf *o = &c->spliced;
-    if (*len < 2 || (*line)[*len - 1] != '}')
-        return wn_err(err, WN_EIO, c->path, c->at,
-                      "damaged work file: members for a line that cannot "
-                      "take them");
-    int rc;
-    if ((rc = wn_buf_set(o, *line, *len - 1)) || (rc = wn_buf_putc(o, ',')) ||
-        (rc = wn_buf_append(o, c->line, c->len)) || (rc = wn_buf_putc(o, '}')))
-        return wn_err(err, rc, "", 0, "out of memory");
-    *line = o->data;
-    *len = o->len;
-    return 0;
-}
-
 /* Every document line of a work file of this run into fn, with what
  * docline_scan found in it: the final copy reads no more than that.  With
  * ch (open, its first change read), the lines it removes are skipped and
- * the ones it rewrites are replaced. */
-static int each_own_line(const char *path, changes *ch,
+ * the ones it rewrites are replaced.  With ahead (a run of more than one
+ * job) the file is decompressed on a thread of its own, beside the
+ * scanning. */
+static int each_own_line(const char *path, int ahead, dd_changes *ch,
                          int (*fn)(void *, const char *, size_t,
                                    const docline *, wn_error *),
                          void *ctx, wn_error *err)
@@ -208,6 +145,8 @@ static int each_own_line(const char *path, changes *ch,
     int rc = bufin_open(&b, path, err);
     if (rc)
         return rc;
+    if (ahead)
+        (void)istream_ahead(b.s); /* reads on the caller's thread without */
     const char *line;
     size_t len;
     uint64_t off = 0;
@@ -222,12 +161,12 @@ static int each_own_line(const char *path, changes *ch,
                         "a change of no line of %s", path);
             break;
         }
-        if (changed && !ch->kind) { /* removed */
-            if ((rc = change_next(ch, err)))
+        if (changed && ch->kind == DD_CHANGE_REMOVED) {
+            if ((rc = dd_changes_next(ch, err)))
                 break;
             continue;
         }
-        if (changed && (rc = change_apply(ch, &line, &len, err)))
+        if (changed && (rc = dd_changes_apply(ch, &line, &len, err)))
             break;
         if (docline_scan(line, len, &d)) {
             rc = changed ? wn_err(err, WN_EIO, ch->path, ch->at,
@@ -238,7 +177,7 @@ static int each_own_line(const char *path, changes *ch,
         }
         if ((rc = fn(ctx, line, len, &d, err)))
             break;
-        if (changed && (rc = change_next(ch, err)))
+        if (changed && (rc = dd_changes_next(ch, err)))
             break;
     }
     if (rc == WN_ELIMIT)
@@ -263,17 +202,13 @@ static int copy_kept(sharder *s, const char *in, const char *chpath,
                      wn_error *err)
 {
     if (!chpath)
-        return each_own_line(in, NULL, fn, s, err);
-    changes ch;
-    memset(&ch, 0, sizeof ch);
-    ch.path = chpath;
-    int rc = bufin_open(&ch.b, chpath, err);
+        return each_own_line(in, s->r->jobs > 1, NULL, fn, s, err);
+    dd_changes ch;
+    int rc = dd_changes_open(&ch, chpath, err);
     if (rc)
         return rc;
-    if (!(rc = change_next(&ch, err)))
-        rc = each_own_line(in, &ch, fn, s, err);
-    bufin_close(&ch.b);
-    wn_buf_release(&ch.spliced);
+    rc = each_own_line(in, s->r->jobs > 1, &ch, fn, s, err);
+    dd_changes_close(&ch);
     return rc;
 }
 
@@ -482,7 +417,32 @@ typedef struct rej_job {
     size_t n;
     int rc;
     wn_error err;
+    /* the steps between the reading and the final copy (dedup,
+     * paragraphs, substrings): 0 running, 1 done, -1 failed; a thread
+     * writing the rejects meanwhile waits on cv for the duplicates */
+    int steps;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 } rej_job;
+
+static void steps_end(rej_job *j, int ok)
+{
+    pthread_mutex_lock(&j->mu);
+    j->steps = ok ? 1 : -1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Whether the steps succeeded, once they end. */
+static int steps_wait(rej_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    while (!j->steps)
+        pthread_cond_wait(&j->cv, &j->mu);
+    int ok = j->steps > 0;
+    pthread_mutex_unlock(&j->mu);
+    return ok;
+}
 
 /* Writes rejects/: the stage rejects of every task in input order, then
  * the duplicates. */
@@ -497,30 +457,33 @@ static void *write_rejects(void *arg)
     int rc = shard_open(&rej, &j->err);
     for (size_t i = 0; i < j->n && !rc; i++)
         rc = each_own_line(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
-                           NULL, put_rejected, &ctx, &j->err);
+                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
+    /* the rest are the steps' rejects; a failed step reports itself */
+    if (!rc && !steps_wait(j))
+        rc = WN_EINVAL;
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
         if (!j->io->changes)
-            rc = each_own_line(j->io->rejects, NULL, put_rejected, &ctx,
-                               &j->err);
+            rc = each_own_line(j->io->rejects, r->jobs > 1, NULL,
+                               put_rejected, &ctx, &j->err);
         /* dedup's own per-shard files, read where they are rather than
          * joined into one more compressed copy first */
         for (size_t i = 0; j->io->changes && i < j->n && !rc; i++)
             rc = wn_dedup_rejects_path(j->io->workdir, i, &b)
                      ? wn_err(&j->err, WN_ENOMEM, "", 0, "out of memory")
-                     : each_own_line(b.data, NULL, put_rejected, &ctx,
-                                     &j->err);
+                     : each_own_line(b.data, r->jobs > 1, NULL,
+                                     put_rejected, &ctx, &j->err);
     }
     if (!rc && r->para && j->n) { /* documents the paragraph step emptied */
         ctx.count = 1;
         rc = each_own_line(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
-                           NULL, put_rejected, &ctx, &j->err);
+                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
     }
     if (!rc && r->substr && j->n) { /* documents the substring step cut
                                       * below substr.min_doc_bytes */
         ctx.count = 1;
         rc = each_own_line(run_path(r, &b, "work/p4/rejects.jsonl.zst"),
-                           NULL, put_rejected, &ctx, &j->err);
+                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
     }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
@@ -540,6 +503,16 @@ int run_assemble(wn_run *r, wn_error *err)
     size_t n = r->nfiles;
     run_dedup_io io;
     int rc = run_dedup_io_init(r, &io, err);
+    rej_job rj = {r, &io, n, 0, {0}, 0, PTHREAD_MUTEX_INITIALIZER,
+                  PTHREAD_COND_INITIALIZER};
+    /* data and rejects touch disjoint counters, so with more than one job
+     * the rejects are written by a second thread meanwhile: started now,
+     * as the stages' rejects are all known after the reading, so that
+     * copying them fills the cores the dedup's serial stretches leave
+     * idle; the steps' rejects follow when the steps end */
+    pthread_t th;
+    int threaded = !rc && r->jobs > 1 &&
+                   pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc && r->dedup && n) {
         r->phase = PH_DEDUP;
         rc = wn_dedup_run(io.cfg, (const char *const *)io.p1, n, io.workdir,
@@ -551,15 +524,10 @@ int run_assemble(wn_run *r, wn_error *err)
     if (!rc && r->substr && n)
         rc = run_substr(r, r->para ? io.p3 : r->dedup ? io.p2 : io.p1, err);
     run_clock_lap(&r->clock, RT_DEDUP);
+    steps_end(&rj, !rc);
     r->phase = PH_WRITE;
     sharder data = {r, "data", NULL, 0, 0, WN_BUF_INIT, 0, WN_BUF_INIT,
                     WN_BUF_INIT};
-    rej_job rj = {r, &io, n, 0, {0}};
-    /* data and rejects touch disjoint counters, so with more than one job
-     * the rejects are written by a second thread meanwhile */
-    pthread_t th;
-    int threaded = !rc && r->jobs > 1 &&
-                   pthread_create(&th, NULL, write_rejects, &rj) == 0;
     if (!rc)
         rc = shard_open(&data, err);
     wn_buf p4 = WN_BUF_INIT;
@@ -592,6 +560,8 @@ int run_assemble(wn_run *r, wn_error *err)
         rc = rj.rc;
         *err = rj.err;
     }
+    pthread_mutex_destroy(&rj.mu);
+    pthread_cond_destroy(&rj.cv);
     run_dedup_io_release(r, &io);
     if (rc)
         return rc;

@@ -341,8 +341,52 @@ TEST(dedup_verbatim_same_bytes)
     free((void *)raw[1]);
 }
 
+/* dedup.verbatim with the unit's own threads: the shingles stage hands
+ * the marked lines to workers in batches (more than one here, with copies
+ * across batch boundaries) and the filter reads ahead; the files are the
+ * same as with one thread and as without verbatim. */
+TEST(dedup_verbatim_same_across_threads)
+{
+    wn_buf s0 = WN_BUF_INIT, s1 = WN_BUF_INIT, t = WN_BUF_INIT;
+    char id[32], c0[600], c1[600];
+    for (int i = 0; i < 700; i++) {
+        wn_buf_reset(&t);
+        words(&t, (uint64_t)(i % 230), 80, i >= 460 ? 40 : 0);
+        snprintf(id, sizeof id, "d%d", i);
+        add_doc(&s0, id, "2001-01-01", t.data);
+    }
+    add_doc(&s1, "e0", "2001-01-01", t.data);
+    snprintf(c0, sizeof c0, "%s/vbig0.jsonl.zst", dir());
+    snprintf(c1, sizeof c1, "%s/vbig1.jsonl", dir());
+    canonical(t_write_file("vraw0.jsonl", s0.data, s0.len), c0);
+    canonical(t_write_file("vraw1.jsonl", s1.data, s1.len), c1);
+    const char *in[2] = {c0, c1};
+    result a = run(in, "vt0", "dedup.threads", "1", NULL, NULL);
+    result v1 = run(in, "vt1", "dedup.threads", "1", "dedup.verbatim", "1");
+    result v5 = run(in, "vt5", "dedup.threads", "5", "dedup.verbatim", "1");
+    CHECK_INT(a.rc, 0);
+    CHECK_INT(v1.rc, 0);
+    CHECK_INT(v5.rc, 0);
+    CHECK_INT(a.st.docs, 701);
+    CHECK(a.st.exact_dups > 200 && a.st.near_dups > 100);
+    CHECK_INT(v1.st.kept, a.st.kept);
+    CHECK_INT(v5.st.kept, a.st.kept);
+    CHECK_INT(v5.st.near_dups, a.st.near_dups);
+    CHECK_STR(v1.out[0], a.out[0]);
+    CHECK_STR(v5.out[0], a.out[0]);
+    CHECK_STR(v5.out[1], a.out[1]);
+    CHECK_STR(v1.rej, a.rej);
+    CHECK_STR(v5.rej, a.rej);
+    result_free(&a);
+    result_free(&v1);
+    result_free(&v5);
+    wn_buf_release(&s0);
+    wn_buf_release(&s1);
+    wn_buf_release(&t);
+}
+
 /* What winnow run's final copy does with dedup.changes (the format in
- * src/dedup/filter.c, put_change): the input's lines, a removed one
+ * src/dedup/changes.h): the input's lines, a removed one
  * skipped, a keeper's members spliced before its closing brace, a
  * rewritten one replaced. */
 static char *apply_changes(const char *input, const char *changes)

@@ -856,3 +856,72 @@ TEST(read_ahead_reads_the_same)
     wn_buf_release(&zs);
     wn_buf_release(&text);
 }
+
+/* writer_chunks: frames cut by the bytes alone, so the file is the same
+ * whether the caller's thread compresses them or 1 or 3 of the writer's
+ * (which lets the callers give it their -j); ~6 MiB make two frames, and
+ * the lines cross a frame's end.  The file reads back as written. */
+TEST(writer_chunks_same_bytes_any_threads)
+{
+    wn_buf want = WN_BUF_INIT, line = WN_BUF_INIT;
+    char *got[3] = {NULL, NULL, NULL};
+    size_t len[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/thr%d.jsonl.zst", t_tmpdir(), i);
+        wn_writer *w;
+        wn_error err;
+        uint64_t x = 88172645463325252ull;
+        CHECK_INT(wn_writer_open(path, WN_OUT_JSONL, &w, &err), 0);
+        CHECK_INT(wn_writer_set_level(w, 1), 0);
+        writer_chunks(w, i ? 2 * i - 1 : 0);
+        for (int k = 0; k < 60000; k++) {
+            wn_buf_reset(&line);
+            wn_buf_printf(&line, "{\"id\":\"%d\",\"text\":\"", k);
+            for (int m = 0; m < 12; m++) { /* words, some repeated */
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                wn_buf_printf(&line, "w%llu ", (unsigned long long)(x % 5000));
+            }
+            wn_buf_puts(&line, "\"}");
+            CHECK_INT(wn_writer_write_line(w, line.data, line.len, &err), 0);
+            if (!i)
+                wn_buf_printf(&want, "%s\n", line.data);
+        }
+        CHECK_INT(wn_writer_close(w, &err), 0);
+        wn_buf b = WN_BUF_INIT;
+        CHECK_INT(read_whole_file(path, &b, &err), 0);
+        got[i] = b.data;
+        len[i] = b.len;
+    }
+    CHECK(want.len > (size_t)5 << 20);
+    CHECK(len[0] > 0 && len[0] == len[1] && len[1] == len[2]);
+    CHECK(!memcmp(got[0], got[1], len[0]) && !memcmp(got[1], got[2], len[0]));
+    /* two frames (the first one's size is in its header), and it
+     * decompresses to what was written */
+    size_t first = ZSTD_findFrameCompressedSize(got[0], len[0]);
+    CHECK(!ZSTD_isError(first) && first < len[0]);
+    wn_buf dec = WN_BUF_INIT;
+    CHECK_INT(wn_buf_reserve(&dec, want.len + 1), 0);
+    size_t d = ZSTD_decompress(dec.data, want.len + 1, got[0], len[0]);
+    CHECK(!ZSTD_isError(d) && d == want.len && !memcmp(dec.data, want.data, d));
+    for (int i = 0; i < 3; i++)
+        free(got[i]);
+    for (int t = 0; t < 2; t++) { /* nothing written: still a zstd file */
+        char path[512];
+        snprintf(path, sizeof path, "%s/empty%d.jsonl.zst", t_tmpdir(), t);
+        wn_writer *w;
+        wn_error err;
+        CHECK_INT(wn_writer_open(path, WN_OUT_JSONL, &w, &err), 0);
+        writer_chunks(w, t);
+        CHECK_INT(wn_writer_close(w, &err), 0);
+        int bad;
+        wn_stats st = t_read_all(path, NULL, NULL, &bad);
+        CHECK_INT(st.docs, 0);
+        CHECK_INT(bad, 0);
+        struct stat sb;
+        CHECK(stat(path, &sb) == 0 && sb.st_size > 0);
+    }
+    wn_buf_release(&dec);
+    wn_buf_release(&want);
+    wn_buf_release(&line);
+}
