@@ -219,6 +219,24 @@ static char fold_quote(const unsigned char *s, size_t n)
     return 0;
 }
 
+/* Are the 8 bytes of w printable ASCII or spaces, with no two spaces in
+ * a row?  (Exact for any byte order: adjacent bytes are adjacent in the
+ * word either way.) */
+static int plain8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7Fu;
+    uint64_t del = w ^ low7;
+    /* a byte >= 0x80, a byte below 0x20, a byte 0x7F (DEL) */
+    if ((w & high) || ((w - ones * 0x20) & ~w & high) ||
+        ((del - ones) & ~del & high))
+        return 0;
+    /* 0x80 in exactly the bytes that are spaces */
+    uint64_t x = w ^ (ones * 0x20);
+    uint64_t sp = ~(((x & low7) + low7) | x | low7);
+    return !(sp & (sp >> 8));
+}
+
 /* Whitespace, controls and (optionally) quotes: src -> out; debris lines
  * (see debris_at) are taken out again as their line ends and counted in
  * *debris. */
@@ -239,6 +257,21 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out,
     int seg_nl = 0, seg_any = 0, seg_text = 0;
     const unsigned char *s = (const unsigned char *)src;
     for (size_t i = 0; i < n;) {
+        /* Eight bytes at a time while nothing is pending and they are
+         * printable ASCII or single spaces, the last one not a space:
+         * such a run is copied as it is. */
+        while (!(newlines | space) && k && i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!plain8(w) || s[i + 7] == ' ')
+                break;
+            memcpy(o + k, s + i, 8);
+            k += 8;
+            i += 8;
+            seg_text = 1;
+        }
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (c > ' ' && c < 0x7F) { /* the common case: printable ASCII */
             seg_text = 1;
@@ -426,8 +459,11 @@ static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
     if (debris)
         atomic_fetch_add_explicit(&st->counts.drops[0], debris,
                                   memory_order_relaxed);
-    if ((rc = wn_buf_set(&doc->text, sc->b[0].data, sc->b[0].len)))
-        return rc;
+    /* the squeezed text becomes the document's, without a copy: the
+     * scratch buffer takes the old text's memory for the next document */
+    wn_buf old = doc->text;
+    doc->text = sc->b[0];
+    sc->b[0] = old;
     if (!doc->text.len) {
         wn_buf_puts(reason, "normalize:empty_text");
         return STAGE_DROP;

@@ -30,6 +30,7 @@
  */
 #include "clean.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <xxhash.h>
 
@@ -128,23 +129,37 @@ static void site_setup(site_state *st, const site_opts *o)
     cl_counts_slot(&st->counts, R_SITE);
 }
 
-/* CCNet's normalisation: lowercase, digits to 0, drop punctuation and
- * whitespace (non-ASCII bytes kept as they are). */
+/* What CCNet's normalisation makes of each byte: lowercase, digits to
+ * 0, non-ASCII bytes as they are; 0 for the punctuation and whitespace it
+ * drops (and for NUL, which it drops too). */
+static unsigned char norm_byte[256];
+static pthread_once_t norm_once = PTHREAD_ONCE_INIT;
+
+static void norm_init(void)
+{
+    for (int c = 1; c < 256; c++)
+        norm_byte[c] = (unsigned char)(c >= 0x80                ? c
+                                       : c >= '0' && c <= '9'   ? '0'
+                                       : isalnum_c((char)c) ? lower_c((char)c)
+                                                            : 0);
+}
+
+/* CCNet's normalisation of s[0..n) into out.  Table-driven and without a
+ * branch per byte: every line of every page goes through it twice (first
+ * pass and decision). */
 static int normalise(const char *s, size_t n, wn_buf *out)
 {
+    pthread_once(&norm_once, norm_init);
     wn_buf_reset(out);
     if (wn_buf_reserve(out, n + 1))
         return WN_ENOMEM; /* an empty key would keep the line */
-    char *o = out->data;
+    unsigned char *o = (unsigned char *)out->data;
+    const unsigned char *u = (const unsigned char *)s;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80)
-            o[k++] = (char)c;
-        else if (c >= '0' && c <= '9')
-            o[k++] = '0';
-        else if (isalnum_c((char)c))
-            o[k++] = lower_c((char)c);
+        unsigned char c = norm_byte[u[i]];
+        o[k] = c;
+        k += c != 0;
     }
     o[k] = 0;
     out->len = k;
