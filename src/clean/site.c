@@ -166,14 +166,17 @@ static int normalise(const char *s, size_t n, wn_buf *out)
     return 0;
 }
 
-static int site_hash(site_state *st, const wn_doc *doc, uint64_t *h)
+/* The hash of doc's site, made in key; WN_ENOMEM when the key cannot be
+ * made. */
+static int site_hash(const site_state *st, const wn_doc *doc, wn_buf *key,
+                     uint64_t *h)
 {
     if (st->corpus) {
         *h = 0x5173u;
         return 0;
     }
-    int rc = cl_site_key(doc, &st->key);
-    *h = XXH3_64bits(st->key.data ? st->key.data : "", st->key.len);
+    int rc = cl_site_key(doc, key);
+    *h = XXH3_64bits(key->data ? key->data : "", key->len);
     return rc;
 }
 
@@ -221,12 +224,33 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A page's keys in order; most pages have a few dozen lines, where an
+ * insertion sort costs less than qsort's calls through a pointer. */
+static void sort_keys(uint64_t *k, size_t n)
+{
+    if (n > 32) {
+        qsort(k, n, sizeof *k, cmp_u64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t v = k[i];
+        size_t j = i;
+        for (; j > 0 && k[j - 1] > v; j--)
+            k[j] = k[j - 1];
+        k[j] = v;
+    }
+}
+
 /* The tables exist from the first observe or merge on. */
 static int alloc_tables(site_state *st)
 {
     if (st->lines)
         return 0;
     st->lines = calloc(st->lmask + 1, sizeof(slot));
+    /* the line table (64 MiB by default) is read at random, once per line
+     * in each pass; calloc's fresh pages are not touched yet */
+    if (st->lines)
+        mem_huge_pages(st->lines, (st->lmask + 1) * sizeof(slot));
     st->sites = calloc(st->smask + 1, sizeof(slot));
     if (!st->lines || !st->sites) {
         free(st->lines);
@@ -284,7 +308,7 @@ static int site_observe(void *state, const wn_doc *doc)
 {
     site_state *st = state;
     uint64_t site;
-    if (site_hash(st, doc, &site) || alloc_tables(st) ||
+    if (site_hash(st, doc, &st->key, &site) || alloc_tables(st) ||
         add_site(st, site ? site : 1, 1))
         return WN_ENOMEM;
     /* Distinct keys of this page: a line printed twice counts once. */
@@ -305,8 +329,7 @@ static int site_observe(void *state, const wn_doc *doc)
         i = e + 1;
     }
     uint64_t *keys = (uint64_t *)(void *)st->seen.data;
-    if (nk > 1)
-        qsort(keys, nk, sizeof *keys, cmp_u64);
+    sort_keys(keys, nk);
     for (size_t i = 0; i < nk; i++)
         if (!i || keys[i] != keys[i - 1])
             add_line(st, keys[i], 1);
@@ -469,25 +492,25 @@ static uint64_t lookup(const slot *t, size_t mask, uint64_t key)
     return s->key ? s->count : 0;
 }
 
-int site_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
-                wn_buf *tmp)
+/* The pages of doc's site in *pages and its hash in *site; 0 pages when
+ * nothing was observed. */
+static int site_pages(const site_state *st, const wn_doc *doc, wn_buf *tmp,
+                      uint64_t *site, uint64_t *pages)
 {
-    site_state *st = state;
+    *pages = 0;
     if (!st->lines)
-        return STAGE_KEEP; /* no first pass: nothing is known */
-    /* process() may run on many threads: use the caller's buffers, not
-     * the state's. */
-    uint64_t site;
-    if (st->corpus)
-        site = 0x5173u;
-    else {
-        if (cl_site_key(doc, tmp))
-            return WN_ENOMEM;
-        site = XXH3_64bits(tmp->data ? tmp->data : "", tmp->len);
-    }
-    uint64_t pages = lookup(st->sites, st->smask, site ? site : 1);
-    if (pages < st->min_pages)
-        return STAGE_KEEP;
+        return 0; /* no first pass: nothing is known */
+    if (site_hash(st, doc, tmp, site))
+        return WN_ENOMEM;
+    *pages = lookup(st->sites, st->smask, *site ? *site : 1);
+    return 0;
+}
+
+/* Marks the lines of a page of a site with that many pages. */
+static int decide_lines(const site_state *st, const wn_doc *doc,
+                        uint64_t site, uint64_t pages, cl_line *lines,
+                        size_t n, wn_buf *tmp)
+{
     for (size_t i = 0; i < n; i++) {
         cl_line *l = &lines[i];
         if (!l->len || l->rule || (long)l->len < st->min_chars)
@@ -504,15 +527,36 @@ int site_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
     return STAGE_KEEP;
 }
 
+int site_decide(void *state, const wn_doc *doc, cl_line *lines, size_t n,
+                wn_buf *tmp)
+{
+    site_state *st = state;
+    /* process() may run on many threads: use the caller's buffers, not
+     * the state's. */
+    uint64_t site = 0, pages;
+    if (site_pages(st, doc, tmp, &site, &pages))
+        return WN_ENOMEM;
+    if (pages < st->min_pages)
+        return STAGE_KEEP;
+    return decide_lines(st, doc, site, pages, lines, n, tmp);
+}
+
 static int site_process(void *state, wn_doc *doc, stage_scratch *sc,
                         wn_buf *reason)
 {
     site_state *st = state;
+    /* a page of a site with too few pages keeps every line: it is not
+     * even split */
+    uint64_t site = 0, pages;
+    if (site_pages(st, doc, &sc->b[2], &site, &pages))
+        return WN_ENOMEM;
+    if (pages < st->min_pages)
+        return STAGE_KEEP;
     cl_line *lines;
     size_t n = cl_split(doc->text.data, doc->text.len, &sc->b[0], &lines);
     if (n == CL_SPLIT_NOMEM)
         return WN_ENOMEM;
-    int rc = site_decide(st, doc, lines, n, &sc->b[2]);
+    int rc = decide_lines(st, doc, site, pages, lines, n, &sc->b[2]);
     if (rc < 0)
         return rc;
     cl_counts_add(&st->counts, lines, n);
