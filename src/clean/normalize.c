@@ -219,22 +219,30 @@ static char fold_quote(const unsigned char *s, size_t n)
     return 0;
 }
 
-/* Are the 8 bytes of w printable ASCII or spaces, with no two spaces in
- * a row?  (Exact for any byte order: adjacent bytes are adjacent in the
- * word either way.) */
-static int plain8(uint64_t w)
+static int little_endian(void)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* Which of the 8 bytes of w squeeze may not copy as they are: 0x80 in
+ * each byte >= 0x80, below 0x20 or DEL, and in the first space of each
+ * two in a row (adjacent bytes are adjacent in the word in either byte
+ * order).  Exact per byte: no carry crosses a byte. */
+static uint64_t unplain8(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
     const uint64_t low7 = 0x7F7F7F7F7F7F7F7Fu;
-    uint64_t del = w ^ low7;
-    /* a byte >= 0x80, a byte below 0x20, a byte 0x7F (DEL) */
-    if ((w & high) || ((w - ones * 0x20) & ~w & high) ||
-        ((del - ones) & ~del & high))
-        return 0;
-    /* 0x80 in exactly the bytes that are spaces */
-    uint64_t x = w ^ (ones * 0x20);
+    uint64_t ctl = ~((w & low7) + ones * (0x80 - 0x20)) & ~w & high;
+    uint64_t x = w ^ low7; /* DEL -> 0 */
+    uint64_t del = ~(((x & low7) + low7) | x | low7);
+    x = w ^ (ones * 0x20); /* space -> 0 */
     uint64_t sp = ~(((x & low7) + low7) | x | low7);
-    return !(sp & (sp >> 8));
+    uint64_t two = little_endian() ? sp & (sp >> 8) : sp & (sp << 8);
+    return (w & high) | ctl | del | two;
 }
 
 /* Whitespace, controls and (optionally) quotes: src -> out; debris lines
@@ -263,12 +271,23 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out,
         while (!(newlines | space) && k && i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
-            if (!plain8(w) || s[i + 7] == ' ')
+            uint64_t bad = unplain8(w);
+            size_t m = 8;
+            if (bad) {
+                /* the bytes before the first that is not plain; where
+                 * that is unknown (big-endian), none */
+                m = little_endian() ? (size_t)__builtin_ctzll(bad) / 8 : 0;
+            }
+            if (m && s[i + m - 1] == ' ')
+                m--; /* a space is copied only with what follows it */
+            if (!m)
                 break;
-            memcpy(o + k, s + i, 8);
-            k += 8;
-            i += 8;
+            memcpy(o + k, s + i, m);
+            k += m;
+            i += m;
             seg_text = 1;
+            if (m < 8)
+                break;
         }
         if (i >= n)
             break;
