@@ -247,10 +247,6 @@ static int alloc_tables(site_state *st)
     if (st->lines)
         return 0;
     st->lines = calloc(st->lmask + 1, sizeof(slot));
-    /* the line table (64 MiB by default) is read at random, once per line
-     * in each pass; calloc's fresh pages are not touched yet */
-    if (st->lines)
-        mem_huge_pages(st->lines, (st->lmask + 1) * sizeof(slot));
     st->sites = calloc(st->smask + 1, sizeof(slot));
     if (!st->lines || !st->sites) {
         free(st->lines);

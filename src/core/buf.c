@@ -7,10 +7,8 @@
 #include "core.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define BUF_CAP ((size_t)1 << 30)
 
@@ -107,18 +105,4 @@ void wn_buf_release(wn_buf *b)
         free(b->data);
     b->data = NULL;
     b->len = b->alloc = 0;
-}
-
-void mem_huge_pages(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t b = ((uintptr_t)p + n) & ~(huge - 1);
-    if (b > a)
-        (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
 }

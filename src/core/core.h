@@ -58,15 +58,6 @@ static inline int fault_sim(int site)
     return WN_UNLIKELY(fault_hook != NULL) && fault_hook(site);
 }
 
-/* ---- memory (src/core/buf.c) ---- */
-
-/* Asks for 2 MiB pages over the whole 2 MiB blocks of [p, p+n), where
- * the system gives them on request (Linux, transparent huge pages in
- * "madvise" mode): for a large table read at random, where on 4 KiB pages
- * most lookups also miss the TLB.  Only a hint; call it before the memory
- * is first touched. */
-void mem_huge_pages(void *p, size_t n);
-
 /* ---- reading a whole small file (src/core/file.c) ---- */
 
 /* Appends the whole of path to out.  Returns 0, 1 when path does not
