@@ -44,28 +44,6 @@ static int read_hex4(const char *p, const char *end, uint32_t *v)
     return 0;
 }
 
-/* Eight bytes at a time: nonzero when some byte of x is c, or below c
- * (c <= 0x80).  Exact as a test (no false positives for the word). */
-#define SWAR_ONES 0x0101010101010101ULL
-#define SWAR_HIGH (SWAR_ONES * 0x80)
-static inline uint64_t swar_eq(uint64_t x, unsigned char c)
-{
-    uint64_t y = x ^ (SWAR_ONES * c);
-    return (y - SWAR_ONES) & ~y & SWAR_HIGH;
-}
-
-static inline uint64_t swar_below(uint64_t x, unsigned char c)
-{
-    return (x - SWAR_ONES * c) & ~x & SWAR_HIGH;
-}
-
-static inline uint64_t load8(const char *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
 /* Scans a string literal without decoding; validates escapes and rejects
  * raw control characters.  Bytes >= 0x80 are left to the decoder, which
  * repairs invalid UTF-8. */
@@ -73,16 +51,6 @@ static int skip_string(const char **pp, const char *end)
 {
     const char *p = *pp + 1;
     while (p < end) {
-        /* eight bytes at a time up to the quote, escape or control that
-         * stops the scan (the meta members skipped are mostly plain) */
-        while (end - p >= 8) {
-            uint64_t x = load8(p);
-            if (swar_eq(x, '"') | swar_eq(x, '\\') | swar_below(x, 0x20))
-                break;
-            p += 8;
-        }
-        if (p >= end)
-            break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
             *pp = p + 1;
@@ -220,6 +188,28 @@ int json_skip_value(const char **pp, const char *end, int depth)
     default:
         return skip_number(pp, end);
     }
+}
+
+/* Eight bytes at a time: nonzero when some byte of x is c, or below c
+ * (c <= 0x80).  Exact as a test (no false positives for the word). */
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGH (SWAR_ONES * 0x80)
+static inline uint64_t swar_eq(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (SWAR_ONES * c);
+    return (y - SWAR_ONES) & ~y & SWAR_HIGH;
+}
+
+static inline uint64_t swar_below(uint64_t x, unsigned char c)
+{
+    return (x - SWAR_ONES * c) & ~x & SWAR_HIGH;
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
 }
 
 int json_decode_string(const char **pp, const char *end, wn_buf *out,
