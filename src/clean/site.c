@@ -155,8 +155,20 @@ static int normalise(const char *s, size_t n, wn_buf *out)
         return WN_ENOMEM; /* an empty key would keep the line */
     unsigned char *o = (unsigned char *)out->data;
     const unsigned char *u = (const unsigned char *)s;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t k = 0, i = 0;
+    for (; i + 4 <= n; i += 4) { /* four a round: fewer loop tests */
+        unsigned char c0 = norm_byte[u[i]], c1 = norm_byte[u[i + 1]];
+        unsigned char c2 = norm_byte[u[i + 2]], c3 = norm_byte[u[i + 3]];
+        o[k] = c0;
+        k += c0 != 0;
+        o[k] = c1;
+        k += c1 != 0;
+        o[k] = c2;
+        k += c2 != 0;
+        o[k] = c3;
+        k += c3 != 0;
+    }
+    for (; i < n; i++) {
         unsigned char c = norm_byte[u[i]];
         o[k] = c;
         k += c != 0;
