@@ -219,6 +219,32 @@ static char fold_quote(const unsigned char *s, size_t n)
     return 0;
 }
 
+static int little_endian(void)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* Which of the 8 bytes of w squeeze may not copy as they are: 0x80 in
+ * each byte >= 0x80, below 0x20 or DEL, and in the first space of each
+ * two in a row (adjacent bytes are adjacent in the word in either byte
+ * order).  Exact per byte: no carry crosses a byte. */
+static uint64_t unplain8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7Fu;
+    uint64_t ctl = ~((w & low7) + ones * (0x80 - 0x20)) & ~w & high;
+    uint64_t x = w ^ low7; /* DEL -> 0 */
+    uint64_t del = ~(((x & low7) + low7) | x | low7);
+    x = w ^ (ones * 0x20); /* space -> 0 */
+    uint64_t sp = ~(((x & low7) + low7) | x | low7);
+    uint64_t two = little_endian() ? sp & (sp >> 8) : sp & (sp << 8);
+    return (w & high) | ctl | del | two;
+}
+
 /* Whitespace, controls and (optionally) quotes: src -> out; debris lines
  * (see debris_at) are taken out again as their line ends and counted in
  * *debris. */
@@ -239,6 +265,32 @@ static int squeeze(const char *src, size_t n, int fold, wn_buf *out,
     int seg_nl = 0, seg_any = 0, seg_text = 0;
     const unsigned char *s = (const unsigned char *)src;
     for (size_t i = 0; i < n;) {
+        /* Eight bytes at a time while nothing is pending and they are
+         * printable ASCII or single spaces, the last one not a space:
+         * such a run is copied as it is. */
+        while (!(newlines | space) && k && i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            uint64_t bad = unplain8(w);
+            size_t m = 8;
+            if (bad) {
+                /* the bytes before the first that is not plain; where
+                 * that is unknown (big-endian), none */
+                m = little_endian() ? (size_t)__builtin_ctzll(bad) / 8 : 0;
+            }
+            if (m && s[i + m - 1] == ' ')
+                m--; /* a space is copied only with what follows it */
+            if (!m)
+                break;
+            memcpy(o + k, s + i, m);
+            k += m;
+            i += m;
+            seg_text = 1;
+            if (m < 8)
+                break;
+        }
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (c > ' ' && c < 0x7F) { /* the common case: printable ASCII */
             seg_text = 1;
@@ -426,8 +478,11 @@ static int norm_process(void *state, wn_doc *doc, stage_scratch *sc,
     if (debris)
         atomic_fetch_add_explicit(&st->counts.drops[0], debris,
                                   memory_order_relaxed);
-    if ((rc = wn_buf_set(&doc->text, sc->b[0].data, sc->b[0].len)))
-        return rc;
+    /* the squeezed text becomes the document's, without a copy: the
+     * scratch buffer takes the old text's memory for the next document */
+    wn_buf old = doc->text;
+    doc->text = sc->b[0];
+    sc->b[0] = old;
     if (!doc->text.len) {
         wn_buf_puts(reason, "normalize:empty_text");
         return STAGE_DROP;

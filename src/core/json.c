@@ -398,9 +398,16 @@ int wn_json_put_string(wn_buf *out, const char *str, size_t n)
         unsigned char c = s[i];
         if (WN_LIKELY(!needs_escape[c]))
             continue;
-        if ((rc = wn_buf_append(out, s + run, i - run)))
+        /* the run and the escape go straight into out (a text escapes a
+         * newline every line): room for them and for the rest and the
+         * closing quote, so that the common case reserves once */
+        size_t need = (i - run) + 6 + (n - i) + 1;
+        if (out->len + need + 1 > out->alloc &&
+            (rc = wn_buf_reserve(out, need)))
             return rc;
-        char esc[8];
+        memcpy(out->data + out->len, s + run, i - run);
+        out->len += i - run;
+        char *esc = out->data + out->len;
         size_t k = 2;
         esc[0] = '\\';
         switch (c) {
@@ -421,8 +428,8 @@ int wn_json_put_string(wn_buf *out, const char *str, size_t n)
             k = 6;
         }
         }
-        if ((rc = wn_buf_append(out, esc, k)))
-            return rc;
+        out->len += k;
+        out->data[out->len] = '\0';
         run = i + 1;
     }
     if ((rc = wn_buf_append(out, s + run, n - run)))

@@ -15,6 +15,7 @@
 
 #include <libpsl.h>
 #include <pthread.h>
+#include <xxhash.h>
 
 static psl_ctx_t *psl;
 static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
@@ -75,11 +76,44 @@ static int is_ip(const char *h)
     return 1;
 }
 
-const char *url_registered_domain(const char *host)
+static const char *registered_domain(const char *host)
 {
     if (!*host || is_ip(host) || !strchr(host, '.'))
         return host;
     pthread_once(&psl_once, psl_init);
     const char *r = psl ? psl_registrable_domain(psl, host) : NULL;
     return r ? r : host; /* a public suffix itself: its own site */
+}
+
+/* The hosts met last, per thread: a corpus names the same hosts again
+ * and again (site_lines asks twice per page), and a Public Suffix List
+ * lookup costs thousands of instructions where the memo costs a hash
+ * and a compare.  The answer is a suffix of the host, kept as its
+ * offset; the memo holds the whole host, so it answers only for the
+ * same string. */
+enum { MEMO_SLOTS = 64, MEMO_HOST = 120 };
+typedef struct host_memo {
+    uint64_t hash;
+    uint32_t len, off; /* len 0: empty slot */
+    char host[MEMO_HOST];
+} host_memo;
+static _Thread_local host_memo memo[MEMO_SLOTS];
+
+const char *url_registered_domain(const char *host)
+{
+    size_t n = strlen(host);
+    if (!n || n >= MEMO_HOST)
+        return registered_domain(host);
+    uint64_t h = XXH3_64bits(host, n);
+    host_memo *m = &memo[h % MEMO_SLOTS];
+    if (m->len == n && m->hash == h && !memcmp(m->host, host, n))
+        return host + m->off;
+    const char *r = registered_domain(host);
+    if (r >= host && r <= host + n) {
+        m->hash = h;
+        m->len = (uint32_t)n;
+        m->off = (uint32_t)(r - host);
+        memcpy(m->host, host, n);
+    }
+    return r;
 }

@@ -63,6 +63,59 @@ TEST(normalize_whitespace_and_controls)
     CHECK_STR(norm(" \t\r\n\xe2\x80\x8b\n", NULL, NULL), "(dropped)");
 }
 
+/* The squeezed form of an ASCII text made of letters, spaces, tabs, \x01
+ * and newlines, by the rules alone: controls go, a run of blanks is one
+ * space inside a line and nothing at its ends, blank lines collapse to
+ * one, a newline ends the text. */
+static void squeezed(const char *in, char *out)
+{
+    size_t k = 0;
+    int blanks = 0, breaks = 0;
+    for (const char *p = in; *p; p++) {
+        if (*p == '\x01')
+            continue;
+        if (*p == ' ' || *p == '\t') {
+            blanks = 1;
+            continue;
+        }
+        if (*p == '\n') {
+            breaks++;
+            blanks = 0;
+            continue;
+        }
+        if (k && breaks)
+            out[k++] = '\n';
+        if (k && breaks > 1)
+            out[k++] = '\n';
+        else if (k && !breaks && blanks)
+            out[k++] = ' ';
+        breaks = blanks = 0;
+        out[k++] = *p;
+    }
+    if (k)
+        out[k++] = '\n';
+    out[k] = 0;
+}
+
+TEST(normalize_squeeze_at_every_offset)
+{
+    /* squeeze copies plain runs eight bytes at a time: put each kind of
+     * byte it must stop at (two spaces, a tab, a control, a line end
+     * after a space, a space last) at every offset of a word */
+    static const char *const what[] = {"  ", "\t", "\x01", " \n", "\n\n\n",
+                                       " ", "   x"};
+    char in[96], want[96];
+    for (size_t w = 0; w < sizeof what / sizeof *what; w++)
+        for (int at = 0; at < 20; at++) {
+            int n = snprintf(in, sizeof in, "go %.*s%s%s", at,
+                             "abcdefghijklmnopqrstuvwxyz", what[w],
+                             "tail of the line is here");
+            CHECK(n > 0 && (size_t)n < sizeof in);
+            squeezed(in, want);
+            CHECK_STR(norm(in, NULL, NULL), want);
+        }
+}
+
 TEST(normalize_fold_quotes)
 {
     const char *in = "\xe2\x80\x9cHi,\xe2\x80\x9d she said, "

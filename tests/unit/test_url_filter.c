@@ -24,11 +24,28 @@ TEST(url_registered_domain_psl)
         {"http://co.uk/", "co.uk"},
         {"https://a.b.c.kawasaki.jp/", "b.c.kawasaki.jp"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char host[256];
-        url_host(cases[i][0], strlen(cases[i][0]), host, sizeof host);
-        CHECK_STR(url_registered_domain(host), cases[i][1]);
-    }
+    /* asked again (the per-thread memo answers), and among more hosts
+     * than it holds */
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            char host[256];
+            url_host(cases[i][0], strlen(cases[i][0]), host, sizeof host);
+            CHECK_STR(url_registered_domain(host), cases[i][1]);
+        }
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 300; i++) {
+            char host[64];
+            snprintf(host, sizeof host, "s%d.%s", i,
+                     i % 3 ? "example.co.uk" : "github.io");
+            const char *r = url_registered_domain(host);
+            CHECK(r >= host && r < host + strlen(host));
+            CHECK_STR(r, i % 3 ? "example.co.uk" : host);
+        }
+    /* a host too long for the memo is answered all the same */
+    char big[200];
+    memset(big, 'a', 150);
+    strcpy(big + 150, ".example.com");
+    CHECK_STR(url_registered_domain(big), "example.com");
 }
 
 TEST(url_set_lists)
