@@ -27,10 +27,12 @@ int input_fingerprint(const char *path, input_fp *fp, int head)
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return -1;
+        /* no allocation: a first pass must not fail for want of memory
+         * on what is only a check */
         enum { HEAD = 64 * 1024 };
-        char *b = malloc(HEAD);
+        static _Thread_local char b[HEAD];
         ssize_t got = -1;
-        if (b && !fstat(fd, &sb) && S_ISREG(sb.st_mode)) {
+        if (!fstat(fd, &sb) && S_ISREG(sb.st_mode)) {
             size_t n = 0;
             for (;;) {
                 ssize_t k = n < HEAD ? pread(fd, b + n, HEAD - n, (off_t)n) : 0;
@@ -42,15 +44,13 @@ int input_fingerprint(const char *path, input_fp *fp, int head)
                 n += (size_t)k;
             }
         }
-        close(fd);
         int saved = errno;
-        if (got >= 0)
-            fp->head = XXH3_64bits(b, (size_t)got);
-        free(b);
+        close(fd);
         if (got < 0) {
             errno = saved;
-            return b ? -2 : -1;
+            return -2;
         }
+        fp->head = XXH3_64bits(b, (size_t)got);
     }
     fp->size = (long long)sb.st_size;
     fp->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL +
