@@ -6,7 +6,8 @@
  * after all its files, so a killed run leaves either a complete unit or
  * one that is redone.  The
  * cluster and filter stages look up documents of any shard by gid
- * (pread of a fixed-size record), so no stage needs the corpus in memory.
+ * (a fixed-size record, from a mapping of the file or by pread), so no
+ * stage needs the corpus in memory.
  */
 #include "dedup.h"
 
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,13 +65,24 @@ int dd_read_header(const char *workdir, unsigned shard, dd_sig_header *h,
 
 /* Records read by gid are kept in a small direct-mapped cache: keepers
  * and bucket heads come back again and again (CACHE records of 48 + 4k
- * bytes: 14 MiB at k = 100). */
+ * bytes: 14 MiB at k = 100).  Only for files that could not be mapped. */
 #define CACHE 32768
+
+/* A work file open for lookups.  Mapped when it can be: the cluster stage
+ * looks up some 10^5 records of a few hundred bytes, and a pread each cost
+ * more than the lookups' own work (and the cache above, 14 MiB touched
+ * afresh, page faults); the files are the run's own, replaced by rename,
+ * never cut short in place, so the mapping stays whole. */
+typedef struct view {
+    int fd; /* -1 when closed */
+    const char *map; /* NULL: read with pread */
+    size_t len;
+} view;
 
 struct dd_lookup {
     size_t n;
     unsigned k;
-    int *sig, *ids, *shg, *shx; /* descriptors, -1 when closed */
+    view *sig, *ids, *shg, *shx;
     const char *workdir;
     uint64_t *tag; /* gid + 1 of each cached record, 0 = empty */
     char *rec;
@@ -84,40 +97,60 @@ int dd_lookup_open(const char *workdir, size_t nshards, unsigned k,
     l->n = nshards;
     l->k = k;
     l->workdir = workdir;
-    l->sig = malloc(nshards * sizeof(int));
-    l->ids = malloc(nshards * sizeof(int));
-    l->shg = malloc(nshards * sizeof(int));
-    l->shx = malloc(nshards * sizeof(int));
+    l->sig = calloc(nshards, sizeof(view));
+    l->ids = calloc(nshards, sizeof(view));
+    l->shg = calloc(nshards, sizeof(view));
+    l->shx = calloc(nshards, sizeof(view));
     if (!l->sig || !l->ids || !l->shg || !l->shx) {
         dd_lookup_close(l);
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     }
     for (size_t i = 0; i < nshards; i++)
-        l->sig[i] = l->ids[i] = l->shg[i] = l->shx[i] = -1;
+        l->sig[i].fd = l->ids[i].fd = l->shg[i].fd = l->shx[i].fd = -1;
     *out = l;
     return 0;
 }
 
-/* Descriptors open lazily: a filter unit touches few other shards. */
-static int fd_of(dd_lookup *l, int *fds, uint32_t shard, const char *pat,
-                 wn_error *err)
+/* Files open lazily: a filter unit touches few other shards. */
+static int view_of(dd_lookup *l, view *vs, uint32_t shard, const char *pat,
+                   view **out, wn_error *err)
 {
     if (shard >= l->n)
         return wn_err(err, WN_EFORMAT, "", 0, "gid of shard %u out of range",
                       shard);
-    if (fds[shard] < 0) {
+    view *v = &vs[shard];
+    if (v->fd < 0) {
         wn_buf p = WN_BUF_INIT;
         dd_path(&p, l->workdir, pat, shard);
-        fds[shard] = open(p.data, O_RDONLY);
-        if (fds[shard] < 0) {
+        v->fd = open(p.data, O_RDONLY);
+        if (v->fd < 0) {
             int rc = wn_err(err, WN_EIO, p.data, 0, "cannot open: %s",
                             strerror(errno));
             wn_buf_release(&p);
             return rc;
         }
         wn_buf_release(&p);
+        struct stat st;
+        if (!fstat(v->fd, &st) && st.st_size > 0 &&
+            (uint64_t)st.st_size <= SIZE_MAX) {
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
+                           v->fd, 0);
+            if (m != MAP_FAILED) {
+                v->map = m;
+                v->len = (size_t)st.st_size;
+            }
+        }
     }
-    return fds[shard];
+    *out = v;
+    return 0;
+}
+
+static void view_close(view *v)
+{
+    if (v->map)
+        munmap((void *)v->map, v->len);
+    if (v->fd >= 0)
+        close(v->fd);
 }
 
 static int pread_all(int fd, void *p, size_t n, uint64_t off, wn_error *err)
@@ -136,9 +169,28 @@ static int pread_all(int fd, void *p, size_t n, uint64_t off, wn_error *err)
     return 0;
 }
 
+/* n bytes at off: from the mapping, or by pread (which reports a file
+ * that is too short). */
+static int view_read(const view *v, void *p, size_t n, uint64_t off,
+                     wn_error *err)
+{
+    if (v->map && off <= v->len && n <= v->len - off) {
+        memcpy(p, v->map + off, n);
+        return 0;
+    }
+    return pread_all(v->fd, p, n, off, err);
+}
+
 int dd_lookup_sig(dd_lookup *l, uint64_t gid, dd_sig_rec *rec, wn_error *err)
 {
     size_t sz = DD_SIG_RECSZ(l->k), slot = 0;
+    view *v;
+    int rc = view_of(l, l->sig, DD_SHARD(gid), "sig-%05u.bin", &v, err);
+    if (rc)
+        return rc;
+    uint64_t off = sizeof(dd_sig_header) + DD_INDEX(gid) * sz;
+    if (v->map)
+        return view_read(v, rec, sz, off, err);
     if (!l->tag) { /* lazily; without memory the cache is simply off */
         l->tag = calloc(CACHE, sizeof *l->tag);
         l->rec = l->tag ? malloc(CACHE * sz) : NULL;
@@ -154,11 +206,7 @@ int dd_lookup_sig(dd_lookup *l, uint64_t gid, dd_sig_rec *rec, wn_error *err)
             return 0;
         }
     }
-    int fd = fd_of(l, l->sig, DD_SHARD(gid), "sig-%05u.bin", err), rc;
-    if (fd < 0)
-        return fd;
-    uint64_t off = sizeof(dd_sig_header) + DD_INDEX(gid) * sz;
-    if ((rc = pread_all(fd, rec, sz, off, err)))
+    if ((rc = pread_all(v->fd, rec, sz, off, err)))
         return rc;
     if (l->tag) {
         l->tag[slot] = gid + 1;
@@ -171,7 +219,8 @@ int dd_lookup_ids(dd_lookup *l, uint64_t gid, wn_buf *id, wn_buf *url,
                   wn_error *err)
 {
     dd_sig_rec *r = malloc(DD_SIG_RECSZ(l->k)), rec;
-    int fd, rc;
+    view *v;
+    int rc;
     if (!r)
         return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     rc = dd_lookup_sig(l, gid, r, err);
@@ -179,12 +228,18 @@ int dd_lookup_ids(dd_lookup *l, uint64_t gid, wn_buf *id, wn_buf *url,
     free(r);
     if (rc)
         return rc;
-    fd = fd_of(l, l->ids, DD_SHARD(gid), "ids-%05u.bin", err);
-    if (fd < 0)
-        return fd;
+    if ((rc = view_of(l, l->ids, DD_SHARD(gid), "ids-%05u.bin", &v, err)))
+        return rc;
     /* one read covers the usual short id and url */
     char head[512];
-    ssize_t got = pread(fd, head, sizeof head, (off_t)rec.idoff);
+    ssize_t got;
+    if (v->map && rec.idoff <= v->len) {
+        got = (ssize_t)(v->len - rec.idoff < sizeof head
+                            ? v->len - rec.idoff : sizeof head);
+        memcpy(head, v->map + rec.idoff, (size_t)got);
+    } else {
+        got = pread(v->fd, head, sizeof head, (off_t)rec.idoff);
+    }
     if (got < 8)
         return wn_err(err, WN_EIO, "", rec.idoff, "short read in ids file");
     uint32_t len[2];
@@ -196,8 +251,8 @@ int dd_lookup_ids(dd_lookup *l, uint64_t gid, wn_buf *id, wn_buf *url,
     if ((size_t)got >= 8 + (size_t)len[0] + len[1]) {
         memcpy(id->data, head + 8, len[0]);
         memcpy(url->data, head + 8 + len[0], len[1]);
-    } else if ((rc = pread_all(fd, id->data, len[0], rec.idoff + 8, err)) ||
-               (rc = pread_all(fd, url->data, len[1],
+    } else if ((rc = view_read(v, id->data, len[0], rec.idoff + 8, err)) ||
+               (rc = view_read(v, url->data, len[1],
                                rec.idoff + 8 + len[0], err))) {
         return rc;
     }
@@ -212,13 +267,12 @@ int dd_lookup_shingles(dd_lookup *l, uint64_t gid, uint32_t **fp,
                        size_t *cap, size_t *n, wn_error *err)
 {
     uint64_t x[2];
-    int rc, fx = fd_of(l, l->shx, DD_SHARD(gid), "shx-%05u.bin", err);
-    if (fx < 0)
-        return fx;
-    int fd = fd_of(l, l->shg, DD_SHARD(gid), "shg-%05u.bin", err);
-    if (fd < 0)
-        return fd;
-    if ((rc = pread_all(fx, x, sizeof x, DD_INDEX(gid) * sizeof *x, err)))
+    view *vx, *vg;
+    int rc;
+    if ((rc = view_of(l, l->shx, DD_SHARD(gid), "shx-%05u.bin", &vx, err)) ||
+        (rc = view_of(l, l->shg, DD_SHARD(gid), "shg-%05u.bin", &vg, err)))
+        return rc;
+    if ((rc = view_read(vx, x, sizeof x, DD_INDEX(gid) * sizeof *x, err)))
         return rc;
     if (x[1] < x[0] || x[1] - x[0] > UINT32_MAX)
         return wn_err(err, WN_EFORMAT, "", DD_INDEX(gid) * sizeof *x,
@@ -231,7 +285,7 @@ int dd_lookup_shingles(dd_lookup *l, uint64_t gid, uint32_t **fp,
         *fp = p;
         *cap = *n;
     }
-    return pread_all(fd, *fp, *n * sizeof **fp, x[0] * sizeof **fp, err);
+    return view_read(vg, *fp, *n * sizeof **fp, x[0] * sizeof **fp, err);
 }
 
 void dd_lookup_close(dd_lookup *l)
@@ -239,14 +293,14 @@ void dd_lookup_close(dd_lookup *l)
     if (!l)
         return;
     for (size_t i = 0; i < l->n; i++) {
-        if (l->sig && l->sig[i] >= 0)
-            close(l->sig[i]);
-        if (l->ids && l->ids[i] >= 0)
-            close(l->ids[i]);
-        if (l->shg && l->shg[i] >= 0)
-            close(l->shg[i]);
-        if (l->shx && l->shx[i] >= 0)
-            close(l->shx[i]);
+        if (l->sig)
+            view_close(&l->sig[i]);
+        if (l->ids)
+            view_close(&l->ids[i]);
+        if (l->shg)
+            view_close(&l->shg[i]);
+        if (l->shx)
+            view_close(&l->shx[i]);
     }
     free(l->sig);
     free(l->ids);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -220,6 +221,50 @@ out:
     wn_buf_release(&p);
 }
 
+/* What a stage's drop_* waits on is the disk (the fsyncs of
+ * marker_sync), not the processor: in a whole run it overlaps the next
+ * stage, on a thread of its own, joined when that stage ends.  The next
+ * stage reads none of what a drop syncs, strikes or removes (shingles:
+ * the signatures and the input; filter: signatures, ids, assignments,
+ * members).  Without a thread the drop runs here, as before. */
+typedef struct dropper {
+    const dd_ctx *c;
+    int stage;
+    int running;
+    pthread_t th;
+} dropper;
+
+static void drop_inputs(const dd_ctx *c, int stage)
+{
+    if (stage == WN_DEDUP_CLUSTER)
+        drop_cluster_inputs(c);
+    else
+        for (unsigned q = 0; q < c->o->partitions; q++)
+            drop_pairs_inputs(c, q);
+}
+
+static void *drop_main(void *arg)
+{
+    dropper *d = arg;
+    drop_inputs(d->c, d->stage);
+    return NULL;
+}
+
+static void drop_start(dropper *d, int stage)
+{
+    d->stage = stage;
+    d->running = !pthread_create(&d->th, NULL, drop_main, d);
+    if (!d->running)
+        drop_inputs(d->c, stage);
+}
+
+static void drop_wait(dropper *d)
+{
+    if (d->running)
+        pthread_join(d->th, NULL);
+    d->running = 0;
+}
+
 static int stage_run(const wn_config *cfg, int stage, unsigned unit,
                      const char *const *inputs, size_t n,
                      const char *workdir, const char *const *outputs,
@@ -352,12 +397,14 @@ static int dedup_run(const wn_config *cfg, const char *const *inputs,
         st = &dummy;
     memset(st, 0, sizeof *st);
     dd_ctx c = {&o, inputs, n, workdir, outputs, o.memory, 1};
-    for (int s = 0; s < WN_DEDUP_NSTAGES && !rc; s++)
-        if (!(rc = stage_all_units(&c, s, st, err)) && s == WN_DEDUP_CLUSTER)
-            drop_cluster_inputs(&c);
-        else if (!rc && s == WN_DEDUP_PAIRS)
-            for (unsigned q = 0; q < o.partitions; q++)
-                drop_pairs_inputs(&c, q);
+    dropper d = {&c, 0, 0};
+    for (int s = 0; s < WN_DEDUP_NSTAGES && !rc; s++) {
+        rc = stage_all_units(&c, s, st, err);
+        drop_wait(&d); /* the previous stage's, which overlapped this one */
+        if (!rc && (s == WN_DEDUP_PAIRS || s == WN_DEDUP_CLUSTER))
+            drop_start(&d, s);
+    }
+    drop_wait(&d);
     if (!rc && rejects)
         rc = wn_dedup_collect_rejects(workdir, n, rejects, err);
     if (lock >= 0)
