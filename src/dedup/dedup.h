@@ -188,6 +188,9 @@ int dd_lookup_ids(dd_lookup *l, uint64_t gid, wn_buf *id, wn_buf *url,
 int dd_lookup_shingles(dd_lookup *l, uint64_t gid, uint32_t **fp,
                        size_t *cap, size_t *n, wn_error *err);
 void dd_lookup_close(dd_lookup *l);
+/* Bytes of work files a lookup may map (default 64 MiB); past them it
+ * reads with pread through its cache.  For tests of that path. */
+void dd_lookup_map_budget(size_t bytes);
 
 /* One removal in asg-*.bin. */
 typedef struct dd_asg_rec {

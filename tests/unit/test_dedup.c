@@ -3,6 +3,7 @@
  * and the streaming mode, on small corpora written by the test.
  */
 #include "t.h"
+#include "../../src/dedup/dedup.h"
 
 #include <math.h>
 #include <sys/stat.h>
@@ -39,6 +40,18 @@ static void add_doc(wn_buf *jsonl, const char *id, const char *date,
     wn_buf_printf(jsonl, "\",\"date\":\"%s\",\"text\":", date);
     wn_json_put_string(jsonl, text, strlen(text));
     wn_buf_puts(jsonl, "}\n");
+}
+
+/* Document "d<i>": one of `distinct` texts, edited from edit_from on
+ * (near copies of the earlier ones); t is scratch. */
+static void numbered_doc(wn_buf *to, wn_buf *t, int i, int distinct,
+                         int edit_from)
+{
+    char id[32];
+    wn_buf_reset(t);
+    words(t, (uint64_t)(i % distinct), 80, i >= edit_from ? 40 : 0);
+    snprintf(id, sizeof id, "d%d", i);
+    add_doc(to, id, "2001-01-01", t->data);
 }
 
 /* Shard 0: A, B, A' (exact, other spacing), C.  Shard 1: B' (near, 2 of
@@ -247,13 +260,8 @@ TEST(dedup_deterministic_across_threads_and_spill)
 TEST(dedup_large_shard_same_across_threads)
 {
     wn_buf s0 = WN_BUF_INIT, s1 = WN_BUF_INIT, t = WN_BUF_INIT;
-    char id[32];
-    for (int i = 0; i < 700; i++) {
-        wn_buf_reset(&t);
-        words(&t, (uint64_t)(i % 230), 80, i >= 460 ? 40 : 0);
-        snprintf(id, sizeof id, "d%d", i);
-        add_doc(&s0, id, "2001-01-01", t.data);
-    }
+    for (int i = 0; i < 700; i++)
+        numbered_doc(&s0, &t, i, 230, 460);
     add_doc(&s1, "e0", "2001-01-01", t.data);
     const char *in[2] = {strdup(t_write_file("big0.jsonl", s0.data, s0.len)),
                          strdup(t_write_file("big1.jsonl", s1.data, s1.len))};
@@ -348,13 +356,9 @@ TEST(dedup_verbatim_same_bytes)
 TEST(dedup_verbatim_same_across_threads)
 {
     wn_buf s0 = WN_BUF_INIT, s1 = WN_BUF_INIT, t = WN_BUF_INIT;
-    char id[32], c0[600], c1[600];
-    for (int i = 0; i < 700; i++) {
-        wn_buf_reset(&t);
-        words(&t, (uint64_t)(i % 230), 80, i >= 460 ? 40 : 0);
-        snprintf(id, sizeof id, "d%d", i);
-        add_doc(&s0, id, "2001-01-01", t.data);
-    }
+    char c0[600], c1[600];
+    for (int i = 0; i < 700; i++)
+        numbered_doc(&s0, &t, i, 230, 460);
     add_doc(&s1, "e0", "2001-01-01", t.data);
     snprintf(c0, sizeof c0, "%s/vbig0.jsonl.zst", dir());
     snprintf(c1, sizeof c1, "%s/vbig1.jsonl", dir());
@@ -380,6 +384,38 @@ TEST(dedup_verbatim_same_across_threads)
     result_free(&a);
     result_free(&v1);
     result_free(&v5);
+    wn_buf_release(&s0);
+    wn_buf_release(&s1);
+    wn_buf_release(&t);
+}
+
+/* Lookups by gid read mapped work files up to a budget, then by pread
+ * through a cache: both paths give the same decisions and bytes. */
+TEST(dedup_lookups_mapped_or_read)
+{
+    wn_buf s0 = WN_BUF_INIT, s1 = WN_BUF_INIT, t = WN_BUF_INIT;
+    char c0[600], c1[600];
+    for (int i = 0; i < 400; i++)
+        numbered_doc(i % 3 ? &s0 : &s1, &t, i, 150, 300);
+    snprintf(c0, sizeof c0, "%s/lk0.jsonl", dir());
+    snprintf(c1, sizeof c1, "%s/lk1.jsonl.zst", dir());
+    canonical(t_write_file("lkraw0.jsonl", s0.data, s0.len), c0);
+    canonical(t_write_file("lkraw1.jsonl", s1.data, s1.len), c1);
+    const char *in[2] = {c0, c1};
+    result m = run(in, "lkm", "dedup.threads", "2", NULL, NULL);
+    dd_lookup_map_budget(0);
+    result r = run(in, "lkr", "dedup.threads", "2", NULL, NULL);
+    dd_lookup_map_budget((size_t)64 << 20);
+    CHECK_INT(m.rc, 0);
+    CHECK_INT(r.rc, 0);
+    CHECK(m.st.exact_dups > 100 && m.st.near_dups > 50);
+    CHECK_INT(r.st.kept, m.st.kept);
+    CHECK_INT(r.st.near_dups, m.st.near_dups);
+    CHECK_STR(r.out[0], m.out[0]);
+    CHECK_STR(r.out[1], m.out[1]);
+    CHECK_STR(r.rej, m.rej);
+    result_free(&m);
+    result_free(&r);
     wn_buf_release(&s0);
     wn_buf_release(&s1);
     wn_buf_release(&t);
