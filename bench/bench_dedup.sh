@@ -86,4 +86,14 @@ if [ -n "${t1:-}" ] && [ -n "${t2:-}" ]; then
   echo
   printf 'speed-up -j 2 / -j 1 of winnow dedup on one file: %.2fx (goal >= 1.7)\n' \
     "$(echo "$t1 / $t2" | bc -l)"
+  # what bounds it: the CPU -j 2 spends beyond -j 1's (thread hand-offs,
+  # and two cores sharing the cache and memory), which even a perfect
+  # split cannot win back
+  cpu() { rm -rf "$tmp/o" "$tmp/w"; python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN); print(r.ru_utime + r.ru_stime)' "$@"; }
+  c1=$(cpu "$W" dedup -q -w "$tmp/w" -o "$tmp/o" "$tmp/all.jsonl")
+  c2=$(cpu "$W" dedup -q -j 2 -w "$tmp/w" -o "$tmp/o" "$tmp/all.jsonl")
+  awk -v a="$c1" -v b="$c2" 'BEGIN {
+    printf "CPU of one file: -j 1 %.2f s, -j 2 %.2f s (+%.0f%%): bound on the speed-up with a perfect split %.2fx\n", a, b, 100 * (b / a - 1), 2 * a / b }'
 fi
