@@ -212,6 +212,17 @@ typedef struct dd_ctx {
     unsigned jobs; /* threads of this unit (feed_work) */
 } dd_ctx;
 
+/* Every record of the dd_rec work file path, in file order, into fn; the
+ * first nonzero return of fn stops and is returned.  stage names the stage
+ * that writes the file, for the message when it cannot be opened
+ * (files.c). */
+int dd_each_rec(const char *path, const char *stage,
+                int (*fn)(void *ctx, const dd_rec *r, const char *path,
+                          wn_error *err),
+                void *ctx, wn_error *err);
+/* For dd_each_rec: adds (r->a, r->b) to the dd_xsort x. */
+int dd_rec_to_xsort(void *x, const dd_rec *r, const char *path, wn_error *err);
+
 /* Every candidate pair of the pairs stage's files (pair-P.bin, partition
  * by partition, in file order) into fn (r->b may carry DD_EXACT_FLAG;
  * path: the pair's file, for messages); the first nonzero return of fn

@@ -321,6 +321,33 @@ void dd_lookup_close(dd_lookup *l)
     free(l);
 }
 
+int dd_each_rec(const char *path, const char *stage,
+                int (*fn)(void *ctx, const dd_rec *r, const char *path,
+                          wn_error *err),
+                void *ctx, wn_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return wn_err(err, WN_EIO, path, 0, "cannot open (has the %s stage "
+                      "run?)", stage);
+    dd_rec buf[4096];
+    size_t n;
+    int rc = 0;
+    while (!rc && (n = fread(buf, sizeof *buf, 4096, f)) > 0)
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = fn(ctx, &buf[i], path, err);
+    if (!rc && ferror(f))
+        rc = wn_err(err, WN_EIO, path, 0, "read error");
+    fclose(f);
+    return rc;
+}
+
+int dd_rec_to_xsort(void *x, const dd_rec *r, const char *path, wn_error *err)
+{
+    (void)path;
+    return dd_xsort_add(x, r->a, r->b, err);
+}
+
 int dd_each_pair(const dd_ctx *c,
                  int (*fn)(void *ctx, const dd_rec *r, const char *path,
                            wn_error *err),
@@ -330,20 +357,7 @@ int dd_each_pair(const dd_ctx *c,
     int rc = 0;
     for (unsigned p = 0; p < c->o->partitions && !rc; p++) {
         dd_path(&path, c->workdir, "pair-%03u.bin", p);
-        FILE *f = fopen(path.data, "rb");
-        if (!f) {
-            rc = wn_err(err, WN_EIO, path.data, 0, "cannot open (has the "
-                        "pairs stage run?)");
-            break;
-        }
-        dd_rec buf[4096];
-        size_t n;
-        while (!rc && (n = fread(buf, sizeof *buf, 4096, f)) > 0)
-            for (size_t i = 0; i < n && !rc; i++)
-                rc = fn(ctx, &buf[i], path.data, err);
-        if (!rc && ferror(f))
-            rc = wn_err(err, WN_EIO, path.data, 0, "read error");
-        fclose(f);
+        rc = dd_each_rec(path.data, "pairs", fn, ctx, err);
     }
     wn_buf_release(&path);
     return rc;

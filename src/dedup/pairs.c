@@ -15,24 +15,6 @@
 
 #include <stdlib.h>
 
-static int feed(dd_xsort *x, const char *path, wn_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wn_err(err, WN_EIO, path, 0, "cannot open (has the bands "
-                      "stage run?)");
-    dd_rec buf[4096];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, sizeof *buf, 4096, f)) > 0)
-        for (size_t i = 0; i < n && !rc; i++)
-            rc = dd_xsort_add(x, buf[i].a, buf[i].b, err);
-    if (!rc && ferror(f))
-        rc = wn_err(err, WN_EIO, path, 0, "read error");
-    fclose(f);
-    return rc;
-}
-
 int dd_stage_pairs(const dd_ctx *c, unsigned part, wn_dedup_stats *st,
                    wn_error *err)
 {
@@ -50,7 +32,8 @@ int dd_stage_pairs(const dd_ctx *c, unsigned part, wn_dedup_stats *st,
         goto out;
     for (size_t s = 0; s < c->n; s++) {
         dd_path(&path, c->workdir, "bnd-%05zu-%03u.bin", s, part);
-        if ((rc = feed(keys, path.data, err)))
+        if ((rc = dd_each_rec(path.data, "bands", dd_rec_to_xsort, keys,
+                              err)))
             goto out;
     }
     if ((rc = dd_xsort_finish(keys, err)))

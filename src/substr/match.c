@@ -135,20 +135,7 @@ int ss_stage_match(const ss_ctx *c, unsigned part, wn_substr_stats *st,
         goto out;
     for (size_t s = 0; s < c->n && !rc; s++) {
         dd_path(&p, c->workdir, "rec-%05zu-%03u.bin", s, part);
-        FILE *f = fopen(p.data, "rb");
-        if (!f) {
-            rc = wn_err(err, WN_EIO, p.data, 0, "cannot open (has the "
-                        "index stage run?)");
-            break;
-        }
-        dd_rec r[256];
-        size_t got;
-        while (!rc && (got = fread(r, sizeof *r, 256, f)) > 0)
-            for (size_t i = 0; i < got && !rc; i++)
-                rc = dd_xsort_add(x, r[i].a, r[i].b, err);
-        if (!rc && ferror(f))
-            rc = wn_err(err, WN_EIO, p.data, 0, "read error");
-        fclose(f);
+        rc = dd_each_rec(p.data, "index", dd_rec_to_xsort, x, err);
     }
     if (rc || (rc = dd_xsort_finish(x, err)))
         goto out;

@@ -306,6 +306,17 @@ static int strike_doc(void *ctx, wn_doc *doc, wn_error *err)
     return wn_writer_write(x->out, doc, err);
 }
 
+/* For dd_each_rec: a flag of this shard's chunks, keyed by position. */
+static int own_flag(void *ctx, const dd_rec *r, const char *path,
+                    wn_error *err)
+{
+    striker *x = ctx;
+    (void)path;
+    if (SS_CHUNK(r->b) >> 12 != x->shard)
+        return 0;
+    return dd_xsort_add(x->flags, r->b, r->a, err);
+}
+
 /* This shard's flags from every partition, sorted by key. */
 static int gather_flags(striker *x, wn_error *err)
 {
@@ -316,21 +327,7 @@ static int gather_flags(striker *x, wn_error *err)
     rc = dd_xsort_new(c->mem / 4, p.data, 0, &x->flags, err);
     for (unsigned part = 0; part < c->o->partitions && !rc; part++) {
         dd_path(&p, c->workdir, "flg-%03u.bin", part);
-        FILE *f = fopen(p.data, "rb");
-        if (!f) {
-            rc = wn_err(err, WN_EIO, p.data, 0, "cannot open (has the match "
-                        "stage run?)");
-            break;
-        }
-        dd_rec r[256];
-        size_t got;
-        while (!rc && (got = fread(r, sizeof *r, 256, f)) > 0)
-            for (size_t i = 0; i < got && !rc; i++)
-                if (SS_CHUNK(r[i].b) >> 12 == x->shard)
-                    rc = dd_xsort_add(x->flags, r[i].b, r[i].a, err);
-        if (!rc && ferror(f))
-            rc = wn_err(err, WN_EIO, p.data, 0, "read error");
-        fclose(f);
+        rc = dd_each_rec(p.data, "match", own_flag, x, err);
     }
     if (!rc)
         rc = dd_xsort_finish(x->flags, err);
