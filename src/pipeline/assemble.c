@@ -133,10 +133,9 @@ int run_each_own_doc(const char *path,
 /* Every document line of a work file of this run into fn, with what
  * docline_scan found in it: the final copy reads no more than that.  With
  * ch (open, its first change read), the lines it removes are skipped and
- * the ones it rewrites are replaced.  With ahead (a run of more than one
- * job) the file is decompressed on a thread of its own, beside the
- * scanning. */
-static int each_own_line(const char *path, int ahead, dd_changes *ch,
+ * the ones it rewrites are replaced.  In a run of more than one job the
+ * file is decompressed on a thread of its own, beside the scanning. */
+static int each_own_line(const wn_run *r, const char *path, dd_changes *ch,
                          int (*fn)(void *, const char *, size_t,
                                    const docline *, wn_error *),
                          void *ctx, wn_error *err)
@@ -145,7 +144,7 @@ static int each_own_line(const char *path, int ahead, dd_changes *ch,
     int rc = bufin_open(&b, path, err);
     if (rc)
         return rc;
-    if (ahead)
+    if (r->jobs > 1)
         (void)istream_ahead(b.s); /* reads on the caller's thread without */
     const char *line;
     size_t len;
@@ -202,12 +201,12 @@ static int copy_kept(sharder *s, const char *in, const char *chpath,
                      wn_error *err)
 {
     if (!chpath)
-        return each_own_line(in, s->r->jobs > 1, NULL, fn, s, err);
+        return each_own_line(s->r, in, NULL, fn, s, err);
     dd_changes ch;
     int rc = dd_changes_open(&ch, chpath, err);
     if (rc)
         return rc;
-    rc = each_own_line(in, s->r->jobs > 1, &ch, fn, s, err);
+    rc = each_own_line(s->r, in, &ch, fn, s, err);
     dd_changes_close(&ch);
     return rc;
 }
@@ -456,34 +455,35 @@ static void *write_rejects(void *arg)
     wn_buf b = WN_BUF_INIT;
     int rc = shard_open(&rej, &j->err);
     for (size_t i = 0; i < j->n && !rc; i++)
-        rc = each_own_line(run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
-                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
+        rc = each_own_line(r,
+                           run_path(r, &b, "work/p1/%05zu.rej.jsonl.zst", i),
+                           NULL, put_rejected, &ctx, &j->err);
     /* the rest are the steps' rejects; a failed step reports itself */
     if (!rc && !steps_wait(j))
         rc = WN_EINVAL;
     if (!rc && r->dedup && j->n) {
         ctx.count = 1;
         if (!j->io->changes)
-            rc = each_own_line(j->io->rejects, r->jobs > 1, NULL,
-                               put_rejected, &ctx, &j->err);
+            rc = each_own_line(r, j->io->rejects, NULL, put_rejected, &ctx,
+                               &j->err);
         /* dedup's own per-shard files, read where they are rather than
          * joined into one more compressed copy first */
         for (size_t i = 0; j->io->changes && i < j->n && !rc; i++)
             rc = wn_dedup_rejects_path(j->io->workdir, i, &b)
                      ? wn_err(&j->err, WN_ENOMEM, "", 0, "out of memory")
-                     : each_own_line(b.data, r->jobs > 1, NULL,
-                                     put_rejected, &ctx, &j->err);
+                     : each_own_line(r, b.data, NULL, put_rejected, &ctx,
+                                     &j->err);
     }
     if (!rc && r->para && j->n) { /* documents the paragraph step emptied */
         ctx.count = 1;
-        rc = each_own_line(run_path(r, &b, "work/p3/rejects.jsonl.zst"),
-                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
+        rc = each_own_line(r, run_path(r, &b, "work/p3/rejects.jsonl.zst"),
+                           NULL, put_rejected, &ctx, &j->err);
     }
     if (!rc && r->substr && j->n) { /* documents the substring step cut
                                       * below substr.min_doc_bytes */
         ctx.count = 1;
-        rc = each_own_line(run_path(r, &b, "work/p4/rejects.jsonl.zst"),
-                           r->jobs > 1, NULL, put_rejected, &ctx, &j->err);
+        rc = each_own_line(r, run_path(r, &b, "work/p4/rejects.jsonl.zst"),
+                           NULL, put_rejected, &ctx, &j->err);
     }
     if (rej.w) {
         int rc2 = shard_finish(&rej, &r->reject_shards, &j->err);
