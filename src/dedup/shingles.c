@@ -211,13 +211,10 @@ static int vb_work(void *ctx, batch *b, stage_scratch *sc)
     return 0;
 }
 
-static int vb_commit(shg_unit *u, batch *b, wn_error *err)
+static int vb_commit(void *ctx, batch *b, wn_error *err)
 {
+    shg_unit *u = ctx;
     int rc = 0;
-    if (b->error)
-        rc = wn_err(err, b->error, u->c->inputs[u->shard], 0,
-                    "cannot parse or shingle a document: %s",
-                    wn_strerror(b->error));
     for (size_t i = 0; i < b->n && !rc; i++) {
         const wn_buf *r = &b->reasons[i];
         uint32_t nsh;
@@ -230,16 +227,15 @@ static int vb_commit(shg_unit *u, batch *b, wn_error *err)
     return rc;
 }
 
-/* The oldest batch in flight committed (waits for it) and given back. */
-static int vb_commit_next(shg_unit *u, pool *p, wn_error *err)
+static int vb_failed(void *ctx, const batch *b, wn_error *err)
 {
-    batch *b = pool_next(p);
-    int rc = vb_commit(u, b, err);
-    pool_release(p, b);
-    return rc;
+    shg_unit *u = ctx;
+    return wn_err(err, b->error, u->c->inputs[u->shard], 0,
+                  "cannot parse or shingle a document: %s",
+                  wn_strerror(b->error));
 }
 
-/* The document of record rec into the batch, with its line l when it is
+/* The document of record rec into slot b->n, with its line l when it is
  * marked (l not NULL). */
 static int vb_take(batch *b, const dd_sig_rec *rec, const char *l,
                    size_t len, wn_error *err)
@@ -250,7 +246,6 @@ static int vb_take(batch *b, const dd_sig_rec *rec, const char *l,
     b->docs[b->n].offset = rec->off;
     if (l && (!(rc = wn_buf_append(r, &rec->nsh, VB_NSH))))
         rc = wn_buf_append(r, l, len);
-    b->n++;
     return rc ? wn_err(err, rc, "", 0, "out of memory") : 0;
 }
 
@@ -259,7 +254,6 @@ static int shingle_verbatim(shg_unit *u, wn_error *err)
     const char *in = u->c->inputs[u->shard];
     unsigned jobs = u->c->jobs ? u->c->jobs : 1;
     pool *p = NULL;
-    batch *cur = NULL, *done;
     bufin bi;
     int rc = bufin_open(&bi, in, err);
     if (rc)
@@ -272,7 +266,9 @@ static int shingle_verbatim(shg_unit *u, wn_error *err)
         goto out;
     }
     pool_set_hook(p, vb_work, u);
-    cur = pool_get(p);
+    batch_feed fd = {NULL, vb_commit, vb_failed, NULL, u};
+    feeder m;
+    feeder_init(&m, p, &fd);
     for (uint64_t i = 0; i < u->ndocs && !rc; i++) {
         const char *l = NULL;
         size_t len = 0;
@@ -294,27 +290,10 @@ static int shingle_verbatim(shg_unit *u, wn_error *err)
                 break;
             }
         }
-        if ((rc = vb_take(cur, u->rec, l, len, err)) || cur->n < cur->cap)
-            continue;
-        /* full: to the workers, and a free batch back, committing finished
-         * ones in order until one is free */
-        pool_submit(p, cur);
-        cur = NULL;
-        if (jobs == 1)
-            rc = vb_commit_next(u, p, err);
-        while (!rc && !(cur = pool_get(p)))
-            rc = vb_commit_next(u, p, err);
+        if (!(rc = vb_take(m.cur, u->rec, l, len, err)))
+            rc = feeder_push(&m, err);
     }
-    if (cur && cur->n && !rc)
-        pool_submit(p, cur);
-    else if (cur)
-        pool_release(p, cur);
-    /* every batch in flight comes back, so that none is left running */
-    while ((done = pool_next(p))) {
-        if (!rc)
-            rc = vb_commit(u, done, err);
-        pool_release(p, done);
-    }
+    rc = feeder_finish(&m, rc, err);
     u->done = u->ndocs;
 out:
     pool_free(p);

@@ -109,6 +109,26 @@ typedef struct batch_feed {
     void *ctx;
 } batch_feed;
 
+/* The batch feeding itself, for a reading loop of the caller's own (a
+ * source that is not input_each's documents): fill feeder.cur->docs or
+ * its other slots at index cur->n, then feeder_push; at the end
+ * feeder_finish.  take is not called; commit, failed and the order are as
+ * below. */
+typedef struct feeder {
+    pool *p;
+    batch *cur; /* being filled, or NULL after a failure */
+    const batch_feed *f;
+} feeder;
+void feeder_init(feeder *m, pool *p, const batch_feed *f);
+/* Slot cur->n is filled: when the batch is full it goes to the workers
+ * and a free one comes back, finished batches committed until one is
+ * (with one job: the batch just processed, at once). */
+int feeder_push(feeder *m, wn_error *err);
+/* rc: the reading's result so far.  The last batch submitted (rc 0) or
+ * dropped, every batch in flight waited for and committed while nothing
+ * failed; the first failure is returned. */
+int feeder_finish(feeder *m, int rc, wn_error *err);
+
 /* Reads path (messages call it name; NULL: path) with input_each into p,
  * whose stages, hook, tail and capture the caller set up.  After the first
  * failure (take, a batch's work, commit, or the reading) no batch is

@@ -1,7 +1,9 @@
 /*
  * feed.c - one input read into a worker pool, committed in input order
  * (see batch.h): the batch feeding of the engine's passes and of the
- * dedup units that read documents (sig, shingles, filter).
+ * dedup units that read documents (sig, shingles, filter), and the
+ * feeder under it for a unit with a reading loop of its own (shingles
+ * with dedup.verbatim).
  *
  * input_each owns the document loop; this is its sink.  The reading
  * thread is the only one that fills and commits, so commits see the
@@ -10,12 +12,6 @@
  */
 #include "batch.h"
 #include "../io/input.h"
-
-typedef struct feeder {
-    pool *p;
-    batch *cur; /* being filled, or NULL after a failure */
-    const batch_feed *f;
-} feeder;
 
 static int commit(feeder *m, batch *done, wn_error *err)
 {
@@ -31,21 +27,16 @@ static int commit(feeder *m, batch *done, wn_error *err)
     return rc;
 }
 
-static wn_doc *feed_slot(void *ctx)
+void feeder_init(feeder *m, pool *p, const batch_feed *f)
 {
-    feeder *m = ctx;
-    return &m->cur->docs[m->cur->n];
+    m->p = p;
+    m->cur = pool_get(p);
+    m->f = f;
 }
 
-/* A document is in the current batch: when the batch is full, hand it to
- * the workers and take a free one, committing finished batches until one
- * is free (with one job: the batch just processed, at once). */
-static int feed_take(void *ctx, wn_doc *doc, wn_error *err)
+int feeder_push(feeder *m, wn_error *err)
 {
-    feeder *m = ctx;
     int rc;
-    if (m->f->take && (rc = m->f->take(m->f->ctx, m->cur, doc, err)))
-        return rc;
     if (++m->cur->n < m->cur->cap)
         return 0;
     pool_submit(m->p, m->cur);
@@ -58,6 +49,40 @@ static int feed_take(void *ctx, wn_doc *doc, wn_error *err)
     return 0;
 }
 
+int feeder_finish(feeder *m, int rc, wn_error *err)
+{
+    if (m->cur && m->cur->n && !rc)
+        pool_submit(m->p, m->cur);
+    else if (m->cur)
+        pool_release(m->p, m->cur);
+    m->cur = NULL;
+    /* every batch in flight comes back, so that none is left running */
+    batch *done;
+    while ((done = pool_next(m->p))) {
+        if (rc)
+            pool_release(m->p, done);
+        else
+            rc = commit(m, done, err);
+    }
+    return rc;
+}
+
+static wn_doc *feed_slot(void *ctx)
+{
+    feeder *m = ctx;
+    return &m->cur->docs[m->cur->n];
+}
+
+/* A document is in the current batch (input_each's sink). */
+static int feed_take(void *ctx, wn_doc *doc, wn_error *err)
+{
+    feeder *m = ctx;
+    int rc;
+    if (m->f->take && (rc = m->f->take(m->f->ctx, m->cur, doc, err)))
+        return rc;
+    return feeder_push(m, err);
+}
+
 static void feed_progress(void *ctx, uint64_t bytes_in)
 {
     feeder *m = ctx;
@@ -67,23 +92,12 @@ static void feed_progress(void *ctx, uint64_t bytes_in)
 int feed_input(pool *p, const batch_feed *f, const char *path, const char *name,
                const wn_reader_opts *ro, wn_stats *st, wn_error *err)
 {
-    feeder m = {p, pool_get(p), f};
+    feeder m;
+    feeder_init(&m, p, f);
     doc_sink sink = {feed_slot, feed_take, f->progress ? feed_progress : NULL,
                      &m, pool_jobs(p) > 1};
     int got = input_each(path, name, ro, &sink, st, err);
-    int rc = got < 0 ? got : 0;
-    if (m.cur && m.cur->n && !rc)
-        pool_submit(p, m.cur);
-    else if (m.cur)
-        pool_release(p, m.cur);
-    /* every batch in flight comes back, so that none is left running */
-    batch *done;
-    while ((done = pool_next(p))) {
-        if (rc)
-            pool_release(p, done);
-        else
-            rc = commit(&m, done, err);
-    }
+    int rc = feeder_finish(&m, got < 0 ? got : 0, err);
     return rc ? rc : got;
 }
 
