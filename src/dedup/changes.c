@@ -59,6 +59,16 @@ int dd_changes_open(dd_changes *c, const char *path, wn_error *err)
     return rc;
 }
 
+int dd_splice_members(wn_buf *out, const char *l, size_t len, const char *m,
+                      size_t mlen)
+{
+    int rc;
+    if ((rc = wn_buf_set(out, l, len - 1)) || (rc = wn_buf_putc(out, ',')) ||
+        (rc = wn_buf_append(out, m, mlen)))
+        return rc;
+    return wn_buf_putc(out, '}');
+}
+
 int dd_changes_apply(dd_changes *c, const char **line, size_t *len,
                      wn_error *err)
 {
@@ -72,9 +82,8 @@ int dd_changes_apply(dd_changes *c, const char **line, size_t *len,
         return wn_err(err, WN_EIO, c->path, c->at,
                       "damaged work file: members for a line that cannot "
                       "take them");
-    int rc;
-    if ((rc = wn_buf_set(o, *line, *len - 1)) || (rc = wn_buf_putc(o, ',')) ||
-        (rc = wn_buf_append(o, c->line, c->len)) || (rc = wn_buf_putc(o, '}')))
+    int rc = dd_splice_members(o, *line, *len, c->line, c->len);
+    if (rc)
         return wn_err(err, rc, "", 0, "out of memory");
     *line = o->data;
     *len = o->len;

@@ -27,6 +27,12 @@ enum { DD_CHANGE_REMOVED = 0, DD_CHANGE_MEMBERS = '+', DD_CHANGE_LINE = '=' };
 int dd_change_put(wn_writer *w, uint64_t off, char kind, const char *l,
                   size_t len, wn_buf *b, wn_error *err);
 
+/* out = the line l (len >= 2, ending in '}') with the members m spliced
+ * before its closing brace, as a "+MEMBERS" change means: 0 or an error
+ * code (out of memory). */
+int dd_splice_members(wn_buf *out, const char *l, size_t len, const char *m,
+                      size_t mlen);
+
 /* A changes file being read, one change ahead. */
 typedef struct dd_changes {
     bufin b;

@@ -320,9 +320,7 @@ static int rewrite(splitter *x, const char *l, size_t len, int removed,
         *tail = &m->meta;
         return 0;
     }
-    if ((rc = wn_buf_set(out, l, len - 1)) || (rc = wn_buf_putc(out, ',')) ||
-        (rc = wn_buf_append(out, m->meta.data, m->meta.len)) ||
-        (rc = wn_buf_putc(out, '}')))
+    if ((rc = dd_splice_members(out, l, len, m->meta.data, m->meta.len)))
         return wn_err(err, rc, "", 0, "out of memory");
     return 0;
 }
