@@ -63,6 +63,10 @@ static inline int fault_sim(int site)
 /* Appends the whole of path to out.  Returns 0, 1 when path does not
  * exist (err untouched), or a negative code with err filled. */
 int read_whole_file(const char *path, wn_buf *out, wn_error *err);
+/* XXH3-64 of the first limit bytes of fd (UINT64_MAX: all of it), read
+ * with pread from offset 0, into *hash, and how many bytes that was into
+ * *n.  0, or -1 with errno on a read error.  Allocates nothing. */
+int fd_xxh3(int fd, uint64_t limit, uint64_t *n, uint64_t *hash);
 
 /* ---- URLs (src/core/url.c) ---- */
 

@@ -64,41 +64,10 @@ void ledger_release(work_ledger *l)
 
 work_ledger *ledger_current(void) { return current; }
 
-/* XXH3 and size of what fd holds from offset 0, read with pread. */
-static int hash_fd(int fd, uint64_t *size, uint64_t *hash)
-{
-    XXH3_state_t *s = XXH3_createState();
-    if (!s) {
-        errno = ENOMEM;
-        return -1;
-    }
-    XXH3_64bits_reset(s);
-    static _Thread_local char buf[1 << 16];
-    uint64_t off = 0;
-    int rc = 0;
-    for (;;) {
-        ssize_t k = pread(fd, buf, sizeof buf, (off_t)off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            rc = -1;
-            break;
-        }
-        if (k == 0)
-            break;
-        XXH3_64bits_update(s, buf, (size_t)k);
-        off += (uint64_t)k;
-    }
-    *size = off;
-    *hash = XXH3_64bits_digest(s);
-    XXH3_freeState(s);
-    return rc;
-}
-
 int ledger_note(work_ledger *l, const char *path, int fd, wn_error *err)
 {
     uint64_t size, hash;
-    if (hash_fd(fd, &size, &hash))
+    if (fd_xxh3(fd, UINT64_MAX, &size, &hash))
         return wn_err(err, WN_EIO, path, 0, "read back: %s", strerror(errno));
     uint32_t len = (uint32_t)strlen(path);
     int rc = wn_buf_append(&l->list, &size, sizeof size);
@@ -257,7 +226,7 @@ static int entry_holds(const char *path, const entry *e)
     if (fd < 0)
         return 0;
     uint64_t size, hash;
-    int ok = !hash_fd(fd, &size, &hash) && size == e->size &&
+    int ok = !fd_xxh3(fd, UINT64_MAX, &size, &hash) && size == e->size &&
              hash == e->hash;
     close(fd);
     return ok;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 int input_fingerprint(const char *path, input_fp *fp, int head)
 {
@@ -29,28 +28,16 @@ int input_fingerprint(const char *path, input_fp *fp, int head)
             return -1;
         /* no allocation: a first pass must not fail for want of memory
          * on what is only a check */
-        enum { HEAD = 64 * 1024 };
-        static _Thread_local char b[HEAD];
-        ssize_t got = -1;
-        if (!fstat(fd, &sb) && S_ISREG(sb.st_mode)) {
-            size_t n = 0;
-            for (;;) {
-                ssize_t k = n < HEAD ? pread(fd, b + n, HEAD - n, (off_t)n) : 0;
-                if (k < 0 && errno == EINTR)
-                    continue;
-                got = k < 0 ? -1 : (ssize_t)n;
-                if (k <= 0)
-                    break;
-                n += (size_t)k;
-            }
-        }
+        uint64_t got;
+        int rc = -1;
+        if (!fstat(fd, &sb) && S_ISREG(sb.st_mode))
+            rc = fd_xxh3(fd, 64 * 1024, &got, &fp->head);
         int saved = errno;
         close(fd);
-        if (got < 0) {
+        if (rc) {
             errno = saved;
             return -2;
         }
-        fp->head = XXH3_64bits(b, (size_t)got);
     }
     fp->size = (long long)sb.st_size;
     fp->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL +
