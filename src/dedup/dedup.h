@@ -166,7 +166,8 @@ typedef struct dd_sig_rec {
  * new one, so that a work directory of another version is refused. */
 #define DD_SIG_MAGIC "WNSIG3"
 
-/* "dir/name" formatted into out. */
+/* "dir/name" formatted into out; on failure (out of memory) out is "",
+ * which every open refuses. */
 int dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
     WN_PRINTF(3, 4);
 int dd_exists(const char *path);

@@ -27,9 +27,17 @@ int dd_path(wn_buf *out, const char *dir, const char *fmt, ...)
     vsnprintf(name, sizeof name, fmt, ap);
     va_end(ap);
     wn_buf_reset(out);
-    /* on failure out is NULL or "": every open of it fails, so a unit
-     * fails rather than use another file */
-    return wn_buf_printf(out, "%s/%s", dir, name);
+    /* on failure out is "": every open of it fails, so a unit fails
+     * rather than use another file.  An unallocated buffer gets a
+     * constant "" (alloc 0: wn_buf never writes to or frees it), never
+     * NULL, which open() must not be given. */
+    int rc = wn_buf_printf(out, "%s/%s", dir, name);
+    if (rc) {
+        if (!out->alloc)
+            out->data = (char *)"";
+        wn_buf_reset(out);
+    }
+    return rc;
 }
 
 int dd_exists(const char *path)

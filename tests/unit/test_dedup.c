@@ -5,6 +5,7 @@
 #include "t.h"
 #include "../../src/dedup/dedup.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -649,4 +650,38 @@ TEST(dedup_streaming)
     wn_config_free(cfg);
     wn_doc_release(&d);
     wn_buf_release(&reason);
+}
+
+/* For dd_path_out_of_memory_is_empty: the next wn_buf growth fails. */
+static int grow_fails;
+static int fail_growth(int site)
+{
+    return site == FAULT_ALLOC && grow_fails && grow_fails-- == 1;
+}
+
+/* dd_path out of memory: the path is "", which every open refuses, never
+ * NULL (open(NULL) is undefined; a fault sweep found it in the lookups),
+ * and the buffer stays usable. */
+TEST(dd_path_out_of_memory_is_empty)
+{
+    wn_buf p = WN_BUF_INIT;
+    fault_hook = fail_growth;
+    grow_fails = 1;
+    CHECK_INT(dd_path(&p, "/nonexistent-dir", "sig-%05u.bin", 3u), WN_ENOMEM);
+    CHECK(p.data != NULL);
+    CHECK_STR(p.data ? p.data : "(null)", "");
+    CHECK(open(p.data ? p.data : "", O_RDONLY) < 0);
+    CHECK_INT(dd_path(&p, "d", "x-%u", 1u), 0);
+    CHECK_STR(p.data, "d/x-1");
+    /* a buffer with room too small for the path: "" as well */
+    char dir[200];
+    memset(dir, 'd', sizeof dir - 1);
+    dir[sizeof dir - 1] = '\0';
+    CHECK(p.alloc < sizeof dir);
+    grow_fails = 1;
+    CHECK_INT(dd_path(&p, dir, "sig-%05u.bin", 3u), WN_ENOMEM);
+    fault_hook = NULL;
+    CHECK_STR(p.data, "");
+    CHECK_INT((int)p.len, 0);
+    wn_buf_release(&p);
 }
