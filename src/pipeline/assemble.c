@@ -36,7 +36,10 @@ typedef struct sharder {
 
 static int shard_open(sharder *s, wn_error *err)
 {
-    run_path(s->r, &s->path, "%s/part-%05zu.jsonl.zst", s->dir, s->shard);
+    /* (a NULL path would be stdout for wn_writer_open) */
+    if (!run_path(s->r, &s->path, "%s/part-%05zu.jsonl.zst", s->dir,
+                  s->shard))
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     s->bytes = 0;
     int rc = wn_writer_open(s->path.data, WN_OUT_JSONL, &s->w, err);
     if (!rc) /* in frames, beside the copy with more than one job: the
@@ -141,6 +144,8 @@ static int each_own_line(const wn_run *r, const char *path, dd_changes *ch,
                          void *ctx, wn_error *err)
 {
     bufin b;
+    if (!path) /* run_path could not build it */
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
     int rc = bufin_open(&b, path, err);
     if (rc)
         return rc;

@@ -228,28 +228,29 @@ int outdir_claim(wn_run *r, const wn_buf *conf, int whole, wn_error *err)
 }
 
 /* Removes what dir holds (files of ours: links are removed, never
- * followed) and, unless keep_lock, the lock file and the folder itself. */
+ * followed) and, unless keep_lock, the lock file and the folder itself.
+ * Paths are built on the stack: removing must not stop half way for want
+ * of memory (work.removing would stay behind a run that exits 0). */
 static void clear_dir(const char *dir, int keep_lock)
 {
     DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *e;
-    wn_buf p = WN_BUF_INIT;
+    char p[4096];
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
             (keep_lock && !strcmp(e->d_name, "lock")))
             continue;
-        wn_buf_reset(&p);
-        if (wn_buf_printf(&p, "%s/%s", dir, e->d_name))
-            break;
-        if (is_dir(p.data))
-            clear_dir(p.data, 0);
+        int k = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (k < 0 || (size_t)k >= sizeof p)
+            continue; /* longer than any path of ours */
+        if (is_dir(p))
+            clear_dir(p, 0);
         else
-            unlink(p.data);
+            unlink(p);
     }
     closedir(d);
-    wn_buf_release(&p);
     if (!keep_lock)
         rmdir(dir);
 }

@@ -259,7 +259,10 @@ static void remove_temporaries(const char *dir)
 static int lock_outdir(wn_run *r, wn_error *err)
 {
     wn_buf p = WN_BUF_INIT;
-    run_path(r, &p, "work/lock");
+    if (!run_path(r, &p, "work/lock")) {
+        wn_buf_release(&p);
+        return wn_err(err, WN_ENOMEM, "", 0, "out of memory");
+    }
     int fd = open(p.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     int rc = 0;
     if (fd < 0)
